@@ -1,0 +1,552 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#define REORDER_MIN_HISTORY 4096
+
+/* A reorder ring: items are held in slot (seq & mask) of a power-of-two
+ * array that is allocated once for the window. `expected` is the next
+ * sequence number to release; every held item lies in
+ * (expected, expected + window). A second array remembers, for the last
+ * `capacity` released sequence numbers, whether the number was pushed
+ * (a later copy is a duplicate) or skipped (a later copy is late).
+ *
+ * Nothing here allocates per item: the output list grows to its high-water
+ * mark once and is reused. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "reorderring.h"
+
+#include <string.h>
+
+typedef struct {
+  gpointer item;
+  guint64 seq;
+  guint64 arrival;
+  guint size;
+  gboolean used;
+} Slot;
+
+struct _ReorderRing {
+  ReorderConfig cfg;
+
+  guint capacity;               /* power of two >= window */
+  guint mask;
+  Slot *slots;
+  guint8 *seen;                 /* 1 = pushed, 0 = skipped or unknown */
+  guint hist_size;              /* power of two >= capacity */
+  guint hist_mask;
+
+  ReorderOutput *out;
+  guint n_out;
+  guint out_alloc;
+
+  gboolean have_expected;
+  guint64 expected;
+  guint64 base;                 /* first sequence number since start/reset */
+  guint64 max_held;             /* highest held seq, valid when held > 0 */
+  guint64 oldest_arrival;       /* earliest arrival of a held item */
+
+  /* what the next output carries */
+  guint64 pend_lost_first;
+  guint64 pend_lost_count;
+  gboolean pend_reset;
+
+  ReorderStats stats;
+};
+
+static guint
+round_up_pow2 (guint v)
+{
+  guint c = 1;
+
+  while (c < v)
+    c <<= 1;
+  return c;
+}
+
+static void
+alloc_arrays (ReorderRing * ring, guint window)
+{
+  ring->capacity = round_up_pow2 (MAX (window, 2));
+  ring->mask = ring->capacity - 1;
+  ring->slots = g_new0 (Slot, ring->capacity);
+  ring->hist_size = MAX (ring->capacity, REORDER_MIN_HISTORY);
+  ring->hist_mask = ring->hist_size - 1;
+  ring->seen = g_new0 (guint8, ring->hist_size);
+  if (ring->out_alloc < ring->capacity + 1) {
+    ring->out_alloc = ring->capacity + 1;
+    ring->out = g_renew (ReorderOutput, ring->out, ring->out_alloc);
+  }
+}
+
+static void
+sanitize_config (ReorderConfig * cfg)
+{
+  cfg->window = CLAMP (cfg->window, 1, REORDER_MAX_WINDOW);
+  if (cfg->max_dropout < cfg->window)
+    cfg->max_dropout = cfg->window;
+}
+
+ReorderRing *
+reorder_ring_new (const ReorderConfig * config)
+{
+  ReorderRing *ring = g_new0 (ReorderRing, 1);
+
+  ring->cfg = *config;
+  sanitize_config (&ring->cfg);
+  alloc_arrays (ring, ring->cfg.window);
+  ring->oldest_arrival = REORDER_TIME_NONE;
+
+  return ring;
+}
+
+void
+reorder_ring_free (ReorderRing * ring, GDestroyNotify free_item)
+{
+  if (ring == NULL)
+    return;
+
+  reorder_ring_clear (ring, free_item);
+  g_free (ring->slots);
+  g_free (ring->seen);
+  g_free (ring->out);
+  g_free (ring);
+}
+
+static void
+push_output (ReorderRing * ring, gpointer item, guint64 seq)
+{
+  ReorderOutput *o;
+
+  if (ring->n_out == ring->out_alloc) {
+    ring->out_alloc *= 2;
+    ring->out = g_renew (ReorderOutput, ring->out, ring->out_alloc);
+  }
+
+  o = &ring->out[ring->n_out++];
+  o->item = item;
+  o->seq = seq;
+  o->lost_first = ring->pend_lost_first;
+  o->lost_count = ring->pend_lost_count;
+  o->reset = ring->pend_reset;
+  ring->pend_lost_count = 0;
+  ring->pend_reset = FALSE;
+
+  ring->seen[seq & ring->hist_mask] = 1;
+  ring->stats.pushed++;
+}
+
+static void
+recompute_oldest (ReorderRing * ring)
+{
+  guint64 s, oldest = REORDER_TIME_NONE;
+
+  if (ring->stats.held > 0) {
+    for (s = ring->expected + 1; s <= ring->max_held; s++) {
+      Slot *slot = &ring->slots[s & ring->mask];
+
+      if (slot->used && slot->arrival < oldest)
+        oldest = slot->arrival;
+    }
+  }
+  ring->oldest_arrival = oldest;
+}
+
+/* Release the items that follow `expected` without a gap */
+static void
+release_consecutive (ReorderRing * ring)
+{
+  gboolean released = FALSE;
+
+  while (ring->stats.held > 0) {
+    Slot *slot = &ring->slots[ring->expected & ring->mask];
+
+    if (!slot->used || slot->seq != ring->expected)
+      break;
+
+    push_output (ring, slot->item, slot->seq);
+    ring->stats.reordered++;
+    ring->stats.held--;
+    ring->stats.held_bytes -= slot->size;
+    slot->used = FALSE;
+    slot->item = NULL;
+    ring->expected++;
+    released = TRUE;
+  }
+
+  if (released)
+    recompute_oldest (ring);
+}
+
+/* Declare [expected, upto) lost and move expected to upto */
+static void
+mark_lost (ReorderRing * ring, guint64 upto)
+{
+  guint64 count = upto - ring->expected;
+  guint64 s;
+
+  if (count == 0)
+    return;
+
+  s = count > ring->hist_size ? upto - ring->hist_size : ring->expected;
+  for (; s < upto; s++)
+    ring->seen[s & ring->hist_mask] = 0;
+
+  ring->stats.gaps++;
+  ring->stats.lost += count;
+  if (ring->pend_lost_count == 0)
+    ring->pend_lost_first = ring->expected;
+  ring->pend_lost_count += count;
+  ring->expected = upto;
+}
+
+/* Skip the gap at `expected` up to the next held item and release what
+ * follows it. Requires held > 0. */
+static void
+skip_one_gap (ReorderRing * ring)
+{
+  guint64 s;
+
+  g_assert (ring->stats.held > 0);
+
+  for (s = ring->expected; s <= ring->max_held; s++) {
+    Slot *slot = &ring->slots[s & ring->mask];
+
+    if (slot->used && slot->seq == s)
+      break;
+  }
+  mark_lost (ring, s);
+  release_consecutive (ring);
+}
+
+/* Move expected forward to at least `target`, releasing held items below
+ * it in order. */
+static void
+advance_to (ReorderRing * ring, guint64 target)
+{
+  while (ring->expected < target) {
+    if (ring->stats.held > 0 && ring->max_held < target) {
+      skip_one_gap (ring);
+    } else if (ring->stats.held > 0) {
+      guint64 s;
+
+      /* find the first held item; skip to it only if it lies below target */
+      for (s = ring->expected; s < target; s++) {
+        Slot *slot = &ring->slots[s & ring->mask];
+        if (slot->used && slot->seq == s)
+          break;
+      }
+      mark_lost (ring, s);
+      release_consecutive (ring);
+    } else {
+      mark_lost (ring, target);
+    }
+  }
+}
+
+static void
+drain_all (ReorderRing * ring)
+{
+  while (ring->stats.held > 0)
+    skip_one_gap (ring);
+}
+
+static void
+do_reset (ReorderRing * ring, guint64 seq)
+{
+  drain_all (ring);
+  /* whatever loss was pending before the restart is not worth reporting
+   * against the new numbering */
+  ring->pend_lost_count = 0;
+  ring->stats.resets++;
+  ring->expected = seq;
+  ring->base = seq;
+  memset (ring->seen, 0, ring->hist_size);
+  ring->pend_reset = TRUE;
+}
+
+static void
+enforce_caps (ReorderRing * ring)
+{
+  gboolean over = FALSE;
+
+  while (ring->stats.held > 0 &&
+      ((ring->cfg.max_buffers && ring->stats.held > ring->cfg.max_buffers) ||
+          (ring->cfg.max_bytes &&
+              ring->stats.held_bytes > ring->cfg.max_bytes))) {
+    over = TRUE;
+    skip_one_gap (ring);
+  }
+  if (over)
+    ring->stats.overflows++;
+}
+
+ReorderResult
+reorder_ring_push (ReorderRing * ring, guint64 seq, gpointer item,
+    guint size, guint64 now)
+{
+  Slot *slot;
+  guint64 dist;
+
+  ring->stats.in++;
+
+  if (G_UNLIKELY (!ring->have_expected)) {
+    ring->have_expected = TRUE;
+    ring->expected = seq;
+    ring->base = seq;
+  }
+
+  /* fast path: in order, nothing held */
+  if (G_LIKELY (seq == ring->expected && ring->stats.held == 0 &&
+          ring->pend_lost_count == 0 && !ring->pend_reset)) {
+    ring->seen[seq & ring->hist_mask] = 1;
+    ring->expected++;
+    ring->stats.pushed++;
+    return REORDER_RESULT_PUSH;
+  }
+
+  if (seq < ring->expected) {
+    dist = ring->expected - seq;
+    if (dist > ring->cfg.max_dropout) {
+      do_reset (ring, seq);
+      goto in_order;
+    }
+    if (seq >= ring->base && dist <= ring->hist_size &&
+        ring->seen[seq & ring->hist_mask]) {
+      ring->stats.duplicates++;
+      if (!ring->cfg.drop_duplicates)
+        ring->stats.pushed++;
+      return REORDER_RESULT_DUPLICATE;
+    }
+    ring->stats.late++;
+    return REORDER_RESULT_LATE;
+  }
+
+  dist = seq - ring->expected;
+  if (dist > ring->cfg.max_dropout) {
+    do_reset (ring, seq);
+    goto in_order;
+  }
+
+  if (dist >= ring->cfg.window) {
+    /* too far ahead to hold: give up on what is missing before it */
+    advance_to (ring, seq - ring->cfg.window + 1);
+    dist = seq - ring->expected;
+  }
+
+  if (dist == 0)
+    goto in_order;
+
+  slot = &ring->slots[seq & ring->mask];
+  if (slot->used) {
+    /* within the window two numbers cannot share a slot */
+    g_assert (slot->seq == seq);
+    ring->stats.duplicates++;
+    if (!ring->cfg.drop_duplicates)
+      ring->stats.pushed++;
+    return REORDER_RESULT_DUPLICATE;
+  }
+
+  slot->used = TRUE;
+  slot->seq = seq;
+  slot->item = item;
+  slot->size = size;
+  slot->arrival = now;
+  if (ring->stats.held == 0 || seq > ring->max_held)
+    ring->max_held = seq;
+  ring->stats.held++;
+  ring->stats.held_bytes += size;
+  if (now < ring->oldest_arrival)
+    ring->oldest_arrival = now;
+  if (dist > ring->stats.max_reorder_distance)
+    ring->stats.max_reorder_distance = dist;
+
+  enforce_caps (ring);
+  return REORDER_RESULT_TAKEN;
+
+in_order:
+  push_output (ring, item, seq);
+  ring->expected = seq + 1;
+  release_consecutive (ring);
+  return REORDER_RESULT_TAKEN;
+}
+
+guint
+reorder_ring_expire (ReorderRing * ring, guint64 now)
+{
+  guint before = ring->n_out;
+
+  if (ring->cfg.timeout == 0)
+    return 0;
+
+  while (ring->stats.held > 0 && ring->oldest_arrival != REORDER_TIME_NONE
+      && ring->oldest_arrival + ring->cfg.timeout <= now) {
+    ring->stats.timeouts++;
+    skip_one_gap (ring);
+  }
+
+  return ring->n_out - before;
+}
+
+guint
+reorder_ring_drain (ReorderRing * ring)
+{
+  guint before = ring->n_out;
+
+  drain_all (ring);
+  return ring->n_out - before;
+}
+
+guint64
+reorder_ring_deadline (const ReorderRing * ring)
+{
+  if (ring->cfg.timeout == 0 || ring->stats.held == 0 ||
+      ring->oldest_arrival == REORDER_TIME_NONE)
+    return REORDER_TIME_NONE;
+
+  return ring->oldest_arrival + ring->cfg.timeout;
+}
+
+guint
+reorder_ring_configure (ReorderRing * ring, const ReorderConfig * config)
+{
+  ReorderConfig cfg = *config;
+  guint before = ring->n_out;
+
+  sanitize_config (&cfg);
+
+  if (ring->stats.held > 0 && ring->max_held - ring->expected >= cfg.window)
+    advance_to (ring, ring->max_held - cfg.window + 1);
+
+  if (round_up_pow2 (MAX (cfg.window, 2)) > ring->capacity) {
+    Slot *old_slots = ring->slots;
+    guint8 *old_seen = ring->seen;
+    guint old_mask = ring->mask, old_hist = ring->hist_size;
+    guint old_hist_mask = ring->hist_mask;
+    guint64 s;
+
+    alloc_arrays (ring, cfg.window);
+    if (ring->stats.held > 0) {
+      for (s = ring->expected + 1; s <= ring->max_held; s++)
+        ring->slots[s & ring->mask] = old_slots[s & old_mask];
+    }
+    if (ring->have_expected) {
+      for (s = ring->expected > old_hist ? ring->expected - old_hist : 0;
+          s < ring->expected; s++)
+        ring->seen[s & ring->hist_mask] = old_seen[s & old_hist_mask];
+    }
+    g_free (old_slots);
+    g_free (old_seen);
+  }
+
+  ring->cfg = cfg;
+  enforce_caps (ring);
+
+  return ring->n_out - before;
+}
+
+void
+reorder_ring_clear (ReorderRing * ring, GDestroyNotify free_item)
+{
+  guint i;
+
+  for (i = 0; i < ring->capacity; i++) {
+    Slot *slot = &ring->slots[i];
+
+    if (slot->used && free_item)
+      free_item (slot->item);
+    slot->used = FALSE;
+    slot->item = NULL;
+  }
+  for (i = 0; i < ring->n_out; i++) {
+    if (free_item)
+      free_item (ring->out[i].item);
+  }
+  /* what was held or pending is gone with the flush: keep the
+   * accounting identity by taking it out of `in` */
+  ring->stats.in -= ring->stats.held + ring->n_out;
+  ring->stats.pushed -= ring->n_out;
+  ring->n_out = 0;
+  ring->stats.held = 0;
+  ring->stats.held_bytes = 0;
+  ring->have_expected = FALSE;
+  ring->oldest_arrival = REORDER_TIME_NONE;
+  ring->pend_lost_count = 0;
+  ring->pend_reset = FALSE;
+  memset (ring->seen, 0, ring->hist_size);
+}
+
+ReorderOutput *
+reorder_ring_get_output (ReorderRing * ring, guint * n_out)
+{
+  *n_out = ring->n_out;
+  return ring->out;
+}
+
+void
+reorder_ring_clear_output (ReorderRing * ring)
+{
+  ring->n_out = 0;
+}
+
+void
+reorder_ring_count_invalid (ReorderRing * ring)
+{
+  ring->stats.in++;
+  ring->stats.invalid++;
+}
+
+void
+reorder_ring_count_passthrough (ReorderRing * ring)
+{
+  ring->stats.in++;
+  ring->stats.pushed++;
+}
+
+const ReorderStats *
+reorder_ring_get_stats (const ReorderRing * ring)
+{
+  return &ring->stats;
+}
+
+gboolean
+reorder_ring_has_expected (const ReorderRing * ring)
+{
+  return ring->have_expected;
+}
+
+guint64
+reorder_ring_get_expected (const ReorderRing * ring)
+{
+  return ring->expected;
+}
+
+guint64
+reorder_ext_seq16 (guint64 * highest, guint16 seq)
+{
+  guint64 ext;
+  gint16 delta;
+
+  if (*highest == 0) {
+    /* start well above 0 so that numbers before the first one extend too */
+    ext = (G_GUINT64_CONSTANT (1) << 32) + seq;
+    *highest = ext;
+    return ext;
+  }
+
+  delta = (gint16) (seq - (guint16) (*highest & 0xffff));
+  ext = *highest + delta;
+  if (ext > *highest)
+    *highest = ext;
+
+  return ext;
+}

@@ -1,0 +1,545 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Logic tests of chunkreorder's ring: no pipeline, no clock. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+
+#include "reorderring.h"
+
+#define MS (G_GUINT64_CONSTANT (1000000))
+
+/* items are sequence numbers + 1 stored in pointers */
+#define ITEM(s) GSIZE_TO_POINTER ((gsize) (s) + 1)
+#define ITEM_SEQ(p) ((guint64) GPOINTER_TO_SIZE (p) - 1)
+
+typedef struct {
+  ReorderRing *ring;
+  GArray *seqs;                 /* pushed sequence numbers, in push order */
+  guint64 lost;
+  guint64 lost_events;
+  guint resets_seen;
+  guint64 dropped;              /* duplicates + late the caller dropped */
+} Fixture;
+
+static void
+fixture_init (Fixture * f, const ReorderConfig * cfg)
+{
+  f->ring = reorder_ring_new (cfg);
+  f->seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
+  f->lost = f->lost_events = 0;
+  f->resets_seen = 0;
+  f->dropped = 0;
+}
+
+static void
+fixture_clear (Fixture * f)
+{
+  reorder_ring_free (f->ring, NULL);
+  g_array_free (f->seqs, TRUE);
+}
+
+static void
+collect (Fixture * f)
+{
+  guint i, n;
+  ReorderOutput *out = reorder_ring_get_output (f->ring, &n);
+
+  for (i = 0; i < n; i++) {
+    guint64 s = ITEM_SEQ (out[i].item);
+    fail_unless_equals_uint64 (s, out[i].seq);
+    if (out[i].lost_count) {
+      f->lost += out[i].lost_count;
+      f->lost_events++;
+      fail_unless_equals_uint64 (out[i].lost_first + out[i].lost_count,
+          out[i].seq);
+    }
+    if (out[i].reset)
+      f->resets_seen++;
+    g_array_append_val (f->seqs, s);
+  }
+  reorder_ring_clear_output (f->ring);
+}
+
+static ReorderResult
+push (Fixture * f, guint64 seq, guint64 now)
+{
+  ReorderResult res = reorder_ring_push (f->ring, seq, ITEM (seq), 100, now);
+
+  if (res == REORDER_RESULT_PUSH)
+    g_array_append_val (f->seqs, seq);
+  else if (res == REORDER_RESULT_DUPLICATE || res == REORDER_RESULT_LATE)
+    f->dropped++;
+  collect (f);
+  return res;
+}
+
+static void
+check_identity (Fixture * f, gboolean drop_duplicates)
+{
+  const ReorderStats *st = reorder_ring_get_stats (f->ring);
+  guint64 dups = drop_duplicates ? st->duplicates : 0;
+
+  fail_unless_equals_uint64 (st->in,
+      st->pushed + dups + st->late + st->invalid + st->held);
+  fail_unless_equals_uint64 (st->pushed, f->seqs->len);
+}
+
+static guint64
+seq_at (Fixture * f, guint i)
+{
+  return g_array_index (f->seqs, guint64, i);
+}
+
+static void
+default_config (ReorderConfig * cfg)
+{
+  cfg->window = 32;
+  cfg->max_buffers = 0;
+  cfg->max_bytes = 0;
+  cfg->max_dropout = 3000;
+  cfg->timeout = 50 * MS;
+  cfg->drop_duplicates = TRUE;
+}
+
+GST_START_TEST (test_in_order_fast_path)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  guint64 s;
+
+  default_config (&cfg);
+  fixture_init (&f, &cfg);
+  for (s = 1000; s < 1100; s++)
+    fail_unless_equals_int (push (&f, s, 0), REORDER_RESULT_PUSH);
+  fail_unless_equals_int (f.seqs->len, 100);
+  fail_unless_equals_uint64 (reorder_ring_get_stats (f.ring)->reordered, 0);
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring),
+      REORDER_TIME_NONE);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reordered)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  const guint64 order[] = { 0, 2, 3, 1, 4, 7, 6, 5, 8 };
+  guint i;
+
+  default_config (&cfg);
+  fixture_init (&f, &cfg);
+  for (i = 0; i < G_N_ELEMENTS (order); i++)
+    push (&f, order[i], i * MS);
+
+  fail_unless_equals_int (f.seqs->len, 9);
+  for (i = 0; i < 9; i++)
+    fail_unless_equals_uint64 (seq_at (&f, i), i);
+  fail_unless_equals_uint64 (f.lost, 0);
+  fail_unless_equals_uint64 (reorder_ring_get_stats (f.ring)->reordered, 4);
+  fail_unless_equals_uint64
+      (reorder_ring_get_stats (f.ring)->max_reorder_distance, 2);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_duplicates_and_late)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  const ReorderStats *st;
+
+  default_config (&cfg);
+  fixture_init (&f, &cfg);
+  push (&f, 10, 0);
+  push (&f, 12, 0);             /* held */
+  fail_unless_equals_int (push (&f, 12, 0), REORDER_RESULT_DUPLICATE);
+  fail_unless_equals_int (push (&f, 10, 0), REORDER_RESULT_DUPLICATE);
+  /* time out the gap at 11 */
+  reorder_ring_expire (f.ring, 50 * MS);
+  collect (&f);
+  fail_unless_equals_int (f.seqs->len, 2);
+  fail_unless_equals_uint64 (f.lost, 1);
+  /* 11 arrives after it was given up */
+  fail_unless_equals_int (push (&f, 11, 60 * MS), REORDER_RESULT_LATE);
+  /* much older than the history: late as well */
+  fail_unless_equals_int (push (&f, 3, 60 * MS), REORDER_RESULT_LATE);
+
+  st = reorder_ring_get_stats (f.ring);
+  fail_unless_equals_uint64 (st->duplicates, 2);
+  fail_unless_equals_uint64 (st->late, 2);
+  fail_unless_equals_uint64 (st->timeouts, 1);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_duplicates_passed)
+{
+  Fixture f;
+  ReorderConfig cfg;
+
+  default_config (&cfg);
+  cfg.drop_duplicates = FALSE;
+  fixture_init (&f, &cfg);
+  push (&f, 1, 0);
+  fail_unless_equals_int (push (&f, 1, 0), REORDER_RESULT_DUPLICATE);
+  /* the caller pushes it: the ring counted it as pushed */
+  g_array_append_val (f.seqs, f.seqs->len);
+  f.dropped--;
+  fail_unless_equals_uint64 (reorder_ring_get_stats (f.ring)->duplicates, 1);
+  check_identity (&f, FALSE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_lost_by_window)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  guint64 s;
+
+  default_config (&cfg);
+  cfg.window = 8;
+  cfg.timeout = 0;
+  fixture_init (&f, &cfg);
+  push (&f, 0, 0);
+  /* 1 never comes: 2..8 are held, 9 pushes the window past 1 */
+  for (s = 2; s <= 8; s++)
+    fail_unless_equals_int (push (&f, s, 0), REORDER_RESULT_TAKEN);
+  fail_unless_equals_int (f.seqs->len, 1);
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring),
+      REORDER_TIME_NONE);
+  push (&f, 9, 0);
+  fail_unless_equals_int (f.seqs->len, 9);
+  for (s = 1; s < 9; s++)
+    fail_unless_equals_uint64 (seq_at (&f, s), s + 1);
+  fail_unless_equals_uint64 (f.lost, 1);
+  fail_unless_equals_uint64 (f.lost_events, 1);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_timeout_deadline)
+{
+  Fixture f;
+  ReorderConfig cfg;
+
+  default_config (&cfg);
+  fixture_init (&f, &cfg);
+  push (&f, 0, 0);
+  push (&f, 2, 10 * MS);
+  push (&f, 5, 20 * MS);
+  /* the gap at 1 is held up by 2 (arrived at 10 ms) */
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring), 60 * MS);
+  fail_unless_equals_int (reorder_ring_expire (f.ring, 59 * MS), 0);
+  fail_unless_equals_int (reorder_ring_expire (f.ring, 60 * MS), 1);
+  collect (&f);
+  /* the gap 3..4 is held up by 5 (arrived at 20 ms) */
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring), 70 * MS);
+  push (&f, 3, 65 * MS);
+  push (&f, 4, 66 * MS);
+  fail_unless_equals_int (f.seqs->len, 5);
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring),
+      REORDER_TIME_NONE);
+  fail_unless_equals_uint64 (f.lost, 1);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_wraparound16)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  guint64 highest = 0;
+  guint16 s16[] = { 65533, 65534, 0, 65535, 1, 3, 2, 4 };
+  guint i;
+
+  default_config (&cfg);
+  fixture_init (&f, &cfg);
+  for (i = 0; i < G_N_ELEMENTS (s16); i++)
+    push (&f, reorder_ext_seq16 (&highest, s16[i]), 0);
+
+  fail_unless_equals_int (f.seqs->len, 8);
+  for (i = 1; i < 8; i++)
+    fail_unless_equals_uint64 (seq_at (&f, i), seq_at (&f, i - 1) + 1);
+  fail_unless_equals_int (seq_at (&f, 3) & 0xffff, 0);
+  fail_unless_equals_uint64 (f.lost, 0);
+  check_identity (&f, TRUE);
+
+  /* a full turn of the 16-bit space keeps counting up */
+  highest = 0;
+  {
+    guint64 prev = reorder_ext_seq16 (&highest, 0), e;
+    guint n;
+    for (n = 1; n < 200000; n++) {
+      e = reorder_ext_seq16 (&highest, (guint16) n);
+      fail_unless_equals_uint64 (e, prev + 1);
+      prev = e;
+    }
+  }
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dropout_reset)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  const ReorderStats *st;
+
+  default_config (&cfg);
+  cfg.max_dropout = 100;
+  fixture_init (&f, &cfg);
+  push (&f, 10, 0);
+  push (&f, 12, 0);             /* held */
+  push (&f, 13, 0);             /* held */
+  /* sender restart: far ahead */
+  push (&f, 5000, 0);
+  st = reorder_ring_get_stats (f.ring);
+  fail_unless_equals_uint64 (st->resets, 1);
+  fail_unless_equals_int (f.seqs->len, 4);
+  fail_unless_equals_uint64 (seq_at (&f, 1), 12);
+  fail_unless_equals_uint64 (seq_at (&f, 2), 13);
+  fail_unless_equals_uint64 (seq_at (&f, 3), 5000);
+  fail_unless_equals_int (f.resets_seen, 1);
+  /* the jump itself is not loss; the hole at 11 is */
+  fail_unless_equals_uint64 (f.lost, 1);
+  fail_unless_equals_int (push (&f, 5001, 0), REORDER_RESULT_PUSH);
+
+  /* sender restart backwards */
+  push (&f, 7, 0);
+  fail_unless_equals_uint64 (st->resets, 2);
+  fail_unless_equals_int (push (&f, 8, 0), REORDER_RESULT_PUSH);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_overflow)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  const ReorderStats *st;
+  guint64 s;
+
+  default_config (&cfg);
+  cfg.max_buffers = 4;
+  fixture_init (&f, &cfg);
+  push (&f, 0, 0);
+  for (s = 2; s <= 6; s++)
+    push (&f, s, 0);
+  st = reorder_ring_get_stats (f.ring);
+  /* the fifth held item forced the gap at 1 open */
+  fail_unless_equals_uint64 (st->overflows, 1);
+  fail_unless (st->held <= 4);
+  fail_unless_equals_int (f.seqs->len, 6);
+  fail_unless_equals_uint64 (f.lost, 1);
+  check_identity (&f, TRUE);
+
+  /* bytes cap: 100 bytes per item, at most 250 held */
+  cfg.max_buffers = 0;
+  cfg.max_bytes = 250;
+  reorder_ring_configure (f.ring, &cfg);
+  push (&f, 8, 0);
+  push (&f, 9, 0);
+  fail_unless_equals_int (st->held, 2);
+  push (&f, 10, 0);
+  fail_unless_equals_uint64 (st->overflows, 2);
+  fail_unless (st->held_bytes <= 250);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_drain)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  guint i;
+
+  default_config (&cfg);
+  fixture_init (&f, &cfg);
+  push (&f, 0, 0);
+  push (&f, 3, 0);
+  push (&f, 2, 0);
+  push (&f, 6, 0);
+  reorder_ring_drain (f.ring);
+  collect (&f);
+  fail_unless_equals_int (f.seqs->len, 4);
+  for (i = 1; i < 4; i++)
+    fail_unless (seq_at (&f, i) > seq_at (&f, i - 1));
+  fail_unless_equals_uint64 (f.lost, 3);
+  fail_unless_equals_uint64 (reorder_ring_get_stats (f.ring)->held, 0);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_window_grow_and_shrink)
+{
+  Fixture f;
+  ReorderConfig cfg;
+
+  default_config (&cfg);
+  cfg.window = 4;
+  fixture_init (&f, &cfg);
+  push (&f, 0, 0);
+  push (&f, 2, 0);
+  push (&f, 3, 0);
+  cfg.window = 1000;
+  reorder_ring_configure (f.ring, &cfg);
+  collect (&f);
+  push (&f, 500, 0);
+  fail_unless_equals_int (reorder_ring_get_stats (f.ring)->held, 3);
+  push (&f, 1, 0);
+  fail_unless_equals_int (f.seqs->len, 4);
+  cfg.window = 8;
+  reorder_ring_configure (f.ring, &cfg);
+  collect (&f);
+  /* 4..492 are given up, 500 still fits in the smaller window */
+  fail_unless_equals_int (reorder_ring_get_stats (f.ring)->held, 1);
+  fail_unless_equals_uint64 (reorder_ring_get_expected (f.ring), 493);
+  fail_unless_equals_uint64 (reorder_ring_get_stats (f.ring)->lost, 489);
+  reorder_ring_drain (f.ring);
+  collect (&f);
+  fail_unless_equals_uint64 (seq_at (&f, 4), 500);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+/* Randomised: local reordering, duplicates and losses, checked against
+ * what any correct reorderer must do. */
+GST_START_TEST (test_random_against_model)
+{
+  guint round;
+
+  for (round = 0; round < 50; round++) {
+    GRand *rand = g_rand_new_with_seed (round + 1);
+    Fixture f;
+    ReorderConfig cfg;
+    GArray *input = g_array_new (FALSE, FALSE, sizeof (guint64));
+    GHashTable *sent = g_hash_table_new (g_int64_hash, g_int64_equal);
+    GHashTable *late = g_hash_table_new (g_int64_hash, g_int64_equal);
+    guint64 s, now = 0;
+    guint i, n = 2000;
+    const ReorderStats *st;
+
+    default_config (&cfg);
+    cfg.window = g_rand_int_range (rand, 2, 64);
+    cfg.timeout = g_rand_boolean (rand) ? 30 * MS : 0;
+    cfg.max_buffers = g_rand_boolean (rand) ? g_rand_int_range (rand, 1, 40) : 0;
+    fixture_init (&f, &cfg);
+
+    for (s = 0; s < n; s++) {
+      if (g_rand_double (rand) < 0.03)
+        continue;               /* lost */
+      g_array_append_val (input, s);
+      if (g_rand_double (rand) < 0.02)
+        g_array_append_val (input, s);  /* duplicated */
+    }
+    /* displace about 10 % of the chunks by up to 40 places */
+    for (i = 0; i < input->len; i++) {
+      if (g_rand_double (rand) < 0.1) {
+        guint j = i + g_rand_int_range (rand, 1, 40);
+        j = MIN (j, input->len - 1);
+        guint64 tmp = g_array_index (input, guint64, i);
+        g_array_index (input, guint64, i) = g_array_index (input, guint64, j);
+        g_array_index (input, guint64, j) = tmp;
+      }
+    }
+
+    for (i = 0; i < input->len; i++) {
+      guint64 v = g_array_index (input, guint64, i);
+      now += MS;
+      g_hash_table_add (sent, &g_array_index (input, guint64, i));
+      reorder_ring_expire (f.ring, now);
+      collect (&f);
+      if (push (&f, v, now) == REORDER_RESULT_LATE)
+        g_hash_table_add (late, &g_array_index (input, guint64, i));
+    }
+    reorder_ring_drain (f.ring);
+    collect (&f);
+
+    st = reorder_ring_get_stats (f.ring);
+    /* strictly increasing output, each item exactly once */
+    for (i = 1; i < f.seqs->len; i++)
+      fail_unless (seq_at (&f, i) > seq_at (&f, i - 1),
+          "round %u at %u: %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT, round, i,
+          seq_at (&f, i), seq_at (&f, i - 1));
+    /* every output number was sent */
+    for (i = 0; i < f.seqs->len; i++) {
+      guint64 v = seq_at (&f, i);
+      fail_unless (g_hash_table_contains (sent, &v));
+    }
+    /* lost reported == holes in the output range */
+    fail_unless_equals_uint64 (f.lost,
+        seq_at (&f, f.seqs->len - 1) - seq_at (&f, 0) + 1 - f.seqs->len);
+    /* every distinct number sent is either out or late, never both */
+    fail_unless_equals_uint64 (g_hash_table_size (sent),
+        f.seqs->len + g_hash_table_size (late));
+    fail_unless (st->late >= g_hash_table_size (late));
+    fail_unless_equals_uint64 (st->held, 0);
+    check_identity (&f, TRUE);
+    fail_unless_equals_uint64 (st->in, input->len);
+
+    fixture_clear (&f);
+    g_hash_table_unref (sent);
+    g_hash_table_unref (late);
+    g_array_free (input, TRUE);
+    g_rand_free (rand);
+  }
+}
+
+GST_END_TEST;
+
+static Suite *
+reorderring_suite (void)
+{
+  Suite *s = suite_create ("reorderring");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_in_order_fast_path);
+  tcase_add_test (tc, test_reordered);
+  tcase_add_test (tc, test_duplicates_and_late);
+  tcase_add_test (tc, test_duplicates_passed);
+  tcase_add_test (tc, test_lost_by_window);
+  tcase_add_test (tc, test_timeout_deadline);
+  tcase_add_test (tc, test_wraparound16);
+  tcase_add_test (tc, test_dropout_reset);
+  tcase_add_test (tc, test_overflow);
+  tcase_add_test (tc, test_drain);
+  tcase_add_test (tc, test_window_grow_and_shrink);
+  tcase_add_test (tc, test_random_against_model);
+
+  return s;
+}
+
+GST_CHECK_MAIN (reorderring);
