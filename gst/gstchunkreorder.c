@@ -712,7 +712,7 @@ gst_chunk_reorder_send_lost (GstChunkReorder * self, guint64 first,
   }
 
   if (self->msg_gaps == 0)
-    self->msg_first = first;
+    self->msg_first = self->is_rtp ? (first & 0xffff) : first;
   self->msg_gaps++;
   self->msg_count += count;
   now = g_get_monotonic_time ();
