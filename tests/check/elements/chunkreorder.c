@@ -921,6 +921,80 @@ GST_START_TEST (test_accounting_identity)
 
 GST_END_TEST;
 
+/* Real clock, 1 ms timeout: the timer thread fires while the streaming
+ * thread pushes, flushes and the element pauses and resumes. Nothing may
+ * hang, crash, reorder or go uncounted. */
+GST_START_TEST (test_stress_real_clock)
+{
+  GstHarness *h = setup ("application/octet-stream", FALSE);
+  GRand *rand = g_rand_new_with_seed (7);
+  GstStructure *s;
+  GstBuffer *out;
+  guint64 next = 0, last = 0;
+  guint i, received = 0;
+  gboolean have_last = FALSE;
+
+  gst_harness_use_systemclock (h);
+  g_object_set (h->element, "timeout", (guint64) GST_MSECOND, "window", 64,
+      NULL);
+  for (i = 0; i < 10000; i++) {
+    guint64 seq;
+
+    if (i % 1000 == 999) {
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+      fail_unless (gst_harness_push_event (h,
+              gst_event_new_flush_stop (TRUE)));
+      gst_harness_set_src_caps_str (h, "application/octet-stream");
+      while ((out = gst_harness_try_pull (h))) {
+        received++;
+        gst_buffer_unref (out);
+      }
+      have_last = FALSE;
+    }
+    if (i % 1500 == 700) {
+      gst_element_set_state (h->element, GST_STATE_PAUSED);
+      gst_element_set_state (h->element, GST_STATE_PLAYING);
+    }
+    /* mostly in order, some displaced, some lost, some repeated */
+    seq = next++;
+    if (g_rand_double (rand) < 0.05)
+      seq += g_rand_int_range (rand, 1, 8);
+    if (g_rand_double (rand) < 0.01)
+      next++;
+    fail_unless_equals_int (gst_harness_push (h, offset_buf (seq, 0)),
+        GST_FLOW_OK);
+    /* ~1 ms per 16 chunks: the 1 ms timeout and the window both act */
+    if (i % 8 == 0)
+      g_usleep (500);
+    while ((out = gst_harness_try_pull (h))) {
+      received++;
+      if (have_last)
+        fail_unless (GST_BUFFER_OFFSET (out) > last);
+      last = GST_BUFFER_OFFSET (out);
+      have_last = TRUE;
+      gst_buffer_unref (out);
+    }
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  while ((out = gst_harness_try_pull (h))) {
+    received++;
+    gst_buffer_unref (out);
+  }
+
+  s = get_stats (h);
+  GST_INFO ("%" GST_PTR_FORMAT, s);
+  fail_unless_equals_uint64 (stat (s, "in"), 10000);
+  fail_unless (stat (s, "timeouts") > 0);
+  fail_unless_equals_uint64 (stat (s, "pushed"), received);
+  fail_unless_equals_uint64 (stat (s, "held"), 0);
+  gst_structure_free (s);
+  check_accounting (h, TRUE);
+  g_rand_free (rand);
+  teardown (h);
+}
+
+GST_END_TEST;
+
 /* ---- a real pipeline ------------------------------------------------- */
 
 typedef struct
@@ -1141,6 +1215,7 @@ chunkreorder_suite (void)
   tcase_add_test (tc, test_rtp_source_needs_rtp_caps);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_accounting_identity);
+  tcase_add_test (tc, test_stress_real_clock);
 
   suite_add_tcase (s, tp);
   tcase_set_timeout (tp, 60);
