@@ -130,6 +130,7 @@ struct _GstChunkReorder
   gboolean drop_dups;
   gboolean is_rtp;
   gboolean have_caps;
+  gboolean rtp_numbers;         /* the last sequence number was an RTP one */
   guint64 rtp_highest;
   guint32 rtp_ssrc;
   gboolean have_ssrc;
@@ -689,8 +690,7 @@ gst_chunk_reorder_send_lost (GstChunkReorder * self, guint64 first,
   GST_DEBUG_OBJECT (self, "lost %" G_GUINT64_FORMAT " from %" G_GUINT64_FORMAT
       " at %" GST_TIME_FORMAT, count, first, GST_TIME_ARGS (ts));
 
-  if (self->is_rtp && self->source != GST_CHUNK_REORDER_SEQNUM_SOURCE_META &&
-      self->source != GST_CHUNK_REORDER_SEQNUM_SOURCE_OFFSET) {
+  if (self->rtp_numbers) {
     /* depayloaders turn it into a GAP event, which needs a timestamp */
     if (GST_CLOCK_TIME_IS_VALID (ts)) {
       s = gst_structure_new ("GstRTPPacketLost",
@@ -712,7 +712,7 @@ gst_chunk_reorder_send_lost (GstChunkReorder * self, guint64 first,
   }
 
   if (self->msg_gaps == 0)
-    self->msg_first = self->is_rtp ? (first & 0xffff) : first;
+    self->msg_first = self->rtp_numbers ? (first & 0xffff) : first;
   self->msg_gaps++;
   self->msg_count += count;
   now = g_get_monotonic_time ();
@@ -823,6 +823,7 @@ gst_chunk_reorder_rtp_seq (GstChunkReorder * self, GstBuffer * buf,
   }
 
   *seq = reorder_ext_seq16 (&self->rtp_highest, seq16);
+  self->rtp_numbers = TRUE;
   return SEQ_OK;
 }
 
@@ -830,6 +831,8 @@ static SeqResult
 gst_chunk_reorder_get_seq (GstChunkReorder * self, GstBuffer * buf,
     GstChunkMeta * meta, guint64 * seq)
 {
+  self->rtp_numbers = FALSE;
+
   switch (self->source) {
     case GST_CHUNK_REORDER_SEQNUM_SOURCE_AUTO:
       if (meta != NULL) {
@@ -1110,6 +1113,16 @@ gst_chunk_reorder_sink_event (GstPad * pad, GstObject * parent,
           "application/x-rtp");
       if (self->source == GST_CHUNK_REORDER_SEQNUM_SOURCE_RTP && !is_rtp)
         goto not_rtp;
+      /* the same caps again: nothing changes */
+      if (self->have_caps) {
+        GstCaps *cur = gst_pad_get_current_caps (pad);
+        gboolean same = cur != NULL && gst_caps_is_equal (cur, caps);
+
+        if (cur)
+          gst_caps_unref (cur);
+        if (same)
+          break;
+      }
       /* numbers from RTP headers and from offsets are unrelated */
       gst_chunk_reorder_drain (self, self->have_caps && is_rtp != self->is_rtp);
       self->is_rtp = is_rtp;

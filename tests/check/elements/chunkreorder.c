@@ -492,9 +492,14 @@ GST_START_TEST (test_serialized_event_releases)
 
   push_offset (h, 0);
   push_offset (h, 2);
+  /* the same caps again change nothing */
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_caps (gst_caps_from_string
+              ("application/octet-stream"))));
+  assert_log ("0");
   fail_unless (gst_harness_push_event (h, gst_event_new_tag (tags)));
   /* the held chunk goes out before the event; numbering continues */
-  assert_log ("0 L1+1 D2");
+  assert_log ("L1+1 D2");
   push_offset (h, 1);
   push_offset (h, 3);
   assert_log ("3");
@@ -835,6 +840,62 @@ GST_END_TEST;
 
 /* Random input: losses, duplicates, displacement, a few corrupt chunks and
  * a flush; the counters must balance and the output must be ordered. */
+GST_START_TEST (test_window_shrinks_while_playing)
+{
+  GstHarness *h = setup ("application/octet-stream", TRUE);
+  GstStructure *s;
+
+  push_offset (h, 0);
+  push_offset (h, 5);
+  push_offset (h, 9);
+  assert_log ("0");
+  /* 9 is 8 ahead of the gap at 1: a window of 4 cannot hold it, so the
+   * gap 1..4 is given up (applied with the next chunk) */
+  g_object_set (h->element, "window", 4, NULL);
+  push_offset (h, 10);
+  /* 10 is 4 ahead of 6: 6 is given up too; 9 and 10 wait for 7 and 8 */
+  assert_log ("L1+4 D5");
+  push_offset (h, 7);
+  assert_log ("L6+1 D7");
+  push_offset (h, 8);
+  assert_log ("8 9 10");
+  g_object_set (h->element, "window", 64, NULL);
+  push_offset (h, 40);
+  push_offset (h, 11);
+  assert_log ("11");
+
+  s = get_stats (h);
+  fail_unless_equals_uint64 (stat (s, "held"), 1);
+  fail_unless_equals_uint64 (stat (s, "lost"), 5);
+  gst_structure_free (s);
+  check_accounting (h, TRUE);
+  teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_auto_prefers_meta)
+{
+  /* RTP caps, but the chunks carry GstChunkMeta: the meta numbers count,
+   * and a loss is a GstChunkLost (the RTP numbers are not known) */
+  GstHarness *h = setup (RTP_CAPS, TRUE);
+  guint64 n[] = { 100, 102, 103 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (n); i++) {
+    GstBuffer *buf = rtp_buf (7, SSRC, 0);      /* same RTP seqnum */
+
+    gst_buffer_add_chunk_meta (buf, 1, n[i], GST_CHUNK_TYPE_AUDIO,
+        GST_CHUNK_PRIORITY_HIGH);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  assert_log ("7 L101+1 D7 7 EOS");
+  teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_accounting_identity)
 {
   GstHarness *h = setup ("application/octet-stream", TRUE);
@@ -1214,6 +1275,8 @@ chunkreorder_suite (void)
   tcase_add_test (tc, test_no_sequence_passthrough);
   tcase_add_test (tc, test_rtp_source_needs_rtp_caps);
   tcase_add_test (tc, test_latency_query);
+  tcase_add_test (tc, test_window_shrinks_while_playing);
+  tcase_add_test (tc, test_auto_prefers_meta);
   tcase_add_test (tc, test_accounting_identity);
   tcase_add_test (tc, test_stress_real_clock);
 
