@@ -1093,8 +1093,8 @@ gst_chunk_reorder_sink_event (GstPad * pad, GstObject * parent,
       self->srcresult = GST_FLOW_OK;
       GST_CHUNK_REORDER_UNLOCK (self);
       gst_chunk_reorder_reset_stream (self);
-      self->msg_gaps = 0;
-      self->msg_count = 0;
+      /* losses before the flush still get reported */
+      gst_chunk_reorder_post_lost_message (self);
       ret = gst_pad_push_event (self->srcpad, event);
       gst_pad_start_task (self->srcpad,
           gst_chunk_reorder_loop, self, NULL);
@@ -1389,6 +1389,7 @@ gst_chunk_reorder_change_state (GstElement * element,
       GST_CHUNK_REORDER_LOCK (self);
       reorder_ring_clear (self->ring, (GDestroyNotify) gst_buffer_unref);
       GST_CHUNK_REORDER_UNLOCK (self);
+      gst_chunk_reorder_post_lost_message (self);
       break;
     default:
       break;
