@@ -460,11 +460,27 @@ GST_START_TEST (test_many_holes_one_clock_wait)
 
 GST_END_TEST;
 
+static GstStructure *
+pop_lost_message (GstBus * bus)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  GstStructure *s;
+
+  if (msg == NULL)
+    return NULL;
+  s = gst_structure_copy (gst_message_get_structure (msg));
+  gst_message_unref (msg);
+  fail_unless (gst_structure_has_name (s, "chunkreorder-lost"));
+  return s;
+}
+
 GST_START_TEST (test_eos_while_holding)
 {
   GstHarness *h = setup ("application/octet-stream", TRUE);
+  GstBus *bus = gst_bus_new ();
   GstStructure *s;
 
+  gst_element_set_bus (h->element, bus);
   push_offset (h, 0);
   push_offset (h, 3);
   push_offset (h, 2);
@@ -480,6 +496,23 @@ GST_START_TEST (test_eos_while_holding)
   fail_unless_equals_uint64 (stat (s, "lost"), 2);
   gst_structure_free (s);
   check_accounting (h, TRUE);
+
+  /* rate-limited: the first loss at once, the second one (within 100 ms)
+   * in the message posted at EOS */
+  s = pop_lost_message (bus);
+  fail_unless (s != NULL);
+  fail_unless_equals_uint64 (stat (s, "first-seqnum"), 1);
+  fail_unless_equals_uint64 (stat (s, "count"), 1);
+  gst_structure_free (s);
+  s = pop_lost_message (bus);
+  fail_unless (s != NULL);
+  fail_unless_equals_uint64 (stat (s, "first-seqnum"), 4);
+  fail_unless_equals_uint64 (stat (s, "total-lost"), 2);
+  gst_structure_free (s);
+  fail_unless (pop_lost_message (bus) == NULL);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
   teardown (h);
 }
 
