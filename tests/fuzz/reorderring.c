@@ -16,7 +16,8 @@
  * checks what chunkreorder relies on:
  *  - accounting: in == pushed + dropped duplicates + late + invalid + held
  *  - the caller pushed exactly `pushed` items; every item is freed once
- *  - released sequence numbers increase strictly between resets/flushes,
+ *  - released sequence numbers increase strictly (modulo 2^64) between
+ *    resets/flushes,
  *    and a reported gap ends right before the item that carries it
  *  - at most `window` items held, within max-buffers / max-bytes
  *  - after expire(now) the next deadline lies in the future
@@ -42,6 +43,8 @@ typedef struct {
   ReorderConfig cfg;
   guint64 live_items;           /* allocated, not yet freed */
   guint64 pushed;               /* items the caller sent downstream */
+  guint64 dups_dropped;         /* duplicates dropped (drop-duplicates was
+                                 * set when they came) */
   gboolean have_last;
   guint64 last_out;             /* last sequence number the ring released */
   guint64 lost_reported;
@@ -71,6 +74,14 @@ item_free (gpointer p)
   g_free (it);
 }
 
+/* a comes after b. Sequence numbers are 64-bit and wrap like any counter
+ * (a sender may start anywhere, even at G_MAXUINT64): compare modulo 2^64. */
+static gboolean
+seq_after (guint64 a, guint64 b)
+{
+  return a != b && a - b < G_GUINT64_CONSTANT (1) << 63;
+}
+
 /* Caller side of chunkreorder: send every output downstream */
 static void
 collect (State * st)
@@ -87,14 +98,16 @@ collect (State * st)
     if (out[i].reset)
       st->have_last = FALSE;
     if (st->have_last)
-      FUZZ_CHECK (out[i].seq > st->last_out, "released %" G_GUINT64_FORMAT
-          " after %" G_GUINT64_FORMAT, out[i].seq, st->last_out);
+      FUZZ_CHECK (seq_after (out[i].seq, st->last_out), "released %"
+          G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT, out[i].seq,
+          st->last_out);
     if (out[i].lost_count > 0) {
       FUZZ_CHECK (out[i].lost_first + out[i].lost_count == out[i].seq,
           "gap [%" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT ") before %"
           G_GUINT64_FORMAT, out[i].lost_first, out[i].lost_count, out[i].seq);
       if (st->have_last)
-        FUZZ_CHECK (out[i].lost_first > st->last_out, "gap overlaps output");
+        FUZZ_CHECK (seq_after (out[i].lost_first, st->last_out),
+            "gap overlaps output");
       st->lost_reported += out[i].lost_count;
     }
     st->have_last = TRUE;
@@ -109,7 +122,7 @@ static void
 check_invariants (State * st)
 {
   const ReorderStats *s = reorder_ring_get_stats (st->ring);
-  guint64 dups = st->cfg.drop_duplicates ? s->duplicates : 0;
+  guint64 dups = st->dups_dropped;
   guint window = CLAMP (st->cfg.window, 1, REORDER_MAX_WINDOW);
 
   FUZZ_CHECK (s->in == s->pushed + dups + s->late + s->invalid + s->held,
@@ -136,6 +149,8 @@ check_invariants (State * st)
   FUZZ_CHECK (st->lost_reported <= s->lost, "reported %" G_GUINT64_FORMAT
       " lost, counted %" G_GUINT64_FORMAT, st->lost_reported, s->lost);
   FUZZ_CHECK (s->gaps <= s->lost, "gaps > lost");
+  FUZZ_CHECK (st->dups_dropped <= s->duplicates, "dropped more duplicates"
+      " than counted");
 }
 
 static void
@@ -208,7 +223,9 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
             item_free (it);
             break;
           case REORDER_RESULT_DUPLICATE:
-            if (!st.cfg.drop_duplicates)
+            if (st.cfg.drop_duplicates)
+              st.dups_dropped++;
+            else
               st.pushed++;
             item_free (it);
             break;
