@@ -52,7 +52,11 @@ struct _ReorderRing {
   gboolean have_expected;
   guint64 expected;
   guint64 base;                 /* first sequence number since start/reset */
-  guint64 max_held;             /* highest held seq, valid when held > 0 */
+  guint64 max_held;             /* highest held seq, valid when held > 0.
+                                 * Loops up to it test
+                                 * `s != max_held + 1`: `s <= max_held`
+                                 * never ends when it is G_MAXUINT64
+                                 * (found by tests/fuzz) */
   guint64 oldest_arrival;       /* earliest arrival of a held item */
 
   /* what the next output carries */
@@ -151,7 +155,7 @@ recompute_oldest (ReorderRing * ring)
   guint64 s, oldest = REORDER_TIME_NONE;
 
   if (ring->stats.held > 0) {
-    for (s = ring->expected + 1; s <= ring->max_held; s++) {
+    for (s = ring->expected + 1; s != ring->max_held + 1; s++) {
       Slot *slot = &ring->slots[s & ring->mask];
 
       if (slot->used && slot->arrival < oldest)
@@ -218,7 +222,7 @@ skip_one_gap (ReorderRing * ring)
 
   g_assert (ring->stats.held > 0);
 
-  for (s = ring->expected; s <= ring->max_held; s++) {
+  for (s = ring->expected; s != ring->max_held + 1; s++) {
     Slot *slot = &ring->slots[s & ring->mask];
 
     if (slot->used && slot->seq == s)
@@ -441,7 +445,7 @@ reorder_ring_configure (ReorderRing * ring, const ReorderConfig * config)
 
     alloc_arrays (ring, cfg.window);
     if (ring->stats.held > 0) {
-      for (s = ring->expected + 1; s <= ring->max_held; s++)
+      for (s = ring->expected + 1; s != ring->max_held + 1; s++)
         ring->slots[s & ring->mask] = old_slots[s & old_mask];
     }
     if (ring->have_expected) {
