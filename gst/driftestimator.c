@@ -36,6 +36,12 @@
 #define DROP_DUP_SHARE 11
 /* smoothing of drift_ppm: 1/8 per window */
 #define PPM_ALPHA 0.125
+/* The slope over a longer horizon: every LONG_EVERY windows the fitted
+ * level is kept, up to LONG_HISTORY of them (4 s apart, 8.5 minutes); the
+ * line through them gives the drift once LONG_MIN_POINTS are in */
+#define LONG_EVERY 8
+#define LONG_HISTORY 128
+#define LONG_MIN_POINTS 16
 
 typedef struct {
   guint64 x;
@@ -76,6 +82,12 @@ struct _DriftTrack {
 
   DriftFit fit;
   DriftFit prev_fit;            /* the fit of the epoch before the last jump */
+
+  DriftPoint lhist[LONG_HISTORY];
+  guint lhead;
+  guint ln;
+  guint since_long;             /* windows since the last long point */
+  gdouble long_slope;
   guint epoch;
   guint64 jump_x;
 };
@@ -114,6 +126,10 @@ track_clear_measurement (DriftTrack * t)
   t->n = 0;
   t->n_pend = 0;
   t->fit.valid = FALSE;
+  t->lhead = 0;
+  t->ln = 0;
+  t->since_long = 0;
+  t->long_slope = 0;
 }
 
 void
@@ -218,6 +234,30 @@ track_refit (DriftTrack * t)
   }
 }
 
+/* Slope (ns per ns) of the least-squares line through the long history */
+static void
+track_long_fit (DriftTrack * t)
+{
+  guint i, n = t->ln;
+  const DriftPoint *newest = &t->lhist[(t->lhead + LONG_HISTORY - 1) %
+      LONG_HISTORY];
+  gdouble sx = 0, sd = 0, sxx = 0, sxd = 0, vxx;
+
+  for (i = 0; i < n; i++) {
+    const DriftPoint *p = &t->lhist[(t->lhead + LONG_HISTORY - 1 - i) %
+        LONG_HISTORY];
+    gdouble dx = (gdouble) (gint64) (p->x - newest->x) / 1e9;
+    gdouble dd = (gdouble) (p->d - newest->d);
+
+    sx += dx;
+    sd += dd;
+    sxx += dx * dx;
+    sxd += dx * dd;
+  }
+  vxx = sxx - sx * sx / n;
+  t->long_slope = vxx > 1e-12 ? (sxd - sx * sd / n) / vxx / 1e9 : 0;
+}
+
 static void
 track_add_point (DriftTrack * t, guint64 x, gint64 d)
 {
@@ -255,6 +295,7 @@ track_close_window (DriftTrack * t)
 
         t->head = 0;
         t->n = 0;
+        t->lhead = t->ln = t->since_long = 0;
         for (i = 0; i < np; i++)
           track_add_point (t, t->pend[i].x, t->pend[i].d);
         t->n_pend = 0;
@@ -267,6 +308,18 @@ track_close_window (DriftTrack * t)
   t->n_pend = 0;
   track_add_point (t, x, d);
   track_refit (t);
+  if (++t->since_long >= LONG_EVERY && t->n >= MIN_SLOPE_POINTS) {
+    DriftPoint *lp = &t->lhist[t->lhead];
+
+    t->since_long = 0;
+    lp->x = t->fit.x_ref;
+    lp->d = (gint64) llround (t->fit.level);
+    t->lhead = (t->lhead + 1) % LONG_HISTORY;
+    if (t->ln < LONG_HISTORY)
+      t->ln++;
+    if (t->ln >= LONG_MIN_POINTS)
+      track_long_fit (t);
+  }
   return ev;
 }
 
@@ -415,6 +468,8 @@ drift_track_delay_at (const DriftTrack * t, guint epoch, guint64 x,
 gdouble
 drift_track_slope (const DriftTrack * t)
 {
+  if (t->ln >= LONG_MIN_POINTS)
+    return t->long_slope;
   return t->fit.valid && t->n >= MIN_SLOPE_POINTS ? t->fit.slope : 0.0;
 }
 

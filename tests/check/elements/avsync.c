@@ -362,7 +362,7 @@ GST_START_TEST (test_clock_drift_converges)
       r.max_res_checked);
   fail_unless (g_value_get_boolean (gst_structure_get_value (st, "engaged")));
   fail_unless (gst_structure_get_double (st, "drift-ppm", &ppm));
-  fail_unless (fabs (ppm - 300) < 30, "ppm %f", ppm);
+  fail_unless (fabs (ppm - 300) < 5, "ppm %f", ppm);
   /* 120 ms corrected at the end */
   fail_unless (ABS (stats_int64 (st, "correction") - 120 * MS) < 6 * MS);
   fail_unless (ABS (stats_int64 (st, "offset") - 120 * MS) < 6 * MS);

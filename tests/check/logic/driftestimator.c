@@ -339,7 +339,7 @@ GST_START_TEST (test_track_clock_jitter)
     if (drift_track_observe (t, x, y, SEC / 30) & DRIFT_EVENT_OUTLIER)
       outliers++;
   }
-  fail_unless (fabs (drift_track_slope (t) * 1e6 + 100.0) < 20.0,
+  fail_unless (fabs (drift_track_slope (t) * 1e6 + 100.0) < 3.0,
       "slope %f ppm", drift_track_slope (t) * 1e6);
   fail_unless (drift_track_delay_at (t, 0, 600 * SEC, &d));
   /* delay = latency + min jitter - 60 ms of skew */
@@ -558,7 +558,7 @@ GST_START_TEST (test_sync_clock_jitter)
       r.max_abs_res_checked);
   fail_unless (r.max_est_err < 8 * MS, "est err %" G_GINT64_FORMAT,
       r.max_est_err);
-  fail_unless (fabs (r.stats.drift_ppm - 100) < 20, "ppm %f",
+  fail_unless (fabs (r.stats.drift_ppm - 100) < 3, "ppm %f",
       r.stats.drift_ppm);
   fail_unless (r.max_step <= 1 * MS);
   fail_unless (r.monotonic);
