@@ -30,6 +30,9 @@
 #define MIN_OUTLIER_POINTS 4
 /* Windows per track before the slope feeds drift_ppm */
 #define MIN_PPM_POINTS 16
+/* With the clock reference, an audio fit older than this (no audio
+ * arriving) is not extrapolated: the correction holds */
+#define STALE_AUDIO (5 * DRIFT_SECOND)
 /* A correction smaller than this is not applied: the resolution */
 #define DEADBAND DRIFT_MSECOND
 /* drop/dup when the remaining error exceeds this share of a frame (x/20) */
@@ -643,6 +646,10 @@ drift_sync_offset_at (const DriftSync * s, guint64 x, gint64 * offset)
   if (x == DRIFT_TIME_NONE)
     x = drift_track_last_x (v);
   if (x == DRIFT_TIME_NONE)
+    return FALSE;
+  if (s->cfg.track.reference == DRIFT_REFERENCE_CLOCK &&
+      a->epoch == s->baseline_epoch && a->have_last &&
+      (gint64) (x - a->last_x) > (gint64) STALE_AUDIO)
     return FALSE;
   /* the audio may already be in a newer epoch: its previous fit still
    * describes the timeline the video is on */

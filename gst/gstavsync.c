@@ -724,6 +724,9 @@ observe (GstAvSync * self, DriftStream stream, GstClockTime rt,
     /* lock order: self->lock, then the object lock */
     x = arrival_time (self);
     if (!GST_CLOCK_TIME_IS_VALID (x)) {
+      /* no clock (yet): nothing measured, the correction stays */
+      if (res)
+        res->correction = drift_sync_get_stats (self->sync)->correction;
       GST_AV_SYNC_UNLOCK (self);
       return FALSE;
     }
@@ -806,8 +809,7 @@ gst_av_sync_video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     GstClockTime dur = GST_BUFFER_DURATION_IS_VALID (buf) ?
         GST_BUFFER_DURATION (buf) : st->frame_duration;
 
-    if (!observe (self, DRIFT_VIDEO, rt, dur, st->raw, &res))
-      res.correction = 0;
+    observe (self, DRIFT_VIDEO, rt, dur, st->raw, &res);
   } else {
     GST_AV_SYNC_LOCK (self);
     self->untimed++;

@@ -777,6 +777,31 @@ GST_START_TEST (test_sync_stall)
 
 GST_END_TEST;
 
+GST_START_TEST (test_sync_audio_stops)
+{
+  SimParams p;
+  DriftSyncConfig cfg;
+  SimResult r;
+
+  /* live, the audio stops at 60 s: no extrapolation into the blue, the
+   * correction in place holds */
+  sim_defaults (&p, DRIFT_REFERENCE_CLOCK);
+  drift_sync_config_init (&cfg, DRIFT_REFERENCE_CLOCK);
+  cfg.lead_threshold = 20 * MS;
+  p.duration = 180;
+  p.v_ppm = 1000;
+  p.gap_at = 60;
+  p.gap_len = 1000;
+  run_sim (&p, &cfg, &r);
+  fail_unless (r.engaged_at > 15 && r.engaged_at < 25);
+  fail_unless (!r.stats.valid);
+  fail_unless (ABS (r.stats.correction - 60 * MS) < 3 * MS,
+      "correction %" G_GINT64_FORMAT, r.stats.correction);
+  fail_unless (r.max_step <= 1 * MS);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_sync_thresholds)
 {
   SimParams p;
@@ -971,6 +996,7 @@ driftestimator_suite (void)
   tcase_add_test (tc, test_sync_one_sided_jump);
   tcase_add_test (tc, test_sync_audio_gap);
   tcase_add_test (tc, test_sync_stall);
+  tcase_add_test (tc, test_sync_audio_stops);
   tcase_add_test (tc, test_sync_thresholds);
   tcase_add_test (tc, test_sync_drop_dup);
   tcase_add_test (tc, test_sync_manual_offset);
