@@ -795,8 +795,11 @@ GST_START_TEST (test_sync_audio_stops)
   run_sim (&p, &cfg, &r);
   fail_unless (r.engaged_at > 15 && r.engaged_at < 25);
   fail_unless (!r.stats.valid);
-  fail_unless (ABS (r.stats.correction - 60 * MS) < 3 * MS,
-      "correction %" G_GINT64_FORMAT, r.stats.correction);
+  /* followed for the 5 s the audio fit is trusted, then frozen (180 ms
+   * had it gone on) */
+  fail_unless (r.stats.correction > 59 * MS &&
+      r.stats.correction < 66 * MS, "correction %" G_GINT64_FORMAT,
+      r.stats.correction);
   fail_unless (r.max_step <= 1 * MS);
 }
 
