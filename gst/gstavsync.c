@@ -111,8 +111,13 @@ typedef struct
   gboolean raw;
   gint rate;
   gint bpf;
-  /* video: nominal frame duration from the caps, or NONE */
-  GstClockTime frame_duration;
+  /* video: nominal frame rate from the caps, 0 if none */
+  gint fps_n;
+  gint fps_d;
+  /* samples (audio) or caps-timed frames (video) so far: durations are
+   * taken as differences of the exact totals, so rounding never adds up
+   * to a false drift */
+  guint64 count;
 } StreamState;
 
 struct _GstAvSync
@@ -449,7 +454,9 @@ reset_streams (GstAvSync * self)
     self->stream[i].raw = FALSE;
     self->stream[i].rate = 0;
     self->stream[i].bpf = 0;
-    self->stream[i].frame_duration = GST_CLOCK_TIME_NONE;
+    self->stream[i].fps_n = 0;
+    self->stream[i].fps_d = 1;
+    self->stream[i].count = 0;
   }
 }
 
@@ -760,10 +767,14 @@ gst_av_sync_audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     GstClockTime dur = GST_CLOCK_TIME_NONE;
 
     /* the content clock: samples, not what the timestamps claim */
-    if (st->raw && st->bpf > 0 && st->rate > 0)
-      dur = gst_util_uint64_scale_int (gst_buffer_get_size (buf) / st->bpf,
-          GST_SECOND, st->rate);
-    else if (GST_BUFFER_DURATION_IS_VALID (buf))
+    if (st->raw && st->bpf > 0 && st->rate > 0) {
+      guint64 before = gst_util_uint64_scale_int (st->count, GST_SECOND,
+          st->rate);
+
+      st->count += gst_buffer_get_size (buf) / st->bpf;
+      dur = gst_util_uint64_scale_int (st->count, GST_SECOND, st->rate) -
+          before;
+    } else if (GST_BUFFER_DURATION_IS_VALID (buf))
       dur = GST_BUFFER_DURATION (buf);
     observe (self, DRIFT_AUDIO, rt, dur, FALSE, NULL);
   } else {
@@ -806,8 +817,18 @@ gst_av_sync_video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (G_LIKELY (GST_CLOCK_TIME_IS_VALID (rt))) {
     /* the content clock: what the frame lasts, from upstream (a demuxer's
      * sample durations, a source's frame counter) or else the caps */
-    GstClockTime dur = GST_BUFFER_DURATION_IS_VALID (buf) ?
-        GST_BUFFER_DURATION (buf) : st->frame_duration;
+    GstClockTime dur = GST_CLOCK_TIME_NONE;
+
+    if (GST_BUFFER_DURATION_IS_VALID (buf)) {
+      dur = GST_BUFFER_DURATION (buf);
+    } else if (st->fps_n > 0) {
+      guint64 before = gst_util_uint64_scale (st->count,
+          GST_SECOND * st->fps_d, st->fps_n);
+
+      st->count++;
+      dur = gst_util_uint64_scale (st->count, GST_SECOND * st->fps_d,
+          st->fps_n) - before;
+    }
 
     observe (self, DRIFT_VIDEO, rt, dur, st->raw, &res);
   } else {
@@ -870,6 +891,8 @@ parse_caps (GstAvSync * self, DriftStream stream, GstCaps * caps)
                 GST_PTR_FORMAT, caps));
         return FALSE;
       }
+      if (st->rate != GST_AUDIO_INFO_RATE (&info))
+        st->count = 0;
       st->rate = GST_AUDIO_INFO_RATE (&info);
       st->bpf = GST_AUDIO_INFO_BPF (&info);
     }
@@ -877,11 +900,15 @@ parse_caps (GstAvSync * self, DriftStream stream, GstCaps * caps)
     gint fps_n = 0, fps_d = 1;
 
     st->raw = gst_structure_has_name (s, "video/x-raw");
-    st->frame_duration = GST_CLOCK_TIME_NONE;
-    if (gst_structure_get_fraction (s, "framerate", &fps_n, &fps_d) &&
-        fps_n > 0 && fps_d > 0)
-      st->frame_duration = gst_util_uint64_scale_int (GST_SECOND, fps_d,
-          fps_n);
+    if (!gst_structure_get_fraction (s, "framerate", &fps_n, &fps_d) ||
+        fps_n <= 0 || fps_d <= 0) {
+      fps_n = 0;
+      fps_d = 1;
+    }
+    if (fps_n != st->fps_n || fps_d != st->fps_d)
+      st->count = 0;
+    st->fps_n = fps_n;
+    st->fps_d = fps_d;
   }
   return TRUE;
 }

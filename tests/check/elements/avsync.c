@@ -574,6 +574,56 @@ GST_START_TEST (test_segment_running_time)
 
 GST_END_TEST;
 
+GST_START_TEST (test_no_rounding_drift)
+{
+  GstElement *e = gst_element_factory_make ("avsync", NULL);
+  GstHarness *ha, *hv;
+  GstMemory *mem = gst_allocator_alloc (NULL, 1024 * 2, NULL);
+  guint64 ai = 0, vi = 0;
+  GstStructure *st;
+  gdouble ppm;
+
+  /* 1024 samples at 44.1 kHz and 29.97 fps without durations: neither is a
+   * whole number of ns. 20 minutes must show no drift at all. */
+  gst_util_set_object_arg (G_OBJECT (e), "reference", "media");
+  ha = gst_harness_new_with_element (e, "audio_sink", "audio_src");
+  hv = gst_harness_new_with_element (e, "video_sink", "video_src");
+  gst_harness_set_src_caps_str (ha, "audio/x-raw,format=S16LE,rate=44100,"
+      "channels=1,layout=interleaved");
+  gst_harness_set_src_caps_str (hv, "video/x-h264,stream-format=avc,"
+      "alignment=au,framerate=30000/1001");
+  while (ai * 1024 < 44100 * 1200) {
+    GstClockTime ta = gst_util_uint64_scale (ai * 1024, SEC, 44100);
+    GstClockTime tv = gst_util_uint64_scale (vi, 1001 * SEC, 30000);
+    GstBuffer *b = gst_buffer_new ();
+
+    gst_buffer_append_memory (b, gst_memory_ref (mem));
+    if (ta <= tv) {
+      GST_BUFFER_PTS (b) = ta;
+      gst_harness_push (ha, b);
+      gst_buffer_unref (gst_harness_pull (ha));
+      ai++;
+    } else {
+      GST_BUFFER_PTS (b) = tv;
+      gst_harness_push (hv, b);
+      gst_buffer_unref (gst_harness_pull (hv));
+      vi++;
+    }
+  }
+  st = get_stats (e);
+  fail_unless (ABS (stats_int64 (st, "max-offset")) < 2000,
+      "offset %" G_GINT64_FORMAT, stats_int64 (st, "max-offset"));
+  fail_unless (gst_structure_get_double (st, "drift-ppm", &ppm));
+  fail_unless (fabs (ppm) < 0.01, "ppm %f", ppm);
+  gst_structure_free (st);
+  gst_memory_unref (mem);
+  gst_harness_teardown (hv);
+  gst_harness_teardown (ha);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_drop_dup)
 {
   Pair p;
@@ -1032,6 +1082,7 @@ avsync_suite (void)
   tcase_add_test (tc, test_reference_auto);
   tcase_add_test (tc, test_events_pass);
   tcase_add_test (tc, test_segment_running_time);
+  tcase_add_test (tc, test_no_rounding_drift);
   tcase_add_test (tc, test_drop_dup);
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_bad_audio_caps);
