@@ -978,11 +978,12 @@ gst_av_sync_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
     corr = drift_sync_get_stats (self->sync)->correction;
     GST_AV_SYNC_UNLOCK (self);
     gst_event_parse_qos (event, &type, &proportion, &diff, &ts);
-    if (corr != 0 && GST_CLOCK_TIME_IS_VALID (ts) &&
-        (corr < 0 || ts + corr >= ts)) {
+    if (corr != 0 && GST_CLOCK_TIME_IS_VALID (ts)) {
+      gint64 in_ts = (gint64) ts + corr;
+
       gst_event_unref (event);
       event = gst_event_new_qos (type, proportion, diff,
-          (gint64) ts + corr < 0 ? 0 : (GstClockTime) ((gint64) ts + corr));
+          in_ts < 0 ? 0 : (GstClockTime) in_ts);
     }
   }
   return gst_pad_event_default (pad, parent, event);

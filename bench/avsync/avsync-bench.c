@@ -208,11 +208,12 @@ static void
 cpu_bench (guint n, guint rounds)
 {
   gdouble direct, identity, media, media_corr, clock, clock_corr;
+  guint k;
 
   /* interleaved: the rounds of each case alternate with the others' so
    * that a noisy neighbour hits all of them alike */
   direct = identity = media = media_corr = clock = clock_corr = G_MAXDOUBLE;
-  for (guint k = 0; k < rounds; k++) {
+  for (k = 0; k < rounds; k++) {
     direct = MIN (direct, best_of ("direct", NULL, 0, n, 1));
     identity = MIN (identity, best_of ("identity", NULL, 0, n, 1));
     media = MIN (media, best_of ("avsync", "media", 0, n, 1));

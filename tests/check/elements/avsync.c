@@ -722,12 +722,13 @@ GST_START_TEST (test_bad_audio_caps)
       "audio_src");
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
+  GstCaps *caps = gst_caps_from_string ("audio/x-raw,format=S16LE,channels=1");
 
   gst_element_set_bus (h->element, bus);
   /* raw audio without a rate can't be counted in samples */
   fail_if (gst_pad_send_event (h->element->sinkpads->data,
-          gst_event_new_caps (gst_caps_from_string
-              ("audio/x-raw,format=S16LE,channels=1"))));
+          gst_event_new_caps (caps)));
+  gst_caps_unref (caps);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL);
   gst_message_unref (msg);
