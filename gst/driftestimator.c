@@ -121,6 +121,15 @@ track_sanitize (DriftTrackConfig * cfg)
     cfg->max_jump = 1;
 }
 
+/* field by field: the struct has padding */
+static gboolean
+track_config_equal (const DriftTrackConfig * a, const DriftTrackConfig * b)
+{
+  return a->reference == b->reference && a->window == b->window &&
+      a->history == b->history && a->max_jump == b->max_jump &&
+      a->shift == b->shift && a->shift_windows == b->shift_windows;
+}
+
 static void
 track_clear_measurement (DriftTrack * t)
 {
@@ -172,7 +181,7 @@ drift_track_configure (DriftTrack * t, const DriftTrackConfig * cfg)
   DriftTrackConfig c = *cfg;
 
   track_sanitize (&c);
-  if (memcmp (&c, &t->cfg, sizeof (c)) == 0)
+  if (track_config_equal (&c, &t->cfg))
     return;
   t->cfg = c;
   drift_track_reset (t);
@@ -605,7 +614,7 @@ drift_sync_configure (DriftSync * s, const DriftSyncConfig * cfg)
   s->cfg = *cfg;
   s->cfg.warmup = MAX (s->cfg.warmup, 1);
   track_sanitize (&c);
-  if (memcmp (&c, &old, sizeof (c)) != 0) {
+  if (!track_config_equal (&c, &old)) {
     drift_track_configure (s->track[DRIFT_AUDIO], &c);
     drift_track_configure (s->track[DRIFT_VIDEO], &c);
     s->baseline_valid = FALSE;

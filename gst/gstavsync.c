@@ -567,10 +567,11 @@ decide_reference (GstAvSync * self, GstPad * sinkpad)
 {
   GstAvSyncReference want;
   DriftReference ref;
-  gboolean live = FALSE;
+  gboolean live = FALSE, have_clock;
 
   GST_OBJECT_LOCK (self);
   want = self->reference;
+  have_clock = GST_ELEMENT_CLOCK (self) != NULL;
   GST_OBJECT_UNLOCK (self);
 
   if (want == GST_AV_SYNC_REFERENCE_AUTO) {
@@ -579,8 +580,7 @@ decide_reference (GstAvSync * self, GstPad * sinkpad)
     if (gst_pad_peer_query (sinkpad, q))
       gst_query_parse_latency (q, &live, NULL, NULL);
     gst_query_unref (q);
-    ref = live && GST_ELEMENT_CLOCK (self) ? DRIFT_REFERENCE_CLOCK :
-        DRIFT_REFERENCE_MEDIA;
+    ref = live && have_clock ? DRIFT_REFERENCE_CLOCK : DRIFT_REFERENCE_MEDIA;
   } else {
     ref = want == GST_AV_SYNC_REFERENCE_CLOCK ? DRIFT_REFERENCE_CLOCK :
         DRIFT_REFERENCE_MEDIA;
