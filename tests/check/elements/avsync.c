@@ -624,6 +624,54 @@ GST_START_TEST (test_no_rounding_drift)
 
 GST_END_TEST;
 
+GST_START_TEST (test_encoded_bframes)
+{
+  Pair p;
+  guint64 i, vi = 0;
+  gint64 prev_dts = -1;
+  GstStructure *st;
+  /* I P B B in decode order: PTS offsets in frames from the DTS */
+  static const gint reorder[4] = { 1, 3, 1, 1 };
+
+  /* encoded video with B-frames, stamped 1 % long: measured and corrected
+   * on the DTS, PTS and DTS move together, decode order stays monotonic */
+  pair_init (&p, "video/x-h264,stream-format=avc,alignment=au,"
+      "framerate=25/1");
+  gst_util_set_object_arg (G_OBJECT (p.e), "reference", "media");
+  gst_util_set_object_arg (G_OBJECT (p.e), "mode", "drop-dup");
+  for (i = 0; i < 1500; i++) {
+    gst_harness_push (p.ha, make_audio (i, i * AUDIO_DUR));
+    gst_buffer_unref (gst_harness_pull (p.ha));
+    while (vi * 40 * MS <= i * AUDIO_DUR) {
+      GstBuffer *b = gst_buffer_new_allocate (NULL, 16, NULL), *out;
+      GstClockTime dts = vi * 40 * MS * 101 / 100;
+      GstClockTime pts = dts + reorder[vi % 4] * 40 * MS * 101 / 100;
+
+      GST_BUFFER_DTS (b) = dts;
+      GST_BUFFER_PTS (b) = pts;
+      GST_BUFFER_DURATION (b) = 40 * MS;
+      gst_harness_push (p.hv, b);
+      out = gst_harness_pull (p.hv);
+      fail_unless_equals_int64 ((gint64) (GST_BUFFER_PTS (out) -
+              GST_BUFFER_DTS (out)), (gint64) (pts - dts));
+      fail_unless ((gint64) GST_BUFFER_DTS (out) > prev_dts);
+      prev_dts = GST_BUFFER_DTS (out);
+      gst_buffer_unref (out);
+      vi++;
+    }
+  }
+  st = get_stats (p.e);
+  /* 300 ms in 30 s: engaged at 10 s, corrected since (slewed, not dropped:
+   * encoded frames can't go) */
+  fail_unless (stats_int64 (st, "correction") > 150 * MS);
+  fail_unless (ABS (stats_int64 (st, "residual")) < 2 * MS);
+  fail_unless_equals_uint64 (stats_uint64 (st, "frames-dropped"), 0);
+  gst_structure_free (st);
+  pair_clear (&p);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_drop_dup)
 {
   Pair p;
@@ -1084,6 +1132,7 @@ avsync_suite (void)
   tcase_add_test (tc, test_events_pass);
   tcase_add_test (tc, test_segment_running_time);
   tcase_add_test (tc, test_no_rounding_drift);
+  tcase_add_test (tc, test_encoded_bframes);
   tcase_add_test (tc, test_drop_dup);
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_bad_audio_caps);
