@@ -149,6 +149,7 @@ struct _GstAvSync
   DriftSync *sync;
   DriftSyncConfig cfg;
   gboolean ref_decided;
+  guint64 interval;             /* message-interval, copied */
   guint64 next_message_x;
   gint64 last_reset_message;    /* monotonic us */
   guint64 untimed;
@@ -555,6 +556,7 @@ update_config_locked (GstAvSync * self)
   }
   cfg->av_offset = self->av_offset;
   cfg->track.max_jump = self->max_jump;
+  self->interval = self->message_interval;
   GST_OBJECT_UNLOCK (self);
 
   drift_sync_configure (self->sync, cfg);
@@ -679,12 +681,13 @@ collect_messages_locked (GstAvSync * self, DriftStream stream, guint events,
     GST_DEBUG_OBJECT (self, "%s gap at %" GST_TIME_FORMAT,
         stream_name (stream), GST_TIME_ARGS (rt));
 
-  if (stream == DRIFT_VIDEO && st->valid) {
-    guint64 interval, x;
+  /* the video's timeline restarted: so does the message schedule */
+  if (stream == DRIFT_VIDEO && (events & DRIFT_EVENT_JUMP))
+    self->next_message_x = GST_CLOCK_TIME_NONE;
 
-    GST_OBJECT_LOCK (self);
-    interval = self->message_interval;
-    GST_OBJECT_UNLOCK (self);
+  if (stream == DRIFT_VIDEO && st->valid) {
+    guint64 interval = self->interval, x;
+
     x = drift_track_last_x (drift_sync_get_track (self->sync, DRIFT_VIDEO));
     if (interval > 0 && x != DRIFT_TIME_NONE &&
         (self->next_message_x == GST_CLOCK_TIME_NONE ||
@@ -941,6 +944,8 @@ gst_av_sync_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_segment_init (&st->segment, GST_FORMAT_UNDEFINED);
       GST_AV_SYNC_LOCK (self);
       drift_sync_flush (self->sync, stream);
+      if (stream == DRIFT_VIDEO)
+        self->next_message_x = GST_CLOCK_TIME_NONE;
       GST_AV_SYNC_UNLOCK (self);
       break;
     case GST_EVENT_GAP:{
