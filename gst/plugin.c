@@ -14,6 +14,7 @@
 #include <gst/gst.h>
 
 #include "gstchunkreorder.h"
+#include "gstavsync.h"
 
 
 static gboolean
@@ -22,6 +23,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (chunkreorder, plugin);
+  ret |= GST_ELEMENT_REGISTER (avsync, plugin);
 
   return ret;
 }
