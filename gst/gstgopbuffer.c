@@ -132,8 +132,9 @@ typedef struct
   gboolean joined;              /* linked and fed with live data */
   gboolean wait_video_key;      /* audio: start at the next video keyframe */
   gboolean discont;             /* mark the next buffer DISCONT */
-  GstMiniObject *pending;       /* popped, downstream not active yet */
-  guint pending_flags;
+  GQueue pending;               /* popped, downstream not active yet */
+  gboolean waiting;             /* the task waits on @cond */
+  GstGopBuffer *self;
   guint64 gop_id;               /* GOP joined at, GOP_SEQ_NONE if none */
   GstFlowReturn last_ret;
 
@@ -786,6 +787,8 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
   out->flushing = TRUE;
   out->gop_id = GOP_SEQ_NONE;
   out->last_ret = GST_FLOW_OK;
+  out->self = self;
+  g_queue_init (&out->pending);
 
   padname = g_strdup_printf (audio ? "audio_src_%u" : "src_%u", index);
   pad = gst_pad_new_from_template (templ, padname);
@@ -814,11 +817,27 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
 }
 
 static void
+clear_pending (GopOut * out)
+{
+  GstMiniObject *obj;
+
+  while ((obj = g_queue_pop_head (&out->pending)))
+    gst_mini_object_unref (obj);
+}
+
+/* with GOP_LOCK: wake the task if it sleeps */
+static inline void
+wake_out (GopOut * out)
+{
+  if (out->waiting)
+    g_cond_signal (&out->cond);
+}
+
+static void
 out_free (GopOut * out)
 {
   lag_queue_free (out->queue);
-  if (out->pending)
-    gst_mini_object_unref (out->pending);
+  clear_pending (out);
   g_cond_clear (&out->cond);
   g_free (out);
 }
@@ -889,10 +908,7 @@ gst_gop_buffer_out_activate_mode (GstPad * pad, GstObject * parent,
   out->flushing = TRUE;
   out->joined = FALSE;
   lag_queue_clear (out->queue, FALSE);
-  if (out->pending) {
-    gst_mini_object_unref (out->pending);
-    out->pending = NULL;
-  }
+  clear_pending (out);
   g_cond_signal (&out->cond);
   GOP_UNLOCK (self);
   return gst_pad_stop_task (pad);
@@ -985,10 +1001,7 @@ join_locked (GstGopBuffer * self, GopOut * out)
   JoinCtx c = { self, out, TRUE, latest, GST_CLOCK_TIME_NONE, 0 };
 
   lag_queue_clear (out->queue, FALSE);
-  if (out->pending) {
-    gst_mini_object_unref (out->pending);
-    out->pending = NULL;
-  }
+  clear_pending (out);
   out->joins++;
   out->joined = TRUE;
   out->wait_video_key = FALSE;
@@ -1015,7 +1028,7 @@ join_locked (GstGopBuffer * self, GopOut * out)
     }
     out->cached_sent += c.n;
     GST_DEBUG_OBJECT (out->pad, "audio joined, %u cached buffers", c.n);
-    g_cond_signal (&out->cond);
+    wake_out (out);
     return;
   }
 
@@ -1033,7 +1046,7 @@ join_locked (GstGopBuffer * self, GopOut * out)
     out->gop_id = GOP_SEQ_NONE;
     self->joins_waiting++;
     GST_DEBUG_OBJECT (out->pad, "nothing cached, waiting for a keyframe");
-    g_cond_signal (&out->cond);
+    wake_out (out);
     return;
   }
 
@@ -1070,7 +1083,7 @@ join_locked (GstGopBuffer * self, GopOut * out)
   GST_DEBUG_OBJECT (out->pad, "joined at GOP %" G_GUINT64_FORMAT
       " with %u cached buffers (%s)", gop_id, c.n,
       latest ? "latest-keyframe" : "catch-up");
-  g_cond_signal (&out->cond);
+  wake_out (out);
 }
 
 static void
@@ -1095,10 +1108,7 @@ gst_gop_buffer_out_unlinked (GstPad * pad, GstPad * peer, GstGopBuffer * self)
   if (out && g_list_find (self->outs, out)) {
     out->joined = FALSE;
     lag_queue_clear (out->queue, FALSE);
-    if (out->pending) {
-      gst_mini_object_unref (out->pending);
-      out->pending = NULL;
-    }
+    clear_pending (out);
   }
   GOP_UNLOCK (self);
 }
@@ -1106,96 +1116,112 @@ gst_gop_buffer_out_unlinked (GstPad * pad, GstPad * peer, GstGopBuffer * self)
 /* ------------------------------------------------------------------------ */
 /* request pad streaming threads */
 
+#define OUT_BATCH 32
+
+/* The streaming thread of a request pad: takes a batch of items under the
+ * lock, pushes them without it. */
 static void
 gst_gop_buffer_out_loop (GopOut * out)
 {
+  GstGopBuffer *self = out->self;
   GstPad *pad = out->pad;
-  GstGopBuffer *self = GST_GOP_BUFFER (gst_pad_get_parent (pad));
-  GstMiniObject *obj;
+  GstMiniObject *items[OUT_BATCH];
   GstFlowReturn ret = GST_FLOW_OK;
+  guint n = 0, i;
+  guint64 pushed = 0;
   gboolean retry = FALSE;
 
-  if (!self) {
-    gst_pad_pause_task (pad);
-    return;
-  }
-
   GOP_LOCK (self);
-  while (!out->flushing && !out->pending && lag_queue_is_empty (out->queue))
+  while (!out->flushing && g_queue_is_empty (&out->pending)
+      && lag_queue_is_empty (out->queue)) {
+    out->waiting = TRUE;
     g_cond_wait (&out->cond, &self->lock);
+    out->waiting = FALSE;
+  }
   if (out->flushing)
     goto flushing;
-  if (out->pending) {
-    obj = out->pending;
-    out->pending = NULL;
-  } else {
+  while (n < OUT_BATCH && !g_queue_is_empty (&out->pending))
+    items[n++] = g_queue_pop_head (&out->pending);
+  while (n < OUT_BATCH) {
     LagItem it;
 
-    lag_queue_pop (out->queue, &it);
-    obj = it.item;
+    if (!lag_queue_pop (out->queue, &it))
+      break;
+    items[n++] = it.item;
   }
-  if (GST_IS_BUFFER (obj) && out->discont) {
-    obj = GST_MINI_OBJECT_CAST (gst_buffer_make_writable (GST_BUFFER_CAST
-            (obj)));
-    GST_BUFFER_FLAG_SET (obj, GST_BUFFER_FLAG_DISCONT);
-    out->discont = FALSE;
+  if (out->discont) {
+    for (i = 0; i < n; i++) {
+      if (GST_IS_BUFFER (items[i])) {
+        items[i] = GST_MINI_OBJECT_CAST (gst_buffer_make_writable
+            (GST_BUFFER_CAST (items[i])));
+        GST_BUFFER_FLAG_SET (items[i], GST_BUFFER_FLAG_DISCONT);
+        out->discont = FALSE;
+        break;
+      }
+    }
   }
   GOP_UNLOCK (self);
 
   /* never push with the lock held */
-  if (GST_IS_EVENT (obj)) {
-    GstEvent *ev = GST_EVENT_CAST (obj);
+  for (i = 0; i < n; i++) {
+    GstMiniObject *obj = items[i];
 
-    /* a sticky event that downstream refused while not yet active stays
-     * on the pad and is sent again before the next buffer */
-    gst_pad_push_event (pad, gst_event_ref (ev));
-  } else {
-    gst_mini_object_ref (obj);
-    ret = gst_pad_push (pad, GST_BUFFER_CAST (obj));
-    if (ret == GST_FLOW_FLUSHING) {
-      /* a branch linked before its elements reached PAUSED: keep the
-       * buffer and try again shortly, unless we are flushing ourselves */
-      retry = TRUE;
+    if (GST_IS_EVENT (obj)) {
+      /* a sticky event that downstream refused while not yet active stays
+       * on the pad and is sent again before the next buffer */
+      gst_pad_push_event (pad, GST_EVENT_CAST (obj));
+      items[i] = NULL;
+      continue;
     }
+    ret = gst_pad_push (pad, GST_BUFFER_CAST (gst_mini_object_ref (obj)));
+    if (ret == GST_FLOW_OK) {
+      pushed++;
+    } else if (ret == GST_FLOW_FLUSHING) {
+      /* a branch linked before its elements reached PAUSED: keep the
+       * buffers and try again shortly, unless we are flushing ourselves */
+      retry = TRUE;
+      break;
+    } else if (ret == GST_FLOW_NOT_NEGOTIATED || ret < GST_FLOW_EOS) {
+      break;
+    }
+    /* NOT_LINKED and EOS: dropped, the branch may be relinked */
+    gst_mini_object_unref (obj);
+    items[i] = NULL;
   }
 
   GOP_LOCK (self);
+  out->pushed += pushed;
   out->last_ret = ret;
   if (retry && !out->flushing && out->joined) {
     gint64 end = g_get_monotonic_time () + RETRY_INTERVAL_US;
+    guint k;
 
-    if (out->pending)
-      gst_mini_object_unref (out->pending);
-    out->pending = obj;
-    obj = NULL;
+    for (k = n; k > i; k--)
+      g_queue_push_head (&out->pending, items[k - 1]);
+    n = i;
     while (!out->flushing && out->joined
         && g_cond_wait_until (&out->cond, &self->lock, end));
-  } else if (ret == GST_FLOW_OK) {
-    if (GST_IS_BUFFER (obj))
-      out->pushed++;
-  } else if (ret == GST_FLOW_NOT_LINKED || ret == GST_FLOW_EOS) {
-    GST_DEBUG_OBJECT (pad, "downstream returned %s", gst_flow_get_name (ret));
   }
   GOP_UNLOCK (self);
-  if (obj)
-    gst_mini_object_unref (obj);
+  for (; i < n; i++)
+    if (items[i])
+      gst_mini_object_unref (items[i]);
 
   if (ret == GST_FLOW_NOT_NEGOTIATED || ret < GST_FLOW_EOS) {
     GST_ELEMENT_FLOW_ERROR (self, ret);
     GOP_LOCK (self);
     out->joined = FALSE;
     lag_queue_clear (out->queue, FALSE);
+    clear_pending (out);
     GOP_UNLOCK (self);
     gst_pad_pause_task (pad);
   }
-  gst_object_unref (self);
   return;
 
 flushing:
   GOP_UNLOCK (self);
   GST_DEBUG_OBJECT (pad, "flushing, pausing task");
   gst_pad_pause_task (pad);
-  gst_object_unref (self);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1305,7 +1331,7 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
           gop_store_get (self->store, info.seq)->gop_id : out->gop_id;
     lag_queue_push (out->queue, gst_buffer_ref (buf), flags, buf_time (buf),
         size);
-    g_cond_signal (&out->cond);
+    wake_out (out);
   }
 
   /* the always src pad */
@@ -1363,7 +1389,7 @@ gst_gop_buffer_audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       continue;
     lag_queue_push (out->queue, gst_buffer_ref (buf), GOP_FLAG_KEYFRAME,
         GST_CLOCK_TIME_IS_VALID (pts) ? pts : GOP_TIME_NONE, size);
-    g_cond_signal (&out->cond);
+    wake_out (out);
   }
   /* audio passthrough starts with the video passthrough */
   if (self->audio_srcpad && !self->src_wait_key)
@@ -1395,7 +1421,7 @@ queue_event_to_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
       continue;
     lag_queue_push (out->queue, gst_event_ref (event), GOP_FLAG_EVENT,
         GOP_TIME_NONE, 0);
-    g_cond_signal (&out->cond);
+    wake_out (out);
   }
   GOP_UNLOCK (self);
 }
@@ -1433,10 +1459,7 @@ flush_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
       if (out) {
         out->flushing = TRUE;
         lag_queue_clear (out->queue, FALSE);
-        if (out->pending) {
-          gst_mini_object_unref (out->pending);
-          out->pending = NULL;
-        }
+        clear_pending (out);
         g_cond_signal (&out->cond);
       }
       GOP_UNLOCK (self);
