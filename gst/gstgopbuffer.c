@@ -176,7 +176,6 @@ struct _GstGopBuffer
   /* always src pad state */
   gboolean src_wait_key;
   gboolean src_skip_leading;
-  gboolean src_started;
 
   GstClockTime live_pts;        /* highest video PTS seen */
   GstBuffer *last_keyframe;
@@ -381,12 +380,14 @@ gst_gop_buffer_class_init (GstGopBufferClass * klass)
    * GstGopBuffer:stats:
    *
    * A `application/x-gopbuffer-stats` structure: gops-seen,
-   * gops-completed, open-gops, closed-gops, cached-gops, cached-bytes,
+   * gops-completed, open-gops, closed-gops, cached-gops, cached-buffers,
+   * cached-bytes,
    * cached-duration, gop-duration-min/avg/max, gop-bytes-min/avg/max,
    * gop-frames-min/avg/max, leading-pictures, evicted-gops, overflows,
    * discarded-buffers, discarded-bytes, video-in, audio-in, src-dropped,
    * joins, joins-catch-up, joins-latest-keyframe, joins-waiting,
-   * dropped-gops (all request pads, released ones included), idr,
+   * dropped-gops (all request pads, released ones included),
+   * messages-suppressed, idr,
    * recovery-points, cra, bla, rasl, radl, parse-errors and `pads`: an
    * array of one structure per request pad (name, joins, pushed,
    * cached-sent, queued, queued-bytes, lag, max-lag-seen, dropped-buffers,
@@ -1329,8 +1330,12 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     if (key)
       out->gop_id = info.new_gop && info.seq != GOP_SEQ_NONE ?
           gop_store_get (self->store, info.seq)->gop_id : out->gop_id;
-    lag_queue_push (out->queue, gst_buffer_ref (buf), flags, buf_time (buf),
-        size);
+    if (lag_queue_push (out->queue, gst_buffer_ref (buf), flags,
+            buf_time (buf), size) > 0) {
+      /* the pad lagged and dropped whole GOPs: mark the resume point */
+      out->discont = TRUE;
+      GST_LOG_OBJECT (out->pad, "lagging, dropped GOPs");
+    }
     wake_out (out);
   }
 
@@ -1339,7 +1344,6 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     if (key || !self->start_on_keyframe) {
       self->src_wait_key = FALSE;
       self->src_skip_leading = key;
-      self->src_started = TRUE;
     } else {
       forward = FALSE;
     }
@@ -1551,8 +1555,11 @@ gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     g_list_free_full (pads, gst_object_unref);
   }
   ret = gst_pad_push_event (self->srcpad, event);
-  /* an unlinked src pad does not fail caps or segment for the others */
-  return ret || !gst_pad_is_linked (self->srcpad) || self->outs != NULL;
+  /* an unlinked src pad does not fail caps or segment for the request pads,
+   * which report problems from their own threads */
+  if (!ret && !gst_pad_is_linked (self->srcpad))
+    ret = TRUE;
+  return ret;
 }
 
 static gboolean
@@ -1711,7 +1718,6 @@ gst_gop_buffer_change_state (GstElement * element, GstStateChange transition)
       gst_clear_caps (&self->last_keyframe_caps);
       self->src_wait_key = TRUE;
       self->src_skip_leading = FALSE;
-      self->src_started = FALSE;
       self->live_pts = GST_CLOCK_TIME_NONE;
       self->video_in = 0;
       gst_segment_init (&self->vsegment, GST_FORMAT_TIME);
