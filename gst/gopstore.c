@@ -17,7 +17,8 @@
 
 #define TIME_VALID(t) ((t) != GOP_TIME_NONE)
 
-typedef struct {
+typedef struct
+{
   GopInfo info;
   guint64 first_seq;            /* first entry (may be overlapping audio) */
   guint64 kf_seq;               /* the keyframe */
@@ -25,7 +26,8 @@ typedef struct {
   gboolean trailing_seen;       /* a picture at/after the RAP in PTS seen */
 } Gop;
 
-struct _GopStore {
+struct _GopStore
+{
   GopStoreConfig cfg;
   GopRefFunc ref;
   GDestroyNotify unref;
@@ -547,7 +549,8 @@ gop_store_get_stats (GopStore * s)
 
 /* ---------------------------------------------------------------------- */
 
-struct _LagQueue {
+struct _LagQueue
+{
   GQueue items;                 /* LagItem* */
   GDestroyNotify free_item;
   guint64 max_lag;

@@ -209,7 +209,7 @@ gst_gop_buffer_join_mode_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_GOP_BUFFER_JOIN_CATCH_UP,
-        "Send the cached GOPs from the oldest cached keyframe, timestamps intact",
+          "Send the cached GOPs from the oldest cached keyframe, timestamps intact",
         "catch-up"},
     {GST_GOP_BUFFER_JOIN_LATEST_KEYFRAME,
           "Send only the newest keyframe, retimed to the live edge, then live",
@@ -400,8 +400,7 @@ gst_gop_buffer_class_init (GstGopBufferClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_add_static_pad_template (element_class,
-      &src_req_template);
+  gst_element_class_add_static_pad_template (element_class, &src_req_template);
   gst_element_class_add_static_pad_template (element_class,
       &audio_sink_template);
   gst_element_class_add_static_pad_template (element_class,
@@ -414,8 +413,7 @@ gst_gop_buffer_class_init (GstGopBufferClass * klass)
       "Bounded GOP cache: new branches start at once from the latest "
       "keyframe, clean starts, previews", "gst-livestream authors");
 
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_gop_buffer_change_state);
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_gop_buffer_change_state);
   element_class->request_new_pad =
       GST_DEBUG_FUNCPTR (gst_gop_buffer_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_gop_buffer_release_pad);

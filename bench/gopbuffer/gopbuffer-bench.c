@@ -377,8 +377,7 @@ bench_cpu (guint n)
     guint64 dropped = 0, d;
 
     for (r = 0; r < 3; r++) {
-      best_tee = MIN (best_tee, bench_cpu_one (tee, "tee", branches[i], n,
-              &d));
+      best_tee = MIN (best_tee, bench_cpu_one (tee, "tee", branches[i], n, &d));
       best_gop = MIN (best_gop, bench_cpu_one (gop, "gopbuffer", branches[i],
               n, &d));
       dropped += d;

@@ -264,8 +264,7 @@ GST_START_TEST (test_join_latest_keyframe)
   fail_unless_equals_int (GST_BUFFER_OFFSET (b), 14);
   fail_if (GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DECODE_ONLY));
   gst_buffer_unref (b);
-  fail_unless_equals_uint64 (stat_u64 (h->element, "joins-latest-keyframe"),
-      1);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "joins-latest-keyframe"), 1);
   gst_harness_teardown (h2);
   gst_harness_teardown (h);
 }

@@ -21,7 +21,8 @@
 #define NONE GOP_TIME_NONE
 
 /* Refcounted test items: a live counter catches leaks and double frees */
-typedef struct {
+typedef struct
+{
   gint ref;
   guint id;
 } Item;
@@ -429,7 +430,8 @@ GST_START_TEST (test_open_gop_h264)
   static const guint join2[] = { 6, 9, 7, 8 };
   static const guint join1[] = { 0, 3, 1, 2, 6, 4, 5, 9, 7, 8 };
   static const guint join3[] = { 12 };
-  static const struct {
+  static const struct
+  {
     guint id;
     guint flags;
     guint64 pts;
@@ -449,9 +451,8 @@ GST_START_TEST (test_open_gop_h264)
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (seq); i++) {
-    push_full (s, seq[i].id, seq[i].flags, seq[i].pts * 40, i * 40, 100,
-        &info);
-    fail_unless_equals_int (! !(info.flags & GOP_FLAG_SKIP_ON_JOIN),
+    push_full (s, seq[i].id, seq[i].flags, seq[i].pts * 40, i * 40, 100, &info);
+    fail_unless_equals_int (!!(info.flags & GOP_FLAG_SKIP_ON_JOIN),
         seq[i].skip);
   }
   /* a joiner at the open GOP skips B4 B5 */
@@ -523,8 +524,7 @@ GST_START_TEST (test_audio_aligned)
   static const guint audio[] = { 204, 205, 206 };
 
   /* audio before any keyframe is not cached */
-  fail_unless_equals_int (push_audio (s, 200, 0, 20, NULL),
-      GOP_PUSH_DISCARDED);
+  fail_unless_equals_int (push_audio (s, 200, 0, 20, NULL), GOP_PUSH_DISCARDED);
   push_full (s, 1, GOP_FLAG_KEYFRAME, 0, 0, 100, NULL);
   push_audio (s, 201, 10, 20, NULL);
   push_full (s, 2, 0, 40, 40, 100, NULL);
@@ -543,8 +543,7 @@ GST_START_TEST (test_audio_aligned)
   assert_ids (join_ids (s, TRUE, FALSE), video, 2);
   assert_ids (join_ids (s, TRUE, TRUE), audio, 3);
   /* audio never starts a GOP, even flagged as keyframe */
-  push_full (s, 207, GOP_FLAG_AUDIO | GOP_FLAG_KEYFRAME, 250, NONE, 10,
-      &info);
+  push_full (s, 207, GOP_FLAG_AUDIO | GOP_FLAG_KEYFRAME, 250, NONE, 10, &info);
   fail_if (info.new_gop);
   fail_unless_equals_int (gop_store_n_gops (s), 1);
   store_free (s);
@@ -662,8 +661,7 @@ GST_START_TEST (test_lag_wait_next_keyframe)
   fail_unless_equals_int (lag_push_frame (q, 31, 30), 0);
   fail_unless_equals_int (lag_pop_id (q), 30);
   fail_unless_equals_int (lag_pop_id (q), 31);
-  fail_unless_equals_uint64 (lag_queue_get_stats (q)->dropped_buffers,
-      14 + 16);
+  fail_unless_equals_uint64 (lag_queue_get_stats (q)->dropped_buffers, 14 + 16);
   lag_queue_free (q);
   fail_unless_equals_int (live_lag, 0);
 }
@@ -683,8 +681,7 @@ GST_START_TEST (test_lag_no_drop_when_consumer_keeps_up)
       fail_unless_equals_int (lag_pop_id (q), n - 3);
   }
   fail_unless_equals_uint64 (lag_queue_get_stats (q)->dropped_buffers, 0);
-  fail_unless_equals_uint64 (lag_queue_get_stats (q)->max_seen_lag,
-      120 * MS);
+  fail_unless_equals_uint64 (lag_queue_get_stats (q)->max_seen_lag, 120 * MS);
   lag_queue_free (q);
   fail_unless_equals_int (live_lag, 0);
 }
