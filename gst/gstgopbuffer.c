@@ -1031,13 +1031,9 @@ join_locked (GstGopBuffer * self, GopOut * out)
     return;
   }
 
-  queue_event_locked (out, self->v_stream_start);
-  queue_event_locked (out, self->v_caps);
   if (!have) {
-    queue_event_locked (out, self->v_segment);
-    queue_event_locked (out, self->v_tags);
+    /* start live at the next keyframe */
     lag_queue_clear (out->queue, TRUE);
-    /* the events were cleared with it: queue them again */
     queue_event_locked (out, self->v_stream_start);
     queue_event_locked (out, self->v_caps);
     queue_event_locked (out, self->v_segment);
@@ -1049,6 +1045,8 @@ join_locked (GstGopBuffer * self, GopOut * out)
     return;
   }
 
+  queue_event_locked (out, self->v_stream_start);
+  queue_event_locked (out, self->v_caps);
   out->gop_id = gop_id;
   if (latest && GST_CLOCK_TIME_IS_VALID (self->live_pts)
       && self->vsegment.format == GST_FORMAT_TIME && self->vsegment.rate > 0
