@@ -252,6 +252,7 @@ static gboolean gst_gop_buffer_out_event (GstPad * pad, GstObject * parent,
 static gboolean gst_gop_buffer_out_activate_mode (GstPad * pad,
     GstObject * parent, GstPadMode mode, gboolean active);
 static void gst_gop_buffer_out_loop (GopOut * out);
+static void join_locked (GstGopBuffer * self, GopOut * out);
 static void gst_gop_buffer_out_linked (GstPad * pad, GstPad * peer,
     GstGopBuffer * self);
 static void gst_gop_buffer_out_unlinked (GstPad * pad, GstPad * peer,
@@ -895,9 +896,14 @@ gst_gop_buffer_out_activate_mode (GstPad * pad, GstObject * parent,
     return !active;
 
   if (active) {
+    gboolean linked = gst_pad_is_linked (pad);
+
     GOP_LOCK (self);
     out->flushing = FALSE;
     out->last_ret = GST_FLOW_OK;
+    /* linked while inactive (READY -> PAUSED again): join now */
+    if (linked && !out->joined)
+      join_locked (self, out);
     GOP_UNLOCK (self);
     return gst_pad_start_task (pad, (GstTaskFunction) gst_gop_buffer_out_loop,
         out, NULL);

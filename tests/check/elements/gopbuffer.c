@@ -514,6 +514,42 @@ GST_START_TEST (test_bad_codec_data)
 
 GST_END_TEST;
 
+static void
+count_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gint * n)
+{
+  g_atomic_int_inc (n);
+}
+
+GST_START_TEST (test_request_pad_survives_state_cycle)
+{
+  GstElement *p = gst_parse_launch ("videotestsrc is-live=true ! "
+      "video/x-raw,width=16,height=16,framerate=100/1 ! gopbuffer name=g ! "
+      "fakesink sync=false g.src_0 ! fakesink name=b sync=false "
+      "signal-handoffs=true", NULL);
+  GstElement *b = gst_bin_get_by_name (GST_BIN (p), "b");
+  gint n = 0, round;
+
+  g_signal_connect (b, "handoff", G_CALLBACK (count_handoff), &n);
+  for (round = 0; round < 2; round++) {
+    gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    g_atomic_int_set (&n, 0);
+    fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    while (g_atomic_int_get (&n) < 5 && g_get_monotonic_time () < end)
+      g_usleep (2000);
+    fail_unless (g_atomic_int_get (&n) >= 5, "round %d: %d buffers", round,
+        g_atomic_int_get (&n));
+    fail_unless (gst_element_set_state (p, GST_STATE_READY) ==
+        GST_STATE_CHANGE_SUCCESS);
+  }
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (b);
+  gst_object_unref (p);
+}
+
+GST_END_TEST;
+
 /* ---------------------------------------------------------------------- */
 /* real pipelines */
 
@@ -883,6 +919,7 @@ gopbuffer_suite (void)
   tcase_add_test (tc, test_h265_cra_rasl_join);
   tcase_add_test (tc, test_h264_open_gop_start);
   tcase_add_test (tc, test_bad_codec_data);
+  tcase_add_test (tc, test_request_pad_survives_state_cycle);
 
   f = gst_element_factory_find ("x264enc");
   have_codecs = f != NULL;
