@@ -78,6 +78,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_gop_buffer_debug);
 
 /* at most one gopbuffer-gop message per this interval (intra-only streams) */
 #define MESSAGE_MIN_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+/* at most one gopbuffer-lag message per this interval */
+#define LAG_MESSAGE_MIN_INTERVAL_US (G_TIME_SPAN_SECOND)
 /* while a new branch's downstream is not active yet, retry this often */
 #define RETRY_INTERVAL_US (1 * G_TIME_SPAN_MILLISECOND)
 
@@ -181,6 +183,7 @@ struct _GstGopBuffer
   GstBuffer *last_keyframe;
   GstCaps *last_keyframe_caps;
   gint64 last_message_us;
+  gint64 last_lag_message_us;
 
   /* counters */
   guint64 video_in, audio_in;
@@ -357,11 +360,13 @@ gst_gop_buffer_class_init (GstGopBufferClass * klass)
    * GstGopBuffer:post-messages:
    *
    * Post a `gopbuffer-gop` element message for each completed GOP (at most
-   * 10 per second).
+   * 10 per second) and a `gopbuffer-lag` message when a request pad drops
+   * GOPs because it lags (at most one per second).
    */
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
-          "Post a gopbuffer-gop element message per completed GOP",
+          "Post gopbuffer-gop messages per completed GOP and gopbuffer-lag "
+          "messages when a request pad drops GOPs",
           DEFAULT_POST_MESSAGES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -1261,6 +1266,7 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GopInfo completed;
   gboolean post = FALSE, forward = TRUE;
   guint64 suppressed = 0;
+  GstMessage *lag_msg = NULL;
   GstFlowReturn ret;
   GList *l;
 
@@ -1337,6 +1343,22 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       /* the pad lagged and dropped whole GOPs: mark the resume point */
       out->discont = TRUE;
       GST_LOG_OBJECT (out->pad, "lagging, dropped GOPs");
+      if (self->post_messages && !lag_msg) {
+        gint64 now = g_get_monotonic_time ();
+
+        if (self->last_lag_message_us == 0
+            || now - self->last_lag_message_us >= LAG_MESSAGE_MIN_INTERVAL_US) {
+          const LagStats *ls = lag_queue_get_stats (out->queue);
+
+          self->last_lag_message_us = now;
+          lag_msg = gst_message_new_element (GST_OBJECT (self),
+              gst_structure_new ("gopbuffer-lag",
+                  "pad", G_TYPE_STRING, GST_PAD_NAME (out->pad),
+                  "dropped-buffers", G_TYPE_UINT64, ls->dropped_buffers,
+                  "dropped-gops", G_TYPE_UINT64, ls->dropped_gops,
+                  "max-lag-seen", G_TYPE_UINT64, ls->max_seen_lag, NULL));
+        }
+      }
     }
     wake_out (out);
   }
@@ -1360,6 +1382,8 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
   if (post)
     post_gop_message (self, &completed, suppressed);
+  if (lag_msg)
+    gst_element_post_message (GST_ELEMENT (self), lag_msg);
 
   if (!forward) {
     gst_buffer_unref (buf);

@@ -865,7 +865,11 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
       NULL);
   GstElement *g = gst_bin_get_by_name (GST_BIN (pipeline), "g");
   guint64 in, fast_pushed, fast_dropped, slow_dropped, slow_gops;
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *m;
+  guint lag_messages = 0;
 
+  g_object_set (g, "post-messages", TRUE, NULL);
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
   wait_video_in (g, 150);
@@ -884,6 +888,17 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
   fail_unless (slow_dropped >= 30);
   fail_unless (pad_stat (g, "src_1", "max-lag-seen") <= 400 * MS);
   fail_unless (stat_u64 (g, "dropped-gops") >= slow_gops);
+  /* the application was told, rate-limited, about the slow pad only */
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (m);
+    if (gst_structure_has_name (st, "gopbuffer-lag")) {
+      fail_unless_equals_string (gst_structure_get_string (st, "pad"), "src_1");
+      lag_messages++;
+    }
+    gst_message_unref (m);
+  }
+  gst_object_unref (bus);
+  fail_unless (lag_messages >= 1 && lag_messages <= 4);
   fail_unless_equals_int (bus_problems (pipeline), 0);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (g);
