@@ -13,6 +13,8 @@
 
 #include <gst/gst.h>
 
+#include "gstdashlivesink.h"
+
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -20,6 +22,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret = TRUE;
+  ret |= GST_ELEMENT_REGISTER (dashlivesink, plugin);
 
   return ret;
 }
