@@ -78,6 +78,9 @@ GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 /* a jump of decode time larger than this ends the segment: the timeline
  * shows the gap as a new S element */
 #define GAP_THRESHOLD (500 * GST_MSECOND)
+/* timestamps of different streams (and 1 ns rounding in encoders) must not
+ * move a cut by a frame */
+#define BOUNDARY_TOLERANCE (100 * GST_USECOND)
 
 #define VIDEO_TIMESCALE 90000
 #define HLS_MASTER_NAME "master.m3u8"
@@ -127,6 +130,7 @@ typedef struct
   GstPad *pad;
   gchar *id;
   MpdKind kind;
+  guint index;
 
   /* configuration from caps */
   CmafCodec codec;
@@ -1478,7 +1482,7 @@ next_boundary_locked (GstDashLiveSink * self, guint64 ns)
 
   for (i = 0; i < self->boundaries->len; i++) {
     const DashBoundary *b = &g_array_index (self->boundaries, DashBoundary, i);
-    if (b->ns > ns)
+    if (b->ns > ns + BOUNDARY_TOLERANCE)
       return b;
   }
   return NULL;
@@ -1493,19 +1497,14 @@ prev_boundary_locked (GstDashLiveSink * self, guint64 ns)
 
   for (i = 0; i < self->boundaries->len; i++) {
     const DashBoundary *b = &g_array_index (self->boundaries, DashBoundary, i);
-    if (b->ns > ns)
+    if (b->ns > ns + BOUNDARY_TOLERANCE)
       break;
     res = b;
   }
   return res;
 }
 
-static gboolean
-follows_reference (GstDashLiveSink * self, DashStream * s)
-{
-  return s != self->reference && self->reference != NULL &&
-      !self->reference->eos;
-}
+
 
 /* A follower splits its pending samples at the boundaries the reference
  * announced. */
@@ -1521,7 +1520,7 @@ follower_cut_locked (GstDashLiveSink * self, DashStream * s)
     period = b->period;
     for (i = MAX (s->written, 1); i < s->samples->len; i++) {
       DashSample *x = &g_array_index (s->samples, DashSample, i);
-      if (x->dec_ns >= b->ns && x->key)
+      if (x->dec_ns + BOUNDARY_TOLERANCE >= b->ns && x->key)
         break;
     }
     if (i == s->samples->len)
@@ -1532,6 +1531,20 @@ follower_cut_locked (GstDashLiveSink * self, DashStream * s)
       return;
     start_segment_locked (self, s, MAX (period, s->period));
   }
+}
+
+/* Whether @s cuts at the reference's boundaries.  After the reference's
+ * EOS a stream that lags behind still uses the boundaries announced so
+ * far, and cuts by itself only after the last one. */
+static gboolean
+follows_reference (GstDashLiveSink * self, DashStream * s)
+{
+  if (s == self->reference || self->reference == NULL)
+    return FALSE;
+  if (!self->reference->eos)
+    return TRUE;
+  return next_boundary_locked (self, s->in_segment ? s->seg_start_ns : 0)
+      != NULL;
 }
 
 static void
@@ -1630,8 +1643,9 @@ process_sample_locked (GstDashLiveSink * self, DashStream * s, DashSample * x)
         gst_buffer_unref (x->buf);
         return;
       }
-    } else if (leader && x->key && (x->dec_ns - s->seg_start_ns >=
-            self->seg_dur || self->force_period || s->config_changed)) {
+    } else if (leader && x->key && (x->dec_ns + BOUNDARY_TOLERANCE >=
+            s->seg_start_ns + self->seg_dur || self->force_period
+            || s->config_changed)) {
       DashBoundary b;
       GList *l;
 
@@ -1736,9 +1750,10 @@ prune_boundaries_locked (GstDashLiveSink * self)
   guint n = 0;
   GList *l;
 
+  /* seg_start_ns is 0 for a stream that has not started yet */
   for (l = self->streams; l; l = l->next) {
     DashStream *s = l->data;
-    if (s->in_segment)
+    if (!s->eos || s->in_segment)
       oldest = MIN (oldest, s->seg_start_ns);
   }
   while (n + 1 < self->boundaries->len &&
@@ -1951,6 +1966,16 @@ update_reference_locked (GstDashLiveSink * self)
     self->reference = self->streams->data;
 }
 
+/* video first, then by pad number: the MPD lists representations in this
+ * order and video_0 (the lowest video pad) decides the segment boundaries */
+static gint
+stream_compare (const DashStream * a, const DashStream * b)
+{
+  if (a->kind != b->kind)
+    return a->kind == MPD_KIND_VIDEO ? -1 : 1;
+  return a->index < b->index ? -1 : (a->index > b->index ? 1 : 0);
+}
+
 static GstPad *
 gst_dash_live_sink_request_new_pad (GstElement * element,
     GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
@@ -1988,12 +2013,14 @@ gst_dash_live_sink_request_new_pad (GstElement * element,
   s->sink = self;
   s->id = pad_name;
   s->kind = video ? MPD_KIND_VIDEO : MPD_KIND_AUDIO;
+  s->index = idx;
   s->samples = g_array_new (FALSE, FALSE, sizeof (DashSample));
   s->fd = -1;
   s->seg_number = 1;
   g_queue_init (&s->pending_deletes);
   gst_segment_init (&s->segment, GST_FORMAT_TIME);
-  self->streams = g_list_append (self->streams, s);
+  self->streams = g_list_insert_sorted (self->streams, s,
+      (GCompareFunc) stream_compare);
   update_reference_locked (self);
   DUNLOCK (self);
 
