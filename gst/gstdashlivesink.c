@@ -153,6 +153,7 @@ typedef struct
   guint period;                 /* index in the sink's period count */
   MpdRepresentation *rep;
   HlsMediaPlaylist *hls;
+  gboolean hls_dirty;           /* playlist changed since written */
   GArray *samples;              /* DashSample of the open segment */
   guint written;                /* samples already written as chunks */
   gboolean in_segment;
@@ -890,6 +891,12 @@ stream_set_caps (GstDashLiveSink * self, DashStream * s, GstCaps * caps)
     g_bytes_unref (cd);
     goto no_codec_string;
   }
+  /* avc1.64001F -> avc1.64001f, the customary spelling */
+  if (g_str_has_prefix (codecs, "avc")) {
+    gchar *lower = g_ascii_strdown (codecs, -1);
+    g_free (codecs);
+    codecs = lower;
+  }
 
   DLOCK (self);
   changed = s->configured && (!g_bytes_equal (cd, s->codec_data) ||
@@ -974,7 +981,7 @@ all_streams_listed_locked (GstDashLiveSink * self)
 }
 
 static void
-write_hls_locked (GstDashLiveSink * self, DashStream * changed)
+write_hls_locked (GstDashLiveSink * self)
 {
   GArray *variants = g_array_new (FALSE, TRUE, sizeof (HlsVariant));
   GArray *audio = g_array_new (FALSE, TRUE, sizeof (HlsAudioRendition));
@@ -993,9 +1000,10 @@ write_hls_locked (GstDashLiveSink * self, DashStream * changed)
       continue;
     name = g_strdup_printf ("%s.m3u8", s->id);
     g_ptr_array_add (strings, name);
-    if (changed == NULL || changed == s) {
+    if (s->hls_dirty) {
       pl = hls_media_playlist_render (s->hls);
-      write_file_locked (self, name, (const guint8 *) pl, strlen (pl));
+      if (write_file_locked (self, name, (const guint8 *) pl, strlen (pl)))
+        s->hls_dirty = FALSE;
       g_free (pl);
     }
     if (s->kind == MPD_KIND_AUDIO) {
@@ -1061,7 +1069,7 @@ write_hls_locked (GstDashLiveSink * self, DashStream * changed)
 }
 
 static void
-write_manifests_locked (GstDashLiveSink * self, DashStream * changed)
+write_manifests_locked (GstDashLiveSink * self)
 {
   gchar *xml;
   gsize len = 0;
@@ -1079,7 +1087,7 @@ write_manifests_locked (GstDashLiveSink * self, DashStream * changed)
     self->st_manifests++;
   g_free (xml);
   if (self->do_hls)
-    write_hls_locked (self, self->manifests_live ? changed : NULL);
+    write_hls_locked (self);
   self->manifests_live = TRUE;
 }
 
@@ -1350,8 +1358,8 @@ on_segment_removed (MpdPeriod * period, MpdRepresentation * rep,
   d->name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep->id,
       seg->number);
   d->removed_at = mpd_representation_end (s->rep);
-  if (s->hls)
-    hls_media_playlist_remove_through (s->hls, d->name);
+  if (s->hls && hls_media_playlist_remove_through (s->hls, d->name) > 0)
+    s->hls_dirty = TRUE;
   g_queue_push_tail (&s->pending_deletes, d);
 }
 
@@ -1424,10 +1432,12 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
   number = mpd_representation_add_segment (s->rep, s->seg_start_ticks, d,
       s->seg_bytes);
   g_warn_if_fail (number == s->seg_number);
-  if (s->hls)
+  if (s->hls) {
     hls_media_playlist_add_segment (s->hls, number, s->seg_name, dur_ns,
         self->ast_us + (gint64) (s->seg_start_ns / 1000), s->discont,
         s->init_name);
+    s->hls_dirty = TRUE;
+  }
   self->mpd->max_segment_duration =
       MAX (self->mpd->max_segment_duration, dur_ns);
   if (self->hooks.file_published)
@@ -1471,7 +1481,7 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
 
   now_ns = s->seg_start_ns + dur_ns;
   trim_window_locked (self, s, now_ns);
-  write_manifests_locked (self, s);
+  write_manifests_locked (self);
 }
 
 /* First boundary after @ns */
@@ -1596,12 +1606,14 @@ finalize_presentation_locked (GstDashLiveSink * self)
     DashStream *s = l->data;
     if (s->rep)
       end = MAX (end, mpd_representation_end (s->rep));
-    if (s->hls)
+    if (s->hls) {
       s->hls->ended = TRUE;
+      s->hls_dirty = TRUE;
+    }
   }
   self->finished = TRUE;
   mpd_model_finalize (self->mpd, end);
-  write_manifests_locked (self, NULL);
+  write_manifests_locked (self);
   GST_INFO_OBJECT (self, "presentation finalised as static, %"
       GST_TIME_FORMAT, GST_TIME_ARGS (end));
 }
@@ -1966,6 +1978,32 @@ update_reference_locked (GstDashLiveSink * self)
     self->reference = self->streams->data;
 }
 
+/* Fresh state for a stream at start (lock held) */
+static void
+stream_reset_locked (GstDashLiveSink * self, DashStream * s)
+{
+  stream_clear_segment (s);
+  s->rep = NULL;
+  s->period = 0;
+  s->eos = FALSE;
+  s->have_delay = FALSE;
+  s->seg_number = 1;
+  s->seg_start_ns = 0;
+  s->fragment_seq = 0;
+  s->segments = s->bytes = s->dropped = 0;
+  s->waiting = FALSE;
+  s->discont = FALSE;
+  s->config_changed = FALSE;
+  s->config_version = 0;
+  g_clear_pointer (&s->init_name, g_free);
+  hls_media_playlist_free (s->hls);
+  s->hls = self->do_hls ?
+      hls_media_playlist_new ((guint) ((self->seg_dur + GST_SECOND - 1) /
+          GST_SECOND)) : NULL;
+  g_queue_clear_full (&s->pending_deletes,
+      (GDestroyNotify) pending_delete_free);
+}
+
 /* video first, then by pad number: the MPD lists representations in this
  * order and video_0 (the lowest video pad) decides the segment boundaries */
 static gint
@@ -1988,11 +2026,6 @@ gst_dash_live_sink_request_new_pad (GstElement * element,
   guint idx;
 
   DLOCK (self);
-  if (self->running) {
-    DUNLOCK (self);
-    GST_WARNING_OBJECT (self, "pads can only be requested before PAUSED");
-    return NULL;
-  }
   if (name && sscanf (name, video ? "video_%u" : "audio_%u", &idx) == 1) {
     GList *l;
     for (l = self->streams; l; l = l->next)
@@ -2021,6 +2054,9 @@ gst_dash_live_sink_request_new_pad (GstElement * element,
   gst_segment_init (&s->segment, GST_FORMAT_TIME);
   self->streams = g_list_insert_sorted (self->streams, s,
       (GCompareFunc) stream_compare);
+  /* a pad added while running joins at its first keyframe */
+  if (self->running)
+    stream_reset_locked (self, s);
   update_reference_locked (self);
   DUNLOCK (self);
 
@@ -2112,28 +2148,8 @@ start_locked (GstDashLiveSink * self)
   self->st_init = self->st_manifests = 0;
   self->st_last_duration = self->st_publish_latency = 0;
   self->st_max_publish_latency = 0;
-  for (l = self->streams; l; l = l->next) {
-    DashStream *s = l->data;
-    stream_clear_segment (s);
-    s->rep = NULL;
-    s->period = 0;
-    s->eos = FALSE;
-    s->have_delay = FALSE;
-    s->seg_number = 1;
-    s->fragment_seq = 0;
-    s->segments = s->bytes = s->dropped = 0;
-    s->waiting = FALSE;
-    s->discont = FALSE;
-    s->config_changed = FALSE;
-    s->config_version = 0;
-    g_clear_pointer (&s->init_name, g_free);
-    hls_media_playlist_free (s->hls);
-    s->hls = self->do_hls ?
-        hls_media_playlist_new ((guint) ((self->seg_dur + GST_SECOND - 1) /
-            GST_SECOND)) : NULL;
-    g_queue_clear_full (&s->pending_deletes,
-        (GDestroyNotify) pending_delete_free);
-  }
+  for (l = self->streams; l; l = l->next)
+    stream_reset_locked (self, l->data);
   self->running = TRUE;
   return TRUE;
 
