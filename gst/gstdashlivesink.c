@@ -1395,6 +1395,18 @@ trim_window_locked (GstDashLiveSink * self, DashStream * s, guint64 now)
   }
 }
 
+/* availabilityStartTime: media time 0 in wall-clock time, taken when the
+ * reference's first sample arrives (video usually has the largest encoder
+ * latency), so that a segment is published about when the wall clock
+ * reaches AST + its end, never much later.  Never changes afterwards. */
+static void
+set_ast_locked (GstDashLiveSink * self, guint64 media_ns)
+{
+  self->ast_us = g_get_real_time () - (gint64) (media_ns / 1000);
+  self->ast_set = TRUE;
+  mpd_model_set_availability_start_time (self->mpd, self->ast_us);
+}
+
 /* Closes the open segment with samples [0, n), the last one ending at
  * @end_ticks, publishes it and updates the manifests. */
 static void
@@ -1429,6 +1441,8 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
 
   d = end_ticks - s->seg_start_ticks;
   dur_ns = ticks_to_ns (d, s->timescale);
+  if (!self->ast_set)
+    set_ast_locked (self, s->seg_start_ns + dur_ns);
   number = mpd_representation_add_segment (s->rep, s->seg_start_ticks, d,
       s->seg_bytes);
   g_warn_if_fail (number == s->seg_number);
@@ -1833,13 +1847,8 @@ gst_dash_live_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (dec < 0 || pts_rt < 0)
     goto drop;
 
-  if (!self->ast_set) {
-    /* media time 0 in wall-clock time: a sample is published about when
-     * the wall clock reaches AST + its media time */
-    self->ast_us = g_get_real_time () - dec / 1000;
-    self->ast_set = TRUE;
-    mpd_model_set_availability_start_time (self->mpd, self->ast_us);
-  }
+  if (!self->ast_set && (s == self->reference || self->reference == NULL))
+    set_ast_locked (self, dec);
 
   x.buf = buf;
   x.dec_ns = dec;
