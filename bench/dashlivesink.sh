@@ -6,18 +6,23 @@
 # in the same run, interleaved, best of N runs each.  Also output bytes vs
 # input bytes.
 #
-#   bench/dashlivesink.sh [--minutes 10] [--runs 3]
+#   bench/dashlivesink.sh [--minutes 10] [--runs 3] [--out DIR]
 # Needs a built tree (scripts/build.sh).  The source file is generated once
-# and cached in build/bench/.
+# and cached in build/bench/.  Outputs go to --out (default: a directory in
+# /dev/shm, so that ext4's inode allocator after the previous run's
+# deletions, which dominates on disk for both programs, does not drown the
+# muxers' own cost; pass --out build/bench/out to measure on disk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=10
 runs=3
+out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --out) out=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown argument $1"; exit 2 ;;
   esac
 done
@@ -54,7 +59,15 @@ u = resource.getrusage(resource.RUSAGE_CHILDREN)
 print("%.3f" % (u.ru_utime + u.ru_stime))' "$@"
 }
 
-out="$cache/out"
+if [ -z "$out" ]; then
+  if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    out=$(mktemp -d /dev/shm/dashlivesink-bench.XXXXXX)
+    trap 'rm -rf "$out"' EXIT
+  else
+    out="$cache/out"
+  fi
+fi
+echo "outputs in $out"
 run_ffmpeg() {
   rm -rf "$out/ff"; mkdir -p "$out/ff"
   cpu ffmpeg -nostdin -v error -i "$src" -c copy -f dash -seg_duration 2 \

@@ -166,6 +166,7 @@ typedef struct
   gint fd;
   gchar *seg_name, *seg_tmp_name;
   guint64 seg_bytes;
+  guint64 published_end;        /* ns, end of the last published segment */
   guint32 fragment_seq;
   gboolean eos;
   GQueue pending_deletes;       /* DashPendingDelete */
@@ -208,6 +209,7 @@ struct _GstDashLiveSink
   gboolean ast_set;
   gint64 ast_us;
   gboolean manifests_live;      /* the MPD has been published */
+  guint64 listed_end;           /* slowest published_end at the last write */
   gboolean finished;
   gchar *last_master;
   GstFlowReturn flow;           /* sticky error */
@@ -762,28 +764,37 @@ write_file_locked (GstDashLiveSink * self, const gchar * name,
 {
   gchar *path = out_path (self, name);
   gchar *tmp = g_strconcat (path, ".tmp", NULL);
-  GError *err = NULL;
-  gboolean ok;
+  gint fd, err = 0;
+  gsize done = 0;
 
-  ok = g_file_set_contents_full (tmp, (const gchar *) data, len,
-      G_FILE_SET_CONTENTS_NONE, 0644, &err);
-  if (ok && g_rename (tmp, path) != 0) {
-    g_set_error (&err, G_FILE_ERROR, g_file_error_from_errno (errno),
-        "rename: %s", g_strerror (errno));
-    ok = FALSE;
+  fd = g_open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    err = errno;
+  while (fd >= 0 && err == 0 && done < len) {
+    gssize w = write (fd, data + done, len - done);
+    if (w < 0 && errno != EINTR)
+      err = errno;
+    else if (w > 0)
+      done += w;
   }
-  if (!ok) {
+  if (fd >= 0 && close (fd) != 0 && err == 0)
+    err = errno;
+  if (err == 0 && g_rename (tmp, path) != 0)
+    err = errno;
+
+  if (err != 0) {
     g_unlink (tmp);
-    set_error_locked (self, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+    set_error_locked (self, GST_RESOURCE_ERROR,
+        err == ENOSPC ? GST_RESOURCE_ERROR_NO_SPACE_LEFT :
+        GST_RESOURCE_ERROR_WRITE,
         g_strdup_printf ("Could not write \"%s\"", path),
-        g_strdup (err ? err->message : "unknown"));
-    g_clear_error (&err);
+        g_strdup (g_strerror (err)));
   } else if (self->hooks.file_published) {
     self->hooks.file_published (self, name, self->hooks_data);
   }
   g_free (tmp);
   g_free (path);
-  return ok;
+  return err == 0;
 }
 
 static gboolean
@@ -1068,13 +1079,40 @@ write_hls_locked (GstDashLiveSink * self)
   g_ptr_array_free (strings, TRUE);
 }
 
+/* The manifests are rewritten when the slowest representation published
+ * (one write per segment round instead of one per representation), or
+ * when a representation is more than two segments ahead of a lagging one,
+ * and at the end. */
+static gboolean
+manifests_due_locked (GstDashLiveSink * self, DashStream * published)
+{
+  guint64 slowest = G_MAXUINT64;
+  GList *l;
+
+  if (self->finished || published == NULL)
+    return TRUE;
+  for (l = self->streams; l; l = l->next) {
+    DashStream *s = l->data;
+    if (s->eos && !s->in_segment)
+      continue;
+    slowest = MIN (slowest, s->published_end);
+  }
+  if (slowest == G_MAXUINT64 || slowest > self->listed_end) {
+    self->listed_end = slowest == G_MAXUINT64 ? 0 : slowest;
+    return TRUE;
+  }
+  return published->published_end > slowest + 2 * self->seg_dur;
+}
+
 static void
-write_manifests_locked (GstDashLiveSink * self)
+write_manifests_locked (GstDashLiveSink * self, DashStream * published)
 {
   gchar *xml;
   gsize len = 0;
 
   if (!self->finished && !all_streams_listed_locked (self))
+    return;
+  if (!manifests_due_locked (self, published))
     return;
   xml = mpd_model_render (self->mpd, g_get_real_time (), &len);
   if (xml == NULL) {
@@ -1494,8 +1532,9 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
   g_clear_pointer (&s->seg_tmp_name, g_free);
 
   now_ns = s->seg_start_ns + dur_ns;
+  s->published_end = now_ns;
   trim_window_locked (self, s, now_ns);
-  write_manifests_locked (self);
+  write_manifests_locked (self, s);
 }
 
 /* First boundary after @ns */
@@ -1627,7 +1666,7 @@ finalize_presentation_locked (GstDashLiveSink * self)
   }
   self->finished = TRUE;
   mpd_model_finalize (self->mpd, end);
-  write_manifests_locked (self);
+  write_manifests_locked (self, NULL);
   GST_INFO_OBJECT (self, "presentation finalised as static, %"
       GST_TIME_FORMAT, GST_TIME_ARGS (end));
 }
@@ -1998,6 +2037,7 @@ stream_reset_locked (GstDashLiveSink * self, DashStream * s)
   s->have_delay = FALSE;
   s->seg_number = 1;
   s->seg_start_ns = 0;
+  s->published_end = 0;
   s->fragment_seq = 0;
   s->segments = s->bytes = s->dropped = 0;
   s->waiting = FALSE;
@@ -2150,6 +2190,7 @@ start_locked (GstDashLiveSink * self)
   self->force_period = FALSE;
   self->ast_set = FALSE;
   self->manifests_live = FALSE;
+  self->listed_end = 0;
   self->finished = FALSE;
   self->flow = GST_FLOW_OK;
   g_clear_pointer (&self->last_master, g_free);

@@ -22,7 +22,30 @@ segment_free (HlsSegment * s)
 {
   g_free (s->uri);
   g_free (s->map_uri);
+  g_free (s->text);
   g_free (s);
+}
+
+/* The lines of a segment that never change, rendered once: a playlist is
+ * rewritten after every segment and may hold hours of them */
+static gchar *
+render_segment (const HlsSegment * seg)
+{
+  GString *s = g_string_sized_new (128);
+  GDateTime *dt = g_date_time_new_from_unix_utc (seg->program_date_time /
+      G_USEC_PER_SEC);
+
+  if (dt) {
+    gchar *base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+    g_string_append_printf (s, "#EXT-X-PROGRAM-DATE-TIME:%s.%03uZ\n", base,
+        (guint) ((seg->program_date_time % G_USEC_PER_SEC) / 1000));
+    g_free (base);
+    g_date_time_unref (dt);
+  }
+  g_string_append_printf (s, "#EXTINF:%" G_GUINT64_FORMAT ".%06u,\n%s\n",
+      seg->duration / 1000000000,
+      (guint) ((seg->duration % 1000000000) / 1000), seg->uri);
+  return g_string_free (s, FALSE);
 }
 
 HlsMediaPlaylist *
@@ -60,6 +83,7 @@ hls_media_playlist_add_segment (HlsMediaPlaylist * pl, guint64 number,
   s->program_date_time = program_date_time_us;
   s->discontinuity = discontinuity;
   s->map_uri = g_strdup (map_uri);
+  s->text = render_segment (s);
   if (!pl->has_sequence) {
     pl->media_sequence = number;
     pl->has_sequence = TRUE;
@@ -113,7 +137,6 @@ hls_media_playlist_render (HlsMediaPlaylist * pl)
 
   for (i = 0; i < pl->segments->len; i++) {
     HlsSegment *seg = g_ptr_array_index (pl->segments, i);
-    GDateTime *dt;
 
     if (seg->discontinuity && i > 0)
       g_string_append (s, "#EXT-X-DISCONTINUITY\n");
@@ -121,18 +144,7 @@ hls_media_playlist_render (HlsMediaPlaylist * pl)
       map = seg->map_uri;
       g_string_append_printf (s, "#EXT-X-MAP:URI=\"%s\"\n", map);
     }
-    dt = g_date_time_new_from_unix_utc (seg->program_date_time /
-        G_USEC_PER_SEC);
-    if (dt) {
-      gchar *base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
-      g_string_append_printf (s, "#EXT-X-PROGRAM-DATE-TIME:%s.%03uZ\n", base,
-          (guint) ((seg->program_date_time % G_USEC_PER_SEC) / 1000));
-      g_free (base);
-      g_date_time_unref (dt);
-    }
-    g_string_append_printf (s, "#EXTINF:%" G_GUINT64_FORMAT ".%06u,\n%s\n",
-        seg->duration / 1000000000,
-        (guint) ((seg->duration % 1000000000) / 1000), seg->uri);
+    g_string_append (s, seg->text);
   }
   if (pl->ended)
     g_string_append (s, "#EXT-X-ENDLIST\n");

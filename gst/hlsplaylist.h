@@ -25,6 +25,7 @@ typedef struct {
   gint64 program_date_time;     /* µs since the Unix epoch */
   gboolean discontinuity;       /* a gap or a new init segment before it */
   gchar *map_uri;               /* init segment */
+  gchar *text;                  /* PROGRAM-DATE-TIME, EXTINF and URI lines */
 } HlsSegment;
 
 typedef struct {
