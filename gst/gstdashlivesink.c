@@ -54,6 +54,7 @@
 #include "cmafwriter.h"
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
+#include "h264bytestream.h"
 
 GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define GST_CAT_DEFAULT dash_live_sink_debug
@@ -144,6 +145,11 @@ typedef struct
   gboolean config_changed;      /* new config waits for its period */
   gchar *init_name;
   gint64 bitrate_hint;
+  /* H.264 byte-stream input, converted to avc (streaming thread only) */
+  gboolean bytestream;
+  GstCaps *bs_caps;
+  H264ParamSets ps;
+  guint bs_unconfigured;        /* AUs dropped before the first SPS/PPS */
 
   GstSegment segment;
   gboolean have_delay;
@@ -235,6 +241,9 @@ static GstStaticPadTemplate video_template =
     GST_PAD_SINK,
     GST_PAD_REQUEST,
     GST_STATIC_CAPS ("video/x-h264, stream-format = (string) avc, "
+        "alignment = (string) au, width = (int) [ 16, 8192 ], "
+        "height = (int) [ 16, 8192 ]; "
+        "video/x-h264, stream-format = (string) byte-stream, "
         "alignment = (string) au, width = (int) [ 16, 8192 ], "
         "height = (int) [ 16, 8192 ]; "
         "video/x-h265, stream-format = (string) hvc1, "
@@ -505,6 +514,8 @@ stream_free (DashStream * s)
   stream_clear_segment (s);
   g_array_free (s->samples, TRUE);
   g_clear_pointer (&s->codec_data, g_bytes_unref);
+  gst_clear_caps (&s->bs_caps);
+  h264_param_sets_clear (&s->ps);
   g_free (s->codecs);
   g_free (s->id);
   g_free (s->init_name);
@@ -1831,6 +1842,73 @@ prune_boundaries_locked (GstDashLiveSink * self)
 /* ---------------------------------------------------------------- */
 /* pads */
 
+/* H.264 byte-stream: one copy into AVC framing, the parameter sets go to
+ * the avcC; a new SPS/PPS is a stream change (new init segment). */
+static GstBuffer *
+convert_bytestream (GstDashLiveSink * self, DashStream * s, GstBuffer * buf,
+    GstFlowReturn * ret)
+{
+  GstMapInfo map;
+  GByteArray *out;
+  GstBuffer *res;
+  GBytes *avcc;
+  gsize len;
+  gint n;
+
+  *ret = GST_FLOW_OK;
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    gst_buffer_unref (buf);
+    return NULL;
+  }
+  out = g_byte_array_sized_new (map.size + 16);
+  n = h264_annexb_to_avc (map.data, map.size, out, &s->ps);
+  gst_buffer_unmap (buf, &map);
+  if (n < 0) {
+    g_byte_array_unref (out);
+    gst_buffer_unref (buf);
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
+        ("%s: byte-stream buffer without start code", GST_PAD_NAME (s->pad)));
+    *ret = GST_FLOW_ERROR;
+    return NULL;
+  }
+
+  avcc = h264_build_avcc (&s->ps);
+  if (avcc && (s->codec_data == NULL || !g_bytes_equal (avcc,
+              s->codec_data))) {
+    GstCaps *caps = gst_caps_copy (s->bs_caps);
+    GstBuffer *cd = gst_buffer_new_wrapped_bytes (avcc);
+    gst_caps_set_simple (caps, "stream-format", G_TYPE_STRING, "avc",
+        "codec_data", GST_TYPE_BUFFER, cd, NULL);
+    gst_buffer_unref (cd);
+    if (!stream_set_caps (self, s, caps))
+      *ret = GST_FLOW_NOT_NEGOTIATED;
+    gst_caps_unref (caps);
+  } else if (avcc) {
+    g_bytes_unref (avcc);
+  }
+
+  if (n == 0 || s->codec_data == NULL || *ret != GST_FLOW_OK) {
+    g_byte_array_unref (out);
+    gst_buffer_unref (buf);
+    DLOCK (self);
+    s->dropped++;
+    if (s->codec_data == NULL && ++s->bs_unconfigured > 1000)
+      set_error_locked (self, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+          g_strdup_printf ("%s: no SPS/PPS in 1000 byte-stream access "
+              "units", s->id), NULL);
+    if (self->flow != GST_FLOW_OK)
+      *ret = self->flow;
+    unlock_and_post (self);
+    return NULL;
+  }
+  len = out->len;
+  res = gst_buffer_new_wrapped (g_byte_array_free (out, FALSE), len);
+  gst_buffer_copy_into (res, buf, GST_BUFFER_COPY_FLAGS |
+      GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  gst_buffer_unref (buf);
+  return res;
+}
+
 static GstFlowReturn
 gst_dash_live_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
@@ -1842,6 +1920,14 @@ gst_dash_live_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   guint64 rt;
   gint sign;
   GstFlowReturn ret;
+
+  if (s->bytestream) {
+    buf = convert_bytestream (self, s, buf, &ret);
+    if (buf == NULL)
+      return ret;
+    pts = GST_BUFFER_PTS (buf);
+    dts = GST_BUFFER_DTS (buf);
+  }
 
   DLOCK (self);
   if (self->flow != GST_FLOW_OK) {
@@ -1957,8 +2043,19 @@ gst_dash_live_sink_sink_event (GstPad * pad, GstObject * parent,
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
       GstCaps *caps;
+      GstStructure *st;
       gst_event_parse_caps (event, &caps);
-      ret = stream_set_caps (self, s, caps);
+      st = gst_caps_get_structure (caps, 0);
+      s->bytestream = gst_structure_has_name (st, "video/x-h264") &&
+          g_strcmp0 (gst_structure_get_string (st, "stream-format"),
+          "byte-stream") == 0;
+      if (s->bytestream) {
+        /* configured from the in-band SPS/PPS of the first access unit */
+        gst_caps_replace (&s->bs_caps, caps);
+        ret = TRUE;
+      } else {
+        ret = stream_set_caps (self, s, caps);
+      }
       break;
     }
     case GST_EVENT_SEGMENT:{

@@ -86,6 +86,22 @@ gst-launch-1.0 -q videotestsrc is-live=true num-buffers=150 ! \
 n=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames -of csv=p=0 "$out/manifest.mpd" | grep -m1 '[0-9]')
 [ "$n" = 150 ] || { echo "FAIL: ffprobe read $n video frames of 150"; exit 1; }
 
+echo "== H.264 byte-stream input, Opus audio"
+out="$work/bs"
+gst-launch-1.0 -q videotestsrc num-buffers=150 ! \
+  video/x-raw,width=320,height=180,framerate=30/1,format=I420 ! \
+  x264enc speed-preset=ultrafast key-int-max=30 ! h264parse ! \
+  video/x-h264,stream-format=byte-stream,alignment=au ! \
+  dashlivesink name=s location="$out" dvr-window=0 segment-duration=1000000000 \
+  audiotestsrc num-buffers=240 samplesperbuffer=1000 ! audio/x-raw,rate=48000,channels=2 ! \
+  opusenc ! s.audio_0
+"$PY" "$check" timeline "$out"
+grep -q 'codecs="opus"' "$out/manifest.mpd"
+frames=$(ffprobe -v error -count_frames -show_entries stream=codec_name,nb_read_frames -of csv=p=0 "$out/manifest.mpd" | sort -u)
+echo "ffprobe: $(echo $frames)"
+echo "$frames" | grep -q '^h264,150$' || { echo "FAIL: byte-stream video frames"; exit 1; }
+echo "$frames" | grep -q '^opus,2[45][0-9]$' || { echo "FAIL: opus frames"; exit 1; }
+
 echo "== one hour of media, 60 s DVR window"
 "$PY" "$check" hour "$work/hour"
 echo "PASS"

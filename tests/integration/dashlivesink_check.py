@@ -123,7 +123,7 @@ def check_timeline(outdir, exact_bandwidth=False, quiet=False):
                 if not os.path.exists(init):
                     fail('missing init segment ' + init)
                 listed.add(st.get('initialization'))
-                if not rep.get('codecs') or '.' not in rep.get('codecs'):
+                if not rep.get('codecs') or ('.' not in rep.get('codecs') and rep.get('codecs') != 'opus'):
                     fail('codecs without profile: %s' % rep.get('codecs'))
                 peak = 0
                 for number, t, d in expand(st):

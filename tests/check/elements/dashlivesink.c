@@ -451,6 +451,74 @@ GST_START_TEST (test_no_keyframe_bounded)
 
 GST_END_TEST;
 
+/* byte-stream access units: SPS/PPS in band, converted to avc */
+GST_START_TEST (test_bytestream_input)
+{
+  Fixture f = { 0, };
+  static const guint8 sps_pps[] = {
+    0, 0, 0, 1, 0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9,
+    0, 0, 0, 1, 0x68, 0xeb, 0xe3
+  };
+  gchar *mpd, *init;
+  gsize len;
+  guint i;
+
+  f.dir = g_dir_make_tmp ("dashlivesink-XXXXXX", NULL);
+  f.sink = gst_element_factory_make ("dashlivesink", NULL);
+  g_object_set (f.sink, "location", f.dir, "segment-duration", GST_SECOND,
+      "dvr-window", 0, NULL);
+  f.bus = gst_bus_new ();
+  gst_element_set_bus (f.sink, f.bus);
+  f.v = gst_harness_new_with_element (f.sink, "video_0", NULL);
+  gst_harness_set_src_caps_str (f.v, "video/x-h264,stream-format=byte-stream,"
+      "alignment=au,width=640,height=360,framerate=30/1");
+  for (i = 0; i < 61; i++) {
+    gboolean key = i % 30 == 0;
+    GstBuffer *b = gst_buffer_new_allocate (NULL, (key ? sizeof (sps_pps) :
+            0) + 4 + 100, NULL);
+    GstMapInfo map;
+    gst_buffer_map (b, &map, GST_MAP_WRITE);
+    memset (map.data, 0x55, map.size);
+    if (key)
+      memcpy (map.data, sps_pps, sizeof (sps_pps));
+    memcpy (map.data + (key ? sizeof (sps_pps) : 0), "\0\0\1", 3);
+    map.data[(key ? sizeof (sps_pps) : 0) + 3] = key ? 0x65 : 0x41;
+    gst_buffer_unmap (b, &map);
+    GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = i * FRAME;
+    if (!key)
+      GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DELTA_UNIT);
+    fail_unless_equals_int (gst_harness_push (f.v, b), GST_FLOW_OK);
+  }
+  push_eos (&f);
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "codecs=\"avc1.64001f\"") != NULL, mpd);
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL,
+      mpd);
+  g_free (mpd);
+  init = read_file (&f, "video_0-init.mp4");
+  fail_unless (init != NULL);
+  g_free (init);
+  {
+    gchar *p = g_build_filename (f.dir, "video_0-1.m4s", NULL);
+    gchar *data;
+    const guint8 *mdat;
+    gsize bs;
+    fail_unless (g_file_get_contents (p, &data, &len, NULL));
+    /* 30 samples of a 4-byte length + 101 bytes of NAL: start codes and
+     * parameter sets are gone */
+    mdat = cmaf_find_box ((guint8 *) data, len, "mdat", &bs);
+    fail_unless (mdat != NULL);
+    fail_unless_equals_int (bs, 8 + 30 * 105);
+    fail_unless_equals_int (GST_READ_UINT32_BE (mdat + 8), 101);
+    fail_unless_equals_int (mdat[12], 0x65);
+    g_free (data);
+    g_free (p);
+  }
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_bad_caps)
 {
   GstElement *sink = gst_element_factory_make ("dashlivesink", NULL);
@@ -462,9 +530,9 @@ GST_START_TEST (test_bad_caps)
   g_object_set (sink, "location", dir, NULL);
   h = gst_harness_new_with_element (sink, "video_0", NULL);
   pad = gst_element_get_static_pad (sink, "video_0");
-  /* byte-stream H.264 and raw video are refused by the template */
+  /* NAL-aligned H.264 and raw video are refused by the template */
   caps = gst_caps_from_string ("video/x-h264,stream-format=byte-stream,"
-      "alignment=au,width=640,height=360");
+      "alignment=nal,width=640,height=360");
   fail_if (gst_pad_query_accept_caps (pad, caps));
   gst_caps_unref (caps);
   caps = gst_caps_from_string ("video/x-raw,format=I420,width=64,height=64");
@@ -524,6 +592,7 @@ dashlivesink_suite (void)
   tcase_add_test (tc, test_gap_new_s);
   tcase_add_test (tc, test_stream_change_new_period);
   tcase_add_test (tc, test_no_keyframe_bounded);
+  tcase_add_test (tc, test_bytestream_input);
   tcase_add_test (tc, test_bad_caps);
   tcase_add_test (tc, test_unwritable_dir);
   return s;
