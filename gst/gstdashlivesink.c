@@ -796,8 +796,8 @@ write_file_locked (GstDashLiveSink * self, const gchar * name,
   if (err != 0) {
     g_unlink (tmp);
     set_error_locked (self, GST_RESOURCE_ERROR,
-        err == ENOSPC ? GST_RESOURCE_ERROR_NO_SPACE_LEFT :
-        GST_RESOURCE_ERROR_WRITE,
+        (err == ENOSPC || err == EFBIG || err == EDQUOT) ?
+        GST_RESOURCE_ERROR_NO_SPACE_LEFT : GST_RESOURCE_ERROR_WRITE,
         g_strdup_printf ("Could not write \"%s\"", path),
         g_strdup (g_strerror (err)));
   } else if (self->hooks.file_published) {
@@ -1378,9 +1378,13 @@ write_chunk_locked (GstDashLiveSink * self, DashStream * s, guint from,
 
   if (!ok) {
     gchar *path = out_path (self, s->seg_tmp_name);
+    /* the unfinished segment goes; everything published stays as it is */
+    close (s->fd);
+    s->fd = -1;
+    g_unlink (path);
     set_error_locked (self, GST_RESOURCE_ERROR,
-        err == ENOSPC ? GST_RESOURCE_ERROR_NO_SPACE_LEFT :
-        GST_RESOURCE_ERROR_WRITE,
+        (err == ENOSPC || err == EFBIG || err == EDQUOT) ?
+        GST_RESOURCE_ERROR_NO_SPACE_LEFT : GST_RESOURCE_ERROR_WRITE,
         g_strdup_printf ("Could not write \"%s\"", path),
         g_strdup (g_strerror (err)));
     g_free (path);

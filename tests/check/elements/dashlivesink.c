@@ -14,7 +14,9 @@
 #include "config.h"
 #endif
 
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -552,6 +554,62 @@ GST_START_TEST (test_bad_caps)
 
 GST_END_TEST;
 
+/* A full disk (simulated with RLIMIT_FSIZE): an error naming the file,
+ * the unfinished segment removed, what was published left intact. */
+GST_START_TEST (test_disk_full)
+{
+  Fixture f = { 0, };
+  struct rlimit old, lim;
+  GstMessage *m;
+  GError *err = NULL;
+  GstFlowReturn ret = GST_FLOW_OK;
+  gchar *mpd;
+  guint i;
+
+  fixture_setup (&f, FALSE, "dvr-window=0");
+  push_media (&f, 0, 61, 0);    /* segments 1 and 2, about 18 kB each */
+  fail_unless (exists (&f, "video_0-2.m4s"));
+
+  getrlimit (RLIMIT_FSIZE, &old);
+  lim = old;
+  lim.rlim_cur = 40000;
+  signal (SIGXFSZ, SIG_IGN);
+  fail_unless (setrlimit (RLIMIT_FSIZE, &lim) == 0);
+  for (i = 61; i < 200 && ret == GST_FLOW_OK; i++) {
+    GstBuffer *b = gst_buffer_new_allocate (NULL, 5000, NULL);
+    gst_buffer_memset (b, 0, 0x42, 5000);
+    GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = i * FRAME;
+    GST_BUFFER_DURATION (b) = FRAME;
+    if (i % 30)
+      GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DELTA_UNIT);
+    ret = gst_harness_push (f.v, b);
+  }
+  setrlimit (RLIMIT_FSIZE, &old);
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+
+  m = gst_bus_pop_filtered (f.bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NO_SPACE_LEFT), err->message);
+  fail_unless (strstr (err->message, "video_0-3.m4s.tmp") != NULL,
+      err->message);
+  g_error_free (err);
+  gst_message_unref (m);
+
+  fail_unless_equals_int (count_files (&f, ".tmp"), 0);
+  fail_unless (exists (&f, "video_0-1.m4s"));
+  fail_unless (exists (&f, "video_0-2.m4s"));
+  fail_if (exists (&f, "video_0-3.m4s"));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL,
+      mpd);
+  g_free (mpd);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_unwritable_dir)
 {
   GstElement *sink = gst_element_factory_make ("dashlivesink", NULL);
@@ -594,6 +652,7 @@ dashlivesink_suite (void)
   tcase_add_test (tc, test_no_keyframe_bounded);
   tcase_add_test (tc, test_bytestream_input);
   tcase_add_test (tc, test_bad_caps);
+  tcase_add_test (tc, test_disk_full);
   tcase_add_test (tc, test_unwritable_dir);
   return s;
 }
