@@ -214,7 +214,6 @@ struct _GstDashLiveSink
   gboolean force_period;        /* a stream changed: next ref cut is a period */
   gboolean ast_set;
   gint64 ast_us;
-  gboolean manifests_live;      /* the MPD has been published */
   guint64 listed_end;           /* slowest published_end at the last write */
   gboolean finished;
   gchar *last_master;
@@ -1137,7 +1136,6 @@ write_manifests_locked (GstDashLiveSink * self, DashStream * published)
   g_free (xml);
   if (self->do_hls)
     write_hls_locked (self);
-  self->manifests_live = TRUE;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1769,7 +1767,14 @@ process_sample_locked (GstDashLiveSink * self, DashStream * s, DashSample * x)
     const DashBoundary *b = NULL;
     guint period = self->n_periods - 1;
 
-    if (!x->key) {
+    if (!leader && s->config_changed && x->key) {
+      /* the new configuration starts with the reference's new period */
+      b = prev_boundary_locked (self, x->dec_ns);
+      if (b != NULL && b->period <= s->period)
+        b = NULL;
+    }
+    if (!x->key || (!leader && s->config_changed && b == NULL)) {
+      /* bounded: frames are dropped (and counted) while waiting */
       if (!s->waiting) {
         s->waiting = TRUE;
         s->wait_start_ns = x->dec_ns;
@@ -1778,20 +1783,12 @@ process_sample_locked (GstDashLiveSink * self, DashStream * s, DashSample * x)
       gst_buffer_unref (x->buf);
       if (x->dec_ns - s->wait_start_ns > max_wait)
         set_error_locked (self, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-            g_strdup_printf ("%s: no keyframe for %" GST_TIME_FORMAT, s->id,
+            g_strdup_printf ("%s: no %s for %" GST_TIME_FORMAT, s->id,
+                x->key ? "new period from the first video pad" : "keyframe",
                 GST_TIME_ARGS (x->dec_ns - s->wait_start_ns)),
             g_strdup_printf ("%" G_GUINT64_FORMAT " frames dropped while "
                 "waiting", s->dropped));
       return;
-    }
-    if (!leader && s->config_changed) {
-      /* the new configuration starts with the reference's new period */
-      b = prev_boundary_locked (self, x->dec_ns);
-      if (b == NULL || b->period <= s->period) {
-        s->dropped++;
-        gst_buffer_unref (x->buf);
-        return;
-      }
     }
     s->waiting = FALSE;
     if (!leader) {
@@ -2290,7 +2287,6 @@ start_locked (GstDashLiveSink * self)
   g_array_set_size (self->boundaries, 0);
   self->force_period = FALSE;
   self->ast_set = FALSE;
-  self->manifests_live = FALSE;
   self->listed_end = 0;
   self->finished = FALSE;
   self->flow = GST_FLOW_OK;
