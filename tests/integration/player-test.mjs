@@ -6,7 +6,9 @@
 // (waiting) happens after playback started.
 //
 //   node player-test.mjs --player dashjs|shaka [--seconds 30]
-//        [--manifest manifest.mpd] [--chunk-ms 0]
+//        [--manifest manifest.mpd] [--chunk-ms 0] [--abr true]
+// (--abr true: two video representations, 640x360 and 320x180, from one
+// tee with identical GOPs)
 //
 // Environment: GST_LAUNCH (default gst-launch-1.0), CHROMIUM
 // (default /usr/bin/chromium), GST_PLUGIN_PATH_1_0 etc. from meson.
@@ -30,6 +32,7 @@ const player = args.player || 'dashjs';
 const seconds = Number(args.seconds || 30);
 const manifest = args.manifest || 'manifest.mpd';
 const chunkMs = Number(args['chunk-ms'] || 0);
+const abr = args.abr === 'true';
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 
 function log(...a) { console.log(`[${player}]`, ...a); }
@@ -134,11 +137,15 @@ const gstLaunch = process.env.GST_LAUNCH || 'gst-launch-1.0';
 const pipeline = [
   '-e', 'videotestsrc', 'is-live=true', 'pattern=ball', '!',
   'video/x-raw,width=640,height=360,framerate=30/1,format=I420', '!',
+  ...(abr ? ['tee', 'name=t', 't.', '!', 'queue', '!'] : []),
   'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'key-int-max=60', 'bitrate=800', '!',
   'h264parse', '!',
   'dashlivesink', 'name=s', `location=${outDir}`, 'dvr-window=60',
   `chunk-duration=${chunkMs * 1000000}`,
   `utc-timing-url=http://127.0.0.1:${port}/time`,
+  ...(abr ? ['t.', '!', 'queue', '!', 'videoscale', '!', 'video/x-raw,width=320,height=180', '!',
+    'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'key-int-max=60', 'bitrate=250', '!',
+    'h264parse', '!', 's.video_1'] : []),
   'audiotestsrc', 'is-live=true', 'wave=ticks', '!',
   'audio/x-raw,rate=48000,channels=2', '!', 'avenc_aac', '!', 'aacparse', '!', 's.audio_0',
 ];
@@ -198,6 +205,12 @@ try {
     await new Promise((r) => setTimeout(r, 250));
   }
   log(`playing after ${Date.now() - start} ms`);
+  if (abr) {
+    const reps = await tab.evaluate(() => window.__p.getRepresentationsByType ?
+      window.__p.getRepresentationsByType('video').length : window.__p.getBitrateInfoListFor('video').length);
+    log(`video representations seen by the player: ${reps}`);
+    if (reps !== 2) failed.push(`expected 2 video representations, player has ${reps}`);
+  }
 
   let last = await tab.evaluate(() => document.getElementById('v').currentTime);
   const samples = [];
