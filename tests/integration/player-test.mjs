@@ -206,8 +206,12 @@ try {
   }
   log(`playing after ${Date.now() - start} ms`);
   if (abr) {
-    const reps = await tab.evaluate(() => window.__p.getRepresentationsByType ?
-      window.__p.getRepresentationsByType('video').length : window.__p.getBitrateInfoListFor('video').length);
+    const reps = await tab.evaluate(() => {
+      const p = window.__p;
+      if (p.getRepresentationsByType) return p.getRepresentationsByType('video').length;
+      if (p.getVariantTracks) return new Set(p.getVariantTracks().map((t) => t.height)).size;
+      return -1;
+    });
     log(`video representations seen by the player: ${reps}`);
     if (reps !== 2) failed.push(`expected 2 video representations, player has ${reps}`);
   }
