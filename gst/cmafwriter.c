@@ -175,7 +175,7 @@ write_mvhd (GByteArray * b, const CmafTrackConfig * cfg)
 static void
 write_tkhd (GByteArray * b, const CmafTrackConfig * cfg)
 {
-  guint o = full_box_start (b, "tkhd", 0, 0x000003);   /* enabled, in movie */
+  guint o = full_box_start (b, "tkhd", 0, 0x000003);    /* enabled, in movie */
   put_u32 (b, 0);
   put_u32 (b, 0);
   put_u32 (b, cfg->track_id);

@@ -273,8 +273,7 @@ static GstStateChangeReturn gst_dash_live_sink_change_state (GstElement *
     element, GstStateChange transition);
 static GstPad *gst_dash_live_sink_request_new_pad (GstElement * element,
     GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
-static void gst_dash_live_sink_release_pad (GstElement * element,
-    GstPad * pad);
+static void gst_dash_live_sink_release_pad (GstElement * element, GstPad * pad);
 static GstFlowReturn gst_dash_live_sink_chain (GstPad * pad,
     GstObject * parent, GstBuffer * buf);
 static gboolean gst_dash_live_sink_sink_event (GstPad * pad,
@@ -446,8 +445,7 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Live DASH and HLS sink", "Sink/Muxer/Network",
       "Writes live MPEG-DASH (dynamic MPD, SegmentTimeline, DVR window) and "
-      "HLS playlists from one set of CMAF segments",
-      "gst-livestream authors");
+      "HLS playlists from one set of CMAF segments", "gst-livestream authors");
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_dash_live_sink_change_state);
@@ -725,8 +723,7 @@ set_error_locked (GstDashLiveSink * self, GQuark domain, gint code,
   GST_WARNING_OBJECT (self, "error: %s (%s)", text, GST_STR_NULL (debug));
   if (self->pending_error == NULL && self->flow == GST_FLOW_OK) {
     GError *err = g_error_new_literal (domain, code, text);
-    self->pending_error = gst_message_new_error (GST_OBJECT (self), err,
-        debug);
+    self->pending_error = gst_message_new_error (GST_OBJECT (self), err, debug);
     g_error_free (err);
   }
   g_free (text);
@@ -858,8 +855,7 @@ stream_set_caps (GstDashLiveSink * self, DashStream * s, GstCaps * caps)
   CmafCodec codec;
   gboolean changed;
 
-  if (g_str_equal (name, "video/x-h264") || g_str_equal (name,
-          "video/x-h265")) {
+  if (g_str_equal (name, "video/x-h264") || g_str_equal (name, "video/x-h265")) {
     codec = g_str_equal (name, "video/x-h264") ? CMAF_CODEC_H264 :
         CMAF_CODEC_H265;
     if (!gst_structure_get_int (st, "width", &width) ||
@@ -1130,8 +1126,7 @@ write_manifests_locked (GstDashLiveSink * self, DashStream * published)
         g_strdup ("Could not render the MPD"), NULL);
     return;
   }
-  if (write_file_locked (self, self->mpd_file, (const guint8 *) xml,
-          len))
+  if (write_file_locked (self, self->mpd_file, (const guint8 *) xml, len))
     self->st_manifests++;
   g_free (xml);
   if (self->do_hls)
@@ -1251,8 +1246,7 @@ stream_enter_period_locked (GstDashLiveSink * self, DashStream * s,
 
 /* Opens a segment with samples[0] as its first sample. */
 static gboolean
-start_segment_locked (GstDashLiveSink * self, DashStream * s,
-    guint period_idx)
+start_segment_locked (GstDashLiveSink * self, DashStream * s, guint period_idx)
 {
   DashSample *first = &g_array_index (s->samples, DashSample, 0);
 
@@ -1310,8 +1304,7 @@ write_chunk_locked (GstDashLiveSink * self, DashStream * s, guint from,
   for (i = 0; i < n; i++) {
     DashSample *x = &g_array_index (s->samples, DashSample, from + i);
     guint64 next = (from + i + 1 < to) ?
-        g_array_index (s->samples, DashSample, from + i + 1).ticks :
-        end_ticks;
+        g_array_index (s->samples, DashSample, from + i + 1).ticks : end_ticks;
     cs[i].duration = (guint32) MIN (next - x->ticks, G_MAXUINT32);
     cs[i].size = gst_buffer_get_size (x->buf);
     cs[i].flags = x->key ? CMAF_SAMPLE_FLAGS_SYNC : CMAF_SAMPLE_FLAGS_NON_SYNC;
@@ -1471,8 +1464,7 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
   GstStructure *st;
 
   g_assert (s->in_segment && n > 0 && n <= s->samples->len);
-  if (s->written < n && !write_chunk_locked (self, s, s->written, n,
-          end_ticks))
+  if (s->written < n && !write_chunk_locked (self, s, s->written, n, end_ticks))
     return;
 
   path = out_path (self, s->seg_name);
@@ -1525,8 +1517,7 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
       "number", G_TYPE_UINT64, number,
       "start", G_TYPE_UINT64, s->seg_start_ns,
       "duration", G_TYPE_UINT64, dur_ns,
-      "size", G_TYPE_UINT64, s->seg_bytes,
-      "path", G_TYPE_STRING, path, NULL);
+      "size", G_TYPE_UINT64, s->seg_bytes, "path", G_TYPE_STRING, path, NULL);
   self->pending_msgs = g_list_append (self->pending_msgs,
       gst_message_new_element (GST_OBJECT (self), st));
   GST_DEBUG_OBJECT (self, "published %s: %" GST_TIME_FORMAT " + %"
@@ -1874,8 +1865,7 @@ convert_bytestream (GstDashLiveSink * self, DashStream * s, GstBuffer * buf,
   }
 
   avcc = h264_build_avcc (&s->ps);
-  if (avcc && (s->codec_data == NULL || !g_bytes_equal (avcc,
-              s->codec_data))) {
+  if (avcc && (s->codec_data == NULL || !g_bytes_equal (avcc, s->codec_data))) {
     GstCaps *caps = gst_caps_copy (s->bs_caps);
     GstBuffer *cd = gst_buffer_new_wrapped_bytes (avcc);
     gst_caps_set_simple (caps, "stream-format", G_TYPE_STRING, "avc",
@@ -2008,8 +1998,7 @@ stream_eos_locked (GstDashLiveSink * self, DashStream * s)
   gboolean all = TRUE;
 
   s->eos = TRUE;
-  if (s == self->reference || self->reference == NULL ||
-      self->reference->eos) {
+  if (s == self->reference || self->reference == NULL || self->reference->eos) {
     if (s != self->reference)
       follower_cut_locked (self, s);
     finish_last_segment_locked (self, s);

@@ -125,8 +125,7 @@ hls_media_playlist_render (HlsMediaPlaylist * pl)
   guint i;
 
   g_string_append (s, "#EXTM3U\n#EXT-X-VERSION:7\n");
-  g_string_append_printf (s, "#EXT-X-TARGETDURATION:%u\n",
-      pl->target_duration);
+  g_string_append_printf (s, "#EXT-X-TARGETDURATION:%u\n", pl->target_duration);
   g_string_append_printf (s, "#EXT-X-MEDIA-SEQUENCE:%" G_GUINT64_FORMAT "\n",
       pl->media_sequence);
   if (pl->discontinuity_sequence > 0)

@@ -408,14 +408,12 @@ write_adaptation_set (xmlTextWriterPtr w, MpdModel * model, MpdPeriod * p,
   W (attr (w, "segmentAlignment", "true"));
   W (attr (w, "startWithSAP", "1"));
   if (video) {
-    W (xmlTextWriterWriteFormatAttribute (w, BAD_CAST "maxWidth", "%u",
-            max_w));
+    W (xmlTextWriterWriteFormatAttribute (w, BAD_CAST "maxWidth", "%u", max_w));
     W (xmlTextWriterWriteFormatAttribute (w, BAD_CAST "maxHeight", "%u",
             max_h));
     if (first->fps_n > 0 && first->fps_d > 0)
       W (xmlTextWriterWriteFormatAttribute (w, BAD_CAST "maxFrameRate",
-              first->fps_d == 1 ? "%u" : "%u/%u", first->fps_n,
-              first->fps_d));
+              first->fps_d == 1 ? "%u" : "%u/%u", first->fps_n, first->fps_d));
   } else if (first->lang) {
     W (attr (w, "lang", first->lang));
   }
@@ -463,8 +461,7 @@ write_adaptation_set (xmlTextWriterPtr w, MpdModel * model, MpdPeriod * p,
     W (attr_u64 (w, "startNumber", start_number));
     if (r->presentation_time_offset > 0 || shift > 0)
       W (attr_u64 (w, "presentationTimeOffset",
-              r->presentation_time_offset + ns_to_ticks (shift,
-                  r->timescale)));
+              r->presentation_time_offset + ns_to_ticks (shift, r->timescale)));
     if (!model->is_static && model->availability_time_offset > 0) {
       W (xmlTextWriterWriteFormatAttribute (w,
               BAD_CAST "availabilityTimeOffset", "%.3f",
@@ -517,8 +514,7 @@ mpd_model_render (MpdModel * model, gint64 publish_time_us, gsize * len)
   } else {
     W (attr_dur (w, "minimumUpdatePeriod", model->minimum_update_period));
     if (model->time_shift_buffer_depth > 0)
-      W (attr_dur (w, "timeShiftBufferDepth",
-              model->time_shift_buffer_depth));
+      W (attr_dur (w, "timeShiftBufferDepth", model->time_shift_buffer_depth));
     if (model->suggested_presentation_delay > 0)
       W (attr_dur (w, "suggestedPresentationDelay",
               model->suggested_presentation_delay));
@@ -575,8 +571,7 @@ mpd_model_render (MpdModel * model, gint64 publish_time_us, gsize * len)
     W (xmlTextWriterStartElement (w, BAD_CAST "UTCTiming"));
     if (model->utc_timing_value) {
       W (attr (w, "schemeIdUri", model->utc_timing_scheme ?
-              model->utc_timing_scheme :
-              "urn:mpeg:dash:utc:http-xsdate:2014"));
+              model->utc_timing_scheme : "urn:mpeg:dash:utc:http-xsdate:2014"));
       W (attr (w, "value", model->utc_timing_value));
     } else {
       s = mpd_format_date_time (publish_time_us);

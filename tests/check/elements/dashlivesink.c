@@ -38,7 +38,8 @@ static const guint8 asc[] = { 0x11, 0x90 };
 #define FRAME (GST_SECOND / 30)
 #define AAC_FRAME (gst_util_uint64_scale (1024, GST_SECOND, 48000))
 
-typedef struct {
+typedef struct
+{
   GstElement *sink;
   GstHarness *v, *a;
   GstBus *bus;
@@ -289,7 +290,8 @@ GST_START_TEST (test_live_av)
               G_FILE_TEST_EXISTS));
       if (g_str_equal (rep, "video_0")) {
         fail_unless_equals_uint64 (start, (number - 1) * 30 * FRAME);
-        fail_unless (duration + 1000 > GST_SECOND && duration < GST_SECOND + 1000);
+        fail_unless (duration + 1000 > GST_SECOND
+            && duration < GST_SECOND + 1000);
       }
       msgs++;
     }
@@ -339,8 +341,7 @@ GST_START_TEST (test_chunks)
 
   p = g_build_filename (f.dir, "video_0-1.m4s", NULL);
   fail_unless (g_file_get_contents (p, &data, &len, NULL));
-  while ((box = cmaf_find_box ((guint8 *) data + pos, len - pos, "moof",
-              &bs))) {
+  while ((box = cmaf_find_box ((guint8 *) data + pos, len - pos, "moof", &bs))) {
     pos = box - (guint8 *) data + bs;
     moofs++;
   }
@@ -494,8 +495,7 @@ GST_START_TEST (test_bytestream_input)
   push_eos (&f);
   mpd = read_file (&f, "manifest.mpd");
   fail_unless (strstr (mpd, "codecs=\"avc1.64001f\"") != NULL, mpd);
-  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL,
-      mpd);
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL, mpd);
   g_free (mpd);
   init = read_file (&f, "video_0-init.mp4");
   fail_unless (init != NULL);
@@ -602,8 +602,7 @@ GST_START_TEST (test_disk_full)
   fail_unless (exists (&f, "video_0-2.m4s"));
   fail_if (exists (&f, "video_0-3.m4s"));
   mpd = read_file (&f, "manifest.mpd");
-  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL,
-      mpd);
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL, mpd);
   g_free (mpd);
   fixture_teardown (&f);
 }

@@ -41,8 +41,7 @@ check_tiling (const guint8 * data, gsize size)
   while (pos < size) {
     guint32 bs = rd32 (data + pos);
     fail_unless (bs >= 8, "box at %" G_GSIZE_FORMAT " too small", pos);
-    fail_unless (pos + bs <= size, "box at %" G_GSIZE_FORMAT " overflows",
-        pos);
+    fail_unless (pos + bs <= size, "box at %" G_GSIZE_FORMAT " overflows", pos);
     pos += bs;
     n++;
   }
@@ -71,8 +70,7 @@ find_path (const guint8 * data, gsize size, const gchar * path, gsize * bsize)
       gsize hdr = 8;
       if (g_str_equal (parts[i], "stsd"))
         hdr = 16;
-      else if (g_str_equal (parts[i], "avc1") || g_str_equal (parts[i],
-              "hvc1"))
+      else if (g_str_equal (parts[i], "avc1") || g_str_equal (parts[i], "hvc1"))
         hdr = 8 + 78;
       else if (g_str_equal (parts[i], "mp4a"))
         hdr = 8 + 28;
@@ -141,8 +139,7 @@ GST_START_TEST (test_init_video)
   fail_unless (box != NULL);
   fail_unless_equals_int (bs, 8 + sizeof (avcc));
   fail_unless (memcmp (box + 8, avcc, sizeof (avcc)) == 0);
-  box = find_path (b->data, b->len, "moov/trak/mdia/minf/stbl/stsd/avc1",
-      &bs);
+  box = find_path (b->data, b->len, "moov/trak/mdia/minf/stbl/stsd/avc1", &bs);
   fail_unless_equals_int (GST_READ_UINT16_BE (box + 8 + 24), 1280);
   fail_unless_equals_int (GST_READ_UINT16_BE (box + 8 + 26), 720);
   /* no pasp for square pixels */
@@ -185,8 +182,7 @@ GST_START_TEST (test_init_audio)
           NULL) != NULL);
   box = find_path (b->data, b->len, "moov/trak/mdia/hdlr", &bs);
   fail_unless (memcmp (box + 16, "soun", 4) == 0);
-  box = find_path (b->data, b->len, "moov/trak/mdia/minf/stbl/stsd/mp4a",
-      &bs);
+  box = find_path (b->data, b->len, "moov/trak/mdia/minf/stbl/stsd/mp4a", &bs);
   fail_unless (box != NULL);
   fail_unless_equals_int (GST_READ_UINT16_BE (box + 8 + 16), 2);
   fail_unless_equals_int (rd32 (box + 8 + 24) >> 16, 48000);
@@ -240,7 +236,8 @@ GST_START_TEST (test_init_rejects_bad_config)
 
 GST_END_TEST;
 
-typedef struct {
+typedef struct
+{
   guint32 seq;
   guint64 tfdt;
   guint n;

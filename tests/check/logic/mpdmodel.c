@@ -25,7 +25,8 @@
 
 #define SEC MPD_NS_PER_SECOND
 
-typedef struct {
+typedef struct
+{
   guint64 t, d, number;
 } Seg;
 
@@ -210,7 +211,8 @@ GST_START_TEST (test_timeline_exact)
   s = root_attr (xml, "availabilityStartTime");
   fail_unless_equals_string (s, "2023-11-14T22:13:20.123Z");
   g_free (s);
-  fail_unless (strstr (xml, "profiles=\"urn:mpeg:dash:profile:isoff-live:2011\""));
+  fail_unless (strstr (xml,
+          "profiles=\"urn:mpeg:dash:profile:isoff-live:2011\""));
   fail_unless (strstr (xml, "codecs=\"avc1.64001f\""));
   fail_unless (strstr (xml, "codecs=\"mp4a.40.2\""));
   fail_unless (strstr (xml, "audioSamplingRate=\"48000\""));
@@ -257,8 +259,7 @@ GST_START_TEST (test_window_trim_and_ast_stable)
     mpd_representation_add_segment (v, (guint64) i * 180000, 180000, 1000);
     end = (guint64) (i + 1) * 2 * SEC;
     mpd_model_trim (m, end, count_removed, removed);
-    xml = mpd_model_render (m, 1000000 + (gint64) i * 2 * G_USEC_PER_SEC,
-        NULL);
+    xml = mpd_model_render (m, 1000000 + (gint64) i * 2 * G_USEC_PER_SEC, NULL);
     ast = root_attr (xml, "availabilityStartTime");
     if (ast0 == NULL)
       ast0 = g_strdup (ast);
@@ -392,8 +393,9 @@ GST_START_TEST (test_hls_window)
   for (i = 1; i <= 6; i++) {
     gchar *uri = g_strdup_printf ("video_0-%u.m4s", i);
     hls_media_playlist_add_segment (pl, i, uri, 2 * SEC + (i == 4 ?
-            600 * 1000000 : 0), G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC + i * 2000000,
-        i == 5, "video_0-init.mp4");
+            600 * 1000000 : 0),
+        G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC + i * 2000000, i == 5,
+        "video_0-init.mp4");
     g_free (uri);
   }
   fail_unless_equals_int (hls_media_playlist_remove_through (pl,
@@ -427,7 +429,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_hls_master)
 {
-  HlsVariant v[2] = { {0,}, {0,} };
+  HlsVariant v[2] = { {0,}, {0,}
+  };
   HlsAudioRendition a = { 0, };
   gchar *txt;
 
