@@ -2203,7 +2203,6 @@ gst_dash_live_sink_request_new_pad (GstElement * element,
       GST_DEBUG_FUNCPTR (gst_dash_live_sink_chain));
   gst_pad_set_event_function (pad,
       GST_DEBUG_FUNCPTR (gst_dash_live_sink_sink_event));
-  GST_PAD_SET_PROXY_ALLOCATION (pad);
   gst_pad_set_active (pad, TRUE);
   gst_element_add_pad (element, pad);
   return pad;
@@ -2215,13 +2214,14 @@ gst_dash_live_sink_release_pad (GstElement * element, GstPad * pad)
   GstDashLiveSink *self = GST_DASH_LIVE_SINK (element);
   DashStream *s = gst_pad_get_element_private (pad);
 
+  /* deactivating waits for the pad's streaming thread to leave chain */
+  gst_pad_set_active (pad, FALSE);
   DLOCK (self);
   self->streams = g_list_remove (self->streams, s);
   update_reference_locked (self);
   stream_free (s);
   DUNLOCK (self);
   gst_pad_set_element_private (pad, NULL);
-  gst_pad_set_active (pad, FALSE);
   gst_element_remove_pad (element, pad);
 }
 
