@@ -173,6 +173,7 @@ typedef struct
   gchar *seg_name, *seg_tmp_name;
   guint64 seg_bytes;
   guint64 published_end;        /* ns, end of the last published segment */
+  guint64 listed_segments;      /* segments when the MPD was last written */
   guint32 fragment_seq;
   gboolean eos;
   GQueue pending_deletes;       /* DashPendingDelete */
@@ -214,7 +215,6 @@ struct _GstDashLiveSink
   gboolean force_period;        /* a stream changed: next ref cut is a period */
   gboolean ast_set;
   gint64 ast_us;
-  guint64 listed_end;           /* slowest published_end at the last write */
   gboolean finished;
   gchar *last_master;
   GstFlowReturn flow;           /* sticky error */
@@ -1085,29 +1085,37 @@ write_hls_locked (GstDashLiveSink * self)
   g_ptr_array_free (strings, TRUE);
 }
 
-/* The manifests are rewritten when the slowest representation published
- * (one write per segment round instead of one per representation), or
- * when a representation is more than two segments ahead of a lagging one,
- * and at the end. */
+/* The manifests are rewritten once every active representation has
+ * published a new segment (one write per segment round instead of one per
+ * representation), when a representation is more than two segments ahead
+ * of a lagging one, and at the end. */
 static gboolean
 manifests_due_locked (GstDashLiveSink * self, DashStream * published)
 {
   guint64 slowest = G_MAXUINT64;
+  gboolean round = TRUE;
   GList *l;
 
   if (self->finished || published == NULL)
-    return TRUE;
+    goto due;
   for (l = self->streams; l; l = l->next) {
     DashStream *s = l->data;
     if (s->eos && !s->in_segment)
       continue;
+    if (s->segments <= s->listed_segments)
+      round = FALSE;
     slowest = MIN (slowest, s->published_end);
   }
-  if (slowest == G_MAXUINT64 || slowest > self->listed_end) {
-    self->listed_end = slowest == G_MAXUINT64 ? 0 : slowest;
-    return TRUE;
+  if (round || published->published_end > slowest + 2 * self->seg_dur)
+    goto due;
+  return FALSE;
+
+due:
+  for (l = self->streams; l; l = l->next) {
+    DashStream *s = l->data;
+    s->listed_segments = s->segments;
   }
-  return published->published_end > slowest + 2 * self->seg_dur;
+  return TRUE;
 }
 
 static void
@@ -2125,6 +2133,7 @@ stream_reset_locked (GstDashLiveSink * self, DashStream * s)
   s->seg_number = 1;
   s->seg_start_ns = 0;
   s->published_end = 0;
+  s->listed_segments = 0;
   s->fragment_seq = 0;
   s->segments = s->bytes = s->dropped = 0;
   s->waiting = FALSE;
@@ -2276,7 +2285,6 @@ start_locked (GstDashLiveSink * self)
   g_array_set_size (self->boundaries, 0);
   self->force_period = FALSE;
   self->ast_set = FALSE;
-  self->listed_end = 0;
   self->finished = FALSE;
   self->flow = GST_FLOW_OK;
   g_clear_pointer (&self->last_master, g_free);
