@@ -16,6 +16,7 @@
 #include "gstchunkreorder.h"
 #include "gstavsync.h"
 #include "gstgopbuffer.h"
+#include "gstdashlivesink.h"
 
 
 static gboolean
@@ -26,6 +27,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (chunkreorder, plugin);
   ret |= GST_ELEMENT_REGISTER (avsync, plugin);
   ret |= GST_ELEMENT_REGISTER (gopbuffer, plugin);
+  ret |= GST_ELEMENT_REGISTER (dashlivesink, plugin);
 
   return ret;
 }
