@@ -4,6 +4,7 @@
 # over HTTP on 127.0.0.1), and by our own timeline checker; then one hour
 # of media runs faster than real time through a 60 s DVR window.
 set -euo pipefail
+# (no `cmd | grep -q` under pipefail: an early grep exit is a SIGPIPE)
 here="$(cd "$(dirname "$0")" && pwd)"
 PY=/usr/bin/python3
 check="$here/dashlivesink_check.py"
@@ -58,13 +59,13 @@ frames=$(ffprobe -v error -count_frames -show_entries stream=codec_type,nb_read_
 echo "ffprobe: $(echo $frames)"
 # FFmpeg's dash demuxer may lose the last frame of the second
 # representation (it reads all 360 from the same files concatenated, below)
-[ "$(echo "$frames" | grep -c '^video,3\(59\|60\)$')" -ge 2 ] || { echo "FAIL: ffprobe video frames"; exit 1; }
+[ "$(grep -c '^video,3\(59\|60\)$' <<< "$frames")" -ge 2 ] || { echo "FAIL: ffprobe video frames"; exit 1; }
 for r in video_0 video_1; do
   cat "$out/$r-init.mp4" "$out"/$r-{1..6}.m4s > "$work/$r.mp4"
   n=$(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$work/$r.mp4")
   [ "$n" = 360 ] || { echo "FAIL: $r has $n frames of 360"; exit 1; }
 done
-echo "$frames" | grep -q '^audio,51[0-9]$' || { echo "FAIL: ffprobe audio frames"; exit 1; }
+grep -q '^audio,51[0-9]$' <<< "$frames" || { echo "FAIL: ffprobe audio frames"; exit 1; }
 # one representation as a plain MP4 (init + segments) for qtdemux
 # qtdemux reads init + media segments as one fragmented MP4
 "$PY" "$check" play "file://$work/video_0.mp4" 360 0
@@ -83,7 +84,8 @@ gst-launch-1.0 -q videotestsrc is-live=true num-buffers=150 ! \
   audiotestsrc is-live=true num-buffers=235 samplesperbuffer=1024 ! audio/x-raw,rate=48000 ! \
   avenc_aac ! aacparse ! s.audio_0
 "$PY" "$check" timeline "$out"
-n=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames -of csv=p=0 "$out/manifest.mpd" | grep -m1 '[0-9]')
+n=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames -of csv=p=0 "$out/manifest.mpd")
+n=$(grep -m1 '[0-9]' <<< "$n")
 [ "$n" = 150 ] || { echo "FAIL: ffprobe read $n video frames of 150"; exit 1; }
 
 echo "== H.264 byte-stream input, Opus audio"
@@ -99,8 +101,8 @@ gst-launch-1.0 -q videotestsrc num-buffers=150 ! \
 grep -q 'codecs="opus"' "$out/manifest.mpd"
 frames=$(ffprobe -v error -count_frames -show_entries stream=codec_name,nb_read_frames -of csv=p=0 "$out/manifest.mpd" | sort -u)
 echo "ffprobe: $(echo $frames)"
-echo "$frames" | grep -q '^h264,150$' || { echo "FAIL: byte-stream video frames"; exit 1; }
-echo "$frames" | grep -q '^opus,2[45][0-9]$' || { echo "FAIL: opus frames"; exit 1; }
+grep -q '^h264,150$' <<< "$frames" || { echo "FAIL: byte-stream video frames"; exit 1; }
+grep -q '^opus,2[45][0-9]$' <<< "$frames" || { echo "FAIL: opus frames"; exit 1; }
 
 echo "== one hour of media, 60 s DVR window"
 "$PY" "$check" hour "$work/hour"

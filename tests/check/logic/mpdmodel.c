@@ -366,6 +366,47 @@ GST_START_TEST (test_periods_and_static)
 
 GST_END_TEST;
 
+/* the low-latency fields the serving side sets */
+GST_START_TEST (test_low_latency_fields)
+{
+  MpdModel *m = mpd_model_new ();
+  MpdPeriod *p = mpd_model_add_period (m, 0);
+  MpdRepresentation *v = add_video (p, "video_0", 1);
+  gchar *xml;
+
+  mpd_representation_add_segment (v, 0, 180000, 1000);
+  xml = mpd_model_render (m, 0, NULL);
+  fail_if (strstr (xml, "availabilityTimeOffset"));
+  fail_if (strstr (xml, "ServiceDescription"));
+  g_free (xml);
+
+  m->availability_time_offset = 1.8;
+  m->availability_time_complete = FALSE;
+  m->latency_target = 1500;
+  m->latency_min = 1000;
+  m->latency_max = 3000;
+  m->playback_rate_min = 0.96;
+  m->playback_rate_max = 1.04;
+  xml = mpd_model_render (m, 0, NULL);
+  fail_unless (strstr (xml, "availabilityTimeOffset=\"1.800\" "
+          "availabilityTimeComplete=\"false\"") != NULL, xml);
+  fail_unless (strstr (xml, "<Latency target=\"1500\" min=\"1000\" "
+          "max=\"3000\"/>") != NULL, xml);
+  fail_unless (strstr (xml, "<PlaybackRate min=\"0.96\" max=\"1.04\"/>")
+      != NULL, xml);
+  g_free (xml);
+
+  /* VOD drops them */
+  mpd_model_finalize (m, 2 * SEC);
+  xml = mpd_model_render (m, 0, NULL);
+  fail_if (strstr (xml, "availabilityTimeOffset"));
+  fail_if (strstr (xml, "ServiceDescription"));
+  g_free (xml);
+  mpd_model_free (m);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_formats)
 {
   gchar *s = mpd_format_duration (2 * SEC);
@@ -471,6 +512,7 @@ mpdmodel_suite (void)
   tcase_add_test (tc, test_window_trim_and_ast_stable);
   tcase_add_test (tc, test_bandwidth_sub_second);
   tcase_add_test (tc, test_periods_and_static);
+  tcase_add_test (tc, test_low_latency_fields);
   tcase_add_test (tc, test_formats);
   tcase_add_test (tc, test_hls_window);
   tcase_add_test (tc, test_hls_master);
