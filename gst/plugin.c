@@ -13,13 +13,15 @@
 
 #include <gst/gst.h>
 
+#include "gstprioqueue.h"
+
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gboolean ret = FALSE;
 
-  ret = TRUE;
+  ret |= GST_ELEMENT_REGISTER (prioqueue, plugin);
 
   return ret;
 }

@@ -516,16 +516,15 @@ shed_stream_time (ShedQueue * q, guint stream)
     drop_entry (q, stream, v, SHED_REASON_TIME);
   }
 
-  /* predicted: the newest buffer would leave after n * service */
+  /* predicted: the newest buffer would leave after n * service. Only LOW
+   * goes early: dropping a reference costs the rest of its GOP, so NORMAL
+   * waits for the hard limit above (a LOW may come in meanwhile). */
   if (s->service > 0) {
     guint64 max_n = max_time / s->service;
 
-    while (s->n_buffers > 1 && s->n_buffers > max_n) {
-      ShedEntry *v = stream_victim (s, FALSE);
-      if (v == NULL)
-        break;
-      drop_entry (q, stream, v, SHED_REASON_LATENCY);
-    }
+    while (s->n_buffers > 1 && s->n_buffers > max_n &&
+        s->chead[SHED_CLASS_LOW])
+      drop_entry (q, stream, s->chead[SHED_CLASS_LOW], SHED_REASON_LATENCY);
   }
 }
 

@@ -21,8 +21,9 @@
  *    max_time (plus the one frame that arrives in between) after it
  *    entered;
  *  - when the measured service time of a stream's consumer predicts that
- *    the newest buffer would leave later than max_time, that stream's
- *    lowest non-HIGH class is shed, oldest first;
+ *    the newest buffer would leave later than max_time, that stream's LOW
+ *    buffers are shed early, oldest first (NORMAL and HIGH wait for the
+ *    hard limits);
  *  - dropping a NORMAL buffer (a reference) or a keyframe drops every
  *    later delta unit of that stream, queued or still to come, until the
  *    next keyframe ("keyframe wait");
