@@ -501,7 +501,8 @@ GST_START_TEST (test_time_limit)
 
 GST_END_TEST;
 
-/* predicted lateness sheds Low and Normal, never HIGH */
+/* predicted lateness sheds Low only: Normal and HIGH wait for the hard
+ * limit */
 GST_START_TEST (test_latency_prediction)
 {
   Fixture f;
@@ -517,7 +518,7 @@ GST_START_TEST (test_latency_prediction)
   k = push (&f, H, KEY, 0);
   push (&f, L, DELTA, 1);
   push (&f, L, DELTA, 2);
-  push (&f, H, 0, 3);
+  push (&f, N, DELTA, 3);
   fail_unless_equals_int (f.items->len, 4);
   shed_queue_get_stats (f.q, &st);
   fail_unless_equals_uint64 (st.dropped[L], 0);
@@ -526,11 +527,12 @@ GST_START_TEST (test_latency_prediction)
   fail_unless_equals_int (item_at (&f, 1)->reason, SHED_REASON_LATENCY);
   push (&f, H, 0, 5);
   fail_unless (item_at (&f, 2)->dropped);
-  /* only HIGH left: the prediction does not drop it (the hard span limit
-   * would, at 400 ms) */
+  /* no Low left: the prediction drops neither Normal nor HIGH (the hard
+   * span limit would, at 400 ms) */
   push (&f, H, 0, 6);
   shed_queue_get_stats (f.q, &st);
   fail_unless_equals_uint64 (st.dropped[H], 0);
+  fail_unless_equals_uint64 (st.dropped[N], 0);
   fail_unless_equals_int (st.level_buffers, 5);
   fail_if (item_at (&f, k)->dropped);
 
