@@ -953,6 +953,8 @@ GST_START_TEST (test_request_pads_shared_budget)
   fail_unless (src1 != NULL);
   gst_harness_add_element_sink_pad (ha, sink1);
   gst_harness_add_element_src_pad (ha, src1);
+  gst_object_unref (sink1);
+  gst_object_unref (src1);
   gst_object_unref (e);
 
   g_object_set (sink1, "priority", 10, NULL);
