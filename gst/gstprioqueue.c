@@ -490,6 +490,26 @@ config_locked (GstPrioQueue * self)
   return cfg;
 }
 
+/* each pad's only internal link is its partner: caps queries, events and
+ * queries forwarded by default stay within the stream */
+static GstIterator *
+gst_prio_queue_iterate_internal_links (GstPad * pad, GstObject * parent)
+{
+  PrioStream *stream = gst_pad_get_element_private (pad);
+  GstPad *other;
+  GstIterator *it;
+  GValue val = G_VALUE_INIT;
+
+  if (stream == NULL)
+    return NULL;
+  other = pad == stream->sinkpad ? stream->srcpad : stream->sinkpad;
+  g_value_init (&val, GST_TYPE_PAD);
+  g_value_set_object (&val, other);
+  it = gst_iterator_new_single (GST_TYPE_PAD, &val);
+  g_value_unset (&val);
+  return it;
+}
+
 /* Creates a stream with its pads; does not add them to the element. */
 static PrioStream *
 prio_stream_new (GstPrioQueue * self, guint index, gint priority)
@@ -540,6 +560,8 @@ prio_stream_new (GstPrioQueue * self, guint index, gint priority)
       GST_DEBUG_FUNCPTR (gst_prio_queue_sink_query));
   gst_pad_set_activatemode_function (stream->sinkpad,
       GST_DEBUG_FUNCPTR (gst_prio_queue_sink_activate_mode));
+  gst_pad_set_iterate_internal_links_function (stream->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_prio_queue_iterate_internal_links));
   GST_PAD_SET_PROXY_CAPS (stream->sinkpad);
 
   gst_pad_set_event_function (stream->srcpad,
@@ -548,6 +570,8 @@ prio_stream_new (GstPrioQueue * self, guint index, gint priority)
       GST_DEBUG_FUNCPTR (gst_prio_queue_src_query));
   gst_pad_set_activatemode_function (stream->srcpad,
       GST_DEBUG_FUNCPTR (gst_prio_queue_src_activate_mode));
+  gst_pad_set_iterate_internal_links_function (stream->srcpad,
+      GST_DEBUG_FUNCPTR (gst_prio_queue_iterate_internal_links));
   GST_PAD_SET_PROXY_CAPS (stream->srcpad);
 
   LOCK (self);
