@@ -59,6 +59,8 @@ struct _GstPrioClassifier
   gboolean flags_seen;
   /* H.265: highest temporal id (sps_max_sub_layers_minus1) */
   gint max_tid;
+  /* byte-stream: where the first slice's start code was last time */
+  guint slice_hint;
 
   GstH264NalParser *h264;
   GstH265Parser *h265;
@@ -133,6 +135,7 @@ gst_prio_classifier_set_caps (GstPrioClassifier * c, GstCaps * caps)
 
   c->packetized = FALSE;
   c->nal_length_size = 4;
+  c->slice_hint = 0;
 
   if (caps == NULL || gst_caps_is_empty (caps) || gst_caps_is_any (caps)) {
     c->kind = KIND_UNKNOWN;
@@ -201,7 +204,26 @@ parse_h264 (GstPrioClassifier * c, const guint8 * data, gsize size,
   guint offset = 0;
   guint n = 0;
 
-  while (offset < size && n++ < 64) {
+  /* Byte-stream access units of a stream tend to have the same layout (an
+   * AUD, then the slice): look where the slice was last time first. The
+   * size passed bounds the start code scan to that spot. */
+  if (!c->packetized && c->slice_hint > 0 && c->slice_hint + 8 <= size) {
+    res = gst_h264_parser_identify_nalu_unchecked (c->h264, data,
+        c->slice_hint, c->slice_hint + 8, &nalu);
+    if (res == GST_H264_PARSER_OK && nalu.sc_offset <= c->slice_hint + 1 &&
+        h264_is_slice (nalu.type)) {
+      info->has_slice = TRUE;
+      info->irap = nalu.type == GST_H264_NAL_SLICE_IDR;
+      info->reference = nalu.ref_idc != 0;
+      return TRUE;
+    }
+  }
+
+  /* Byte-stream: the unchecked variant reads the header after the next
+   * start code without looking for the end of the unit; the next call
+   * scans on from just after that header (start codes cannot occur inside
+   * a unit). The slice data itself is never scanned. */
+  while (offset < size && n < 64) {
     if (c->packetized)
       res = gst_h264_parser_identify_nalu_avc (c->h264, data, offset, size,
           c->nal_length_size, &nalu);
@@ -209,29 +231,25 @@ parse_h264 (GstPrioClassifier * c, const guint8 * data, gsize size,
       res = gst_h264_parser_identify_nalu_unchecked (c->h264, data, offset,
           size, &nalu);
     if (res != GST_H264_PARSER_OK && res != GST_H264_PARSER_NO_NAL_END)
-      return FALSE;
+      break;
+    n++;
 
     if (h264_is_slice (nalu.type)) {
       info->has_slice = TRUE;
       info->irap = nalu.type == GST_H264_NAL_SLICE_IDR;
       info->reference = nalu.ref_idc != 0;
+      if (!c->packetized)
+        c->slice_hint = nalu.sc_offset;
       return TRUE;
     }
-
-    /* a non-slice NAL unit (AUD, SEI, SPS, PPS): find where it ends. In
-     * byte-stream that means scanning to the next start code; these units
-     * are small. */
-    if (!c->packetized) {
-      res = gst_h264_parser_identify_nalu (c->h264, data, offset, size,
-          &nalu);
-      if (res == GST_H264_PARSER_NO_NAL_END)
-        return TRUE;            /* the last unit, and no slice */
-      if (res != GST_H264_PARSER_OK)
-        return FALSE;
-    }
-    offset = nalu.offset + nalu.size;
+    /* a non-slice unit: AUD, SEI, SPS, PPS */
+    if (c->packetized)
+      offset = nalu.offset + nalu.size;
+    else
+      offset = nalu.offset + MAX (nalu.header_bytes, 1);
   }
-  return TRUE;
+  /* some units and no slice: a header buffer */
+  return n > 0;
 }
 
 static gboolean
@@ -243,7 +261,7 @@ parse_h265 (GstPrioClassifier * c, const guint8 * data, gsize size,
   guint offset = 0;
   guint n = 0;
 
-  while (offset < size && n++ < 64) {
+  while (offset < size && n < 64) {
     if (c->packetized)
       res = gst_h265_parser_identify_nalu_hevc (c->h265, data, offset, size,
           c->nal_length_size, &nalu);
@@ -251,7 +269,8 @@ parse_h265 (GstPrioClassifier * c, const guint8 * data, gsize size,
       res = gst_h265_parser_identify_nalu_unchecked (c->h265, data, offset,
           size, &nalu);
     if (res != GST_H265_PARSER_OK && res != GST_H265_PARSER_NO_NAL_END)
-      return FALSE;
+      break;
+    n++;
 
     if (nalu.type < 32) {
       /* VCL: types 0..31 */
@@ -266,35 +285,48 @@ parse_h265 (GstPrioClassifier * c, const guint8 * data, gsize size,
       return TRUE;
     }
 
-    if (!c->packetized) {
-      res = gst_h265_parser_identify_nalu (c->h265, data, offset, size,
-          &nalu);
-      if (res != GST_H265_PARSER_OK && res != GST_H265_PARSER_NO_NAL_END)
-        return FALSE;
+    if (nalu.type == GST_H265_NAL_SPS) {
+      /* rare: worth finding the end of the unit to parse it */
+      if (!c->packetized)
+        res = gst_h265_parser_identify_nalu (c->h265, data, nalu.sc_offset,
+            size, &nalu);
+      if ((res == GST_H265_PARSER_OK || res == GST_H265_PARSER_NO_NAL_END) &&
+          gst_h265_parser_parse_sps (c->h265, &nalu, c->h265_sps,
+              FALSE) == GST_H265_PARSER_OK)
+        c->max_tid = c->h265_sps->max_sub_layers_minus1;
     }
-    if (nalu.type == GST_H265_NAL_SPS &&
-        gst_h265_parser_parse_sps (c->h265, &nalu, c->h265_sps,
-            FALSE) == GST_H265_PARSER_OK)
-      c->max_tid = c->h265_sps->max_sub_layers_minus1;
-    offset = nalu.offset + nalu.size;
+    if (c->packetized)
+      offset = nalu.offset + nalu.size;
+    else
+      offset = nalu.offset + MAX (nalu.header_bytes, 1);
   }
-  return TRUE;
+  return n > 0;
 }
 
 static gboolean
 parse_nal (GstPrioClassifier * c, GstBuffer * buffer, NalInfo * info)
 {
   GstMapInfo map;
+  GstMemory *mem = NULL;
   gboolean ok;
 
   memset (info, 0, sizeof (NalInfo));
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+  /* the usual case, one memory: map just that (cheaper than the buffer) */
+  if (gst_buffer_n_memory (buffer) == 1) {
+    mem = gst_buffer_peek_memory (buffer, 0);
+    if (!gst_memory_map (mem, &map, GST_MAP_READ))
+      return FALSE;
+  } else if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
     return FALSE;
+  }
   if (c->kind == KIND_H264)
     ok = parse_h264 (c, map.data, map.size, info);
   else
     ok = parse_h265 (c, map.data, map.size, info);
-  gst_buffer_unmap (buffer, &map);
+  if (mem)
+    gst_memory_unmap (mem, &map);
+  else
+    gst_buffer_unmap (buffer, &map);
   return ok;
 }
 

@@ -701,14 +701,12 @@ flush_reports_locked (GstPrioQueue * self, DropWork * work, guint64 now)
 
 /* Takes the policy's drop list: items to unref, reports to send. */
 static void
-take_drops_locked (GstPrioQueue * self, DropWork * work, guint64 now)
+take_drops_slow_locked (GstPrioQueue * self, DropWork * work, guint64 now)
 {
   const ShedDrop *drops;
   guint i, j, n;
 
   drops = shed_queue_get_drops (self->shed, &n);
-  if (n == 0)
-    return;
 
   if (work->unref == NULL)
     work->unref = g_ptr_array_new ();
@@ -742,9 +740,19 @@ take_drops_locked (GstPrioQueue * self, DropWork * work, guint64 now)
     flush_reports_locked (self, work, now);
 }
 
+static inline void
+take_drops_locked (GstPrioQueue * self, DropWork * work, guint64 now)
+{
+  guint n;
+
+  shed_queue_get_drops (self->shed, &n);
+  if (G_UNLIKELY (n > 0))
+    take_drops_slow_locked (self, work, now);
+}
+
 /* Without the lock: unref, post, warn. */
 static void
-finish_drops (GstPrioQueue * self, DropWork * work)
+finish_drops_slow (GstPrioQueue * self, DropWork * work)
 {
   guint i;
 
@@ -769,6 +777,13 @@ finish_drops (GstPrioQueue * self, DropWork * work)
             "reached)"));
     work->high = 0;
   }
+}
+
+static inline void
+finish_drops (GstPrioQueue * self, DropWork * work)
+{
+  if (G_UNLIKELY (work->unref || work->messages || work->high))
+    finish_drops_slow (self, work);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1133,8 +1148,11 @@ next:
       flush_reports_locked (self, work, now);
     UNLOCK (self);
 
-    finish_drops (self, work);
-    t0 = now_ns ();
+    t0 = now;
+    if (work->unref || work->messages) {
+      finish_drops (self, work);
+      t0 = now_ns ();
+    }
     result = gst_pad_push (stream->srcpad, buffer);
     t1 = now_ns ();
 

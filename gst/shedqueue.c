@@ -106,7 +106,7 @@ entry_new (ShedQueue * q)
   ShedEntry *e;
 
   if (G_UNLIKELY (q->free_entries == NULL)) {
-    ShedEntry *chunk = g_new0 (ShedEntry, ENTRY_CHUNK);
+    ShedEntry *chunk = g_new (ShedEntry, ENTRY_CHUNK);
     guint i;
 
     g_ptr_array_add (q->chunks, chunk);
@@ -117,7 +117,13 @@ entry_new (ShedQueue * q)
   }
   e = q->free_entries;
   q->free_entries = e->next;
-  memset (e, 0, sizeof (ShedEntry));
+  /* the callers set every other field */
+  e->prev = e->next = e->cprev = e->cnext = NULL;
+  e->flags = 0;
+  e->end = SHED_TIME_NONE;
+  e->in_time = 0;
+  e->size = 0;
+  e->klass = SHED_CLASS_HIGH;
   return e;
 }
 
