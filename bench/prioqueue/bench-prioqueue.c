@@ -12,9 +12,10 @@
  *  cpu         process CPU time per buffer of queue and prioqueue on the
  *              same pre-encoded H.264 stream (x264 bframes=2), in three
  *              scenarios: lockstep (every buffer handed over on its own, the
- *              live case), burst (no limits, producer and consumer run
- *              freely) and blocking (full queue, upstream waits;
- *              prioqueue mode=block).
+ *              live case), batch (no limits; downstream is held until all
+ *              buffers are queued, then drains them: the element's own
+ *              work, without thread wake-ups) and blocking (full queue,
+ *              upstream waits; prioqueue mode=block).
  *  congestion  the same 20 s live H.264 stream and the same consumer
  *              slow-down trace through `queue leaky=downstream` and through
  *              prioqueue, both max-size-time=300 ms: frames dropped,
@@ -126,6 +127,7 @@ typedef struct
   GMutex lock;
   GCond cond;
   guint64 received;
+  gboolean hold;                /* batch: wait until released */
 } Counter;
 
 static GstFlowReturn
@@ -135,6 +137,8 @@ counter_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
   gst_buffer_unref (buf);
   g_mutex_lock (&c->lock);
+  while (c->hold)
+    g_cond_wait (&c->cond, &c->lock);
   c->received++;
   g_cond_signal (&c->cond);
   g_mutex_unlock (&c->lock);
@@ -151,7 +155,7 @@ counter_event (GstPad * pad, GstObject * parent, GstEvent * event)
 typedef enum
 {
   MODE_LOCKSTEP,
-  MODE_BURST,
+  MODE_BATCH,
   MODE_BLOCKING,
 } CpuMode;
 
@@ -173,6 +177,7 @@ run_cpu (const gchar * factory, const gchar * props, Stream * s, guint n,
   g_mutex_init (&c.lock);
   g_cond_init (&c.cond);
   c.received = 0;
+  c.hold = mode == MODE_BATCH;
   gst_pad_set_element_private (sink, &c);
   gst_pad_set_chain_function (sink, counter_chain);
   gst_pad_set_event_function (sink, counter_event);
@@ -207,6 +212,8 @@ run_cpu (const gchar * factory, const gchar * props, Stream * s, guint n,
     }
   }
   g_mutex_lock (&c.lock);
+  c.hold = FALSE;
+  g_cond_broadcast (&c.cond);
   while (c.received < n) {
     gint64 end = g_get_monotonic_time () + G_TIME_SPAN_SECOND;
     if (!g_cond_wait_until (&c.cond, &c.lock, end))
@@ -257,7 +264,7 @@ bench_cpu (guint n, guint rounds)
     guint n;
   } scen[] = {
     {"lockstep", MODE_LOCKSTEP, "", "", n / 4},
-    {"burst", MODE_BURST,
+    {"batch", MODE_BATCH,
           "max-size-buffers=0 max-size-bytes=0 max-size-time=0",
         "max-size-buffers=0 max-size-bytes=0 max-size-time=0", n},
     {"blocking", MODE_BLOCKING, "", "mode=block", n},
