@@ -22,8 +22,13 @@
  *              keyframes lost, frames given to the decoder whose reference
  *              was missing (by frame_num), libav errors, latency.
  *
+ *  instructions  one cpu run under callgrind (see bench/prioqueue.sh):
+ *              instructions per buffer, all threads; unlike CPU time this
+ *              does not depend on what else the machine is doing.
+ *
  *   bench-prioqueue cpu [buffers] [rounds]
  *   bench-prioqueue congestion [seconds]
+ *   bench-prioqueue instructions queue|prioqueue lockstep|batch|blocking [n]
  */
 
 #include <gst/gst.h>
@@ -35,6 +40,16 @@
 #include <sys/resource.h>
 
 #include "../../tests/check/h264refcheck.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#endif
 
 #define FPS 30
 
@@ -193,6 +208,7 @@ run_cpu (const gchar * factory, const gchar * props, Stream * s, guint n,
   gst_pad_push_event (src, gst_event_new_segment (&seg));
 
   cs0 = context_switches ();
+  CALLGRIND_START_INSTRUMENTATION;
   t0 = cpu_ns ();
   for (i = 0; i < n; i++) {
     GstBuffer *orig = g_ptr_array_index (s->buffers, i % s->buffers->len);
@@ -221,6 +237,7 @@ run_cpu (const gchar * factory, const gchar * props, Stream * s, guint n,
   }
   g_mutex_unlock (&c.lock);
   t1 = cpu_ns ();
+  CALLGRIND_STOP_INSTRUMENTATION;
   *switches = (gdouble) (context_switches () - cs0) / n;
 
   *dropped = n - c.received;
@@ -559,8 +576,29 @@ main (int argc, char **argv)
         argc >= 4 ? atoi (argv[3]) : 5);
   if (argc >= 2 && g_str_equal (argv[1], "congestion"))
     return bench_congestion (argc >= 3 ? atoi (argv[2]) : 20);
+  if (argc >= 4 && g_str_equal (argv[1], "instructions")) {
+    Stream s = { NULL, NULL };
+    guint n = argc >= 5 ? atoi (argv[4]) : 5000;
+    gboolean prio = g_str_equal (argv[2], "prioqueue");
+    CpuMode mode = g_str_equal (argv[3], "lockstep") ? MODE_LOCKSTEP :
+        g_str_equal (argv[3], "batch") ? MODE_BATCH : MODE_BLOCKING;
+    const gchar *props = "";
+    guint64 dropped;
+    gdouble sw;
+
+    if (mode == MODE_BATCH)
+      props = "max-size-buffers=0 max-size-bytes=0 max-size-time=0";
+    else if (mode == MODE_BLOCKING && prio)
+      props = "mode=block";
+    encode_stream (&s, 300, 320, 240);
+    run_cpu (prio ? "prioqueue" : "queue", props, &s, n, mode, &dropped, &sw);
+    printf ("%u buffers, %" G_GUINT64_FORMAT " lost\n", n, dropped);
+    return dropped ? 1 : 0;
+  }
 
   g_printerr ("usage: %s cpu [buffers] [rounds]\n"
-      "       %s congestion [seconds]\n", argv[0], argv[0]);
+      "       %s congestion [seconds]\n"
+      "       %s instructions queue|prioqueue lockstep|batch|blocking [n]\n",
+      argv[0], argv[0], argv[0]);
   return 2;
 }
