@@ -880,8 +880,12 @@ gst_prio_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     g_signal_emit (self, prio_queue_signals[SIGNAL_OVERRUN], 0);
     LOCK_CHECK (self, stream, out_flushing);
 
+    /* block: wait for room, unless this stream has nothing queued: as
+     * multiqueue does, so that a muxer waiting for this stream while the
+     * others fill the budget cannot deadlock the pipeline */
     if (self->mode == GST_PRIO_QUEUE_MODE_BLOCK) {
-      while (shed_queue_is_full (self->shed)) {
+      while (shed_queue_is_full (self->shed) &&
+          shed_queue_stream_n_buffers (self->shed, stream->id) > 0) {
         GST_DEBUG_OBJECT (pad, "full, waiting for room");
         self->waiting_del++;
         g_cond_wait (&self->item_del, &self->lock);

@@ -894,6 +894,14 @@ shed_queue_stream_n_items (const ShedQueue * q, guint stream)
   return s ? s->n_items : 0;
 }
 
+guint
+shed_queue_stream_n_buffers (const ShedQueue * q, guint stream)
+{
+  ShedStream *s = get_stream (q, stream);
+
+  return s ? s->n_buffers : 0;
+}
+
 gboolean
 shed_queue_stream_is_waiting (const ShedQueue * q, guint stream)
 {

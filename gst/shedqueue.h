@@ -174,6 +174,7 @@ void shed_queue_flush_stream (ShedQueue * q, guint stream,
 gboolean shed_queue_is_full (const ShedQueue * q);
 gboolean shed_queue_stream_is_empty (const ShedQueue * q, guint stream);
 guint shed_queue_stream_n_items (const ShedQueue * q, guint stream);
+guint shed_queue_stream_n_buffers (const ShedQueue * q, guint stream);
 gboolean shed_queue_stream_is_waiting (const ShedQueue * q, guint stream);
 
 /* Levels without building the stats */

@@ -989,6 +989,56 @@ GST_START_TEST (test_request_pads_shared_budget)
 
 GST_END_TEST;
 
+/* block mode, two streams: a stream with nothing queued is never blocked
+ * by the others filling the budget (a muxer waiting for it would deadlock) */
+GST_START_TEST (test_block_mode_empty_stream_passes)
+{
+  GstElement *e = gst_element_factory_make ("prioqueue", NULL);
+  GstHarness *h0, *h1;
+  GstPad *sink1, *src1;
+  Hold hold;
+  guint i;
+  GstBuffer *b;
+
+  g_object_set (e, "mode", 1, "max-size-buffers", 3, "max-size-bytes", 0,
+      "max-size-time", (guint64) 0, NULL);
+  h0 = gst_harness_new_with_element (e, "sink", "src");
+  h1 = gst_harness_new_with_element (e, NULL, NULL);
+  sink1 = gst_element_request_pad_simple (e, "sink_%u");
+  src1 = gst_element_get_static_pad (e, "src_1");
+  gst_harness_add_element_sink_pad (h1, sink1);
+  gst_harness_add_element_src_pad (h1, src1);
+  gst_object_unref (sink1);
+  gst_object_unref (src1);
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h0, VIDEO_CAPS);
+  gst_harness_set_src_caps_str (h1, AUDIO_CAPS);
+  gst_harness_play (h1);
+
+  hold_start (&hold, e, "src");
+  gst_harness_push (h0, make_buffer (0, KEY, 10));
+  hold_wait_blocked (&hold);
+  for (i = 1; i <= 3; i++)
+    gst_harness_push (h0, make_buffer (i, KEY, 10));
+  wait_level (e, 3);
+
+  /* full, but stream 1 has nothing queued: it gets through */
+  for (i = 0; i < 5; i++) {
+    fail_unless_equals_int (gst_harness_push (h1, make_buffer (i, KEY, 10)),
+        GST_FLOW_OK);
+    b = gst_harness_pull (h1);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (b), i * FRAME);
+    gst_buffer_unref (b);
+  }
+  fail_unless_equals_uint64 (stat_u64 (e, "dropped-high"), 0);
+
+  hold_release (&hold);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h0);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_request_pad_release)
 {
   GstElement *e = gst_element_factory_make ("prioqueue", NULL);
@@ -1033,6 +1083,7 @@ prioqueue_suite (void)
   tcase_add_test (tc, test_limits_changed_at_runtime);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_request_pads_shared_budget);
+  tcase_add_test (tc, test_block_mode_empty_stream_passes);
   tcase_add_test (tc, test_request_pad_release);
 
   return s;
