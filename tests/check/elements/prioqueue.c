@@ -400,6 +400,63 @@ GST_START_TEST (test_classify_h265_nal)
 
 GST_END_TEST;
 
+/* garbage with codec caps: classification falls back to the flags, nothing
+ * crashes, every buffer is accounted for */
+GST_START_TEST (test_classify_garbage)
+{
+  const gchar *caps[] = {
+    H264_CAPS, H265_CAPS,
+    "video/x-h264,stream-format=avc,alignment=au",
+    "video/x-h265,stream-format=hvc1,alignment=au",
+  };
+  GRand *rand = g_rand_new_with_seed (42);
+  guint c, i;
+
+  for (c = 0; c < G_N_ELEMENTS (caps); c++) {
+    GstHarness *h = new_harness (caps[c],
+        "max-size-buffers=8 max-size-bytes=0 max-size-time=0");
+    guint64 in = 0, out = 0, dropped = 0;
+    GstBuffer *b;
+
+    for (i = 0; i < 500; i++) {
+      gsize size = g_rand_int_range (rand, 0, 64);
+      guint8 *data = g_malloc (size + 1);
+      gsize j;
+
+      for (j = 0; j < size; j++) {
+        /* plenty of start codes and zeros */
+        guint32 r = g_rand_int (rand);
+        data[j] = (r % 4 == 0) ? 0 : (r % 7 == 0) ? 1 : (guint8) (r >> 8);
+      }
+      b = gst_buffer_new_wrapped (data, size);
+      GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = i * FRAME;
+      GST_BUFFER_DURATION (b) = FRAME;
+      if (g_rand_boolean (rand))
+        GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DELTA_UNIT);
+      fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+    }
+    gst_harness_push_event (h, gst_event_new_eos ());
+    while ((b = gst_harness_pull (h))) {
+      gst_buffer_unref (b);
+      if (++out + stat_u64 (h->element, "dropped-high") +
+          stat_u64 (h->element, "dropped-normal") +
+          stat_u64 (h->element, "dropped-low") == 500)
+        break;
+    }
+    in = stat_u64 (h->element, "in-high") + stat_u64 (h->element,
+        "in-normal") + stat_u64 (h->element, "in-low");
+    dropped = stat_u64 (h->element, "dropped-high") +
+        stat_u64 (h->element, "dropped-normal") +
+        stat_u64 (h->element, "dropped-low");
+    fail_unless_equals_uint64 (in, 500);
+    fail_unless_equals_uint64 (out + dropped, 500);
+    gst_harness_teardown (h);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 /* downstream stalls: LOW goes first, oldest first, then NORMAL with
  * everything depending on it; the keyframe stays */
 GST_START_TEST (test_shed_order)
@@ -1069,6 +1126,7 @@ prioqueue_suite (void)
   tcase_add_test (tc, test_classify_flags_and_caps);
   tcase_add_test (tc, test_classify_h264_nal);
   tcase_add_test (tc, test_classify_h265_nal);
+  tcase_add_test (tc, test_classify_garbage);
   tcase_add_test (tc, test_shed_order);
   tcase_add_test (tc, test_discont_after_gap);
   tcase_add_test (tc, test_latency_bound);
