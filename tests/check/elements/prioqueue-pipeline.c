@@ -27,6 +27,18 @@
 
 #include "../h264refcheck.h"
 
+/* Under valgrind (scripts/test-valgrind.sh) everything runs tens of times
+ * slower than the live sources: the memory checks stay, the timing
+ * assertions (latency, no HIGH loss, all audio) are skipped. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #define MAX_TIME (200 * GST_MSECOND)
 #define FRAME_DUR (GST_SECOND / 30)
 
@@ -286,22 +298,27 @@ GST_START_TEST (test_slow_consumer_h264_and_audio)
   fail_unless_equals_int (ctx.decoded, ctx.check.frames);
   fail_unless (ctx.check.keyframes >= 4);
 
-  /* HIGH: never while something lower was queued; audio all there */
+  /* HIGH: never while something lower was queued */
   fail_unless_equals_uint64 (stat_u64 (q, "high-dropped-lower-queued"), 0);
   fail_unless_equals_int (ctx.audio_in, 250);
-  fail_unless_equals_int (ctx.audio_out, ctx.audio_in);
-  fail_unless_equals_uint64 (stat_u64 (q, "dropped-high"), 0);
-  fail_unless_equals_int (warnings, 0);
 
-  /* latency bound, on running time */
-  fail_unless_equals_int (ctx.late, 0);
-  fail_unless (ctx.max_age <= (GstClockTimeDiff) (MAX_TIME + FRAME_DUR));
+  if (!RUNNING_ON_VALGRIND) {
+    /* the audio keeps up: all of it there, no HIGH loss at all */
+    fail_unless_equals_int (ctx.audio_out, ctx.audio_in);
+    fail_unless_equals_uint64 (stat_u64 (q, "dropped-high"), 0);
+    fail_unless_equals_int (warnings, 0);
+
+    /* latency bound, on running time */
+    fail_unless_equals_int (ctx.late, 0);
+    fail_unless (ctx.max_age <= (GstClockTimeDiff) (MAX_TIME + FRAME_DUR));
+  }
 
   /* every drop was reported */
   dropped_total = stat_u64 (q, "dropped-low") + stat_u64 (q,
       "dropped-normal") + stat_u64 (q, "dropped-high");
   fail_unless_equals_uint64 (reported, dropped_total);
-  fail_unless_equals_uint64 (dropped_total, ctx.video_in - ctx.video_out);
+  if (!RUNNING_ON_VALGRIND)
+    fail_unless_equals_uint64 (dropped_total, ctx.video_in - ctx.video_out);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
   log_ctx = NULL;
