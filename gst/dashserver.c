@@ -101,8 +101,9 @@ static const gchar player_page[] =
     "run scripts/install-npm-tools.sh and rebuild (or set GST_LIVESTREAM_DASHJS)';\n"
     "} else {\n"
     "  const p = window.__p = dashjs.MediaPlayer().create();\n"
-    "  p.updateSettings({ streaming: { delay: { liveDelay: @TARGET@ },\n"
-    "    liveCatchup: { enabled: true, mode: 'liveCatchupModeDefault' } } });\n"
+    "  /* latency target and playback rates come from the MPD's\n"
+    "   * ServiceDescription */\n"
+    "  p.updateSettings({ streaming: { liveCatchup: { enabled: true } } });\n"
     "  p.on(dashjs.MediaPlayer.events.ERROR, (e) => { st.errors.push(JSON.stringify(e.error || e).slice(0, 300));\n"
     "    document.getElementById('err').textContent = st.errors[st.errors.length - 1]; });\n"
     "  v.addEventListener('playing', () => { st.playing = true; });\n"
@@ -624,11 +625,7 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
       break;
     case DASH_ROUTE_PLAYER:{
       GString *s = g_string_new (player_page);
-      gchar *target = g_strdup_printf ("%.3f",
-          MAX (1.0, (gdouble) srv->seg_dur / 1e9 * 0.6));
       g_string_replace (s, "@MPD@", srv->mpd_name, 0);
-      g_string_replace (s, "@TARGET@", target, 0);
-      g_free (target);
       respond_text (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
           "no-cache", g_string_free (s, FALSE));
       break;
