@@ -93,7 +93,7 @@ GST_START_TEST (test_range)
   fail_unless_equals_int (dash_serve_parse_range ("bytes=-500", 100, &a, &b),
       DASH_RANGE_OK);
   fail_unless (a == 0 && b == 99);
-  fail_unless_equals_int (dash_serve_parse_range ("Bytes = 1-2 ", 100, &a,
+  fail_unless_equals_int (dash_serve_parse_range ("Bytes=1-2 ", 100, &a,
           &b), DASH_RANGE_OK);
   fail_unless (a == 1 && b == 2);
   /* unsatisfiable */
