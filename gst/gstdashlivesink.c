@@ -194,6 +194,8 @@ typedef struct
   GQueue pending_deletes;       /* DashPendingDelete */
 
   guint64 predicted_d;           /* announced duration of the open segment */
+  gint64 prt_wallclock_us;      /* prft of the open segment */
+  guint64 prt_ticks;
 
   /* stats */
   guint64 segments, bytes, dropped;
@@ -1585,6 +1587,17 @@ write_chunk_locked (GstDashLiveSink * self, DashStream * s, guint from,
     }
     g_free (path);
     cmaf_write_styp (hdr);
+    if (self->chunk_dur > 0) {
+      /* low latency: the wall-clock time at which the segment's first
+       * sample reached the sink (about when the encoder output it),
+       * repeated in the MPD's ProducerReferenceTime */
+      DashSample *x = &g_array_index (s->samples, DashSample, from);
+      gint64 wall = x->arrival + g_get_real_time () - g_get_monotonic_time ();
+      guint64 pts = (guint64) MAX ((gint64) x->ticks + x->cts, 0);
+      cmaf_write_prft (hdr, 1, wall, pts, CMAF_PRFT_ENCODER_OUTPUT);
+      s->prt_wallclock_us = wall;
+      s->prt_ticks = pts;
+    }
   }
   cmaf_write_chunk_header (hdr, ++s->fragment_seq, 1,
       g_array_index (s->samples, DashSample, from).ticks, cs, n);
@@ -1764,6 +1777,11 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
   }
   number = mpd_representation_add_segment (s->rep, s->seg_start_ticks, d,
       s->seg_bytes);
+  if (s->prt_wallclock_us > 0) {
+    /* the MPD's ProducerReferenceTime repeats the latest segment's prft */
+    s->rep->prt_wallclock_us = s->prt_wallclock_us;
+    s->rep->prt_presentation_time = s->prt_ticks;
+  }
   g_warn_if_fail (number == s->seg_number);
   if (s->hls) {
     hls_media_playlist_add_segment (s->hls, number, s->seg_name, dur_ns,

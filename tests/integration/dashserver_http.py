@@ -99,6 +99,25 @@ def main():
         check('value="http://127.0.0.1:%d/time"' % port in mpd, "UTCTiming points at /time")
         check("<ProducerReferenceTime" in mpd, "MPD ProducerReferenceTime")
         check("<Resync" in mpd, "MPD Resync")
+        # the MPD's ProducerReferenceTime repeats the prft box of a segment
+        m = re.search(r'<ProducerReferenceTime[^>]*wallClockTime="([^"]+)"[^>]*presentationTime="(\d+)"', mpd)
+        matched = False
+        if m:
+            wall = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+            pt = int(m.group(2))
+            for name in sorted(os.listdir(out)):
+                if not re.fullmatch(r"video_0-\d+\.m4s", name):
+                    continue
+                b = open(os.path.join(out, name), "rb").read()
+                i = b.find(b"prft")
+                if i < 4:
+                    continue
+                ntp = int.from_bytes(b[i + 12:i + 20], "big")
+                media = int.from_bytes(b[i + 20:i + 28], "big")
+                unix = (ntp >> 32) - 2208988800 + (ntp & 0xffffffff) / 2**32
+                if media == pt and abs(unix - wall) < 0.0011:
+                    matched = True
+        check(matched, "MPD ProducerReferenceTime equals a segment's prft box")
 
         r, pl = get(port, "/master.m3u8")
         check(r.status == 200 and r.getheader("Content-Type") == "application/vnd.apple.mpegurl",
