@@ -273,8 +273,16 @@ mpd_model_finalize (MpdModel * model, guint64 end_ns)
 {
   guint64 origin = model_origin (model);
 
+  guint pi, ri;
+
   model->is_static = TRUE;
   model->static_duration = end_ns > origin ? end_ns - origin : 0;
+  /* nothing is announced ahead in a finished presentation */
+  for (pi = 0; pi < model->periods->len; pi++) {
+    MpdPeriod *p = g_ptr_array_index (model->periods, pi);
+    for (ri = 0; ri < p->reps->len; ri++)
+      ((MpdRepresentation *) g_ptr_array_index (p->reps, ri))->n_ahead = 0;
+  }
 }
 
 gchar *
