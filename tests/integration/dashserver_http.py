@@ -156,6 +156,17 @@ def main():
         dt = datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%f%z")
         check(abs((datetime.now(timezone.utc) - dt).total_seconds()) < 1, "/time is now")
 
+        # --- ffprobe reads the live stream from the server ---------------
+        if shutil.which("ffprobe"):
+            try:
+                pr = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name",
+                                     "-of", "csv=p=0", "http://127.0.0.1:%d/manifest.mpd" % port],
+                                    capture_output=True, timeout=30)
+                codecs = pr.stdout.decode().split()
+            except subprocess.TimeoutExpired:
+                codecs = ["timeout"]
+            check("h264" in codecs and "aac" in codecs, "ffprobe reads the live MPD: %s" % codecs)
+
         # --- chunked transfer of the segment being written ---------------
         n = live_number(port)
         check(n is not None, "a segment is being written")
