@@ -843,8 +843,9 @@ running_time (const GstSegment * segment, GstClockTime ts)
 static GstFlowReturn
 gst_prio_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 {
-  GstPrioQueue *self = GST_PRIO_QUEUE (parent);
+  /* per buffer: the stream knows its element, no checked cast needed */
   PrioStream *stream = gst_pad_get_element_private (pad);
+  GstPrioQueue *self = stream->self;
   ShedBufferInfo info;
   GstPrioRule rule;
   DropWork work = DROP_WORK_INIT;
