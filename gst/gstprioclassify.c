@@ -76,6 +76,9 @@ struct _GstPrioClassifier
   /* byte-stream: where the first slice's start code was last time */
   guint slice_hint;
   gboolean have_hint;
+  /* read plain NAL headers in place (tests compare with FALSE) */
+  gboolean in_place;
+  guint64 n_in_place;
 
   GstH264NalParser *h264;
   GstH265Parser *h265;
@@ -96,6 +99,7 @@ gst_prio_classifier_new (void)
 
   c->kind = KIND_UNKNOWN;
   c->nal_length_size = 4;
+  c->in_place = TRUE;
   return c;
 }
 
@@ -122,6 +126,18 @@ gboolean
 gst_prio_classifier_is_video (GstPrioClassifier * c)
 {
   return c->kind != KIND_NON_VIDEO;
+}
+
+void
+gst_prio_classifier_set_in_place (GstPrioClassifier * c, gboolean in_place)
+{
+  c->in_place = in_place;
+}
+
+guint64
+gst_prio_classifier_n_in_place (GstPrioClassifier * c)
+{
+  return c->n_in_place;
 }
 
 static guint8
@@ -401,14 +417,10 @@ parse_h264 (GstPrioClassifier * c, const guint8 * data, gsize size,
   guint offset = 0;
   guint n = 0;
 
-  switch (c->packetized ? h264_walk_avc (c, data, size, info) :
-      h264_at_hint (c, data, size, info)) {
-    case FAST_SLICE:
-      return TRUE;
-    case FAST_NO_SLICE:
-      return TRUE;
-    default:
-      break;
+  if (c->in_place && (c->packetized ? h264_walk_avc (c, data, size, info) :
+          h264_at_hint (c, data, size, info)) != FAST_UNSURE) {
+    c->n_in_place++;
+    return TRUE;
   }
 
   /* Byte-stream: the unchecked variant reads the header after the next
@@ -455,14 +467,10 @@ parse_h265 (GstPrioClassifier * c, const guint8 * data, gsize size,
   guint offset = 0;
   guint n = 0;
 
-  switch (c->packetized ? h265_walk_hvc (c, data, size, info) :
-      h265_at_hint (c, data, size, info)) {
-    case FAST_SLICE:
-      return TRUE;
-    case FAST_NO_SLICE:
-      return TRUE;
-    default:
-      break;
+  if (c->in_place && (c->packetized ? h265_walk_hvc (c, data, size, info) :
+          h265_at_hint (c, data, size, info)) != FAST_UNSURE) {
+    c->n_in_place++;
+    return TRUE;
   }
 
   while (offset < size && n < 64) {
