@@ -13,13 +13,17 @@
 
 #include <gst/gst.h>
 
+#include "gstchunkreorder.h"
+#include "gstavsync.h"
+
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gboolean ret = FALSE;
 
-  ret = TRUE;
+  ret |= GST_ELEMENT_REGISTER (chunkreorder, plugin);
+  ret |= GST_ELEMENT_REGISTER (avsync, plugin);
 
   return ret;
 }

@@ -52,7 +52,11 @@ struct _ReorderRing {
   gboolean have_expected;
   guint64 expected;
   guint64 base;                 /* first sequence number since start/reset */
-  guint64 max_held;             /* highest held seq, valid when held > 0 */
+  guint64 max_held;             /* highest held seq, valid when held > 0.
+                                 * Loops up to it test
+                                 * `s != max_held + 1`: `s <= max_held`
+                                 * never ends when it is G_MAXUINT64
+                                 * (found by tests/fuzz) */
   guint64 oldest_arrival;       /* earliest arrival of a held item */
 
   /* what the next output carries */
@@ -151,7 +155,7 @@ recompute_oldest (ReorderRing * ring)
   guint64 s, oldest = REORDER_TIME_NONE;
 
   if (ring->stats.held > 0) {
-    for (s = ring->expected + 1; s <= ring->max_held; s++) {
+    for (s = ring->expected + 1; s != ring->max_held + 1; s++) {
       Slot *slot = &ring->slots[s & ring->mask];
 
       if (slot->used && slot->arrival < oldest)
@@ -218,7 +222,7 @@ skip_one_gap (ReorderRing * ring)
 
   g_assert (ring->stats.held > 0);
 
-  for (s = ring->expected; s <= ring->max_held; s++) {
+  for (s = ring->expected; s != ring->max_held + 1; s++) {
     Slot *slot = &ring->slots[s & ring->mask];
 
     if (slot->used && slot->seq == s)
@@ -323,11 +327,14 @@ reorder_ring_push (ReorderRing * ring, guint64 seq, gpointer item,
     if (seq >= ring->base && dist <= ring->hist_size &&
         ring->seen[seq & ring->hist_mask]) {
       ring->stats.duplicates++;
-      if (!ring->cfg.drop_duplicates)
+      if (ring->cfg.drop_duplicates)
+        ring->stats.dropped++;
+      else
         ring->stats.pushed++;
       return REORDER_RESULT_DUPLICATE;
     }
     ring->stats.late++;
+    ring->stats.dropped++;
     return REORDER_RESULT_LATE;
   }
 
@@ -351,7 +358,9 @@ reorder_ring_push (ReorderRing * ring, guint64 seq, gpointer item,
     /* within the window two numbers cannot share a slot */
     g_assert (slot->seq == seq);
     ring->stats.duplicates++;
-    if (!ring->cfg.drop_duplicates)
+    if (ring->cfg.drop_duplicates)
+      ring->stats.dropped++;
+    else
       ring->stats.pushed++;
     return REORDER_RESULT_DUPLICATE;
   }
@@ -436,7 +445,7 @@ reorder_ring_configure (ReorderRing * ring, const ReorderConfig * config)
 
     alloc_arrays (ring, cfg.window);
     if (ring->stats.held > 0) {
-      for (s = ring->expected + 1; s <= ring->max_held; s++)
+      for (s = ring->expected + 1; s != ring->max_held + 1; s++)
         ring->slots[s & ring->mask] = old_slots[s & old_mask];
     }
     if (ring->have_expected) {
@@ -471,9 +480,8 @@ reorder_ring_clear (ReorderRing * ring, GDestroyNotify free_item)
     if (free_item)
       free_item (ring->out[i].item);
   }
-  /* what was held or pending is gone with the flush: keep the
-   * accounting identity by taking it out of `in` */
-  ring->stats.in -= ring->stats.held + ring->n_out;
+  /* what was held or pending is gone with the flush: count it */
+  ring->stats.flushed += ring->stats.held + ring->n_out;
   ring->stats.pushed -= ring->n_out;
   ring->n_out = 0;
   ring->stats.held = 0;
@@ -503,6 +511,7 @@ reorder_ring_count_invalid (ReorderRing * ring)
 {
   ring->stats.in++;
   ring->stats.invalid++;
+  ring->stats.dropped++;
 }
 
 void
@@ -510,6 +519,40 @@ reorder_ring_count_passthrough (ReorderRing * ring)
 {
   ring->stats.in++;
   ring->stats.pushed++;
+  ring->stats.passthrough++;
+}
+
+void
+reorder_ring_count_flushed (ReorderRing * ring, guint n)
+{
+  n = MIN (n, ring->stats.pushed);
+  ring->stats.pushed -= n;
+  ring->stats.flushed += n;
+}
+
+guint
+reorder_ring_restart (ReorderRing * ring, gboolean as_reset)
+{
+  guint before = ring->n_out;
+
+  drain_all (ring);
+  ring->pend_lost_count = 0;
+  ring->have_expected = FALSE;
+  ring->oldest_arrival = REORDER_TIME_NONE;
+  memset (ring->seen, 0, ring->hist_size);
+  if (as_reset) {
+    ring->stats.resets++;
+    ring->pend_reset = TRUE;
+  }
+
+  return ring->n_out - before;
+}
+
+gboolean
+reorder_ring_is_next (const ReorderRing * ring, guint64 seq)
+{
+  return ring->have_expected && seq == ring->expected &&
+      ring->stats.held == 0 && ring->pend_lost_count == 0 && !ring->pend_reset;
 }
 
 const ReorderStats *

@@ -31,6 +31,10 @@ TEST_PKGS=(
   nodejs npm
   nginx-light
   curl
+  # reliability: ASan/UBSan runtimes come with gcc; libFuzzer with clang
+  # (scripts/fuzz.sh), memcheck (scripts/test-valgrind.sh)
+  clang libclang-rt-14-dev
+  valgrind
 )
 
 pkgs=("${BUILD_PKGS[@]}")
