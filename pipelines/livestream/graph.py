@@ -280,7 +280,7 @@ def _transcode(plan, env, args, vsrc, asrc):
     dashlivesink; decoded audio -> avsync -> avenc_aac -> dashlivesink.
 
     vsrc / asrc: gst-launch references of the encoded video/audio."""
-    env.require("x264enc", "videoscale", "videoconvert", "decodebin")
+    env.require("x264enc", "videoscale", "videoconvert", "decodebin", "tee")
     aac = "avenc_aac" if env.exists("avenc_aac") else "voaacenc"
     if plan.audio:
         env.require(aac, "aacparse", "audioconvert", "audioresample")
@@ -288,28 +288,11 @@ def _transcode(plan, env, args, vsrc, asrc):
     plan.rungs = rungs
     kfi = args.keyframe_interval or args.segment_duration
     plan.keyframe_interval = _ns(kfi)
-    use_avsync = env.use("avsync") and plan.audio
-    if not env.use("avsync") and "avsync" not in env.without:
-        plan.fallbacks.append("avsync not found: no A/V drift correction")
-
     plan.eos_targets = {"video": "vconv", "audio": "aconv"}
-    # video: decode once, convert once
-    vchain = [vsrc, el("decodebin", "vdec", caps="video/x-raw"),
-              el("videoconvert", "vconv"),
-              "video/x-raw,format=I420"]
-    if use_avsync:
-        plan.add(" ! ".join(vchain) + " ! avs.video_sink")
-        plan.add(el("avsync", "avs"))
-        plan.elements["avsync"] = "avs"
-        plan.explain("avs", "avsync on the decoded streams: it compares the "
-                     "audio and video timelines (sample counts when not "
-                     "live) and slews video timestamps towards audio before "
-                     "the encoders stamp them; audio is never modified")
-        head = "avs.video_src"
-    else:
-        plan.add(" ! ".join(vchain) + " ! " + "identity name=vsync silent=true")
-        head = "vsync."
-    plan.add(f"{head} ! " + el("tee", "vtee"))
+    # video: decode once, convert once, then the tee
+    plan.add(" ! ".join([vsrc, el("decodebin", "vdec", caps="video/x-raw"),
+                         el("videoconvert", "vconv"),
+                         "video/x-raw,format=I420", el("tee", "vtee")]))
     plan.keyframe_tee = "vtee"
     plan.explain("vtee", f"keyframes forced before the tee every {kfi:g} s of "
                  "running time (GstForceKeyUnit): every rung gets the same "
@@ -340,14 +323,32 @@ def _transcode(plan, env, args, vsrc, asrc):
         enc = (el("avenc_aac", "aenc", bitrate=args.audio_bitrate * 1000)
                if aac == "avenc_aac" else
                el("voaacenc", "aenc", bitrate=args.audio_bitrate * 1000))
-        if use_avsync:
-            plan.add(" ! ".join(achain) + " ! avs.audio_sink")
-            plan.add("avs.audio_src ! " + " ! ".join(
-                [enc, el("aacparse", "aencparse"),
-                 _sink_ref(plan, args, "audio", 0)]))
-        else:
-            plan.add(" ! ".join(achain + [enc, el("aacparse", "aencparse"),
-                                          _sink_ref(plan, args, "audio", 0)]))
+        plan.add(" ! ".join(achain + [enc, el("aacparse", "aencparse"),
+                                      _sink_ref(plan, args, "audio", 0)]))
+
+
+def _avsync(plan, env, vref, aref):
+    """avsync between the encoded streams and the decoders: it measures
+    both timelines (arrival on the clock when live, sample/frame counts when
+    not) and slews the video timestamps towards audio by at most 1 ms per
+    frame; the decoders and then the encoders carry the corrected times.
+    Returns the references downstream of it."""
+    if not env.use("avsync"):
+        if "avsync" not in env.without:
+            plan.fallbacks.append("avsync not found: no A/V drift correction")
+        return vref, aref
+    if not plan.audio:
+        return vref, aref
+    plan.add(el("avsync", "avs"))
+    plan.add(f"{vref} ! avs.video_sink")
+    plan.add(f"{aref} ! avs.audio_sink")
+    plan.elements["avsync"] = "avs"
+    plan.explain("avs", "avsync after the queues, before decoding: audio "
+                 "is the master and is never modified; video timestamps are "
+                 "slewed at most 1 ms per frame once the offset passes 100 "
+                 "ms, and a sender restart (timestamp jump) resets the "
+                 "measurement instead of being 'corrected'")
+    return "avs.video_src", "avs.audio_src"
 
 
 def _gop(plan, env, args, name="gop"):
@@ -557,16 +558,19 @@ def build_plan(args, env):
                      "keyframe, so the decoder (or the segmenter) always "
                      "starts clean; its cache gives instant previews "
                      "(last-keyframe) and joins")
+    plan.add(" ! ".join(video))
+    vref = video[-1].split()[1].split("=")[1] + "."
+    aref = None
     if plan.audio:
-        plan.add(_queue(plan, env, args, "aqueue", "audio") +
-                 (" ! identity name=ahead silent=true"))
+        plan.add(_queue(plan, env, args, "aqueue", "audio"))
+        aref = "aqueue."
     if transcode:
-        plan.add(" ! ".join(video) + " ! identity name=vhead silent=true")
-        _transcode(plan, env, args, "vhead.", "ahead." if plan.audio else None)
+        vref, aref = _avsync(plan, env, vref, aref)
+        _transcode(plan, env, args, vref, aref)
     else:
-        plan.add(" ! ".join(video) + " ! " + _sink_ref(plan, args, "video", 0))
+        plan.add(vref + " ! " + _sink_ref(plan, args, "video", 0))
         if plan.audio:
-            plan.add("ahead. ! " + _sink_ref(plan, args, "audio", 0))
+            plan.add(aref + " ! " + _sink_ref(plan, args, "audio", 0))
     return plan
 
 
@@ -600,12 +604,13 @@ def _restream(plan, env, args, vq, gop, transcode):
                      " ! gop.audio_sink")
             dash_a = "gop.audio_src"
     if transcode:
-        plan.add(dash_v + " ! " + el("queue", "dashvq") +
-                 " ! identity name=vhead silent=true")
+        plan.add(dash_v + " ! " + el("queue", "dashvq"))
+        aref = None
         if plan.audio:
-            plan.add(dash_a + " ! " + el("queue", "dashaq") +
-                     " ! identity name=ahead silent=true")
-        _transcode(plan, env, args, "vhead.", "ahead." if plan.audio else None)
+            plan.add(dash_a + " ! " + el("queue", "dashaq"))
+            aref = "dashaq."
+        vref, aref = _avsync(plan, env, "dashvq.", aref)
+        _transcode(plan, env, args, vref, aref)
     else:
         plan.add(dash_v + " ! " + el("queue", "dashvq") + " ! " +
                  _sink_ref(plan, args, "video", 0))
