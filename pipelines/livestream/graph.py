@@ -112,6 +112,7 @@ class Plan:
         self.rungs = []
         self.audio = False
         self.restream = None       # RestreamInfo
+        self.live = True           # False: --input-file, as fast as possible
         self.dash = None           # name of dashlivesink or None (fake)
         self.elements = {}         # role -> element name (status)
         self.fallbacks = []        # messages about elements not used
@@ -195,6 +196,14 @@ def _queue(plan, env, args, name, kind):
     """The thread boundary between ingest and the rest: prioqueue in shed
     mode, or a leaky queue when prioqueue is absent or left out."""
     t = int(args.queue_time * Gst.SECOND)
+    if not plan.live:
+        # non-live: nothing to protect, everything must arrive
+        plan.elements[f"{kind} queue"] = name
+        if env.use("prioqueue"):
+            return el("prioqueue", name, mode="block", max_size_time=t,
+                      max_size_buffers=0, max_size_bytes=0)
+        return el("queue", name, max_size_time=t, max_size_buffers=0,
+                  max_size_bytes=0)
     if env.use("prioqueue"):
         plan.elements[f"{kind} queue"] = name
         if kind == "video":
@@ -319,7 +328,7 @@ def _transcode(plan, env, args, vsrc, asrc):
     if plan.audio:
         achain = [asrc, el("decodebin", "adec", caps="audio/x-raw"),
                   el("audioconvert", "aconv"), el("audioresample", "ares"),
-                  "audio/x-raw,rate=48000,channels=2"]
+                  f"audio/x-raw,rate={args.aac_rate},channels={args.aac_channels}"]
         enc = (el("avenc_aac", "aenc", bitrate=args.audio_bitrate * 1000)
                if aac == "avenc_aac" else
                el("voaacenc", "aenc", bitrate=args.audio_bitrate * 1000))
@@ -366,7 +375,20 @@ def _gop(plan, env, args, name="gop"):
 def _srt_front(plan, env, args, aac_only):
     """srtsrc (listener, keep-listening) -> tsdemux; the demuxer's pads are
     linked at run time to a parser chosen from their caps."""
-    env.require("srtsrc", "tsdemux", "h264parse")
+    env.require("tsdemux", "h264parse")
+    plan.slots["video"] = Slot("video", "vqueue", _video_parsers())
+    if plan.audio:
+        plan.slots["audio"] = Slot("audio", "aqueue", _audio_parsers(aac_only))
+    plan.demux = "demux"
+    plan.ingest = ["ingest"]
+    if getattr(args, "input_file", None):
+        plan.live = False
+        plan.add(el("filesrc", "ingest", location=args.input_file) + " ! " +
+                 el("tsdemux", "demux"))
+        plan.explain("ingest", "non-live variant: the file is read as fast "
+                     "as the pipeline goes; queues block instead of shedding")
+        return
+    env.require("srtsrc")
     uri = f"srt://{args.srt_address}:{args.srt_port}?mode=listener"
     props = dict(uri=uri, keep_listening=True, authentication=True,
                  latency=args.srt_latency, wait_for_connection=True)
@@ -374,16 +396,11 @@ def _srt_front(plan, env, args, aac_only):
         props["passphrase"] = args.passphrase
     plan.add(el("srtsrc", "ingest", **props) + " ! " +
              el("tsdemux", "demux", latency=max(100, args.srt_latency)))
-    plan.ingest = ["ingest"]
-    plan.demux = "demux"
     plan.explain("ingest", "srtsrc mode=listener keep-listening=true: a "
                  "sender may disconnect and reconnect, the pipeline keeps "
                  "running; authentication=true makes srtsrc emit "
                  "caller-connecting with the stream id (logged, and checked "
                  "against --stream-id)")
-    plan.slots["video"] = Slot("video", "vqueue", _video_parsers())
-    if plan.audio:
-        plan.slots["audio"] = Slot("audio", "aqueue", _audio_parsers(aac_only))
 
 
 def _rtp_caps(args, kind, sdp_media=None):

@@ -84,9 +84,9 @@ def parse_rung(text):
 
 
 def _check_kbps(kbps, text):
-    if not 50 <= kbps <= 100000:
+    if not 16 <= kbps <= 100000:
         raise LadderError(f"rung '{text}': bitrate {kbps} kbps out of range "
-                          "50..100000")
+                          "16..100000")
     return kbps
 
 

@@ -136,6 +136,10 @@ def _add_audio(p, transcode):
     if transcode:
         g.add_argument("--audio-bitrate", type=int, default=128, metavar="KBPS",
                        help="AAC bitrate")
+        g.add_argument("--aac-rate", type=int, default=48000, metavar="HZ",
+                       help="sample rate of the AAC output")
+        g.add_argument("--aac-channels", type=int, default=2, choices=(1, 2),
+                       help="channels of the AAC output")
     g.add_argument("--no-audio", action="store_true",
                    help="ignore the audio of the ingest")
 
@@ -153,6 +157,10 @@ def _add_srt(p, prefix=""):
                         "(default: any; the id is logged)")
     g.add_argument("--passphrase", default=None,
                    help="SRT encryption passphrase (10..79 characters)")
+    g.add_argument("--input-file", default=None, metavar="TS",
+                   help="read MPEG-TS from this file instead of SRT, as fast "
+                        "as possible (the non-live variant, for tests and "
+                        "benchmarks): queues block instead of shedding")
 
 
 def _add_rtp(p):
@@ -306,6 +314,10 @@ def check(args):
     if getattr(args, "audio_encoding", None) == "MPEG4-GENERIC" and \
             not args.audio_config and not args.sdp and not args.no_audio:
         return "--audio-encoding MPEG4-GENERIC needs --audio-config or --sdp"
+    if getattr(args, "aac_rate", 48000) not in (8000, 11025, 12000, 16000,
+                                                22050, 24000, 32000, 44100,
+                                                48000, 88200, 96000):
+        return "--aac-rate must be an AAC sample rate (8000..96000)"
     if getattr(args, "reorder_window", 1) < 1:
         return "--reorder-window must be at least 1"
     return None

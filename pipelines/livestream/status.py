@@ -248,7 +248,7 @@ class Collector:
         # a player aiming at the target latency plays no closer than that.
         live = edge = None
         clock = self.pipeline.get_clock()
-        if clock is not None and self.sink_rt is not None:
+        if clock is not None and self.sink_rt is not None and self.plan.live:
             now_rt = clock.get_time() - self.pipeline.get_base_time()
             behind = (now_rt - self.sink_rt) / Gst.SECOND
             edge = max(0.0, behind) + (self.chunk or self.segment)

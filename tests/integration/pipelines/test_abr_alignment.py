@@ -1,0 +1,3 @@
+#!/usr/bin/python3
+import lslib
+lslib.skip("not written yet")
