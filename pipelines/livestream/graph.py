@@ -243,7 +243,8 @@ def _dash(plan, env, args):
     # (property, value, is a duration in seconds)
     props = [("location", args.output, False),
              ("mpd-name", args.mpd_name, False),
-             ("segment-duration", args.segment_duration, True),
+             ("segment-duration", dash_segment_target(args.segment_duration),
+              True),
              ("chunk-duration", args.chunk_duration, True),
              ("dvr-window", args.dvr_window, True),
              ("target-latency", args.target_latency, True),
@@ -269,6 +270,17 @@ def _dash(plan, env, args):
 
 def _ns(seconds):
     return int(round(seconds * Gst.SECOND))
+
+
+def dash_segment_target(segment_duration):
+    """dashlivesink ends a segment at the first keyframe at or after its
+    target duration. Live timestamps jitter by up to a frame, so a keyframe
+    forced (or sent) every segment_duration may land a few ms before the
+    nominal target, and the segment would run on to the next keyframe: a
+    2 s segment becomes 4 s. The target is therefore set a quarter second
+    (at most half the segment) early: the keyframe that belongs there cuts
+    the segment, earlier ones cannot."""
+    return segment_duration - min(segment_duration / 2, 0.25)
 
 
 def _time_value(spec, seconds):
@@ -298,10 +310,39 @@ def _transcode(plan, env, args, vsrc, asrc):
     kfi = args.keyframe_interval or args.segment_duration
     plan.keyframe_interval = _ns(kfi)
     plan.eos_targets = {"video": "vconv", "audio": "aconv"}
+    top = max(rungs, key=lambda r: r.width * r.height)
+    continuous = plan.live and args.continuous
+    if continuous:
+        env.require("compositor")
+        if plan.audio:
+            env.require("audiomixer")
+    canvas = (f"video/x-raw,format=I420,width={top.width},height={top.height},"
+              "pixel-aspect-ratio=1/1")
     # video: decode once, convert once, then the tee
-    plan.add(" ! ".join([vsrc, el("decodebin", "vdec", caps="video/x-raw"),
-                         el("videoconvert", "vconv"),
-                         "video/x-raw,format=I420", el("tee", "vtee")]))
+    if continuous:
+        # compositor in live mode produces a frame every 1/fps on the clock
+        # whether or not the ingest delivers one: while a sender is away
+        # the output keeps the last picture, the timeline stays continuous
+        # and in step with the wall clock (what live DASH players expect);
+        # it also fixes the frame rate and the picture size of the ladder's
+        # input (letterboxed when the ingest has another aspect ratio)
+        plan.add(" ! ".join([
+            vsrc, el("decodebin", "vdec", caps="video/x-raw"),
+            el("videoconvert", "vconv"), el("videoscale", "vscale"),
+            caps(canvas), "vmix.sink_0"]))
+        plan.add(" ! ".join([
+            el("compositor", "vmix", background="black", force_live=True,
+               start_time_selection="first", latency=_ns(args.mix_latency)),
+            caps(canvas + f",framerate={args.fps}/1"), el("tee", "vtee")]))
+        plan.elements["video mixer"] = "vmix"
+        plan.explain("vmix", "compositor force-live=true: a frame every "
+                     f"1/{args.fps} s of clock time whether the sender is "
+                     "there or not, so a disconnect leaves the DASH timeline "
+                     "continuous (the last picture, then the new sender)")
+    else:
+        plan.add(" ! ".join([vsrc, el("decodebin", "vdec", caps="video/x-raw"),
+                             el("videoconvert", "vconv"),
+                             "video/x-raw,format=I420", el("tee", "vtee")]))
     plan.keyframe_tee = "vtee"
     plan.explain("vtee", f"keyframes forced before the tee every {kfi:g} s of "
                  "running time (GstForceKeyUnit): every rung gets the same "
@@ -326,9 +367,17 @@ def _transcode(plan, env, args, vsrc, asrc):
                      "its own, CBR with a 1 s VBV")
 
     if plan.audio:
+        araw = f"audio/x-raw,rate={args.aac_rate},channels={args.aac_channels}"
         achain = [asrc, el("decodebin", "adec", caps="audio/x-raw"),
                   el("audioconvert", "aconv"), el("audioresample", "ares"),
-                  f"audio/x-raw,rate={args.aac_rate},channels={args.aac_channels}"]
+                  araw]
+        if continuous:
+            # audiomixer, live: silence while the sender is away
+            plan.add(" ! ".join(achain + ["amix.sink_0"]))
+            achain = [el("audiomixer", "amix", force_live=True,
+                         start_time_selection="first",
+                         latency=_ns(args.mix_latency)),
+                      araw, el("audioconvert", "aconv2")]
         enc = (el("avenc_aac", "aenc", bitrate=args.audio_bitrate * 1000)
                if aac == "avenc_aac" else
                el("voaacenc", "aenc", bitrate=args.audio_bitrate * 1000))

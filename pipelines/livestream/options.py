@@ -125,6 +125,18 @@ def _add_ladder(p):
                    choices=("ultrafast", "superfast", "veryfast", "faster",
                             "fast", "medium"),
                    help="x264enc speed-preset (tune is always zerolatency)")
+    g.add_argument("--fps", type=int, default=30, metavar="N",
+                   help="frame rate of the ladder (live: the compositor "
+                        "produces exactly this many frames a second)")
+    g.add_argument("--no-continuous", dest="continuous",
+                   action="store_false", default=True,
+                   help="do not keep the output going while the sender is "
+                        "away (by default a live compositor/audiomixer repeat "
+                        "the last picture and play silence, so the DASH "
+                        "timeline stays continuous across reconnects)")
+    g.add_argument("--mix-latency", type=_seconds, default=0.2, metavar="S",
+                   help="extra time the compositor/audiomixer wait for late "
+                        "ingest data before producing a frame without it")
     g.add_argument("--keyframe-interval", type=_seconds, default=None,
                    metavar="S",
                    help="forced keyframe interval, identical in every rung "
@@ -318,6 +330,8 @@ def check(args):
                                                 22050, 24000, 32000, 44100,
                                                 48000, 88200, 96000):
         return "--aac-rate must be an AAC sample rate (8000..96000)"
+    if not 1 <= getattr(args, "fps", 30) <= 120:
+        return "--fps must be 1..120"
     if getattr(args, "reorder_window", 1) < 1:
         return "--reorder-window must be at least 1"
     return None

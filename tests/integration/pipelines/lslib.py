@@ -70,7 +70,8 @@ def spawn(cmd, **kw):
 
 
 def have_element(name):
-    r = subprocess.run(["gst-inspect-1.0", "--exists", name])
+    r = subprocess.run(["gst-inspect-1.0", name], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
     return r.returncode == 0
 
 
@@ -337,7 +338,10 @@ p.connect("element-setup", setup)
 errors, warnings = [], []
 loop = GLib.MainLoop()
 def on(bus, m):
-    if m.type == Gst.MessageType.ERROR:
+    if m.type == Gst.MessageType.BUFFERING:
+        pct = m.parse_buffering()
+        p.set_state(Gst.State.PLAYING if pct >= 100 else Gst.State.PAUSED)
+    elif m.type == Gst.MessageType.ERROR:
         errors.append(f"{m.src.get_name()}: {m.parse_error()[0].message}")
         loop.quit()
     elif m.type == Gst.MessageType.WARNING:
@@ -355,13 +359,41 @@ print(json.dumps({"video": counts["video"], "audio": counts["audio"],
 '''
 
 
+class StaticServer:
+    """Serves a directory on 127.0.0.1 (a thread), like any web server."""
+
+    def __init__(self, directory):
+        import functools
+        import http.server
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+        handler = functools.partial(Quiet, directory=directory)
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     handler)
+        self.port = self.httpd.server_address[1]
+        self.t = threading.Thread(target=self.httpd.serve_forever,
+                                  daemon=True)
+        self.t.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 def play_with_gstreamer(mpd_path, limit=60):
-    """Plays a (static) MPD with playbin3 (dashdemux) into fakesinks;
-    returns {video, audio, errors, warnings, demux}."""
-    uri = "file://" + os.path.abspath(mpd_path)
-    r = subprocess.run(["/usr/bin/python3", "-c", PLAY_SCRIPT, uri,
-                        str(limit)], capture_output=True, text=True,
-                       timeout=limit + 30)
+    """Plays a (static) MPD, served over HTTP on 127.0.0.1, with playbin3
+    (dashdemux2) into fakesinks; returns {video, audio, errors, warnings,
+    demux}."""
+    srv = StaticServer(os.path.dirname(os.path.abspath(mpd_path)))
+    uri = f"http://127.0.0.1:{srv.port}/{os.path.basename(mpd_path)}"
+    try:
+        r = subprocess.run(["/usr/bin/python3", "-c", PLAY_SCRIPT, uri,
+                            str(limit)], capture_output=True, text=True,
+                           timeout=limit + 30)
+    finally:
+        srv.stop()
     try:
         return json.loads(r.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
