@@ -703,13 +703,14 @@ def output_branch_description(uri, index, audio):
 
 
 def force_keyframes(pad, interval_ns):
-    """Before the first buffer of every interval of running time, push a
+    """Before the first buffer of every interval of running time (counted
+    from the first buffer), push a
     downstream force-key-unit event ahead of it on @pad (a src pad feeding
     the ladder's tee). The event carries no running time: GstVideoEncoder
     in 1.22 ignores timed requests from upstream once x264enc's 1000 h
     minimum PTS offset is applied, while an untimed request applies to the
     very next frame, which is the same frame in every rung."""
-    state = {"slot": None, "count": 0}
+    state = {"slot": None, "count": 0, "origin": None}
 
     def probe(p, info):
         buf = info.get_buffer()
@@ -722,7 +723,13 @@ def force_keyframes(pad, interval_ns):
         rt = seg.to_running_time(Gst.Format.TIME, buf.pts)
         if rt == Gst.CLOCK_TIME_NONE or rt < 0:
             return Gst.PadProbeReturn.OK
-        slot = ladder.keyframe_index(rt, interval_ns)
+        if state["origin"] is None:
+            # slots counted from the first frame: the first segment is as
+            # long as the others
+            state["origin"] = rt
+        if rt < state["origin"]:
+            return Gst.PadProbeReturn.OK
+        slot = ladder.keyframe_index(rt - state["origin"], interval_ns)
         if slot != state["slot"]:
             state["slot"] = slot
             state["count"] += 1
