@@ -392,7 +392,7 @@ class Runner:
             print(self.status.to_json(snap), flush=True)
         elif not self.args.quiet:
             if self.plan.slots and self.srt_callers == 0 and \
-                    snap["ingest_bytes"] == 0:
+                    snap["ingest_bytes"] == 0 and self.plan.live:
                 snap["note"] = "waiting for an SRT sender on " \
                     f"srt://{self.args.srt_address}:{self.args.srt_port}"
             print(self.status.status_line(snap), flush=True)
@@ -445,7 +445,10 @@ class Runner:
 
     def _announce(self):
         a = self.args
-        if self.plan.slots:
+        if getattr(a, "input_file", None):
+            self.log(f"reading {a.input_file} (non-live: as fast as the "
+                     "pipeline goes)")
+        elif self.plan.slots:
             self.log(f"listening for SRT on srt://{a.srt_address}:"
                      f"{a.srt_port} (mode=listener, latency {a.srt_latency} "
                      "ms)")

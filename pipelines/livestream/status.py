@@ -12,8 +12,8 @@ import warnings
 DROP_FIELDS = {
     # element factory -> stats fields that count frames/packets lost there
     "chunkreorder": ("lost", "late", "duplicates", "invalid", "dropped"),
-    "prioqueue": None,      # every field with "dropped" in its name
-    "gopbuffer": None,
+    "prioqueue": ("dropped-high", "dropped-normal", "dropped-low"),
+    "gopbuffer": ("src-dropped", "dropped-buffers"),   # + per request pad
     "avsync": ("frames-dropped", "dropped"),
     "dashlivesink": ("dropped",),
 }

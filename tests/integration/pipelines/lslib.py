@@ -129,8 +129,9 @@ class Runner:
         self.cmd = [RUN, pipeline, "--status-format", "json",
                     "--status-interval", str(status_interval)] + list(args)
         log("$ " + " ".join(self.cmd))
-        self.proc = spawn(self.cmd, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.proc = spawn(self.cmd, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, bufsize=1)
         self.status = []
         self.final = None
         self.lines = []
@@ -176,6 +177,12 @@ class Runner:
                 return None
             time.sleep(0.2)
         return None
+
+    def send(self, line):
+        """A line on the runner's stdin (restream --control)."""
+        log(f"> {line}")
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
 
     def latest(self):
         return self.status[-1] if self.status else None

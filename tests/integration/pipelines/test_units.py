@@ -123,8 +123,12 @@ class StatusTest(unittest.TestCase):
             "lost": 3, "late": 1, "duplicates": 2, "reordered": 50,
             "pushed": 1000, "held-bytes": 10}), 6)
         self.assertEqual(status.drops_in("prioqueue", {
-            "low-dropped": 4, "normal-dropped": 1, "high-in": 5,
-            "dropped-bytes": 9999}), 5)
+            "dropped-low": 4, "dropped-normal": 1, "in-high": 5,
+            "dropped-max-size-time": 5, "high-dropped-lower-queued": 0}), 5)
+        self.assertEqual(status.drops_in("gopbuffer", {
+            "src-dropped": 3, "dropped-gops": 2, "discarded-buffers": 7,
+            "pads": [{"name": "src_0", "dropped-buffers": 10,
+                      "dropped-gops": 1}]}), 13)
         self.assertEqual(status.drops_in("dashlivesink", {
             "segments-written": 5, "representations": [
                 {"id": "v0", "dropped": 2}, {"id": "a0", "dropped": 1}]}), 3)
