@@ -83,6 +83,23 @@ for input in testsrc2 noise; do
       "$(awk -v c="$c" -v b="$base" -v s="$SECONDS_MEDIA" 'BEGIN { printf "%.2f", (c - b) / s }')"
   done
 done
+# the whole back half of srt-to-dash (tsdemux, prioqueue, gopbuffer, avsync,
+# decode, the default ladder, AAC) in its non-live variant with fakesinks
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+if [ -x "$REPO/pipelines/livestream-run" ]; then
+  [ -f "$DIR/av.ts" ] || ffmpeg -hide_banner -loglevel error -y -f lavfi \
+    -i "testsrc2=size=1920x1080:rate=$FPS" -f lavfi -i "sine=frequency=1000:sample_rate=48000" \
+    -vf "noise=alls=12:allf=t+u" -t "$SECONDS_MEDIA" -c:v libx264 -preset veryfast -crf 20 \
+    -g $((FPS * 2)) -pix_fmt yuv420p -c:a aac -b:a 128k "$DIR/av.ts"
+  base=$(cpu "filesrc location=$DIR/av.ts ! tsdemux ! h264parse ! avdec_h264 ! fakesink")
+  /usr/bin/time -o "$DIR/time.txt" -f "%U %S" "$REPO/pipelines/livestream-run" srt-to-dash \
+    --input-file "$DIR/av.ts" --sink fake --status-interval 0 -q >/dev/null 2>&1
+  c=$(awk '{ printf "%.3f", $1 + $2 }' "$DIR/time.txt")
+  printf "%-10s %-30s %8s %6s\n" noise "srt-to-dash default (all)" "$c" \
+    "$(awk -v c="$c" -v s="$SECONDS_MEDIA" 'BEGIN { printf "%.2f", c / s }')"
+  printf "%-10s %-30s %8s %6s\n" noise "  of which decode 1080p" "$base" \
+    "$(awk -v c="$base" -v s="$SECONDS_MEDIA" 'BEGIN { printf "%.2f", c / s }')"
+fi
 # audio: AAC 128 kbps from 48 kHz stereo
 a=$(cpu "audiotestsrc num-buffers=$((SECONDS_MEDIA * 48000 / 1024)) samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! avenc_aac bitrate=128000 ! fakesink")
 ab=$(cpu "audiotestsrc num-buffers=$((SECONDS_MEDIA * 48000 / 1024)) samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! fakesink")

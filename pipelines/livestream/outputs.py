@@ -4,6 +4,8 @@
 
 import sys
 
+from .runner import emit
+
 
 class Output:
     def __init__(self, index, uri):
@@ -81,7 +83,7 @@ class Outputs:
         elif cmd == "list":
             for o in self.outputs.values():
                 state = "active" if o.bin is not None else "waiting to retry"
-                print(f"output {o.index}: {o.uri} ({state})", flush=True)
+                emit(f"output {o.index}: {o.uri} ({state})")
         else:
             self.runner.warn(f"restream: unknown command '{line.strip()}' "
                              "(add URI | remove URI | list)")

@@ -10,6 +10,39 @@ import time
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_EOS_TIMEOUT = 0, 1, 2, 3
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def emit(text, err=False):
+    """print() that survives a reader going away (`| head`, a closed
+    terminal): output is dropped from then on, the pipeline keeps running
+    and still shuts down cleanly."""
+    try:
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+    except (BrokenPipeError, OSError):
+        devnull = open(os.devnull, "w")
+        if err:
+            sys.stderr = devnull
+        else:
+            sys.stdout = devnull
+
+
+def guarded(func):
+    """For GLib and GStreamer callbacks: an exception is reported and stops
+    the run with exit 1 instead of leaving the main loop waiting forever."""
+    import functools
+    import traceback
+
+    @functools.wraps(func)
+    def wrapper(self, *a, **kw):
+        try:
+            return func(self, *a, **kw)
+        except Exception:
+            emit(traceback.format_exc().rstrip(), err=True)
+            self.exit_code = EXIT_ERROR
+            self.error = f"internal error in {func.__name__}"
+            self.GLib.idle_add(self.loop.quit)
+            return False
+    return wrapper
 REPO = os.path.dirname(os.path.dirname(HERE))
 
 
@@ -51,14 +84,14 @@ class Runner:
     # logging -------------------------------------------------------------
     def log(self, text, always=False):
         if always or not self.args.quiet:
-            print(f"livestream-run: {text}", flush=True)
+            emit(f"livestream-run: {text}")
 
     def warn(self, text):
         now = time.monotonic()
         if now - self._warned.get(text, -1e9) < 10:
             return
         self._warned[text] = now
-        print(f"livestream-run: warning: {text}", file=sys.stderr, flush=True)
+        emit(f"livestream-run: warning: {text}", err=True)
 
     # build ---------------------------------------------------------------
     def build(self):
@@ -69,20 +102,16 @@ class Runner:
         for f in plan.fallbacks:
             self.warn(f)
         if self.args.print_pipeline:
-            print("gst-launch-1.0 -e \\\n  " + plan.pretty(), flush=True)
+            emit("gst-launch-1.0 -e \\\n  " + plan.pretty())
             if plan.slots:
-                print("# tsdemux pads are linked when they appear: video -> "
+                emit("# tsdemux pads are linked when they appear: video -> "
                       "h264parse/h265parse -> vqueue, audio -> parser -> "
-                      "aqueue", flush=True)
+                      "aqueue")
             if plan.rtp:
-                print("# rtpbin recv_rtp_src_N pads are linked to the "
-                      "depayloaders when a sender (SSRC) appears", flush=True)
-            if plan.keyframe_interval:
-                print(f"# keyframes forced every "
-                      f"{plan.keyframe_interval / Gst.SECOND:g} s of running "
-                      "time before vtee", flush=True)
+                emit("# rtpbin recv_rtp_src_N pads are linked to the "
+                      "depayloaders when a sender (SSRC) appears")
             for el, why in plan.why:
-                print(f"# {el}: {why}", flush=True)
+                emit(f"# {el}: {why}")
         try:
             pipeline = Gst.parse_launch(plan.description())
         except self.GLib.Error as e:
@@ -124,6 +153,7 @@ class Runner:
             src.connect("caller-rejected", self._on_srt_rejected)
 
     # tsdemux -------------------------------------------------------------
+    @guarded
     def _on_demux_pad(self, demux, pad):
         Gst = self.Gst
         caps = pad.get_current_caps() or pad.query_caps(None)
@@ -190,6 +220,7 @@ class Runner:
             if slot.linked_pad is pad:
                 slot.linked_pad = None
 
+    @guarded
     def _on_no_more_pads(self, demux):
         audio = self.plan.slots.get("audio")
         if audio is not None and audio.linked_pad is None and not audio.ended:
@@ -200,6 +231,7 @@ class Runner:
             self._end_branch("audio")
 
     # rtpbin --------------------------------------------------------------
+    @guarded
     def _on_rtpbin_pad(self, rtpbin, pad):
         Gst = self.Gst
         name = pad.get_name()
@@ -242,6 +274,7 @@ class Runner:
         except AttributeError:
             return str(addr)
 
+    @guarded
     def _on_srt_connecting(self, src, addr, stream_id):
         want = self.args.stream_id
         sid = stream_id or ""
@@ -267,6 +300,7 @@ class Runner:
                  f"'{stream_id or ''}')")
 
     # bus -----------------------------------------------------------------
+    @guarded
     def _on_bus(self, bus, msg):
         Gst = self.Gst
         t = msg.type
@@ -277,8 +311,8 @@ class Runner:
                 return True
             src = msg.src.get_path_string() if msg.src else "?"
             self.error = f"{msg.src.get_name() if msg.src else '?'}: {err.message}"
-            print(f"livestream-run: error: {self.error}\n  ({src}: {dbg})",
-                  file=sys.stderr, flush=True)
+            emit(f"livestream-run: error: {self.error}\n  ({src}: {dbg})",
+                 err=True)
             self._dump("error")
             self.exit_code = EXIT_ERROR
             self.loop.quit()
@@ -317,12 +351,13 @@ class Runner:
                 f"livestream-{self.plan.kind}-{what}")
 
     def fail(self, text):
-        print(f"livestream-run: error: {text}", file=sys.stderr, flush=True)
+        emit(f"livestream-run: error: {text}", err=True)
         self.error = text
         self.exit_code = EXIT_ERROR
         self.GLib.idle_add(self.loop.quit)
 
     # stop ----------------------------------------------------------------
+    @guarded
     def request_stop(self, reason):
         """First call: EOS and a bounded wait. Second call: stop at once."""
         if self.stopping:
@@ -372,6 +407,7 @@ class Runner:
         if el is not None:
             el.get_static_pad("sink").send_event(self.Gst.Event.new_eos())
 
+    @guarded
     def _eos_timeout(self):
         self.warn(f"EOS did not arrive within {self.args.eos_timeout:g} s: "
                   "stopping anyway, the MPD may not be final")
@@ -385,19 +421,21 @@ class Runner:
         return True
 
     # timers --------------------------------------------------------------
+    @guarded
     def _on_status(self):
         snap = self.collector.snapshot()
         self.last_snapshot = snap
         if self.args.status_format == "json":
-            print(self.status.to_json(snap), flush=True)
+            emit(self.status.to_json(snap))
         elif not self.args.quiet:
             if self.plan.slots and self.srt_callers == 0 and \
                     snap["ingest_bytes"] == 0 and self.plan.live:
                 snap["note"] = "waiting for an SRT sender on " \
                     f"srt://{self.args.srt_address}:{self.args.srt_port}"
-            print(self.status.status_line(snap), flush=True)
+            emit(self.status.status_line(snap))
         return True
 
+    @guarded
     def _on_watchdog(self):
         idle = self.collector.idle_for()
         lim = self.args.idle_timeout
@@ -501,7 +539,7 @@ class Runner:
             snap["final"] = True
             snap["exit_code"] = self.exit_code
             snap["mpd_static"] = final
-            print(self.status.to_json(snap), flush=True)
+            emit(self.status.to_json(snap))
 
 
 def main(argv=None):
@@ -521,6 +559,6 @@ def main(argv=None):
     try:
         runner.build()
     except graph.BuildError as e:
-        print(f"livestream-run: error: {e}", file=sys.stderr, flush=True)
+        emit(f"livestream-run: error: {e}", err=True)
         return EXIT_ERROR
     return runner.run()
