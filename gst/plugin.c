@@ -15,6 +15,7 @@
 
 #include "gstchunkreorder.h"
 #include "gstavsync.h"
+#include "gstgopbuffer.h"
 
 
 static gboolean
@@ -24,6 +25,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (chunkreorder, plugin);
   ret |= GST_ELEMENT_REGISTER (avsync, plugin);
+  ret |= GST_ELEMENT_REGISTER (gopbuffer, plugin);
 
   return ret;
 }
