@@ -322,8 +322,8 @@ import sys, gi
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst, GLib
 Gst.init(None)
-uri, limit = sys.argv[1], float(sys.argv[2])
-p = Gst.ElementFactory.make("playbin3")
+uri, limit, bin_ = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+p = Gst.ElementFactory.make(bin_)
 p.set_property("uri", uri)
 counts = {"video": 0, "audio": 0}
 def mk(kind):
@@ -389,16 +389,23 @@ class StaticServer:
         self.httpd.server_close()
 
 
-def play_with_gstreamer(mpd_path, limit=60):
-    """Plays a (static) MPD, served over HTTP on 127.0.0.1, with playbin3
-    (dashdemux2) into fakesinks; returns {video, audio, errors, warnings,
-    demux}."""
+def play_with_gstreamer(mpd_path, limit=60, legacy=False):
+    """Plays a (static) MPD, served over HTTP on 127.0.0.1, into fakesinks:
+    playbin3 with dashdemux2, or with legacy=True playbin with the older
+    dashdemux (dashdemux2's rank lowered); returns {video, audio, errors, warnings,
+    demux}. The older dashdemux is not streams-aware: playbin, not
+    playbin3, for it."""
+    env = dict(os.environ)
+    player = "playbin3"
+    if legacy:
+        env["GST_PLUGIN_FEATURE_RANK"] = "dashdemux2:NONE"
+        player = "playbin"
     srv = StaticServer(os.path.dirname(os.path.abspath(mpd_path)))
     uri = f"http://127.0.0.1:{srv.port}/{os.path.basename(mpd_path)}"
     try:
         r = subprocess.run(["/usr/bin/python3", "-c", PLAY_SCRIPT, uri,
-                            str(limit)], capture_output=True, text=True,
-                           timeout=limit + 30)
+                            str(limit), player], capture_output=True, text=True,
+                           timeout=limit + 30, env=env)
     finally:
         srv.stop()
     try:

@@ -12,7 +12,8 @@
 #    sender is away the live compositor repeats the last picture and the
 #    audiomixer plays silence) covering both sessions;
 #  - every video representation's segments decode (qtdemux + avdec_h264)
-#    without errors; GStreamer's playbin3 (dashdemux) plays the MPD; dash.js
+#    without errors; GStreamer's playbin3 plays the MPD with dashdemux2 and
+#    with the older dashdemux; dash.js
 #    in headless Chromium plays it to the end without errors.
 import os
 import shutil
@@ -106,6 +107,13 @@ def main():
           res["audio"] > 0, f"GStreamer ({', '.join(res['demux'])}) plays "
           f"the MPD: {res['video']} video frames, {res['audio']} audio "
           "buffers, no error")
+
+    res = lslib.play_with_gstreamer(os.path.join(out, "manifest.mpd"),
+                                    legacy=True)
+    log(f"playbin with dashdemux: {res}")
+    check(not res["errors"] and res["video"] >= (total - 2) * FPS * 0.8 and
+          "dashdemux" in res["demux"], f"GStreamer's older dashdemux plays "
+          f"it too: {res['video']} video frames, no error")
 
     node = shutil.which("node")
     if node is None:
