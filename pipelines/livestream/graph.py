@@ -183,7 +183,8 @@ def _video_parsers():
 
 
 def _audio_parsers(aac_only):
-    aac = [("audio/mpeg=4", "aacparse", {})]
+    """aac_only: without transcoding, what dashlivesink takes (AAC, Opus)."""
+    aac = [("audio/mpeg=4", "aacparse", {}), ("audio/x-opus", "opusparse", {})]
     if aac_only:
         return aac
     return aac + [("audio/mpeg=1", "mpegaudioparse", {}),
@@ -515,8 +516,11 @@ def _rtp_front(plan, env, args, aac_only):
                              f"(supported: {', '.join(DEPAY)})")
         if kind == "video" and enc != "H264":
             raise BuildError("RTP video must be H264")
-        if kind == "audio" and aac_only and enc != "MPEG4-GENERIC":
-            aac_only = False
+        if kind == "audio" and aac_only and enc not in ("MPEG4-GENERIC",
+                                                        "OPUS"):
+            raise BuildError(f"{plan.kind} does not transcode: RTP audio must "
+                             f"be MPEG4-GENERIC (AAC) or OPUS, not {enc} "
+                             "(use rtp-to-dash, or --no-audio)")
         env.require(DEPAY[enc])
         src = el("udpsrc", f"{kind}_rtp", address=args.rtp_address, port=port,
                  caps=capstr, buffer_size=4 * 1024 * 1024)
@@ -554,10 +558,7 @@ def _rtp_front(plan, env, args, aac_only):
             chain = [el(DEPAY[enc], depay)]
             if parse:
                 chain.append(el(parse, "aparse"))
-            if aac_only and enc != "MPEG4-GENERIC":
-                raise BuildError("passthrough needs AAC (MPEG4-GENERIC) audio")
             plan.add(" ! ".join(chain) + " ! aqueue.")
-    return aac_only
 
 
 def _media_from_sdp(path, want_audio):
