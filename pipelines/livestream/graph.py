@@ -413,7 +413,9 @@ def _avsync(plan, env, vref, aref):
 def _gop(plan, env, args, name="gop"):
     if env.use("gopbuffer"):
         plan.elements["gopbuffer"] = name
-        return el("gopbuffer", name, max_gops=args.gop_cache)
+        return el("gopbuffer", name, max_gops=args.gop_cache,
+                  start_on_keyframe=(None if args.on_loss == "freeze"
+                                     else False))
     if "gopbuffer" not in env.without:
         plan.fallbacks.append("gopbuffer not found: a decoder or segmenter "
                               "may start on a delta frame after a reconnect")
@@ -607,6 +609,8 @@ def build_plan(args, env):
     plan = Plan(kind)
     plan.audio = not args.no_audio
     input_ = getattr(args, "input", "srt" if kind == "srt-to-dash" else "rtp")
+    if args.on_loss is None:
+        args.on_loss = "conceal" if input_ == "rtp" else "freeze"
     transcode = kind in ("srt-to-dash", "rtp-to-dash") or \
         getattr(args, "transcode", False)
     _dash(plan, env, args)
@@ -619,12 +623,17 @@ def build_plan(args, env):
         return plan
     plan.eos_targets = {"video": "vqueue", "audio": "aqueue"}
     video = [vq] + ([gop] if gop else [])
-    if gop:
+    if gop and args.on_loss == "freeze":
         plan.explain("gop", "gopbuffer after the queue: after a reconnect, a "
                      "DISCONT or a shed GOP it lets nothing through before a "
                      "keyframe, so the decoder (or the segmenter) always "
                      "starts clean; its cache gives instant previews "
                      "(last-keyframe) and joins")
+    elif gop:
+        plan.explain("gop", "gopbuffer start-on-keyframe=false (--on-loss "
+                     "conceal): a lost packet does not freeze the rest of "
+                     "the GOP, the decoder conceals it; the cache still "
+                     "gives previews (last-keyframe) and joins")
     plan.add(" ! ".join(video))
     vref = video[-1].split()[1].split("=")[1] + "."
     aref = None

@@ -216,6 +216,14 @@ def _add_common(p):
                    help="prioqueue max-size-time: beyond this much backlog "
                         "between ingest and transcoding it sheds frames, "
                         "least important first")
+    g.add_argument("--on-loss", choices=("freeze", "conceal"), default=None,
+                   help="after lost data (a DISCONT delta frame): 'freeze' "
+                        "drops everything up to the next keyframe in "
+                        "gopbuffer (the output holds the last good picture), "
+                        "'conceal' lets the decoder conceal the damage "
+                        "(default: freeze for SRT, whose losses are rare "
+                        "since it retransmits; conceal for RTP, where a "
+                        "1%% loss would freeze most of every GOP)")
     g.add_argument("--gop-cache", type=int, default=1, metavar="N",
                    help="gopbuffer max-gops (GOPs cached for joins and clean "
                         "starts)")

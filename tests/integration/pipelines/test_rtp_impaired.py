@@ -8,8 +8,9 @@
 #  - chunkreorder's stats show the reordering it handled and the losses it
 #    signalled, matching what the proxy did;
 #  - SIGINT: exit 0, final MPD; every rung's segments decode without errors
-#    (the losses are concealed by the decoder before the encoders: the
-#    output has every frame); GStreamer's playbin3 plays the MPD.
+#    (the losses are concealed by the decoder before the encoders, the
+#    rtp default --on-loss conceal: the output has every frame);
+#    GStreamer's playbin3 plays the MPD.
 import os
 import shutil
 import subprocess
@@ -81,6 +82,10 @@ def main():
     check(st.get("late", 0) <= proxy.stats["delayed"] * 0.1,
           f"few packets came too late for the 50 ms timeout "
           f"({st.get('late')})")
+    gop = r.final["stats"].get("gop") or {}
+    check(gop.get("src-dropped", 0) == 0, "--on-loss conceal (the RTP "
+          "default): gopbuffer froze nothing, the decoder concealed the "
+          "losses")
     errors = [ln for ln in r.lines if "error:" in ln]
     check(not errors, f"no pipeline error ({errors[:3]})")
 
