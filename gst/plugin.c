@@ -16,6 +16,8 @@
 #include "gstchunkreorder.h"
 #include "gstavsync.h"
 #include "gstgopbuffer.h"
+#include "gstdashlivesink.h"
+#include "gstprioqueue.h"
 
 
 static gboolean
@@ -26,6 +28,8 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (chunkreorder, plugin);
   ret |= GST_ELEMENT_REGISTER (avsync, plugin);
   ret |= GST_ELEMENT_REGISTER (gopbuffer, plugin);
+  ret |= GST_ELEMENT_REGISTER (dashlivesink, plugin);
+  ret |= GST_ELEMENT_REGISTER (prioqueue, plugin);
 
   return ret;
 }
