@@ -57,7 +57,8 @@ need() { command -v "$1" >/dev/null 2>&1 || {
 need ffmpeg
 need /usr/bin/python3
 [ "$SENDER" = srt-live-transmit ] && need srt-live-transmit
-if ! ffmpeg -hide_banner -protocols 2>/dev/null | grep -qx '  srt'; then
+PROTOCOLS="$(ffmpeg -hide_banner -protocols 2>/dev/null || true)"
+if ! printf '%s\n' "$PROTOCOLS" | grep -qx '  srt'; then
   echo "demo: this ffmpeg has no SRT support (Debian's ffmpeg has)" >&2; exit 1
 fi
 
@@ -67,12 +68,16 @@ if ! gst-inspect-1.0 dashlivesink >/dev/null 2>&1; then
   exit 1
 fi
 SERVE_STATIC=0
-if ! gst-inspect-1.0 dashlivesink | grep -q 'http-port'; then
-  SERVE_STATIC=1   # a dashlivesink without the embedded server
-fi
+# (not "gst-inspect | grep -q": with pipefail, grep leaving early makes the
+# pipeline fail at random)
+INSPECT="$(gst-inspect-1.0 dashlivesink 2>/dev/null || true)"
+case "$INSPECT" in
+  *http-port*) ;;
+  *) SERVE_STATIC=1 ;;   # a dashlivesink without the embedded server
+esac
 
 LOGDIR="$(mktemp -d /tmp/livestream-demo.XXXXXX)"
-PIPE_PID=""; SENDER_PID=""; RELAY_PID=""; STATIC_PID=""; STOPPING=0
+PIPE_PID=""; SENDER_PID=""; RELAY_PID=""; STATIC_PID=""; STOPPING=0; RC=0
 cleanup() {
   STOPPING=1
   [ -n "$SENDER_PID" ] && kill "$SENDER_PID" 2>/dev/null || true
@@ -83,12 +88,17 @@ cleanup() {
     for _ in $(seq 1 150); do kill -0 "$PIPE_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$PIPE_PID" 2>/dev/null || true
   fi
+  if [ -n "$PIPE_PID" ]; then
+    wait "$PIPE_PID" 2>/dev/null && RC=0 || RC=$?
+    PIPE_PID=""
+  fi
   [ -n "$STATIC_PID" ] && kill "$STATIC_PID" 2>/dev/null || true
   wait 2>/dev/null || true
   echo "demo: stopped (logs in $LOGDIR)"
 }
-trap 'exit 130' INT TERM
-trap cleanup EXIT
+# Ctrl-C / SIGTERM end the loop below; the exit status is srt-to-dash's
+trap 'STOPPING=1' INT TERM
+trap 'cleanup; exit $RC' EXIT
 
 mkdir -p "$OUTPUT"
 HTTP_ARGS=(--http-port "$HTTP_PORT")
@@ -135,7 +145,7 @@ echo "demo: Ctrl-C stops it cleanly"
 START=$(date +%s)
 sleep 1
 send
-while kill -0 "$PIPE_PID" 2>/dev/null; do
+while [ "$STOPPING" = 0 ] && kill -0 "$PIPE_PID" 2>/dev/null; do
   if [ "$DURATION" != 0 ] && [ $(( $(date +%s) - START )) -ge "${DURATION%.*}" ]; then
     break
   fi
@@ -147,7 +157,8 @@ while kill -0 "$PIPE_PID" 2>/dev/null; do
   fi
   sleep 1
 done
-if ! kill -0 "$PIPE_PID" 2>/dev/null; then
-  wait "$PIPE_PID" || { rc=$?; echo "demo: srt-to-dash exited with $rc" >&2; PIPE_PID=""; exit "$rc"; }
+if [ "$STOPPING" = 0 ] && ! kill -0 "$PIPE_PID" 2>/dev/null; then
+  wait "$PIPE_PID" && RC=0 || RC=$?
   PIPE_PID=""
+  [ "$RC" != 0 ] && echo "demo: srt-to-dash exited with $RC" >&2
 fi

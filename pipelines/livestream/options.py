@@ -20,8 +20,10 @@ EPILOG = textwrap.dedent("""\
       drops   frames/packets dropped, by element (prioqueue shed, chunkreorder
               lost/late, gopbuffer lag drops, dashlivesink); '-' when none
       A/V     audio/video offset measured by avsync (positive: video late)
-      live    estimated live latency: age of the newest published media
-              (ingest to publication) plus the player's target latency
+      live    estimated live latency: the player's target, or more when the
+              newest published media is older than that ("edge": time since
+              the newest sample entered dashlivesink plus one chunk); the
+              player page shows what the player really gets
       cpu     CPU used by this process, in % of one core
 
     Ctrl-C (SIGINT) or SIGTERM: EOS is sent, the run waits for it at most

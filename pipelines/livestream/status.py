@@ -64,7 +64,9 @@ def fmt_ms(ns):
 def status_line(s):
     """One line from a status dict (see Collector.snapshot)."""
     drops = ", ".join(f"{k} {v}" for k, v in s["drops"].items() if v) or "-"
-    live = "-" if s["live_latency"] is None else f"{s['live_latency']:.1f} s"
+    live = "-" if s["live_latency"] is None else f"~{s['live_latency']:.1f} s"
+    if s.get("edge_age") is not None:
+        live += f" (edge {s['edge_age']:.1f} s)"
     parts = [fmt_clock(s["uptime"]),
              f"in {fmt_rate(s['ingest_bps'])}",
              f"segs {s['segments']}",

@@ -141,10 +141,10 @@ class StatusTest(unittest.TestCase):
             "uptime": 3725, "ingest_bps": 2_400_000, "segments": 12,
             "drops": {"vqueue": 0, "video_reorder": 3},
             "av_offset_ns": 12_000_000, "live_latency": 1.54,
-            "cpu_percent": 63.2, "reordered": 40})
+            "edge_age": 0.62, "cpu_percent": 63.2, "reordered": 40})
         self.assertEqual(
             line, "01:02:05 | in 2.40 Mb/s | segs 12 | drops video_reorder 3 "
-            "| reordered 40 | A/V +12 ms | live 1.5 s | cpu 63%")
+            "| reordered 40 | A/V +12 ms | live ~1.5 s (edge 0.6 s) | cpu 63%")
         line = status.status_line({
             "uptime": 1, "ingest_bps": 0, "segments": 0, "drops": {},
             "av_offset_ns": None, "live_latency": None, "cpu_percent": 0})
