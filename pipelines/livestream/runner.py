@@ -67,7 +67,9 @@ class Runner:
         import gi
         gi.require_version("Gst", "1.0")
         gi.require_version("Gio", "2.0")
-        from gi.repository import Gio, GLib, Gst  # noqa: F401 (Gio: addresses)
+        # Gio: srtsrc's signals hand over GInetSocketAddress objects
+        from gi.repository import Gio, GLib, Gst
+        self.Gio = Gio
         from . import graph, status
         self.Gst, self.GLib, self.graph, self.status = Gst, GLib, graph, status
         self.args = args
@@ -388,7 +390,6 @@ class Runner:
         """EOS sent to the sources stops at a demuxer or rtpbin that never
         created the pad of a stream (no sender yet): send it to the branch
         behind that pad directly, so that the sinks all get EOS."""
-        Gst = self.Gst
         for slot in self.plan.slots.values():
             if slot.linked_pad is None and not slot.ended:
                 slot.ended = True
