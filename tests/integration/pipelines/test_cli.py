@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # livestream-run's command line: --help of every pipeline, bad options (exit
-# 2), a missing element (exit 1, names the element), a pipeline error (the
-# SRT port taken: exit 1 with the reason), SIGINT and --duration with no
+# 2), a missing element (exit 1, names the element), pipeline errors (the
+# SRT port taken, an unwritable output directory: exit 1 with the reason), SIGINT and --duration with no
 # sender (clean exit 0), --print-pipeline, JSON status lines.
 import os
 import signal
@@ -59,6 +59,16 @@ def main():
     log(out)
     check(rc == 1 and "error:" in out and "ingest" in out,
           "SRT port in use: exit 1 with the element and the reason")
+
+    # an output directory that cannot be written: dashlivesink's error
+    if lslib.have_element("dashlivesink"):
+        rc, out = run(["srt-to-dash", "--output", "/proc/livestream-nope",
+                       "--http-port", "0", "--srt-port",
+                       str(lslib.free_udp_port()), "--duration", "5",
+                       "--status-interval", "0"])
+        check(rc == 1 and "error: dash:" in out and
+              "/proc/livestream-nope" in out,
+              "unwritable output directory: exit 1 naming the path")
 
     # no sender: --duration ends it cleanly, so does SIGINT
     port = lslib.free_udp_port()
