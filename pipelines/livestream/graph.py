@@ -588,10 +588,11 @@ def _media_from_sdp(path, want_audio):
         if c is None:
             raise BuildError(f"{path}: no caps for {kind} payload {pt}")
         c = c.copy()
-        s = c.get_structure(0)
-        s.set_name("application/x-rtp")
         GstSdp.SDPMedia.attributes_to_caps(m, c)
-        out[kind] = (m.get_port(), c.to_string())
+        text = c.to_string()
+        # get_caps_from_media names the structure application/x-unknown
+        text = "application/x-rtp" + text[text.index(","):]
+        out[kind] = (m.get_port(), text)
     return out
 
 

@@ -11,6 +11,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 from livestream import ladder, options, status  # noqa: E402
 from livestream import graph  # noqa: E402
+from gi.repository import Gst  # noqa: E402
+
+Gst.init(None)
 
 
 class LadderTest(unittest.TestCase):
@@ -115,6 +118,43 @@ class GraphTextTest(unittest.TestCase):
         self.assertEqual(graph.el("fakesink", None, sync=False,
                                   **{"async": False}),
                          "fakesink sync=false async=false")
+
+
+class SdpTest(unittest.TestCase):
+    SDP = """SDP:
+v=0
+o=- 0 0 IN IP4 127.0.0.1
+s=No Name
+t=0 0
+a=tool:libavformat 59.27.100
+m=video 5004 RTP/AVP 96
+c=IN IP4 127.0.0.1
+a=rtpmap:96 H264/90000
+a=fmtp:96 packetization-mode=1
+m=audio 5008 RTP/AVP 97
+c=IN IP4 127.0.0.1
+a=rtpmap:97 MPEG4-GENERIC/44100/2
+a=fmtp:97 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3; config=1210
+"""
+
+    def test_ffmpeg_sdp(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".sdp") as f:
+            f.write(self.SDP)
+            f.flush()
+            media = graph._media_from_sdp(f.name, True)
+        vport, vcaps = media["video"]
+        aport, acaps = media["audio"]
+        self.assertEqual((vport, aport), (5004, 5008))
+        self.assertTrue(vcaps.startswith("application/x-rtp,"))
+        self.assertIn("encoding-name=(string)H264", vcaps)
+        self.assertIn("encoding-name=(string)MPEG4-GENERIC", acaps)
+        self.assertIn("config=(string)1210", acaps)
+        self.assertIn("clock-rate=(int)44100", acaps)
+
+    def test_bad_sdp(self):
+        with self.assertRaises(graph.BuildError):
+            graph._media_from_sdp("/nonexistent.sdp", True)
 
 
 class StatusTest(unittest.TestCase):
