@@ -151,7 +151,9 @@ class Collector:
             el = pipeline.get_by_name(elname) if elname else None
             if el is None:
                 continue
-            pad = el.get_static_pad(padname) or el.get_request_pad(padname)
+            # get_static_pad finds request pads already made; never request
+            # one here (the sink would wait for data on it)
+            pad = el.get_static_pad(padname)
             if pad is not None:
                 pad.add_probe(Gst.PadProbeType.BUFFER, self._sink_buffer)
 
