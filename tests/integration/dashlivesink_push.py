@@ -121,6 +121,63 @@ def run_for(loop, seconds):
     loop.run()
 
 
+def overflow_run(tmp, seconds=5):
+    """An origin that refuses connections, a small queue: segments are
+    dropped (counted, warned about), the pipeline stays real-time and
+    stopping is bounded."""
+    failures = []
+    port = free_port()          # nothing listens there
+    pipeline = Gst.parse_launch(
+        "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
+        "framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast "
+        "key-int-max=15 ! h264parse ! "
+        f"dashlivesink name=s location={tmp}/overflow "
+        "segment-duration=500000000 dvr-window=4 upload-queue-size=4 "
+        f"upload-location=http://127.0.0.1:{port}/live")
+    sink = pipeline.get_by_name("s")
+    warnings = []
+    errors = []
+    loop = GLib.MainLoop()
+
+    def on_message(bus, msg):
+        if msg.type == Gst.MessageType.WARNING and msg.src == sink:
+            warnings.append(msg.parse_warning()[0].message)
+        elif msg.type == Gst.MessageType.ERROR:
+            errors.append(msg.parse_error()[0].message)
+
+    bus = pipeline.get_bus()
+    bus.add_signal_watch()
+    bus.connect("message", on_message)
+    pipeline.set_state(Gst.State.PLAYING)
+    run_for(loop, seconds)
+    st = sink.get_property("stats")
+    t = time.monotonic()
+    pipeline.set_state(Gst.State.NULL)
+    stop_time = time.monotonic() - t
+    bus.remove_signal_watch()
+    print("overflow: stats:", st.to_string().split(", representations")[0])
+    print("overflow: %d warnings, stop took %.2f s" % (len(warnings),
+                                                      stop_time))
+    segs = st.get_value("segments-written")
+    if errors:
+        failures.append("overflow: pipeline error %s" % errors)
+    if segs < seconds * 2 * 0.7:
+        failures.append("overflow: pipeline not real-time (%d segments)" %
+                        segs)
+    if st.get_value("upload-dropped") == 0:
+        failures.append("overflow: nothing dropped")
+    if st.get_value("upload-pending") > 4 + 4:
+        failures.append("overflow: queue above its bound")
+    if not any("slower than the stream" in w for w in warnings):
+        failures.append("overflow: no element warning")
+    if len(warnings) > seconds / 5 + 2:
+        failures.append("overflow: warnings not rate-limited (%d)" %
+                        len(warnings))
+    if stop_time > 7:
+        failures.append("overflow: stopping took %.1f s" % stop_time)
+    return failures
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
@@ -250,6 +307,7 @@ def main():
                                                methods.count("DELETE")))
         if methods.count("DELETE") == 0:
             failures.append("nginx saw no DELETE")
+        failures += overflow_run(tmp)
     finally:
         if pipeline is not None:
             pipeline.set_state(Gst.State.NULL)
