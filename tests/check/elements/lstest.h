@@ -28,7 +28,9 @@ typedef struct {
   GstClockTime duration;        /* of all buffers: the loop offset */
 } LsStream;
 
-/* Make the sample streams (once per process; call before forking tests) */
+/* Make the sample streams (once per process). Call it inside a test, never
+ * before GstCheck forks: the thread pools of the pipelines that make them
+ * would point at threads the forked child does not have. */
 void ls_init (void);
 
 /* Element factories of the livestream plug-in, sorted by name (free with
