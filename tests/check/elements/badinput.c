@@ -1,0 +1,612 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The bad-input matrix: every kind of bad input against every element of the
+ * plug-in (found in the registry). Each case is one function that pushes
+ * into a GstHarness on the element's first sink pad that accepts one of the
+ * test streams (lstest.c) and is run for every element as a loop test.
+ *
+ * What every case demands of every element:
+ *  - no crash (GstCheck forks; under ASan/UBSan any memory error aborts)
+ *  - no hang: pushing ends, and EOS comes out (or the sink posts EOS, or an
+ *    error is posted) within 30 s
+ *  - a GST_FLOW_ERROR returned upstream comes with an ERROR message
+ *    that says what was wrong (not a silent stop)
+ *  - no silent loss: when fewer buffers come out than went in and no error
+ *    was posted, the element's "stats" count drops (a field named drop,
+ *    invalid, late, lost, ...)
+ *  - bounded memory: the flood case may not grow resident memory by more
+ *    than 48 MiB while pushing 80 MiB
+ *
+ * Adding a case: write `static void case_xxx (Bad * b)` that pushes through
+ * bad_push() / bad_push_event(), and add it to the cases[] table. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <glib/gstdio.h>
+#include <sys/mount.h>
+#include <string.h>
+
+#include "lstest.h"
+#include "gstchunkmeta.h"
+
+#define DEADLINE_US (30 * G_USEC_PER_SEC)
+#define FLOOD_RSS_LIMIT (48 * 1024 * 1024)
+
+static GList *factories;
+
+typedef struct _Bad Bad;
+typedef void (*BadCaseFunc) (Bad * b);
+
+struct _Bad {
+  GstElementFactory *factory;
+  GstElement *element;
+  GstHarness *h;                /* target sink pad (+ its src pad) */
+  GPtrArray *others;            /* harnesses on the other always sink pads */
+  GstBus *bus;
+  const LsStream *stream;
+  gchar *tmpdir;
+  gboolean is_sink;             /* no src pad to pull from */
+  GRand *rand;
+
+  /* written by the pushing thread */
+  guint pushed;
+  GstFlowReturn last_flow;
+  gboolean pushing_done;
+
+  /* main thread */
+  guint out_buffers;
+  gboolean out_eos;
+  GstMessage *error;
+  gboolean sink_eos;
+  guint64 rss_peak_growth;
+  gboolean measure_rss;
+  BadCaseFunc func;
+};
+
+/* ---- pushing helpers used by the cases (pushing thread) ---- */
+
+static GstFlowReturn
+bad_push (Bad * b, GstBuffer * buf)
+{
+  GstFlowReturn ret;
+
+  if (b->last_flow != GST_FLOW_OK && b->last_flow != GST_FLOW_FLUSHING) {
+    gst_buffer_unref (buf);
+    return b->last_flow;
+  }
+  ret = gst_harness_push (b->h, buf);
+  g_atomic_int_inc (&b->pushed);
+  /* a dropped buffer may come back as OK; anything else stops the stream */
+  if (ret != GST_FLOW_OK)
+    b->last_flow = ret;
+  return ret;
+}
+
+static void
+bad_push_event (Bad * b, GstEvent * ev)
+{
+  gst_harness_push_event (b->h, ev);
+}
+
+static GstBuffer *
+garbage_buffer (Bad * b, gsize size, guint64 i)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
+  GstMapInfo map;
+  gsize k;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (k = 0; k + 4 <= size; k += 4) {
+    guint32 r = g_rand_int (b->rand);
+    memcpy (map.data + k, &r, 4);
+  }
+  for (; k < size; k++)
+    map.data[k] = g_rand_int (b->rand);
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) = i * 20 * GST_MSECOND;
+  GST_BUFFER_DURATION (buf) = 20 * GST_MSECOND;
+  if (i % 10)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  return buf;
+}
+
+/* ---- the cases ---- */
+
+/* random bytes under the stream's caps */
+static void
+case_garbage (Bad * b)
+{
+  guint i;
+
+  for (i = 0; i < 2000; i++)
+    bad_push (b, garbage_buffer (b, g_rand_int_range (b->rand, 1, 4096), i));
+}
+
+/* 80 MiB of random bytes, as fast as the element takes them */
+static void
+case_flood (Bad * b)
+{
+  guint i;
+
+  b->measure_rss = TRUE;
+  for (i = 0; i < 20000; i++)
+    bad_push (b, garbage_buffer (b, 4096, i));
+}
+
+/* real frames cut short (truncated H.264 access units, ADTS/raw AAC, RTP,
+ * TS packets) */
+static void
+case_truncated (Bad * b)
+{
+  guint i;
+
+  for (i = 0; i < 300; i++) {
+    GstBuffer *buf = ls_stream_get (b->stream, i);
+    gsize size = gst_buffer_get_size (buf);
+
+    if (size > 1 && i % 3 != 0)
+      gst_buffer_resize (buf, 0, g_rand_int_range (b->rand, 1, size));
+    bad_push (b, buf);
+  }
+}
+
+/* a valid stream whose timestamps jump back by a second every 20 buffers */
+static void
+case_timestamps_backwards (Bad * b)
+{
+  guint i;
+
+  for (i = 0; i < 300; i++) {
+    GstBuffer *buf = ls_stream_get (b->stream, i);
+    GstClockTime back = (i / 20) * GST_SECOND;
+
+    if (GST_BUFFER_PTS_IS_VALID (buf))
+      GST_BUFFER_PTS (buf) = GST_BUFFER_PTS (buf) > back ?
+          GST_BUFFER_PTS (buf) - back : 0;
+    if (GST_BUFFER_DTS_IS_VALID (buf))
+      GST_BUFFER_DTS (buf) = GST_BUFFER_DTS (buf) > back ?
+          GST_BUFFER_DTS (buf) - back : 0;
+    bad_push (b, buf);
+  }
+}
+
+/* a valid stream without any timestamp or duration */
+static void
+case_no_timestamps (Bad * b)
+{
+  guint i;
+
+  for (i = 0; i < 300; i++) {
+    GstBuffer *buf = ls_stream_get (b->stream, i);
+
+    GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+    bad_push (b, buf);
+  }
+}
+
+/* caps and segment, then EOS right away */
+static void
+case_eos_without_data (Bad * b)
+{
+}
+
+/* empty buffers between real ones */
+static void
+case_zero_byte (Bad * b)
+{
+  guint i;
+
+  for (i = 0; i < 600; i++) {
+    GstBuffer *buf;
+
+    if (i % 2) {
+      buf = gst_buffer_new ();
+      GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) =
+          (i / 2) * 20 * GST_MSECOND;
+    } else {
+      buf = ls_stream_get (b->stream, i / 2);
+    }
+    bad_push (b, buf);
+  }
+}
+
+/* new caps mid-stream: another stream the pad also accepts, or the same
+ * caps with changed fields */
+static void
+case_caps_change (Bad * b)
+{
+  GstCaps *templ = gst_pad_get_pad_template_caps (GST_PAD_PEER (b->h->srcpad));
+  const gchar *names[] = { "h264-au", "h264-avc", "aac", "raw-video",
+    "raw-audio", "rtp-h264", "mpegts"
+  };
+  const LsStream *other = NULL;
+  GstCaps *caps;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (names) && !other; i++) {
+    const LsStream *s = ls_stream_by_name (names[i]);
+
+    if (s != b->stream && gst_caps_can_intersect (s->caps, templ))
+      other = s;
+  }
+  gst_caps_unref (templ);
+
+  for (i = 0; i < 100; i++)
+    bad_push (b, ls_stream_get (b->stream, i));
+  if (other) {
+    caps = gst_caps_ref (other->caps);
+  } else {
+    caps = gst_caps_copy (b->stream->caps);
+    gst_caps_set_simple (caps, "width", G_TYPE_INT, 320, "height", G_TYPE_INT,
+        240, "rate", G_TYPE_INT, 44100, NULL);
+  }
+  bad_push_event (b, gst_event_new_caps (caps));
+  for (i = 0; i < 100; i++) {
+    GstBuffer *buf = ls_stream_get (other ? other : b->stream, i);
+
+    /* continue the timeline */
+    if (GST_BUFFER_PTS_IS_VALID (buf))
+      GST_BUFFER_PTS (buf) += 10 * GST_SECOND;
+    if (GST_BUFFER_DTS_IS_VALID (buf))
+      GST_BUFFER_DTS (buf) += 10 * GST_SECOND;
+    bad_push (b, buf);
+  }
+  gst_caps_unref (caps);
+}
+
+/* 10,000 chunks (chunk meta seqnum, offset) in random order */
+static void
+case_random_order (Bad * b)
+{
+  guint n = 10000, i;
+  guint *order = g_new (guint, n);
+
+  for (i = 0; i < n; i++)
+    order[i] = i;
+  for (i = n - 1; i > 0; i--) {
+    guint j = g_rand_int_range (b->rand, 0, i + 1);
+    guint t = order[i];
+
+    order[i] = order[j];
+    order[j] = t;
+  }
+  for (i = 0; i < n; i++)
+    bad_push (b, ls_stream_get (b->stream, order[i]));
+  g_free (order);
+}
+
+/* The output directory on a 256 KiB tmpfs: the disk fills up (elements with
+ * an output directory; others just see a valid stream) */
+static void
+case_disk_full (Bad * b)
+{
+  guint i;
+
+  for (i = 0; i < 3000; i++)
+    bad_push (b, ls_stream_get (b->stream, i));
+}
+
+/* The output directory removed while running */
+static void
+case_dir_removed (Bad * b)
+{
+  guint i;
+
+  for (i = 0; i < 600; i++) {
+    if (i == 200)
+      ls_rm_rf (b->tmpdir);
+    bad_push (b, ls_stream_get (b->stream, i));
+  }
+}
+
+typedef struct {
+  const gchar *name;
+  BadCaseFunc func;
+} BadCase;
+
+static const BadCase cases[] = {
+  {"garbage", case_garbage},
+  {"flood", case_flood},
+  {"truncated", case_truncated},
+  {"timestamps-backwards", case_timestamps_backwards},
+  {"no-timestamps", case_no_timestamps},
+  {"eos-without-data", case_eos_without_data},
+  {"zero-byte", case_zero_byte},
+  {"caps-change", case_caps_change},
+  {"random-order-10000", case_random_order},
+  {"disk-full", case_disk_full},
+  {"dir-removed", case_dir_removed},
+};
+
+/* ---- the runner ---- */
+
+static gpointer
+push_thread (gpointer data)
+{
+  Bad *b = data;
+
+  b->func (b);
+  gst_harness_push_event (b->h, gst_event_new_eos ());
+  g_atomic_int_set (&b->pushing_done, TRUE);
+  return NULL;
+}
+
+static const gchar *
+src_name_for (GstElement * element, GstPadTemplate * sink_templ)
+{
+  GstPadTemplate *t = ls_src_template_for (element, sink_templ);
+
+  if (t == NULL || GST_PAD_TEMPLATE_PRESENCE (t) == GST_PAD_SOMETIMES)
+    return NULL;
+  return GST_PAD_TEMPLATE_NAME_TEMPLATE (t);
+}
+
+static void
+bad_setup (Bad * b, GstElementFactory * factory, BadCaseFunc func)
+{
+  GstElementClass *klass;
+  GstPadTemplate *target = NULL;
+  GList *l;
+
+  memset (b, 0, sizeof (*b));
+  b->factory = factory;
+  b->func = func;
+  b->rand = g_rand_new_with_seed (0xbad1);
+  b->tmpdir = g_dir_make_tmp ("ls-badinput-XXXXXX", NULL);
+  fail_unless (b->tmpdir != NULL);
+  b->others = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_harness_teardown);
+  b->element = gst_element_factory_create (factory, NULL);
+  fail_unless (b->element != NULL);
+
+  /* the disk-full case: a 256 KiB tmpfs for the output (root only) */
+  if (func == case_disk_full && mount ("tmpfs", b->tmpdir, "tmpfs", 0,
+          "size=256k") != 0)
+    GST_INFO ("cannot mount a tmpfs (not root?): a normal directory");
+  ls_configure_element (b->element, b->tmpdir);
+
+  klass = GST_ELEMENT_GET_CLASS (b->element);
+  /* target: the first always sink pad with a stream, else a request one */
+  for (l = gst_element_class_get_pad_template_list (klass); l; l = l->next) {
+    GstPadTemplate *t = l->data;
+
+    if (GST_PAD_TEMPLATE_DIRECTION (t) != GST_PAD_SINK ||
+        GST_PAD_TEMPLATE_PRESENCE (t) == GST_PAD_SOMETIMES ||
+        ls_stream_for_template (t) == NULL)
+      continue;
+    if (target == NULL || (GST_PAD_TEMPLATE_PRESENCE (target) ==
+            GST_PAD_REQUEST && GST_PAD_TEMPLATE_PRESENCE (t) == GST_PAD_ALWAYS))
+      target = t;
+  }
+  fail_unless (target != NULL, "%s: no sink pad takes a test stream",
+      GST_OBJECT_NAME (factory));
+  b->stream = ls_stream_for_template (target);
+  b->is_sink = src_name_for (b->element, target) == NULL;
+
+  b->bus = gst_bus_new ();
+  gst_element_set_bus (b->element, b->bus);
+  b->h = gst_harness_new_with_element (b->element,
+      GST_PAD_TEMPLATE_NAME_TEMPLATE (target), src_name_for (b->element,
+          target));
+  gst_harness_set_src_caps (b->h, gst_caps_ref (b->stream->caps));
+
+  /* the other always sink pads: a stream that ends at once */
+  for (l = gst_element_class_get_pad_template_list (klass); l; l = l->next) {
+    GstPadTemplate *t = l->data;
+    const LsStream *s;
+    GstHarness *oh;
+
+    if (t == target || GST_PAD_TEMPLATE_DIRECTION (t) != GST_PAD_SINK ||
+        GST_PAD_TEMPLATE_PRESENCE (t) != GST_PAD_ALWAYS)
+      continue;
+    s = ls_stream_for_template (t);
+    oh = gst_harness_new_with_element (b->element,
+        GST_PAD_TEMPLATE_NAME_TEMPLATE (t), src_name_for (b->element, t));
+    if (s)
+      gst_harness_set_src_caps (oh, gst_caps_ref (s->caps));
+    gst_harness_push_event (oh, gst_event_new_eos ());
+    g_ptr_array_add (b->others, oh);
+  }
+}
+
+static void
+bad_teardown (Bad * b)
+{
+  g_ptr_array_unref (b->others);
+  gst_harness_teardown (b->h);
+  gst_element_set_bus (b->element, NULL);
+  gst_object_unref (b->element);
+  gst_object_unref (b->bus);
+  if (b->error)
+    gst_message_unref (b->error);
+  umount2 (b->tmpdir, MNT_DETACH);
+  ls_rm_rf (b->tmpdir);
+  g_free (b->tmpdir);
+  g_rand_free (b->rand);
+}
+
+static void
+drain_bus (Bad * b)
+{
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop (b->bus))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR && b->error == NULL) {
+      b->error = msg;
+      continue;
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
+      b->sink_eos = TRUE;
+    gst_message_unref (msg);
+  }
+}
+
+/* The pushing thread is done, and EOS came out (or an error was posted) */
+static gboolean
+bad_finished (Bad * b)
+{
+  if (!g_atomic_int_get (&b->pushing_done))
+    return FALSE;
+  if (b->error)
+    return TRUE;
+  return b->is_sink ? b->sink_eos : b->out_eos;
+}
+
+static void
+bad_run (Bad * b, const gchar * case_name)
+{
+  const gchar *el = GST_OBJECT_NAME (b->factory);
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  guint64 rss0 = ls_rss_bytes ();
+  GThread *thread;
+  guint64 drops;
+  gchar *stats = NULL;
+
+  thread = g_thread_new ("bad-push", push_thread, b);
+  while (!bad_finished (b) && g_get_monotonic_time () < deadline) {
+    GstBuffer *buf;
+    GstEvent *ev;
+    gboolean idle = TRUE;
+
+    if (!b->is_sink) {
+      while ((buf = gst_harness_try_pull (b->h))) {
+        b->out_buffers++;
+        gst_buffer_unref (buf);
+        idle = FALSE;
+      }
+      while ((ev = gst_harness_try_pull_event (b->h))) {
+        if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS)
+          b->out_eos = TRUE;
+        gst_event_unref (ev);
+      }
+    }
+    drain_bus (b);
+    if (b->measure_rss) {
+      guint64 rss = ls_rss_bytes ();
+
+      if (rss > rss0)
+        b->rss_peak_growth = MAX (b->rss_peak_growth, rss - rss0);
+    }
+    if (idle)
+      g_usleep (1000);
+  }
+
+  fail_unless (g_atomic_int_get (&b->pushing_done),
+      "%s/%s: pushing hangs after %u buffers (30 s)", el, case_name,
+      g_atomic_int_get (&b->pushed));
+  g_thread_join (thread);
+  drain_bus (b);
+
+  drops = ls_stats_drop_count (b->element, &stats);
+  if (b->error) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (b->error, &err, &dbg);
+    GST_INFO ("%s/%s: error: %s (%s)", el, case_name, err->message,
+        GST_STR_NULL (dbg));
+    g_print ("badinput: %-12s %-22s error: %s\n", el, case_name,
+        err->message);
+    fail_unless (err->message && *err->message, "%s/%s: empty error", el,
+        case_name);
+    g_clear_error (&err);
+    g_free (dbg);
+  } else {
+    fail_unless (b->last_flow == GST_FLOW_OK ||
+        b->last_flow == GST_FLOW_EOS || b->last_flow == GST_FLOW_FLUSHING,
+        "%s/%s: returned %s upstream without an error message", el,
+        case_name, gst_flow_get_name (b->last_flow));
+    fail_unless (bad_finished (b), "%s/%s: no EOS %s within 30 s", el,
+        case_name, b->is_sink ? "message from the sink" : "downstream");
+    if (!b->is_sink && b->out_buffers < b->pushed)
+      fail_unless (drops > 0, "%s/%s: %u buffers in, %u out, no error and "
+          "no drop counted (stats: %s)", el, case_name, b->pushed,
+          b->out_buffers, GST_STR_NULL (stats));
+    g_print ("badinput: %-12s %-22s %u in, %u out, %" G_GUINT64_FORMAT
+        " counted as dropped%s\n", el, case_name, b->pushed, b->out_buffers,
+        drops, b->is_sink ? " (sink)" : "");
+  }
+#if !defined (LS_SANITIZED)
+  if (b->measure_rss && g_getenv ("LS_UNDER_VALGRIND") == NULL)
+    fail_unless (b->rss_peak_growth < FLOOD_RSS_LIMIT,
+        "%s/%s: resident memory grew by %" G_GUINT64_FORMAT " KiB",
+        el, case_name, b->rss_peak_growth / 1024);
+#endif
+  g_free (stats);
+}
+
+static void
+run_case (guint case_idx, guint element_idx)
+{
+  GstElementFactory *factory = g_list_nth_data (factories, element_idx);
+  Bad b;
+
+  bad_setup (&b, factory, cases[case_idx].func);
+  bad_run (&b, cases[case_idx].name);
+  bad_teardown (&b);
+}
+
+#define DEFINE_CASE_TEST(idx, tname)                                    \
+  GST_START_TEST (tname)                                                \
+  {                                                                     \
+    run_case (idx, __i__);                                              \
+  }                                                                     \
+  GST_END_TEST;
+
+DEFINE_CASE_TEST (0, test_garbage);
+DEFINE_CASE_TEST (1, test_flood);
+DEFINE_CASE_TEST (2, test_truncated);
+DEFINE_CASE_TEST (3, test_timestamps_backwards);
+DEFINE_CASE_TEST (4, test_no_timestamps);
+DEFINE_CASE_TEST (5, test_eos_without_data);
+DEFINE_CASE_TEST (6, test_zero_byte);
+DEFINE_CASE_TEST (7, test_caps_change);
+DEFINE_CASE_TEST (8, test_random_order);
+DEFINE_CASE_TEST (9, test_disk_full);
+DEFINE_CASE_TEST (10, test_dir_removed);
+
+static Suite *
+badinput_suite (void)
+{
+  Suite *s = suite_create ("badinput");
+  guint n;
+  TCase *tc;
+
+  factories = ls_plugin_factories ();
+  n = g_list_length (factories);
+  G_STATIC_ASSERT (G_N_ELEMENTS (cases) == 11);
+
+#define ADD(tname, cname)                                               \
+  tc = tcase_create (cname);                                            \
+  tcase_set_timeout (tc, 120);                                          \
+  suite_add_tcase (s, tc);                                              \
+  tcase_add_loop_test (tc, tname, 0, n)
+
+  ADD (test_garbage, "garbage");
+  ADD (test_flood, "flood");
+  ADD (test_truncated, "truncated");
+  ADD (test_timestamps_backwards, "timestamps-backwards");
+  ADD (test_no_timestamps, "no-timestamps");
+  ADD (test_eos_without_data, "eos-without-data");
+  ADD (test_zero_byte, "zero-byte");
+  ADD (test_caps_change, "caps-change");
+  ADD (test_random_order, "random-order-10000");
+  ADD (test_disk_full, "disk-full");
+  ADD (test_dir_removed, "dir-removed");
+#undef ADD
+  return s;
+}
+
+GST_CHECK_MAIN (badinput);
