@@ -330,6 +330,8 @@ static const BadCase cases[] = {
   {"dir-removed", case_dir_removed},
 };
 
+G_STATIC_ASSERT (G_N_ELEMENTS (cases) == 11);
+
 /* ---- the runner ---- */
 
 static gpointer
@@ -586,7 +588,6 @@ badinput_suite (void)
 
   factories = ls_plugin_factories ();
   n = g_list_length (factories);
-  G_STATIC_ASSERT (G_N_ELEMENTS (cases) == 11);
 
 #define ADD(tname, cname)                                               \
   tc = tcase_create (cname);                                            \
