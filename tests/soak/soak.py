@@ -24,7 +24,6 @@ Prints one line per checkpoint and a summary; exits 1 on any violation,
 
 import argparse
 import os
-import re
 import shutil
 import struct
 import sys
@@ -63,6 +62,14 @@ def make_frames(desc):
         bufs.append(sample.get_buffer())
     pipe.set_state(Gst.State.NULL)
     return caps, bufs
+
+
+def size_of(path):
+    """Size of a file the sink may delete at any moment (DVR window)"""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def fresh(buf):
@@ -181,8 +188,7 @@ class Soak:
                 if tfdt != t:
                     self.fail("%s: S@t %d != tfdt %s" % (name, t, tfdt))
         self.checked += checked
-        disk = sum(os.path.getsize(os.path.join(out, f)) for f in files
-                   if os.path.exists(os.path.join(out, f)))
+        disk = sum(size_of(os.path.join(out, f)) for f in files)
         rss = rss_kib()
         warm = sim_s >= self.args.warmup
         if warm and self.rss_base is None:
@@ -255,6 +261,18 @@ class Soak:
         pipe.set_state(Gst.State.PLAYING)
 
         self.t0 = time.monotonic()
+        try:
+            self.feed(vsrc, asrc, bus, vbufs, vts0, vdur, abufs, aframe, adur)
+        finally:
+            vsrc.emit("end-of-stream")
+            asrc.emit("end-of-stream")
+            bus.timed_pop_filtered(60 * Gst.SECOND,
+                                   Gst.MessageType.EOS | Gst.MessageType.ERROR)
+            pipe.set_state(Gst.State.NULL)
+        return self.report()
+
+    def feed(self, vsrc, asrc, bus, vbufs, vts0, vdur, abufs, aframe, adur):
+        a = self.args
         end = a.hours * 3600 * Gst.SECOND
         vi = ai = 0
         next_check = a.check_every * Gst.SECOND
@@ -291,11 +309,9 @@ class Soak:
                                                        msg.parse_error()[0].message))
                     break
                 self.check(ts / Gst.SECOND)
-        vsrc.emit("end-of-stream")
-        asrc.emit("end-of-stream")
-        bus.timed_pop_filtered(60 * Gst.SECOND,
-                               Gst.MessageType.EOS | Gst.MessageType.ERROR)
-        pipe.set_state(Gst.State.NULL)
+
+    def report(self):
+        a = self.args
         wall = time.monotonic() - self.t0
 
         # bounds: memory and disk flat once the DVR window is full
