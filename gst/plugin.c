@@ -13,13 +13,21 @@
 
 #include <gst/gst.h>
 
+#include "gstchunkreorder.h"
+#include "gstavsync.h"
+#include "gstgopbuffer.h"
+#include "gstdashlivesink.h"
+
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gboolean ret = FALSE;
 
-  ret = TRUE;
+  ret |= GST_ELEMENT_REGISTER (chunkreorder, plugin);
+  ret |= GST_ELEMENT_REGISTER (avsync, plugin);
+  ret |= GST_ELEMENT_REGISTER (gopbuffer, plugin);
+  ret |= GST_ELEMENT_REGISTER (dashlivesink, plugin);
 
   return ret;
 }

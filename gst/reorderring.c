@@ -327,11 +327,14 @@ reorder_ring_push (ReorderRing * ring, guint64 seq, gpointer item,
     if (seq >= ring->base && dist <= ring->hist_size &&
         ring->seen[seq & ring->hist_mask]) {
       ring->stats.duplicates++;
-      if (!ring->cfg.drop_duplicates)
+      if (ring->cfg.drop_duplicates)
+        ring->stats.dropped++;
+      else
         ring->stats.pushed++;
       return REORDER_RESULT_DUPLICATE;
     }
     ring->stats.late++;
+    ring->stats.dropped++;
     return REORDER_RESULT_LATE;
   }
 
@@ -355,7 +358,9 @@ reorder_ring_push (ReorderRing * ring, guint64 seq, gpointer item,
     /* within the window two numbers cannot share a slot */
     g_assert (slot->seq == seq);
     ring->stats.duplicates++;
-    if (!ring->cfg.drop_duplicates)
+    if (ring->cfg.drop_duplicates)
+      ring->stats.dropped++;
+    else
       ring->stats.pushed++;
     return REORDER_RESULT_DUPLICATE;
   }
@@ -475,9 +480,8 @@ reorder_ring_clear (ReorderRing * ring, GDestroyNotify free_item)
     if (free_item)
       free_item (ring->out[i].item);
   }
-  /* what was held or pending is gone with the flush: keep the
-   * accounting identity by taking it out of `in` */
-  ring->stats.in -= ring->stats.held + ring->n_out;
+  /* what was held or pending is gone with the flush: count it */
+  ring->stats.flushed += ring->stats.held + ring->n_out;
   ring->stats.pushed -= ring->n_out;
   ring->n_out = 0;
   ring->stats.held = 0;
@@ -507,6 +511,7 @@ reorder_ring_count_invalid (ReorderRing * ring)
 {
   ring->stats.in++;
   ring->stats.invalid++;
+  ring->stats.dropped++;
 }
 
 void
@@ -514,6 +519,40 @@ reorder_ring_count_passthrough (ReorderRing * ring)
 {
   ring->stats.in++;
   ring->stats.pushed++;
+  ring->stats.passthrough++;
+}
+
+void
+reorder_ring_count_flushed (ReorderRing * ring, guint n)
+{
+  n = MIN (n, ring->stats.pushed);
+  ring->stats.pushed -= n;
+  ring->stats.flushed += n;
+}
+
+guint
+reorder_ring_restart (ReorderRing * ring, gboolean as_reset)
+{
+  guint before = ring->n_out;
+
+  drain_all (ring);
+  ring->pend_lost_count = 0;
+  ring->have_expected = FALSE;
+  ring->oldest_arrival = REORDER_TIME_NONE;
+  memset (ring->seen, 0, ring->hist_size);
+  if (as_reset) {
+    ring->stats.resets++;
+    ring->pend_reset = TRUE;
+  }
+
+  return ring->n_out - before;
+}
+
+gboolean
+reorder_ring_is_next (const ReorderRing * ring, guint64 seq)
+{
+  return ring->have_expected && seq == ring->expected &&
+      ring->stats.held == 0 && ring->pend_lost_count == 0 && !ring->pend_reset;
 }
 
 const ReorderStats *

@@ -59,6 +59,10 @@ typedef struct {
   guint64 overflows;              /* times a cap forced a release */
   guint64 resets;
   guint64 timeouts;               /* gaps skipped because their time ran out */
+  guint64 dropped;                /* duplicates dropped + late + invalid */
+  guint64 passthrough;            /* items without sequence number, pushed */
+  guint64 flushed;                /* held or released items discarded by a
+                                   * flush or a failed push */
   guint held;
   guint64 held_bytes;
 } ReorderStats;
@@ -79,9 +83,18 @@ void reorder_ring_free (ReorderRing * ring, GDestroyNotify free_item);
  * list; returns the number of outputs added. */
 guint reorder_ring_configure (ReorderRing * ring, const ReorderConfig * config);
 
-/* Forget everything (flush): held items are passed to free_item. Counters
- * are kept. */
+/* Forget everything (flush): held items and pending outputs are passed to
+ * free_item and counted as flushed. Counters are kept. */
 void reorder_ring_clear (ReorderRing * ring, GDestroyNotify free_item);
+
+/* Release everything held in order (like drain) and forget the numbering:
+ * the next item starts a new sequence. With @as_reset, it is counted as a
+ * reset and its output carries reset = TRUE. Returns the outputs added. */
+guint reorder_ring_restart (ReorderRing * ring, gboolean as_reset);
+
+/* TRUE when pushing @seq now would return REORDER_RESULT_PUSH (so the
+ * caller need not read the time). */
+gboolean reorder_ring_is_next (const ReorderRing * ring, guint64 seq);
 
 ReorderResult reorder_ring_push (ReorderRing * ring, guint64 seq,
     gpointer item, guint size, guint64 now);
@@ -104,6 +117,9 @@ void reorder_ring_clear_output (ReorderRing * ring);
 void reorder_ring_count_invalid (ReorderRing * ring);
 /* Count an item without sequence number that was passed through */
 void reorder_ring_count_passthrough (ReorderRing * ring);
+/* The caller could not deliver @n outputs it got (flushing): count them as
+ * flushed instead of pushed */
+void reorder_ring_count_flushed (ReorderRing * ring, guint n);
 
 const ReorderStats * reorder_ring_get_stats (const ReorderRing * ring);
 gboolean reorder_ring_has_expected (const ReorderRing * ring);

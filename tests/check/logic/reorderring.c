@@ -91,7 +91,10 @@ check_identity (Fixture * f, gboolean drop_duplicates)
   guint64 dups = drop_duplicates ? st->duplicates : 0;
 
   fail_unless_equals_uint64 (st->in,
-      st->pushed + dups + st->late + st->invalid + st->held);
+      st->pushed + dups + st->late + st->invalid + st->held + st->flushed);
+  fail_unless_equals_uint64 (st->dropped, dups + st->late + st->invalid);
+  fail_unless_equals_uint64 (st->in,
+      st->pushed + st->dropped + st->held + st->flushed);
   fail_unless_equals_uint64 (st->pushed, f->seqs->len);
 }
 
@@ -468,8 +471,10 @@ GST_START_TEST (test_random_against_model)
     for (i = 0; i < input->len; i++) {
       if (g_rand_double (rand) < 0.1) {
         guint j = i + g_rand_int_range (rand, 1, 40);
+        guint64 tmp;
+
         j = MIN (j, input->len - 1);
-        guint64 tmp = g_array_index (input, guint64, i);
+        tmp = g_array_index (input, guint64, i);
         g_array_index (input, guint64, i) = g_array_index (input, guint64, j);
         g_array_index (input, guint64, j) = tmp;
       }
@@ -519,6 +524,93 @@ GST_START_TEST (test_random_against_model)
 
 GST_END_TEST;
 
+GST_START_TEST (test_restart)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  const ReorderStats *st;
+
+  default_config (&cfg);
+  fixture_init (&f, &cfg);
+  push (&f, 100, 0);
+  fail_unless (reorder_ring_is_next (f.ring, 101));
+  push (&f, 102, 0);            /* held */
+  /* 101 would release 102 as well: not the plain fast path */
+  fail_if (reorder_ring_is_next (f.ring, 101));
+
+  /* a new stream: what is held goes out in order, numbering restarts */
+  fail_unless_equals_int (reorder_ring_restart (f.ring, FALSE), 1);
+  collect (&f);
+  fail_unless_equals_int (f.seqs->len, 2);
+  fail_unless_equals_uint64 (f.lost, 1);
+  fail_if (reorder_ring_has_expected (f.ring));
+  /* an old number is not late in the new stream */
+  fail_unless_equals_int (push (&f, 7, 0), REORDER_RESULT_PUSH);
+  fail_unless_equals_int (push (&f, 8, 0), REORDER_RESULT_PUSH);
+  st = reorder_ring_get_stats (f.ring);
+  fail_unless_equals_uint64 (st->resets, 0);
+  fail_unless_equals_int (f.resets_seen, 0);
+
+  /* as a reset: counted, and the first output says so */
+  push (&f, 10, 0);             /* held */
+  reorder_ring_restart (f.ring, TRUE);
+  collect (&f);
+  fail_unless_equals_uint64 (st->resets, 1);
+  fail_if (reorder_ring_is_next (f.ring, 0));
+  fail_unless_equals_int (push (&f, 0, 0), REORDER_RESULT_TAKEN);
+  fail_unless_equals_int (f.resets_seen, 1);
+  fail_unless_equals_uint64 (seq_at (&f, f.seqs->len - 1), 0);
+  fail_unless (reorder_ring_is_next (f.ring, 1));
+  fail_unless_equals_int (push (&f, 1, 0), REORDER_RESULT_PUSH);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_clear_counts_flushed)
+{
+  Fixture f;
+  ReorderConfig cfg;
+  const ReorderStats *st;
+  guint n;
+
+  default_config (&cfg);
+  fixture_init (&f, &cfg);
+  push (&f, 0, 0);
+  push (&f, 2, 0);
+  push (&f, 3, 0);
+  st = reorder_ring_get_stats (f.ring);
+  fail_unless_equals_int (st->held, 2);
+  reorder_ring_clear (f.ring, NULL);
+  fail_unless_equals_int (st->held, 0);
+  fail_unless_equals_uint64 (st->flushed, 2);
+  fail_unless_equals_uint64 (st->in, 3);
+  check_identity (&f, TRUE);
+
+  /* outputs the caller could not deliver */
+  push (&f, 50, 0);
+  push (&f, 52, 0);
+  push (&f, 51, 0);             /* releases 51, 52 */
+  reorder_ring_get_output (f.ring, &n);
+  fail_unless_equals_int (n, 0);        /* collected by push () */
+  reorder_ring_count_flushed (f.ring, 1);
+  g_array_set_size (f.seqs, f.seqs->len - 1);
+  fail_unless_equals_uint64 (st->flushed, 3);
+  check_identity (&f, TRUE);
+
+  /* invalid and passthrough keep the identity */
+  reorder_ring_count_invalid (f.ring);
+  reorder_ring_count_passthrough (f.ring);
+  g_array_append_val (f.seqs, f.seqs->len);
+  fail_unless_equals_uint64 (st->passthrough, 1);
+  fail_unless_equals_uint64 (st->invalid, 1);
+  check_identity (&f, TRUE);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
 static Suite *
 reorderring_suite (void)
 {
@@ -538,6 +630,8 @@ reorderring_suite (void)
   tcase_add_test (tc, test_drain);
   tcase_add_test (tc, test_window_grow_and_shrink);
   tcase_add_test (tc, test_random_against_model);
+  tcase_add_test (tc, test_restart);
+  tcase_add_test (tc, test_clear_counts_flushed);
 
   return s;
 }

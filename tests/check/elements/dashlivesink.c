@@ -1,0 +1,659 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* dashlivesink with GstHarness: synthetic H.264/AAC access units (the
+ * sink never decodes them), files checked on disk. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+
+#include "cmafwriter.h"
+
+static const guint8 avcc[] = {
+  0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00, 0x04, 0x67, 0x64, 0x00, 0x1f,
+  0x01, 0x00, 0x02, 0x68, 0xee
+};
+
+static const guint8 avcc2[] = {
+  0x01, 0x4d, 0x00, 0x28, 0xff, 0xe1, 0x00, 0x04, 0x67, 0x4d, 0x00, 0x28,
+  0x01, 0x00, 0x02, 0x68, 0xef
+};
+
+static const guint8 asc[] = { 0x11, 0x90 };
+
+#define FRAME (GST_SECOND / 30)
+#define AAC_FRAME (gst_util_uint64_scale (1024, GST_SECOND, 48000))
+
+typedef struct
+{
+  GstElement *sink;
+  GstHarness *v, *a;
+  GstBus *bus;
+  gchar *dir;
+} Fixture;
+
+static GstCaps *
+video_caps (const guint8 * cd, gsize cd_size, gint width)
+{
+  GstBuffer *b = gst_buffer_new_memdup (cd, cd_size);
+  GstCaps *caps = gst_caps_new_simple ("video/x-h264",
+      "stream-format", G_TYPE_STRING, "avc",
+      "alignment", G_TYPE_STRING, "au",
+      "width", G_TYPE_INT, width, "height", G_TYPE_INT, 360,
+      "framerate", GST_TYPE_FRACTION, 30, 1,
+      "codec_data", GST_TYPE_BUFFER, b, NULL);
+  gst_buffer_unref (b);
+  return caps;
+}
+
+static GstCaps *
+audio_caps (void)
+{
+  GstBuffer *b = gst_buffer_new_memdup (asc, sizeof (asc));
+  GstCaps *caps = gst_caps_new_simple ("audio/mpeg",
+      "mpegversion", G_TYPE_INT, 4, "stream-format", G_TYPE_STRING, "raw",
+      "rate", G_TYPE_INT, 48000, "channels", G_TYPE_INT, 2,
+      "codec_data", GST_TYPE_BUFFER, b, NULL);
+  gst_buffer_unref (b);
+  return caps;
+}
+
+static void
+fixture_setup (Fixture * f, gboolean audio, const gchar * props)
+{
+  f->dir = g_dir_make_tmp ("dashlivesink-XXXXXX", NULL);
+  fail_unless (f->dir != NULL);
+  f->sink = gst_element_factory_make ("dashlivesink", NULL);
+  fail_unless (f->sink != NULL);
+  g_object_set (f->sink, "location", f->dir, "segment-duration", GST_SECOND,
+      NULL);
+  if (props) {
+    gchar **kv = g_strsplit (props, " ", -1);
+    guint i;
+    for (i = 0; kv[i]; i++) {
+      gchar **p = g_strsplit (kv[i], "=", 2);
+      gst_util_set_object_arg (G_OBJECT (f->sink), p[0], p[1]);
+      g_strfreev (p);
+    }
+    g_strfreev (kv);
+  }
+  f->bus = gst_bus_new ();
+  gst_element_set_bus (f->sink, f->bus);
+  f->v = gst_harness_new_with_element (f->sink, "video_0", NULL);
+  gst_harness_set_src_caps (f->v, video_caps (avcc, sizeof (avcc), 640));
+  if (audio) {
+    f->a = gst_harness_new_with_element (f->sink, "audio_0", NULL);
+    gst_harness_set_src_caps (f->a, audio_caps ());
+  }
+}
+
+static void
+remove_dir (const gchar * dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *n;
+
+  if (d == NULL)
+    return;
+  while ((n = g_dir_read_name (d))) {
+    gchar *p = g_build_filename (dir, n, NULL);
+    g_unlink (p);
+    g_free (p);
+  }
+  g_dir_close (d);
+  g_rmdir (dir);
+}
+
+static void
+fixture_teardown (Fixture * f)
+{
+  if (f->a)
+    gst_harness_teardown (f->a);
+  gst_harness_teardown (f->v);
+  gst_bus_set_flushing (f->bus, TRUE);
+  gst_object_unref (f->bus);
+  gst_object_unref (f->sink);
+  remove_dir (f->dir);
+  g_free (f->dir);
+}
+
+static GstFlowReturn
+push_video (Fixture * f, guint i, gboolean key, GstClockTime offset)
+{
+  GstBuffer *b = gst_buffer_new_allocate (NULL, key ? 3000 : 500, NULL);
+  gst_buffer_memset (b, 0, i & 0xff, gst_buffer_get_size (b));
+  GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = offset + i * FRAME;
+  GST_BUFFER_DURATION (b) = FRAME;
+  if (!key)
+    GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DELTA_UNIT);
+  return gst_harness_push (f->v, b);
+}
+
+static GstFlowReturn
+push_audio (Fixture * f, guint i, GstClockTime offset)
+{
+  GstBuffer *b = gst_buffer_new_allocate (NULL, 300, NULL);
+  gst_buffer_memset (b, 0, 0x21, 300);
+  GST_BUFFER_PTS (b) = offset + gst_util_uint64_scale (i, 1024 * GST_SECOND,
+      48000);
+  GST_BUFFER_DURATION (b) = AAC_FRAME;
+  return gst_harness_push (f->a, b);
+}
+
+/* pushes @secs of interleaved media starting at frame/sample index 0 */
+static void
+push_media (Fixture * f, guint first_frame, guint frames, GstClockTime off)
+{
+  guint i;
+  guint aidx = (guint) gst_util_uint64_scale (first_frame * FRAME, 48000,
+      1024 * GST_SECOND);
+
+  for (i = first_frame; i < first_frame + frames; i++) {
+    fail_unless_equals_int (push_video (f, i, i % 30 == 0, off), GST_FLOW_OK);
+    while (f->a && gst_util_uint64_scale (aidx, 1024 * GST_SECOND, 48000) <
+        (i + 1) * FRAME) {
+      fail_unless_equals_int (push_audio (f, aidx, off), GST_FLOW_OK);
+      aidx++;
+    }
+  }
+}
+
+static void
+push_eos (Fixture * f)
+{
+  fail_unless (gst_harness_push_event (f->v, gst_event_new_eos ()));
+  if (f->a)
+    fail_unless (gst_harness_push_event (f->a, gst_event_new_eos ()));
+}
+
+static gchar *
+read_file (Fixture * f, const gchar * name)
+{
+  gchar *p = g_build_filename (f->dir, name, NULL), *c = NULL;
+  g_file_get_contents (p, &c, NULL, NULL);
+  g_free (p);
+  return c;
+}
+
+static gboolean
+exists (Fixture * f, const gchar * name)
+{
+  gchar *p = g_build_filename (f->dir, name, NULL);
+  gboolean r = g_file_test (p, G_FILE_TEST_EXISTS);
+  g_free (p);
+  return r;
+}
+
+static guint
+count_files (Fixture * f, const gchar * suffix)
+{
+  GDir *d = g_dir_open (f->dir, 0, NULL);
+  const gchar *n;
+  guint c = 0;
+
+  while ((n = g_dir_read_name (d)))
+    if (g_str_has_suffix (n, suffix))
+      c++;
+  g_dir_close (d);
+  return c;
+}
+
+static guint
+count_substr (const gchar * hay, const gchar * needle)
+{
+  guint n = 0;
+  while ((hay = strstr (hay, needle))) {
+    n++;
+    hay++;
+  }
+  return n;
+}
+
+GST_START_TEST (test_properties)
+{
+  GstElement *sink = gst_element_factory_make ("dashlivesink", NULL);
+  gchar *loc, *mpd;
+  guint64 seg, chunk;
+  guint dvr;
+  gboolean hls;
+  GstStructure *st;
+
+  g_object_get (sink, "location", &loc, "mpd-name", &mpd, "segment-duration",
+      &seg, "chunk-duration", &chunk, "dvr-window", &dvr, "hls", &hls,
+      "stats", &st, NULL);
+  fail_unless_equals_string (loc, "dash");
+  fail_unless_equals_string (mpd, "manifest.mpd");
+  fail_unless_equals_uint64 (seg, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (chunk, 0);
+  fail_unless_equals_int (dvr, 120);
+  fail_unless (hls);
+  fail_unless (gst_structure_has_name (st, "application/x-dashlivesink-stats"));
+  fail_unless (gst_structure_has_field (st, "segments-written"));
+  fail_unless (gst_structure_has_field (st, "publish-latency"));
+  gst_structure_free (st);
+  g_free (loc);
+  g_free (mpd);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_live_av)
+{
+  Fixture f = { 0, };
+  gchar *mpd, *pl;
+  GstMessage *m;
+  guint msgs = 0;
+  GstStructure *st;
+  guint64 written;
+
+  fixture_setup (&f, TRUE, "dvr-window=0");
+  push_media (&f, 0, 150, 0);   /* 5 s */
+
+  /* 4 complete video segments and their audio; the MPD exists */
+  fail_unless (exists (&f, "video_0-init.mp4"));
+  fail_unless (exists (&f, "audio_0-init.mp4"));
+  fail_unless (exists (&f, "video_0-4.m4s"));
+  fail_unless (exists (&f, "audio_0-4.m4s"));
+  fail_if (exists (&f, "video_0-5.m4s"));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (mpd != NULL);
+  fail_unless (strstr (mpd, "type=\"dynamic\"") != NULL);
+  fail_unless (strstr (mpd, "codecs=\"avc1.64001f\"") != NULL);
+  fail_unless (strstr (mpd, "codecs=\"mp4a.40.2\"") != NULL);
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"3\"/>") != NULL);
+  g_free (mpd);
+
+  while ((m = gst_bus_pop_filtered (f.bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (m);
+    if (gst_structure_has_name (s, "dashlivesink-segment")) {
+      const gchar *rep = gst_structure_get_string (s, "representation");
+      guint64 number, start, duration;
+      fail_unless (gst_structure_get_uint64 (s, "number", &number));
+      fail_unless (gst_structure_get_uint64 (s, "start", &start));
+      fail_unless (gst_structure_get_uint64 (s, "duration", &duration));
+      fail_unless (g_file_test (gst_structure_get_string (s, "path"),
+              G_FILE_TEST_EXISTS));
+      if (g_str_equal (rep, "video_0")) {
+        fail_unless_equals_uint64 (start, (number - 1) * 30 * FRAME);
+        fail_unless (duration + 1000 > GST_SECOND
+            && duration < GST_SECOND + 1000);
+      }
+      msgs++;
+    }
+    gst_message_unref (m);
+  }
+  fail_unless_equals_int (msgs, 8);
+
+  push_eos (&f);
+  m = gst_bus_pop_filtered (f.bus, GST_MESSAGE_EOS);
+  fail_unless (m != NULL);
+  gst_message_unref (m);
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "type=\"static\"") != NULL);
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"4\"/>") != NULL);
+  g_free (mpd);
+  pl = read_file (&f, "video_0.m3u8");
+  fail_unless (strstr (pl, "#EXT-X-ENDLIST") != NULL);
+  fail_unless_equals_int (count_substr (pl, "#EXTINF:1.000000,"), 5);
+  g_free (pl);
+  pl = read_file (&f, "master.m3u8");
+  fail_unless (strstr (pl, "CODECS=\"avc1.64001f,mp4a.40.2\"") != NULL);
+  g_free (pl);
+  fail_unless_equals_int (count_files (&f, ".tmp"), 0);
+
+  g_object_get (f.sink, "stats", &st, NULL);
+  fail_unless (gst_structure_get_uint64 (st, "segments-written", &written));
+  fail_unless_equals_uint64 (written, 10);
+  gst_structure_free (st);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_chunks)
+{
+  Fixture f = { 0, };
+  gchar *p, *data;
+  gsize len, pos = 0, bs;
+  guint moofs = 0;
+  const guint8 *box;
+
+  fixture_setup (&f, FALSE, "chunk-duration=200000000");
+  push_media (&f, 0, 40, 0);
+  /* the open segment grows chunk by chunk under its temporary name */
+  fail_unless (exists (&f, "video_0-2.m4s.tmp"));
+  push_eos (&f);
+
+  p = g_build_filename (f.dir, "video_0-1.m4s", NULL);
+  fail_unless (g_file_get_contents (p, &data, &len, NULL));
+  while ((box = cmaf_find_box ((guint8 *) data + pos, len - pos, "moof", &bs))) {
+    pos = box - (guint8 *) data + bs;
+    moofs++;
+  }
+  fail_unless_equals_int (moofs, 5);
+  g_free (data);
+  g_free (p);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dvr_window)
+{
+  Fixture f = { 0, };
+  gchar *mpd, *pl;
+  GstStructure *st;
+  guint64 deleted;
+
+  fixture_setup (&f, TRUE, "dvr-window=3");
+  push_media (&f, 0, 30 * 20, 0);       /* 20 s */
+  /* 3 in the window + 1 of grace + the open one (not .m4s yet) */
+  fail_unless (count_files (&f, ".m4s") <= 2 * 4);
+  fail_if (exists (&f, "video_0-1.m4s"));
+  fail_unless (exists (&f, "video_0-19.m4s"));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "timeShiftBufferDepth=\"PT3S\"") != NULL);
+  fail_unless (strstr (mpd, "startNumber=\"17\"") != NULL);
+  g_free (mpd);
+  pl = read_file (&f, "video_0.m3u8");
+  fail_unless (strstr (pl, "#EXT-X-MEDIA-SEQUENCE:17") != NULL, pl);
+  fail_if (strstr (pl, "video_0-16.m4s"));
+  g_free (pl);
+  g_object_get (f.sink, "stats", &st, NULL);
+  fail_unless (gst_structure_get_uint64 (st, "segments-deleted", &deleted));
+  fail_unless (deleted >= 2 * 14);
+  gst_structure_free (st);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_gap_new_s)
+{
+  Fixture f = { 0, };
+  gchar *mpd, *pl;
+
+  fixture_setup (&f, FALSE, "dvr-window=0");
+  push_media (&f, 0, 60, 0);
+  /* 3 s without data, then the stream goes on */
+  push_media (&f, 60, 61, 3 * GST_SECOND);
+  push_eos (&f);
+  mpd = read_file (&f, "manifest.mpd");
+  /* 0-1, 1-2 then a new S@t at 5 s */
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL, mpd);
+  fail_unless (strstr (mpd, "<S t=\"450000\" d=\"90000\"") != NULL, mpd);
+  g_free (mpd);
+  pl = read_file (&f, "video_0.m3u8");
+  fail_unless (strstr (pl, "#EXT-X-DISCONTINUITY") != NULL);
+  g_free (pl);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stream_change_new_period)
+{
+  Fixture f = { 0, };
+  gchar *mpd;
+
+  fixture_setup (&f, TRUE, "dvr-window=0");
+  push_media (&f, 0, 75, 0);    /* 2.5 s */
+  gst_harness_set_src_caps (f.v, video_caps (avcc2, sizeof (avcc2), 1280));
+  push_media (&f, 75, 105, 0);  /* keyframe at 3 s */
+  push_eos (&f);
+  fail_unless (exists (&f, "video_0-init-1.mp4"));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 2);
+  fail_unless (strstr (mpd, "codecs=\"avc1.4d0028\"") != NULL, mpd);
+  fail_unless (strstr (mpd, "initialization=\"video_0-init-1.mp4\"") != NULL);
+  fail_unless (strstr (mpd, "width=\"1280\"") != NULL);
+  g_free (mpd);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_no_keyframe_bounded)
+{
+  Fixture f = { 0, };
+  GstMessage *m;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i;
+  GError *err = NULL;
+
+  fixture_setup (&f, FALSE, NULL);
+  /* 10 s is the minimum wait, 10 x 1 s segments here: 30 s at most */
+  for (i = 0; i < 30 * 40 && ret == GST_FLOW_OK; i++)
+    ret = push_video (&f, i, FALSE, 0);
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+  fail_unless (i < 30 * 35);
+  m = gst_bus_pop_filtered (f.bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (strstr (err->message, "video_0: no keyframe") != NULL,
+      err->message);
+  g_error_free (err);
+  gst_message_unref (m);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+/* byte-stream access units: SPS/PPS in band, converted to avc */
+GST_START_TEST (test_bytestream_input)
+{
+  Fixture f = { 0, };
+  static const guint8 sps_pps[] = {
+    0, 0, 0, 1, 0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9,
+    0, 0, 0, 1, 0x68, 0xeb, 0xe3
+  };
+  gchar *mpd, *init;
+  gsize len;
+  guint i;
+
+  f.dir = g_dir_make_tmp ("dashlivesink-XXXXXX", NULL);
+  f.sink = gst_element_factory_make ("dashlivesink", NULL);
+  g_object_set (f.sink, "location", f.dir, "segment-duration", GST_SECOND,
+      "dvr-window", 0, NULL);
+  f.bus = gst_bus_new ();
+  gst_element_set_bus (f.sink, f.bus);
+  f.v = gst_harness_new_with_element (f.sink, "video_0", NULL);
+  gst_harness_set_src_caps_str (f.v, "video/x-h264,stream-format=byte-stream,"
+      "alignment=au,width=640,height=360,framerate=30/1");
+  for (i = 0; i < 61; i++) {
+    gboolean key = i % 30 == 0;
+    GstBuffer *b = gst_buffer_new_allocate (NULL, (key ? sizeof (sps_pps) :
+            0) + 4 + 100, NULL);
+    GstMapInfo map;
+    gst_buffer_map (b, &map, GST_MAP_WRITE);
+    memset (map.data, 0x55, map.size);
+    if (key)
+      memcpy (map.data, sps_pps, sizeof (sps_pps));
+    memcpy (map.data + (key ? sizeof (sps_pps) : 0), "\0\0\1", 3);
+    map.data[(key ? sizeof (sps_pps) : 0) + 3] = key ? 0x65 : 0x41;
+    gst_buffer_unmap (b, &map);
+    GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = i * FRAME;
+    if (!key)
+      GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DELTA_UNIT);
+    fail_unless_equals_int (gst_harness_push (f.v, b), GST_FLOW_OK);
+  }
+  push_eos (&f);
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "codecs=\"avc1.64001f\"") != NULL, mpd);
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL, mpd);
+  g_free (mpd);
+  init = read_file (&f, "video_0-init.mp4");
+  fail_unless (init != NULL);
+  g_free (init);
+  {
+    gchar *p = g_build_filename (f.dir, "video_0-1.m4s", NULL);
+    gchar *data;
+    const guint8 *mdat;
+    gsize bs;
+    fail_unless (g_file_get_contents (p, &data, &len, NULL));
+    /* 30 samples of a 4-byte length + 101 bytes of NAL: start codes and
+     * parameter sets are gone */
+    mdat = cmaf_find_box ((guint8 *) data, len, "mdat", &bs);
+    fail_unless (mdat != NULL);
+    fail_unless_equals_int (bs, 8 + 30 * 105);
+    fail_unless_equals_int (GST_READ_UINT32_BE (mdat + 8), 101);
+    fail_unless_equals_int (mdat[12], 0x65);
+    g_free (data);
+    g_free (p);
+  }
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_bad_caps)
+{
+  GstElement *sink = gst_element_factory_make ("dashlivesink", NULL);
+  GstHarness *h;
+  GstCaps *caps;
+  GstPad *pad;
+  gchar *dir = g_dir_make_tmp ("dashlivesink-XXXXXX", NULL);
+
+  g_object_set (sink, "location", dir, NULL);
+  h = gst_harness_new_with_element (sink, "video_0", NULL);
+  pad = gst_element_get_static_pad (sink, "video_0");
+  /* NAL-aligned H.264 and raw video are refused by the template */
+  caps = gst_caps_from_string ("video/x-h264,stream-format=byte-stream,"
+      "alignment=nal,width=640,height=360");
+  fail_if (gst_pad_query_accept_caps (pad, caps));
+  gst_caps_unref (caps);
+  caps = gst_caps_from_string ("video/x-raw,format=I420,width=64,height=64");
+  fail_if (gst_pad_query_accept_caps (pad, caps));
+  gst_caps_unref (caps);
+  /* avc without codec_data: refused with a message, not-negotiated */
+  gst_harness_set_src_caps_str (h, "video/x-h264,stream-format=avc,"
+      "alignment=au,width=640,height=360");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_allocate (NULL,
+              10, NULL)), GST_FLOW_NOT_NEGOTIATED);
+  gst_object_unref (pad);
+  gst_harness_teardown (h);
+  gst_object_unref (sink);
+  remove_dir (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* A full disk (simulated with RLIMIT_FSIZE): an error naming the file,
+ * the unfinished segment removed, what was published left intact. */
+GST_START_TEST (test_disk_full)
+{
+  Fixture f = { 0, };
+  struct rlimit old, lim;
+  GstMessage *m;
+  GError *err = NULL;
+  GstFlowReturn ret = GST_FLOW_OK;
+  gchar *mpd;
+  guint i;
+
+  fixture_setup (&f, FALSE, "dvr-window=0");
+  push_media (&f, 0, 61, 0);    /* segments 1 and 2, about 18 kB each */
+  fail_unless (exists (&f, "video_0-2.m4s"));
+
+  getrlimit (RLIMIT_FSIZE, &old);
+  lim = old;
+  lim.rlim_cur = 40000;
+  signal (SIGXFSZ, SIG_IGN);
+  fail_unless (setrlimit (RLIMIT_FSIZE, &lim) == 0);
+  for (i = 61; i < 200 && ret == GST_FLOW_OK; i++) {
+    GstBuffer *b = gst_buffer_new_allocate (NULL, 5000, NULL);
+    gst_buffer_memset (b, 0, 0x42, 5000);
+    GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = i * FRAME;
+    GST_BUFFER_DURATION (b) = FRAME;
+    if (i % 30)
+      GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DELTA_UNIT);
+    ret = gst_harness_push (f.v, b);
+  }
+  setrlimit (RLIMIT_FSIZE, &old);
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+
+  m = gst_bus_pop_filtered (f.bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NO_SPACE_LEFT), err->message);
+  fail_unless (strstr (err->message, "video_0-3.m4s.tmp") != NULL,
+      err->message);
+  g_error_free (err);
+  gst_message_unref (m);
+
+  fail_unless_equals_int (count_files (&f, ".tmp"), 0);
+  fail_unless (exists (&f, "video_0-1.m4s"));
+  fail_unless (exists (&f, "video_0-2.m4s"));
+  fail_if (exists (&f, "video_0-3.m4s"));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL, mpd);
+  g_free (mpd);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_unwritable_dir)
+{
+  GstElement *sink = gst_element_factory_make ("dashlivesink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  GError *err = NULL;
+
+  gst_element_set_bus (sink, bus);
+  g_object_set (sink, "location", "/proc/dashlivesink-cannot-exist", NULL);
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (strstr (err->message, "/proc/dashlivesink-cannot-exist") !=
+      NULL, err->message);
+  g_error_free (err);
+  gst_message_unref (m);
+  gst_element_set_state (sink, GST_STATE_NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+static Suite *
+dashlivesink_suite (void)
+{
+  Suite *s = suite_create ("dashlivesink");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_live_av);
+  tcase_add_test (tc, test_chunks);
+  tcase_add_test (tc, test_dvr_window);
+  tcase_add_test (tc, test_gap_new_s);
+  tcase_add_test (tc, test_stream_change_new_period);
+  tcase_add_test (tc, test_no_keyframe_bounded);
+  tcase_add_test (tc, test_bytestream_input);
+  tcase_add_test (tc, test_bad_caps);
+  tcase_add_test (tc, test_disk_full);
+  tcase_add_test (tc, test_unwritable_dir);
+  return s;
+}
+
+GST_CHECK_MAIN (dashlivesink);
