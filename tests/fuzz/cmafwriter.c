@@ -250,7 +250,8 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
   mode = fuzz_u8 (&r);
   /* something already in the buffer: offsets must be relative */
   g_byte_array_set_size (out, mode >> 4);
-  memset (out->data, 0xaa, out->len);
+  if (out->len > 0)
+    memset (out->data, 0xaa, out->len);
   switch (mode & 3) {
     case 0:
       fuzz_init_segment (&r, out);
