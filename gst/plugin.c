@@ -17,6 +17,7 @@
 #include "gstavsync.h"
 #include "gstgopbuffer.h"
 #include "gstdashlivesink.h"
+#include "gstprioqueue.h"
 
 
 static gboolean
@@ -28,6 +29,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (avsync, plugin);
   ret |= GST_ELEMENT_REGISTER (gopbuffer, plugin);
   ret |= GST_ELEMENT_REGISTER (dashlivesink, plugin);
+  ret |= GST_ELEMENT_REGISTER (prioqueue, plugin);
 
   return ret;
 }
