@@ -41,7 +41,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 static GstBuffer *
 buffer_from (const guint8 * p, size_t len)
 {
-  return len > 0 ? buffer_from (p, len) : gst_buffer_new ();
+  return len > 0 ? gst_buffer_new_memdup (p, len) : gst_buffer_new ();
 }
 
 /* caps for @mode; *video says whether they are video caps */
