@@ -19,7 +19,8 @@ if [ ${#args[@]} -eq 0 ]; then
   args=(--suite logic --suite elements --suite fuzz)
 fi
 # first without valgrind: builds every test's registry (see tests/meson.build)
-meson test -C build --num-processes 1 "${args[@]}" >/dev/null || {
+meson test -C build --num-processes 1 --logbase valgrind-warmup "${args[@]}" \
+    >/dev/null || {
   echo "test-valgrind.sh: the tests fail without valgrind already" >&2
   exit 1
 }
