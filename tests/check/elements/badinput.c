@@ -33,6 +33,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/app/gstappsrc.h>
 #include <glib/gstdio.h>
 #include <sys/mount.h>
 #include <string.h>
@@ -579,6 +580,98 @@ DEFINE_CASE_TEST (8, test_random_order);
 DEFINE_CASE_TEST (9, test_disk_full);
 DEFINE_CASE_TEST (10, test_dir_removed);
 
+/* Garbage into a TS ingest: appsrc (video/mpegts) ! tsdemux ! h264parse,
+ * then every element of the plug-in with an always "sink" and "src" pad
+ * that takes H.264, in a chain. The input is the real TS stream with random
+ * bytes flipped in one packet of four, and pure garbage in between. The
+ * pipeline must end (EOS or an error) within 30 s. */
+GST_START_TEST (test_ts_ingest_garbage)
+{
+  const LsStream *ts = ls_stream_by_name ("mpegts");
+  const LsStream *h264 = ls_stream_by_name ("h264-au");
+  GString *desc = g_string_new ("appsrc name=src format=time ! tsdemux ! "
+      "h264parse");
+  GRand *rand = g_rand_new_with_seed (0x75);
+  GstElement *pipe, *src;
+  GstBus *bus;
+  GstMessage *msg;
+  GList *l;
+  guint i, n_el = 0;
+
+  for (l = factories; l; l = l->next) {
+    GstElementFactory *f = l->data;
+    GstElement *e = gst_element_factory_create (f, NULL);
+    GstPadTemplate *st = gst_element_get_pad_template (e, "sink");
+    GstPadTemplate *srct = gst_element_get_pad_template (e, "src");
+
+    if (st && srct && GST_PAD_TEMPLATE_PRESENCE (st) == GST_PAD_ALWAYS &&
+        GST_PAD_TEMPLATE_PRESENCE (srct) == GST_PAD_ALWAYS &&
+        ls_stream_for_template (st) == h264) {
+      g_string_append_printf (desc, " ! %s", GST_OBJECT_NAME (f));
+      n_el++;
+    }
+    gst_object_unref (e);
+  }
+  g_string_append (desc, " ! fakesink sync=false async=false");
+  g_print ("badinput: ts-ingest: %s\n", desc->str);
+
+  pipe = gst_parse_launch (desc->str, NULL);
+  fail_unless (pipe != NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  g_object_set (src, "caps", ts->caps, NULL);
+  fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  for (i = 0; i < 2000; i++) {
+    GstBuffer *buf;
+
+    if (i % 5 == 4) {
+      gsize size = g_rand_int_range (rand, 1, 2048);
+      guint8 *junk = g_malloc (size);
+      gsize k;
+
+      for (k = 0; k < size; k++)
+        junk[k] = g_rand_int (rand);
+      buf = gst_buffer_new_wrapped (junk, size);
+    } else {
+      buf = ls_stream_get (ts, i);
+      if (i % 4 == 0) {
+        gsize size = gst_buffer_get_size (buf);
+        guint8 b = g_rand_int (rand);
+
+        buf = gst_buffer_make_writable (buf);
+        gst_buffer_fill (buf, g_rand_int_range (rand, 0, size), &b, 1);
+      }
+    }
+    if (gst_app_src_push_buffer (GST_APP_SRC (src), buf) != GST_FLOW_OK)
+      break;
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  bus = gst_element_get_bus (pipe);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "TS ingest with garbage: no EOS nor error in 30 s");
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    g_print ("badinput: ts-ingest (%u elements): error from %s: %s\n", n_el,
+        GST_MESSAGE_SRC_NAME (msg), err->message);
+    g_clear_error (&err);
+  } else {
+    g_print ("badinput: ts-ingest (%u elements): EOS\n", n_el);
+  }
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+  g_string_free (desc, TRUE);
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 static Suite *
 badinput_suite (void)
 {
@@ -607,6 +700,10 @@ badinput_suite (void)
   ADD (test_disk_full, "disk-full");
   ADD (test_dir_removed, "dir-removed");
 #undef ADD
+  tc = tcase_create ("ts-ingest");
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_ts_ingest_garbage);
   return s;
 }
 
