@@ -18,11 +18,9 @@ args=("$@")
 if [ ${#args[@]} -eq 0 ]; then
   args=(--suite logic --suite elements --suite fuzz)
 fi
-# first without valgrind: builds every test's registry (see tests/meson.build)
+# first without valgrind: builds every test's registry (see tests/meson.build);
+# its failures are reported by the normal run, not here
 meson test -C build --num-processes 1 --logbase valgrind-warmup "${args[@]}" \
-    >/dev/null || {
-  echo "test-valgrind.sh: the tests fail without valgrind already" >&2
-  exit 1
-}
+  >/dev/null 2>&1 || true
 exec meson test -C build --setup valgrind --print-errorlogs --num-processes 1 \
   "${args[@]}"
