@@ -500,6 +500,21 @@ cmaf_write_styp (GByteArray * out)
   box_end (out, o);
 }
 
+void
+cmaf_write_prft (GByteArray * out, guint32 track_id, gint64 unix_us,
+    guint64 media_time, guint32 flags)
+{
+  guint o = box_start (out, "prft");
+  guint64 secs = (guint64) (unix_us / 1000000) + G_GUINT64_CONSTANT (2208988800);
+  guint64 frac = ((guint64) (unix_us % 1000000) << 32) / 1000000;
+
+  put_u32 (out, (1u << 24) | (flags & 0xffffff));       /* version 1 */
+  put_u32 (out, track_id);
+  put_u64 (out, (secs << 32) | frac);
+  put_u64 (out, media_time);
+  box_end (out, o);
+}
+
 #define TRUN_DATA_OFFSET   0x000001
 #define TRUN_DURATION      0x000100
 #define TRUN_SIZE          0x000200

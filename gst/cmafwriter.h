@@ -72,6 +72,14 @@ gboolean cmaf_write_init_segment (GByteArray * out,
 /* `styp` opening a media segment. */
 void cmaf_write_styp (GByteArray * out);
 
+/* ProducerReferenceTime box (version 1): @unix_us (wall clock, written as
+ * an NTP timestamp) corresponds to @media_time of track @track_id.
+ * @flags: 0 encoder input, 1 encoder output, 8 arbitrary consistent,
+ * 24 capture (ISO/IEC 14496-12). */
+#define CMAF_PRFT_ENCODER_OUTPUT 1
+void cmaf_write_prft (GByteArray * out, guint32 track_id, gint64 unix_us,
+    guint64 media_time, guint32 flags);
+
 /* One chunk header: `moof` for @n_samples samples whose data follows in
  * one `mdat`, plus that `mdat`'s header.  @base_decode_time is the tfdt.
  * The trun data offset points right after the mdat header, so the caller

@@ -55,6 +55,7 @@
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
 #include "h264bytestream.h"
+#include "dashserver.h"
 
 GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define GST_CAT_DEFAULT dash_live_sink_debug
@@ -69,6 +70,13 @@ GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define DEFAULT_UTC_TIMING_URL NULL
 #define DEFAULT_HLS TRUE
 #define DEFAULT_BASE_URL NULL
+#define DEFAULT_HTTP_PORT 0
+#define DEFAULT_HTTP_ADDRESS "127.0.0.1"
+#define DEFAULT_TARGET_LATENCY 0
+#define DEFAULT_MIN_LATENCY 0
+#define DEFAULT_MAX_LATENCY 0
+#define DEFAULT_MIN_PLAYBACK_RATE 0.96
+#define DEFAULT_MAX_PLAYBACK_RATE 1.04
 
 #define MIN_SEGMENT_DURATION (100 * GST_MSECOND)
 #define MAX_SEGMENT_DURATION (60 * GST_SECOND)
@@ -99,6 +107,13 @@ enum
   PROP_UTC_TIMING_URL,
   PROP_HLS,
   PROP_BASE_URL,
+  PROP_HTTP_PORT,
+  PROP_HTTP_ADDRESS,
+  PROP_TARGET_LATENCY,
+  PROP_MIN_LATENCY,
+  PROP_MAX_LATENCY,
+  PROP_MIN_PLAYBACK_RATE,
+  PROP_MAX_PLAYBACK_RATE,
   PROP_STATS,
 };
 
@@ -178,6 +193,10 @@ typedef struct
   gboolean eos;
   GQueue pending_deletes;       /* DashPendingDelete */
 
+  guint64 predicted_d;           /* announced duration of the open segment */
+  gint64 prt_wallclock_us;      /* prft of the open segment */
+  guint64 prt_ticks;
+
   /* stats */
   guint64 segments, bytes, dropped;
   guint64 last_duration;
@@ -198,6 +217,14 @@ struct _GstDashLiveSink
   gchar *utc_timing_url;
   gboolean hls;
   gchar *base_url;
+  guint http_port;
+  gchar *http_address;
+  guint64 target_latency, min_latency, max_latency;
+  gdouble min_playback_rate, max_playback_rate;
+
+  /* embedded HTTP server, created at READY->PAUSED; the pointer is
+   * protected by lock, the server itself is thread-safe */
+  DashServer *server;
 
   /* data flow state, lock */
   GMutex lock;
@@ -230,6 +257,7 @@ struct _GstDashLiveSink
   /* stats, lock */
   guint64 st_segments, st_deleted, st_bytes, st_init, st_manifests;
   guint64 st_last_duration, st_publish_latency, st_max_publish_latency;
+  guint64 st_mispredicted;
 };
 
 #define DLOCK(s) g_mutex_lock (&(s)->lock)
@@ -425,6 +453,98 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstDashLiveSink:http-port:
+   *
+   * TCP port of the embedded HTTP/1.1 server that serves the output
+   * directory (segments still being written are sent with chunked
+   * transfer encoding), /time, /metrics and a dash.js player page at /.
+   * 0 = no server.
+   */
+  g_object_class_install_property (gobject_class, PROP_HTTP_PORT,
+      g_param_spec_uint ("http-port", "HTTP port",
+          "Port of the embedded HTTP server (0 = off)", 0, 65535,
+          DEFAULT_HTTP_PORT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:http-address:
+   *
+   * Address the embedded HTTP server listens on ("0.0.0.0" or "::" for
+   * every interface).
+   */
+  g_object_class_install_property (gobject_class, PROP_HTTP_ADDRESS,
+      g_param_spec_string ("http-address", "HTTP address",
+          "Address the embedded HTTP server listens on", DEFAULT_HTTP_ADDRESS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:target-latency:
+   *
+   * Low latency (chunk-duration > 0): ServiceDescription Latency@target in
+   * nanoseconds.  0 = max (1 s, 4 chunk durations).
+   */
+  g_object_class_install_property (gobject_class, PROP_TARGET_LATENCY,
+      g_param_spec_uint64 ("target-latency", "Target latency",
+          "Low-latency target for players in ns (0 = max (1 s, 4 chunks))",
+          0, 60 * GST_SECOND, DEFAULT_TARGET_LATENCY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:min-latency:
+   *
+   * Low latency: ServiceDescription Latency@min in nanoseconds.
+   * 0 = 3/4 of the target.
+   */
+  g_object_class_install_property (gobject_class, PROP_MIN_LATENCY,
+      g_param_spec_uint64 ("min-latency", "Minimum latency",
+          "Low-latency minimum for players in ns (0 = 3/4 of the target)",
+          0, 60 * GST_SECOND, DEFAULT_MIN_LATENCY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:max-latency:
+   *
+   * Low latency: ServiceDescription Latency@max in nanoseconds.
+   * 0 = target + one segment duration.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_LATENCY,
+      g_param_spec_uint64 ("max-latency", "Maximum latency",
+          "Low-latency maximum for players in ns (0 = target + 1 segment)",
+          0, 120 * GST_SECOND, DEFAULT_MAX_LATENCY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:min-playback-rate:
+   *
+   * Low latency: ServiceDescription PlaybackRate@min, the slowest rate a
+   * player may use to keep the target latency.
+   */
+  g_object_class_install_property (gobject_class, PROP_MIN_PLAYBACK_RATE,
+      g_param_spec_double ("min-playback-rate", "Minimum playback rate",
+          "Slowest playback rate players may use for latency control",
+          0.5, 1.0, DEFAULT_MIN_PLAYBACK_RATE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:max-playback-rate:
+   *
+   * Low latency: ServiceDescription PlaybackRate@max, the fastest rate a
+   * player may use to catch up with the target latency.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_PLAYBACK_RATE,
+      g_param_spec_double ("max-playback-rate", "Maximum playback rate",
+          "Fastest playback rate players may use for latency control",
+          1.0, 2.0, DEFAULT_MAX_PLAYBACK_RATE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstDashLiveSink:stats:
    *
    * Counters as a `application/x-dashlivesink-stats` structure:
@@ -471,6 +591,13 @@ gst_dash_live_sink_init (GstDashLiveSink * self)
   self->utc_timing_url = g_strdup (DEFAULT_UTC_TIMING_URL);
   self->hls = DEFAULT_HLS;
   self->base_url = g_strdup (DEFAULT_BASE_URL);
+  self->http_port = DEFAULT_HTTP_PORT;
+  self->http_address = g_strdup (DEFAULT_HTTP_ADDRESS);
+  self->target_latency = DEFAULT_TARGET_LATENCY;
+  self->min_latency = DEFAULT_MIN_LATENCY;
+  self->max_latency = DEFAULT_MAX_LATENCY;
+  self->min_playback_rate = DEFAULT_MIN_PLAYBACK_RATE;
+  self->max_playback_rate = DEFAULT_MAX_PLAYBACK_RATE;
   g_mutex_init (&self->lock);
   self->boundaries = g_array_new (FALSE, FALSE, sizeof (DashBoundary));
   self->flow = GST_FLOW_OK;
@@ -534,6 +661,7 @@ gst_dash_live_sink_finalize (GObject * object)
   g_free (self->mpd_name);
   g_free (self->utc_timing_url);
   g_free (self->base_url);
+  g_free (self->http_address);
   g_free (self->dir);
   g_free (self->mpd_file);
   g_free (self->last_master);
@@ -611,6 +739,28 @@ gst_dash_live_sink_set_property (GObject * object, guint prop_id,
       g_free (self->base_url);
       self->base_url = g_value_dup_string (value);
       break;
+    case PROP_HTTP_PORT:
+      self->http_port = g_value_get_uint (value);
+      break;
+    case PROP_HTTP_ADDRESS:
+      g_free (self->http_address);
+      self->http_address = g_value_dup_string (value);
+      break;
+    case PROP_TARGET_LATENCY:
+      self->target_latency = g_value_get_uint64 (value);
+      break;
+    case PROP_MIN_LATENCY:
+      self->min_latency = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_LATENCY:
+      self->max_latency = g_value_get_uint64 (value);
+      break;
+    case PROP_MIN_PLAYBACK_RATE:
+      self->min_playback_rate = g_value_get_double (value);
+      break;
+    case PROP_MAX_PLAYBACK_RATE:
+      self->max_playback_rate = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -636,7 +786,8 @@ build_stats (GstDashLiveSink * self)
       "last-segment-duration", G_TYPE_UINT64, self->st_last_duration,
       "publish-latency", G_TYPE_UINT64, self->st_publish_latency,
       "max-publish-latency", G_TYPE_UINT64, self->st_max_publish_latency,
-      "periods", G_TYPE_UINT, self->n_periods, NULL);
+      "periods", G_TYPE_UINT, self->n_periods,
+      "mispredicted-segments", G_TYPE_UINT64, self->st_mispredicted, NULL);
   for (l = self->streams; l; l = l->next) {
     DashStream *s = l->data;
     GValue v = G_VALUE_INIT;
@@ -706,6 +857,27 @@ gst_dash_live_sink_get_property (GObject * object, guint prop_id,
     case PROP_BASE_URL:
       g_value_set_string (value, self->base_url);
       break;
+    case PROP_HTTP_PORT:
+      g_value_set_uint (value, self->http_port);
+      break;
+    case PROP_HTTP_ADDRESS:
+      g_value_set_string (value, self->http_address);
+      break;
+    case PROP_TARGET_LATENCY:
+      g_value_set_uint64 (value, self->target_latency);
+      break;
+    case PROP_MIN_LATENCY:
+      g_value_set_uint64 (value, self->min_latency);
+      break;
+    case PROP_MAX_LATENCY:
+      g_value_set_uint64 (value, self->max_latency);
+      break;
+    case PROP_MIN_PLAYBACK_RATE:
+      g_value_set_double (value, self->min_playback_rate);
+      break;
+    case PROP_MAX_PLAYBACK_RATE:
+      g_value_set_double (value, self->max_playback_rate);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -764,6 +936,17 @@ out_path (GstDashLiveSink * self, const gchar * name)
   return g_build_filename (self->dir, name, NULL);
 }
 
+/* @name is complete on disk: the server and the application hooks hear
+ * of it.  Called with lock. */
+static void
+notify_published_locked (GstDashLiveSink * self, const gchar * name)
+{
+  if (self->server)
+    dash_server_file_published (self->server, name);
+  if (self->hooks.file_published)
+    self->hooks.file_published (self, name, self->hooks_data);
+}
+
 /* Writes @name atomically: a temporary file renamed into place. */
 static gboolean
 write_file_locked (GstDashLiveSink * self, const gchar * name,
@@ -796,8 +979,8 @@ write_file_locked (GstDashLiveSink * self, const gchar * name,
         GST_RESOURCE_ERROR_NO_SPACE_LEFT : GST_RESOURCE_ERROR_WRITE,
         g_strdup_printf ("Could not write \"%s\"", path),
         g_strdup (g_strerror (err)));
-  } else if (self->hooks.file_published) {
-    self->hooks.file_published (self, name, self->hooks_data);
+  } else {
+    notify_published_locked (self, name);
   }
   g_free (tmp);
   g_free (path);
@@ -1118,6 +1301,83 @@ due:
   return TRUE;
 }
 
+static inline guint64
+ns_to_ticks (guint64 ns, guint32 timescale)
+{
+  return gst_util_uint64_scale_round (ns, timescale, GST_SECOND);
+}
+
+static inline guint64
+ticks_to_ns (guint64 ticks, guint32 timescale)
+{
+  return gst_util_uint64_scale_round (ticks, GST_SECOND, timescale);
+}
+
+/* Duration of one frame / access unit of @s in its timescale */
+static guint64
+frame_ticks (DashStream * s)
+{
+  if (s->kind == MPD_KIND_AUDIO)
+    return s->codec == CMAF_CODEC_OPUS ? s->timescale / 50 : 1024;
+  if (s->fps_n > 0 && s->fps_d > 0)
+    return gst_util_uint64_scale_round (s->timescale, s->fps_d, s->fps_n);
+  return s->timescale / 30;
+}
+
+/* Low latency: the MPD announces the segment in progress and the next one
+ * before they are complete.  Their durations are predicted from the
+ * reference's segment grid (a keyframe every segment-duration, which
+ * key-int-max = fps x segment seconds gives) rounded up to whole frames of
+ * each stream; a wrong prediction is corrected by the next MPD and counted
+ * in the stats (mispredicted-segments). */
+static void
+predict_ahead_locked (GstDashLiveSink * self)
+{
+  GList *l;
+  guint64 grid;
+
+  if (self->chunk_dur == 0 || self->finished || self->reference == NULL ||
+      self->reference->published_end == 0)
+    return;
+  grid = self->reference->published_end;
+  for (l = self->streams; l; l = l->next) {
+    DashStream *s = l->data;
+    guint64 ahead[MPD_MAX_AHEAD] = { 0, };
+    guint64 end_ticks, end_ns, b, f;
+    guint i;
+    const MpdSegment *last;
+
+    if (s->rep == NULL || s->rep->segments->len == 0 || s->eos ||
+        s->config_changed || s->period + 1 < self->n_periods) {
+      if (s->rep)
+        mpd_representation_set_ahead (s->rep, NULL, 0);
+      continue;
+    }
+    last = &g_array_index (s->rep->segments, MpdSegment,
+        s->rep->segments->len - 1);
+    end_ticks = last->t + last->d;
+    end_ns = ticks_to_ns (end_ticks, s->timescale);
+    /* first grid point after this stream's end */
+    if (end_ns + BOUNDARY_TOLERANCE < grid)
+      b = grid - ((grid - end_ns - BOUNDARY_TOLERANCE) / self->seg_dur) *
+          self->seg_dur;
+    else
+      b = grid + ((end_ns + BOUNDARY_TOLERANCE - grid) / self->seg_dur + 1) *
+          self->seg_dur;
+    f = MAX (frame_ticks (s), 1);
+    for (i = 0; i < MPD_MAX_AHEAD; i++) {
+      guint64 bt = ns_to_ticks (b, s->timescale);
+      guint64 d = bt > end_ticks ? bt - end_ticks : f;
+      d = (d + f - 1) / f * f;
+      ahead[i] = d;
+      end_ticks += d;
+      b += self->seg_dur;
+    }
+    s->predicted_d = ahead[0];
+    mpd_representation_set_ahead (s->rep, ahead, MPD_MAX_AHEAD);
+  }
+}
+
 static void
 write_manifests_locked (GstDashLiveSink * self, DashStream * published)
 {
@@ -1128,6 +1388,7 @@ write_manifests_locked (GstDashLiveSink * self, DashStream * published)
     return;
   if (!manifests_due_locked (self, published))
     return;
+  predict_ahead_locked (self);
   xml = mpd_model_render (self->mpd, g_get_real_time (), &len);
   if (xml == NULL) {
     set_error_locked (self, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
@@ -1143,18 +1404,6 @@ write_manifests_locked (GstDashLiveSink * self, DashStream * published)
 
 /* ---------------------------------------------------------------- */
 /* segments */
-
-static inline guint64
-ns_to_ticks (guint64 ns, guint32 timescale)
-{
-  return gst_util_uint64_scale_round (ns, timescale, GST_SECOND);
-}
-
-static inline guint64
-ticks_to_ns (guint64 ticks, guint32 timescale)
-{
-  return gst_util_uint64_scale_round (ticks, GST_SECOND, timescale);
-}
 
 static DashStream *
 stream_by_id_locked (GstDashLiveSink * self, const gchar * id)
@@ -1268,6 +1517,9 @@ start_segment_locked (GstDashLiveSink * self, DashStream * s, guint period_idx)
   s->seg_name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", s->id,
       s->seg_number);
   s->seg_tmp_name = g_strconcat (s->seg_name, ".tmp", NULL);
+  if (self->server)
+    dash_server_segment_started (self->server, s->id, s->seg_number,
+        s->seg_tmp_name, s->seg_name);
   if (self->hooks.segment_started)
     self->hooks.segment_started (self, s->id, s->seg_number,
         s->seg_tmp_name, s->seg_name, self->hooks_data);
@@ -1335,6 +1587,17 @@ write_chunk_locked (GstDashLiveSink * self, DashStream * s, guint from,
     }
     g_free (path);
     cmaf_write_styp (hdr);
+    if (self->chunk_dur > 0) {
+      /* low latency: the wall-clock time at which the segment's first
+       * sample reached the sink (about when the encoder output it),
+       * repeated in the MPD's ProducerReferenceTime */
+      DashSample *x = &g_array_index (s->samples, DashSample, from);
+      gint64 wall = x->arrival + g_get_real_time () - g_get_monotonic_time ();
+      guint64 pts = (guint64) MAX ((gint64) x->ticks + x->cts, 0);
+      cmaf_write_prft (hdr, 1, wall, pts, CMAF_PRFT_ENCODER_OUTPUT);
+      s->prt_wallclock_us = wall;
+      s->prt_ticks = pts;
+    }
   }
   cmaf_write_chunk_header (hdr, ++s->fragment_seq, 1,
       g_array_index (s->samples, DashSample, from).ticks, cs, n);
@@ -1390,6 +1653,9 @@ write_chunk_locked (GstDashLiveSink * self, DashStream * s, guint from,
     return FALSE;
   }
   s->written = to;
+  if (self->server)
+    dash_server_chunk_written (self->server, s->id, s->seg_number, offset,
+        s->seg_bytes - offset);
   if (self->hooks.chunk_written)
     self->hooks.chunk_written (self, s->id, s->seg_number, s->seg_tmp_name,
         offset, s->seg_bytes - offset, self->hooks_data);
@@ -1494,8 +1760,28 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
   dur_ns = ticks_to_ns (d, s->timescale);
   if (!self->ast_set)
     set_ast_locked (self, s->seg_start_ns + dur_ns);
+  if (s->predicted_d > 0 && s->predicted_d != d) {
+    self->st_mispredicted++;
+    GST_INFO_OBJECT (s->pad, "segment %" G_GUINT64_FORMAT " announced with "
+        "d=%" G_GUINT64_FORMAT ", is %" G_GUINT64_FORMAT, s->seg_number,
+        s->predicted_d, d);
+  }
+  s->predicted_d = 0;
+  if (s->rep->n_ahead > 0) {
+    /* the announced segments move up by one */
+    guint64 rest[MPD_MAX_AHEAD] = { 0, };
+    memcpy (rest, s->rep->ahead_d + 1,
+        (s->rep->n_ahead - 1) * sizeof (guint64));
+    mpd_representation_set_ahead (s->rep, rest, s->rep->n_ahead - 1);
+    s->predicted_d = rest[0];
+  }
   number = mpd_representation_add_segment (s->rep, s->seg_start_ticks, d,
       s->seg_bytes);
+  if (s->prt_wallclock_us > 0) {
+    /* the MPD's ProducerReferenceTime repeats the latest segment's prft */
+    s->rep->prt_wallclock_us = s->prt_wallclock_us;
+    s->rep->prt_presentation_time = s->prt_ticks;
+  }
   g_warn_if_fail (number == s->seg_number);
   if (s->hls) {
     hls_media_playlist_add_segment (s->hls, number, s->seg_name, dur_ns,
@@ -1505,8 +1791,7 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
   }
   self->mpd->max_segment_duration =
       MAX (self->mpd->max_segment_duration, dur_ns);
-  if (self->hooks.file_published)
-    self->hooks.file_published (self, s->seg_name, self->hooks_data);
+  notify_published_locked (self, s->seg_name);
 
   latency = g_get_monotonic_time () -
       g_array_index (s->samples, DashSample, n - 1).arrival;
@@ -2265,6 +2550,22 @@ start_locked (GstDashLiveSink * self)
   self->mpd->time_shift_buffer_depth = self->dvr;
   self->mpd->utc_timing_value = g_strdup (self->utc_timing_url);
   self->mpd->base_url = g_strdup (self->base_url);
+  if (self->chunk_dur > 0) {
+    /* low latency: a segment is available once its first chunk is */
+    guint64 target = self->target_latency ? self->target_latency :
+        MAX (GST_SECOND, 4 * self->chunk_dur);
+    self->mpd->availability_time_offset =
+        (gdouble) (self->seg_dur - self->chunk_dur) / GST_SECOND;
+    self->mpd->availability_time_complete = FALSE;
+    self->mpd->latency_target = target / GST_MSECOND;
+    self->mpd->latency_min = (self->min_latency ? self->min_latency :
+        target * 3 / 4) / GST_MSECOND;
+    self->mpd->latency_max = (self->max_latency ? self->max_latency :
+        target + self->seg_dur) / GST_MSECOND;
+    self->mpd->playback_rate_min = self->min_playback_rate;
+    self->mpd->playback_rate_max = self->max_playback_rate;
+    self->mpd->resync_dt = self->chunk_dur;
+  }
   GST_OBJECT_UNLOCK (self);
 
   if (g_mkdir_with_parents (self->dir, 0755) != 0)
@@ -2292,6 +2593,7 @@ start_locked (GstDashLiveSink * self)
   self->st_init = self->st_manifests = 0;
   self->st_last_duration = self->st_publish_latency = 0;
   self->st_max_publish_latency = 0;
+  self->st_mispredicted = 0;
   for (l = self->streams; l; l = l->next)
     stream_reset_locked (self, l->data);
   self->running = TRUE;
@@ -2317,6 +2619,301 @@ stop_locked (GstDashLiveSink * self)
   self->running = FALSE;
 }
 
+/* ---------------------------------------------------------------- */
+/* /metrics: Prometheus text exposition of the stats of every element of
+ * this plug-in in the same pipeline, labelled by element name */
+
+static void
+metric_name (GString * out, const gchar * prefix, const gchar * field)
+{
+  const gchar *c;
+
+  g_string_append (out, prefix);
+  g_string_append_c (out, '_');
+  for (c = field; *c; c++)
+    g_string_append_c (out, g_ascii_isalnum (*c) ? g_ascii_tolower (*c) :
+        '_');
+}
+
+static void
+label_value (GString * out, const gchar * v)
+{
+  for (; *v; v++) {
+    if (*v == '\\' || *v == '"')
+      g_string_append_c (out, '\\');
+    if (*v == '\n')
+      g_string_append (out, "\\n");
+    else
+      g_string_append_c (out, *v);
+  }
+}
+
+static gboolean
+value_as_double (const GValue * v, gdouble * d)
+{
+  switch (G_VALUE_TYPE (v)) {
+    case G_TYPE_UINT64:
+      *d = (gdouble) g_value_get_uint64 (v);
+      return TRUE;
+    case G_TYPE_INT64:
+      *d = (gdouble) g_value_get_int64 (v);
+      return TRUE;
+    case G_TYPE_UINT:
+      *d = g_value_get_uint (v);
+      return TRUE;
+    case G_TYPE_INT:
+      *d = g_value_get_int (v);
+      return TRUE;
+    case G_TYPE_DOUBLE:
+      *d = g_value_get_double (v);
+      return TRUE;
+    case G_TYPE_FLOAT:
+      *d = g_value_get_float (v);
+      return TRUE;
+    case G_TYPE_BOOLEAN:
+      *d = g_value_get_boolean (v) ? 1 : 0;
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+/* Appends the numeric fields of @st as samples to @metrics (name ->
+ * GString of sample lines).  Arrays of structures become samples with an
+ * extra label (their "id" field, or their index). */
+static void
+metrics_add_structure (GHashTable * metrics, const gchar * prefix,
+    const GstStructure * st, const gchar * labels)
+{
+  guint i, n = gst_structure_n_fields (st);
+
+  for (i = 0; i < n; i++) {
+    const gchar *field = gst_structure_nth_field_name (st, i);
+    const GValue *v = gst_structure_get_value (st, field);
+    GString *name = g_string_new (NULL);
+    gdouble d;
+
+    metric_name (name, prefix, field);
+    if (value_as_double (v, &d)) {
+      GString *lines = g_hash_table_lookup (metrics, name->str);
+      if (lines == NULL) {
+        lines = g_string_new (NULL);
+        g_hash_table_insert (metrics, g_strdup (name->str), lines);
+      }
+      g_string_append_printf (lines, "%s{%s} %.17g\n", name->str, labels, d);
+    } else if (GST_VALUE_HOLDS_ARRAY (v) || GST_VALUE_HOLDS_LIST (v)) {
+      guint j, m = GST_VALUE_HOLDS_ARRAY (v) ? gst_value_array_get_size (v) :
+          gst_value_list_get_size (v);
+      for (j = 0; j < m; j++) {
+        const GValue *e = GST_VALUE_HOLDS_ARRAY (v) ?
+            gst_value_array_get_value (v, j) : gst_value_list_get_value (v, j);
+        const GstStructure *sub;
+        const gchar *id;
+        GString *l;
+
+        if (!GST_VALUE_HOLDS_STRUCTURE (e))
+          continue;
+        sub = gst_value_get_structure (e);
+        id = gst_structure_get_string (sub, "id");
+        l = g_string_new (labels);
+        g_string_append_printf (l, ",%s=\"", gst_structure_get_name (sub));
+        if (id)
+          label_value (l, id);
+        else
+          g_string_append_printf (l, "%u", j);
+        g_string_append_c (l, '"');
+        metrics_add_structure (metrics, name->str, sub, l->str);
+        g_string_free (l, TRUE);
+      }
+    }
+    g_string_free (name, TRUE);
+  }
+}
+
+static gchar *
+build_metrics (gpointer user_data)
+{
+  GstDashLiveSink *self = user_data;
+  GHashTable *metrics = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, NULL);
+  GstObject *top = gst_object_ref (GST_OBJECT (self)), *parent;
+  GstIterator *it;
+  GValue item = G_VALUE_INIT;
+  GList *names, *l;
+  GString *out = g_string_new (NULL);
+  DashServerStats ss = { 0, };
+  DashServer *srv;
+
+  while ((parent = gst_object_get_parent (top))) {
+    gst_object_unref (top);
+    top = parent;
+  }
+
+  /* the element list, then the stats outside any iterator lock */
+  if (GST_IS_BIN (top)) {
+    GList *elems = NULL;
+    gboolean done = FALSE;
+
+    it = gst_bin_iterate_recurse (GST_BIN (top));
+    while (!done) {
+      switch (gst_iterator_next (it, &item)) {
+        case GST_ITERATOR_OK:
+          elems = g_list_prepend (elems, g_value_dup_object (&item));
+          g_value_reset (&item);
+          break;
+        case GST_ITERATOR_RESYNC:
+          g_list_free_full (elems, gst_object_unref);
+          elems = NULL;
+          gst_iterator_resync (it);
+          break;
+        default:
+          done = TRUE;
+          break;
+      }
+    }
+    g_value_unset (&item);
+    gst_iterator_free (it);
+    for (l = elems; l; l = l->next) {
+      GstElement *e = l->data;
+      GstElementFactory *f = gst_element_get_factory (e);
+      const gchar *plugin = f ? gst_plugin_feature_get_plugin_name
+          (GST_PLUGIN_FEATURE (f)) : NULL;
+      GParamSpec *ps = g_object_class_find_property (G_OBJECT_GET_CLASS (e),
+          "stats");
+      GstStructure *st = NULL;
+      GString *labels, *prefix;
+      gchar *ename;
+
+      if (plugin == NULL || !g_str_equal (plugin, "livestream") || ps == NULL
+          || ps->value_type != GST_TYPE_STRUCTURE)
+        continue;
+      g_object_get (e, "stats", &st, NULL);
+      if (st == NULL)
+        continue;
+      ename = gst_object_get_name (GST_OBJECT (e));
+      labels = g_string_new ("element=\"");
+      label_value (labels, ename);
+      g_string_append_c (labels, '"');
+      prefix = g_string_new ("livestream_");
+      metric_name (prefix, "", gst_plugin_feature_get_name
+          (GST_PLUGIN_FEATURE (f)));
+      g_string_erase (prefix, 11, 1);   /* the '_' metric_name put first */
+      metrics_add_structure (metrics, prefix->str, st, labels->str);
+      g_string_free (prefix, TRUE);
+      g_string_free (labels, TRUE);
+      g_free (ename);
+      gst_structure_free (st);
+    }
+    g_list_free_full (elems, gst_object_unref);
+  }
+  gst_object_unref (top);
+
+  names = g_list_sort (g_hash_table_get_keys (metrics),
+      (GCompareFunc) g_strcmp0);
+  for (l = names; l; l = l->next) {
+    GString *lines = g_hash_table_lookup (metrics, l->data);
+    g_string_append_printf (out, "# TYPE %s gauge\n%s", (gchar *) l->data,
+        lines->str);
+    g_string_free (lines, TRUE);
+  }
+  g_list_free (names);
+  g_hash_table_unref (metrics);
+
+  DLOCK (self);
+  srv = self->server;
+  if (srv)
+    dash_server_get_stats (srv, &ss);
+  DUNLOCK (self);
+  if (srv) {
+    gchar *en = gst_object_get_name (GST_OBJECT (self));
+#define SRV_METRIC(n, type, v) g_string_append_printf (out, \
+        "# TYPE livestream_dashlivesink_http_" n " " type "\n" \
+        "livestream_dashlivesink_http_" n "{element=\"%s\"} %" \
+        G_GUINT64_FORMAT "\n", en, (guint64) (v))
+    SRV_METRIC ("requests_total", "counter", ss.requests);
+    SRV_METRIC ("not_found_total", "counter", ss.not_found);
+    SRV_METRIC ("live_responses_total", "counter", ss.live_responses);
+    SRV_METRIC ("waited_total", "counter", ss.waited);
+    SRV_METRIC ("wait_timeouts_total", "counter", ss.wait_timeouts);
+    SRV_METRIC ("sent_bytes_total", "counter", ss.bytes_sent);
+    SRV_METRIC ("slow_clients_dropped_total", "counter",
+        ss.disconnected_slow);
+    SRV_METRIC ("active_responses", "gauge", ss.active);
+#undef SRV_METRIC
+    g_free (en);
+  }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+start_server (GstDashLiveSink * self)
+{
+  DashServerConfig cfg = { 0, };
+  DashServer *srv;
+  GError *err = NULL;
+  gchar *address;
+  guint port;
+
+  GST_OBJECT_LOCK (self);
+  port = self->http_port;
+  address = g_strdup (self->http_address && *self->http_address ?
+      self->http_address : DEFAULT_HTTP_ADDRESS);
+  GST_OBJECT_UNLOCK (self);
+  if (port == 0) {
+    g_free (address);
+    return TRUE;
+  }
+
+  cfg.dir = self->dir;
+  cfg.address = address;
+  cfg.port = port;
+  cfg.mpd_name = self->mpd_file;
+  cfg.segment_duration = self->seg_dur;
+  cfg.metrics = build_metrics;
+  cfg.metrics_data = self;
+  srv = dash_server_start (&cfg, &err);
+  if (srv == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Cannot serve HTTP on %s:%u", address, port),
+        ("%s", err ? err->message : "unknown error"));
+    g_clear_error (&err);
+    g_free (address);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "serving http://%s:%u/", address,
+      dash_server_get_port (srv));
+
+  DLOCK (self);
+  self->server = srv;
+  if (self->mpd->utc_timing_value == NULL) {
+    /* our own clock, millisecond precision */
+    if (g_str_equal (address, "0.0.0.0") || g_str_equal (address, "::"))
+      self->mpd->utc_timing_value = g_strdup ("/time");
+    else
+      self->mpd->utc_timing_value = g_strdup_printf ("http://%s%s%s:%u/time",
+          strchr (address, ':') ? "[" : "", address,
+          strchr (address, ':') ? "]" : "", dash_server_get_port (srv));
+    g_free (self->mpd->utc_timing_scheme);
+    self->mpd->utc_timing_scheme =
+        g_strdup ("urn:mpeg:dash:utc:http-xsdate:2014");
+  }
+  DUNLOCK (self);
+  g_free (address);
+  return TRUE;
+}
+
+static void
+stop_server (GstDashLiveSink * self)
+{
+  DashServer *srv;
+
+  DLOCK (self);
+  srv = self->server;
+  self->server = NULL;
+  DUNLOCK (self);
+  dash_server_stop (srv);
+}
+
 static GstStateChangeReturn
 gst_dash_live_sink_change_state (GstElement * element,
     GstStateChange transition)
@@ -2330,7 +2927,7 @@ gst_dash_live_sink_change_state (GstElement * element,
       DLOCK (self);
       ok = start_locked (self);
       unlock_and_post (self);
-      if (!ok)
+      if (!ok || !start_server (self))
         return GST_STATE_CHANGE_FAILURE;
       break;
     }
@@ -2342,6 +2939,7 @@ gst_dash_live_sink_change_state (GstElement * element,
 
   switch (transition) {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+      stop_server (self);
       DLOCK (self);
       stop_locked (self);
       DUNLOCK (self);

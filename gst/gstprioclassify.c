@@ -25,7 +25,21 @@
  *     delta units: NORMAL.
  *
  * Only the NAL headers are read, up to the first slice: the slice data
- * itself is never scanned. */
+ * itself is never scanned.
+ *
+ * Reading a NAL unit header is reading one or two bytes at a known place
+ * (H.264 7.3.1: forbidden_zero_bit, nal_ref_idc, nal_unit_type; H.265
+ * 7.3.1.2: forbidden_zero_bit, nal_unit_type, nuh_layer_id,
+ * nuh_temporal_id_plus1), not parsing a bitstream, so the common cases do it
+ * in place: avc/hvc input walks the length prefixes, byte-stream input
+ * checks for a start code where the first slice was in the previous access
+ * unit. That is a few instructions against a few hundred for a call into
+ * codecparsers, per delta frame. Whenever the bytes do not show a plain
+ * case (no start code at the remembered place, a length that overruns the
+ * buffer, a forbidden bit, data partitions, SVC/MVC extensions, an H.265
+ * SPS to parse, ...) the codecparsers path below decides exactly as
+ * before: gstreamer-codecparsers-1.0 remains the parser wherever there is
+ * something to parse. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -61,6 +75,10 @@ struct _GstPrioClassifier
   gint max_tid;
   /* byte-stream: where the first slice's start code was last time */
   guint slice_hint;
+  gboolean have_hint;
+  /* read plain NAL headers in place (tests compare with FALSE) */
+  gboolean in_place;
+  guint64 n_in_place;
 
   GstH264NalParser *h264;
   GstH265Parser *h265;
@@ -81,6 +99,7 @@ gst_prio_classifier_new (void)
 
   c->kind = KIND_UNKNOWN;
   c->nal_length_size = 4;
+  c->in_place = TRUE;
   return c;
 }
 
@@ -107,6 +126,18 @@ gboolean
 gst_prio_classifier_is_video (GstPrioClassifier * c)
 {
   return c->kind != KIND_NON_VIDEO;
+}
+
+void
+gst_prio_classifier_set_in_place (GstPrioClassifier * c, gboolean in_place)
+{
+  c->in_place = in_place;
+}
+
+guint64
+gst_prio_classifier_n_in_place (GstPrioClassifier * c)
+{
+  return c->n_in_place;
 }
 
 static guint8
@@ -136,6 +167,7 @@ gst_prio_classifier_set_caps (GstPrioClassifier * c, GstCaps * caps)
   c->packetized = FALSE;
   c->nal_length_size = 4;
   c->slice_hint = 0;
+  c->have_hint = FALSE;
 
   if (caps == NULL || gst_caps_is_empty (caps) || gst_caps_is_any (caps)) {
     c->kind = KIND_UNKNOWN;
@@ -195,6 +227,187 @@ h264_is_slice (guint type)
       type == GST_H264_NAL_SLICE_EXT;
 }
 
+/* Outcome of reading NAL headers in place */
+typedef enum
+{
+  FAST_UNSURE,                  /* not a plain case: let codecparsers decide */
+  FAST_SLICE,                   /* the first slice found, info filled in */
+  FAST_NO_SLICE,                /* well-formed units, none a slice */
+} FastResult;
+
+/* the most NAL units looked at per buffer, as in the codecparsers loops */
+#define MAX_NALS 64
+
+/* The header after a start code exactly at @pos (00 00 01 or 00 00 00 01),
+ * with at least @header_bytes + 1 bytes of the unit in the buffer. */
+static const guint8 *
+header_after_start_code (const guint8 * data, gsize size, guint pos,
+    guint header_bytes)
+{
+  const guint8 *p;
+
+  if (pos > size || size - pos < 4 + header_bytes + 1)
+    return NULL;
+  p = data + pos;
+  if (p[0] != 0 || p[1] != 0)
+    return NULL;
+  if (p[2] == 1)
+    return p + 3;
+  if (p[2] == 0 && p[3] == 1)
+    return p + 4;
+  return NULL;
+}
+
+static guint
+read_length (const guint8 * p, guint n)
+{
+  guint v = 0;
+
+  while (n--)
+    v = (v << 8) | *p++;
+  return v;
+}
+
+/* H.264 NAL header byte of a non-partitioned slice: fills @info */
+static gboolean
+h264_header_is_slice (guint8 b, NalInfo * info)
+{
+  guint type = b & 0x1f;
+
+  if (type != GST_H264_NAL_SLICE && type != GST_H264_NAL_SLICE_IDR)
+    return FALSE;
+  info->has_slice = TRUE;
+  info->irap = type == GST_H264_NAL_SLICE_IDR;
+  info->reference = (b & 0x60) != 0;    /* nal_ref_idc */
+  return TRUE;
+}
+
+/* H.264 units that are skipped in place: everything else but the plain
+ * slices (data partitions, prefix / extension units, reserved types) goes
+ * to codecparsers */
+static gboolean
+h264_type_skippable (guint type)
+{
+  return type >= GST_H264_NAL_SEI && type <= GST_H264_NAL_FILLER_DATA;
+}
+
+static FastResult
+h264_at_hint (GstPrioClassifier * c, const guint8 * data, gsize size,
+    NalInfo * info)
+{
+  const guint8 *h;
+
+  if (!c->have_hint)
+    return FAST_UNSURE;
+  h = header_after_start_code (data, size, c->slice_hint, 1);
+  if (h == NULL || (h[0] & 0x80) || !h264_header_is_slice (h[0], info))
+    return FAST_UNSURE;
+  return FAST_SLICE;
+}
+
+static FastResult
+h264_walk_avc (GstPrioClassifier * c, const guint8 * data, gsize size,
+    NalInfo * info)
+{
+  guint ls = c->nal_length_size;
+  gsize offset = 0;
+  guint n;
+
+  for (n = 0; n < MAX_NALS && offset < size; n++) {
+    guint len;
+    guint8 b;
+
+    if (size - offset < ls + 1)
+      return FAST_UNSURE;
+    len = read_length (data + offset, ls);
+    if (len == 0 || len > size - offset - ls)
+      return FAST_UNSURE;
+    b = data[offset + ls];
+    if (b & 0x80)
+      return FAST_UNSURE;
+    if (h264_header_is_slice (b, info))
+      return FAST_SLICE;
+    if (!h264_type_skippable (b & 0x1f))
+      return FAST_UNSURE;
+    offset += ls + len;
+  }
+  return offset == size && n > 0 ? FAST_NO_SLICE : FAST_UNSURE;
+}
+
+static void
+h265_vcl_info (GstPrioClassifier * c, guint type, guint tid_plus1,
+    NalInfo * info)
+{
+  gint tid = (gint) tid_plus1 - 1;
+
+  info->has_slice = TRUE;
+  info->irap = GST_H265_IS_NAL_TYPE_IRAP (type);
+  /* sub-layer non-reference pictures are even types below 16; they are
+   * referenced by nothing only in the highest sub-layer */
+  info->reference = !(type < 16 && (type % 2) == 0 && tid >= c->max_tid);
+}
+
+/* H.265 two-byte NAL header: a VCL unit fills @info and gives FAST_SLICE;
+ * a unit to skip gives FAST_NO_SLICE; anything else FAST_UNSURE (an SPS is
+ * parsed by codecparsers for the number of sub-layers) */
+static FastResult
+h265_header (GstPrioClassifier * c, const guint8 * h, NalInfo * info)
+{
+  guint type = (h[0] >> 1) & 0x3f;
+  guint tid_plus1 = h[1] & 0x07;
+
+  if ((h[0] & 0x80) || tid_plus1 == 0)
+    return FAST_UNSURE;
+  if (type < 32) {
+    h265_vcl_info (c, type, tid_plus1, info);
+    return FAST_SLICE;
+  }
+  if (type == GST_H265_NAL_SPS || type > GST_H265_NAL_SUFFIX_SEI)
+    return FAST_UNSURE;
+  return FAST_NO_SLICE;
+}
+
+static FastResult
+h265_at_hint (GstPrioClassifier * c, const guint8 * data, gsize size,
+    NalInfo * info)
+{
+  const guint8 *h;
+
+  if (!c->have_hint)
+    return FAST_UNSURE;
+  h = header_after_start_code (data, size, c->slice_hint, 2);
+  if (h == NULL || h265_header (c, h, info) != FAST_SLICE) {
+    memset (info, 0, sizeof (NalInfo));
+    return FAST_UNSURE;
+  }
+  return FAST_SLICE;
+}
+
+static FastResult
+h265_walk_hvc (GstPrioClassifier * c, const guint8 * data, gsize size,
+    NalInfo * info)
+{
+  guint ls = c->nal_length_size;
+  gsize offset = 0;
+  guint n;
+
+  for (n = 0; n < MAX_NALS && offset < size; n++) {
+    guint len;
+    FastResult r;
+
+    if (size - offset < ls + 2)
+      return FAST_UNSURE;
+    len = read_length (data + offset, ls);
+    if (len < 2 || len > size - offset - ls)
+      return FAST_UNSURE;
+    r = h265_header (c, data + offset + ls, info);
+    if (r != FAST_NO_SLICE)
+      return r;
+    offset += ls + len;
+  }
+  return offset == size && n > 0 ? FAST_NO_SLICE : FAST_UNSURE;
+}
+
 static gboolean
 parse_h264 (GstPrioClassifier * c, const guint8 * data, gsize size,
     NalInfo * info)
@@ -204,19 +417,10 @@ parse_h264 (GstPrioClassifier * c, const guint8 * data, gsize size,
   guint offset = 0;
   guint n = 0;
 
-  /* Byte-stream access units of a stream tend to have the same layout (an
-   * AUD, then the slice): look where the slice was last time first. The
-   * size passed bounds the start code scan to that spot. */
-  if (!c->packetized && c->slice_hint > 0 && c->slice_hint + 8 <= size) {
-    res = gst_h264_parser_identify_nalu_unchecked (c->h264, data,
-        c->slice_hint, c->slice_hint + 8, &nalu);
-    if (res == GST_H264_PARSER_OK && nalu.sc_offset <= c->slice_hint + 1 &&
-        h264_is_slice (nalu.type)) {
-      info->has_slice = TRUE;
-      info->irap = nalu.type == GST_H264_NAL_SLICE_IDR;
-      info->reference = nalu.ref_idc != 0;
-      return TRUE;
-    }
+  if (c->in_place && (c->packetized ? h264_walk_avc (c, data, size, info) :
+          h264_at_hint (c, data, size, info)) != FAST_UNSURE) {
+    c->n_in_place++;
+    return TRUE;
   }
 
   /* Byte-stream: the unchecked variant reads the header after the next
@@ -238,8 +442,10 @@ parse_h264 (GstPrioClassifier * c, const guint8 * data, gsize size,
       info->has_slice = TRUE;
       info->irap = nalu.type == GST_H264_NAL_SLICE_IDR;
       info->reference = nalu.ref_idc != 0;
-      if (!c->packetized)
+      if (!c->packetized) {
         c->slice_hint = nalu.sc_offset;
+        c->have_hint = TRUE;
+      }
       return TRUE;
     }
     /* a non-slice unit: AUD, SEI, SPS, PPS */
@@ -261,6 +467,12 @@ parse_h265 (GstPrioClassifier * c, const guint8 * data, gsize size,
   guint offset = 0;
   guint n = 0;
 
+  if (c->in_place && (c->packetized ? h265_walk_hvc (c, data, size, info) :
+          h265_at_hint (c, data, size, info)) != FAST_UNSURE) {
+    c->n_in_place++;
+    return TRUE;
+  }
+
   while (offset < size && n < 64) {
     if (c->packetized)
       res = gst_h265_parser_identify_nalu_hevc (c->h265, data, offset, size,
@@ -274,14 +486,11 @@ parse_h265 (GstPrioClassifier * c, const guint8 * data, gsize size,
 
     if (nalu.type < 32) {
       /* VCL: types 0..31 */
-      gint tid = (gint) nalu.temporal_id_plus1 - 1;
-
-      info->has_slice = TRUE;
-      info->irap = GST_H265_IS_NAL_TYPE_IRAP (nalu.type);
-      /* sub-layer non-reference pictures are even types below 16; they
-       * are referenced by nothing only in the highest sub-layer */
-      info->reference = !(nalu.type < 16 && (nalu.type % 2) == 0 &&
-          tid >= c->max_tid);
+      h265_vcl_info (c, nalu.type, nalu.temporal_id_plus1, info);
+      if (!c->packetized) {
+        c->slice_hint = nalu.sc_offset;
+        c->have_hint = TRUE;
+      }
       return TRUE;
     }
 

@@ -48,6 +48,13 @@ ShedClass gst_prio_classifier_classify (GstPrioClassifier * c,
 /* the caps are video (or unknown): frames may depend on each other */
 gboolean gst_prio_classifier_is_video (GstPrioClassifier * c);
 
+/* For the tests: @in_place FALSE reads every NAL header through
+ * codecparsers (default TRUE: plain cases in place). Returns how many
+ * buffers the in-place reading decided so far. */
+void gst_prio_classifier_set_in_place (GstPrioClassifier * c,
+    gboolean in_place);
+guint64 gst_prio_classifier_n_in_place (GstPrioClassifier * c);
+
 G_END_DECLS
 
 #endif /* __GST_PRIO_CLASSIFY_H__ */

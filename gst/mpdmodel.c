@@ -273,8 +273,16 @@ mpd_model_finalize (MpdModel * model, guint64 end_ns)
 {
   guint64 origin = model_origin (model);
 
+  guint pi, ri;
+
   model->is_static = TRUE;
   model->static_duration = end_ns > origin ? end_ns - origin : 0;
+  /* nothing is announced ahead in a finished presentation */
+  for (pi = 0; pi < model->periods->len; pi++) {
+    MpdPeriod *p = g_ptr_array_index (model->periods, pi);
+    for (ri = 0; ri < p->reps->len; ri++)
+      ((MpdRepresentation *) g_ptr_array_index (p->reps, ri))->n_ahead = 0;
+  }
 }
 
 gchar *
@@ -365,7 +373,27 @@ write_timeline (xmlTextWriterPtr w, MpdRepresentation * r)
     prev_end = end;
     i += run + 1;
   }
+  for (i = 0; i < r->n_ahead && prev_end != G_MAXUINT64; i++) {
+    if (xmlTextWriterStartElement (w, BAD_CAST "S") < 0 ||
+        attr_u64 (w, "d", r->ahead_d[i]) < 0 ||
+        xmlTextWriterEndElement (w) < 0)
+      return -1;
+  }
   return xmlTextWriterEndElement (w);
+}
+
+void
+mpd_representation_set_ahead (MpdRepresentation * rep, const guint64 * d,
+    guint n)
+{
+  guint i;
+
+  rep->n_ahead = 0;
+  for (i = 0; i < MIN (n, MPD_MAX_AHEAD); i++) {
+    if (d[i] == 0)
+      break;
+    rep->ahead_d[rep->n_ahead++] = d[i];
+  }
 }
 
 static guint64
@@ -448,6 +476,34 @@ write_adaptation_set (xmlTextWriterPtr w, MpdModel * model, MpdPeriod * p,
               "urn:mpeg:dash:23003:3:audio_channel_configuration:2011"));
       W (xmlTextWriterWriteFormatAttribute (w, BAD_CAST "value", "%u",
               r->channels));
+      W (xmlTextWriterEndElement (w));
+    }
+
+    if (!model->is_static && r->prt_wallclock_us > 0) {
+      gchar *wc = mpd_format_date_time (r->prt_wallclock_us);
+      W (xmlTextWriterStartElement (w, BAD_CAST "ProducerReferenceTime"));
+      W (attr (w, "id", "0"));
+      W (attr (w, "type", "encoder"));
+      W (attr (w, "wallClockTime", wc));
+      W (attr_u64 (w, "presentationTime", r->prt_presentation_time));
+      g_free (wc);
+      if (model->utc_timing_value) {
+        W (xmlTextWriterStartElement (w, BAD_CAST "UTCTiming"));
+        W (attr (w, "schemeIdUri", model->utc_timing_scheme ?
+                model->utc_timing_scheme :
+                "urn:mpeg:dash:utc:http-xsdate:2014"));
+        W (attr (w, "value", model->utc_timing_value));
+        W (xmlTextWriterEndElement (w));
+      }
+      W (xmlTextWriterEndElement (w));
+    }
+    if (!model->is_static && model->resync_dt > 0) {
+      /* every CMAF chunk (moof) is a resync point; chunks other than the
+       * first of a segment do not start with a SAP */
+      W (xmlTextWriterStartElement (w, BAD_CAST "Resync"));
+      W (attr (w, "type", "0"));
+      W (attr_u64 (w, "dT", ns_to_ticks (model->resync_dt, r->timescale)));
+      W (attr (w, "marker", "false"));
       W (xmlTextWriterEndElement (w));
     }
 

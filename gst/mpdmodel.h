@@ -24,6 +24,7 @@
 G_BEGIN_DECLS
 
 #define MPD_NS_PER_SECOND G_GUINT64_CONSTANT (1000000000)
+#define MPD_MAX_AHEAD 2
 
 typedef enum {
   MPD_KIND_VIDEO,
@@ -69,6 +70,13 @@ typedef struct _MpdRepresentation {
   guint64 bandwidth_hint;
   guint64 total_bytes;
   guint64 total_ticks;
+  /* low latency: durations of the segments after the last one that are
+   * announced before they are complete (in progress or next) */
+  guint64 ahead_d[MPD_MAX_AHEAD];
+  guint n_ahead;
+  /* ProducerReferenceTime, rendered when prt_wallclock_us > 0 */
+  gint64 prt_wallclock_us;      /* µs since the Unix epoch */
+  guint64 prt_presentation_time;        /* ticks */
 } MpdRepresentation;
 
 typedef struct {
@@ -91,6 +99,7 @@ typedef struct {
   gboolean availability_time_complete;  /* written when ato > 0 */
   guint64 latency_target, latency_min, latency_max;     /* ms, 0 = omit */
   gdouble playback_rate_min, playback_rate_max; /* 0 = omit */
+  guint64 resync_dt;            /* ns between resync points, 0 = omit */
 
   /* state */
   gboolean is_static;
@@ -124,6 +133,13 @@ MpdRepresentation *mpd_period_find_representation (MpdPeriod * period,
  * zero duration is ignored for the bitrate). */
 guint64 mpd_representation_add_segment (MpdRepresentation * rep,
     guint64 t, guint64 d, guint64 size);
+
+/* Announces @n (<= MPD_MAX_AHEAD) segments after the last one, with
+ * durations @d, in a dynamic MPD (low latency: the segment in progress and
+ * the next one).  They are rendered as S elements after the complete
+ * segments and replaced by the next call. */
+void mpd_representation_set_ahead (MpdRepresentation * rep,
+    const guint64 * d, guint n);
 
 /* Bits per second of one segment, 0 for d == 0. */
 guint64 mpd_segment_bitrate (guint64 size, guint64 d, guint32 timescale);

@@ -399,6 +399,32 @@ GST_START_TEST (test_audio_chunk_default_flags)
 
 GST_END_TEST;
 
+/* prft: version 1, flags, track, NTP time, media time */
+GST_START_TEST (test_prft)
+{
+  GByteArray *b = g_byte_array_new ();
+  const guint8 *d;
+  guint64 ntp;
+
+  cmaf_write_prft (b, 1, G_GINT64_CONSTANT (1700000000250000), 123456,
+      CMAF_PRFT_ENCODER_OUTPUT);
+  fail_unless_equals_int (b->len, 32);
+  d = b->data;
+  fail_unless_equals_int (GST_READ_UINT32_BE (d), 32);
+  fail_unless (memcmp (d + 4, "prft", 4) == 0);
+  fail_unless_equals_int (d[8], 1);     /* version */
+  fail_unless_equals_int (GST_READ_UINT24_BE (d + 9), 1);       /* flags */
+  fail_unless_equals_int (GST_READ_UINT32_BE (d + 12), 1);
+  ntp = GST_READ_UINT64_BE (d + 16);
+  fail_unless_equals_uint64 (ntp >> 32, 1700000000 + 2208988800u);
+  /* 0.25 s as a 32-bit fraction */
+  fail_unless_equals_uint64 (ntp & 0xffffffff, 0x40000000);
+  fail_unless_equals_uint64 (GST_READ_UINT64_BE (d + 24), 123456);
+  g_byte_array_unref (b);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_find_box_bounds)
 {
   guint8 bad[16] = { 0, 0, 0, 40, 'f', 'r', 'e', 'e', };
@@ -424,6 +450,7 @@ cmafwriter_suite (void)
   tcase_add_test (tc, test_segment_chunks);
   tcase_add_test (tc, test_audio_chunk_default_flags);
   tcase_add_test (tc, test_find_box_bounds);
+  tcase_add_test (tc, test_prft);
   return s;
 }
 

@@ -396,10 +396,41 @@ GST_START_TEST (test_low_latency_fields)
       != NULL, xml);
   g_free (xml);
 
+  /* announced segments, ProducerReferenceTime, Resync */
+  {
+    guint64 ahead[2] = { 180000, 183000 };
+    m->resync_dt = 200 * 1000000;
+    m->utc_timing_value = g_strdup ("http://127.0.0.1:1/time");
+    v->prt_wallclock_us = G_GINT64_CONSTANT (1700000000123000);
+    v->prt_presentation_time = 3000;
+    mpd_representation_set_ahead (v, ahead, 2);
+    xml = mpd_model_render (m, 0, NULL);
+    fail_unless (strstr (xml, "<S t=\"0\" d=\"180000\"/>\n"
+            "            <S d=\"180000\"/>\n"
+            "            <S d=\"183000\"/>\n") != NULL, xml);
+    fail_unless (strstr (xml, "<ProducerReferenceTime id=\"0\" "
+            "type=\"encoder\" wallClockTime=\"2023-11-14T22:13:20.123Z\" "
+            "presentationTime=\"3000\">") != NULL, xml);
+    fail_unless (strstr (xml, "<Resync type=\"0\" dT=\"18000\" "
+            "marker=\"false\"/>") != NULL, xml);
+    g_free (xml);
+    /* the first announced one completes: one left */
+    mpd_representation_add_segment (v, 180000, 180000, 1000);
+    mpd_representation_set_ahead (v, ahead + 1, 1);
+    xml = mpd_model_render (m, 0, NULL);
+    fail_unless (strstr (xml, "<S t=\"0\" d=\"180000\" r=\"1\"/>\n"
+            "            <S d=\"183000\"/>\n          </SegmentTimeline>")
+        != NULL, xml);
+    g_free (xml);
+  }
+
   /* VOD drops them */
   mpd_model_finalize (m, 2 * SEC);
   xml = mpd_model_render (m, 0, NULL);
   fail_if (strstr (xml, "availabilityTimeOffset"));
+  fail_if (strstr (xml, "183000"));
+  fail_if (strstr (xml, "ProducerReferenceTime"));
+  fail_if (strstr (xml, "Resync"));
   fail_if (strstr (xml, "ServiceDescription"));
   g_free (xml);
   mpd_model_free (m);

@@ -1,0 +1,841 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "dashserver.h"
+#include "dashserve.h"
+#include "mpdmodel.h"
+
+/* segment numbers past the last started one that the MPD may announce */
+#define MAX_AHEAD 2
+/* how often waits, stalls and live responses are checked */
+#define TICK_MS 100
+
+typedef enum {
+  REQ_FILE,                     /* complete body handed to soup */
+  REQ_LIVE,                     /* segment being written, chunked */
+  REQ_WAIT,                     /* announced segment not started yet */
+} ReqState;
+
+typedef struct {
+  DashServer *srv;
+  SoupServerMessage *msg;
+  ReqState state;
+  DashFileKind kind;
+  gchar name[256];
+  gboolean head;
+  gint fd;                      /* REQ_LIVE */
+  guint64 sent;                 /* bytes of the file appended so far */
+  guint64 queued;               /* appended, not yet written to the socket */
+  gint64 last_progress;         /* monotonic µs */
+  gint64 deadline;              /* REQ_WAIT: monotonic µs */
+  gulong wrote_id, finished_id;
+  gboolean done;                /* body complete */
+} Req;
+
+struct _DashServer
+{
+  gchar *dir, *address, *mpd_name, *player_lib;
+  guint port;
+  guint64 seg_dur, max_client_buffer, stall_timeout;
+  DashServerMetricsFunc metrics;
+  gpointer metrics_data;
+
+  GThread *thread;
+  GMainContext *ctx;
+  GMainLoop *loop;
+  SoupServer *server;           /* server thread only */
+  GList *reqs;                  /* Req, server thread only */
+  GError *start_error;
+  gboolean started;
+
+  GMutex lock;                  /* protects what follows */
+  GCond cond;
+  DashServeState *state;
+  gboolean wake_pending;
+  DashServerStats stats;
+};
+
+static const gchar player_page[] =
+    "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n"
+    "<title>dashlivesink</title>\n"
+    "<style>body{font-family:sans-serif;background:#111;color:#eee;margin:2em}"
+    "video{width:100%;max-width:960px;background:#000}"
+    "table{margin-top:1em}td{padding:2px 12px 2px 0}</style>\n"
+    "</head><body>\n<h1>dashlivesink</h1>\n"
+    "<video id=\"v\" muted autoplay playsinline controls></video>\n"
+    "<table>\n"
+    "<tr><td>Live latency</td><td id=\"lat\">-</td></tr>\n"
+    "<tr><td>Video representation</td><td id=\"rep\">-</td></tr>\n"
+    "<tr><td>Buffer</td><td id=\"buf\">-</td></tr>\n"
+    "<tr><td>Playback rate</td><td id=\"rate\">-</td></tr>\n"
+    "<tr><td>Stalls</td><td id=\"stalls\">0</td></tr>\n"
+    "</table>\n<p id=\"err\" style=\"color:#f66\"></p>\n"
+    "<p>Manifests: <a href=\"/@MPD@\">@MPD@</a>, "
+    "<a href=\"/master.m3u8\">master.m3u8</a> &middot; "
+    "<a href=\"/metrics\">metrics</a></p>\n"
+    "<script src=\"/dash.all.min.js\"></script>\n"
+    "<script>\n"
+    "const v = document.getElementById('v');\n"
+    "const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };\n"
+    "if (typeof dashjs === 'undefined') {\n"
+    "  document.getElementById('err').textContent = 'dash.js is not installed: "
+    "run scripts/install-npm-tools.sh and rebuild (or set GST_LIVESTREAM_DASHJS)';\n"
+    "} else {\n"
+    "  const p = window.__p = dashjs.MediaPlayer().create();\n"
+    "  /* latency target and playback rates come from the MPD's\n"
+    "   * ServiceDescription */\n"
+    "  p.updateSettings({ streaming: { liveCatchup: { enabled: true } } });\n"
+    "  p.on(dashjs.MediaPlayer.events.ERROR, (e) => { st.errors.push(JSON.stringify(e.error || e).slice(0, 300));\n"
+    "    document.getElementById('err').textContent = st.errors[st.errors.length - 1]; });\n"
+    "  v.addEventListener('playing', () => { st.playing = true; });\n"
+    "  v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });\n"
+    "  p.initialize(v, '/@MPD@', true);\n"
+    "  setInterval(() => {\n"
+    "    const lat = p.getCurrentLiveLatency();\n"
+    "    if (st.playing && lat > 0) st.latency.push(lat);\n"
+    "    document.getElementById('lat').textContent = lat > 0 ? lat.toFixed(2) + ' s' : '-';\n"
+    "    const r = p.getCurrentRepresentationForType('video');\n"
+    "    if (r) document.getElementById('rep').textContent = r.id + ' ' + r.width + 'x' + r.height + ' ' + Math.round(r.bandwidth / 1000) + ' kbit/s';\n"
+    "    document.getElementById('buf').textContent = p.getBufferLength('video').toFixed(2) + ' s';\n"
+    "    document.getElementById('rate').textContent = v.playbackRate.toFixed(2);\n"
+    "    document.getElementById('stalls').textContent = st.stalls;\n"
+    "  }, 500);\n" "}\n" "</script></body></html>\n";
+
+/* ------------------------------------------------------------------ */
+
+gchar *
+dash_server_find_player_lib (void)
+{
+  const gchar *env = g_getenv ("GST_LIVESTREAM_DASHJS");
+  const gchar *candidates[] = {
+#ifdef DASHJS_BUILD_PATH
+    DASHJS_BUILD_PATH,
+#endif
+#ifdef DASHJS_INSTALL_PATH
+    DASHJS_INSTALL_PATH,
+#endif
+    NULL
+  };
+  guint i;
+
+  if (env && *env)
+    return g_strdup (env);
+  for (i = 0; candidates[i]; i++)
+    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
+      return g_strdup (candidates[i]);
+  return NULL;
+}
+
+static void
+wake_locked (DashServer * srv);
+
+static void
+common_headers (SoupServerMessage * msg)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (h, "Access-Control-Allow-Origin", "*");
+  soup_message_headers_replace (h, "Access-Control-Expose-Headers",
+      "Content-Length, Content-Range, Date, Age");
+  soup_message_headers_replace (h, "Server", "dashlivesink");
+}
+
+static void
+respond_text (SoupServerMessage * msg, guint status, const gchar * type,
+    const gchar * cache, gchar * body)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+
+  soup_server_message_set_status (msg, status, NULL);
+  if (cache)
+    soup_message_headers_replace (h, "Cache-Control", cache);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, body,
+      body ? strlen (body) : 0);
+}
+
+static void
+not_found (DashServer * srv, SoupServerMessage * msg)
+{
+  g_mutex_lock (&srv->lock);
+  srv->stats.not_found++;
+  g_mutex_unlock (&srv->lock);
+  respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "no-cache",
+      g_strdup ("not found\n"));
+}
+
+/* --- request tracking ------------------------------------------------ */
+
+static void
+req_free (Req * r)
+{
+  if (r->fd >= 0)
+    close (r->fd);
+  if (r->msg) {
+    if (r->wrote_id)
+      g_signal_handler_disconnect (r->msg, r->wrote_id);
+    if (r->finished_id)
+      g_signal_handler_disconnect (r->msg, r->finished_id);
+    g_object_unref (r->msg);
+  }
+  g_free (r);
+}
+
+static void
+on_wrote_body_data (SoupServerMessage * msg, guint size, Req * r)
+{
+  r->queued = r->queued > size ? r->queued - size : 0;
+  r->last_progress = g_get_monotonic_time ();
+  g_mutex_lock (&r->srv->lock);
+  r->srv->stats.bytes_sent += size;
+  g_mutex_unlock (&r->srv->lock);
+}
+
+static void
+on_finished (SoupServerMessage * msg, Req * r)
+{
+  DashServer *srv = r->srv;
+
+  srv->reqs = g_list_remove (srv->reqs, r);
+  g_mutex_lock (&srv->lock);
+  srv->stats.active = g_list_length (srv->reqs);
+  g_mutex_unlock (&srv->lock);
+  req_free (r);
+}
+
+static Req *
+req_track (DashServer * srv, SoupServerMessage * msg, ReqState state,
+    const DashRoute * route, gboolean head)
+{
+  Req *r = g_new0 (Req, 1);
+
+  r->srv = srv;
+  r->msg = g_object_ref (msg);
+  r->state = state;
+  r->kind = route->file_kind;
+  g_strlcpy (r->name, route->name, sizeof (r->name));
+  r->head = head;
+  r->fd = -1;
+  r->last_progress = g_get_monotonic_time ();
+  r->wrote_id = g_signal_connect (msg, "wrote-body-data",
+      G_CALLBACK (on_wrote_body_data), r);
+  r->finished_id = g_signal_connect (msg, "finished",
+      G_CALLBACK (on_finished), r);
+  srv->reqs = g_list_prepend (srv->reqs, r);
+  g_mutex_lock (&srv->lock);
+  srv->stats.active = g_list_length (srv->reqs);
+  g_mutex_unlock (&srv->lock);
+  return r;
+}
+
+/* Drops the connection of a client that does not keep up. */
+static void
+req_disconnect (Req * r)
+{
+  GSocket *sock = soup_server_message_get_socket (r->msg);
+
+  g_mutex_lock (&r->srv->lock);
+  r->srv->stats.disconnected_slow++;
+  g_mutex_unlock (&r->srv->lock);
+  if (sock)
+    g_socket_shutdown (sock, TRUE, TRUE, NULL);
+  /* the write error finishes the message; until then nothing more is
+   * appended */
+  r->done = TRUE;
+}
+
+/* --- complete files -------------------------------------------------- */
+
+/* Answers @route from the file on disk.  Returns FALSE if it does not
+ * exist (nothing was answered). */
+static gboolean
+serve_file (DashServer * srv, SoupServerMessage * msg, const DashRoute * route,
+    gboolean head)
+{
+  SoupMessageHeaders *req_h = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  gchar *path = g_build_filename (srv->dir, route->name, NULL);
+  GMappedFile *mf;
+  GBytes *bytes, *body;
+  guint64 size, start = 0, end = 0;
+  DashRangeResult rr;
+  Req *r;
+
+  mf = g_mapped_file_new (path, FALSE, NULL);
+  g_free (path);
+  if (mf == NULL)
+    return FALSE;
+  bytes = g_mapped_file_get_bytes (mf);
+  g_mapped_file_unref (mf);
+  size = g_bytes_get_size (bytes);
+
+  soup_message_headers_replace (h, "Content-Type",
+      dash_serve_content_type (route->file_kind));
+  soup_message_headers_replace (h, "Cache-Control",
+      dash_serve_cache_control (route->file_kind));
+  soup_message_headers_replace (h, "Accept-Ranges", "bytes");
+
+  rr = dash_serve_parse_range (soup_message_headers_get_one (req_h, "Range"),
+      size, &start, &end);
+  if (rr == DASH_RANGE_UNSATISFIABLE) {
+    gchar *cr = g_strdup_printf ("bytes */%" G_GUINT64_FORMAT, size);
+    soup_message_headers_replace (h, "Content-Range", cr);
+    g_free (cr);
+    soup_server_message_set_status (msg,
+        SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, NULL);
+    g_bytes_unref (bytes);
+    return TRUE;
+  }
+  if (rr == DASH_RANGE_OK) {
+    gchar *cr = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "-%"
+        G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, start, end, size);
+    soup_message_headers_replace (h, "Content-Range", cr);
+    g_free (cr);
+    body = g_bytes_new_from_bytes (bytes, start, end - start + 1);
+    soup_server_message_set_status (msg, SOUP_STATUS_PARTIAL_CONTENT, NULL);
+  } else {
+    body = g_bytes_ref (bytes);
+    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  }
+  g_bytes_unref (bytes);
+
+  r = req_track (srv, msg, REQ_FILE, route, head);
+  r->done = TRUE;
+  if (head) {
+    soup_message_headers_set_content_length (h, g_bytes_get_size (body));
+  } else {
+    r->queued = g_bytes_get_size (body);
+    soup_message_body_append_bytes (soup_server_message_get_response_body
+        (msg), body);
+  }
+  g_bytes_unref (body);
+  return TRUE;
+}
+
+/* --- live segments --------------------------------------------------- */
+
+/* Appends what became complete of a live segment; completes the body when
+ * the segment was published.  Server thread. */
+static void
+feed_live (DashServer * srv, Req * r)
+{
+  const DashLiveSegment *live = NULL;
+  DashAvailability av;
+  guint64 target;
+  gboolean finished = FALSE;
+  SoupMessageBody *body = soup_server_message_get_response_body (r->msg);
+
+  if (r->done)
+    return;
+  g_mutex_lock (&srv->lock);
+  av = dash_serve_state_lookup (srv->state, r->name, &live);
+  target = av == DASH_AVAIL_LIVE ? live->complete : 0;
+  g_mutex_unlock (&srv->lock);
+
+  if (av != DASH_AVAIL_LIVE) {
+    struct stat sb;
+    /* published (renamed: our descriptor reads the same file) or
+     * abandoned (unlinked: we send what was complete) */
+    if (fstat (r->fd, &sb) == 0)
+      target = sb.st_size;
+    finished = TRUE;
+  }
+
+  if (target > r->sent && !r->head) {
+    gsize n = target - r->sent;
+    guint8 *data = g_malloc (n);
+    gssize got = pread (r->fd, data, n, r->sent);
+
+    if (got > 0) {
+      soup_message_body_append (body, SOUP_MEMORY_TAKE, data, got);
+      r->sent += got;
+      r->queued += got;
+      data = NULL;
+    }
+    g_free (data);
+    if (got < (gssize) n)
+      finished = FALSE;         /* short read: try again at the next tick */
+  }
+  if (finished || r->head) {
+    soup_message_body_complete (body);
+    r->done = TRUE;
+  }
+  if (r->queued > srv->max_client_buffer) {
+    req_disconnect (r);
+    return;
+  }
+  soup_server_message_unpause (r->msg);
+}
+
+/* Starts the chunked response of a live segment; FALSE if its temporary
+ * file is gone (it was published meanwhile). */
+static gboolean
+start_live (DashServer * srv, Req * r, const gchar * tmp_name)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (r->msg);
+  gchar *path = g_build_filename (srv->dir, tmp_name, NULL);
+
+  r->fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  g_free (path);
+  if (r->fd < 0)
+    return FALSE;
+  r->state = REQ_LIVE;
+  r->last_progress = g_get_monotonic_time ();
+  soup_server_message_set_status (r->msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_replace (h, "Content-Type",
+      dash_serve_content_type (r->kind));
+  soup_message_headers_replace (h, "Cache-Control",
+      dash_serve_cache_control (r->kind));
+  soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
+  g_mutex_lock (&srv->lock);
+  srv->stats.live_responses++;
+  g_mutex_unlock (&srv->lock);
+  feed_live (srv, r);
+  return TRUE;
+}
+
+/* A waiting request: the segment started, was published, or the wait is
+ * over. */
+static void
+check_wait (DashServer * srv, Req * r, gint64 now)
+{
+  const DashLiveSegment *live = NULL;
+  DashAvailability av;
+  gchar *tmp = NULL;
+  DashRoute route;
+
+  g_mutex_lock (&srv->lock);
+  av = dash_serve_state_lookup (srv->state, r->name, &live);
+  /* the temporary file exists once the first chunk is written */
+  if (av == DASH_AVAIL_LIVE && live->complete == 0)
+    av = DASH_AVAIL_WAIT;
+  if (av == DASH_AVAIL_LIVE)
+    tmp = g_strdup (live->tmp_name);
+  g_mutex_unlock (&srv->lock);
+
+  if (av == DASH_AVAIL_WAIT && now < r->deadline)
+    return;
+
+  memset (&route, 0, sizeof (route));
+  route.kind = DASH_ROUTE_FILE;
+  route.file_kind = r->kind;
+  g_strlcpy (route.name, r->name, sizeof (route.name));
+
+  if (av == DASH_AVAIL_LIVE && start_live (srv, r, tmp)) {
+    g_free (tmp);
+    return;
+  }
+  g_free (tmp);
+  /* published meanwhile, or the wait is over */
+  r->state = REQ_FILE;
+  r->done = TRUE;
+  {
+    /* serve_file tracks a new Req for the message: forget this one */
+    SoupServerMessage *msg = g_object_ref (r->msg);
+    srv->reqs = g_list_remove (srv->reqs, r);
+    req_free (r);
+    if (!serve_file (srv, msg, &route, FALSE)) {
+      g_mutex_lock (&srv->lock);
+      srv->stats.wait_timeouts++;
+      g_mutex_unlock (&srv->lock);
+      not_found (srv, msg);
+    }
+    soup_server_message_unpause (msg);
+    g_object_unref (msg);
+  }
+}
+
+static void
+feed_all (DashServer * srv)
+{
+  GList *l, *next;
+  gint64 now = g_get_monotonic_time ();
+
+  for (l = srv->reqs; l; l = next) {
+    Req *r = l->data;
+    next = l->next;
+    if (r->state == REQ_LIVE)
+      feed_live (srv, r);
+    else if (r->state == REQ_WAIT)
+      check_wait (srv, r, now);
+  }
+}
+
+static gboolean
+on_wake (gpointer data)
+{
+  DashServer *srv = data;
+
+  g_mutex_lock (&srv->lock);
+  srv->wake_pending = FALSE;
+  g_mutex_unlock (&srv->lock);
+  feed_all (srv);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_tick (gpointer data)
+{
+  DashServer *srv = data;
+  gint64 now = g_get_monotonic_time ();
+  GList *l, *next;
+
+  feed_all (srv);
+  for (l = srv->reqs; l; l = next) {
+    Req *r = l->data;
+    next = l->next;
+    if (r->state == REQ_WAIT)
+      continue;
+    /* a client that has not read anything for stall-timeout while data
+     * waits for it is dropped; so is a live segment whose writer went
+     * silent for as long */
+    if (r->queued > 0 && !r->head &&
+        (guint64) (now - r->last_progress) * 1000 > srv->stall_timeout)
+      req_disconnect (r);
+    else if (r->state == REQ_LIVE && !r->done && r->queued == 0 &&
+        (guint64) (now - r->last_progress) * 1000 > 2 * srv->stall_timeout) {
+      soup_message_body_complete (soup_server_message_get_response_body
+          (r->msg));
+      r->done = TRUE;
+      soup_server_message_unpause (r->msg);
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Called with srv->lock held, from any thread. */
+static void
+wake_locked (DashServer * srv)
+{
+  GSource *s;
+
+  if (srv->wake_pending || srv->ctx == NULL)
+    return;
+  srv->wake_pending = TRUE;
+  s = g_idle_source_new ();
+  g_source_set_priority (s, G_PRIORITY_HIGH);
+  g_source_set_callback (s, on_wake, srv, NULL);
+  g_source_attach (s, srv->ctx);
+  g_source_unref (s);
+}
+
+/* --- the handler ----------------------------------------------------- */
+
+static void
+handle_file (DashServer * srv, SoupServerMessage * msg,
+    const DashRoute * route, gboolean head)
+{
+  const DashLiveSegment *live = NULL;
+  DashAvailability av;
+  gchar *tmp = NULL;
+  Req *r;
+
+  g_mutex_lock (&srv->lock);
+  av = route->file_kind == DASH_FILE_SEGMENT ?
+      dash_serve_state_lookup (srv->state, route->name, &live) :
+      DASH_AVAIL_FILE;
+  if (av == DASH_AVAIL_LIVE && live->complete == 0)
+    av = DASH_AVAIL_WAIT;       /* no chunk written yet */
+  if (av == DASH_AVAIL_LIVE)
+    tmp = g_strdup (live->tmp_name);
+  if (av == DASH_AVAIL_WAIT)
+    srv->stats.waited++;
+  g_mutex_unlock (&srv->lock);
+
+  switch (av) {
+    case DASH_AVAIL_LIVE:
+      r = req_track (srv, msg, REQ_LIVE, route, head);
+      if (start_live (srv, r, tmp))
+        break;
+      /* published between the lookup and the open */
+      srv->reqs = g_list_remove (srv->reqs, r);
+      req_free (r);
+      if (!serve_file (srv, msg, route, head))
+        not_found (srv, msg);
+      break;
+    case DASH_AVAIL_WAIT:
+      r = req_track (srv, msg, REQ_WAIT, route, head);
+      r->deadline = g_get_monotonic_time () +
+          (gint64) MAX (2 * srv->seg_dur, G_GUINT64_CONSTANT (1000000000)) /
+          1000;
+      soup_server_message_pause (msg);
+      break;
+    case DASH_AVAIL_FILE:
+      if (!serve_file (srv, msg, route, head))
+        not_found (srv, msg);
+      break;
+  }
+  g_free (tmp);
+}
+
+static void
+handle_request (SoupServer * server, SoupServerMessage * msg,
+    const char *path, GHashTable * query, gpointer user_data)
+{
+  DashServer *srv = user_data;
+  const gchar *method = soup_server_message_get_method (msg);
+  gboolean head = method == SOUP_METHOD_HEAD;
+  DashRoute route;
+
+  g_mutex_lock (&srv->lock);
+  srv->stats.requests++;
+  g_mutex_unlock (&srv->lock);
+
+  common_headers (msg);
+  if (method == SOUP_METHOD_OPTIONS) {
+    SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+    soup_message_headers_replace (h, "Access-Control-Allow-Methods",
+        "GET, HEAD, OPTIONS");
+    soup_message_headers_replace (h, "Access-Control-Allow-Headers",
+        "Range, If-None-Match, If-Modified-Since");
+    soup_message_headers_replace (h, "Access-Control-Max-Age", "86400");
+    soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+    return;
+  }
+  if (method != SOUP_METHOD_GET && !head) {
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (msg), "Allow", "GET, HEAD, OPTIONS");
+    respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain", NULL,
+        g_strdup ("method not allowed\n"));
+    return;
+  }
+
+  dash_serve_route (path, &route);
+  switch (route.kind) {
+    case DASH_ROUTE_NOT_FOUND:
+      not_found (srv, msg);
+      break;
+    case DASH_ROUTE_PLAYER:{
+      GString *s = g_string_new (player_page);
+      g_string_replace (s, "@MPD@", srv->mpd_name, 0);
+      respond_text (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
+          "no-cache", g_string_free (s, FALSE));
+      break;
+    }
+    case DASH_ROUTE_PLAYER_LIB:{
+      gchar *data = NULL;
+      gsize len = 0;
+      if (srv->player_lib && g_file_get_contents (srv->player_lib, &data,
+              &len, NULL)) {
+        soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+        soup_message_headers_replace (soup_server_message_get_response_headers
+            (msg), "Cache-Control", "public, max-age=3600");
+        soup_server_message_set_response (msg, "text/javascript",
+            SOUP_MEMORY_TAKE, data, len);
+      } else {
+        respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/javascript",
+            "no-cache", g_strdup ("/* dash.js not installed: run "
+                "scripts/install-npm-tools.sh and rebuild */\n"));
+      }
+      break;
+    }
+    case DASH_ROUTE_TIME:
+      respond_text (msg, SOUP_STATUS_OK, "text/plain", "no-cache",
+          mpd_format_date_time (g_get_real_time ()));
+      break;
+    case DASH_ROUTE_METRICS:
+      respond_text (msg, SOUP_STATUS_OK, "text/plain; version=0.0.4",
+          "no-cache", srv->metrics ? srv->metrics (srv->metrics_data) :
+          g_strdup (""));
+      break;
+    case DASH_ROUTE_FILE:
+      handle_file (srv, msg, &route, head);
+      break;
+  }
+}
+
+/* --- thread ---------------------------------------------------------- */
+
+static gpointer
+server_thread (gpointer data)
+{
+  DashServer *srv = data;
+  GSocketAddress *addr = NULL;
+  GError *err = NULL;
+  GSource *tick;
+
+  g_main_context_push_thread_default (srv->ctx);
+  srv->server = soup_server_new ("server-header", "dashlivesink ", NULL);
+  soup_server_add_handler (srv->server, NULL, handle_request, srv, NULL);
+  addr = g_inet_socket_address_new_from_string (srv->address, srv->port);
+  if (addr == NULL) {
+    g_set_error (&err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "Invalid http-address \"%s\"", srv->address);
+  } else {
+    soup_server_listen (srv->server, addr, 0, &err);
+    g_object_unref (addr);
+  }
+
+  if (err == NULL) {
+    GSList *uris = soup_server_get_uris (srv->server);
+    if (uris) {
+      srv->port = g_uri_get_port (uris->data);
+      g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    }
+  }
+
+  g_mutex_lock (&srv->lock);
+  srv->start_error = err;
+  srv->started = TRUE;
+  g_cond_broadcast (&srv->cond);
+  g_mutex_unlock (&srv->lock);
+
+  if (err == NULL) {
+    tick = g_timeout_source_new (TICK_MS);
+    g_source_set_callback (tick, on_tick, srv, NULL);
+    g_source_attach (tick, srv->ctx);
+    g_main_loop_run (srv->loop);
+    g_source_destroy (tick);
+    g_source_unref (tick);
+  }
+
+  soup_server_disconnect (srv->server);
+  /* in-flight messages: finished handlers free them while the server
+   * goes away; anything left is freed here */
+  g_clear_object (&srv->server);
+  while (g_main_context_iteration (srv->ctx, FALSE));
+  g_list_free_full (srv->reqs, (GDestroyNotify) req_free);
+  srv->reqs = NULL;
+  g_main_context_pop_thread_default (srv->ctx);
+  return NULL;
+}
+
+static void
+dash_server_free (DashServer * srv)
+{
+  g_free (srv->dir);
+  g_free (srv->address);
+  g_free (srv->mpd_name);
+  g_free (srv->player_lib);
+  if (srv->loop)
+    g_main_loop_unref (srv->loop);
+  if (srv->ctx)
+    g_main_context_unref (srv->ctx);
+  dash_serve_state_free (srv->state);
+  g_mutex_clear (&srv->lock);
+  g_cond_clear (&srv->cond);
+  g_free (srv);
+}
+
+DashServer *
+dash_server_start (const DashServerConfig * cfg, GError ** error)
+{
+  DashServer *srv = g_new0 (DashServer, 1);
+
+  srv->dir = g_strdup (cfg->dir);
+  srv->address = g_strdup (cfg->address ? cfg->address : "127.0.0.1");
+  srv->port = cfg->port;
+  srv->mpd_name = g_strdup (cfg->mpd_name ? cfg->mpd_name : "manifest.mpd");
+  srv->player_lib = cfg->player_lib ? g_strdup (cfg->player_lib) :
+      dash_server_find_player_lib ();
+  srv->seg_dur = cfg->segment_duration;
+  srv->max_client_buffer = cfg->max_client_buffer ? cfg->max_client_buffer :
+      32 * 1024 * 1024;
+  srv->stall_timeout = cfg->stall_timeout ? cfg->stall_timeout :
+      G_GUINT64_CONSTANT (10000000000);
+  srv->metrics = cfg->metrics;
+  srv->metrics_data = cfg->metrics_data;
+  srv->state = dash_serve_state_new (MAX_AHEAD);
+  g_mutex_init (&srv->lock);
+  g_cond_init (&srv->cond);
+  srv->ctx = g_main_context_new ();
+  srv->loop = g_main_loop_new (srv->ctx, FALSE);
+
+  srv->thread = g_thread_new ("dashserver", server_thread, srv);
+  g_mutex_lock (&srv->lock);
+  while (!srv->started)
+    g_cond_wait (&srv->cond, &srv->lock);
+  g_mutex_unlock (&srv->lock);
+
+  if (srv->start_error) {
+    g_propagate_error (error, srv->start_error);
+    srv->start_error = NULL;
+    g_thread_join (srv->thread);
+    dash_server_free (srv);
+    return NULL;
+  }
+  return srv;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+dash_server_stop (DashServer * srv)
+{
+  GSource *s;
+
+  if (srv == NULL)
+    return;
+  s = g_idle_source_new ();
+  g_source_set_callback (s, quit_loop, srv->loop, NULL);
+  g_source_attach (s, srv->ctx);
+  g_source_unref (s);
+  g_thread_join (srv->thread);
+  dash_server_free (srv);
+}
+
+guint
+dash_server_get_port (DashServer * srv)
+{
+  return srv->port;
+}
+
+void
+dash_server_get_stats (DashServer * srv, DashServerStats * stats)
+{
+  g_mutex_lock (&srv->lock);
+  *stats = srv->stats;
+  g_mutex_unlock (&srv->lock);
+}
+
+void
+dash_server_segment_started (DashServer * srv, const gchar * rep,
+    guint64 number, const gchar * tmp_name, const gchar * name)
+{
+  g_mutex_lock (&srv->lock);
+  dash_serve_state_segment_started (srv->state, rep, number, tmp_name, name);
+  wake_locked (srv);
+  g_mutex_unlock (&srv->lock);
+}
+
+void
+dash_server_chunk_written (DashServer * srv, const gchar * rep,
+    guint64 number, guint64 offset, guint64 size)
+{
+  g_mutex_lock (&srv->lock);
+  dash_serve_state_chunk_written (srv->state, rep, number, offset, size);
+  wake_locked (srv);
+  g_mutex_unlock (&srv->lock);
+}
+
+void
+dash_server_file_published (DashServer * srv, const gchar * name)
+{
+  g_mutex_lock (&srv->lock);
+  dash_serve_state_published (srv->state, name);
+  wake_locked (srv);
+  g_mutex_unlock (&srv->lock);
+}

@@ -1,0 +1,76 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* dashlivesink's embedded HTTP/1.1 server (libsoup-3.0 SoupServer) on its
+ * own thread and GMainContext.  It serves the files of the output
+ * directory, streams segments that are still being written with chunked
+ * transfer encoding (one HTTP chunk per CMAF chunk, as soon as the sink
+ * reports it), makes requests for announced segments wait, and provides
+ * /time, /metrics and a dash.js player page at /.
+ *
+ * The notify functions are thread-safe and never block on the network:
+ * they take the server's state mutex briefly and wake the server thread. */
+
+#ifndef __DASH_SERVER_H__
+#define __DASH_SERVER_H__
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _DashServer DashServer;
+
+/* Returns the /metrics body (Prometheus text), g_free()d by the server.
+ * Called from the server thread with no server lock held. */
+typedef gchar *(*DashServerMetricsFunc) (gpointer user_data);
+
+typedef struct {
+  const gchar *dir;             /* output directory */
+  const gchar *address;         /* e.g. "127.0.0.1", "0.0.0.0", "::" */
+  guint port;                   /* 0 is not allowed here */
+  const gchar *mpd_name;        /* played by the player page */
+  guint64 segment_duration;     /* ns: bounds the wait for segments */
+  const gchar *player_lib;      /* path of dash.all.min.js, NULL = search */
+  guint64 max_client_buffer;    /* bytes queued per response before disconnect */
+  guint64 stall_timeout;        /* ns without progress before disconnect */
+  DashServerMetricsFunc metrics;
+  gpointer metrics_data;
+} DashServerConfig;
+
+typedef struct {
+  guint64 requests;             /* all requests answered */
+  guint64 not_found;            /* 404 answers */
+  guint64 live_responses;       /* segments sent while being written */
+  guint64 waited;               /* requests that waited for a segment */
+  guint64 wait_timeouts;        /* ... and gave up (404) */
+  guint64 bytes_sent;           /* body bytes written to sockets */
+  guint64 disconnected_slow;    /* clients dropped: too slow / stalled */
+  guint active;                 /* responses in flight */
+} DashServerStats;
+
+DashServer *dash_server_start (const DashServerConfig * config,
+    GError ** error);
+/* Stops the thread (in-flight responses are dropped) and frees. */
+void dash_server_stop (DashServer * server);
+guint dash_server_get_port (DashServer * server);
+void dash_server_get_stats (DashServer * server, DashServerStats * stats);
+
+void dash_server_segment_started (DashServer * server, const gchar * rep,
+    guint64 number, const gchar * tmp_name, const gchar * name);
+void dash_server_chunk_written (DashServer * server, const gchar * rep,
+    guint64 number, guint64 offset, guint64 size);
+void dash_server_file_published (DashServer * server, const gchar * name);
+
+/* Where the player page's dash.js is looked for when the config has none:
+ * $GST_LIVESTREAM_DASHJS, the build tree, the install prefix. */
+gchar *dash_server_find_player_lib (void);
+
+G_END_DECLS
+
+#endif /* __DASH_SERVER_H__ */
