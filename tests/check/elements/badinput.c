@@ -36,6 +36,10 @@
 #include <gst/app/gstappsrc.h>
 #include <glib/gstdio.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "lstest.h"
@@ -312,6 +316,123 @@ case_dir_removed (Bad * b)
   }
 }
 
+/* HTTP clients that go away mid-response: for an element with an
+ * "http-port" (dashlivesink's embedded server), 60 connections asking for
+ * the MPD, live, announced and missing segments, each closed after reading
+ * at most a few bytes, while the stream goes on. Other elements just get a
+ * valid stream. */
+static void
+http_hit_and_run (guint port, const gchar * path, guint read_bytes)
+{
+  struct sockaddr_in addr = { 0, };
+  gchar *req;
+  gint fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  if (fd < 0)
+    return;
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons (port);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0) {
+    req = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        path);
+    if (write (fd, req, strlen (req)) > 0 && read_bytes > 0) {
+      gchar buf[64];
+      struct timeval tv = { 0, 200000 };
+
+      setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof (tv));
+      if (read (fd, buf, MIN (read_bytes, sizeof (buf))) < 0)
+        GST_DEBUG ("no answer within 200 ms");
+    }
+    g_free (req);
+  }
+  close (fd);
+}
+
+/* The whole answer to GET @path (Connection: close), or NULL */
+static gchar *
+http_get (guint port, const gchar * path)
+{
+  struct sockaddr_in addr = { 0, };
+  struct timeval tv = { 2, 0 };
+  GString *out = g_string_new (NULL);
+  gchar *req, buf[4096];
+  gint fd = socket (AF_INET, SOCK_STREAM, 0);
+  gssize n;
+
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons (port);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof (addr)) != 0) {
+    if (fd >= 0)
+      close (fd);
+    return g_string_free (out, TRUE);
+  }
+  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof (tv));
+  req = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Connection: close\r\n\r\n", path);
+  if (write (fd, req, strlen (req)) > 0) {
+    while ((n = read (fd, buf, sizeof (buf))) > 0)
+      g_string_append_len (out, buf, n);
+  }
+  g_free (req);
+  close (fd);
+  return g_string_free (out, FALSE);
+}
+
+/* Value of a /metrics counter, or -1 */
+static gint64
+metric (const gchar * body, const gchar * name)
+{
+  const gchar *p = body;
+
+  while (p && (p = strstr (p, name))) {
+    const gchar *v = strchr (p, '}');
+
+    if (p > body && p[-1] == '\n' && v)
+      return g_ascii_strtoll (v + 1, NULL, 10);
+    p += strlen (name);
+  }
+  return -1;
+}
+
+static void
+case_http_disconnect (Bad * b)
+{
+  guint port = 0, i, hits = 0;
+
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (b->element),
+          "http-port"))
+    g_object_get (b->element, "http-port", &port, NULL);
+  for (i = 0; i < 600; i++) {
+    bad_push (b, ls_stream_get (b->stream, i));
+    if (port && i >= 100 && i % 8 == 0) {
+      gchar *path = g_strdup_printf ("/video_0-%u.m4s", (i / 8) % 12);
+
+      http_hit_and_run (port, (i / 8) % 5 ? path : "/manifest.mpd",
+          (i / 8) % 3 * 20);
+      hits++;
+      g_free (path);
+    }
+  }
+  if (port) {
+    gchar *body = http_get (port, "/metrics");
+    gint64 requests = metric (body,
+        "livestream_dashlivesink_http_requests_total");
+
+    /* the server saw the clients that ran away, and still answers */
+    g_print ("badinput: %-12s %-22s %u clients gone mid-answer, server: "
+        "%" G_GINT64_FORMAT " requests, %" G_GINT64_FORMAT " live answers, "
+        "%" G_GINT64_FORMAT " waited\n", GST_OBJECT_NAME (b->factory),
+        "http-disconnect", hits, requests, metric (body,
+            "livestream_dashlivesink_http_live_responses_total"), metric (body,
+            "livestream_dashlivesink_http_waited_total"));
+    fail_unless (requests >= hits, "the server answered /metrics with %s",
+        body ? body : "nothing");
+    g_free (body);
+  }
+}
+
 typedef struct {
   const gchar *name;
   BadCaseFunc func;
@@ -329,9 +450,10 @@ static const BadCase cases[] = {
   {"random-order-10000", case_random_order},
   {"disk-full", case_disk_full},
   {"dir-removed", case_dir_removed},
+  {"http-disconnect", case_http_disconnect},
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (cases) == 11);
+G_STATIC_ASSERT (G_N_ELEMENTS (cases) == 12);
 
 /* ---- the runner ---- */
 
@@ -579,6 +701,7 @@ DEFINE_CASE_TEST (7, test_caps_change);
 DEFINE_CASE_TEST (8, test_random_order);
 DEFINE_CASE_TEST (9, test_disk_full);
 DEFINE_CASE_TEST (10, test_dir_removed);
+DEFINE_CASE_TEST (11, test_http_disconnect);
 
 /* Garbage into a TS ingest: appsrc (video/mpegts) ! tsdemux ! h264parse,
  * then every element of the plug-in with an always "sink" and "src" pad
@@ -699,6 +822,7 @@ badinput_suite (void)
   ADD (test_random_order, "random-order-10000");
   ADD (test_disk_full, "disk-full");
   ADD (test_dir_removed, "dir-removed");
+  ADD (test_http_disconnect, "http-disconnect");
 #undef ADD
   tc = tcase_create ("ts-ingest");
   tcase_set_timeout (tc, 120);
