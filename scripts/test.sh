@@ -19,7 +19,7 @@ meson test -C build --print-errorlogs --num-processes 1 "$@" || rc=$?
 reliability=()
 if [ $# -eq 0 ] && [ "${LIVESTREAM_QUICK:-0}" != 1 ]; then
   for step in "scripts/test-sanitizers.sh" "scripts/fuzz.sh --ci" \
-      "scripts/soak.sh --ci" "scripts/test-valgrind.sh"; do
+      "scripts/soak.sh --ci" "scripts/test-valgrind.sh --ci"; do
     echo
     echo "== $step"
     start=$SECONDS
