@@ -56,6 +56,7 @@
 #include "hlsplaylist.h"
 #include "h264bytestream.h"
 #include "dashserver.h"
+#include "dashupload.h"
 
 GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define GST_CAT_DEFAULT dash_live_sink_debug
@@ -77,6 +78,17 @@ GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define DEFAULT_MAX_LATENCY 0
 #define DEFAULT_MIN_PLAYBACK_RATE 0.96
 #define DEFAULT_MAX_PLAYBACK_RATE 1.04
+#define DEFAULT_UPLOAD_LOCATION NULL
+#define DEFAULT_UPLOAD_QUEUE_SIZE 64
+
+/* push to an origin: retries after 0.2, 0.4, ... 3.2 s (about 15 s) */
+#define UPLOAD_MAX_IN_FLIGHT 4
+#define UPLOAD_MAX_ATTEMPTS 8
+#define UPLOAD_BASE_DELAY (200 * G_TIME_SPAN_MILLISECOND)
+#define UPLOAD_MAX_DELAY (3200 * G_TIME_SPAN_MILLISECOND)
+#define UPLOAD_TIMEOUT 10       /* s per request */
+/* at PAUSED->READY the queue gets this long to empty */
+#define UPLOAD_DRAIN_TIMEOUT (5 * G_TIME_SPAN_SECOND)
 
 #define MIN_SEGMENT_DURATION (100 * GST_MSECOND)
 #define MAX_SEGMENT_DURATION (60 * GST_SECOND)
@@ -114,6 +126,8 @@ enum
   PROP_MAX_LATENCY,
   PROP_MIN_PLAYBACK_RATE,
   PROP_MAX_PLAYBACK_RATE,
+  PROP_UPLOAD_LOCATION,
+  PROP_UPLOAD_QUEUE_SIZE,
   PROP_STATS,
 };
 
@@ -221,10 +235,14 @@ struct _GstDashLiveSink
   gchar *http_address;
   guint64 target_latency, min_latency, max_latency;
   gdouble min_playback_rate, max_playback_rate;
+  gchar *upload_location;
+  guint upload_queue_size;
 
   /* embedded HTTP server, created at READY->PAUSED; the pointer is
    * protected by lock, the server itself is thread-safe */
   DashServer *server;
+  /* push to an origin, same rules as server */
+  DashUpload *upload;
 
   /* data flow state, lock */
   GMutex lock;
@@ -258,6 +276,7 @@ struct _GstDashLiveSink
   guint64 st_segments, st_deleted, st_bytes, st_init, st_manifests;
   guint64 st_last_duration, st_publish_latency, st_max_publish_latency;
   guint64 st_mispredicted;
+  DashUploadStats st_up;        /* of the last uploader, once stopped */
 };
 
 #define DLOCK(s) g_mutex_lock (&(s)->lock)
@@ -545,6 +564,41 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstDashLiveSink:upload-location:
+   *
+   * Push to an origin (DASH-IF Live Media Ingest, interface 2): base URL
+   * (http://host[:port]/path) under which every init segment, media
+   * segment, MPD and HLS playlist is stored with HTTP PUT once complete,
+   * and from which segments that left the DVR window are removed with
+   * HTTP DELETE.  Requests go over persistent connections from their own
+   * thread; the streaming thread never waits for the network.  Failed
+   * requests are retried with exponential backoff (0.2 s doubling to
+   * 3.2 s, 8 attempts).  NULL or empty = no upload.
+   */
+  g_object_class_install_property (gobject_class, PROP_UPLOAD_LOCATION,
+      g_param_spec_string ("upload-location", "Upload location",
+          "Origin base URL to PUT files to and DELETE them from "
+          "(http://host/path, empty = off)", DEFAULT_UPLOAD_LOCATION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:upload-queue-size:
+   *
+   * Upload requests (PUT or DELETE) that may wait for the origin.  When
+   * the origin is slower than the stream the oldest media segments are
+   * dropped first (counted in upload-dropped, reported with an element
+   * warning at most every 5 s); manifests are coalesced, init segments
+   * are never dropped.
+   */
+  g_object_class_install_property (gobject_class, PROP_UPLOAD_QUEUE_SIZE,
+      g_param_spec_uint ("upload-queue-size", "Upload queue size",
+          "Upload requests waiting for the origin before the oldest "
+          "segments are dropped", 1, 100000, DEFAULT_UPLOAD_QUEUE_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstDashLiveSink:stats:
    *
    * Counters as a `application/x-dashlivesink-stats` structure:
@@ -553,7 +607,9 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
    * publish-latency, max-publish-latency (guint64 ns), periods (guint),
    * representations (GstValueArray of `representation` structures with
    * id, codecs (string), segments, bytes, bitrate, peak-bitrate,
-   * dropped (guint64)).
+   * dropped (guint64)); push to an origin: uploads, upload-bytes,
+   * upload-deletes, upload-failures, upload-retries, upload-dropped
+   * (guint64), upload-pending (guint).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
@@ -598,6 +654,8 @@ gst_dash_live_sink_init (GstDashLiveSink * self)
   self->max_latency = DEFAULT_MAX_LATENCY;
   self->min_playback_rate = DEFAULT_MIN_PLAYBACK_RATE;
   self->max_playback_rate = DEFAULT_MAX_PLAYBACK_RATE;
+  self->upload_location = g_strdup (DEFAULT_UPLOAD_LOCATION);
+  self->upload_queue_size = DEFAULT_UPLOAD_QUEUE_SIZE;
   g_mutex_init (&self->lock);
   self->boundaries = g_array_new (FALSE, FALSE, sizeof (DashBoundary));
   self->flow = GST_FLOW_OK;
@@ -662,6 +720,7 @@ gst_dash_live_sink_finalize (GObject * object)
   g_free (self->utc_timing_url);
   g_free (self->base_url);
   g_free (self->http_address);
+  g_free (self->upload_location);
   g_free (self->dir);
   g_free (self->mpd_file);
   g_free (self->last_master);
@@ -742,6 +801,13 @@ gst_dash_live_sink_set_property (GObject * object, guint prop_id,
     case PROP_HTTP_PORT:
       self->http_port = g_value_get_uint (value);
       break;
+    case PROP_UPLOAD_LOCATION:
+      g_free (self->upload_location);
+      self->upload_location = g_value_dup_string (value);
+      break;
+    case PROP_UPLOAD_QUEUE_SIZE:
+      self->upload_queue_size = g_value_get_uint (value);
+      break;
     case PROP_HTTP_ADDRESS:
       g_free (self->http_address);
       self->http_address = g_value_dup_string (value);
@@ -773,6 +839,7 @@ build_stats (GstDashLiveSink * self)
 {
   GValue reps = G_VALUE_INIT;
   GstStructure *st;
+  DashUploadStats us;
   GList *l;
 
   g_value_init (&reps, GST_TYPE_ARRAY);
@@ -809,6 +876,18 @@ build_stats (GstDashLiveSink * self)
             "dropped", G_TYPE_UINT64, s->dropped, NULL));
     gst_value_array_append_and_take_value (&reps, &v);
   }
+  /* the uploader is only replaced under lock */
+  if (self->upload)
+    dash_upload_get_stats (self->upload, &us);
+  else
+    us = self->st_up;
+  gst_structure_set (st, "uploads", G_TYPE_UINT64, us.uploads,
+      "upload-bytes", G_TYPE_UINT64, us.upload_bytes,
+      "upload-deletes", G_TYPE_UINT64, us.deletes,
+      "upload-failures", G_TYPE_UINT64, us.failures,
+      "upload-retries", G_TYPE_UINT64, us.retries,
+      "upload-dropped", G_TYPE_UINT64, us.dropped,
+      "upload-pending", G_TYPE_UINT, us.pending, NULL);
   DUNLOCK (self);
   gst_structure_take_value (st, "representations", &reps);
   return st;
@@ -859,6 +938,12 @@ gst_dash_live_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_HTTP_PORT:
       g_value_set_uint (value, self->http_port);
+      break;
+    case PROP_UPLOAD_LOCATION:
+      g_value_set_string (value, self->upload_location);
+      break;
+    case PROP_UPLOAD_QUEUE_SIZE:
+      g_value_set_uint (value, self->upload_queue_size);
       break;
     case PROP_HTTP_ADDRESS:
       g_value_set_string (value, self->http_address);
@@ -943,6 +1028,8 @@ notify_published_locked (GstDashLiveSink * self, const gchar * name)
 {
   if (self->server)
     dash_server_file_published (self->server, name);
+  if (self->upload)
+    dash_upload_file_published (self->upload, name);
   if (self->hooks.file_published)
     self->hooks.file_published (self, name, self->hooks_data);
 }
@@ -1701,6 +1788,8 @@ trim_window_locked (GstDashLiveSink * self, DashStream * s, guint64 now)
       g_queue_pop_head (&o->pending_deletes);
       if (g_unlink (path) == 0 || errno == ENOENT) {
         self->st_deleted++;
+        if (self->upload)
+          dash_upload_file_removed (self->upload, d->name);
         if (self->hooks.file_removed)
           self->hooks.file_removed (self, d->name, self->hooks_data);
       } else {
@@ -2914,6 +3003,86 @@ stop_server (GstDashLiveSink * self)
   dash_server_stop (srv);
 }
 
+static void
+upload_dropped (guint64 total, guint64 since_last, gpointer user_data)
+{
+  GstDashLiveSink *self = user_data;
+
+  GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+      ("The origin is slower than the stream: %" G_GUINT64_FORMAT
+          " upload requests dropped (%" G_GUINT64_FORMAT " in all)",
+          since_last, total),
+      ("upload queue full (upload-queue-size); oldest segments dropped"));
+}
+
+static gboolean
+start_upload (GstDashLiveSink * self)
+{
+  DashUploadConfig cfg = { 0, };
+  DashUpload *up;
+  GError *err = NULL;
+  gchar *location;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->upload_location);
+  cfg.queue_size = self->upload_queue_size;
+  GST_OBJECT_UNLOCK (self);
+  if (location == NULL || *location == '\0') {
+    g_free (location);
+    return TRUE;
+  }
+  cfg.dir = self->dir;
+  cfg.location = location;
+  cfg.max_in_flight = UPLOAD_MAX_IN_FLIGHT;
+  cfg.max_attempts = UPLOAD_MAX_ATTEMPTS;
+  cfg.base_delay = UPLOAD_BASE_DELAY;
+  cfg.max_delay = UPLOAD_MAX_DELAY;
+  cfg.timeout = UPLOAD_TIMEOUT;
+  cfg.dropped = upload_dropped;
+  cfg.dropped_data = self;
+  up = dash_upload_start (&cfg, &err);
+  if (up == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid upload-location '%s'", location),
+        ("%s", err ? err->message : "unknown error"));
+    g_clear_error (&err);
+    g_free (location);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "pushing to %s", location);
+  g_free (location);
+  DLOCK (self);
+  self->upload = up;
+  memset (&self->st_up, 0, sizeof (self->st_up));
+  DUNLOCK (self);
+  return TRUE;
+}
+
+static void
+stop_upload (GstDashLiveSink * self)
+{
+  DashUpload *up;
+  DashUploadStats us;
+
+  DLOCK (self);
+  up = self->upload;
+  DUNLOCK (self);
+  if (up == NULL)
+    return;
+  /* streaming has stopped: the queue only shrinks now */
+  dash_upload_drain (up, UPLOAD_DRAIN_TIMEOUT);
+  dash_upload_get_stats (up, &us);
+  DLOCK (self);
+  self->upload = NULL;
+  self->st_up = us;
+  DUNLOCK (self);
+  if (us.pending > 0)
+    GST_WARNING_OBJECT (self, "%u uploads still pending after %d s: "
+        "cancelled", us.pending,
+        (gint) (UPLOAD_DRAIN_TIMEOUT / G_TIME_SPAN_SECOND));
+  dash_upload_stop (up);
+}
+
 static GstStateChangeReturn
 gst_dash_live_sink_change_state (GstElement * element,
     GstStateChange transition)
@@ -2929,6 +3098,10 @@ gst_dash_live_sink_change_state (GstElement * element,
       unlock_and_post (self);
       if (!ok || !start_server (self))
         return GST_STATE_CHANGE_FAILURE;
+      if (!start_upload (self)) {
+        stop_server (self);
+        return GST_STATE_CHANGE_FAILURE;
+      }
       break;
     }
     default:
@@ -2939,6 +3112,7 @@ gst_dash_live_sink_change_state (GstElement * element,
 
   switch (transition) {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+      stop_upload (self);
       stop_server (self);
       DLOCK (self);
       stop_locked (self);

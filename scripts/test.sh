@@ -5,13 +5,31 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# dash.js first: the build copies it for dashlivesink's player page
+scripts/install-npm-tools.sh
 scripts/build.sh
-if [ -x scripts/install-npm-tools.sh ]; then
-  scripts/install-npm-tools.sh
-fi
 
 rc=0
 meson test -C build --print-errorlogs --num-processes 1 "$@" || rc=$?
+
+# Reliability (docs/reliability.md), with the full run only: the suite again
+# under ASan+UBSan, a short libFuzzer run of every target, a 1-hour soak of
+# dashlivesink, the harness tests under valgrind. LIVESTREAM_QUICK=1 skips.
+reliability=()
+if [ $# -eq 0 ] && [ "${LIVESTREAM_QUICK:-0}" != 1 ]; then
+  for step in "scripts/test-sanitizers.sh" "scripts/fuzz.sh --ci" \
+      "scripts/soak.sh --ci" "scripts/test-valgrind.sh --ci"; do
+    echo
+    echo "== $step"
+    start=$SECONDS
+    if $step; then
+      reliability+=("ok     $step ($((SECONDS - start)) s)")
+    else
+      rc=1
+      reliability+=("FAILED $step ($((SECONDS - start)) s)")
+    fi
+  done
+fi
 
 # GstCheck's per-suite summaries, then one closing line for whoever reads
 # the end of the log.
@@ -19,6 +37,10 @@ log=build/meson-logs/testlog.txt
 echo
 echo "GstCheck suites:"
 grep -E "^[0-9]+%: Checks: [0-9]+" "$log" | sed 's/^/  /' || true
+if [ ${#reliability[@]} -gt 0 ]; then
+  echo "Reliability runs:"
+  printf '  %s\n' "${reliability[@]}"
+fi
 /usr/bin/python3 - <<'PY'
 import json
 passed = failed = skipped = 0

@@ -34,6 +34,8 @@ int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   gst_init (NULL, NULL);
+  /* a g_return_if_fail() hit in our code is a finding too */
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   return 0;
 }
 

@@ -1,0 +1,99 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Fuzz target: the parts of dashlivesink's embedded HTTP server that read
+ * what a client sends (dashserve.c): the request path, the Range header and
+ * segment names. Checked besides memory safety:
+ *  - a path routed to a file names one component of the output directory:
+ *    not empty, no '/', '\\', NUL-terminated, never "." or ".." (no way out
+ *    of the output directory)
+ *  - a usable range lies inside the file: start <= end < size
+ *  - a parsed segment name is "<rep>-<number>.m4s" with that rep and a
+ *    non-empty rep */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "fuzz.h"
+#include "dashserve.h"
+
+int
+LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
+{
+  FuzzReader r;
+  guint8 mode;
+  guint64 fsize;
+  size_t len;
+  const guint8 *p;
+  gchar *str;
+
+  fuzz_reader_init (&r, data, size);
+  mode = fuzz_u8 (&r);
+  fsize = (mode & 0x80) ? fuzz_u64 (&r) : fuzz_u16 (&r);
+  p = fuzz_bytes (&r, fuzz_reader_left (&r), &len);
+  str = g_strndup ((const gchar *) p, len);     /* stops at a NUL, as C does */
+
+  switch (mode % 3) {
+    case 0:{
+      DashRoute route;
+
+      memset (&route, 0x5a, sizeof (route));
+      dash_serve_route (str, &route);
+      if (route.kind == DASH_ROUTE_FILE) {
+        gsize n = strnlen (route.name, sizeof (route.name));
+
+        FUZZ_CHECK (n < sizeof (route.name), "file name not terminated");
+        FUZZ_CHECK (n > 0, "empty file name for '%s'", str);
+        FUZZ_CHECK (strchr (route.name, '/') == NULL &&
+            strchr (route.name, '\\') == NULL, "'%s' -> '%s' has a separator",
+            str, route.name);
+        FUZZ_CHECK (strcmp (route.name, ".") != 0 &&
+            strcmp (route.name, "..") != 0, "'%s' -> '%s'", str, route.name);
+        FUZZ_CHECK (route.file_kind <= DASH_FILE_SEGMENT, "file kind %d",
+            route.file_kind);
+      } else {
+        FUZZ_CHECK (route.kind <= DASH_ROUTE_FILE, "route kind %d", route.kind);
+      }
+      break;
+    }
+    case 1:{
+      guint64 start = G_MAXUINT64, end = 0;
+      DashRangeResult res = dash_serve_parse_range (str, fsize, &start, &end);
+
+      if (res == DASH_RANGE_OK)
+        FUZZ_CHECK (start <= end && end < fsize, "'%s' on %" G_GUINT64_FORMAT
+            " bytes -> %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, str, fsize,
+            start, end);
+      else
+        FUZZ_CHECK (res == DASH_RANGE_NONE || res == DASH_RANGE_UNSATISFIABLE,
+            "range result %d", res);
+      break;
+    }
+    default:{
+      gchar *rep = NULL;
+      guint64 number = 0;
+
+      if (dash_serve_parse_segment_name (str, &rep, &number)) {
+        gchar *prefix;
+
+        FUZZ_CHECK (rep != NULL && rep[0] != '\0', "no rep in '%s'", str);
+        prefix = g_strdup_printf ("%s-", rep);
+        FUZZ_CHECK (g_str_has_prefix (str, prefix) &&
+            g_str_has_suffix (str, ".m4s"), "'%s' -> rep '%s' %"
+            G_GUINT64_FORMAT, str, rep, number);
+        g_free (prefix);
+      }
+      g_free (rep);
+      break;
+    }
+  }
+  g_free (str);
+  return 0;
+}
