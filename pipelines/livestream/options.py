@@ -97,7 +97,7 @@ def _add_output(p):
     g.add_argument("--segment-duration", type=_seconds, default=2.0, metavar="S",
                    help="target segment duration; also the keyframe interval "
                         "of the ladder")
-    g.add_argument("--chunk-duration", type=_seconds, default=0.5, metavar="S",
+    g.add_argument("--chunk-duration", type=_seconds, default=0.2, metavar="S",
                    help="CMAF chunk duration for low-latency DASH (0 = whole "
                         "segments)")
     g.add_argument("--dvr-window", type=_seconds, default=120.0, metavar="S",

@@ -84,12 +84,22 @@ def main():
                          (port,))), "--status-format", "json",
                      "--status-interval", "0.5"],
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    import json
     import time
-    time.sleep(2.5)
+    # three status lines (the first start may rescan the registry), then
+    # SIGINT
+    seen = []
+    end = time.monotonic() + 30
+    while time.monotonic() < end and len(seen) < 3:
+        line = p.stdout.readline()
+        if not line:
+            break
+        if line.startswith("{"):
+            seen.append(line)
     p.send_signal(signal.SIGINT)
     out, _ = p.communicate(timeout=20)
-    import json
-    js = [json.loads(ln) for ln in out.splitlines() if ln.startswith("{")]
+    js = [json.loads(ln) for ln in seen + out.splitlines()
+          if ln.startswith("{")]
     check(p.returncode == 0, "rtp-to-dash SIGINT with no sender: exit 0")
     check(len(js) >= 3 and js[-1].get("final") and
           all("ingest_bps" in j and "drops" in j for j in js),
