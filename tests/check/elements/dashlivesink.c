@@ -467,8 +467,7 @@ GST_START_TEST (test_manifest_coalescing)
   mpd = read_file (&f, "manifest.mpd");
   fail_unless (strstr (mpd, "type=\"static\"") != NULL);
   /* all 20 video segments of 1 s: t=0, d=90000, 19 repeats */
-  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"19\"/>") != NULL,
-      mpd);
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"19\"/>") != NULL, mpd);
   g_free (mpd);
   fixture_teardown (&f);
 
