@@ -80,6 +80,8 @@ GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define DEFAULT_MAX_PLAYBACK_RATE 1.04
 #define DEFAULT_UPLOAD_LOCATION NULL
 #define DEFAULT_UPLOAD_QUEUE_SIZE 64
+#define DEFAULT_MANIFEST_MIN_INTERVAL GST_SECOND
+#define MAX_MANIFEST_MIN_INTERVAL (60 * GST_SECOND)
 
 /* push to an origin: retries after 0.2, 0.4, ... 3.2 s (about 15 s) */
 #define UPLOAD_MAX_IN_FLIGHT 4
@@ -128,6 +130,7 @@ enum
   PROP_MAX_PLAYBACK_RATE,
   PROP_UPLOAD_LOCATION,
   PROP_UPLOAD_QUEUE_SIZE,
+  PROP_MANIFEST_MIN_INTERVAL,
   PROP_STATS,
 };
 
@@ -152,6 +155,7 @@ typedef struct
 {
   gchar *name;
   guint64 removed_at;           /* ns of media time */
+  gboolean listed;              /* still in the manifests on disk */
 } DashPendingDelete;
 
 typedef struct
@@ -237,6 +241,7 @@ struct _GstDashLiveSink
   gdouble min_playback_rate, max_playback_rate;
   gchar *upload_location;
   guint upload_queue_size;
+  guint64 manifest_min_interval;
 
   /* embedded HTTP server, created at READY->PAUSED; the pointer is
    * protected by lock, the server itself is thread-safe */
@@ -262,6 +267,10 @@ struct _GstDashLiveSink
   gint64 ast_us;
   gboolean finished;
   gchar *last_master;
+  /* manifest coalescing when faster than real time */
+  guint64 min_interval;         /* ns, copied at start */
+  gint64 last_manifest_us;      /* monotonic time of the last write */
+  gboolean manifests_stale;     /* a due write was skipped */
   GstFlowReturn flow;           /* sticky error */
   /* deferred until the lock is released */
   GList *pending_msgs;
@@ -275,7 +284,7 @@ struct _GstDashLiveSink
   /* stats, lock */
   guint64 st_segments, st_deleted, st_bytes, st_init, st_manifests;
   guint64 st_last_duration, st_publish_latency, st_max_publish_latency;
-  guint64 st_mispredicted;
+  guint64 st_mispredicted, st_manifests_skipped;
   DashUploadStats st_up;        /* of the last uploader, once stopped */
 };
 
@@ -599,6 +608,28 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstDashLiveSink:manifest-min-interval:
+   *
+   * When the stream runs faster than real time (a file remuxed as fast as
+   * possible: the segments being published are more than two segments
+   * ahead of the wall clock), the MPD and the HLS playlists are rewritten
+   * at most once per this many nanoseconds of wall-clock time instead of
+   * once per segment round.  A skipped write leaves the previous manifests
+   * in place, which list only older, complete segments; the manifests are
+   * always written before a segment they list is deleted and at EOS.  A
+   * live stream (segments published about when the wall clock reaches
+   * their end) is unaffected: one write per segment round.  0 = never
+   * skip.
+   */
+  g_object_class_install_property (gobject_class, PROP_MANIFEST_MIN_INTERVAL,
+      g_param_spec_uint64 ("manifest-min-interval", "Manifest min interval",
+          "Faster than real time: rewrite the manifests at most once per "
+          "this many ns of wall-clock time (0 = every segment round)", 0,
+          MAX_MANIFEST_MIN_INTERVAL, DEFAULT_MANIFEST_MIN_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstDashLiveSink:stats:
    *
    * Counters as a `application/x-dashlivesink-stats` structure:
@@ -656,6 +687,7 @@ gst_dash_live_sink_init (GstDashLiveSink * self)
   self->max_playback_rate = DEFAULT_MAX_PLAYBACK_RATE;
   self->upload_location = g_strdup (DEFAULT_UPLOAD_LOCATION);
   self->upload_queue_size = DEFAULT_UPLOAD_QUEUE_SIZE;
+  self->manifest_min_interval = DEFAULT_MANIFEST_MIN_INTERVAL;
   g_mutex_init (&self->lock);
   self->boundaries = g_array_new (FALSE, FALSE, sizeof (DashBoundary));
   self->flow = GST_FLOW_OK;
@@ -808,6 +840,9 @@ gst_dash_live_sink_set_property (GObject * object, guint prop_id,
     case PROP_UPLOAD_QUEUE_SIZE:
       self->upload_queue_size = g_value_get_uint (value);
       break;
+    case PROP_MANIFEST_MIN_INTERVAL:
+      self->manifest_min_interval = g_value_get_uint64 (value);
+      break;
     case PROP_HTTP_ADDRESS:
       g_free (self->http_address);
       self->http_address = g_value_dup_string (value);
@@ -854,7 +889,8 @@ build_stats (GstDashLiveSink * self)
       "publish-latency", G_TYPE_UINT64, self->st_publish_latency,
       "max-publish-latency", G_TYPE_UINT64, self->st_max_publish_latency,
       "periods", G_TYPE_UINT, self->n_periods,
-      "mispredicted-segments", G_TYPE_UINT64, self->st_mispredicted, NULL);
+      "mispredicted-segments", G_TYPE_UINT64, self->st_mispredicted,
+      "manifests-skipped", G_TYPE_UINT64, self->st_manifests_skipped, NULL);
   for (l = self->streams; l; l = l->next) {
     DashStream *s = l->data;
     GValue v = G_VALUE_INIT;
@@ -944,6 +980,9 @@ gst_dash_live_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_UPLOAD_QUEUE_SIZE:
       g_value_set_uint (value, self->upload_queue_size);
+      break;
+    case PROP_MANIFEST_MIN_INTERVAL:
+      g_value_set_uint64 (value, self->manifest_min_interval);
       break;
     case PROP_HTTP_ADDRESS:
       g_value_set_string (value, self->http_address);
@@ -1267,9 +1306,10 @@ all_streams_listed_locked (GstDashLiveSink * self)
   return TRUE;
 }
 
-static void
+static gboolean
 write_hls_locked (GstDashLiveSink * self)
 {
+  gboolean ok = TRUE;
   GArray *variants = g_array_new (FALSE, TRUE, sizeof (HlsVariant));
   GArray *audio = g_array_new (FALSE, TRUE, sizeof (HlsAudioRendition));
   GPtrArray *strings = g_ptr_array_new_with_free_func (g_free);
@@ -1291,6 +1331,8 @@ write_hls_locked (GstDashLiveSink * self)
       pl = hls_media_playlist_render (s->hls);
       if (write_file_locked (self, name, (const guint8 *) pl, strlen (pl)))
         s->hls_dirty = FALSE;
+      else
+        ok = FALSE;
       g_free (pl);
     }
     if (s->kind == MPD_KIND_AUDIO) {
@@ -1343,7 +1385,7 @@ write_hls_locked (GstDashLiveSink * self)
   master = hls_master_playlist_render ((HlsVariant *) variants->data,
       variants->len, (HlsAudioRendition *) audio->data, audio->len);
   if (g_strcmp0 (master, self->last_master) != 0) {
-    write_file_locked (self, HLS_MASTER_NAME, (const guint8 *) master,
+    ok &= write_file_locked (self, HLS_MASTER_NAME, (const guint8 *) master,
         strlen (master));
     g_free (self->last_master);
     self->last_master = master;
@@ -1353,6 +1395,7 @@ write_hls_locked (GstDashLiveSink * self)
   g_array_free (variants, TRUE);
   g_array_free (audio, TRUE);
   g_ptr_array_free (strings, TRUE);
+  return ok;
 }
 
 /* The manifests are rewritten once every active representation has
@@ -1465,28 +1508,92 @@ predict_ahead_locked (GstDashLiveSink * self)
   }
 }
 
+/* TRUE when the segment just published by @s ends more than two segments
+ * after the wall clock (availabilityStartTime + its end is still in the
+ * future): the input runs faster than real time, e.g. a file remuxed as
+ * fast as possible.  A live stream publishes a segment about when the wall
+ * clock reaches its end. */
+static gboolean
+faster_than_real_time_locked (GstDashLiveSink * self, DashStream * s)
+{
+  gint64 end_us;
+
+  if (!self->ast_set || s == NULL)
+    return FALSE;
+  end_us = self->ast_us + (gint64) (s->published_end / 1000);
+  return end_us > g_get_real_time () + (gint64) (2 * self->seg_dur / 1000);
+}
+
+/* Whether a due manifest write may be skipped (coalesced with a later
+ * one): faster than real time and the last write less than
+ * manifest-min-interval of wall-clock time ago.  Never at the end or when
+ * forced (@published NULL). */
+static gboolean
+skip_manifests_locked (GstDashLiveSink * self, DashStream * published)
+{
+  gint64 now;
+
+  if (self->finished || published == NULL || self->min_interval == 0 ||
+      self->last_manifest_us == 0)
+    return FALSE;
+  now = g_get_monotonic_time ();
+  if (now - self->last_manifest_us >= (gint64) (self->min_interval / 1000))
+    return FALSE;
+  return faster_than_real_time_locked (self, published);
+}
+
+/* The manifests on disk now list none of the segments waiting for
+ * deletion. */
 static void
+pending_deletes_unlisted_locked (GstDashLiveSink * self)
+{
+  GList *l, *q;
+
+  for (l = self->streams; l; l = l->next) {
+    DashStream *s = l->data;
+    for (q = s->pending_deletes.head; q; q = q->next)
+      ((DashPendingDelete *) q->data)->listed = FALSE;
+  }
+}
+
+/* Rewrites the MPD and the playlists if due (@published: the stream that
+ * just published a segment; NULL forces the write).  Returns TRUE if the
+ * manifests on disk are up to date afterwards. */
+static gboolean
 write_manifests_locked (GstDashLiveSink * self, DashStream * published)
 {
   gchar *xml;
   gsize len = 0;
+  gboolean ok;
 
   if (!self->finished && !all_streams_listed_locked (self))
-    return;
+    return FALSE;
   if (!manifests_due_locked (self, published))
-    return;
+    return !self->manifests_stale;
+  if (skip_manifests_locked (self, published)) {
+    self->manifests_stale = TRUE;
+    self->st_manifests_skipped++;
+    return FALSE;
+  }
   predict_ahead_locked (self);
   xml = mpd_model_render (self->mpd, g_get_real_time (), &len);
   if (xml == NULL) {
     set_error_locked (self, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
         g_strdup ("Could not render the MPD"), NULL);
-    return;
+    return FALSE;
   }
-  if (write_file_locked (self, self->mpd_file, (const guint8 *) xml, len))
+  ok = write_file_locked (self, self->mpd_file, (const guint8 *) xml, len);
+  if (ok)
     self->st_manifests++;
   g_free (xml);
-  if (self->do_hls)
-    write_hls_locked (self);
+  if (ok && self->do_hls)
+    ok = write_hls_locked (self);
+  self->last_manifest_us = g_get_monotonic_time ();
+  if (ok) {
+    self->manifests_stale = FALSE;
+    pending_deletes_unlisted_locked (self);
+  }
+  return ok;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1763,6 +1870,7 @@ on_segment_removed (MpdPeriod * period, MpdRepresentation * rep,
   d->name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep->id,
       seg->number);
   d->removed_at = mpd_representation_end (s->rep);
+  d->listed = TRUE;
   if (s->hls && hls_media_playlist_remove_through (s->hls, d->name) > 0)
     s->hls_dirty = TRUE;
   g_queue_push_tail (&s->pending_deletes, d);
@@ -1784,7 +1892,14 @@ trim_window_locked (GstDashLiveSink * self, DashStream * s, guint64 now)
 
     while ((d = g_queue_peek_head (&o->pending_deletes)) &&
         now >= d->removed_at + self->seg_dur) {
-      gchar *path = out_path (self, d->name);
+      gchar *path;
+
+      /* a coalesced (skipped) manifest write may have left the segment
+       * listed: the manifests go first, and if they cannot be written the
+       * segment stays */
+      if (d->listed && !write_manifests_locked (self, NULL))
+        break;
+      path = out_path (self, d->name);
       g_queue_pop_head (&o->pending_deletes);
       if (g_unlink (path) == 0 || errno == ENOENT) {
         self->st_deleted++;
@@ -2629,6 +2744,7 @@ start_locked (GstDashLiveSink * self)
       self->chunk_duration : 0;
   self->dvr = (guint64) self->dvr_window * GST_SECOND;
   self->do_hls = self->hls;
+  self->min_interval = self->manifest_min_interval;
   mpd_model_free (self->mpd);
   self->mpd = mpd_model_new ();
   self->mpd->min_buffer_time = self->min_buffer_time;
@@ -2682,7 +2798,9 @@ start_locked (GstDashLiveSink * self)
   self->st_init = self->st_manifests = 0;
   self->st_last_duration = self->st_publish_latency = 0;
   self->st_max_publish_latency = 0;
-  self->st_mispredicted = 0;
+  self->st_mispredicted = self->st_manifests_skipped = 0;
+  self->last_manifest_us = 0;
+  self->manifests_stale = FALSE;
   for (l = self->streams; l; l = l->next)
     stream_reset_locked (self, l->data);
   self->running = TRUE;
