@@ -242,6 +242,8 @@ static GstFlowReturn gst_gop_buffer_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buf);
 static gboolean gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
+static GstFlowReturn gst_gop_buffer_sink_event_full (GstPad * pad,
+    GstObject * parent, GstEvent * event);
 static GstFlowReturn gst_gop_buffer_audio_chain (GstPad * pad,
     GstObject * parent, GstBuffer * buf);
 static gboolean gst_gop_buffer_audio_sink_event (GstPad * pad,
@@ -458,8 +460,8 @@ gst_gop_buffer_init (GstGopBuffer * self)
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_gop_buffer_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_gop_buffer_sink_event));
+  gst_pad_set_event_full_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gop_buffer_sink_event_full));
   gst_pad_set_iterate_internal_links_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_gop_buffer_iterate_internal_links));
   GST_PAD_SET_PROXY_CAPS (self->sinkpad);
@@ -1652,6 +1654,24 @@ gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   if (!ret && !gst_pad_is_linked (self->srcpad))
     ret = TRUE;
   return ret;
+}
+
+/* Going down to READY deactivates the src pads before the sink pads: an
+ * event the src pad refuses then is answered with FLUSHING, not with FALSE,
+ * which upstream turns into GST_FLOW_ERROR for a sticky event */
+static GstFlowReturn
+gst_gop_buffer_sink_event_full (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstGopBuffer *self = GST_GOP_BUFFER (parent);
+  gboolean flushing;
+
+  if (gst_gop_buffer_sink_event (pad, parent, event))
+    return GST_FLOW_OK;
+  GST_OBJECT_LOCK (self->srcpad);
+  flushing = GST_PAD_IS_FLUSHING (self->srcpad);
+  GST_OBJECT_UNLOCK (self->srcpad);
+  return flushing ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
 }
 
 static gboolean

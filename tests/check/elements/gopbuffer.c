@@ -673,6 +673,28 @@ GST_START_TEST (test_flush_keeps_sticky_video)
 
 GST_END_TEST;
 
+/* Going down to READY deactivates the src pads first: a sticky event that
+ * still comes in is refused with FLUSHING, not with an error */
+GST_START_TEST (test_sticky_event_after_src_deactivated)
+{
+  GstHarness *h = harness_new ();
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+  GstSegment seg;
+
+  push_frames (h, 0, 2, 5);
+  fail_unless (gst_pad_set_active (srcpad, FALSE));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.base = GST_SECOND;
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  fail_unless_equals_int (gst_harness_push (h, make_buf (3, FALSE, 100)),
+      GST_FLOW_FLUSHING);
+  fail_unless (gst_pad_set_active (srcpad, TRUE));
+  gst_object_unref (srcpad);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static void
 count_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gint * n)
 {
@@ -1096,6 +1118,7 @@ gopbuffer_suite (void)
   tcase_add_test (tc, test_request_pad_survives_state_cycle);
   tcase_add_test (tc, test_flush_keeps_sticky_audio);
   tcase_add_test (tc, test_flush_keeps_sticky_video);
+  tcase_add_test (tc, test_sticky_event_after_src_deactivated);
 
   f = gst_element_factory_find ("x264enc");
   have_codecs = f != NULL;
