@@ -206,6 +206,8 @@ static GstStateChangeReturn gst_chunk_reorder_change_state (GstElement *
     element, GstStateChange transition);
 static GstFlowReturn gst_chunk_reorder_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buf);
+static GstFlowReturn gst_chunk_reorder_sink_event_full (GstPad * pad,
+    GstObject * parent, GstEvent * event);
 static gboolean gst_chunk_reorder_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
 static gboolean gst_chunk_reorder_src_query (GstPad * pad, GstObject * parent,
@@ -410,8 +412,8 @@ gst_chunk_reorder_init (GstChunkReorder * self)
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_chunk_reorder_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_chunk_reorder_sink_event));
+  gst_pad_set_event_full_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_chunk_reorder_sink_event_full));
   GST_PAD_SET_PROXY_CAPS (self->sinkpad);
   GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
@@ -1056,6 +1058,26 @@ gst_chunk_reorder_drain (GstChunkReorder * self, gboolean restart)
 
   GST_DEBUG_OBJECT (self, "released %u held buffers", n);
   return gst_chunk_reorder_push_outputs (self);
+}
+
+/* An event refused because the src pad is flushing or already deactivated
+ * (going down to READY deactivates the src pad before the sink pad) is
+ * answered with FLUSHING, as queue does: a plain FALSE becomes
+ * GST_FLOW_ERROR upstream when it was a sticky event sent before a buffer,
+ * and the source posts an "Internal data stream error" at shutdown. */
+static GstFlowReturn
+gst_chunk_reorder_sink_event_full (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstChunkReorder *self = GST_CHUNK_REORDER (parent);
+  gboolean flushing;
+
+  if (gst_chunk_reorder_sink_event (pad, parent, event))
+    return GST_FLOW_OK;
+  GST_OBJECT_LOCK (self->srcpad);
+  flushing = GST_PAD_IS_FLUSHING (self->srcpad);
+  GST_OBJECT_UNLOCK (self->srcpad);
+  return flushing ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
 }
 
 static gboolean

@@ -242,6 +242,8 @@ static GstFlowReturn gst_gop_buffer_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buf);
 static gboolean gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
+static GstFlowReturn gst_gop_buffer_sink_event_full (GstPad * pad,
+    GstObject * parent, GstEvent * event);
 static GstFlowReturn gst_gop_buffer_audio_chain (GstPad * pad,
     GstObject * parent, GstBuffer * buf);
 static gboolean gst_gop_buffer_audio_sink_event (GstPad * pad,
@@ -458,8 +460,8 @@ gst_gop_buffer_init (GstGopBuffer * self)
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_gop_buffer_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_gop_buffer_sink_event));
+  gst_pad_set_event_full_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_gop_buffer_sink_event_full));
   gst_pad_set_iterate_internal_links_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_gop_buffer_iterate_internal_links));
   GST_PAD_SET_PROXY_CAPS (self->sinkpad);
@@ -1126,8 +1128,65 @@ gst_gop_buffer_out_unlinked (GstPad * pad, GstPad * peer, GstGopBuffer * self)
 
 #define OUT_BATCH 32
 
-/* The streaming thread of a request pad: takes a batch of items under the
- * lock, pushes them without it. */
+/* From the streaming thread of @out, before it pushes a buffer or a sticky
+ * event of type @before (GST_EVENT_UNKNOWN for a buffer): the stream-start,
+ * caps and segment that come before it and that the pad does not have yet
+ * are sent from the ones stored for the stream. The lag queue carries them
+ * in order, but it is cleared at flush-start and deactivation, and an event
+ * pushed while the pad flushes is not stored: upstream does not send
+ * stream-start or caps again after a flush, so without this the pad could
+ * push a buffer (or the new segment) before stream-start, or without caps.
+ * Types the pad already has are left alone (the retimed segment of a
+ * latest-keyframe join). Returns TRUE when the pad has all three. */
+static gboolean
+ensure_sticky (GopOut * out, GstEventType before)
+{
+  static const GstEventType types[] = { GST_EVENT_STREAM_START,
+    GST_EVENT_CAPS, GST_EVENT_SEGMENT
+  };
+  GstGopBuffer *self = out->self;
+  GstEvent *stored[G_N_ELEMENTS (types)] = { NULL, };
+  gboolean have[G_N_ELEMENTS (types)];
+  gboolean missing = FALSE, all = TRUE;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (types); i++) {
+    GstEvent *ev = gst_pad_get_sticky_event (out->pad, types[i], 0);
+
+    have[i] = ev != NULL;
+    if (ev)
+      gst_event_unref (ev);
+    else if (before == GST_EVENT_UNKNOWN || types[i] < before)
+      missing = TRUE;
+    all &= have[i];
+  }
+  if (G_LIKELY (!missing))
+    return all;
+
+  GOP_LOCK (self);
+  stored[0] = out->audio ? self->a_stream_start : self->v_stream_start;
+  stored[1] = out->audio ? self->a_caps : self->v_caps;
+  stored[2] = out->audio ? self->a_segment : self->v_segment;
+  for (i = 0; i < G_N_ELEMENTS (types); i++) {
+    if (have[i] || (before != GST_EVENT_UNKNOWN && types[i] >= before))
+      stored[i] = NULL;
+    else if (stored[i])
+      gst_event_ref (stored[i]);
+  }
+  GOP_UNLOCK (self);
+
+  all = TRUE;
+  for (i = 0; i < G_N_ELEMENTS (types); i++) {
+    if (stored[i]) {
+      GST_DEBUG_OBJECT (out->pad, "sending the stream's %s again",
+          GST_EVENT_TYPE_NAME (stored[i]));
+      have[i] = gst_pad_push_event (out->pad, stored[i]) || have[i];
+    }
+    all &= have[i];
+  }
+  return all;
+}
+
 static void
 gst_gop_buffer_out_loop (GopOut * out)
 {
@@ -1137,7 +1196,7 @@ gst_gop_buffer_out_loop (GopOut * out)
   GstFlowReturn ret = GST_FLOW_OK;
   guint n = 0, i;
   guint64 pushed = 0;
-  gboolean retry = FALSE;
+  gboolean retry = FALSE, sticky_complete = FALSE;
 
   GOP_LOCK (self);
   while (!out->flushing && g_queue_is_empty (&out->pending)
@@ -1175,12 +1234,21 @@ gst_gop_buffer_out_loop (GopOut * out)
     GstMiniObject *obj = items[i];
 
     if (GST_IS_EVENT (obj)) {
+      GstEvent *ev = GST_EVENT_CAST (obj);
+
+      if (!sticky_complete && GST_EVENT_IS_STICKY (ev)
+          && GST_EVENT_TYPE (ev) > GST_EVENT_STREAM_START)
+        sticky_complete = ensure_sticky (out, GST_EVENT_TYPE (ev));
       /* a sticky event that downstream refused while not yet active stays
        * on the pad and is sent again before the next buffer */
-      gst_pad_push_event (pad, GST_EVENT_CAST (obj));
+      gst_pad_push_event (pad, ev);
       items[i] = NULL;
       continue;
     }
+    /* complete stays complete within a batch: a flush or a deactivation
+     * stops the task between batches, never within one */
+    if (!sticky_complete)
+      sticky_complete = ensure_sticky (out, GST_EVENT_UNKNOWN);
     ret = gst_pad_push (pad, GST_BUFFER_CAST (gst_mini_object_ref (obj)));
     if (ret == GST_FLOW_OK) {
       pushed++;
@@ -1586,6 +1654,24 @@ gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   if (!ret && !gst_pad_is_linked (self->srcpad))
     ret = TRUE;
   return ret;
+}
+
+/* Going down to READY deactivates the src pads before the sink pads: an
+ * event the src pad refuses then is answered with FLUSHING, not with FALSE,
+ * which upstream turns into GST_FLOW_ERROR for a sticky event */
+static GstFlowReturn
+gst_gop_buffer_sink_event_full (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstGopBuffer *self = GST_GOP_BUFFER (parent);
+  gboolean flushing;
+
+  if (gst_gop_buffer_sink_event (pad, parent, event))
+    return GST_FLOW_OK;
+  GST_OBJECT_LOCK (self->srcpad);
+  flushing = GST_PAD_IS_FLUSHING (self->srcpad);
+  GST_OBJECT_UNLOCK (self->srcpad);
+  return flushing ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
 }
 
 static gboolean

@@ -735,6 +735,31 @@ GST_START_TEST (test_overflow_max_size)
 
 GST_END_TEST;
 
+/* Going down to READY deactivates the src pad first: a sticky event that
+ * still comes in (a new segment before a buffer) is refused with FLUSHING,
+ * never with an error that makes the source post "Internal data stream
+ * error" at shutdown. */
+GST_START_TEST (test_sticky_event_after_src_deactivated)
+{
+  GstHarness *h = setup ("application/octet-stream", FALSE);
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+  GstSegment seg;
+
+  push_offset (h, 0);
+  fail_unless (gst_pad_set_active (srcpad, FALSE));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.base = GST_SECOND;
+  /* stored on the harness pad, sent before the next buffer */
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  fail_unless_equals_int (gst_harness_push (h, offset_buf (1, 0)),
+      GST_FLOW_FLUSHING);
+  fail_unless (gst_pad_set_active (srcpad, TRUE));
+  gst_object_unref (srcpad);
+  teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_flush_forgets)
 {
   GstHarness *h = setup ("application/octet-stream", TRUE);
@@ -1305,6 +1330,7 @@ chunkreorder_suite (void)
   tcase_add_test (tc, test_duplicates);
   tcase_add_test (tc, test_overflow_max_size);
   tcase_add_test (tc, test_flush_forgets);
+  tcase_add_test (tc, test_sticky_event_after_src_deactivated);
   tcase_add_test (tc, test_no_sequence_passthrough);
   tcase_add_test (tc, test_rtp_source_needs_rtp_caps);
   tcase_add_test (tc, test_latency_query);

@@ -514,6 +514,187 @@ GST_START_TEST (test_bad_codec_data)
 
 GST_END_TEST;
 
+/* The request pad's queue is cleared at flush-start: the stream-start and
+ * caps still queued there must not be lost, upstream does not send them
+ * again after a flush. A blocking probe holds the pad's task on a custom
+ * event, so the sticky events are queued behind it when the flush comes. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean blocked;
+} Blocker;
+
+static GstPadProbeReturn
+block_on_custom (GstPad * pad, GstPadProbeInfo * info, Blocker * b)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) !=
+      GST_EVENT_CUSTOM_DOWNSTREAM)
+    return GST_PAD_PROBE_PASS;
+  g_mutex_lock (&b->lock);
+  b->blocked = TRUE;
+  g_cond_signal (&b->cond);
+  g_mutex_unlock (&b->lock);
+  return GST_PAD_PROBE_OK;      /* blocks until flushed */
+}
+
+static GstPadProbeReturn
+check_sticky_before_buffer (GstPad * pad, GstPadProbeInfo * info,
+    gint * n_buffers)
+{
+  static const GstEventType types[] = { GST_EVENT_STREAM_START,
+    GST_EVENT_CAPS, GST_EVENT_SEGMENT
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (types); i++) {
+    GstEvent *ev = gst_pad_get_sticky_event (pad, types[i], 0);
+
+    fail_unless (ev != NULL, "%s:%s: buffer before %s", GST_DEBUG_PAD_NAME
+        (pad), gst_event_type_get_name (types[i]));
+    gst_event_unref (ev);
+  }
+  g_atomic_int_inc (n_buffers);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstBuffer *
+make_audio (guint n)
+{
+  GstBuffer *a = gst_buffer_new_allocate (NULL, 320, NULL);
+
+  GST_BUFFER_PTS (a) = n * 20 * MS;
+  GST_BUFFER_DURATION (a) = 20 * MS;
+  GST_BUFFER_OFFSET (a) = n;
+  return a;
+}
+
+static void
+run_flush_while_sticky_queued (gboolean audio)
+{
+  /* no caps set: the harness sends no sticky event of its own */
+  GstHarness *h = gst_harness_new_with_padnames ("gopbuffer", "sink", "src");
+  GstHarness *out;
+  GstPad *asrc = NULL, *asink = NULL, *outpad, *in;
+  GstSegment seg;
+  Blocker b;
+  gulong probe;
+  gint64 end;
+  gint n_buf = 0;
+  GstBuffer *buf;
+
+  g_mutex_init (&b.lock);
+  g_cond_init (&b.cond);
+  b.blocked = FALSE;
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+
+  if (audio) {
+    /* a plain pad as upstream: every event is sent by the test */
+    asink = gst_element_request_pad_simple (h->element, "audio_sink");
+    asrc = gst_pad_new ("asrc", GST_PAD_SRC);
+    fail_unless_equals_int (gst_pad_link (asrc, asink), GST_PAD_LINK_OK);
+    gst_pad_set_active (asrc, TRUE);
+    in = asrc;
+    out = gst_harness_new_with_element (h->element, NULL, "audio_src_%u");
+  } else {
+    in = h->srcpad;
+    out = gst_harness_new_with_element (h->element, NULL, "src_%u");
+  }
+  outpad = gst_pad_get_peer (out->sinkpad);
+  gst_pad_add_probe (out->sinkpad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) check_sticky_before_buffer, &n_buf, NULL);
+  probe = gst_pad_add_probe (outpad, GST_PAD_PROBE_TYPE_BLOCK |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, (GstPadProbeCallback)
+      block_on_custom, &b, NULL);
+
+  /* the task takes the custom event alone and blocks pushing it */
+  fail_unless (gst_pad_push_event (in,
+          gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+              gst_structure_new_empty ("hold"))));
+  end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&b.lock);
+  while (!b.blocked && g_cond_wait_until (&b.cond, &b.lock, end));
+  fail_unless (b.blocked, "the request pad's task did not block");
+  g_mutex_unlock (&b.lock);
+
+  /* sticky events queued behind it, then a flush */
+  fail_unless (gst_pad_push_event (in, gst_event_new_stream_start ("s")));
+  fail_unless (gst_pad_push_event (in, gst_event_new_caps (audio ?
+              gst_caps_from_string ("audio/x-raw, format=S16LE, rate=8000, "
+                  "channels=1, layout=interleaved") :
+              gst_caps_from_string (CAPS))));
+  fail_unless (gst_pad_push_event (in, gst_event_new_segment (&seg)));
+  gst_pad_push_event (in, gst_event_new_flush_start ());
+  gst_pad_remove_probe (outpad, probe);
+  gst_pad_push_event (in, gst_event_new_flush_stop (TRUE));
+  /* after a flush upstream sends a segment again, not stream-start or caps */
+  fail_unless (gst_pad_push_event (in, gst_event_new_segment (&seg)));
+
+  if (audio) {
+    gst_harness_set_src_caps_str (h, CAPS);
+    fail_unless_equals_int (gst_harness_push (h, make_buf (0, TRUE, 100)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_pad_push (asrc, make_audio (0)), GST_FLOW_OK);
+  } else {
+    fail_unless_equals_int (gst_pad_push (in, make_buf (0, TRUE, 100)),
+        GST_FLOW_OK);
+  }
+  buf = gst_harness_pull (out);
+  fail_unless (buf != NULL);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), 0);
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (g_atomic_int_get (&n_buf), 1);
+  fail_unless (gst_pad_has_current_caps (out->sinkpad));
+
+  gst_object_unref (outpad);
+  gst_harness_teardown (out);
+  if (audio) {
+    gst_pad_set_active (asrc, FALSE);
+    gst_object_unref (asrc);
+    gst_element_release_request_pad (h->element, asink);
+    gst_object_unref (asink);
+  }
+  gst_harness_teardown (h);
+  g_mutex_clear (&b.lock);
+  g_cond_clear (&b.cond);
+}
+
+GST_START_TEST (test_flush_keeps_sticky_audio)
+{
+  run_flush_while_sticky_queued (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_flush_keeps_sticky_video)
+{
+  run_flush_while_sticky_queued (FALSE);
+}
+
+GST_END_TEST;
+
+/* Going down to READY deactivates the src pads first: a sticky event that
+ * still comes in is refused with FLUSHING, not with an error */
+GST_START_TEST (test_sticky_event_after_src_deactivated)
+{
+  GstHarness *h = harness_new ();
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+  GstSegment seg;
+
+  push_frames (h, 0, 2, 5);
+  fail_unless (gst_pad_set_active (srcpad, FALSE));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.base = GST_SECOND;
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  fail_unless_equals_int (gst_harness_push (h, make_buf (3, FALSE, 100)),
+      GST_FLOW_FLUSHING);
+  fail_unless (gst_pad_set_active (srcpad, TRUE));
+  gst_object_unref (srcpad);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static void
 count_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gint * n)
 {
@@ -935,6 +1116,9 @@ gopbuffer_suite (void)
   tcase_add_test (tc, test_h264_open_gop_start);
   tcase_add_test (tc, test_bad_codec_data);
   tcase_add_test (tc, test_request_pad_survives_state_cycle);
+  tcase_add_test (tc, test_flush_keeps_sticky_audio);
+  tcase_add_test (tc, test_flush_keeps_sticky_video);
+  tcase_add_test (tc, test_sticky_event_after_src_deactivated);
 
   f = gst_element_factory_find ("x264enc");
   have_codecs = f != NULL;
