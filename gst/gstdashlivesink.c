@@ -2364,7 +2364,9 @@ convert_bytestream (GstDashLiveSink * self, DashStream * s, GstBuffer * buf,
   avcc = h264_build_avcc (&s->ps);
   if (avcc && (s->codec_data == NULL || !g_bytes_equal (avcc, s->codec_data))) {
     GstCaps *caps = gst_caps_copy (s->bs_caps);
+    /* the buffer takes its own reference on the bytes */
     GstBuffer *cd = gst_buffer_new_wrapped_bytes (avcc);
+    g_bytes_unref (avcc);
     gst_caps_set_simple (caps, "stream-format", G_TYPE_STRING, "avc",
         "codec_data", GST_TYPE_BUFFER, cd, NULL);
     gst_buffer_unref (cd);

@@ -522,13 +522,13 @@ GST_START_TEST (test_serialized_event_releases)
 {
   GstHarness *h = setup ("application/octet-stream", TRUE);
   GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, "x", NULL);
+  GstCaps *caps = gst_caps_from_string ("application/octet-stream");
 
   push_offset (h, 0);
   push_offset (h, 2);
   /* the same caps again change nothing */
-  fail_unless (gst_harness_push_event (h,
-          gst_event_new_caps (gst_caps_from_string
-              ("application/octet-stream"))));
+  fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps)));
+  gst_caps_unref (caps);
   assert_log ("0");
   fail_unless (gst_harness_push_event (h, gst_event_new_tag (tags)));
   /* the held chunk goes out before the event; numbering continues */
