@@ -56,6 +56,7 @@
 #include "hlsplaylist.h"
 #include "h264bytestream.h"
 #include "dashserver.h"
+#include "dashupload.h"
 
 GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define GST_CAT_DEFAULT dash_live_sink_debug
@@ -77,6 +78,19 @@ GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define DEFAULT_MAX_LATENCY 0
 #define DEFAULT_MIN_PLAYBACK_RATE 0.96
 #define DEFAULT_MAX_PLAYBACK_RATE 1.04
+#define DEFAULT_UPLOAD_LOCATION NULL
+#define DEFAULT_UPLOAD_QUEUE_SIZE 64
+#define DEFAULT_MANIFEST_MIN_INTERVAL GST_SECOND
+#define MAX_MANIFEST_MIN_INTERVAL (60 * GST_SECOND)
+
+/* push to an origin: retries after 0.2, 0.4, ... 3.2 s (about 15 s) */
+#define UPLOAD_MAX_IN_FLIGHT 4
+#define UPLOAD_MAX_ATTEMPTS 8
+#define UPLOAD_BASE_DELAY (200 * G_TIME_SPAN_MILLISECOND)
+#define UPLOAD_MAX_DELAY (3200 * G_TIME_SPAN_MILLISECOND)
+#define UPLOAD_TIMEOUT 10       /* s per request */
+/* at PAUSED->READY the queue gets this long to empty */
+#define UPLOAD_DRAIN_TIMEOUT (5 * G_TIME_SPAN_SECOND)
 
 #define MIN_SEGMENT_DURATION (100 * GST_MSECOND)
 #define MAX_SEGMENT_DURATION (60 * GST_SECOND)
@@ -114,6 +128,9 @@ enum
   PROP_MAX_LATENCY,
   PROP_MIN_PLAYBACK_RATE,
   PROP_MAX_PLAYBACK_RATE,
+  PROP_UPLOAD_LOCATION,
+  PROP_UPLOAD_QUEUE_SIZE,
+  PROP_MANIFEST_MIN_INTERVAL,
   PROP_STATS,
 };
 
@@ -138,6 +155,7 @@ typedef struct
 {
   gchar *name;
   guint64 removed_at;           /* ns of media time */
+  gboolean listed;              /* still in the manifests on disk */
 } DashPendingDelete;
 
 typedef struct
@@ -221,10 +239,15 @@ struct _GstDashLiveSink
   gchar *http_address;
   guint64 target_latency, min_latency, max_latency;
   gdouble min_playback_rate, max_playback_rate;
+  gchar *upload_location;
+  guint upload_queue_size;
+  guint64 manifest_min_interval;
 
   /* embedded HTTP server, created at READY->PAUSED; the pointer is
    * protected by lock, the server itself is thread-safe */
   DashServer *server;
+  /* push to an origin, same rules as server */
+  DashUpload *upload;
 
   /* data flow state, lock */
   GMutex lock;
@@ -244,6 +267,10 @@ struct _GstDashLiveSink
   gint64 ast_us;
   gboolean finished;
   gchar *last_master;
+  /* manifest coalescing when faster than real time */
+  guint64 min_interval;         /* ns, copied at start */
+  gint64 last_manifest_us;      /* monotonic time of the last write */
+  gboolean manifests_stale;     /* a due write was skipped */
   GstFlowReturn flow;           /* sticky error */
   /* deferred until the lock is released */
   GList *pending_msgs;
@@ -257,7 +284,8 @@ struct _GstDashLiveSink
   /* stats, lock */
   guint64 st_segments, st_deleted, st_bytes, st_init, st_manifests;
   guint64 st_last_duration, st_publish_latency, st_max_publish_latency;
-  guint64 st_mispredicted;
+  guint64 st_mispredicted, st_manifests_skipped;
+  DashUploadStats st_up;        /* of the last uploader, once stopped */
 };
 
 #define DLOCK(s) g_mutex_lock (&(s)->lock)
@@ -545,6 +573,63 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstDashLiveSink:upload-location:
+   *
+   * Push to an origin (DASH-IF Live Media Ingest, interface 2): base URL
+   * (http://host[:port]/path) under which every init segment, media
+   * segment, MPD and HLS playlist is stored with HTTP PUT once complete,
+   * and from which segments that left the DVR window are removed with
+   * HTTP DELETE.  Requests go over persistent connections from their own
+   * thread; the streaming thread never waits for the network.  Failed
+   * requests are retried with exponential backoff (0.2 s doubling to
+   * 3.2 s, 8 attempts).  NULL or empty = no upload.
+   */
+  g_object_class_install_property (gobject_class, PROP_UPLOAD_LOCATION,
+      g_param_spec_string ("upload-location", "Upload location",
+          "Origin base URL to PUT files to and DELETE them from "
+          "(http://host/path, empty = off)", DEFAULT_UPLOAD_LOCATION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:upload-queue-size:
+   *
+   * Upload requests (PUT or DELETE) that may wait for the origin.  When
+   * the origin is slower than the stream the oldest media segments are
+   * dropped first (counted in upload-dropped, reported with an element
+   * warning at most every 5 s); manifests are coalesced, init segments
+   * are never dropped.
+   */
+  g_object_class_install_property (gobject_class, PROP_UPLOAD_QUEUE_SIZE,
+      g_param_spec_uint ("upload-queue-size", "Upload queue size",
+          "Upload requests waiting for the origin before the oldest "
+          "segments are dropped", 1, 100000, DEFAULT_UPLOAD_QUEUE_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:manifest-min-interval:
+   *
+   * When the stream runs faster than real time (a file remuxed as fast as
+   * possible: the segments being published are more than two segments
+   * ahead of the wall clock), the MPD and the HLS playlists are rewritten
+   * at most once per this many nanoseconds of wall-clock time instead of
+   * once per segment round.  A skipped write leaves the previous manifests
+   * in place, which list only older, complete segments; the manifests are
+   * always written before a segment they list is deleted and at EOS.  A
+   * live stream (segments published about when the wall clock reaches
+   * their end) is unaffected: one write per segment round.  0 = never
+   * skip.
+   */
+  g_object_class_install_property (gobject_class, PROP_MANIFEST_MIN_INTERVAL,
+      g_param_spec_uint64 ("manifest-min-interval", "Manifest min interval",
+          "Faster than real time: rewrite the manifests at most once per "
+          "this many ns of wall-clock time (0 = every segment round)", 0,
+          MAX_MANIFEST_MIN_INTERVAL, DEFAULT_MANIFEST_MIN_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstDashLiveSink:stats:
    *
    * Counters as a `application/x-dashlivesink-stats` structure:
@@ -553,7 +638,9 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
    * publish-latency, max-publish-latency (guint64 ns), periods (guint),
    * representations (GstValueArray of `representation` structures with
    * id, codecs (string), segments, bytes, bitrate, peak-bitrate,
-   * dropped (guint64)).
+   * dropped (guint64)); push to an origin: uploads, upload-bytes,
+   * upload-deletes, upload-failures, upload-retries, upload-dropped
+   * (guint64), upload-pending (guint).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
@@ -598,6 +685,9 @@ gst_dash_live_sink_init (GstDashLiveSink * self)
   self->max_latency = DEFAULT_MAX_LATENCY;
   self->min_playback_rate = DEFAULT_MIN_PLAYBACK_RATE;
   self->max_playback_rate = DEFAULT_MAX_PLAYBACK_RATE;
+  self->upload_location = g_strdup (DEFAULT_UPLOAD_LOCATION);
+  self->upload_queue_size = DEFAULT_UPLOAD_QUEUE_SIZE;
+  self->manifest_min_interval = DEFAULT_MANIFEST_MIN_INTERVAL;
   g_mutex_init (&self->lock);
   self->boundaries = g_array_new (FALSE, FALSE, sizeof (DashBoundary));
   self->flow = GST_FLOW_OK;
@@ -662,6 +752,7 @@ gst_dash_live_sink_finalize (GObject * object)
   g_free (self->utc_timing_url);
   g_free (self->base_url);
   g_free (self->http_address);
+  g_free (self->upload_location);
   g_free (self->dir);
   g_free (self->mpd_file);
   g_free (self->last_master);
@@ -742,6 +833,16 @@ gst_dash_live_sink_set_property (GObject * object, guint prop_id,
     case PROP_HTTP_PORT:
       self->http_port = g_value_get_uint (value);
       break;
+    case PROP_UPLOAD_LOCATION:
+      g_free (self->upload_location);
+      self->upload_location = g_value_dup_string (value);
+      break;
+    case PROP_UPLOAD_QUEUE_SIZE:
+      self->upload_queue_size = g_value_get_uint (value);
+      break;
+    case PROP_MANIFEST_MIN_INTERVAL:
+      self->manifest_min_interval = g_value_get_uint64 (value);
+      break;
     case PROP_HTTP_ADDRESS:
       g_free (self->http_address);
       self->http_address = g_value_dup_string (value);
@@ -773,6 +874,7 @@ build_stats (GstDashLiveSink * self)
 {
   GValue reps = G_VALUE_INIT;
   GstStructure *st;
+  DashUploadStats us;
   GList *l;
 
   g_value_init (&reps, GST_TYPE_ARRAY);
@@ -787,7 +889,8 @@ build_stats (GstDashLiveSink * self)
       "publish-latency", G_TYPE_UINT64, self->st_publish_latency,
       "max-publish-latency", G_TYPE_UINT64, self->st_max_publish_latency,
       "periods", G_TYPE_UINT, self->n_periods,
-      "mispredicted-segments", G_TYPE_UINT64, self->st_mispredicted, NULL);
+      "mispredicted-segments", G_TYPE_UINT64, self->st_mispredicted,
+      "manifests-skipped", G_TYPE_UINT64, self->st_manifests_skipped, NULL);
   for (l = self->streams; l; l = l->next) {
     DashStream *s = l->data;
     GValue v = G_VALUE_INIT;
@@ -809,6 +912,18 @@ build_stats (GstDashLiveSink * self)
             "dropped", G_TYPE_UINT64, s->dropped, NULL));
     gst_value_array_append_and_take_value (&reps, &v);
   }
+  /* the uploader is only replaced under lock */
+  if (self->upload)
+    dash_upload_get_stats (self->upload, &us);
+  else
+    us = self->st_up;
+  gst_structure_set (st, "uploads", G_TYPE_UINT64, us.uploads,
+      "upload-bytes", G_TYPE_UINT64, us.upload_bytes,
+      "upload-deletes", G_TYPE_UINT64, us.deletes,
+      "upload-failures", G_TYPE_UINT64, us.failures,
+      "upload-retries", G_TYPE_UINT64, us.retries,
+      "upload-dropped", G_TYPE_UINT64, us.dropped,
+      "upload-pending", G_TYPE_UINT, us.pending, NULL);
   DUNLOCK (self);
   gst_structure_take_value (st, "representations", &reps);
   return st;
@@ -859,6 +974,15 @@ gst_dash_live_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_HTTP_PORT:
       g_value_set_uint (value, self->http_port);
+      break;
+    case PROP_UPLOAD_LOCATION:
+      g_value_set_string (value, self->upload_location);
+      break;
+    case PROP_UPLOAD_QUEUE_SIZE:
+      g_value_set_uint (value, self->upload_queue_size);
+      break;
+    case PROP_MANIFEST_MIN_INTERVAL:
+      g_value_set_uint64 (value, self->manifest_min_interval);
       break;
     case PROP_HTTP_ADDRESS:
       g_value_set_string (value, self->http_address);
@@ -943,6 +1067,8 @@ notify_published_locked (GstDashLiveSink * self, const gchar * name)
 {
   if (self->server)
     dash_server_file_published (self->server, name);
+  if (self->upload)
+    dash_upload_file_published (self->upload, name);
   if (self->hooks.file_published)
     self->hooks.file_published (self, name, self->hooks_data);
 }
@@ -1180,9 +1306,10 @@ all_streams_listed_locked (GstDashLiveSink * self)
   return TRUE;
 }
 
-static void
+static gboolean
 write_hls_locked (GstDashLiveSink * self)
 {
+  gboolean ok = TRUE;
   GArray *variants = g_array_new (FALSE, TRUE, sizeof (HlsVariant));
   GArray *audio = g_array_new (FALSE, TRUE, sizeof (HlsAudioRendition));
   GPtrArray *strings = g_ptr_array_new_with_free_func (g_free);
@@ -1204,6 +1331,8 @@ write_hls_locked (GstDashLiveSink * self)
       pl = hls_media_playlist_render (s->hls);
       if (write_file_locked (self, name, (const guint8 *) pl, strlen (pl)))
         s->hls_dirty = FALSE;
+      else
+        ok = FALSE;
       g_free (pl);
     }
     if (s->kind == MPD_KIND_AUDIO) {
@@ -1256,7 +1385,7 @@ write_hls_locked (GstDashLiveSink * self)
   master = hls_master_playlist_render ((HlsVariant *) variants->data,
       variants->len, (HlsAudioRendition *) audio->data, audio->len);
   if (g_strcmp0 (master, self->last_master) != 0) {
-    write_file_locked (self, HLS_MASTER_NAME, (const guint8 *) master,
+    ok &= write_file_locked (self, HLS_MASTER_NAME, (const guint8 *) master,
         strlen (master));
     g_free (self->last_master);
     self->last_master = master;
@@ -1266,6 +1395,7 @@ write_hls_locked (GstDashLiveSink * self)
   g_array_free (variants, TRUE);
   g_array_free (audio, TRUE);
   g_ptr_array_free (strings, TRUE);
+  return ok;
 }
 
 /* The manifests are rewritten once every active representation has
@@ -1378,28 +1508,92 @@ predict_ahead_locked (GstDashLiveSink * self)
   }
 }
 
+/* TRUE when the segment just published by @s ends more than two segments
+ * after the wall clock (availabilityStartTime + its end is still in the
+ * future): the input runs faster than real time, e.g. a file remuxed as
+ * fast as possible.  A live stream publishes a segment about when the wall
+ * clock reaches its end. */
+static gboolean
+faster_than_real_time_locked (GstDashLiveSink * self, DashStream * s)
+{
+  gint64 end_us;
+
+  if (!self->ast_set || s == NULL)
+    return FALSE;
+  end_us = self->ast_us + (gint64) (s->published_end / 1000);
+  return end_us > g_get_real_time () + (gint64) (2 * self->seg_dur / 1000);
+}
+
+/* Whether a due manifest write may be skipped (coalesced with a later
+ * one): faster than real time and the last write less than
+ * manifest-min-interval of wall-clock time ago.  Never at the end or when
+ * forced (@published NULL). */
+static gboolean
+skip_manifests_locked (GstDashLiveSink * self, DashStream * published)
+{
+  gint64 now;
+
+  if (self->finished || published == NULL || self->min_interval == 0 ||
+      self->last_manifest_us == 0)
+    return FALSE;
+  now = g_get_monotonic_time ();
+  if (now - self->last_manifest_us >= (gint64) (self->min_interval / 1000))
+    return FALSE;
+  return faster_than_real_time_locked (self, published);
+}
+
+/* The manifests on disk now list none of the segments waiting for
+ * deletion. */
 static void
+pending_deletes_unlisted_locked (GstDashLiveSink * self)
+{
+  GList *l, *q;
+
+  for (l = self->streams; l; l = l->next) {
+    DashStream *s = l->data;
+    for (q = s->pending_deletes.head; q; q = q->next)
+      ((DashPendingDelete *) q->data)->listed = FALSE;
+  }
+}
+
+/* Rewrites the MPD and the playlists if due (@published: the stream that
+ * just published a segment; NULL forces the write).  Returns TRUE if the
+ * manifests on disk are up to date afterwards. */
+static gboolean
 write_manifests_locked (GstDashLiveSink * self, DashStream * published)
 {
   gchar *xml;
   gsize len = 0;
+  gboolean ok;
 
   if (!self->finished && !all_streams_listed_locked (self))
-    return;
+    return FALSE;
   if (!manifests_due_locked (self, published))
-    return;
+    return !self->manifests_stale;
+  if (skip_manifests_locked (self, published)) {
+    self->manifests_stale = TRUE;
+    self->st_manifests_skipped++;
+    return FALSE;
+  }
   predict_ahead_locked (self);
   xml = mpd_model_render (self->mpd, g_get_real_time (), &len);
   if (xml == NULL) {
     set_error_locked (self, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
         g_strdup ("Could not render the MPD"), NULL);
-    return;
+    return FALSE;
   }
-  if (write_file_locked (self, self->mpd_file, (const guint8 *) xml, len))
+  ok = write_file_locked (self, self->mpd_file, (const guint8 *) xml, len);
+  if (ok)
     self->st_manifests++;
   g_free (xml);
-  if (self->do_hls)
-    write_hls_locked (self);
+  if (ok && self->do_hls)
+    ok = write_hls_locked (self);
+  self->last_manifest_us = g_get_monotonic_time ();
+  if (ok) {
+    self->manifests_stale = FALSE;
+    pending_deletes_unlisted_locked (self);
+  }
+  return ok;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1676,6 +1870,7 @@ on_segment_removed (MpdPeriod * period, MpdRepresentation * rep,
   d->name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep->id,
       seg->number);
   d->removed_at = mpd_representation_end (s->rep);
+  d->listed = TRUE;
   if (s->hls && hls_media_playlist_remove_through (s->hls, d->name) > 0)
     s->hls_dirty = TRUE;
   g_queue_push_tail (&s->pending_deletes, d);
@@ -1697,10 +1892,19 @@ trim_window_locked (GstDashLiveSink * self, DashStream * s, guint64 now)
 
     while ((d = g_queue_peek_head (&o->pending_deletes)) &&
         now >= d->removed_at + self->seg_dur) {
-      gchar *path = out_path (self, d->name);
+      gchar *path;
+
+      /* a coalesced (skipped) manifest write may have left the segment
+       * listed: the manifests go first, and if they cannot be written the
+       * segment stays */
+      if (d->listed && !write_manifests_locked (self, NULL))
+        break;
+      path = out_path (self, d->name);
       g_queue_pop_head (&o->pending_deletes);
       if (g_unlink (path) == 0 || errno == ENOENT) {
         self->st_deleted++;
+        if (self->upload)
+          dash_upload_file_removed (self->upload, d->name);
         if (self->hooks.file_removed)
           self->hooks.file_removed (self, d->name, self->hooks_data);
       } else {
@@ -2540,6 +2744,7 @@ start_locked (GstDashLiveSink * self)
       self->chunk_duration : 0;
   self->dvr = (guint64) self->dvr_window * GST_SECOND;
   self->do_hls = self->hls;
+  self->min_interval = self->manifest_min_interval;
   mpd_model_free (self->mpd);
   self->mpd = mpd_model_new ();
   self->mpd->min_buffer_time = self->min_buffer_time;
@@ -2593,7 +2798,9 @@ start_locked (GstDashLiveSink * self)
   self->st_init = self->st_manifests = 0;
   self->st_last_duration = self->st_publish_latency = 0;
   self->st_max_publish_latency = 0;
-  self->st_mispredicted = 0;
+  self->st_mispredicted = self->st_manifests_skipped = 0;
+  self->last_manifest_us = 0;
+  self->manifests_stale = FALSE;
   for (l = self->streams; l; l = l->next)
     stream_reset_locked (self, l->data);
   self->running = TRUE;
@@ -2914,6 +3121,86 @@ stop_server (GstDashLiveSink * self)
   dash_server_stop (srv);
 }
 
+static void
+upload_dropped (guint64 total, guint64 since_last, gpointer user_data)
+{
+  GstDashLiveSink *self = user_data;
+
+  GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+      ("The origin is slower than the stream: %" G_GUINT64_FORMAT
+          " upload requests dropped (%" G_GUINT64_FORMAT " in all)",
+          since_last, total),
+      ("upload queue full (upload-queue-size); oldest segments dropped"));
+}
+
+static gboolean
+start_upload (GstDashLiveSink * self)
+{
+  DashUploadConfig cfg = { 0, };
+  DashUpload *up;
+  GError *err = NULL;
+  gchar *location;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->upload_location);
+  cfg.queue_size = self->upload_queue_size;
+  GST_OBJECT_UNLOCK (self);
+  if (location == NULL || *location == '\0') {
+    g_free (location);
+    return TRUE;
+  }
+  cfg.dir = self->dir;
+  cfg.location = location;
+  cfg.max_in_flight = UPLOAD_MAX_IN_FLIGHT;
+  cfg.max_attempts = UPLOAD_MAX_ATTEMPTS;
+  cfg.base_delay = UPLOAD_BASE_DELAY;
+  cfg.max_delay = UPLOAD_MAX_DELAY;
+  cfg.timeout = UPLOAD_TIMEOUT;
+  cfg.dropped = upload_dropped;
+  cfg.dropped_data = self;
+  up = dash_upload_start (&cfg, &err);
+  if (up == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid upload-location '%s'", location),
+        ("%s", err ? err->message : "unknown error"));
+    g_clear_error (&err);
+    g_free (location);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "pushing to %s", location);
+  g_free (location);
+  DLOCK (self);
+  self->upload = up;
+  memset (&self->st_up, 0, sizeof (self->st_up));
+  DUNLOCK (self);
+  return TRUE;
+}
+
+static void
+stop_upload (GstDashLiveSink * self)
+{
+  DashUpload *up;
+  DashUploadStats us;
+
+  DLOCK (self);
+  up = self->upload;
+  DUNLOCK (self);
+  if (up == NULL)
+    return;
+  /* streaming has stopped: the queue only shrinks now */
+  dash_upload_drain (up, UPLOAD_DRAIN_TIMEOUT);
+  dash_upload_get_stats (up, &us);
+  DLOCK (self);
+  self->upload = NULL;
+  self->st_up = us;
+  DUNLOCK (self);
+  if (us.pending > 0)
+    GST_WARNING_OBJECT (self, "%u uploads still pending after %d s: "
+        "cancelled", us.pending,
+        (gint) (UPLOAD_DRAIN_TIMEOUT / G_TIME_SPAN_SECOND));
+  dash_upload_stop (up);
+}
+
 static GstStateChangeReturn
 gst_dash_live_sink_change_state (GstElement * element,
     GstStateChange transition)
@@ -2929,6 +3216,10 @@ gst_dash_live_sink_change_state (GstElement * element,
       unlock_and_post (self);
       if (!ok || !start_server (self))
         return GST_STATE_CHANGE_FAILURE;
+      if (!start_upload (self)) {
+        stop_server (self);
+        return GST_STATE_CHANGE_FAILURE;
+      }
       break;
     }
     default:
@@ -2939,6 +3230,7 @@ gst_dash_live_sink_change_state (GstElement * element,
 
   switch (transition) {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+      stop_upload (self);
       stop_server (self);
       DLOCK (self);
       stop_locked (self);

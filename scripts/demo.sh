@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# dash.js first: the build copies it for dashlivesink's player page
+scripts/install-npm-tools.sh
 scripts/build.sh
-[ -x scripts/install-npm-tools.sh ] && scripts/install-npm-tools.sh
 exec pipelines/demo.sh "$@"

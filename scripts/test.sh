@@ -5,10 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# dash.js first: the build copies it for dashlivesink's player page
+scripts/install-npm-tools.sh
 scripts/build.sh
-if [ -x scripts/install-npm-tools.sh ]; then
-  scripts/install-npm-tools.sh
-fi
 
 rc=0
 meson test -C build --print-errorlogs --num-processes 1 "$@" || rc=$?

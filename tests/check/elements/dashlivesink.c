@@ -79,8 +79,10 @@ fixture_setup (Fixture * f, gboolean audio, const gchar * props)
   fail_unless (f->dir != NULL);
   f->sink = gst_element_factory_make ("dashlivesink", NULL);
   fail_unless (f->sink != NULL);
+  /* the harness pushes much faster than real time: one manifest write per
+   * segment round unless a test asks for coalescing */
   g_object_set (f->sink, "location", f->dir, "segment-duration", GST_SECOND,
-      NULL);
+      "manifest-min-interval", (guint64) 0, NULL);
   if (props) {
     gchar **kv = g_strsplit (props, " ", -1);
     guint i;
@@ -383,6 +385,122 @@ GST_START_TEST (test_dvr_window)
 
 GST_END_TEST;
 
+/* every segment the manifests on disk list exists, complete */
+static void
+check_listed_segments_exist (Fixture * f)
+{
+  const gchar *reps[] = { "video_0", "audio_0" };
+  guint r;
+
+  for (r = 0; r < G_N_ELEMENTS (reps); r++) {
+    gchar *name = g_strdup_printf ("%s.m3u8", reps[r]);
+    gchar *pl = read_file (f, name);
+    gchar **lines, **l;
+
+    fail_unless (pl != NULL, name);
+    lines = g_strsplit (pl, "\n", -1);
+    for (l = lines; *l; l++)
+      if (g_str_has_suffix (*l, ".m4s"))
+        fail_unless (exists (f, *l), "%s lists missing %s", name, *l);
+    g_strfreev (lines);
+    g_free (pl);
+    g_free (name);
+  }
+  {
+    gchar *mpd = read_file (f, "manifest.mpd");
+    const gchar *p = mpd;
+    guint found = 0;
+
+    /* the first listed segment of each representation */
+    while ((p = strstr (p, "startNumber=\""))) {
+      guint64 n = g_ascii_strtoull (p + strlen ("startNumber=\""), NULL, 10);
+      gchar *v = g_strdup_printf ("video_0-%" G_GUINT64_FORMAT ".m4s", n);
+      gchar *a = g_strdup_printf ("audio_0-%" G_GUINT64_FORMAT ".m4s", n);
+      fail_unless (exists (f, v) || exists (f, a), "MPD lists deleted %s", v);
+      g_free (v);
+      g_free (a);
+      found++;
+      p++;
+    }
+    fail_unless (found > 0);
+    g_free (mpd);
+  }
+}
+
+static guint64
+stat_u64 (Fixture * f, const gchar * field)
+{
+  GstStructure *st;
+  guint64 v = 0;
+
+  g_object_get (f->sink, "stats", &st, NULL);
+  fail_unless (gst_structure_get_uint64 (st, field, &v), field);
+  gst_structure_free (st);
+  return v;
+}
+
+/* Faster than real time the manifest writes are coalesced: the manifests
+ * on disk lag behind but only list complete segments, the final ones at
+ * EOS list everything. */
+GST_START_TEST (test_manifest_coalescing)
+{
+  Fixture f = { 0, };
+  gchar *mpd;
+  guint64 interval;
+
+  fixture_setup (&f, TRUE, "dvr-window=0 manifest-min-interval=60000000000");
+  g_object_get (f.sink, "manifest-min-interval", &interval, NULL);
+  fail_unless_equals_uint64 (interval, 60 * GST_SECOND);
+  push_media (&f, 0, 30 * 20, 0);       /* 20 s in well under a second */
+  fail_unless (exists (&f, "video_0-19.m4s"));
+  /* the first round was written, the rounds far ahead of the clock not */
+  fail_unless (stat_u64 (&f, "manifests-written") >= 1);
+  fail_unless (stat_u64 (&f, "manifests-written") <= 3);
+  fail_unless (stat_u64 (&f, "manifests-skipped") >= 15);
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "type=\"dynamic\"") != NULL);
+  fail_if (strstr (mpd, "r=\"18\"") != NULL, mpd);
+  g_free (mpd);
+  check_listed_segments_exist (&f);
+
+  push_eos (&f);
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "type=\"static\"") != NULL);
+  /* all 20 video segments of 1 s: t=0, d=90000, 19 repeats */
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"19\"/>") != NULL, mpd);
+  g_free (mpd);
+  fixture_teardown (&f);
+
+  /* 0: one write per segment round */
+  fixture_setup (&f, TRUE, "dvr-window=0");
+  push_media (&f, 0, 30 * 20, 0);
+  fail_unless_equals_uint64 (stat_u64 (&f, "manifests-skipped"), 0);
+  fail_unless (stat_u64 (&f, "manifests-written") >= 18);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+/* Coalesced writes with a DVR window: a segment leaves the disk only
+ * after manifests without it were written. */
+GST_START_TEST (test_manifest_coalescing_dvr)
+{
+  Fixture f = { 0, };
+  guint sec;
+
+  fixture_setup (&f, TRUE, "dvr-window=3 manifest-min-interval=60000000000");
+  for (sec = 0; sec < 20; sec++) {
+    push_media (&f, sec * 30, 30, 0);
+    if (sec >= 1)
+      check_listed_segments_exist (&f);
+  }
+  fail_unless (stat_u64 (&f, "segments-deleted") >= 2 * 14);
+  fail_unless (count_files (&f, ".m4s") <= 2 * 4);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_gap_new_s)
 {
   Fixture f = { 0, };
@@ -653,6 +771,8 @@ dashlivesink_suite (void)
   tcase_add_test (tc, test_bad_caps);
   tcase_add_test (tc, test_disk_full);
   tcase_add_test (tc, test_unwritable_dir);
+  tcase_add_test (tc, test_manifest_coalescing);
+  tcase_add_test (tc, test_manifest_coalescing_dvr);
   return s;
 }
 

@@ -1,0 +1,285 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "uploadqueue.h"
+
+struct _UploadQueue
+{
+  UploadQueueConfig cfg;
+  GQueue jobs;                  /* UploadJob, oldest first */
+  guint in_flight;
+  guint64 next_id;
+  UploadQueueStats stats;
+};
+
+UploadKind
+upload_kind_for_name (const gchar * name)
+{
+  if (g_str_has_suffix (name, ".mpd") || g_str_has_suffix (name, ".m3u8"))
+    return UPLOAD_KIND_MANIFEST;
+  if (g_str_has_suffix (name, ".mp4"))
+    return UPLOAD_KIND_INIT;
+  return UPLOAD_KIND_SEGMENT;
+}
+
+gint64
+upload_backoff_delay (const UploadQueueConfig * config, guint attempts)
+{
+  gint64 d = config->base_delay;
+  guint i;
+
+  if (attempts == 0)
+    return 0;
+  for (i = 1; i < attempts && d < config->max_delay; i++)
+    d *= 2;
+  return MIN (d, config->max_delay);
+}
+
+static void
+job_free (UploadJob * j)
+{
+  g_free (j->name);
+  g_free (j);
+}
+
+UploadQueue *
+upload_queue_new (const UploadQueueConfig * config)
+{
+  UploadQueue *q = g_new0 (UploadQueue, 1);
+
+  q->cfg = *config;
+  q->cfg.capacity = MAX (q->cfg.capacity, 1);
+  q->cfg.max_in_flight = MAX (q->cfg.max_in_flight, 1);
+  q->cfg.max_attempts = MAX (q->cfg.max_attempts, 1);
+  q->cfg.base_delay = MAX (q->cfg.base_delay, 1);
+  q->cfg.max_delay = MAX (q->cfg.max_delay, q->cfg.base_delay);
+  g_queue_init (&q->jobs);
+  q->next_id = 1;
+  return q;
+}
+
+void
+upload_queue_free (UploadQueue * q)
+{
+  if (q == NULL)
+    return;
+  g_queue_clear_full (&q->jobs, (GDestroyNotify) job_free);
+  g_free (q);
+}
+
+/* the oldest job not in flight matching @method/@kind */
+static GList *
+find_droppable (UploadQueue * q, UploadMethod method, UploadKind kind)
+{
+  GList *l;
+
+  for (l = q->jobs.head; l; l = l->next) {
+    UploadJob *j = l->data;
+    if (!j->in_flight && j->method == method && j->kind == kind)
+      return l;
+  }
+  return NULL;
+}
+
+static gboolean
+drop_one (UploadQueue * q)
+{
+  GList *l = find_droppable (q, UPLOAD_PUT, UPLOAD_KIND_SEGMENT);
+  UploadJob *j;
+
+  if (l == NULL) {
+    GList *m;
+    for (m = q->jobs.head; m && l == NULL; m = m->next) {
+      j = m->data;
+      if (!j->in_flight && j->method == UPLOAD_DELETE)
+        l = m;
+    }
+  }
+  if (l == NULL)
+    l = find_droppable (q, UPLOAD_PUT, UPLOAD_KIND_MANIFEST);
+  if (l == NULL)
+    return FALSE;
+  j = l->data;
+  q->stats.dropped++;
+  if (j->method == UPLOAD_PUT && j->kind == UPLOAD_KIND_SEGMENT)
+    q->stats.dropped_segments++;
+  g_queue_delete_link (&q->jobs, l);
+  job_free (j);
+  return TRUE;
+}
+
+guint
+upload_queue_push (UploadQueue * q, UploadMethod method, const gchar * name,
+    gint64 now)
+{
+  UploadKind kind = upload_kind_for_name (name);
+  UploadJob *j;
+  GList *l;
+  guint dropped = 0;
+
+  /* a newer manifest replaces a queued one; a DELETE cancels a PUT that
+   * was never sent (and then needs no request itself) */
+  for (l = q->jobs.head; l; l = l->next) {
+    UploadJob *o = l->data;
+
+    if (o->in_flight || o->method != UPLOAD_PUT || strcmp (o->name, name))
+      continue;
+    if (method == UPLOAD_DELETE) {
+      /* a PUT that failed before may have left something: still DELETE */
+      gboolean sent = o->attempts > 0;
+      q->stats.cancelled++;
+      g_queue_delete_link (&q->jobs, l);
+      job_free (o);
+      if (!sent)
+        return 0;
+      break;
+    }
+    if (method == UPLOAD_PUT && kind == UPLOAD_KIND_MANIFEST) {
+      /* keep the position (and its barrier) of the older one, start its
+       * retries afresh: the content is new */
+      q->stats.coalesced++;
+      o->attempts = 0;
+      o->not_before = now;
+      return 0;
+    }
+  }
+
+  while (g_queue_get_length (&q->jobs) >= q->cfg.capacity) {
+    if (!drop_one (q))
+      break;
+    dropped++;
+  }
+  if (g_queue_get_length (&q->jobs) >= q->cfg.capacity &&
+      kind != UPLOAD_KIND_INIT) {
+    /* everything queued is in flight or an init segment: the new job is
+     * the one that goes */
+    q->stats.dropped++;
+    if (method == UPLOAD_PUT && kind == UPLOAD_KIND_SEGMENT)
+      q->stats.dropped_segments++;
+    return dropped + 1;
+  }
+
+  j = g_new0 (UploadJob, 1);
+  j->method = method;
+  j->kind = kind;
+  j->name = g_strdup (name);
+  j->not_before = now;
+  j->id = q->next_id++;
+  g_queue_push_tail (&q->jobs, j);
+  q->stats.queued++;
+  return dropped;
+}
+
+static gboolean
+name_in_flight (UploadQueue * q, GList * before, const gchar * name)
+{
+  GList *l;
+
+  for (l = q->jobs.head; l && l != before; l = l->next) {
+    UploadJob *o = l->data;
+    if (o->in_flight && strcmp (o->name, name) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+UploadJob *
+upload_queue_next (UploadQueue * q, gint64 now, gint64 * wake_at)
+{
+  gint64 wake = G_MAXINT64;
+  gboolean earlier = FALSE;     /* a job before this one is not done */
+  GList *l;
+
+  if (q->in_flight >= q->cfg.max_in_flight) {
+    if (wake_at)
+      *wake_at = wake;
+    return NULL;
+  }
+  for (l = q->jobs.head; l; l = l->next) {
+    UploadJob *j = l->data;
+    gboolean barrier = j->kind == UPLOAD_KIND_MANIFEST &&
+        j->method == UPLOAD_PUT;
+
+    if (j->in_flight || (barrier && earlier)) {
+      earlier = TRUE;
+      continue;
+    }
+    if (j->method == UPLOAD_DELETE && name_in_flight (q, l, j->name)) {
+      /* the PUT of this file is still on the wire */
+      earlier = TRUE;
+      continue;
+    }
+    if (j->not_before > now) {
+      wake = MIN (wake, j->not_before);
+      earlier = TRUE;
+      continue;
+    }
+    j->in_flight = TRUE;
+    j->attempts++;
+    if (j->attempts > 1)
+      q->stats.retries++;
+    q->in_flight++;
+    return j;
+  }
+  if (wake_at)
+    *wake_at = wake;
+  return NULL;
+}
+
+gboolean
+upload_queue_complete (UploadQueue * q, guint64 id, gboolean ok,
+    gboolean permanent, gint64 now)
+{
+  GList *l;
+
+  for (l = q->jobs.head; l; l = l->next) {
+    UploadJob *j = l->data;
+
+    if (j->id != id || !j->in_flight)
+      continue;
+    j->in_flight = FALSE;
+    q->in_flight--;
+    if (!ok && !permanent && j->attempts < q->cfg.max_attempts) {
+      j->not_before = now + upload_backoff_delay (&q->cfg, j->attempts);
+      return TRUE;
+    }
+    if (ok)
+      q->stats.succeeded++;
+    else
+      q->stats.failed++;
+    g_queue_delete_link (&q->jobs, l);
+    job_free (j);
+    return FALSE;
+  }
+  return FALSE;
+}
+
+guint
+upload_queue_length (UploadQueue * q)
+{
+  return g_queue_get_length (&q->jobs);
+}
+
+guint
+upload_queue_in_flight (UploadQueue * q)
+{
+  return q->in_flight;
+}
+
+void
+upload_queue_get_stats (UploadQueue * q, UploadQueueStats * stats)
+{
+  *stats = q->stats;
+}

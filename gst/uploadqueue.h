@@ -1,0 +1,111 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* dashlivesink's push to an origin: the GLib-only upload policy.
+ *
+ * A bounded FIFO of jobs (PUT or DELETE of a file name).  The queue
+ * decides which job goes out next, how failures are retried and what is
+ * dropped on overflow; the caller (gst/dashupload.c) does the HTTP.
+ *
+ * - Manifests (MPD, playlists) are coalesced: a new PUT of a manifest
+ *   replaces a queued (not yet sent) PUT of the same name.  A manifest is
+ *   a barrier: it is only sent once every job queued before it is done,
+ *   so an origin never lists a segment it does not have yet.
+ * - A DELETE of a file whose PUT has not been sent yet cancels that PUT
+ *   and needs no request.
+ * - Overflow (more than @capacity jobs): the oldest media segment PUT not
+ *   in flight is dropped first, then the oldest DELETE, then the oldest
+ *   manifest PUT; init segments are never dropped for room.
+ * - A failed attempt is retried after base * 2^(attempt-1), at most
+ *   max_delay, until max_attempts attempts; a permanent failure (e.g. an
+ *   HTTP 4xx) gives up at once.
+ *
+ * No locks: the caller serialises calls.  Times are in microseconds of
+ * the caller's monotonic clock. */
+
+#ifndef __UPLOAD_QUEUE_H__
+#define __UPLOAD_QUEUE_H__
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  UPLOAD_PUT,
+  UPLOAD_DELETE
+} UploadMethod;
+
+typedef enum {
+  UPLOAD_KIND_SEGMENT,          /* media segment: dropped first */
+  UPLOAD_KIND_INIT,             /* init segment: never dropped for room */
+  UPLOAD_KIND_MANIFEST          /* MPD, playlist: coalesced, barrier */
+} UploadKind;
+
+typedef struct {
+  UploadMethod method;
+  UploadKind kind;
+  gchar *name;
+  guint attempts;               /* attempts made so far */
+  gint64 not_before;            /* us: next attempt allowed at */
+  gboolean in_flight;
+  guint64 id;                   /* unique, for completion */
+} UploadJob;
+
+typedef struct {
+  guint capacity;               /* jobs queued + in flight, >= 1 */
+  guint max_in_flight;          /* concurrent requests, >= 1 */
+  guint max_attempts;           /* >= 1 */
+  gint64 base_delay;            /* us, first retry delay */
+  gint64 max_delay;             /* us, retry delay cap */
+} UploadQueueConfig;
+
+typedef struct {
+  guint64 queued;               /* jobs accepted */
+  guint64 coalesced;            /* manifest PUTs replaced by a newer one */
+  guint64 cancelled;            /* PUTs cancelled by a DELETE */
+  guint64 dropped;              /* jobs dropped for room */
+  guint64 dropped_segments;     /* ... of which media segment PUTs */
+  guint64 succeeded;            /* jobs done */
+  guint64 failed;               /* jobs given up after retries */
+  guint64 retries;              /* attempts after the first */
+} UploadQueueStats;
+
+typedef struct _UploadQueue UploadQueue;
+
+/* Classifies a file name by its extension. */
+UploadKind upload_kind_for_name (const gchar * name);
+
+/* Delay before attempt @attempts + 1 after @attempts failed attempts. */
+gint64 upload_backoff_delay (const UploadQueueConfig * config,
+    guint attempts);
+
+UploadQueue *upload_queue_new (const UploadQueueConfig * config);
+void upload_queue_free (UploadQueue * q);
+
+/* Queues a job.  Returns how many jobs were dropped for room. */
+guint upload_queue_push (UploadQueue * q, UploadMethod method,
+    const gchar * name, gint64 now);
+
+/* The next job to send now (marked in flight), or NULL.  When NULL and
+ * @wake_at is not NULL, *wake_at is the earliest time a retry becomes due
+ * (G_MAXINT64 when nothing waits for time). */
+UploadJob *upload_queue_next (UploadQueue * q, gint64 now, gint64 * wake_at);
+
+/* Completion of an in-flight job.  @ok: done; otherwise @permanent says
+ * whether retrying can help.  Returns TRUE if the job will be retried. */
+gboolean upload_queue_complete (UploadQueue * q, guint64 id, gboolean ok,
+    gboolean permanent, gint64 now);
+
+guint upload_queue_length (UploadQueue * q);    /* queued + in flight */
+guint upload_queue_in_flight (UploadQueue * q);
+void upload_queue_get_stats (UploadQueue * q, UploadQueueStats * stats);
+
+G_END_DECLS
+
+#endif /* __UPLOAD_QUEUE_H__ */

@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+# GStreamer livestream plug-ins
+# Copyright (C) 2026 gst-livestream authors
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""dashlivesink push to an origin against a real nginx (WebDAV PUT/DELETE).
+
+Starts Debian's nginx as this test's own instance on 127.0.0.1 (a free
+port, everything in a temporary directory), runs a live H.264 + AAC
+pipeline into dashlivesink with upload-location pointing at it, stops
+nginx for a few seconds mid-stream and starts it again, and at the end
+(after EOS and a bounded catch-up) checks that nginx's document root holds
+exactly the files of the local output directory, byte for byte: segments
+that left the DVR window were deleted on both sides, the ones missed
+during the outage were retried.
+
+Usage: dashlivesink_push.py [--seconds N] [--outage-at S] [--outage S]
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import gi
+
+gi.require_version("Gst", "1.0")
+from gi.repository import GLib, Gst  # noqa: E402
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def nginx_conf(tmp, port):
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""{user}worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  access_log {tmp}/access.log;
+  client_body_temp_path {tmp}/body;
+  proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi;
+  scgi_temp_path {tmp}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    root {tmp}/www;
+    location /live/ {{
+      dav_methods PUT DELETE;
+      create_full_put_path on;
+      client_max_body_size 0;
+      dav_access user:rw group:r all:r;
+    }}
+  }}
+}}
+"""
+
+
+class Nginx:
+    def __init__(self, tmp, port):
+        self.tmp = tmp
+        self.port = port
+        self.proc = None
+        with open(os.path.join(tmp, "nginx.conf"), "w") as f:
+            f.write(nginx_conf(tmp, port))
+        os.makedirs(os.path.join(tmp, "www", "live"), exist_ok=True)
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", self.tmp, "-c", os.path.join(self.tmp, "nginx.conf"),
+             "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("nginx exited: %s" %
+                                   self.proc.stderr.read().decode())
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not listen on %d" % self.port)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+
+def files_of(d):
+    out = {}
+    for root, _, names in os.walk(d):
+        for n in names:
+            if n.endswith(".tmp"):
+                continue
+            p = os.path.join(root, n)
+            with open(p, "rb") as f:
+                out[os.path.relpath(p, d)] = f.read()
+    return out
+
+
+def run_for(loop, seconds):
+    GLib.timeout_add(int(seconds * 1000), loop.quit)
+    loop.run()
+
+
+def overflow_run(tmp, seconds=5):
+    """An origin that refuses connections, a small queue: segments are
+    dropped (counted, warned about), the pipeline stays real-time and
+    stopping is bounded."""
+    failures = []
+    port = free_port()          # nothing listens there
+    pipeline = Gst.parse_launch(
+        "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
+        "framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast "
+        "key-int-max=15 ! h264parse ! "
+        f"dashlivesink name=s location={tmp}/overflow "
+        "segment-duration=500000000 dvr-window=4 upload-queue-size=4 "
+        f"upload-location=http://127.0.0.1:{port}/live")
+    sink = pipeline.get_by_name("s")
+    warnings = []
+    errors = []
+    loop = GLib.MainLoop()
+
+    def on_message(bus, msg):
+        if msg.type == Gst.MessageType.WARNING and msg.src == sink:
+            warnings.append(msg.parse_warning()[0].message)
+        elif msg.type == Gst.MessageType.ERROR:
+            errors.append(msg.parse_error()[0].message)
+
+    bus = pipeline.get_bus()
+    bus.add_signal_watch()
+    bus.connect("message", on_message)
+    pipeline.set_state(Gst.State.PLAYING)
+    run_for(loop, seconds)
+    st = sink.get_property("stats")
+    t = time.monotonic()
+    pipeline.set_state(Gst.State.NULL)
+    stop_time = time.monotonic() - t
+    bus.remove_signal_watch()
+    print("overflow: stats:", st.to_string().split(", representations")[0])
+    print("overflow: %d warnings, stop took %.2f s" % (len(warnings),
+                                                      stop_time))
+    segs = st.get_value("segments-written")
+    if errors:
+        failures.append("overflow: pipeline error %s" % errors)
+    if segs < seconds * 2 * 0.7:
+        failures.append("overflow: pipeline not real-time (%d segments)" %
+                        segs)
+    if st.get_value("upload-dropped") == 0:
+        failures.append("overflow: nothing dropped")
+    if st.get_value("upload-pending") > 4 + 4:
+        failures.append("overflow: queue above its bound")
+    if not any("slower than the stream" in w for w in warnings):
+        failures.append("overflow: no element warning")
+    if len(warnings) > seconds / 5 + 2:
+        failures.append("overflow: warnings not rate-limited (%d)" %
+                        len(warnings))
+    if stop_time > 7:
+        failures.append("overflow: stopping took %.1f s" % stop_time)
+    return failures
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--outage-at", type=float, default=7)
+    ap.add_argument("--outage", type=float, default=4)
+    args = ap.parse_args()
+
+    Gst.init(None)
+    tmp = tempfile.mkdtemp(prefix="dashpush-")
+    port = free_port()
+    nginx = Nginx(tmp, port)
+    local = os.path.join(tmp, "local")
+    remote = os.path.join(tmp, "www", "live")
+    failures = []
+    pipeline = None
+    try:
+        nginx.start()
+        pipeline = Gst.parse_launch(
+            "videotestsrc is-live=true pattern=ball ! "
+            "video/x-raw,width=320,height=240,framerate=30/1 ! "
+            "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 "
+            "bitrate=600 ! h264parse ! "
+            f"dashlivesink name=s location={local} segment-duration=1000000000 "
+            f"dvr-window=4 upload-location=http://127.0.0.1:{port}/live "
+            "upload-queue-size=256 "
+            "audiotestsrc is-live=true wave=ticks ! audioconvert ! "
+            "avenc_aac ! aacparse ! s.audio_0")
+        sink = pipeline.get_by_name("s")
+        loop = GLib.MainLoop()
+        errors = []
+        eos = []
+
+        def on_message(bus, msg):
+            if msg.type == Gst.MessageType.ERROR:
+                err, dbg = msg.parse_error()
+                errors.append("%s: %s (%s)" % (msg.src.get_name(), err.message,
+                                               dbg))
+                loop.quit()
+            elif msg.type == Gst.MessageType.WARNING:
+                err, dbg = msg.parse_warning()
+                print("warning: %s (%s)" % (err.message, dbg))
+            elif msg.type == Gst.MessageType.EOS:
+                eos.append(True)
+                loop.quit()
+
+        bus = pipeline.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message", on_message)
+        t0 = time.monotonic()
+        pipeline.set_state(Gst.State.PLAYING)
+
+        run_for(loop, args.outage_at)
+        nginx.stop()
+        t_down = time.monotonic() - t0
+        run_for(loop, args.outage)
+        st = sink.get_property("stats")
+        down_failed = st.get_value("upload-retries")
+        nginx.start()
+        print("nginx down from %.1f s to %.1f s" % (t_down,
+                                                    time.monotonic() - t0))
+        run_for(loop, max(1.0, args.seconds - (time.monotonic() - t0)))
+        if errors:
+            raise RuntimeError("pipeline error: %s" % errors)
+
+        pipeline.send_event(Gst.Event.new_eos())
+        deadline = time.monotonic() + 10
+        while not eos and not errors and time.monotonic() < deadline:
+            GLib.MainContext.default().iteration(False)
+            time.sleep(0.02)
+        if not eos:
+            failures.append("no EOS within 10 s")
+        # the uploader catches up: bounded
+        t_eos = time.monotonic()
+        pending = None
+        while time.monotonic() - t_eos < 20:
+            st = sink.get_property("stats")
+            pending = st.get_value("upload-pending")
+            if pending == 0:
+                break
+            time.sleep(0.1)
+        catchup = time.monotonic() - t_eos
+        pipeline.set_state(Gst.State.NULL)
+        st = sink.get_property("stats")
+        print("stats:", st.to_string())
+        print("catch-up after EOS: %.2f s" % catchup)
+        if pending != 0:
+            failures.append("%s uploads pending 20 s after EOS" % pending)
+
+        loc = files_of(local)
+        rem = files_of(remote)
+        only_local = sorted(set(loc) - set(rem))
+        only_remote = sorted(set(rem) - set(loc))
+        differ = sorted(n for n in set(loc) & set(rem) if loc[n] != rem[n])
+        print("local files: %d, on nginx: %d" % (len(loc), len(rem)))
+        if only_local:
+            failures.append("missing on nginx: %s" % only_local)
+        if only_remote:
+            failures.append("left on nginx (not deleted): %s" % only_remote)
+        if differ:
+            failures.append("different bytes: %s" % differ)
+        if not any(n.endswith(".m4s") for n in loc):
+            failures.append("no media segments written")
+        for n in ("manifest.mpd", "master.m3u8"):
+            if n not in rem:
+                failures.append("%s not on nginx" % n)
+
+        def val(k):
+            return st.get_value(k)
+
+        if val("segments-deleted") == 0:
+            failures.append("no segment left the DVR window: nothing deleted")
+        if val("upload-deletes") < val("segments-deleted"):
+            # a DELETE is skipped only when the PUT was never sent
+            print("note: %d deletes for %d segments deleted" %
+                  (val("upload-deletes"), val("segments-deleted")))
+        if down_failed == 0 and val("upload-retries") == 0:
+            failures.append("no retry while nginx was down")
+        if val("upload-dropped") != 0 or val("upload-failures") != 0:
+            failures.append("uploads dropped %d / failed %d" %
+                            (val("upload-dropped"), val("upload-failures")))
+        if val("uploads") == 0 or val("upload-bytes") == 0:
+            failures.append("nothing uploaded")
+        with open(os.path.join(tmp, "access.log")) as f:
+            methods = [line.split('"')[1].split()[0] for line in f
+                       if '"' in line]
+        print("nginx saw %d PUT, %d DELETE" % (methods.count("PUT"),
+                                               methods.count("DELETE")))
+        if methods.count("DELETE") == 0:
+            failures.append("nginx saw no DELETE")
+        failures += overflow_run(tmp)
+    finally:
+        if pipeline is not None:
+            pipeline.set_state(Gst.State.NULL)
+        nginx.stop()
+        if failures:
+            err = os.path.join(tmp, "error.log")
+            if os.path.exists(err):
+                print(open(err).read()[-2000:])
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,535 @@
+# Helpers of the pipelines integration tests: start livestream-run and real
+# peers (ffmpeg, srt-live-transmit), impair UDP, read MPDs, play the output
+# back with GStreamer. Every wait is bounded.
+"""Test helpers for pipelines/livestream-run."""
+
+import json
+import os
+import queue
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+SKIP = 77
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+RUN = os.path.join(REPO, "pipelines", "livestream-run")
+NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}
+
+_children = []
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+def fail(msg):
+    log(f"FAIL: {msg}")
+    cleanup()
+    sys.exit(1)
+
+
+def skip(msg):
+    log(f"SKIP: {msg}")
+    cleanup()
+    sys.exit(SKIP)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    log(f"ok: {msg}")
+
+
+def cleanup():
+    for p in _children:
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+def spawn(cmd, **kw):
+    """A child in its own process group (so that it and its children can be
+    stopped), registered for cleanup."""
+    p = subprocess.Popen(cmd, start_new_session=True, **kw)
+    _children.append(p)
+    return p
+
+
+def have_element(name):
+    r = subprocess.run(["gst-inspect-1.0", name], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
+def require_elements(*names):
+    missing = [n for n in names if not have_element(n)]
+    if missing:
+        skip(f"element(s) not available yet: {', '.join(missing)}")
+
+
+def require_tools(*tools):
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        skip(f"tool(s) not installed: {', '.join(missing)}")
+
+
+def free_udp_port(avoid=()):
+    """A UDP port (and the next one) free on 127.0.0.1."""
+    for _ in range(200):
+        port = random.randrange(20000, 60000, 2)
+        if port in avoid or port + 1 in avoid:
+            continue
+        socks = []
+        try:
+            for p in (port, port + 1):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free UDP port")
+
+
+def free_tcp_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def tmpdir(name):
+    d = tempfile.mkdtemp(prefix=f"livestream-{name}-")
+    return d
+
+
+class Runner:
+    """pipelines/livestream-run with --status-format json: the JSON lines
+    are collected, the log lines kept."""
+
+    def __init__(self, pipeline, args, status_interval=1.0):
+        self.cmd = [RUN, pipeline, "--status-format", "json",
+                    "--status-interval", str(status_interval)] + list(args)
+        log("$ " + " ".join(self.cmd))
+        self.proc = spawn(self.cmd, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, bufsize=1)
+        self.status = []
+        self.final = None
+        self.lines = []
+        self.q = queue.Queue()
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            if line.startswith("{"):
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    self.lines.append(line)
+                    continue
+                if obj.get("final"):
+                    self.final = obj
+                else:
+                    self.status.append(obj)
+            else:
+                self.lines.append(line)
+                log(f"  | {line}")
+            self.q.put(line)
+
+    def wait_for_line(self, text, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(text in ln for ln in self.lines):
+                return True
+            if self.proc.poll() is not None:
+                return False
+            time.sleep(0.1)
+        return False
+
+    def wait_until(self, pred, timeout):
+        """Wait until pred(latest status) is true."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.status and pred(self.status[-1]):
+                return self.status[-1]
+            if self.proc.poll() is not None:
+                return None
+            time.sleep(0.2)
+        return None
+
+    def send(self, line):
+        """A line on the runner's stdin (restream --control)."""
+        log(f"> {line}")
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def latest(self):
+        return self.status[-1] if self.status else None
+
+    def interrupt(self, timeout=20):
+        """SIGINT, then wait (bounded) for the exit; returns the code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+            return None
+        self.t.join(5)
+        return rc
+
+    def wait(self, timeout):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+            return None
+        self.t.join(5)
+        return rc
+
+
+def ffmpeg_srt_sender(port, seconds, stream_id="test", size="640x360",
+                      fps=30, gop=None, extra_video=()):
+    """Debian's ffmpeg sending testsrc2 + a tone as H.264/AAC in MPEG-TS over
+    SRT (caller) for @seconds."""
+    gop = gop or fps
+    url = (f"srt://127.0.0.1:{port}?mode=caller&streamid={stream_id}"
+           "&latency=120000")
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re",
+           "-t", str(seconds), "-f", "lavfi", "-i",
+           f"testsrc2=size={size}:rate={fps}", "-re", "-t", str(seconds),
+           "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000",
+           "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+           "-g", str(gop), "-b:v", "1500k", "-pix_fmt", "yuv420p",
+           *extra_video, "-c:a", "aac", "-b:a", "96k", "-f", "mpegts", url]
+    log("$ " + " ".join(cmd))
+    return spawn(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                 text=True)
+
+
+# --- MPD ----------------------------------------------------------------------
+
+class Mpd:
+    def __init__(self, path):
+        self.path = path
+        self.tree = ET.parse(path)
+        self.root = self.tree.getroot()
+
+    @property
+    def type(self):
+        return self.root.get("type")
+
+    def periods(self):
+        return self.root.findall("d:Period", NS)
+
+    def representations(self, content=None):
+        """[(period index, adaptation set, representation)]"""
+        out = []
+        for pi, p in enumerate(self.periods()):
+            for a in p.findall("d:AdaptationSet", NS):
+                ct = a.get("contentType") or (a.get("mimeType") or "").split(
+                    "/")[0]
+                if not ct:
+                    r0 = a.find("d:Representation", NS)
+                    ct = (r0.get("mimeType") or "").split("/")[0] if r0 is \
+                        not None else ""
+                if content and ct != content:
+                    continue
+                for r in a.findall("d:Representation", NS):
+                    out.append((pi, a, r))
+        return out
+
+    @staticmethod
+    def template(a, r):
+        t = r.find("d:SegmentTemplate", NS)
+        return t if t is not None else a.find("d:SegmentTemplate", NS)
+
+    def timeline(self, a, r):
+        """[(t, d)] of a representation, @r expanded, in its timescale."""
+        t = self.template(a, r)
+        if t is None:
+            return []
+        tl = t.find("d:SegmentTimeline", NS)
+        if tl is None:
+            return []
+        out = []
+        cur = None
+        for s in tl.findall("d:S", NS):
+            start = int(s.get("t")) if s.get("t") is not None else cur
+            d = int(s.get("d"))
+            rep = int(s.get("r", "0"))
+            for _ in range(rep + 1):
+                out.append((start, d))
+                start += d
+            cur = start
+        return out
+
+    def timescale(self, a, r):
+        t = self.template(a, r)
+        return int(t.get("timescale", "1")) if t is not None else 1
+
+    def segment_files(self, a, r):
+        """Paths of the init and media segments of a representation."""
+        t = self.template(a, r)
+        base = os.path.dirname(self.path)
+        rid = r.get("id")
+        bw = r.get("bandwidth")
+
+        def sub(tmpl, number=None, time_=None):
+            s = tmpl.replace("$RepresentationID$", rid).replace(
+                "$Bandwidth$", bw or "")
+            import re
+            for m in re.finditer(r"\$(Number|Time)(%0(\d+)d)?\$", s):
+                v = number if m.group(1) == "Number" else time_
+                txt = str(v).zfill(int(m.group(3))) if m.group(3) else str(v)
+                s = s.replace(m.group(0), txt)
+            return os.path.join(base, s)
+
+        init = sub(t.get("initialization"))
+        start = int(t.get("startNumber", "1"))
+        media = [sub(t.get("media"), start + i, tt)
+                 for i, (tt, _) in enumerate(self.timeline(a, r))]
+        return init, media
+
+
+# --- playback with GStreamer ----------------------------------------------
+
+PLAY_SCRIPT = r'''
+import sys, gi
+gi.require_version("Gst", "1.0")
+from gi.repository import Gst, GLib
+Gst.init(None)
+uri, limit, bin_ = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+p = Gst.ElementFactory.make(bin_)
+p.set_property("uri", uri)
+counts = {"video": 0, "audio": 0}
+def mk(kind):
+    s = Gst.ElementFactory.make("fakesink")
+    s.set_property("sync", False)
+    s.set_property("signal-handoffs", True)
+    def h(sink, buf, pad):
+        counts[kind] += 1
+    s.connect("handoff", h)
+    return s
+p.set_property("video-sink", mk("video"))
+p.set_property("audio-sink", mk("audio"))
+demux = []
+def setup(pb, el):
+    f = el.get_factory()
+    if f and "dashdemux" in f.get_name():
+        demux.append(f.get_name())
+p.connect("element-setup", setup)
+errors, warnings = [], []
+loop = GLib.MainLoop()
+def on(bus, m):
+    if m.type == Gst.MessageType.BUFFERING:
+        pct = m.parse_buffering()
+        p.set_state(Gst.State.PLAYING if pct >= 100 else Gst.State.PAUSED)
+    elif m.type == Gst.MessageType.ERROR:
+        errors.append(f"{m.src.get_name()}: {m.parse_error()[0].message}")
+        loop.quit()
+    elif m.type == Gst.MessageType.WARNING:
+        warnings.append(f"{m.src.get_name()}: {m.parse_warning()[0].message}")
+    elif m.type == Gst.MessageType.EOS:
+        loop.quit()
+bus = p.get_bus(); bus.add_signal_watch(); bus.connect("message", on)
+GLib.timeout_add(int(limit * 1000), loop.quit)
+p.set_state(Gst.State.PLAYING)
+loop.run()
+p.set_state(Gst.State.NULL)
+import json
+print(json.dumps({"video": counts["video"], "audio": counts["audio"],
+                  "errors": errors, "warnings": warnings, "demux": demux}))
+'''
+
+
+class StaticServer:
+    """Serves a directory on 127.0.0.1 (a thread), like any web server."""
+
+    def __init__(self, directory):
+        import functools
+        import http.server
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+        handler = functools.partial(Quiet, directory=directory)
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     handler)
+        self.port = self.httpd.server_address[1]
+        self.t = threading.Thread(target=self.httpd.serve_forever,
+                                  daemon=True)
+        self.t.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def play_with_gstreamer(mpd_path, limit=60, legacy=False):
+    """Plays a (static) MPD, served over HTTP on 127.0.0.1, into fakesinks:
+    playbin3 with dashdemux2, or with legacy=True playbin with the older
+    dashdemux (dashdemux2's rank lowered); returns {video, audio, errors, warnings,
+    demux}. The older dashdemux is not streams-aware: playbin, not
+    playbin3, for it."""
+    env = dict(os.environ)
+    player = "playbin3"
+    if legacy:
+        env["GST_PLUGIN_FEATURE_RANK"] = "dashdemux2:NONE"
+        player = "playbin"
+    srv = StaticServer(os.path.dirname(os.path.abspath(mpd_path)))
+    uri = f"http://127.0.0.1:{srv.port}/{os.path.basename(mpd_path)}"
+    try:
+        r = subprocess.run(["/usr/bin/python3", "-c", PLAY_SCRIPT, uri,
+                            str(limit), player], capture_output=True, text=True,
+                           timeout=limit + 30, env=env)
+    finally:
+        srv.stop()
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"video": 0, "audio": 0, "errors": [r.stderr[-2000:]],
+                "warnings": [], "demux": []}
+
+
+def decode_segments(init, media, limit=120):
+    """Decodes init + media segments of one representation (concatenated,
+    as a player does) with qtdemux and avdec_h264/avdec_aac; returns
+    (frames, errors, warnings)."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4", delete=False) as f:
+        for p in [init] + list(media):
+            with open(p, "rb") as s:
+                f.write(s.read())
+        path = f.name
+    script = r'''
+import sys, json, gi
+gi.require_version("Gst", "1.0")
+from gi.repository import Gst
+Gst.init(None)
+p = Gst.parse_launch("filesrc location=%s ! qtdemux ! decodebin ! fakesink name=s sync=false signal-handoffs=true")
+n = [0]
+p.get_by_name("s").connect("handoff", lambda s, b, pad: n.__setitem__(0, n[0] + 1))
+p.set_state(Gst.State.PLAYING)
+errors, warnings = [], []
+bus = p.get_bus()
+while True:
+    m = bus.timed_pop_filtered(%d * Gst.SECOND, Gst.MessageType.ERROR | Gst.MessageType.EOS | Gst.MessageType.WARNING)
+    if m is None:
+        errors.append("timeout"); break
+    if m.type == Gst.MessageType.ERROR:
+        errors.append(m.parse_error()[0].message); break
+    if m.type == Gst.MessageType.WARNING:
+        warnings.append(m.parse_warning()[0].message); continue
+    break
+p.set_state(Gst.State.NULL)
+print(json.dumps([n[0], errors, warnings]))
+''' % (repr(path)[1:-1], limit)
+    try:
+        r = subprocess.run(["/usr/bin/python3", "-c", script],
+                           capture_output=True, text=True, timeout=limit + 30)
+        frames, errors, warnings = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError, subprocess.TimeoutExpired) as e:
+        frames, errors, warnings = 0, [f"decode failed: {e}"], []
+    finally:
+        os.unlink(path)
+    return frames, errors, warnings
+
+
+# --- a UDP impairment proxy -------------------------------------------------
+
+class UdpImpair:
+    """Forwards UDP datagrams from listen_port to 127.0.0.1:dest_port,
+    delaying some (reordering them) and dropping some, with a fixed seed.
+    RTCP (listen_port + 1) is forwarded untouched."""
+
+    def __init__(self, listen_port, dest_port, delay_prob=0.05,
+                 delay_ms=(5, 40), drop_prob=0.01, seed=1, rtcp=True):
+        self.rng = random.Random(seed)
+        self.delay_prob, self.delay_ms, self.drop_prob = \
+            delay_prob, delay_ms, drop_prob
+        self.stats = {"in": 0, "sent": 0, "delayed": 0, "dropped": 0}
+        self.stop_ev = threading.Event()
+        self.out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.pending = []  # (due, data)
+        self.lock = threading.Lock()
+        self.dest = ("127.0.0.1", dest_port)
+        self.threads = []
+        self._listen(listen_port, impair=True, dest=self.dest)
+        if rtcp:
+            self._listen(listen_port + 1, impair=False,
+                         dest=("127.0.0.1", dest_port + 1))
+        t = threading.Thread(target=self._flush, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def _listen(self, port, impair, dest):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", port))
+        s.settimeout(0.2)
+        t = threading.Thread(target=self._loop, args=(s, impair, dest),
+                             daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def _loop(self, s, impair, dest):
+        while not self.stop_ev.is_set():
+            try:
+                data, _ = s.recvfrom(65536)
+            except socket.timeout:
+                continue
+            if not impair:
+                self.out.sendto(data, dest)
+                continue
+            self.stats["in"] += 1
+            r = self.rng.random()
+            if r < self.drop_prob:
+                self.stats["dropped"] += 1
+                continue
+            if r < self.drop_prob + self.delay_prob:
+                d = self.rng.uniform(*self.delay_ms) / 1000.0
+                with self.lock:
+                    self.pending.append((time.monotonic() + d, data))
+                self.stats["delayed"] += 1
+                continue
+            self.out.sendto(data, dest)
+            self.stats["sent"] += 1
+        s.close()
+
+    def _flush(self):
+        while not self.stop_ev.is_set():
+            now = time.monotonic()
+            with self.lock:
+                due = [p for p in self.pending if p[0] <= now]
+                self.pending = [p for p in self.pending if p[0] > now]
+            for _, data in sorted(due, key=lambda p: p[0]):
+                self.out.sendto(data, self.dest)
+                self.stats["sent"] += 1
+            time.sleep(0.001)
+
+    def stop(self):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join(2)
