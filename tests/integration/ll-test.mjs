@@ -8,15 +8,24 @@
 // (dash.js) the median live latency is at most --max-p50 seconds.
 // Prints one JSON line "RESULT {...}" with the latency figures.
 //
+// --source ffmpeg (for bench/dashlivesink-latency.sh): the same source and
+// encoder (GStreamer, muxed to MPEG-TS on a pipe) go through FFmpeg's
+// `-f dash -ldash 1 -streaming 1` instead, served by a small node HTTP
+// server on 127.0.0.1 that sends a segment FFmpeg is still writing (its
+// `.tmp` file) with chunked transfer as it grows and waits (bounded) for
+// announced segments; the page uses the same dash.js settings as
+// dashlivesink's player page. The latency target is not enforced there.
+//
 //   node ll-test.mjs --player dashjs|shaka [--seconds 60] [--max-p50 1.5]
-//        [--chunk-ms 200] [--segment-ms 2000]
+//        [--chunk-ms 200] [--segment-ms 2000] [--source dashlivesink|ffmpeg]
 //
 // Environment: GST_LAUNCH (default gst-launch-1.0), CHROMIUM
 // (default /usr/bin/chromium), GST_PLUGIN_PATH_1_0 etc. from meson.
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +44,8 @@ const maxP50 = Number(args['max-p50'] || 1.5);
 const chunkMs = Number(args['chunk-ms'] || 200);
 const segmentMs = Number(args['segment-ms'] || 2000);
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
+const source = args.source || 'dashlivesink';
+const ffmpegMode = source === 'ffmpeg';
 
 function log(...a) { console.log(`[ll-${player}]`, ...a); }
 function skip(why) { console.log(`SKIP: ${why}`); process.exit(77); }
@@ -80,12 +91,112 @@ const pipeline = [
   'audiotestsrc', 'is-live=true', 'wave=ticks', '!',
   'audio/x-raw,rate=48000,channels=2', '!', 'avenc_aac', '!', 'aacparse', '!', 's.audio_0',
 ];
-const gst = spawn(gstLaunch, pipeline, { stdio: ['ignore', 'pipe', 'pipe'] });
+let gst, ffmpeg, httpServer;
 let gstOut = '';
-gst.stdout.on('data', (d) => { gstOut += d; });
-gst.stderr.on('data', (d) => { gstOut += d; });
 let gstExited = false;
+if (!ffmpegMode) {
+  gst = spawn(gstLaunch, pipeline, { stdio: ['ignore', 'pipe', 'pipe'] });
+  gst.stdout.on('data', (d) => { gstOut += d; });
+} else {
+  // same source and encoder; MPEG-TS on a pipe into FFmpeg's DASH muxer
+  const i = pipeline.indexOf('dashlivesink');
+  const gstTs = [...pipeline.slice(0, i), 'mpegtsmux', 'name=s', '!', 'fdsink', 'fd=1',
+    'audiotestsrc', 'is-live=true', 'wave=ticks', '!', 'audio/x-raw,rate=48000,channels=2', '!',
+    'avenc_aac', '!', 'aacparse', '!', 's.'];
+  gst = spawn(gstLaunch, ['-q', ...gstTs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ffmpeg = spawn(process.env.FFMPEG || 'ffmpeg', ['-hide_banner', '-loglevel', 'error',
+    '-fflags', 'nobuffer', '-f', 'mpegts', '-i', 'pipe:0', '-map', '0:v', '-map', '0:a', '-c', 'copy', '-tag:v', 'avc1', '-tag:a', 'mp4a',
+    '-f', 'dash', '-ldash', '1', '-streaming', '1', '-seg_duration', String(segmentMs / 1000),
+    '-frag_duration', String(chunkMs / 1000), '-window_size', '5', '-extra_window_size', '5',
+    '-use_template', '1', '-use_timeline', '0', '-target_latency', '1', '-min_playback_rate', '0.96',
+    '-max_playback_rate', '1.04', '-utc_timing_url', `http://127.0.0.1:${port}/time`,
+    join(outDir, 'manifest.mpd')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  gst.stdout.pipe(ffmpeg.stdin);
+  ffmpeg.stdin.on('error', () => {});
+  ffmpeg.stderr.on('data', (d) => { gstOut += d; });
+  ffmpeg.on('exit', () => { gstExited = true; });
+  httpServer = createHttpServer((req, res) => serveGrowing(req, res));
+  await new Promise((r) => httpServer.listen(port, '127.0.0.1', r));
+}
+gst.stderr.on('data', (d) => { gstOut += d; });
 gst.on('exit', () => { gstExited = true; });
+
+// static server for FFmpeg's output: complete files with Content-Length; a
+// file FFmpeg is still writing (NAME.tmp, renamed when done) with chunked
+// transfer as it grows (20 ms polling); a file not started yet waits up to
+// 4 s; /time for UTCTiming; / the dash.js page
+const ffPage = `<!doctype html><html><body>
+<video id="v" muted autoplay playsinline width="640" height="360"></video>
+<script src="/dash.all.min.js"></script>
+<script>
+const v = document.getElementById('v');
+const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };
+const p = window.__p = dashjs.MediaPlayer().create();
+p.updateSettings({ streaming: { liveCatchup: { enabled: true } } });
+p.on(dashjs.MediaPlayer.events.ERROR, (e) => { st.errors.push(JSON.stringify(e.error || e).slice(0, 300)); });
+v.addEventListener('playing', () => { st.playing = true; });
+v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });
+p.initialize(v, '/manifest.mpd', true);
+setInterval(() => { const lat = p.getCurrentLiveLatency(); if (st.playing && lat > 0) st.latency.push(lat); }, 500);
+</script></body></html>`;
+const ffStats = { requests: 0, growing: 0, notFound: 0 };
+function serveGrowing(req, res) {
+  ffStats.requests++;
+  const name = decodeURIComponent(new URL(req.url, 'http://x').pathname.slice(1));
+  const cors = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-cache' };
+  if (name === 'time') {
+    res.writeHead(200, { ...cors, 'Content-Type': 'text/plain' });
+    return res.end(new Date().toISOString());
+  }
+  if (name === '') {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    return res.end(ffPage);
+  }
+  if (name === 'dash.all.min.js') {
+    res.writeHead(200, { 'Content-Type': 'text/javascript' });
+    return res.end(readFileSync(join(here, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js')));
+  }
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) { res.writeHead(404, cors); return res.end(); }
+  const path = join(outDir, name);
+  const type = name.endsWith('.mpd') ? 'application/dash+xml' : 'video/mp4';
+  const t0 = Date.now();
+  let fd = null;
+  let off = 0;
+  const buf = Buffer.alloc(1 << 16);
+  const pump = () => {
+    if (fd === null) {
+      if (existsSync(path)) {
+        const body = readFileSync(path);
+        res.writeHead(200, { ...cors, 'Content-Type': type, 'Content-Length': body.length });
+        return res.end(body);
+      }
+      if (!name.endsWith('.mpd') && existsSync(path + '.tmp')) {
+        try { fd = openSync(path + '.tmp', 'r'); } catch (e) { return setTimeout(pump, 20); }
+        ffStats.growing++;
+        res.writeHead(200, { ...cors, 'Content-Type': type }); // chunked
+      } else if (Date.now() - t0 > 4000 || name.endsWith('.mpd')) {
+        ffStats.notFound++;
+        res.writeHead(404, cors);
+        return res.end();
+      } else {
+        return setTimeout(pump, 20);
+      }
+    }
+    const done = existsSync(path); // renamed: the open file is complete
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, off);
+      if (n <= 0) break;
+      off += n;
+      res.write(Buffer.from(buf.subarray(0, n)));
+    }
+    if (done || Date.now() - t0 > 15000 || res.destroyed) {
+      closeSync(fd);
+      return res.end();
+    }
+    setTimeout(pump, 20);
+  };
+  pump();
+}
 
 const shakaPage = `<!doctype html><html><body>
 <video id="v" muted autoplay playsinline width="640" height="360"></video>
@@ -107,6 +218,9 @@ let browser;
 const failed = [];
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
+  if (httpServer) httpServer.close();
+  if (ffmpeg) ffmpeg.kill('SIGKILL');
+  if (ffmpegMode) gst.kill('SIGKILL');
   if (!gstExited) {
     gst.kill('SIGINT');
     await new Promise((r) => { const t = setTimeout(() => { gst.kill('SIGKILL'); r(); }, 5000); gst.on('exit', () => { clearTimeout(t); r(); }); });
@@ -115,7 +229,7 @@ async function cleanup() {
   rmSync(profileDir, { recursive: true, force: true });
 }
 
-const result = { player, seconds, chunkMs, segmentMs };
+const result = { player, source, seconds, chunkMs, segmentMs };
 try {
   const base = `http://127.0.0.1:${port}`;
   // bounded wait for the server and the third segment
@@ -123,7 +237,7 @@ try {
   for (;;) {
     if (gstExited) throw new Error('pipeline exited early:\n' + gstOut);
     if (Date.now() - t0 > 20000) throw new Error('no 3rd segment after 20 s:\n' + gstOut);
-    if (existsSync(join(outDir, 'video_0-3.m4s'))) break;
+    if (existsSync(join(outDir, ffmpegMode ? 'chunk-stream0-00003.m4s' : 'video_0-3.m4s'))) break;
     await new Promise((r) => setTimeout(r, 100));
   }
 
@@ -142,6 +256,8 @@ try {
     await tab.route(`${base}/__shaka.html`, (r) => r.fulfill({ contentType: 'text/html', body: shakaPage }));
     await tab.route(`${base}/__shaka.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(shakaLib) }));
     await tab.goto(`${base}/__shaka.html`);
+  } else if (ffmpegMode) {
+    await tab.goto(`${base}/`);
   } else {
     // the element's own player page with its bundled dash.js
     await tab.goto(`${base}/`);
@@ -177,22 +293,29 @@ try {
   result.stalls = st.stalls - stallsAtStart;
   result.errors = st.errors.length;
   result.played = Number((last - first).toFixed(2));
-  const metrics = await (await fetch(`${base}/metrics`)).text();
-  const m = metrics.match(/livestream_dashlivesink_mispredicted_segments\{[^}]*\} (\d+)/);
-  result.mispredicted = m ? Number(m[1]) : null;
-  const lr = metrics.match(/livestream_dashlivesink_http_live_responses_total\{[^}]*\} (\d+)/);
-  result.liveResponses = lr ? Number(lr[1]) : null;
+  if (ffmpegMode) {
+    result.liveResponses = ffStats.growing;
+    result.notFound = ffStats.notFound;
+  } else {
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const m = metrics.match(/livestream_dashlivesink_mispredicted_segments\{[^}]*\} (\d+)/);
+    result.mispredicted = m ? Number(m[1]) : null;
+    const lr = metrics.match(/livestream_dashlivesink_http_live_responses_total\{[^}]*\} (\d+)/);
+    result.liveResponses = lr ? Number(lr[1]) : null;
+  }
   log(`RESULT ${JSON.stringify(result)}`);
   console.log(`RESULT ${JSON.stringify(result)}`);
   if (st.errors.length) failed.push('player errors: ' + st.errors.join(' | '));
   if (result.stalls > 0) failed.push(`${result.stalls} stalls after start`);
   if (result.played < seconds * 0.8 - 2) failed.push(`played only ${result.played} s in ${seconds} s`);
   if (!lat.length) failed.push('no live latency reported');
-  if (player === 'dashjs' && !(result.latencyP50 <= maxP50)) failed.push(`live latency p50 ${result.latencyP50} s > ${maxP50} s`);
+  if (player === 'dashjs' && !ffmpegMode && !(result.latencyP50 <= maxP50)) failed.push(`live latency p50 ${result.latencyP50} s > ${maxP50} s`);
   if (!(result.liveResponses > 0)) failed.push('no segment was served while being written');
   if (consoleErrors.length) log('console errors (informational):', consoleErrors.slice(0, 5).join(' | '));
 } catch (e) {
   failed.push(e.message);
+  result.failure = e.message.slice(0, 500);
+  console.log(`RESULT ${JSON.stringify(result)}`);
 }
 await cleanup();
 if (failed.length) {
