@@ -12,9 +12,13 @@
  * interleaved with timeouts, drains, reconfiguration and flushes.
  *
  * Input: a config (window, caps, dropout, timeout, duplicates), then
- * operations of 1 + a few bytes each. After every operation the target
- * checks what chunkreorder relies on:
+ * operations of 1 + a few bytes each (push, expire, drain, restart, count
+ * invalid/passthrough, reconfigure, flush, downstream flushing on/off).
+ * After every operation the target checks what chunkreorder relies on:
  *  - accounting: in == pushed + dropped duplicates + late + invalid + held
+ *    + flushed; dropped == dropped duplicates + late + invalid
+ *  - when reorder_ring_is_next() says yes, the push returns
+ *    REORDER_RESULT_PUSH
  *  - the caller pushed exactly `pushed` items; every item is freed once
  *  - released sequence numbers increase strictly (modulo 2^64) between
  *    resets/flushes,
@@ -45,6 +49,9 @@ typedef struct {
   guint64 pushed;               /* items the caller sent downstream */
   guint64 dups_dropped;         /* duplicates dropped (drop-duplicates was
                                  * set when they came) */
+  guint64 flushed;              /* items discarded by flushes or failed
+                                 * pushes */
+  gboolean downstream_flushing; /* outputs cannot be delivered */
   gboolean have_last;
   guint64 last_out;             /* last sequence number the ring released */
   guint64 lost_reported;
@@ -112,10 +119,16 @@ collect (State * st)
     }
     st->have_last = TRUE;
     st->last_out = out[i].seq;
-    st->pushed++;
+    /* a push into a flushing downstream fails: counted as flushed */
+    if (st->downstream_flushing)
+      st->flushed++;
+    else
+      st->pushed++;
     item_free (it);
   }
   reorder_ring_clear_output (st->ring);
+  if (st->downstream_flushing && n > 0)
+    reorder_ring_count_flushed (st->ring, n);
 }
 
 static void
@@ -125,11 +138,17 @@ check_invariants (State * st)
   guint64 dups = st->dups_dropped;
   guint window = CLAMP (st->cfg.window, 1, REORDER_MAX_WINDOW);
 
-  FUZZ_CHECK (s->in == s->pushed + dups + s->late + s->invalid + s->held,
-      "in %" G_GUINT64_FORMAT " pushed %" G_GUINT64_FORMAT " dups %"
-      G_GUINT64_FORMAT " late %" G_GUINT64_FORMAT " invalid %"
-      G_GUINT64_FORMAT " held %u", s->in, s->pushed, dups, s->late,
-      s->invalid, s->held);
+  FUZZ_CHECK (s->in == s->pushed + dups + s->late + s->invalid + s->held +
+      s->flushed, "in %" G_GUINT64_FORMAT " pushed %" G_GUINT64_FORMAT
+      " dups %" G_GUINT64_FORMAT " late %" G_GUINT64_FORMAT " invalid %"
+      G_GUINT64_FORMAT " held %u flushed %" G_GUINT64_FORMAT, s->in,
+      s->pushed, dups, s->late, s->invalid, s->held, s->flushed);
+  FUZZ_CHECK (s->dropped == dups + s->late + s->invalid, "dropped %"
+      G_GUINT64_FORMAT " != %" G_GUINT64_FORMAT " duplicates dropped + %"
+      G_GUINT64_FORMAT " late + %" G_GUINT64_FORMAT " invalid", s->dropped,
+      dups, s->late, s->invalid);
+  FUZZ_CHECK (s->flushed == st->flushed, "ring counted %" G_GUINT64_FORMAT
+      " flushed, caller flushed %" G_GUINT64_FORMAT, s->flushed, st->flushed);
   FUZZ_CHECK (s->pushed == st->pushed, "ring counted %" G_GUINT64_FORMAT
       " pushed, caller pushed %" G_GUINT64_FORMAT, s->pushed, st->pushed);
   FUZZ_CHECK (st->live_items == s->held, "%" G_GUINT64_FORMAT
@@ -208,9 +227,16 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
         Item *it = item_new (&st, seq);
         ReorderResult res;
 
+        gboolean next;
+
         now += (op >> 5) * MS;
         cursor = seq;
+        next = reorder_ring_is_next (st.ring, seq);
         res = reorder_ring_push (st.ring, seq, it, sz, now);
+        /* may say no to the first item (no numbering yet), never yes
+         * wrongly: the element skips reading the clock when it says yes */
+        FUZZ_CHECK (!next || res == REORDER_RESULT_PUSH, "is_next for %"
+            G_GUINT64_FORMAT " but push returned %d", seq, res);
         switch (res) {
           case REORDER_RESULT_PUSH:
             /* only in order with nothing pending */
@@ -219,7 +245,12 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
                 seq, st.last_out);
             st.have_last = TRUE;
             st.last_out = seq;
-            st.pushed++;
+            if (st.downstream_flushing) {
+              reorder_ring_count_flushed (st.ring, 1);
+              st.flushed++;
+            } else {
+              st.pushed++;
+            }
             item_free (it);
             break;
           case REORDER_RESULT_DUPLICATE:
@@ -256,6 +287,13 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
         } else if (op & 0x40) {
           reorder_ring_count_passthrough (st.ring);
           st.pushed++;
+        } else if (op & 0x20) {
+          /* a new sequence from the next item (stream-start, caps) */
+          reorder_ring_restart (st.ring, (op & 0x10) != 0);
+          collect (&st);
+          FUZZ_CHECK (reorder_ring_get_stats (st.ring)->held == 0,
+              "restart left items held");
+          st.have_last = FALSE;
         } else {
           reorder_ring_drain (st.ring);
           collect (&st);
@@ -268,10 +306,19 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
         reorder_ring_configure (st.ring, &st.cfg);
         break;
       case 7:
-        /* flush: what was released is pushed first, as the element does */
-        collect (&st);
-        reorder_ring_clear (st.ring, item_free);
-        st.have_last = FALSE;
+        if (op & 0x80) {
+          /* downstream starts or stops flushing: outputs are not delivered */
+          st.downstream_flushing = !st.downstream_flushing;
+        } else {
+          /* flush: held items and pending outputs are discarded */
+          guint n;
+          guint held = reorder_ring_get_stats (st.ring)->held;
+
+          reorder_ring_get_output (st.ring, &n);
+          reorder_ring_clear (st.ring, item_free);
+          st.flushed += held + n;
+          st.have_last = FALSE;
+        }
         break;
     }
     collect (&st);
