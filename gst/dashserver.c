@@ -685,10 +685,17 @@ server_thread (gpointer data)
   }
 
   if (err == NULL) {
-    GSList *uris = soup_server_get_uris (srv->server);
-    if (uris) {
-      srv->port = g_uri_get_port (uris->data);
-      g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    /* the bound port, from the listening socket (libsoup 3.2's
+     * soup_server_get_uris() leaks a GSocketAddress per call) */
+    GSList *listeners = soup_server_get_listeners (srv->server);
+    if (listeners) {
+      GSocketAddress *local =
+          g_socket_get_local_address (listeners->data, NULL);
+      if (G_IS_INET_SOCKET_ADDRESS (local))
+        srv->port = g_inet_socket_address_get_port
+            (G_INET_SOCKET_ADDRESS (local));
+      g_clear_object (&local);
+      g_slist_free (listeners);
     }
   }
 

@@ -3,7 +3,7 @@
 # pipeline (videotestsrc is-live -> x264enc zerolatency -> dashlivesink,
 # 1 s segments in 200 ms chunks) is hit on 127.0.0.1 by CLIENTS (default
 # 200) concurrent keep-alive clients for SECONDS (default 15) that behave
-# like low-latency players: GET the MPD, read the timeline, GET the newest
+# like low-latency players: GET the MPD, read the timeline, GET every segment since its last one (the newest at first)
 # complete segment and the segment being written (chunked, as it is
 # produced), sometimes the init segment.
 #
@@ -103,6 +103,7 @@ class Stats:
 def client(port, stats, stop_at, idx):
     conn = None
     it = 0
+    last = None
     while time.time() < stop_at:
         it += 1
         try:
@@ -127,16 +128,22 @@ def client(port, stats, stop_at, idx):
             if it == 1 or idx % 10 == it % 10:
                 _, b = fetch("/video_0-init.mp4")
                 stats.ok(len(b))
-            _, b = fetch("/video_0-%d.m4s" % newest)
-            if len(b) < 100 or b[4:8] not in (b"styp", b"moof"):
-                raise RuntimeError("segment %d: not a CMAF segment" % newest)
-            stats.ok(len(b), newest)
+            # like a player that keeps playing: every segment after the
+            # last one it has (at most 3 behind), then the one being written
+            first = newest if last is None else max(last + 1, newest - 3)
+            for n in range(first, newest + 1):
+                _, b = fetch("/video_0-%d.m4s" % n)
+                if len(b) < 100 or b[4:8] not in (b"styp", b"moof"):
+                    raise RuntimeError("segment %d: not a CMAF segment" % n)
+                stats.ok(len(b), n)
+                last = n
             if time.time() >= stop_at:
                 break
             # the segment being written: arrives chunk by chunk
             r, b = fetch("/video_0-%d.m4s" % (newest + 1))
             stats.ok(len(b), newest + 1,
                      r.getheader("Transfer-Encoding") == "chunked")
+            last = newest + 1
         except Exception as e:  # noqa: BLE001 - every failure is counted
             stats.error("client %d: %s: %s" % (idx, type(e).__name__, e))
             if conn is not None:
