@@ -3,9 +3,10 @@
 # pipeline (videotestsrc is-live -> x264enc zerolatency -> dashlivesink,
 # 1 s segments in 200 ms chunks) is hit on 127.0.0.1 by CLIENTS (default
 # 200) concurrent keep-alive clients for SECONDS (default 15) that behave
-# like low-latency players: GET the MPD, read the timeline, GET every segment since its last one (the newest at first)
-# complete segment and the segment being written (chunked, as it is
-# produced), sometimes the init segment.
+# like low-latency players: GET the MPD, read the timeline, GET every
+# complete segment since the last one fetched (the newest at first) and the
+# segment being written (chunked, as it is produced), sometimes the init
+# segment.
 #
 # Passes when: no request failed (every answer 200 with a complete body; no
 # connection error), the pipeline stayed real-time (segment files appear on
