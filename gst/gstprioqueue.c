@@ -1079,8 +1079,12 @@ gst_prio_queue_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
       stream->last_handled_query != query)
     g_cond_wait (&stream->query_handled, &self->lock);
   stream->last_handled_query = NULL;
-  if (stream->srcresult != GST_FLOW_OK)
+  if (stream->srcresult != GST_FLOW_OK) {
+    /* the caller frees the query when we return: it must not stay queued
+     * (a later flush or pop would touch freed memory) */
+    shed_queue_remove_other (self->shed, stream->id, query);
     goto out_flushing;
+  }
   res = stream->last_query;
   UNLOCK (self);
   return res;

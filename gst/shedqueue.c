@@ -761,6 +761,29 @@ shed_queue_push_other (ShedQueue * q, guint stream, gpointer item)
   stream_append (s, e);
 }
 
+/* Takes a not-yet-popped non-buffer item (a serialized query whose caller
+ * gave up) out of the stream again, so that the queue never keeps a pointer
+ * the caller is about to free. Returns FALSE when it is not queued (popped
+ * already). */
+gboolean
+shed_queue_remove_other (ShedQueue * q, guint stream, gpointer item)
+{
+  ShedStream *s = get_stream (q, stream);
+  ShedEntry *e;
+
+  if (s == NULL)
+    return FALSE;
+
+  for (e = s->head; e != NULL; e = e->next) {
+    if (!e->is_buffer && e->item == item) {
+      stream_unlink (s, e);
+      entry_free (q, e);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 gpointer
 shed_queue_pop (ShedQueue * q, guint stream, guint64 now, ShedPopInfo * info)
 {

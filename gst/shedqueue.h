@@ -154,6 +154,7 @@ gboolean shed_queue_push_buffer (ShedQueue * q, guint stream, gpointer item,
 /* Queue a non-buffer item (event, query): kept in order, never dropped,
  * not counted in the levels. */
 void shed_queue_push_other (ShedQueue * q, guint stream, gpointer item);
+gboolean shed_queue_remove_other (ShedQueue * q, guint stream, gpointer item);
 
 /* The next item of @stream, or NULL. */
 gpointer shed_queue_pop (ShedQueue * q, guint stream, guint64 now,

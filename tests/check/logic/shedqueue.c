@@ -212,6 +212,36 @@ GST_START_TEST (test_fifo_no_drops)
 
 GST_END_TEST;
 
+/* a serialized query whose caller gave up is taken out again, wherever it
+ * stands, and only once */
+GST_START_TEST (test_remove_other)
+{
+  Fixture f;
+
+  fixture_init (&f, 10, 0, 0, SHED_MODE_SHED);
+  push (&f, H, KEY, 0);
+  shed_queue_push_other (f.q, 0, GUINT_TO_POINTER (0xe1));
+  push (&f, N, DELTA, 1);
+  shed_queue_push_other (f.q, 0, GUINT_TO_POINTER (0xe2));
+  fail_unless_equals_int (shed_queue_stream_n_items (f.q, 0), 4);
+
+  fail_unless (shed_queue_remove_other (f.q, 0, GUINT_TO_POINTER (0xe1)));
+  fail_if (shed_queue_remove_other (f.q, 0, GUINT_TO_POINTER (0xe1)));
+  /* buffers are never matched */
+  fail_if (shed_queue_remove_other (f.q, 0, item_at (&f, 0)));
+  fail_unless_equals_int (shed_queue_stream_n_items (f.q, 0), 3);
+
+  fail_unless_equals_int (pop (&f, 0), 0);
+  fail_unless_equals_int (pop (&f, 0), 1);
+  fail_unless (shed_queue_remove_other (f.q, 0, GUINT_TO_POINTER (0xe2)));
+  fail_unless_equals_int (pop (&f, 0), -1);
+  fail_unless_equals_int (f.events_out->len, 0);
+  check_accounting (&f);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
 /* full: Low goes first, oldest first; then Normal; HIGH stays */
 GST_START_TEST (test_class_order_oldest_first)
 {
@@ -874,6 +904,7 @@ shedqueue_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_fifo_no_drops);
+  tcase_add_test (tc, test_remove_other);
   tcase_add_test (tc, test_class_order_oldest_first);
   tcase_add_test (tc, test_keyframe_wait_includes_queued);
   tcase_add_test (tc, test_cascade_stops_at_keyframe);
