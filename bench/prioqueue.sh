@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # prioqueue against queue, in the same run (docs/prioqueue.md#performance):
-#   bench/prioqueue.sh cpu [buffers] [rounds]   CPU per buffer (default 100000 5)
+#   bench/prioqueue.sh cpu [buffers] [rounds]   CPU per buffer (default 100000 5;
+#                                               BENCH_SCENARIO=batch: one scenario)
 #   bench/prioqueue.sh congestion [seconds]     congestion trace (default 20)
 #   bench/prioqueue.sh instructions [buffers]   instructions per buffer under
 #                                               callgrind (default 5000)

@@ -117,7 +117,10 @@ typedef struct
   GCond item_add;
   GCond query_handled;
   gboolean last_query;
-  GstQuery *last_handled_query;
+  /* serialized queries come one at a time per stream (the caller waits):
+   * numbered when queued, the last number answered or dropped */
+  guint64 queries_sent;
+  guint64 queries_done;
 } PrioStream;
 
 /* A report of drops waiting for its turn (rate limit) */
@@ -810,6 +813,16 @@ flush_item (gpointer item, gboolean is_buffer, gpointer user_data)
   gst_mini_object_unref (item);
 }
 
+/* With the lock: the query in flight on @stream (if any) is answered
+ * with @res, or was dropped; its caller may go on. */
+static void
+query_done_locked (PrioStream * stream, gboolean res)
+{
+  stream->last_query = res;
+  stream->queries_done = stream->queries_sent;
+  g_cond_signal (&stream->query_handled);
+}
+
 /* with the lock */
 static void
 flush_stream_locked (GstPrioQueue * self, PrioStream * stream, gboolean full)
@@ -817,8 +830,7 @@ flush_stream_locked (GstPrioQueue * self, PrioStream * stream, gboolean full)
   FlushData fd = { stream, full };
 
   shed_queue_flush_stream (self->shed, stream->id, flush_item, &fd);
-  stream->last_query = FALSE;
-  g_cond_signal (&stream->query_handled);
+  query_done_locked (stream, FALSE);
   SIGNAL_DEL (self);
 }
 
@@ -950,8 +962,7 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_pad_pause_task (stream->srcpad);
 
       LOCK (self);
-      stream->last_query = FALSE;
-      g_cond_signal (&stream->query_handled);
+      query_done_locked (stream, FALSE);
       UNLOCK (self);
       break;
     case GST_EVENT_FLUSH_STOP:
@@ -1065,6 +1076,7 @@ gst_prio_queue_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   GstPrioQueue *self = GST_PRIO_QUEUE (parent);
   PrioStream *stream = gst_pad_get_element_private (pad);
+  guint64 seq;
   gboolean res;
 
   if (!GST_QUERY_IS_SERIALIZED (query))
@@ -1073,12 +1085,11 @@ gst_prio_queue_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
   /* serialized queries travel through the queue, in order with data */
   LOCK_CHECK (self, stream, out_flushing);
   GST_LOG_OBJECT (pad, "queuing query %" GST_PTR_FORMAT, query);
+  seq = ++stream->queries_sent;
   shed_queue_push_other (self->shed, stream->id, query);
   SIGNAL_ADD (stream);
-  while (stream->srcresult == GST_FLOW_OK &&
-      stream->last_handled_query != query)
+  while (stream->srcresult == GST_FLOW_OK && stream->queries_done < seq)
     g_cond_wait (&stream->query_handled, &self->lock);
-  stream->last_handled_query = NULL;
   if (stream->srcresult != GST_FLOW_OK) {
     /* the caller frees the query when we return: it must not stay queued
      * (a later flush or pop would touch freed memory) */
@@ -1118,8 +1129,7 @@ skip_after_eos_locked (GstPrioQueue * self, PrioStream * stream,
         return item;
     }
     if (GST_IS_QUERY (item)) {
-      stream->last_query = FALSE;
-      g_cond_signal (&stream->query_handled);
+      query_done_locked (stream, FALSE);
       continue;
     }
     if (work->unref == NULL)
@@ -1213,13 +1223,10 @@ next:
     res = gst_pad_peer_query (stream->srcpad, query);
     LOCK (self);
     if (stream->srcresult != GST_FLOW_OK) {
-      stream->last_query = FALSE;
-      g_cond_signal (&stream->query_handled);
+      query_done_locked (stream, FALSE);
       return stream->srcresult;
     }
-    stream->last_query = res;
-    stream->last_handled_query = query;
-    g_cond_signal (&stream->query_handled);
+    query_done_locked (stream, res);
   }
 
   return result;
@@ -1284,8 +1291,7 @@ out_flushing:
       flush_stream_locked (self, stream, FALSE);
     } else {
       SIGNAL_DEL (self);
-      stream->last_query = FALSE;
-      g_cond_signal (&stream->query_handled);
+      query_done_locked (stream, FALSE);
     }
     UNLOCK (self);
     finish_drops (self, &work);

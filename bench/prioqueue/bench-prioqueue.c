@@ -297,10 +297,13 @@ bench_cpu (guint n, guint rounds)
       "prioqueue) |\n|---|---|---|---|---|---|---|\n");
 
   for (i = 0; i < G_N_ELEMENTS (scen); i++) {
+    const gchar *only = g_getenv ("BENCH_SCENARIO");
     gdouble q[64], p[64], ratio[64], rmin = 1e9, rmax = 0;
     gdouble sq[64], sp[64];
     guint64 dq, dp;
 
+    if (only && *only && !g_str_equal (only, scen[i].name))
+      continue;
     rounds = MIN (rounds, 64);
     for (r = 0; r < rounds; r++) {
       /* alternate the order: no element always runs on a warm cache */

@@ -1115,6 +1115,96 @@ GST_START_TEST (test_request_pad_release)
 
 GST_END_TEST;
 
+/* Downstream answers EOS while a serialized query waits behind a buffer:
+ * the query is dropped with the buffer and its caller gets FALSE at once
+ * (it used to wait for an answer that never came) */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean entered, release, query_done, query_res;
+  GstPad *peer;
+} EosGate;
+
+static GstPadProbeReturn
+eos_gate_cb (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  EosGate *g = user_data;
+
+  g_mutex_lock (&g->lock);
+  g->entered = TRUE;
+  g_cond_broadcast (&g->cond);
+  while (!g->release)
+    g_cond_wait (&g->cond, &g->lock);
+  g_mutex_unlock (&g->lock);
+  gst_buffer_unref (GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = GST_FLOW_EOS;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static gpointer
+drain_query_thread (gpointer user_data)
+{
+  EosGate *g = user_data;
+  GstQuery *q = gst_query_new_drain ();
+  gboolean res = gst_pad_peer_query (g->peer, q);
+
+  gst_query_unref (q);
+  g_mutex_lock (&g->lock);
+  g->query_done = TRUE;
+  g->query_res = res;
+  g_cond_broadcast (&g->cond);
+  g_mutex_unlock (&g->lock);
+  return NULL;
+}
+
+GST_START_TEST (test_query_dropped_after_downstream_eos)
+{
+  GstHarness *h = new_harness (VIDEO_CAPS, NULL);
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+  EosGate g = { 0, };
+  GThread *t;
+  gint64 end;
+
+  g_mutex_init (&g.lock);
+  g_cond_init (&g.cond);
+  g.peer = h->srcpad;
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER, eos_gate_cb, &g,
+      NULL);
+
+  gst_harness_push (h, make_buffer (0, KEY, 10));
+  end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&g.lock);
+  while (!g.entered)
+    fail_unless (g_cond_wait_until (&g.cond, &g.lock, end));
+  g_mutex_unlock (&g.lock);
+
+  /* a buffer and a query queued behind the one downstream will refuse */
+  gst_harness_push (h, make_buffer (1, DELTA, 10));
+  wait_level (h->element, 1);
+  t = g_thread_new ("drain-query", drain_query_thread, &g);
+  /* the query is queued at once; give its thread time to get there */
+  g_usleep (100 * 1000);
+
+  g_mutex_lock (&g.lock);
+  g.release = TRUE;
+  g_cond_broadcast (&g.cond);
+  end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (!g.query_done)
+    fail_unless (g_cond_wait_until (&g.cond, &g.lock, end),
+        "the query caller was left waiting after downstream EOS");
+  fail_if (g.query_res, "a dropped query must not be answered TRUE");
+  g_mutex_unlock (&g.lock);
+  g_thread_join (t);
+
+  gst_object_unref (srcpad);
+  gst_harness_teardown (h);
+  g_mutex_clear (&g.lock);
+  g_cond_clear (&g.cond);
+}
+
+GST_END_TEST;
+
 static Suite *
 prioqueue_suite (void)
 {
@@ -1136,6 +1226,7 @@ prioqueue_suite (void)
   tcase_add_test (tc, test_block_mode_state_change);
   tcase_add_test (tc, test_block_mode_no_loss);
   tcase_add_test (tc, test_eos_drain);
+  tcase_add_test (tc, test_query_dropped_after_downstream_eos);
   tcase_add_test (tc, test_overrun_underrun_signals);
   tcase_add_test (tc, test_reconfigure_after_not_linked);
   tcase_add_test (tc, test_limits_changed_at_runtime);
