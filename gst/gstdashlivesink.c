@@ -25,7 +25,8 @@
  * manifests never list an incomplete segment.
  *
  * Segments start on keyframes: a segment ends at the first keyframe of the
- * first video pad at or after `segment-duration`; the other pads cut at the
+ * first video pad at or after `segment-duration` (up to half a frame early
+ * counts: live timestamps jitter); the other pads cut at the
  * same media time.  With `chunk-duration` > 0 a segment is several
  * moof+mdat chunks written as they complete.
  *
@@ -377,7 +378,8 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
    * GstDashLiveSink:segment-duration:
    *
    * Target segment duration in nanoseconds.  A segment ends at the first
-   * keyframe at or after this duration.
+   * keyframe at or after this duration; a keyframe up to half a frame
+   * early counts (live timestamps jitter).
    */
   g_object_class_install_property (gobject_class, PROP_SEGMENT_DURATION,
       g_param_spec_uint64 ("segment-duration", "Segment duration",
@@ -1454,6 +1456,18 @@ frame_ticks (DashStream * s)
   return s->timescale / 30;
 }
 
+/* How early a keyframe may come and still end the segment: half a frame
+ * of video (live timestamps jitter; a keyframe a few ms before the
+ * boundary must not double the segment), else BOUNDARY_TOLERANCE */
+static guint64
+cut_tolerance (DashStream * s)
+{
+  if (s->kind == MPD_KIND_VIDEO && s->fps_n > 0 && s->fps_d > 0)
+    return MAX (BOUNDARY_TOLERANCE, gst_util_uint64_scale (GST_SECOND,
+            s->fps_d, 2 * (guint64) s->fps_n));
+  return BOUNDARY_TOLERANCE;
+}
+
 /* Low latency: the MPD announces the segment in progress and the next one
  * before they are complete.  Their durations are predicted from the
  * reference's segment grid (a keyframe every segment-duration, which
@@ -2209,7 +2223,7 @@ process_sample_locked (GstDashLiveSink * self, DashStream * s, DashSample * x)
         gst_buffer_unref (x->buf);
         return;
       }
-    } else if (leader && x->key && (x->dec_ns + BOUNDARY_TOLERANCE >=
+    } else if (leader && x->key && (x->dec_ns + cut_tolerance (s) >=
             s->seg_start_ns + self->seg_dur || self->force_period
             || s->config_changed)) {
       DashBoundary b;

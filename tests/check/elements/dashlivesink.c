@@ -524,6 +524,38 @@ GST_START_TEST (test_gap_new_s)
 
 GST_END_TEST;
 
+/* Live keyframes jitter around the segment grid: one a few ms early still
+ * ends the segment (half a frame of tolerance) instead of doubling it */
+GST_START_TEST (test_jittered_keyframes_cut)
+{
+  Fixture f = { 0, };
+  guint i;
+
+  fixture_setup (&f, FALSE, "dvr-window=0");
+  for (i = 0; i <= 150; i++) {
+    gboolean key = i % 30 == 0;
+    GstBuffer *b = gst_buffer_new_allocate (NULL, key ? 3000 : 500, NULL);
+    GstClockTime ts = i * FRAME;
+
+    /* keyframes alternately 4 ms early and 4 ms late */
+    if (key && i > 0)
+      ts = (i / 30) % 2 ? ts - 4 * GST_MSECOND : ts + 4 * GST_MSECOND;
+    gst_buffer_memset (b, 0, i & 0xff, gst_buffer_get_size (b));
+    GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = ts;
+    GST_BUFFER_DURATION (b) = FRAME;
+    if (!key)
+      GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DELTA_UNIT);
+    fail_unless_equals_int (gst_harness_push (f.v, b), GST_FLOW_OK);
+  }
+  push_eos (&f);
+  /* cut at every keyframe (the last segment holds the last frame); without
+   * the tolerance every early keyframe was skipped: 3 segments of 2 s */
+  fail_unless_equals_int (count_files (&f, ".m4s"), 6);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_stream_change_new_period)
 {
   Fixture f = { 0, };
@@ -765,6 +797,7 @@ dashlivesink_suite (void)
   tcase_add_test (tc, test_chunks);
   tcase_add_test (tc, test_dvr_window);
   tcase_add_test (tc, test_gap_new_s);
+  tcase_add_test (tc, test_jittered_keyframes_cut);
   tcase_add_test (tc, test_stream_change_new_period);
   tcase_add_test (tc, test_no_keyframe_bounded);
   tcase_add_test (tc, test_bytestream_input);
