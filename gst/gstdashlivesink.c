@@ -89,6 +89,12 @@ GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define UPLOAD_BASE_DELAY (200 * G_TIME_SPAN_MILLISECOND)
 #define UPLOAD_MAX_DELAY (3200 * G_TIME_SPAN_MILLISECOND)
 #define UPLOAD_TIMEOUT 10       /* s per request */
+/* low latency: segments streamed with chunked PUTs at once (one per
+ * representation being written), and how far (bytes written but not yet
+ * taken by the connection) one may fall behind before the segment goes
+ * whole after publication instead */
+#define UPLOAD_MAX_STREAMING 8
+#define UPLOAD_CHUNKED_MAX_LAG (4 * 1024 * 1024)
 /* at PAUSED->READY the queue gets this long to empty */
 #define UPLOAD_DRAIN_TIMEOUT (5 * G_TIME_SPAN_SECOND)
 
@@ -639,8 +645,9 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
    * representations (GstValueArray of `representation` structures with
    * id, codecs (string), segments, bytes, bitrate, peak-bitrate,
    * dropped (guint64)); push to an origin: uploads, upload-bytes,
-   * upload-deletes, upload-failures, upload-retries, upload-dropped
-   * (guint64), upload-pending (guint).
+   * upload-deletes, upload-failures, upload-retries, upload-dropped,
+   * upload-chunked, upload-chunked-fallbacks (guint64), upload-pending
+   * (guint).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
@@ -710,6 +717,9 @@ stream_clear_segment (DashStream * s)
     g_free (path);
     s->fd = -1;
   }
+  /* its chunked PUT to the origin is aborted */
+  if (s->seg_name && s->sink->upload)
+    dash_upload_segment_abandoned (s->sink->upload, s->seg_name);
   g_clear_pointer (&s->seg_name, g_free);
   g_clear_pointer (&s->seg_tmp_name, g_free);
   s->in_segment = FALSE;
@@ -923,6 +933,8 @@ build_stats (GstDashLiveSink * self)
       "upload-failures", G_TYPE_UINT64, us.failures,
       "upload-retries", G_TYPE_UINT64, us.retries,
       "upload-dropped", G_TYPE_UINT64, us.dropped,
+      "upload-chunked", G_TYPE_UINT64, us.chunked,
+      "upload-chunked-fallbacks", G_TYPE_UINT64, us.chunked_fallbacks,
       "upload-pending", G_TYPE_UINT, us.pending, NULL);
   DUNLOCK (self);
   gst_structure_take_value (st, "representations", &reps);
@@ -1847,6 +1859,10 @@ write_chunk_locked (GstDashLiveSink * self, DashStream * s, guint from,
     return FALSE;
   }
   s->written = to;
+  /* low latency: the origin gets the chunk now (chunked PUT) */
+  if (self->upload && self->chunk_dur > 0)
+    dash_upload_chunk_written (self->upload, s->seg_name, s->seg_tmp_name,
+        s->seg_bytes);
   if (self->server)
     dash_server_chunk_written (self->server, s->id, s->seg_number, offset,
         s->seg_bytes - offset);
@@ -3154,6 +3170,8 @@ start_upload (GstDashLiveSink * self)
   cfg.dir = self->dir;
   cfg.location = location;
   cfg.max_in_flight = UPLOAD_MAX_IN_FLIGHT;
+  cfg.max_streaming = UPLOAD_MAX_STREAMING;
+  cfg.max_lag = UPLOAD_CHUNKED_MAX_LAG;
   cfg.max_attempts = UPLOAD_MAX_ATTEMPTS;
   cfg.base_delay = UPLOAD_BASE_DELAY;
   cfg.max_delay = UPLOAD_MAX_DELAY;
