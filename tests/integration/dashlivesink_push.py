@@ -411,6 +411,7 @@ def main():
             "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 "
             "bitrate=600 ! h264parse ! "
             f"dashlivesink name=s location={local} segment-duration=1000000000 "
+            "chunk-duration=200000000 "
             f"dvr-window=4 upload-location=http://127.0.0.1:{port}/live "
             "upload-queue-size=256 "
             "audiotestsrc is-live=true wave=ticks ! audioconvert ! "
@@ -517,6 +518,16 @@ def main():
                                                methods.count("DELETE")))
         if methods.count("DELETE") == 0:
             failures.append("nginx saw no DELETE")
+        # media segments went chunked while nginx was up, whole after the
+        # chunked PUTs that the outage broke
+        print("chunked segment PUTs: %d, fallbacks to whole: %d" %
+              (val("upload-chunked"), val("upload-chunked-fallbacks")))
+        if val("upload-chunked") < (args.seconds - args.outage) * 0.5:
+            failures.append("only %d segments went chunked" %
+                            val("upload-chunked"))
+        if val("upload-chunked-fallbacks") == 0:
+            failures.append("no chunked PUT fell back during the outage")
+        failures += recording_run(tmp)
         failures += overflow_run(tmp)
     finally:
         if pipeline is not None:
