@@ -876,6 +876,21 @@ dash_upload_chunk_written (DashUpload * up, const gchar * name,
 }
 
 void
+dash_upload_segment_expected (DashUpload * up, const gchar * name)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&up->mutex);
+  if (!up->chunked_refused) {
+    upload_queue_expect (up->queue, name, now, now +
+        (up->cfg.expect_timeout > 0 ? up->cfg.expect_timeout :
+            G_USEC_PER_SEC));
+    schedule_pump_locked (up);
+  }
+  g_mutex_unlock (&up->mutex);
+}
+
+void
 dash_upload_segment_abandoned (DashUpload * up, const gchar * name)
 {
   LiveSeg *live;
@@ -885,10 +900,10 @@ dash_upload_segment_abandoned (DashUpload * up, const gchar * name)
   if (live) {
     live->abandoned = TRUE;
     g_hash_table_remove (up->live, name);
-    /* on the wire: feed_streams aborts it */
-    upload_queue_abandon (up->queue, name);
-    schedule_pump_locked (up);
   }
+  /* on the wire: feed_streams aborts it */
+  upload_queue_abandon (up->queue, name);
+  schedule_pump_locked (up);
   g_mutex_unlock (&up->mutex);
 }
 

@@ -53,6 +53,9 @@ typedef struct {
   gint64 base_delay;            /* us, first retry */
   gint64 max_delay;             /* us, retry cap */
   guint timeout;                /* s, per request (connect + I/O) */
+  gint64 expect_timeout;        /* us: an expected segment that has not
+                                 * started by then no longer holds back
+                                 * the manifests */
   DashUploadDroppedFunc dropped;
   gpointer dropped_data;
 } DashUploadConfig;
@@ -85,8 +88,12 @@ void dash_upload_file_removed (DashUpload * up, const gchar * name);
  * complete: the first call starts its chunked PUT. */
 void dash_upload_chunk_written (DashUpload * up, const gchar * name,
     const gchar * tmp_name, guint64 size);
-/* Segment @name will not be published (flush, error, stop): its chunked
- * PUT is aborted. */
+/* Low latency: @name is the next segment of its representation, which
+ * the manifests written next announce while it is in progress: they are
+ * not PUT before its chunked PUT has started (or expect_timeout). */
+void dash_upload_segment_expected (DashUpload * up, const gchar * name);
+/* Segment @name (in progress or expected) will not be published (flush,
+ * EOS, error, stop): its chunked PUT is aborted. */
 void dash_upload_segment_abandoned (DashUpload * up, const gchar * name);
 void dash_upload_get_stats (DashUpload * up, DashUploadStats * stats);
 

@@ -1945,6 +1945,23 @@ set_ast_locked (GstDashLiveSink * self, guint64 media_ns)
   mpd_model_set_availability_start_time (self->mpd, self->ast_us);
 }
 
+/* Low latency push: the next segment of @s, which the manifests about to
+ * be written announce, is expected by the uploader (@expect), or will not
+ * come (EOS). */
+static void
+expect_segment_locked (GstDashLiveSink * self, DashStream * s,
+    gboolean expect)
+{
+  gchar *name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", s->id,
+      s->seg_number);
+
+  if (expect)
+    dash_upload_segment_expected (self->upload, name);
+  else
+    dash_upload_segment_abandoned (self->upload, name);
+  g_free (name);
+}
+
 /* Closes the open segment with samples [0, n), the last one ending at
  * @end_ticks, publishes it and updates the manifests. */
 static void
@@ -2050,6 +2067,8 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
 
   now_ns = s->seg_start_ns + dur_ns;
   s->published_end = now_ns;
+  if (self->upload && self->chunk_dur > 0 && !s->eos)
+    expect_segment_locked (self, s, TRUE);
   trim_window_locked (self, s, now_ns);
   write_manifests_locked (self, s);
 }
@@ -2513,6 +2532,8 @@ stream_eos_locked (GstDashLiveSink * self, DashStream * s)
   gboolean all = TRUE;
 
   s->eos = TRUE;
+  if (self->upload && !s->in_segment)
+    expect_segment_locked (self, s, FALSE);
   if (s == self->reference || self->reference == NULL || self->reference->eos) {
     if (s != self->reference)
       follower_cut_locked (self, s);
@@ -3176,6 +3197,8 @@ start_upload (GstDashLiveSink * self)
   cfg.base_delay = UPLOAD_BASE_DELAY;
   cfg.max_delay = UPLOAD_MAX_DELAY;
   cfg.timeout = UPLOAD_TIMEOUT;
+  /* the segment after a published one starts within a chunk duration */
+  cfg.expect_timeout = (gint64) (self->seg_dur / 1000);
   cfg.dropped = upload_dropped;
   cfg.dropped_data = self;
   up = dash_upload_start (&cfg, &err);

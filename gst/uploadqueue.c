@@ -158,7 +158,10 @@ upload_queue_push (UploadQueue * q, UploadMethod method, const gchar * name,
       if (j->chunked) {
         /* did not start while the segment was being written */
         q->stats.chunked_fallbacks++;
+        if (j->wait_data)
+          q->stats.queued++;
         j->chunked = FALSE;
+        j->wait_data = FALSE;
         j->not_before = now;
       }
       /* a failed chunked PUT: retried whole, after its backoff */
@@ -227,6 +230,15 @@ upload_queue_push_chunked (UploadQueue * q, const gchar * name, gint64 now)
   UploadJob *j;
   GList *l;
 
+  /* the expected segment starts */
+  l = find_live (q, name);
+  if (l && ((UploadJob *) l->data)->wait_data) {
+    j = l->data;
+    j->wait_data = FALSE;
+    j->not_before = now;
+    q->stats.queued++;
+    return TRUE;
+  }
   /* a job left from an earlier segment of the same name (restarted
    * stream) is superseded */
   while ((l = find_live (q, name)) != NULL) {
@@ -256,6 +268,27 @@ upload_queue_push_chunked (UploadQueue * q, const gchar * name, gint64 now)
   return TRUE;
 }
 
+void
+upload_queue_expect (UploadQueue * q, const gchar * name, gint64 now,
+    gint64 expires)
+{
+  UploadJob *j;
+
+  if (q->cfg.max_streaming == 0 || find_live (q, name) != NULL ||
+      g_queue_get_length (&q->jobs) >= q->cfg.capacity)
+    return;
+  j = g_new0 (UploadJob, 1);
+  j->method = UPLOAD_PUT;
+  j->kind = UPLOAD_KIND_SEGMENT;
+  j->name = g_strdup (name);
+  j->not_before = now;
+  j->id = q->next_id++;
+  j->chunked = TRUE;
+  j->wait_data = TRUE;
+  j->expires = expires;
+  g_queue_push_tail (&q->jobs, j);
+}
+
 gboolean
 upload_queue_abandon (UploadQueue * q, const gchar * name)
 {
@@ -269,7 +302,8 @@ upload_queue_abandon (UploadQueue * q, const gchar * name)
     j->abandoned = TRUE;
     return TRUE;
   }
-  q->stats.cancelled++;
+  if (!j->wait_data)
+    q->stats.cancelled++;
   g_queue_delete_link (&q->jobs, l);
   job_free (j);
   return FALSE;
@@ -293,12 +327,25 @@ upload_queue_next (UploadQueue * q, gint64 now, gint64 * wake_at)
 {
   gint64 wake = G_MAXINT64;
   gboolean earlier = FALSE;     /* a job before this one is not done */
-  GList *l;
+  GList *l, *next;
 
-  for (l = q->jobs.head; l; l = l->next) {
+  for (l = q->jobs.head; l; l = next) {
     UploadJob *j = l->data;
     gboolean barrier = j->kind == UPLOAD_KIND_MANIFEST &&
         j->method == UPLOAD_PUT;
+
+    next = l->next;
+    if (j->wait_data) {
+      if (j->expires <= now) {
+        /* the expected segment did not come (EOS, new period) */
+        g_queue_delete_link (&q->jobs, l);
+        job_free (j);
+      } else {
+        wake = MIN (wake, j->expires);
+        earlier = TRUE;
+      }
+      continue;
+    }
 
     if (j->in_flight) {
       /* a chunked PUT under way does not hold back the manifest that

@@ -71,6 +71,8 @@ typedef struct {
   gboolean published;           /* chunked: the file is complete */
   gboolean abandoned;           /* chunked: the segment was given up */
   gboolean wait_published;      /* whole PUT that waits for the file */
+  gboolean wait_data;           /* chunked: expected, nothing written yet */
+  gint64 expires;               /* us: a wait_data job is forgotten then */
 } UploadJob;
 
 typedef struct {
@@ -120,6 +122,14 @@ guint upload_queue_push (UploadQueue * q, UploadMethod method,
  * it is published. */
 gboolean upload_queue_push_chunked (UploadQueue * q, const gchar * name,
     gint64 now);
+
+/* Low latency: segment @name is the next one of its representation, and
+ * the manifest queued next announces it while it is in progress.  A
+ * placeholder chunked PUT that holds back later manifests until the
+ * segment's first bytes are written (upload_queue_push_chunked) and its
+ * PUT is on the wire; forgotten at @expires if that never happens. */
+void upload_queue_expect (UploadQueue * q, const gchar * name, gint64 now,
+    gint64 expires);
 
 /* Segment @name will not be published (flush, error, stop).  Returns TRUE
  * when its chunked PUT is on the wire: the caller aborts that request,

@@ -279,6 +279,36 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2):
               "%.3f s, min %.3f s, max %.3f s; %.1f HTTP chunks per PUT" %
               (statistics.median(spreads), min(spreads), max(spreads),
                statistics.mean(nchunks)))
+    # order: the MPD written after segment n-1 announces segment n in
+    # progress; it must not reach the origin before n's PUT has started
+    # (both are sent on their own connections: arrival order within a few
+    # ms is the network's)
+    seg_start = {}
+    seg_done = {}
+    for p in puts:
+        name = p["path"].rsplit("/", 1)[-1]
+        if name.startswith("video_0-") and name.endswith(".m4s"):
+            n = int(name[len("video_0-"):-4])
+            seg_start.setdefault(n, p["start"])
+            if p["complete"]:
+                seg_done.setdefault(n, p["chunks"][-1][0])
+    mpds = [p["start"] for p in puts if p["path"].endswith(".mpd")]
+    waits = []
+    for n in sorted(seg_start):
+        if n - 1 not in seg_done:
+            continue
+        early = [t for t in mpds
+                 if seg_done[n - 1] + 0.05 < t < seg_start[n] - 0.05]
+        if early:
+            failures.append("recording: an MPD reached the origin %.3f s "
+                            "before segment %d's PUT started" %
+                            (seg_start[n] - early[0], n))
+        after = [t for t in mpds if t > seg_done[n - 1]]
+        if after:
+            waits.append(after[0] - seg_done[n - 1])
+    if waits:
+        print("MPD after a segment's last chunk: median %.3f s, max %.3f s" %
+              (statistics.median(waits), max(waits)))
     loc = files_of(local)
     for name, data in sorted(loc.items()):
         got = files.get("/live/" + name)

@@ -578,6 +578,69 @@ GST_START_TEST (test_chunked_abandoned)
 
 GST_END_TEST;
 
+/* low latency: the MPD written after segment 1 announces segment 2 in
+ * progress; it waits until segment 2's chunked PUT is on the wire, or
+ * until the expectation expires */
+GST_START_TEST (test_chunked_expected)
+{
+  UploadQueueConfig c = chunked_config ();
+  UploadQueue *q = upload_queue_new (&c);
+  UploadQueueStats st;
+  UploadJob *j, *seg;
+  gint64 wake = 0;
+
+  upload_queue_expect (q, "v-2.m4s", 0, 1000 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 0);
+  fail_unless (upload_queue_next (q, 100 * MS, &wake) == NULL);
+  fail_unless_equals_int64 (wake, 1000 * MS);
+  /* its first chunk: the PUT starts, then the MPD */
+  fail_unless (upload_queue_push_chunked (q, "v-2.m4s", 200 * MS));
+  seg = upload_queue_next (q, 200 * MS, NULL);
+  fail_unless (seg != NULL && seg->chunked);
+  fail_unless_equals_string (seg->name, "v-2.m4s");
+  j = upload_queue_next (q, 200 * MS, NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 200 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "v-2.m4s", 1000 * MS);
+  upload_queue_complete (q, seg->id, TRUE, FALSE, 1000 * MS);
+
+  /* the segment never comes (a new period, EOS without abandon): the MPD
+   * goes at expiry */
+  upload_queue_expect (q, "v-3.m4s", 1000 * MS, 2000 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 1000 * MS);
+  fail_unless (upload_queue_next (q, 1999 * MS, NULL) == NULL);
+  j = upload_queue_next (q, 2000 * MS, NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 2000 * MS);
+  fail_unless_equals_int (upload_queue_length (q), 0);
+
+  /* EOS: abandoned at once */
+  upload_queue_expect (q, "v-3.m4s", 2000 * MS, 3000 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 2000 * MS);
+  fail_if (upload_queue_abandon (q, "v-3.m4s"));
+  j = upload_queue_next (q, 2000 * MS, NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 2000 * MS);
+
+  /* published before any chunk was announced: whole */
+  upload_queue_expect (q, "v-4.m4s", 3000 * MS, 4000 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "v-4.m4s", 3000 * MS);
+  j = upload_queue_next (q, 3000 * MS, NULL);
+  fail_unless_equals_string (j->name, "v-4.m4s");
+  fail_if (j->chunked);
+  upload_queue_complete (q, j->id, TRUE, FALSE, 3000 * MS);
+
+  upload_queue_get_stats (q, &st);
+  fail_unless_equals_int (st.chunked, 1);
+  fail_unless_equals_int (st.chunked_fallbacks, 1);
+  fail_unless_equals_int (st.cancelled, 0);
+  fail_unless_equals_int (st.queued, 5);
+  fail_unless_equals_int (st.succeeded, 5);
+  upload_queue_free (q);
+}
+
+GST_END_TEST;
+
 static Suite *
 uploadqueue_suite (void)
 {
@@ -597,6 +660,7 @@ uploadqueue_suite (void)
   tcase_add_test (tc, test_chunked_failure);
   tcase_add_test (tc, test_chunked_not_started);
   tcase_add_test (tc, test_chunked_abandoned);
+  tcase_add_test (tc, test_chunked_expected);
   return s;
 }
 
