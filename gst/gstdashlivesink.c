@@ -585,8 +585,12 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
    * (http://host[:port]/path) under which every init segment, media
    * segment, MPD and HLS playlist is stored with HTTP PUT once complete,
    * and from which segments that left the DVR window are removed with
-   * HTTP DELETE.  Requests go over persistent connections from their own
-   * thread; the streaming thread never waits for the network.  Failed
+   * HTTP DELETE.  With chunk-duration > 0 media segments are PUT with
+   * chunked transfer encoding while they are being written, each CMAF
+   * chunk as soon as it is written (a failed chunked PUT is replaced by a
+   * whole-file PUT after publication).  Requests go over persistent
+   * connections from their own thread; the streaming thread never waits
+   * for the network.  Failed
    * requests are retried with exponential backoff (0.2 s doubling to
    * 3.2 s, 8 attempts).  NULL or empty = no upload.
    */
