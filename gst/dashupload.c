@@ -182,6 +182,27 @@ chunk_stream_read_finish (GInputStream * stream, GAsyncResult * result,
   return g_task_propagate_int (G_TASK (result), error);
 }
 
+/* nothing to release before finalize: closes at once (the default would
+ * run on a pool thread) */
+static void
+chunk_stream_close_async (GInputStream * stream, int io_priority,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  GTask *task = g_task_new (stream, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, chunk_stream_close_async);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static gboolean
+chunk_stream_close_finish (GInputStream * stream, GAsyncResult * result,
+    GError ** error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 chunk_stream_finalize (GObject * object)
 {
@@ -204,6 +225,8 @@ chunk_stream_class_init (ChunkStreamClass * klass)
   istream_class->read_fn = chunk_stream_read;
   istream_class->read_async = chunk_stream_read_async;
   istream_class->read_finish = chunk_stream_read_finish;
+  istream_class->close_async = chunk_stream_close_async;
+  istream_class->close_finish = chunk_stream_close_finish;
 }
 
 static void
@@ -494,18 +517,40 @@ request_restarted (SoupMessage * msg, gpointer data)
   }
 }
 
+/* a chunked PUT's headers are on the wire: manifests may announce its
+ * segment now */
+static void
+request_wrote_headers (SoupMessage * msg, gpointer data)
+{
+  Request *r = data;
+  DashUpload *up = r->up;
+
+  g_mutex_lock (&up->mutex);
+  upload_queue_chunked_on_wire (up->queue, r->id);
+  /* not from within libsoup's I/O: a pump may start requests */
+  schedule_pump_locked (up);
+  g_mutex_unlock (&up->mutex);
+}
+
 /* uploader thread: hands what the sink wrote to the chunked PUTs; ends,
  * or aborts (abandoned, too far behind) */
 static void
 feed_streams (DashUpload * up)
 {
-  GList *l;
+  GList *l, *copy;
 
-  for (l = up->streams; l; l = l->next) {
+  /* completing a read may run libsoup (and a request's completion) at
+   * once: work on a copy, skip what finished meanwhile, hold references */
+  copy = g_list_copy (up->streams);
+  for (l = copy; l; l = l->next) {
     Request *r = l->data;
+    ChunkStream *cs;
+    GCancellable *cancel;
     guint64 complete;
     gboolean published, abandoned, behind = FALSE;
 
+    if (g_list_find (up->streams, r) == NULL)
+      continue;
     g_mutex_lock (&up->mutex);
     complete = r->live->complete;
     published = r->live->published;
@@ -517,17 +562,22 @@ feed_streams (DashUpload * up)
     }
     g_mutex_unlock (&up->mutex);
 
+    cs = g_object_ref (r->stream);
+    cancel = g_object_ref (r->cancel);
     if (abandoned || behind) {
       g_debug ("dashupload: chunked PUT of %s %s", r->name,
           abandoned ? "abandoned" : "fell behind: sent whole later");
-      chunk_stream_fail (r->stream, g_error_new_literal (G_IO_ERROR,
+      g_cancellable_cancel (cancel);
+      chunk_stream_fail (cs, g_error_new_literal (G_IO_ERROR,
               G_IO_ERROR_CANCELLED, abandoned ? "segment abandoned" :
               "fell behind"));
-      g_cancellable_cancel (r->cancel);
     } else {
-      chunk_stream_update (r->stream, complete, published);
+      chunk_stream_update (cs, complete, published);
     }
+    g_object_unref (cs);
+    g_object_unref (cancel);
   }
+  g_list_free (copy);
 }
 
 /* uploader thread: the body of a chunked PUT, or FALSE */
@@ -664,6 +714,8 @@ pump (DashUpload * up)
       soup_message_headers_set_encoding (soup_message_get_request_headers
           (msg), SOUP_ENCODING_CHUNKED);
       up->streams = g_list_prepend (up->streams, r);
+      g_signal_connect (msg, "wrote-headers",
+          G_CALLBACK (request_wrote_headers), r);
     }
     g_signal_connect (msg, "restarted", G_CALLBACK (request_restarted), r);
     soup_session_send_and_read_async (up->session, msg, G_PRIORITY_DEFAULT,

@@ -269,6 +269,20 @@ upload_queue_push_chunked (UploadQueue * q, const gchar * name, gint64 now)
 }
 
 void
+upload_queue_chunked_on_wire (UploadQueue * q, guint64 id)
+{
+  GList *l;
+
+  for (l = q->jobs.head; l; l = l->next) {
+    UploadJob *j = l->data;
+    if (j->id == id && j->in_flight && j->chunked) {
+      j->on_wire = TRUE;
+      return;
+    }
+  }
+}
+
+void
 upload_queue_expect (UploadQueue * q, const gchar * name, gint64 now,
     gint64 expires)
 {
@@ -350,7 +364,7 @@ upload_queue_next (UploadQueue * q, gint64 now, gint64 * wake_at)
     if (j->in_flight) {
       /* a chunked PUT under way does not hold back the manifest that
        * announces its segment in progress */
-      if (!j->chunked || j->published)
+      if (!j->chunked || j->published || !j->on_wire)
         earlier = TRUE;
       continue;
     }

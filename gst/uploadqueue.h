@@ -28,9 +28,10 @@
  *
  * - A chunked PUT (push_chunked) streams a media segment while it is
  *   being written.  It runs beside the other requests (max_streaming of
- *   them, not counted in max_in_flight) and, while the segment is not
- *   complete, is no barrier for a manifest: a low-latency MPD announces
- *   a segment in progress once its upload is under way.  Once the
+ *   them, not counted in max_in_flight) and, once its request headers are
+ *   sent and while the segment is not complete, is no barrier for a
+ *   manifest: a low-latency MPD announces a segment in progress once its
+ *   upload is under way.  Once the
  *   segment is published (upload_queue_push of its PUT) the request ends
  *   with its last bytes and is a barrier again.  A chunked PUT that fails
  *   (or that did not start before the segment was complete) becomes a
@@ -72,6 +73,7 @@ typedef struct {
   gboolean abandoned;           /* chunked: the segment was given up */
   gboolean wait_published;      /* whole PUT that waits for the file */
   gboolean wait_data;           /* chunked: expected, nothing written yet */
+  gboolean on_wire;             /* chunked: its request headers are sent */
   gint64 expires;               /* us: a wait_data job is forgotten then */
 } UploadJob;
 
@@ -122,6 +124,10 @@ guint upload_queue_push (UploadQueue * q, UploadMethod method,
  * it is published. */
 gboolean upload_queue_push_chunked (UploadQueue * q, const gchar * name,
     gint64 now);
+
+/* The request headers of chunked PUT @id were sent: from now on it holds
+ * back no manifest until its segment is published. */
+void upload_queue_chunked_on_wire (UploadQueue * q, guint64 id);
 
 /* Low latency: segment @name is the next one of its representation, and
  * the manifest queued next announces it while it is in progress.  A

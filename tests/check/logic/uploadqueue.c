@@ -358,8 +358,11 @@ GST_START_TEST (test_chunked_success)
   fail_unless (upload_queue_next (q, 0, NULL) == NULL);
   upload_queue_complete (q, j->id, TRUE, FALSE, 0);
 
-  /* the MPD announcing the segment in progress is no longer held back */
+  /* the MPD announcing the segment in progress is held back until the
+   * segment's request headers are out, then no longer */
   upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 0);
+  fail_unless (upload_queue_next (q, 0, NULL) == NULL);
+  upload_queue_chunked_on_wire (q, seg->id);
   j = upload_queue_next (q, 0, NULL);
   fail_unless (j != NULL);
   fail_unless_equals_string (j->name, "manifest.mpd");
@@ -471,6 +474,8 @@ GST_START_TEST (test_chunked_not_started)
   a = upload_queue_next (q, 0, NULL);
   b = upload_queue_next (q, 0, NULL);
   fail_unless (a->chunked && b->chunked);
+  upload_queue_chunked_on_wire (q, a->id);
+  upload_queue_chunked_on_wire (q, b->id);
   fail_unless (upload_queue_next (q, 0, NULL) == NULL);
   /* the MPD waits for c, which has not started */
   upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 0);
@@ -598,6 +603,8 @@ GST_START_TEST (test_chunked_expected)
   seg = upload_queue_next (q, 200 * MS, NULL);
   fail_unless (seg != NULL && seg->chunked);
   fail_unless_equals_string (seg->name, "v-2.m4s");
+  fail_unless (upload_queue_next (q, 200 * MS, NULL) == NULL);
+  upload_queue_chunked_on_wire (q, seg->id);
   j = upload_queue_next (q, 200 * MS, NULL);
   fail_unless_equals_string (j->name, "manifest.mpd");
   upload_queue_complete (q, j->id, TRUE, FALSE, 200 * MS);
