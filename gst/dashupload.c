@@ -744,7 +744,7 @@ upload_thread (gpointer data)
 {
   DashUpload *up = data;
   guint in_flight;
-  GList *l;
+  GList *l, *copy;
 
   g_main_context_push_thread_default (up->ctx);
   up->session = soup_session_new_with_options ("timeout", up->cfg.timeout,
@@ -756,8 +756,14 @@ upload_thread (gpointer data)
 
   /* cancelled: let the requests on the wire complete (they fail fast) */
   g_cancellable_cancel (up->cancel);
+  /* (cancelling may complete and free a request at once: its cancellable
+   * is held apart) */
+  copy = NULL;
   for (l = up->streams; l; l = l->next)
-    g_cancellable_cancel (((Request *) l->data)->cancel);
+    copy = g_list_prepend (copy, g_object_ref (((Request *) l->data)->cancel));
+  for (l = copy; l; l = l->next)
+    g_cancellable_cancel (l->data);
+  g_list_free_full (copy, g_object_unref);
   if (up->timer) {
     g_source_destroy (up->timer);
     g_source_unref (up->timer);
