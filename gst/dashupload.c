@@ -844,7 +844,9 @@ dash_upload_drain (DashUpload * up, gint64 timeout)
   g_hash_table_iter_init (&it, up->live);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) & live)) {
     live->abandoned = TRUE;
-    upload_queue_abandon (up->queue, live->name);
+    if (upload_queue_abandon (up->queue, live->name))
+      upload_queue_push (up->queue, UPLOAD_DELETE, live->name,
+          g_get_monotonic_time ());
     g_hash_table_iter_remove (&it);
   }
   schedule_pump_locked (up);
@@ -959,8 +961,12 @@ dash_upload_segment_abandoned (DashUpload * up, const gchar * name)
     live->abandoned = TRUE;
     g_hash_table_remove (up->live, name);
   }
-  /* on the wire: feed_streams aborts it */
-  upload_queue_abandon (up->queue, name);
+  /* on the wire: feed_streams aborts it; libsoup may still end the body
+   * like a complete one (its chunked encoder writes the last chunk when
+   * the request is torn down), so what the origin stored goes again */
+  if (upload_queue_abandon (up->queue, name))
+    upload_queue_push (up->queue, UPLOAD_DELETE, name,
+        g_get_monotonic_time ());
   schedule_pump_locked (up);
   g_mutex_unlock (&up->mutex);
 }

@@ -336,6 +336,19 @@ name_in_flight (UploadQueue * q, GList * before, const gchar * name)
   return FALSE;
 }
 
+static gboolean
+name_queued (UploadQueue * q, GList * before, const gchar * name)
+{
+  GList *l;
+
+  for (l = q->jobs.head; l && l != before; l = l->next) {
+    UploadJob *o = l->data;
+    if (!o->wait_data && strcmp (o->name, name) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 UploadJob *
 upload_queue_next (UploadQueue * q, gint64 now, gint64 * wake_at)
 {
@@ -379,6 +392,12 @@ upload_queue_next (UploadQueue * q, gint64 now, gint64 * wake_at)
     }
     if (j->method == UPLOAD_DELETE && name_in_flight (q, l, j->name)) {
       /* the PUT of this file is still on the wire */
+      earlier = TRUE;
+      continue;
+    }
+    if (j->method == UPLOAD_PUT && name_queued (q, l, j->name)) {
+      /* an older request of this file first (the DELETE after an
+       * abandoned chunked PUT, the previous version of a manifest) */
       earlier = TRUE;
       continue;
     }

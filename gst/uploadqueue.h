@@ -139,7 +139,9 @@ void upload_queue_expect (UploadQueue * q, const gchar * name, gint64 now,
 
 /* Segment @name will not be published (flush, error, stop).  Returns TRUE
  * when its chunked PUT is on the wire: the caller aborts that request,
- * whose completion then forgets the job. */
+ * whose completion then forgets the job, and queues a DELETE (an aborted
+ * chunked body may still end like a complete one).  A PUT waits for the
+ * older requests of the same name. */
 gboolean upload_queue_abandon (UploadQueue * q, const gchar * name);
 
 /* The next job to send now (marked in flight), or NULL.  When NULL and

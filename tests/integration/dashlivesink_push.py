@@ -150,7 +150,13 @@ class RecordingOrigin(http.server.ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.puts = []
         self.files = {}
+        self.deletes = []
         self.break_path = break_path
+
+    def handle_error(self, request, client_address):
+        # a client that aborts its request (on purpose here) is no error
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class RecordingHandler(http.server.BaseHTTPRequestHandler):
@@ -206,6 +212,7 @@ class RecordingHandler(http.server.BaseHTTPRequestHandler):
     def do_DELETE(self):
         with self.server.lock:
             self.server.files.pop(self.path, None)
+            self.server.deletes.append(self.path)
         self.reply(204)
 
 
@@ -353,6 +360,54 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2):
     return failures
 
 
+def abandon_run(tmp, seconds=3.5):
+    """Stopping a low-latency stream without EOS: the chunked PUT of the
+    segment in progress is aborted at once (no drain wait for it), the
+    origin never gets it complete, everything published is there."""
+    failures = []
+    local = os.path.join(tmp, "abandon")
+    origin = RecordingOrigin()
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    port = origin.server_address[1]
+    pipeline = Gst.parse_launch(
+        "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
+        "framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast "
+        "key-int-max=30 ! h264parse ! "
+        f"dashlivesink name=s location={local} segment-duration=1000000000 "
+        "chunk-duration=200000000 dvr-window=0 "
+        f"upload-location=http://127.0.0.1:{port}/live")
+    pipeline.set_state(Gst.State.PLAYING)
+    run_for(GLib.MainLoop(), seconds)
+    published = files_of(local)
+    t = time.monotonic()
+    pipeline.set_state(Gst.State.NULL)
+    stop_time = time.monotonic() - t
+    time.sleep(0.2)
+    origin.shutdown()
+    origin.server_close()
+    with origin.lock:
+        puts = list(origin.puts)
+        files = dict(origin.files)
+    # the segment in progress at stop: its chunked PUT is aborted, and as
+    # libsoup may still end an aborted chunked body like a complete one,
+    # it is DELETEd after
+    cut = sorted(set(p["path"] for p in puts if "chunked" in p["te"] and
+                     p["path"].rsplit("/", 1)[-1] not in published))
+    print("abandon: stop took %.2f s; chunked PUT(s) of unpublished "
+          "segments: %s; DELETEs: %s" % (stop_time, cut, origin.deletes))
+    if stop_time > 2:
+        failures.append("abandon: stopping took %.1f s" % stop_time)
+    if not cut:
+        failures.append("abandon: no chunked PUT was in progress at stop")
+    for p in cut:
+        if p in files:
+            failures.append("abandon: %s left on the origin" % p)
+    for name, data in published.items():
+        if name.endswith(".m4s") and files.get("/live/" + name) != data:
+            failures.append("abandon: published %s not on the origin" % name)
+    return failures
+
+
 def overflow_run(tmp, seconds=5):
     """An origin that refuses connections, a small queue: segments are
     dropped (counted, warned about), the pipeline stays real-time and
@@ -415,14 +470,14 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--outage-at", type=float, default=7)
     ap.add_argument("--outage", type=float, default=4)
-    ap.add_argument("--only", choices=["nginx", "recording", "overflow"])
+    ap.add_argument("--only", choices=["recording", "abandon", "overflow"])
     args = ap.parse_args()
 
     Gst.init(None)
     tmp = tempfile.mkdtemp(prefix="dashpush-")
-    if args.only in ("recording", "overflow"):
-        run = recording_run if args.only == "recording" else overflow_run
-        failures = run(tmp)
+    if args.only:
+        failures = {"recording": recording_run, "abandon": abandon_run,
+                    "overflow": overflow_run}[args.only](tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         for f in failures:
             print("FAIL:", f)
@@ -558,6 +613,7 @@ def main():
         if val("upload-chunked-fallbacks") == 0:
             failures.append("no chunked PUT fell back during the outage")
         failures += recording_run(tmp)
+        failures += abandon_run(tmp)
         failures += overflow_run(tmp)
     finally:
         if pipeline is not None:
