@@ -53,8 +53,7 @@ G_DEFINE_TYPE (ChunkStream, chunk_stream, G_TYPE_INPUT_STREAM);
 /* what can be returned now: bytes, 0 (end), -1 with an error, or -1 with
  * G_IO_ERROR_WOULD_BLOCK */
 static gssize
-chunk_stream_take (ChunkStream * cs, void *buffer, gsize count,
-    GError ** error)
+chunk_stream_take (ChunkStream * cs, void *buffer, gsize count, GError ** error)
 {
   gssize got;
   gsize n;
@@ -943,8 +942,7 @@ dash_upload_segment_expected (DashUpload * up, const gchar * name)
   g_mutex_lock (&up->mutex);
   if (!up->chunked_refused) {
     upload_queue_expect (up->queue, name, now, now +
-        (up->cfg.expect_timeout > 0 ? up->cfg.expect_timeout :
-            G_USEC_PER_SEC));
+        (up->cfg.expect_timeout > 0 ? up->cfg.expect_timeout : G_USEC_PER_SEC));
     schedule_pump_locked (up);
   }
   g_mutex_unlock (&up->mutex);
@@ -965,8 +963,7 @@ dash_upload_segment_abandoned (DashUpload * up, const gchar * name)
    * like a complete one (its chunked encoder writes the last chunk when
    * the request is torn down), so what the origin stored goes again */
   if (upload_queue_abandon (up->queue, name))
-    upload_queue_push (up->queue, UPLOAD_DELETE, name,
-        g_get_monotonic_time ());
+    upload_queue_push (up->queue, UPLOAD_DELETE, name, g_get_monotonic_time ());
   schedule_pump_locked (up);
   g_mutex_unlock (&up->mutex);
 }

@@ -369,8 +369,7 @@ GST_START_TEST (test_chunked_success)
   upload_queue_complete (q, j->id, TRUE, FALSE, 0);
 
   /* publication queues nothing: the stream ends */
-  fail_unless_equals_int (upload_queue_push (q, UPLOAD_PUT, "v-1.m4s", 10),
-      0);
+  fail_unless_equals_int (upload_queue_push (q, UPLOAD_PUT, "v-1.m4s", 10), 0);
   fail_unless (seg->published);
   fail_unless_equals_int (upload_queue_length (q), 1);
   /* ... and from now on it is a barrier again */
@@ -512,8 +511,7 @@ GST_START_TEST (test_chunked_not_started)
   q = upload_queue_new (&c);
   fail_unless (upload_queue_push_chunked (q, "a-1.m4s", 0));
   fail_unless (upload_queue_push_chunked (q, "b-1.m4s", 0));
-  fail_unless_equals_int (upload_queue_push (q, UPLOAD_PUT, "c-0.m4s", 0),
-      1);
+  fail_unless_equals_int (upload_queue_push (q, UPLOAD_PUT, "c-0.m4s", 0), 1);
   fail_unless_equals_int (upload_queue_length (q), 2);
   upload_queue_get_stats (q, &st);
   fail_unless_equals_int (st.dropped_segments, 1);
