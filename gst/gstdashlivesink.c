@@ -1953,8 +1953,7 @@ set_ast_locked (GstDashLiveSink * self, guint64 media_ns)
  * be written announce, is expected by the uploader (@expect), or will not
  * come (EOS). */
 static void
-expect_segment_locked (GstDashLiveSink * self, DashStream * s,
-    gboolean expect)
+expect_segment_locked (GstDashLiveSink * self, DashStream * s, gboolean expect)
 {
   gchar *name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", s->id,
       s->seg_number);
