@@ -14,6 +14,14 @@
  * queue, manifest barrier, retries with exponential backoff, overflow) is
  * gst/uploadqueue.c.
  *
+ * Low latency: a media segment whose chunks are announced with
+ * dash_upload_chunk_written() is PUT with Transfer-Encoding: chunked while
+ * it is being written, each chunk sent as soon as it is written (the
+ * request body reads the segment's temporary file up to what is complete;
+ * nothing is copied on the streaming thread).  A chunked PUT that fails,
+ * falls more than max_lag bytes behind, or does not start before the
+ * segment is complete turns into a whole-file PUT after publication.
+ *
  * The notify functions are thread-safe and never block on the network:
  * they queue a job under the uploader's mutex and wake its thread. */
 
@@ -38,10 +46,16 @@ typedef struct {
   const gchar *location;        /* http(s)://host[:port]/path */
   guint queue_size;             /* jobs, >= 1 */
   guint max_in_flight;          /* concurrent requests, >= 1 */
+  guint max_streaming;          /* concurrent chunked PUTs (0 = never) */
+  guint64 max_lag;              /* bytes written but not yet taken by a
+                                 * chunked PUT before it falls back */
   guint max_attempts;           /* per job, >= 1 */
   gint64 base_delay;            /* us, first retry */
   gint64 max_delay;             /* us, retry cap */
   guint timeout;                /* s, per request (connect + I/O) */
+  gint64 expect_timeout;        /* us: an expected segment that has not
+                                 * started by then no longer holds back
+                                 * the manifests */
   DashUploadDroppedFunc dropped;
   gpointer dropped_data;
 } DashUploadConfig;
@@ -54,6 +68,8 @@ typedef struct {
   guint64 retries;              /* attempts after a failed one */
   guint64 failed_attempts;      /* every failed request */
   guint64 dropped;              /* jobs dropped for room / file gone */
+  guint64 chunked;              /* segments PUT while being written */
+  guint64 chunked_fallbacks;    /* ... that went whole instead */
   guint pending;                /* jobs queued + in flight */
 } DashUploadStats;
 
@@ -61,13 +77,24 @@ gboolean dash_upload_check_location (const gchar * location,
     GError ** error);
 DashUpload *dash_upload_start (const DashUploadConfig * config,
     GError ** error);
-/* Waits up to @timeout (us) for the queue to empty (when nothing is
- * being added).  Returns the jobs left. */
+/* Streaming has stopped: abandons the segments in progress and waits up
+ * to @timeout (us) for the queue to empty.  Returns the jobs left. */
 guint dash_upload_drain (DashUpload * up, gint64 timeout);
 /* Cancels what is left, stops the thread and frees. */
 void dash_upload_stop (DashUpload * up);
 void dash_upload_file_published (DashUpload * up, const gchar * name);
 void dash_upload_file_removed (DashUpload * up, const gchar * name);
+/* Bytes [0, @size) of segment @name, being written as @tmp_name, are
+ * complete: the first call starts its chunked PUT. */
+void dash_upload_chunk_written (DashUpload * up, const gchar * name,
+    const gchar * tmp_name, guint64 size);
+/* Low latency: @name is the next segment of its representation, which
+ * the manifests written next announce while it is in progress: they are
+ * not PUT before its chunked PUT has started (or expect_timeout). */
+void dash_upload_segment_expected (DashUpload * up, const gchar * name);
+/* Segment @name (in progress or expected) will not be published (flush,
+ * EOS, error, stop): its chunked PUT is aborted. */
+void dash_upload_segment_abandoned (DashUpload * up, const gchar * name);
 void dash_upload_get_stats (DashUpload * up, DashUploadStats * stats);
 
 G_END_DECLS

@@ -90,6 +90,12 @@ GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define UPLOAD_BASE_DELAY (200 * G_TIME_SPAN_MILLISECOND)
 #define UPLOAD_MAX_DELAY (3200 * G_TIME_SPAN_MILLISECOND)
 #define UPLOAD_TIMEOUT 10       /* s per request */
+/* low latency: segments streamed with chunked PUTs at once (one per
+ * representation being written), and how far (bytes written but not yet
+ * taken by the connection) one may fall behind before the segment goes
+ * whole after publication instead */
+#define UPLOAD_MAX_STREAMING 8
+#define UPLOAD_CHUNKED_MAX_LAG (4 * 1024 * 1024)
 /* at PAUSED->READY the queue gets this long to empty */
 #define UPLOAD_DRAIN_TIMEOUT (5 * G_TIME_SPAN_SECOND)
 
@@ -581,8 +587,12 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
    * (http://host[:port]/path) under which every init segment, media
    * segment, MPD and HLS playlist is stored with HTTP PUT once complete,
    * and from which segments that left the DVR window are removed with
-   * HTTP DELETE.  Requests go over persistent connections from their own
-   * thread; the streaming thread never waits for the network.  Failed
+   * HTTP DELETE.  With chunk-duration > 0 media segments are PUT with
+   * chunked transfer encoding while they are being written, each CMAF
+   * chunk as soon as it is written (a failed chunked PUT is replaced by a
+   * whole-file PUT after publication).  Requests go over persistent
+   * connections from their own thread; the streaming thread never waits
+   * for the network.  Failed
    * requests are retried with exponential backoff (0.2 s doubling to
    * 3.2 s, 8 attempts).  NULL or empty = no upload.
    */
@@ -641,8 +651,9 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
    * representations (GstValueArray of `representation` structures with
    * id, codecs (string), segments, bytes, bitrate, peak-bitrate,
    * dropped (guint64)); push to an origin: uploads, upload-bytes,
-   * upload-deletes, upload-failures, upload-retries, upload-dropped
-   * (guint64), upload-pending (guint).
+   * upload-deletes, upload-failures, upload-retries, upload-dropped,
+   * upload-chunked, upload-chunked-fallbacks (guint64), upload-pending
+   * (guint).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
@@ -712,6 +723,9 @@ stream_clear_segment (DashStream * s)
     g_free (path);
     s->fd = -1;
   }
+  /* its chunked PUT to the origin is aborted */
+  if (s->seg_name && s->sink->upload)
+    dash_upload_segment_abandoned (s->sink->upload, s->seg_name);
   g_clear_pointer (&s->seg_name, g_free);
   g_clear_pointer (&s->seg_tmp_name, g_free);
   s->in_segment = FALSE;
@@ -925,6 +939,8 @@ build_stats (GstDashLiveSink * self)
       "upload-failures", G_TYPE_UINT64, us.failures,
       "upload-retries", G_TYPE_UINT64, us.retries,
       "upload-dropped", G_TYPE_UINT64, us.dropped,
+      "upload-chunked", G_TYPE_UINT64, us.chunked,
+      "upload-chunked-fallbacks", G_TYPE_UINT64, us.chunked_fallbacks,
       "upload-pending", G_TYPE_UINT, us.pending, NULL);
   DUNLOCK (self);
   gst_structure_take_value (st, "representations", &reps);
@@ -1861,6 +1877,10 @@ write_chunk_locked (GstDashLiveSink * self, DashStream * s, guint from,
     return FALSE;
   }
   s->written = to;
+  /* low latency: the origin gets the chunk now (chunked PUT) */
+  if (self->upload && self->chunk_dur > 0)
+    dash_upload_chunk_written (self->upload, s->seg_name, s->seg_tmp_name,
+        s->seg_bytes);
   if (self->server)
     dash_server_chunk_written (self->server, s->id, s->seg_number, offset,
         s->seg_bytes - offset);
@@ -1941,6 +1961,22 @@ set_ast_locked (GstDashLiveSink * self, guint64 media_ns)
   self->ast_us = g_get_real_time () - (gint64) (media_ns / 1000);
   self->ast_set = TRUE;
   mpd_model_set_availability_start_time (self->mpd, self->ast_us);
+}
+
+/* Low latency push: the next segment of @s, which the manifests about to
+ * be written announce, is expected by the uploader (@expect), or will not
+ * come (EOS). */
+static void
+expect_segment_locked (GstDashLiveSink * self, DashStream * s, gboolean expect)
+{
+  gchar *name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", s->id,
+      s->seg_number);
+
+  if (expect)
+    dash_upload_segment_expected (self->upload, name);
+  else
+    dash_upload_segment_abandoned (self->upload, name);
+  g_free (name);
 }
 
 /* Closes the open segment with samples [0, n), the last one ending at
@@ -2048,6 +2084,8 @@ finish_segment_locked (GstDashLiveSink * self, DashStream * s, guint n,
 
   now_ns = s->seg_start_ns + dur_ns;
   s->published_end = now_ns;
+  if (self->upload && self->chunk_dur > 0 && !s->eos)
+    expect_segment_locked (self, s, TRUE);
   trim_window_locked (self, s, now_ns);
   write_manifests_locked (self, s);
 }
@@ -2511,6 +2549,8 @@ stream_eos_locked (GstDashLiveSink * self, DashStream * s)
   gboolean all = TRUE;
 
   s->eos = TRUE;
+  if (self->upload && !s->in_segment)
+    expect_segment_locked (self, s, FALSE);
   if (s == self->reference || self->reference == NULL || self->reference->eos) {
     if (s != self->reference)
       follower_cut_locked (self, s);
@@ -3168,10 +3208,14 @@ start_upload (GstDashLiveSink * self)
   cfg.dir = self->dir;
   cfg.location = location;
   cfg.max_in_flight = UPLOAD_MAX_IN_FLIGHT;
+  cfg.max_streaming = UPLOAD_MAX_STREAMING;
+  cfg.max_lag = UPLOAD_CHUNKED_MAX_LAG;
   cfg.max_attempts = UPLOAD_MAX_ATTEMPTS;
   cfg.base_delay = UPLOAD_BASE_DELAY;
   cfg.max_delay = UPLOAD_MAX_DELAY;
   cfg.timeout = UPLOAD_TIMEOUT;
+  /* the segment after a published one starts within a chunk duration */
+  cfg.expect_timeout = (gint64) (self->seg_dur / 1000);
   cfg.dropped = upload_dropped;
   cfg.dropped_data = self;
   up = dash_upload_start (&cfg, &err);

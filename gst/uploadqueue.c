@@ -19,7 +19,8 @@ struct _UploadQueue
 {
   UploadQueueConfig cfg;
   GQueue jobs;                  /* UploadJob, oldest first */
-  guint in_flight;
+  guint in_flight;              /* incl. streaming */
+  guint streaming;              /* chunked PUTs in flight */
   guint64 next_id;
   UploadQueueStats stats;
 };
@@ -79,7 +80,9 @@ upload_queue_free (UploadQueue * q)
   g_free (q);
 }
 
-/* the oldest job not in flight matching @method/@kind */
+/* the oldest job not in flight matching @method/@kind; a chunked PUT
+ * waiting for its segment is no candidate: at most one per
+ * representation exists, and it becomes an ordinary PUT at publication */
 static GList *
 find_droppable (UploadQueue * q, UploadMethod method, UploadKind kind)
 {
@@ -87,7 +90,23 @@ find_droppable (UploadQueue * q, UploadMethod method, UploadKind kind)
 
   for (l = q->jobs.head; l; l = l->next) {
     UploadJob *j = l->data;
-    if (!j->in_flight && j->method == method && j->kind == kind)
+    if (!j->in_flight && !j->chunked && !j->wait_published &&
+        j->method == method && j->kind == kind)
+      return l;
+  }
+  return NULL;
+}
+
+/* the live (chunked, or failed and waiting for its file) job of @name */
+static GList *
+find_live (UploadQueue * q, const gchar * name)
+{
+  GList *l;
+
+  for (l = q->jobs.head; l; l = l->next) {
+    UploadJob *j = l->data;
+    if ((j->chunked || j->wait_published) && !j->abandoned &&
+        strcmp (j->name, name) == 0)
       return l;
   }
   return NULL;
@@ -128,6 +147,29 @@ upload_queue_push (UploadQueue * q, UploadMethod method, const gchar * name,
   UploadJob *j;
   GList *l;
   guint dropped = 0;
+
+  if (method == UPLOAD_PUT && kind == UPLOAD_KIND_SEGMENT &&
+      (l = find_live (q, name)) != NULL) {
+    j = l->data;
+    if (j->chunked && j->in_flight) {
+      /* its stream ends with the bytes written last */
+      j->published = TRUE;
+    } else {
+      if (j->chunked) {
+        /* did not start while the segment was being written */
+        q->stats.chunked_fallbacks++;
+        if (j->wait_data)
+          q->stats.queued++;
+        j->chunked = FALSE;
+        j->wait_data = FALSE;
+        j->not_before = now;
+      }
+      /* a failed chunked PUT: retried whole, after its backoff */
+      j->wait_published = FALSE;
+      j->published = TRUE;
+    }
+    return 0;
+  }
 
   /* a newer manifest replaces a queued one; a DELETE cancels a PUT that
    * was never sent (and then needs no request itself) */
@@ -182,6 +224,105 @@ upload_queue_push (UploadQueue * q, UploadMethod method, const gchar * name,
   return dropped;
 }
 
+gboolean
+upload_queue_push_chunked (UploadQueue * q, const gchar * name, gint64 now)
+{
+  UploadJob *j;
+  GList *l;
+
+  /* the expected segment starts */
+  l = find_live (q, name);
+  if (l && ((UploadJob *) l->data)->wait_data) {
+    j = l->data;
+    j->wait_data = FALSE;
+    j->not_before = now;
+    q->stats.queued++;
+    return TRUE;
+  }
+  /* a job left from an earlier segment of the same name (restarted
+   * stream) is superseded */
+  while ((l = find_live (q, name)) != NULL) {
+    j = l->data;
+    if (j->in_flight) {
+      j->abandoned = TRUE;
+      continue;
+    }
+    q->stats.cancelled++;
+    g_queue_delete_link (&q->jobs, l);
+    job_free (j);
+  }
+  if (q->cfg.max_streaming == 0 ||
+      g_queue_get_length (&q->jobs) >= q->cfg.capacity) {
+    q->stats.chunked_fallbacks++;
+    return FALSE;
+  }
+  j = g_new0 (UploadJob, 1);
+  j->method = UPLOAD_PUT;
+  j->kind = UPLOAD_KIND_SEGMENT;
+  j->name = g_strdup (name);
+  j->not_before = now;
+  j->id = q->next_id++;
+  j->chunked = TRUE;
+  g_queue_push_tail (&q->jobs, j);
+  q->stats.queued++;
+  return TRUE;
+}
+
+void
+upload_queue_chunked_on_wire (UploadQueue * q, guint64 id)
+{
+  GList *l;
+
+  for (l = q->jobs.head; l; l = l->next) {
+    UploadJob *j = l->data;
+    if (j->id == id && j->in_flight && j->chunked) {
+      j->on_wire = TRUE;
+      return;
+    }
+  }
+}
+
+void
+upload_queue_expect (UploadQueue * q, const gchar * name, gint64 now,
+    gint64 expires)
+{
+  UploadJob *j;
+
+  if (q->cfg.max_streaming == 0 || find_live (q, name) != NULL ||
+      g_queue_get_length (&q->jobs) >= q->cfg.capacity)
+    return;
+  j = g_new0 (UploadJob, 1);
+  j->method = UPLOAD_PUT;
+  j->kind = UPLOAD_KIND_SEGMENT;
+  j->name = g_strdup (name);
+  j->not_before = now;
+  j->id = q->next_id++;
+  j->chunked = TRUE;
+  j->wait_data = TRUE;
+  j->expires = expires;
+  g_queue_push_tail (&q->jobs, j);
+}
+
+gboolean
+upload_queue_abandon (UploadQueue * q, const gchar * name)
+{
+  GList *l = find_live (q, name);
+  UploadJob *j;
+
+  if (l == NULL)
+    return FALSE;
+  j = l->data;
+  if (j->in_flight) {
+    j->abandoned = TRUE;
+    return TRUE;
+  }
+  if (!j->wait_data)
+    q->stats.cancelled++;
+  g_queue_delete_link (&q->jobs, l);
+  job_free (j);
+  return FALSE;
+}
+
 static gboolean
 name_in_flight (UploadQueue * q, GList * before, const gchar * name)
 {
@@ -195,29 +336,68 @@ name_in_flight (UploadQueue * q, GList * before, const gchar * name)
   return FALSE;
 }
 
+static gboolean
+name_queued (UploadQueue * q, GList * before, const gchar * name)
+{
+  GList *l;
+
+  for (l = q->jobs.head; l && l != before; l = l->next) {
+    UploadJob *o = l->data;
+    if (!o->wait_data && strcmp (o->name, name) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 UploadJob *
 upload_queue_next (UploadQueue * q, gint64 now, gint64 * wake_at)
 {
   gint64 wake = G_MAXINT64;
   gboolean earlier = FALSE;     /* a job before this one is not done */
-  GList *l;
+  GList *l, *next;
 
-  if (q->in_flight >= q->cfg.max_in_flight) {
-    if (wake_at)
-      *wake_at = wake;
-    return NULL;
-  }
-  for (l = q->jobs.head; l; l = l->next) {
+  for (l = q->jobs.head; l; l = next) {
     UploadJob *j = l->data;
     gboolean barrier = j->kind == UPLOAD_KIND_MANIFEST &&
         j->method == UPLOAD_PUT;
 
-    if (j->in_flight || (barrier && earlier)) {
+    next = l->next;
+    if (j->wait_data) {
+      if (j->expires <= now) {
+        /* the expected segment did not come (EOS, new period) */
+        g_queue_delete_link (&q->jobs, l);
+        job_free (j);
+      } else {
+        wake = MIN (wake, j->expires);
+        earlier = TRUE;
+      }
+      continue;
+    }
+
+    if (j->in_flight) {
+      /* a chunked PUT under way does not hold back the manifest that
+       * announces its segment in progress */
+      if (!j->chunked || j->published || !j->on_wire)
+        earlier = TRUE;
+      continue;
+    }
+    if ((barrier && earlier) || j->wait_published) {
+      earlier = TRUE;
+      continue;
+    }
+    if (j->chunked ? q->streaming >= q->cfg.max_streaming :
+        q->in_flight - q->streaming >= q->cfg.max_in_flight) {
       earlier = TRUE;
       continue;
     }
     if (j->method == UPLOAD_DELETE && name_in_flight (q, l, j->name)) {
       /* the PUT of this file is still on the wire */
+      earlier = TRUE;
+      continue;
+    }
+    if (j->method == UPLOAD_PUT && name_queued (q, l, j->name)) {
+      /* an older request of this file first (the DELETE after an
+       * abandoned chunked PUT, the previous version of a manifest) */
       earlier = TRUE;
       continue;
     }
@@ -231,6 +411,8 @@ upload_queue_next (UploadQueue * q, gint64 now, gint64 * wake_at)
     if (j->attempts > 1)
       q->stats.retries++;
     q->in_flight++;
+    if (j->chunked)
+      q->streaming++;
     return j;
   }
   if (wake_at)
@@ -251,6 +433,27 @@ upload_queue_complete (UploadQueue * q, guint64 id, gboolean ok,
       continue;
     j->in_flight = FALSE;
     q->in_flight--;
+    if (j->chunked) {
+      q->streaming--;
+      if (j->abandoned) {
+        q->stats.cancelled++;
+      } else if (ok && j->published) {
+        q->stats.chunked++;
+        q->stats.succeeded++;
+      } else {
+        /* the whole file goes once it is published, with the retries of
+         * an ordinary PUT (the streamed attempt is not one of them) */
+        q->stats.chunked_fallbacks++;
+        j->chunked = FALSE;
+        j->attempts = 0;
+        j->wait_published = !j->published;
+        j->not_before = j->published ? now + q->cfg.base_delay : now;
+        return TRUE;
+      }
+      g_queue_delete_link (&q->jobs, l);
+      job_free (j);
+      return FALSE;
+    }
     if (!ok && !permanent && j->attempts < q->cfg.max_attempts) {
       j->not_before = now + upload_backoff_delay (&q->cfg, j->attempts);
       return TRUE;
@@ -276,6 +479,12 @@ guint
 upload_queue_in_flight (UploadQueue * q)
 {
   return q->in_flight;
+}
+
+guint
+upload_queue_streaming (UploadQueue * q)
+{
+  return q->streaming;
 }
 
 void

@@ -26,6 +26,19 @@
  *   max_delay, until max_attempts attempts; a permanent failure (e.g. an
  *   HTTP 4xx) gives up at once.
  *
+ * - A chunked PUT (push_chunked) streams a media segment while it is
+ *   being written.  It runs beside the other requests (max_streaming of
+ *   them, not counted in max_in_flight) and, once its request headers are
+ *   sent and while the segment is not complete, is no barrier for a
+ *   manifest: a low-latency MPD announces a segment in progress once its
+ *   upload is under way.  Once the
+ *   segment is published (upload_queue_push of its PUT) the request ends
+ *   with its last bytes and is a barrier again.  A chunked PUT that fails
+ *   (or that did not start before the segment was complete) becomes a
+ *   whole-file PUT of the published segment with the usual retries
+ *   (counted in chunked_fallbacks); an abandoned segment (flush, error)
+ *   is forgotten.
+ *
  * No locks: the caller serialises calls.  Times are in microseconds of
  * the caller's monotonic clock. */
 
@@ -55,11 +68,19 @@ typedef struct {
   gint64 not_before;            /* us: next attempt allowed at */
   gboolean in_flight;
   guint64 id;                   /* unique, for completion */
+  gboolean chunked;             /* PUT streamed while being written */
+  gboolean published;           /* chunked: the file is complete */
+  gboolean abandoned;           /* chunked: the segment was given up */
+  gboolean wait_published;      /* whole PUT that waits for the file */
+  gboolean wait_data;           /* chunked: expected, nothing written yet */
+  gboolean on_wire;             /* chunked: its request headers are sent */
+  gint64 expires;               /* us: a wait_data job is forgotten then */
 } UploadJob;
 
 typedef struct {
   guint capacity;               /* jobs queued + in flight, >= 1 */
   guint max_in_flight;          /* concurrent requests, >= 1 */
+  guint max_streaming;          /* concurrent chunked PUTs (0 = none) */
   guint max_attempts;           /* >= 1 */
   gint64 base_delay;            /* us, first retry delay */
   gint64 max_delay;             /* us, retry delay cap */
@@ -74,6 +95,8 @@ typedef struct {
   guint64 succeeded;            /* jobs done */
   guint64 failed;               /* jobs given up after retries */
   guint64 retries;              /* attempts after the first */
+  guint64 chunked;              /* segments done with a chunked PUT */
+  guint64 chunked_fallbacks;    /* chunked segments sent whole instead */
 } UploadQueueStats;
 
 typedef struct _UploadQueue UploadQueue;
@@ -88,9 +111,38 @@ gint64 upload_backoff_delay (const UploadQueueConfig * config,
 UploadQueue *upload_queue_new (const UploadQueueConfig * config);
 void upload_queue_free (UploadQueue * q);
 
-/* Queues a job.  Returns how many jobs were dropped for room. */
+/* Queues a job.  Returns how many jobs were dropped for room.  The PUT of
+ * a published segment that has a chunked job queues nothing: it marks a
+ * chunked PUT on the wire as complete (its stream ends), or turns one that
+ * has not started, or that failed, into a whole-file PUT. */
 guint upload_queue_push (UploadQueue * q, UploadMethod method,
     const gchar * name, gint64 now);
+
+/* Queues a chunked PUT of media segment @name, whose first bytes were
+ * just written.  Returns FALSE (and counts a fallback) when it is not
+ * queued: no room, or streaming is off; the segment then goes whole when
+ * it is published. */
+gboolean upload_queue_push_chunked (UploadQueue * q, const gchar * name,
+    gint64 now);
+
+/* The request headers of chunked PUT @id were sent: from now on it holds
+ * back no manifest until its segment is published. */
+void upload_queue_chunked_on_wire (UploadQueue * q, guint64 id);
+
+/* Low latency: segment @name is the next one of its representation, and
+ * the manifest queued next announces it while it is in progress.  A
+ * placeholder chunked PUT that holds back later manifests until the
+ * segment's first bytes are written (upload_queue_push_chunked) and its
+ * PUT is on the wire; forgotten at @expires if that never happens. */
+void upload_queue_expect (UploadQueue * q, const gchar * name, gint64 now,
+    gint64 expires);
+
+/* Segment @name will not be published (flush, error, stop).  Returns TRUE
+ * when its chunked PUT is on the wire: the caller aborts that request,
+ * whose completion then forgets the job, and queues a DELETE (an aborted
+ * chunked body may still end like a complete one).  A PUT waits for the
+ * older requests of the same name. */
+gboolean upload_queue_abandon (UploadQueue * q, const gchar * name);
 
 /* The next job to send now (marked in flight), or NULL.  When NULL and
  * @wake_at is not NULL, *wake_at is the earliest time a retry becomes due
@@ -103,7 +155,8 @@ gboolean upload_queue_complete (UploadQueue * q, guint64 id, gboolean ok,
     gboolean permanent, gint64 now);
 
 guint upload_queue_length (UploadQueue * q);    /* queued + in flight */
-guint upload_queue_in_flight (UploadQueue * q);
+guint upload_queue_in_flight (UploadQueue * q);   /* incl. streaming */
+guint upload_queue_streaming (UploadQueue * q);
 void upload_queue_get_stats (UploadQueue * q, UploadQueueStats * stats);
 
 G_END_DECLS

@@ -6,24 +6,40 @@
 
 Starts Debian's nginx as this test's own instance on 127.0.0.1 (a free
 port, everything in a temporary directory), runs a live H.264 + AAC
-pipeline into dashlivesink with upload-location pointing at it, stops
-nginx for a few seconds mid-stream and starts it again, and at the end
-(after EOS and a bounded catch-up) checks that nginx's document root holds
-exactly the files of the local output directory, byte for byte: segments
-that left the DVR window were deleted on both sides, the ones missed
-during the outage were retried.
+low-latency pipeline (1 s segments in 200 ms CMAF chunks: media segments
+go with chunked PUTs while being written) into dashlivesink with
+upload-location pointing at it, stops nginx for a few seconds mid-stream
+and starts it again, and at the end (after EOS and a bounded catch-up)
+checks that nginx's document root holds exactly the files of the local
+output directory, byte for byte: segments that left the DVR window were
+deleted on both sides, the ones missed during the outage were retried
+(whole, after their chunked PUT failed).
+
+nginx buffers a request body before it writes the file, so the streaming
+itself is checked against a small recording origin (Python http.server on
+127.0.0.1) that notes per PUT the Transfer-Encoding and the arrival time
+of every chunk: a segment's first bytes must arrive well before its last
+(streamed as written, not one burst), the assembled body must equal the
+local file, and a PUT the origin breaks off midway must be followed by a
+whole-file PUT of the complete segment.
+
+Then a run without chunk-duration against a port nobody listens on checks
+the bounded queue (drops, warning, real time, bounded stop).
 
 Usage: dashlivesink_push.py [--seconds N] [--outage-at S] [--outage S]
 """
 
 import argparse
+import http.server
 import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import gi
@@ -121,6 +137,277 @@ def run_for(loop, seconds):
     loop.run()
 
 
+class RecordingOrigin(http.server.ThreadingHTTPServer):
+    """An origin that notes, per PUT, the Transfer-Encoding and the arrival
+    time of every chunk of the body; keeps the last complete body of every
+    path (DELETE removes it). It breaks off the PUT of @break_path after
+    its first chunk (closes the connection), once."""
+
+    daemon_threads = True
+
+    def __init__(self, break_path=None):
+        super().__init__(("127.0.0.1", 0), RecordingHandler)
+        self.lock = threading.Lock()
+        self.puts = []
+        self.files = {}
+        self.deletes = []
+        self.break_path = break_path
+
+    def handle_error(self, request, client_address):
+        # a client that aborts its request (on purpose here) is no error
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code):
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_PUT(self):
+        srv = self.server
+        te = self.headers.get("Transfer-Encoding", "")
+        rec = {"path": self.path, "te": te, "chunks": [], "complete": False,
+               "start": time.monotonic()}
+        with srv.lock:
+            srv.puts.append(rec)
+        body = bytearray()
+        if "chunked" in te.lower():
+            while True:
+                line = self.rfile.readline(100)
+                if not line:
+                    self.close_connection = True
+                    return
+                size = int(line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(1000) not in (b"\r\n", b"\n",
+                                                            b""):
+                        pass
+                    break
+                data = self.rfile.read(size)
+                self.rfile.readline()
+                rec["chunks"].append((time.monotonic(), len(data)))
+                body += data
+                if srv.break_path and self.path == srv.break_path:
+                    rec["broken"] = True
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+        else:
+            n = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(n)
+            rec["chunks"].append((time.monotonic(), len(body)))
+        rec["complete"] = True
+        rec["size"] = len(body)
+        with srv.lock:
+            srv.files[self.path] = bytes(body)
+        self.reply(201)
+
+    def do_DELETE(self):
+        with self.server.lock:
+            self.server.files.pop(self.path, None)
+            self.server.deletes.append(self.path)
+        self.reply(204)
+
+
+def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2):
+    """Chunked PUTs on the wire: streamed while the segment is written,
+    bodies equal the local files, a PUT broken off midway is made good."""
+    failures = []
+    local = os.path.join(tmp, "rec")
+    origin = RecordingOrigin(break_path="/live/video_0-3.m4s")
+    thread = threading.Thread(target=origin.serve_forever, daemon=True)
+    thread.start()
+    port = origin.server_address[1]
+    pipeline = Gst.parse_launch(
+        "videotestsrc is-live=true pattern=ball ! "
+        "video/x-raw,width=320,height=240,framerate=30/1 ! "
+        "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 "
+        "bitrate=600 ! h264parse ! "
+        f"dashlivesink name=s location={local} "
+        f"segment-duration={int(seg_s * 1e9)} "
+        f"chunk-duration={int(chunk_s * 1e9)} dvr-window=0 "
+        f"upload-location=http://127.0.0.1:{port}/live")
+    sink = pipeline.get_by_name("s")
+    loop = GLib.MainLoop()
+    errors = []
+
+    def on_message(bus, msg):
+        if msg.type == Gst.MessageType.ERROR:
+            errors.append(msg.parse_error()[0].message)
+            loop.quit()
+
+    bus = pipeline.get_bus()
+    bus.add_signal_watch()
+    bus.connect("message", on_message)
+    pipeline.set_state(Gst.State.PLAYING)
+    run_for(loop, seconds)
+    pipeline.send_event(Gst.Event.new_eos())
+    pipeline.get_bus().timed_pop_filtered(5 * Gst.SECOND,
+                                          Gst.MessageType.EOS)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if sink.get_property("stats").get_value("upload-pending") == 0:
+            break
+        time.sleep(0.05)
+    st = sink.get_property("stats")
+    pipeline.set_state(Gst.State.NULL)
+    bus.remove_signal_watch()
+    origin.shutdown()
+    origin.server_close()
+
+    spreads = []
+    nchunks = []
+    with origin.lock:
+        puts = list(origin.puts)
+        files = dict(origin.files)
+    for p in puts:
+        if not p["path"].endswith(".m4s") or not p["complete"] or \
+                "chunked" not in p["te"]:
+            continue
+        spreads.append(p["chunks"][-1][0] - p["chunks"][0][0])
+        nchunks.append(len(p["chunks"]))
+    seg_puts = [p for p in puts if p["path"].endswith(".m4s")]
+    chunked = [p for p in seg_puts if "chunked" in p["te"]]
+    broken = [p for p in puts if p.get("broken")]
+    print("recording origin: %d segment PUTs, %d chunked, %d broken off; "
+          "stats: upload-chunked %d, upload-chunked-fallbacks %d" %
+          (len(seg_puts), len(chunked), len(broken),
+           st.get_value("upload-chunked"),
+           st.get_value("upload-chunked-fallbacks")))
+    if spreads:
+        print("first to last chunk of a segment at the origin: median "
+              "%.3f s, min %.3f s, max %.3f s; %.1f HTTP chunks per PUT" %
+              (statistics.median(spreads), min(spreads), max(spreads),
+               statistics.mean(nchunks)))
+    # order: the MPD written after segment n-1 announces segment n in
+    # progress; it must not reach the origin before n's PUT has started
+    # (both are sent on their own connections: arrival order within a few
+    # ms is the network's)
+    seg_start = {}
+    seg_done = {}
+    for p in puts:
+        name = p["path"].rsplit("/", 1)[-1]
+        if name.startswith("video_0-") and name.endswith(".m4s"):
+            n = int(name[len("video_0-"):-4])
+            seg_start.setdefault(n, p["start"])
+            if p["complete"]:
+                seg_done.setdefault(n, p["chunks"][-1][0])
+    mpds = [p["start"] for p in puts if p["path"].endswith(".mpd")]
+    waits = []
+    for n in sorted(seg_start):
+        if n - 1 not in seg_done:
+            continue
+        early = [t for t in mpds
+                 if seg_done[n - 1] + 0.05 < t < seg_start[n] - 0.05]
+        if early:
+            failures.append("recording: an MPD reached the origin %.3f s "
+                            "before segment %d's PUT started" %
+                            (seg_start[n] - early[0], n))
+        after = [t for t in mpds if t > seg_done[n - 1]]
+        if after:
+            waits.append(after[0] - seg_done[n - 1])
+    if waits:
+        print("MPD after a segment's last chunk: median %.3f s, max %.3f s" %
+              (statistics.median(waits), max(waits)))
+    loc = files_of(local)
+    for name, data in sorted(loc.items()):
+        got = files.get("/live/" + name)
+        if got is None:
+            failures.append("recording: %s not on the origin" % name)
+        elif got != data:
+            failures.append("recording: %s differs (%d vs %d bytes)" %
+                            (name, len(got), len(data)))
+    if errors:
+        failures.append("recording: pipeline error %s" % errors)
+    if len(spreads) < seconds / seg_s - 3:
+        failures.append("recording: only %d complete chunked segment PUTs" %
+                        len(spreads))
+    elif statistics.median(spreads) < 2 * chunk_s:
+        failures.append("recording: segments arrive in a burst (median "
+                        "first-to-last chunk %.3f s)" %
+                        statistics.median(spreads))
+    if any("chunked" in p["te"] for p in puts
+           if not p["path"].endswith(".m4s")):
+        failures.append("recording: a manifest or init segment went chunked")
+    if not broken:
+        failures.append("recording: the PUT to break was never seen")
+    else:
+        # libsoup resends a request that failed on a reused connection
+        # (the body starts again from the file); a second failure falls
+        # back to the whole file after publication
+        later = [p for p in puts if p["path"] == broken[0]["path"] and
+                 p["start"] > broken[0]["start"] and p["complete"]]
+        print("broken off: %d chunked PUTs of %s, then %s" % (
+            len(broken), broken[0]["path"],
+            ", ".join("%s PUT of %d bytes" % (
+                "chunked" if "chunked" in p["te"] else "whole", p["size"])
+                for p in later) or "nothing"))
+        if not later or "chunked" in later[-1]["te"]:
+            failures.append("recording: no whole-file PUT after the "
+                            "broken chunked one")
+        if st.get_value("upload-chunked-fallbacks") < 1:
+            failures.append("recording: no chunked fallback counted")
+    if st.get_value("upload-chunked") < len(spreads) - 1:
+        failures.append("recording: upload-chunked %d < %d" %
+                        (st.get_value("upload-chunked"), len(spreads)))
+    return failures
+
+
+def abandon_run(tmp, seconds=3.5):
+    """Stopping a low-latency stream without EOS: the chunked PUT of the
+    segment in progress is aborted at once (no drain wait for it), the
+    origin never gets it complete, everything published is there."""
+    failures = []
+    local = os.path.join(tmp, "abandon")
+    origin = RecordingOrigin()
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    port = origin.server_address[1]
+    pipeline = Gst.parse_launch(
+        "videotestsrc is-live=true ! video/x-raw,width=160,height=120,"
+        "framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast "
+        "key-int-max=30 ! h264parse ! "
+        f"dashlivesink name=s location={local} segment-duration=1000000000 "
+        "chunk-duration=200000000 dvr-window=0 "
+        f"upload-location=http://127.0.0.1:{port}/live")
+    pipeline.set_state(Gst.State.PLAYING)
+    run_for(GLib.MainLoop(), seconds)
+    published = files_of(local)
+    t = time.monotonic()
+    pipeline.set_state(Gst.State.NULL)
+    stop_time = time.monotonic() - t
+    time.sleep(0.2)
+    origin.shutdown()
+    origin.server_close()
+    with origin.lock:
+        puts = list(origin.puts)
+        files = dict(origin.files)
+    # the segment in progress at stop: its chunked PUT is aborted, and as
+    # libsoup may still end an aborted chunked body like a complete one,
+    # it is DELETEd after
+    cut = sorted(set(p["path"] for p in puts if "chunked" in p["te"] and
+                     p["path"].rsplit("/", 1)[-1] not in published))
+    print("abandon: stop took %.2f s; chunked PUT(s) of unpublished "
+          "segments: %s; DELETEs: %s" % (stop_time, cut, origin.deletes))
+    if stop_time > 2:
+        failures.append("abandon: stopping took %.1f s" % stop_time)
+    if not cut:
+        failures.append("abandon: no chunked PUT was in progress at stop")
+    for p in cut:
+        if p in files:
+            failures.append("abandon: %s left on the origin" % p)
+    for name, data in published.items():
+        if name.endswith(".m4s") and files.get("/live/" + name) != data:
+            failures.append("abandon: published %s not on the origin" % name)
+    return failures
+
+
 def overflow_run(tmp, seconds=5):
     """An origin that refuses connections, a small queue: segments are
     dropped (counted, warned about), the pipeline stays real-time and
@@ -183,10 +470,18 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--outage-at", type=float, default=7)
     ap.add_argument("--outage", type=float, default=4)
+    ap.add_argument("--only", choices=["recording", "abandon", "overflow"])
     args = ap.parse_args()
 
     Gst.init(None)
     tmp = tempfile.mkdtemp(prefix="dashpush-")
+    if args.only:
+        failures = {"recording": recording_run, "abandon": abandon_run,
+                    "overflow": overflow_run}[args.only](tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        for f in failures:
+            print("FAIL:", f)
+        return 1 if failures else 0
     port = free_port()
     nginx = Nginx(tmp, port)
     local = os.path.join(tmp, "local")
@@ -201,6 +496,7 @@ def main():
             "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 "
             "bitrate=600 ! h264parse ! "
             f"dashlivesink name=s location={local} segment-duration=1000000000 "
+            "chunk-duration=200000000 "
             f"dvr-window=4 upload-location=http://127.0.0.1:{port}/live "
             "upload-queue-size=256 "
             "audiotestsrc is-live=true wave=ticks ! audioconvert ! "
@@ -307,6 +603,17 @@ def main():
                                                methods.count("DELETE")))
         if methods.count("DELETE") == 0:
             failures.append("nginx saw no DELETE")
+        # media segments went chunked while nginx was up, whole after the
+        # chunked PUTs that the outage broke
+        print("chunked segment PUTs: %d, fallbacks to whole: %d" %
+              (val("upload-chunked"), val("upload-chunked-fallbacks")))
+        if val("upload-chunked") < (args.seconds - args.outage) * 0.5:
+            failures.append("only %d segments went chunked" %
+                            val("upload-chunked"))
+        if val("upload-chunked-fallbacks") == 0:
+            failures.append("no chunked PUT fell back during the outage")
+        failures += recording_run(tmp)
+        failures += abandon_run(tmp)
         failures += overflow_run(tmp)
     finally:
         if pipeline is not None:

@@ -327,6 +327,339 @@ GST_START_TEST (test_overflow)
 
 GST_END_TEST;
 
+static UploadQueueConfig
+chunked_config (void)
+{
+  UploadQueueConfig c = default_config ();
+  c.max_streaming = 2;
+  return c;
+}
+
+/* a chunked PUT streams beside the others and ends at publication */
+GST_START_TEST (test_chunked_success)
+{
+  UploadQueueConfig c = chunked_config ();
+  UploadQueue *q = upload_queue_new (&c);
+  UploadQueueStats st;
+  UploadJob *seg, *j;
+
+  fail_unless (upload_queue_push_chunked (q, "v-1.m4s", 0));
+  seg = upload_queue_next (q, 0, NULL);
+  fail_unless (seg != NULL && seg->chunked);
+  fail_unless_equals_string (seg->name, "v-1.m4s");
+  fail_unless_equals_int (upload_queue_streaming (q), 1);
+  fail_unless_equals_int (upload_queue_in_flight (q), 1);
+
+  /* not counted in max_in_flight (1): another PUT goes beside it */
+  upload_queue_push (q, UPLOAD_PUT, "a-init.mp4", 0);
+  j = upload_queue_next (q, 0, NULL);
+  fail_unless (j != NULL);
+  fail_unless_equals_string (j->name, "a-init.mp4");
+  fail_unless (upload_queue_next (q, 0, NULL) == NULL);
+  upload_queue_complete (q, j->id, TRUE, FALSE, 0);
+
+  /* the MPD announcing the segment in progress is held back until the
+   * segment's request headers are out, then no longer */
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 0);
+  fail_unless (upload_queue_next (q, 0, NULL) == NULL);
+  upload_queue_chunked_on_wire (q, seg->id);
+  j = upload_queue_next (q, 0, NULL);
+  fail_unless (j != NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 0);
+
+  /* publication queues nothing: the stream ends */
+  fail_unless_equals_int (upload_queue_push (q, UPLOAD_PUT, "v-1.m4s", 10), 0);
+  fail_unless (seg->published);
+  fail_unless_equals_int (upload_queue_length (q), 1);
+  /* ... and from now on it is a barrier again */
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 10);
+  fail_unless (upload_queue_next (q, 10, NULL) == NULL);
+  fail_if (upload_queue_complete (q, seg->id, TRUE, FALSE, 10));
+  fail_unless_equals_int (upload_queue_streaming (q), 0);
+  j = upload_queue_next (q, 10, NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 10);
+
+  upload_queue_get_stats (q, &st);
+  fail_unless_equals_int (st.chunked, 1);
+  fail_unless_equals_int (st.chunked_fallbacks, 0);
+  fail_unless_equals_int (st.succeeded, 4);
+  fail_unless_equals_int (upload_queue_length (q), 0);
+  upload_queue_free (q);
+}
+
+GST_END_TEST;
+
+/* a chunked PUT that fails midway: the whole file after publication, with
+ * the retries of an ordinary PUT; the MPD waits for it */
+GST_START_TEST (test_chunked_failure)
+{
+  UploadQueueConfig c = chunked_config ();
+  UploadQueue *q = upload_queue_new (&c);
+  UploadQueueStats st;
+  UploadJob *j;
+  guint64 id;
+  gint64 wake = 0;
+
+  fail_unless (upload_queue_push_chunked (q, "v-1.m4s", 0));
+  j = upload_queue_next (q, 0, NULL);
+  id = j->id;
+  /* permanent or not: the whole file is tried */
+  fail_unless (upload_queue_complete (q, id, FALSE, TRUE, 5));
+  fail_unless_equals_int (upload_queue_streaming (q), 0);
+  fail_unless_equals_int (upload_queue_length (q), 1);
+  /* not published yet: nothing to send, and manifests wait */
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 5);
+  fail_unless (upload_queue_next (q, 1000 * MS, &wake) == NULL);
+  fail_unless_equals_int64 (wake, G_MAXINT64);
+
+  /* published: the same job, whole, after the first backoff step */
+  fail_unless_equals_int (upload_queue_push (q, UPLOAD_PUT, "v-1.m4s",
+          1000 * MS), 0);
+  fail_unless_equals_int (upload_queue_length (q), 2);
+  j = upload_queue_next (q, 1000 * MS, NULL);
+  fail_unless (j != NULL);
+  fail_unless_equals_string (j->name, "v-1.m4s");
+  fail_if (j->chunked);
+  fail_unless_equals_int (j->attempts, 1);
+  fail_unless (upload_queue_complete (q, j->id, FALSE, FALSE, 1000 * MS));
+  fail_unless (upload_queue_next (q, 1000 * MS, &wake) == NULL);
+  fail_unless_equals_int64 (wake, 1100 * MS);
+  j = upload_queue_next (q, 1100 * MS, NULL);
+  fail_unless_equals_string (j->name, "v-1.m4s");
+  fail_unless_equals_int (j->attempts, 2);
+  upload_queue_complete (q, j->id, TRUE, FALSE, 1100 * MS);
+  j = upload_queue_next (q, 1100 * MS, NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 1100 * MS);
+
+  /* failing after publication (the last bytes on the wire): a whole PUT
+   * right away, after base_delay */
+  fail_unless (upload_queue_push_chunked (q, "v-2.m4s", 2000 * MS));
+  j = upload_queue_next (q, 2000 * MS, NULL);
+  upload_queue_push (q, UPLOAD_PUT, "v-2.m4s", 2000 * MS);
+  fail_unless (upload_queue_complete (q, j->id, FALSE, FALSE, 2000 * MS));
+  fail_unless (upload_queue_next (q, 2050 * MS, &wake) == NULL);
+  fail_unless_equals_int64 (wake, 2100 * MS);
+  j = upload_queue_next (q, 2100 * MS, NULL);
+  fail_unless_equals_string (j->name, "v-2.m4s");
+  fail_if (j->chunked);
+  upload_queue_complete (q, j->id, TRUE, FALSE, 2100 * MS);
+
+  upload_queue_get_stats (q, &st);
+  fail_unless_equals_int (st.chunked, 0);
+  fail_unless_equals_int (st.chunked_fallbacks, 2);
+  fail_unless_equals_int (st.succeeded, 3);
+  fail_unless_equals_int (st.failed, 0);
+  fail_unless_equals_int (upload_queue_length (q), 0);
+  upload_queue_free (q);
+}
+
+GST_END_TEST;
+
+/* more segments in progress than max_streaming, or no room: those go
+ * whole at publication; streaming off: every segment does */
+GST_START_TEST (test_chunked_not_started)
+{
+  UploadQueueConfig c = chunked_config ();
+  UploadQueue *q = upload_queue_new (&c);
+  UploadQueueStats st;
+  UploadJob *a, *b, *j;
+
+  fail_unless (upload_queue_push_chunked (q, "a-1.m4s", 0));
+  fail_unless (upload_queue_push_chunked (q, "b-1.m4s", 0));
+  fail_unless (upload_queue_push_chunked (q, "c-1.m4s", 0));
+  a = upload_queue_next (q, 0, NULL);
+  b = upload_queue_next (q, 0, NULL);
+  fail_unless (a->chunked && b->chunked);
+  upload_queue_chunked_on_wire (q, a->id);
+  upload_queue_chunked_on_wire (q, b->id);
+  fail_unless (upload_queue_next (q, 0, NULL) == NULL);
+  /* the MPD waits for c, which has not started */
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 0);
+  fail_unless (upload_queue_next (q, 0, NULL) == NULL);
+  /* c is published before a slot frees: sent whole */
+  upload_queue_push (q, UPLOAD_PUT, "c-1.m4s", 10);
+  j = upload_queue_next (q, 10, NULL);
+  fail_unless_equals_string (j->name, "c-1.m4s");
+  fail_if (j->chunked);
+  upload_queue_complete (q, j->id, TRUE, FALSE, 10);
+  j = upload_queue_next (q, 10, NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 10);
+  upload_queue_push (q, UPLOAD_PUT, "a-1.m4s", 20);
+  upload_queue_push (q, UPLOAD_PUT, "b-1.m4s", 20);
+  upload_queue_complete (q, a->id, TRUE, FALSE, 20);
+  upload_queue_complete (q, b->id, TRUE, FALSE, 20);
+  upload_queue_get_stats (q, &st);
+  fail_unless_equals_int (st.chunked, 2);
+  fail_unless_equals_int (st.chunked_fallbacks, 1);
+  upload_queue_free (q);
+
+  /* no room */
+  c.capacity = 2;
+  q = upload_queue_new (&c);
+  upload_queue_push (q, UPLOAD_PUT, "v-init.mp4", 0);
+  upload_queue_push (q, UPLOAD_PUT, "a-init.mp4", 0);
+  fail_if (upload_queue_push_chunked (q, "v-1.m4s", 0));
+  fail_unless_equals_int (upload_queue_length (q), 2);
+  upload_queue_get_stats (q, &st);
+  fail_unless_equals_int (st.chunked_fallbacks, 1);
+  /* nor do chunked jobs make room by dropping */
+  upload_queue_free (q);
+  q = upload_queue_new (&c);
+  fail_unless (upload_queue_push_chunked (q, "a-1.m4s", 0));
+  fail_unless (upload_queue_push_chunked (q, "b-1.m4s", 0));
+  fail_unless_equals_int (upload_queue_push (q, UPLOAD_PUT, "c-0.m4s", 0), 1);
+  fail_unless_equals_int (upload_queue_length (q), 2);
+  upload_queue_get_stats (q, &st);
+  fail_unless_equals_int (st.dropped_segments, 1);
+  fail_unless_equals_int (st.chunked_fallbacks, 0);
+  upload_queue_free (q);
+
+  /* streaming off */
+  c = default_config ();
+  q = upload_queue_new (&c);
+  fail_if (upload_queue_push_chunked (q, "v-1.m4s", 0));
+  fail_unless_equals_int (upload_queue_length (q), 0);
+  upload_queue_push (q, UPLOAD_PUT, "v-1.m4s", 0);
+  j = upload_queue_next (q, 0, NULL);
+  fail_if (j->chunked);
+  upload_queue_free (q);
+}
+
+GST_END_TEST;
+
+/* an abandoned segment (flush, error, stop) is forgotten, on the wire or
+ * not; a new segment of the same name starts afresh */
+GST_START_TEST (test_chunked_abandoned)
+{
+  UploadQueueConfig c = chunked_config ();
+  UploadQueue *q = upload_queue_new (&c);
+  UploadQueueStats st;
+  UploadJob *j, *k;
+
+  /* queued, not started: gone */
+  fail_unless (upload_queue_push_chunked (q, "v-1.m4s", 0));
+  fail_if (upload_queue_abandon (q, "v-1.m4s"));
+  fail_unless_equals_int (upload_queue_length (q), 0);
+  /* nothing of that name */
+  fail_if (upload_queue_abandon (q, "v-9.m4s"));
+
+  /* on the wire: the caller aborts it, the failure is not retried */
+  fail_unless (upload_queue_push_chunked (q, "v-1.m4s", 0));
+  j = upload_queue_next (q, 0, NULL);
+  fail_unless (upload_queue_abandon (q, "v-1.m4s"));
+  /* the caller DELETEs what the aborted body may have left */
+  upload_queue_push (q, UPLOAD_DELETE, "v-1.m4s", 0);
+  /* the same number again after a flush: after the old request and the
+   * DELETE */
+  fail_unless (upload_queue_push_chunked (q, "v-1.m4s", 5));
+  fail_unless (upload_queue_next (q, 5, NULL) == NULL);
+  fail_if (upload_queue_complete (q, j->id, FALSE, FALSE, 10));
+  fail_unless_equals_int (upload_queue_streaming (q), 0);
+  j = upload_queue_next (q, 10, NULL);
+  fail_unless (j != NULL && j->method == UPLOAD_DELETE);
+  fail_unless (upload_queue_next (q, 10, NULL) == NULL);
+  upload_queue_complete (q, j->id, TRUE, FALSE, 10);
+  k = upload_queue_next (q, 10, NULL);
+  fail_unless (k != NULL && k->chunked);
+  fail_unless_equals_string (k->name, "v-1.m4s");
+  fail_unless_equals_int (upload_queue_length (q), 1);
+  fail_unless_equals_int (upload_queue_streaming (q), 1);
+  /* the new one's publication ends the new one */
+  upload_queue_push (q, UPLOAD_PUT, "v-1.m4s", 20);
+  fail_unless (k->published);
+  fail_if (upload_queue_complete (q, k->id, TRUE, FALSE, 20));
+
+  /* a job superseded while on the wire (no abandon call) is forgotten;
+   * the new one waits for it */
+  fail_unless (upload_queue_push_chunked (q, "v-2.m4s", 30));
+  j = upload_queue_next (q, 30, NULL);
+  fail_unless (upload_queue_push_chunked (q, "v-2.m4s", 31));
+  fail_unless (j->abandoned);
+  fail_unless (upload_queue_next (q, 31, NULL) == NULL);
+  fail_if (upload_queue_complete (q, j->id, FALSE, FALSE, 32));
+  fail_unless_equals_int (upload_queue_length (q), 1);
+  k = upload_queue_next (q, 32, NULL);
+  fail_unless (k != NULL && k->chunked);
+
+  upload_queue_get_stats (q, &st);
+  fail_unless_equals_int (st.chunked, 1);
+  fail_unless_equals_int (st.chunked_fallbacks, 0);
+  fail_unless_equals_int (st.cancelled, 3);
+  fail_unless_equals_int (st.failed, 0);
+  upload_queue_free (q);
+}
+
+GST_END_TEST;
+
+/* low latency: the MPD written after segment 1 announces segment 2 in
+ * progress; it waits until segment 2's chunked PUT is on the wire, or
+ * until the expectation expires */
+GST_START_TEST (test_chunked_expected)
+{
+  UploadQueueConfig c = chunked_config ();
+  UploadQueue *q = upload_queue_new (&c);
+  UploadQueueStats st;
+  UploadJob *j, *seg;
+  gint64 wake = 0;
+
+  upload_queue_expect (q, "v-2.m4s", 0, 1000 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 0);
+  fail_unless (upload_queue_next (q, 100 * MS, &wake) == NULL);
+  fail_unless_equals_int64 (wake, 1000 * MS);
+  /* its first chunk: the PUT starts, then the MPD */
+  fail_unless (upload_queue_push_chunked (q, "v-2.m4s", 200 * MS));
+  seg = upload_queue_next (q, 200 * MS, NULL);
+  fail_unless (seg != NULL && seg->chunked);
+  fail_unless_equals_string (seg->name, "v-2.m4s");
+  fail_unless (upload_queue_next (q, 200 * MS, NULL) == NULL);
+  upload_queue_chunked_on_wire (q, seg->id);
+  j = upload_queue_next (q, 200 * MS, NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 200 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "v-2.m4s", 1000 * MS);
+  upload_queue_complete (q, seg->id, TRUE, FALSE, 1000 * MS);
+
+  /* the segment never comes (a new period, EOS without abandon): the MPD
+   * goes at expiry */
+  upload_queue_expect (q, "v-3.m4s", 1000 * MS, 2000 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 1000 * MS);
+  fail_unless (upload_queue_next (q, 1999 * MS, NULL) == NULL);
+  j = upload_queue_next (q, 2000 * MS, NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 2000 * MS);
+  fail_unless_equals_int (upload_queue_length (q), 0);
+
+  /* EOS: abandoned at once */
+  upload_queue_expect (q, "v-3.m4s", 2000 * MS, 3000 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "manifest.mpd", 2000 * MS);
+  fail_if (upload_queue_abandon (q, "v-3.m4s"));
+  j = upload_queue_next (q, 2000 * MS, NULL);
+  fail_unless_equals_string (j->name, "manifest.mpd");
+  upload_queue_complete (q, j->id, TRUE, FALSE, 2000 * MS);
+
+  /* published before any chunk was announced: whole */
+  upload_queue_expect (q, "v-4.m4s", 3000 * MS, 4000 * MS);
+  upload_queue_push (q, UPLOAD_PUT, "v-4.m4s", 3000 * MS);
+  j = upload_queue_next (q, 3000 * MS, NULL);
+  fail_unless_equals_string (j->name, "v-4.m4s");
+  fail_if (j->chunked);
+  upload_queue_complete (q, j->id, TRUE, FALSE, 3000 * MS);
+
+  upload_queue_get_stats (q, &st);
+  fail_unless_equals_int (st.chunked, 1);
+  fail_unless_equals_int (st.chunked_fallbacks, 1);
+  fail_unless_equals_int (st.cancelled, 0);
+  fail_unless_equals_int (st.queued, 5);
+  fail_unless_equals_int (st.succeeded, 5);
+  upload_queue_free (q);
+}
+
+GST_END_TEST;
+
 static Suite *
 uploadqueue_suite (void)
 {
@@ -342,6 +675,11 @@ uploadqueue_suite (void)
   tcase_add_test (tc, test_delete_cancels_put);
   tcase_add_test (tc, test_retries);
   tcase_add_test (tc, test_overflow);
+  tcase_add_test (tc, test_chunked_success);
+  tcase_add_test (tc, test_chunked_failure);
+  tcase_add_test (tc, test_chunked_not_started);
+  tcase_add_test (tc, test_chunked_abandoned);
+  tcase_add_test (tc, test_chunked_expected);
   return s;
 }
 
