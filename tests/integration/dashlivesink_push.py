@@ -31,6 +31,7 @@ Usage: dashlivesink_push.py [--seconds N] [--outage-at S] [--outage S]
 
 import argparse
 import http.server
+import json
 import os
 import shutil
 import signal
@@ -46,6 +47,8 @@ import gi
 
 gi.require_version("Gst", "1.0")
 from gi.repository import GLib, Gst  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -77,6 +80,7 @@ http {{
       create_full_put_path on;
       client_max_body_size 0;
       dav_access user:rw group:r all:r;
+      add_header Access-Control-Allow-Origin * always;
     }}
   }}
 }}
@@ -465,6 +469,33 @@ def overflow_run(tmp, seconds=5):
     return failures
 
 
+def play_from_origin(port):
+    """dash.js (headless Chromium) plays the final MPD and its segments
+    from nginx, as a CDN edge would fetch them from the origin"""
+    node = shutil.which("node")
+    script = os.path.join(HERE, "pipelines", "play-dashjs.mjs")
+    if node is None:
+        print("note: node not installed, dash.js from nginx not checked")
+        return []
+    p = subprocess.run([node, script, "--url",
+                        f"http://127.0.0.1:{port}/live/manifest.mpd",
+                        "--rate", "2", "--timeout", "40"],
+                       capture_output=True, text=True, timeout=90)
+    out = p.stdout.strip()
+    print("dash.js from nginx:", out.splitlines()[-1] if out else p.stderr)
+    if p.returncode == 77:
+        print("note: dash.js check not run:", out)
+        return []
+    try:
+        res = json.loads(out.splitlines()[-1])
+    except (ValueError, IndexError):
+        return ["dash.js from nginx: no result (%s)" % (out or p.stderr)[-300:]]
+    if p.returncode != 0 or res["errors"] or not res["ended"] or \
+            res["played"] < res["duration"] - 1.0 or res["duration"] < 2:
+        return ["dash.js did not play the presentation from nginx: %s" % res]
+    return []
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
@@ -612,6 +643,7 @@ def main():
                             val("upload-chunked"))
         if val("upload-chunked-fallbacks") == 0:
             failures.append("no chunked PUT fell back during the outage")
+        failures += play_from_origin(port)
         failures += recording_run(tmp)
         failures += abandon_run(tmp)
         failures += overflow_run(tmp)

@@ -5,6 +5,9 @@
 //
 //   node play-dashjs.mjs --dir DIR [--manifest manifest.mpd] [--rate 4]
 //                        [--timeout 90]
+//   node play-dashjs.mjs --url http://HOST/PATH/manifest.mpd [...]
+//        (the MPD and its segments from another server, e.g. an origin;
+//        it must send CORS headers)
 //
 // Exit: 0 played (the caller judges the figures), 77 tools missing
 // (scripts/install-npm-tools.sh installs dash.js and playwright-core into
@@ -24,6 +27,7 @@ const require = createRequire(join(modules, 'noop.js'));
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const dir = args.dir;
+const url = args.url;
 const manifest = args.manifest || 'manifest.mpd';
 const rate = Number(args.rate || 4);
 const timeout = Number(args.timeout || 90) * 1000;
@@ -37,7 +41,7 @@ try { playwright = require('playwright-core'); } catch (e) {
 const lib = join(modules, 'dashjs/dist/modern/umd/dash.all.min.js');
 if (!existsSync(lib)) { console.log(`SKIP: ${lib} missing`); process.exit(77); }
 if (!existsSync(chromium)) { console.log(`SKIP: ${chromium} missing`); process.exit(77); }
-if (!dir || !existsSync(join(dir, manifest))) { console.log(`no ${manifest} in ${dir}`); process.exit(1); }
+if (!url && (!dir || !existsSync(join(dir, manifest)))) { console.log(`no ${manifest} in ${dir}`); process.exit(1); }
 
 const page = `<!doctype html><html><body>
 <video id="v" muted playsinline width="640" height="360"></video>
@@ -61,7 +65,7 @@ p.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
   v.playbackRate = ${rate};
   v.play().catch((e) => st.errors.push('play: ' + e.message));
 });
-p.initialize(v, '/out/${manifest}', false);
+p.initialize(v, ${JSON.stringify(url || '/out/' + manifest)}, false);
 </script></body></html>`;
 
 const types = { '.mpd': 'application/dash+xml', '.m4s': 'video/iso.segment', '.mp4': 'video/mp4' };
