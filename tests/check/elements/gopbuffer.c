@@ -80,6 +80,17 @@ get_stats (GstElement * e)
   return s;
 }
 
+static guint
+stat_uint (GstElement * e, const gchar * field)
+{
+  GstStructure *s = get_stats (e);
+  guint v = 0;
+
+  fail_unless (gst_structure_get_uint (s, field, &v), "no field %s", field);
+  gst_structure_free (s);
+  return v;
+}
+
 static guint64
 stat_u64 (GstElement * e, const gchar * field)
 {
@@ -272,6 +283,156 @@ GST_START_TEST (test_join_latest_keyframe)
   fail_unless_equals_uint64 (stat_u64 (h->element, "joins-latest-keyframe"), 1);
   gst_harness_teardown (h2);
   gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* What a src pad pushes, in order: "c<width>" per caps event, "b<offset>"
+ * per buffer */
+typedef struct
+{
+  GMutex lock;
+  GString *log;
+} PadLog;
+
+static GstPadProbeReturn
+pad_log_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  PadLog *pl = user_data;
+
+  g_mutex_lock (&pl->lock);
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    g_string_append_printf (pl->log, "b%" G_GUINT64_FORMAT " ",
+        GST_BUFFER_OFFSET (GST_PAD_PROBE_INFO_BUFFER (info)));
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
+      GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gint w = 0;
+
+    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &w);
+    g_string_append_printf (pl->log, "c%d ", w);
+  }
+  g_mutex_unlock (&pl->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static PadLog *
+pad_log_new (GstPad * pad)
+{
+  PadLog *pl = g_new0 (PadLog, 1);
+
+  g_mutex_init (&pl->lock);
+  pl->log = g_string_new (NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, pad_log_probe, pl, NULL);
+  return pl;
+}
+
+static void
+pad_log_check (PadLog * pl, const gchar * expected)
+{
+  g_mutex_lock (&pl->lock);
+  fail_unless_equals_string (g_strchomp (pl->log->str), expected);
+  g_string_truncate (pl->log, 0);
+  g_mutex_unlock (&pl->lock);
+}
+
+static void
+pad_log_free (PadLog * pl)
+{
+  g_string_free (pl->log, TRUE);
+  g_mutex_clear (&pl->lock);
+  g_free (pl);
+}
+
+/* A request pad with a log of what it pushes, linked to a new harness:
+ * the log sees everything the join sends */
+static GstHarness *
+request_logged (GstElement * e, PadLog ** pl)
+{
+  GstPad *pad = gst_element_request_pad_simple (e, "src_%u");
+  GstHarness *h;
+
+  *pl = pad_log_new (pad);
+  h = gst_harness_new_with_element (e, NULL, GST_PAD_NAME (pad));
+  gst_object_unref (pad);
+  return h;
+}
+
+static void
+pull_offsets (GstHarness * h, guint from, guint last)
+{
+  guint n;
+
+  for (n = from; n <= last; n++)
+    fail_unless_equals_int (pull_n (h), n);
+}
+
+GST_START_TEST (test_join_replays_caps_change)
+{
+  GstHarness *h = harness_new ();
+  GstHarness *hl, *hc, *hk, *h2;
+  PadLog *src_log, *linked_log, *catch_log, *latest_log, *late_log;
+  GstPad *src = gst_element_get_static_pad (h->element, "src");
+  GstCaps *caps_b = gst_caps_from_string ("video/x-vp8, width=(int)32, "
+      "height=(int)32, framerate=(fraction)25/1");
+
+  src_log = pad_log_new (src);
+  gst_object_unref (src);
+  /* a branch linked before any data */
+  hl = request_logged (h->element, &linked_log);
+
+  /* a GOP with caps A (16x16), changing to B (32x32) after frame 2 */
+  push_frames (h, 0, 2, 100);
+  fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps_b)));
+  push_frames (h, 3, 4, 100);
+  fail_unless_equals_int (stat_uint (h->element, "cached-events"), 1);
+
+  /* a catch-up joiner gets caps A before the keyframe and B exactly
+   * before frame 3, like the branches that were there */
+  hc = request_logged (h->element, &catch_log);
+  pull_offsets (hc, 0, 4);
+  pull_offsets (hl, 0, 4);
+  pad_log_check (catch_log, "c16 b0 b1 b2 c32 b3 b4");
+  pad_log_check (linked_log, "c16 b0 b1 b2 c32 b3 b4");
+  pad_log_check (src_log, "b0 b1 b2 c32 b3 b4");
+
+  /* latest-keyframe: the same order (the keyframe shown at the live edge,
+   * the rest decode-only) */
+  g_object_set (h->element, "join-mode", 1, NULL);
+  hk = request_logged (h->element, &latest_log);
+  pull_offsets (hk, 0, 4);
+  pad_log_check (latest_log, "c16 b0 b1 b2 c32 b3 b4");
+
+  /* live: everyone goes on with B, no caps again */
+  push_frames (h, 5, 5, 100);
+  pull_offsets (hc, 5, 5);
+  pull_offsets (hl, 5, 5);
+  pull_offsets (hk, 5, 5);
+  pad_log_check (catch_log, "b5");
+  pad_log_check (latest_log, "b5");
+
+  /* the next GOP starts with B: a joiner there gets B first. The first
+   * GOP is evicted (max-gops 1) with its caps event */
+  g_object_set (h->element, "join-mode", 0, NULL);
+  push_frames (h, 100, 101, 100);
+  fail_unless_equals_int (stat_uint (h->element, "cached-events"), 0);
+  h2 = request_logged (h->element, &late_log);
+  pull_offsets (h2, 100, 101);
+  pad_log_check (late_log, "c32 b100 b101");
+
+  gst_harness_teardown (h2);
+  gst_harness_teardown (hk);
+  gst_harness_teardown (hc);
+  gst_harness_teardown (hl);
+  gst_harness_teardown (h);
+  pad_log_free (src_log);
+  pad_log_free (linked_log);
+  pad_log_free (catch_log);
+  pad_log_free (latest_log);
+  pad_log_free (late_log);
+  gst_caps_unref (caps_b);
 }
 
 GST_END_TEST;
@@ -1108,6 +1269,7 @@ gopbuffer_suite (void)
   tcase_add_test (tc, test_join_catch_up);
   tcase_add_test (tc, test_join_catch_up_max_gops);
   tcase_add_test (tc, test_join_latest_keyframe);
+  tcase_add_test (tc, test_join_replays_caps_change);
   tcase_add_test (tc, test_join_before_keyframe_waits);
   tcase_add_test (tc, test_bounded_without_keyframes);
   tcase_add_test (tc, test_gop_messages_and_stats);
