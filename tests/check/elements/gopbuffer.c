@@ -287,8 +287,8 @@ GST_START_TEST (test_join_latest_keyframe)
 
 GST_END_TEST;
 
-/* What a src pad pushes, in order: "c<width>" per caps event, "b<offset>"
- * per buffer */
+/* What a src pad pushes, in order: "c<width or rate>" per caps event,
+ * "b<offset>" per buffer */
 typedef struct
 {
   GMutex lock;
@@ -310,7 +310,9 @@ pad_log_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     gint w = 0;
 
     gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
-    gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &w);
+    if (!gst_structure_get_int (gst_caps_get_structure (caps, 0), "width",
+            &w))
+      gst_structure_get_int (gst_caps_get_structure (caps, 0), "rate", &w);
     g_string_append_printf (pl->log, "c%d ", w);
   }
   g_mutex_unlock (&pl->lock);
@@ -349,15 +351,21 @@ pad_log_free (PadLog * pl)
 /* A request pad with a log of what it pushes, linked to a new harness:
  * the log sees everything the join sends */
 static GstHarness *
-request_logged (GstElement * e, PadLog ** pl)
+request_logged_full (GstElement * e, const gchar * templ, PadLog ** pl)
 {
-  GstPad *pad = gst_element_request_pad_simple (e, "src_%u");
+  GstPad *pad = gst_element_request_pad_simple (e, templ);
   GstHarness *h;
 
   *pl = pad_log_new (pad);
   h = gst_harness_new_with_element (e, NULL, GST_PAD_NAME (pad));
   gst_object_unref (pad);
   return h;
+}
+
+static GstHarness *
+request_logged (GstElement * e, PadLog ** pl)
+{
+  return request_logged_full (e, "src_%u", pl);
 }
 
 static void
@@ -433,6 +441,54 @@ GST_START_TEST (test_join_replays_caps_change)
   pad_log_free (latest_log);
   pad_log_free (late_log);
   gst_caps_unref (caps_b);
+}
+
+GST_END_TEST;
+
+static GstBuffer *
+make_audio (guint n)
+{
+  GstBuffer *a = gst_buffer_new_allocate (NULL, 320, NULL);
+
+  gst_buffer_memset (a, 0, 0, 320);
+  GST_BUFFER_PTS (a) = n * 20 * MS;
+  GST_BUFFER_DURATION (a) = 20 * MS;
+  GST_BUFFER_OFFSET (a) = n;
+  return a;
+}
+
+GST_START_TEST (test_join_replays_audio_caps_change)
+{
+  GstHarness *h = harness_new ();
+  GstHarness *ha, *h2, *h2a;
+  PadLog *alog;
+  guint n;
+
+  ha = gst_harness_new_with_element (h->element, "audio_sink", NULL);
+  gst_harness_set_src_caps_str (ha, "audio/x-raw, format=S16LE, rate=8000, "
+      "channels=1, layout=interleaved");
+  /* video every 40 ms, audio every 20 ms; the audio rate changes after
+   * audio buffer 3, inside the GOP */
+  for (n = 0; n < 4; n++) {
+    gst_harness_push (h, make_buf (n, n == 0, 100));
+    if (n == 2)
+      gst_harness_set_src_caps_str (ha, "audio/x-raw, format=S16LE, "
+          "rate=16000, channels=1, layout=interleaved");
+    fail_unless_equals_int (gst_harness_push (ha, make_audio (2 * n)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (ha, make_audio (2 * n + 1)),
+        GST_FLOW_OK);
+  }
+  h2 = gst_harness_new_with_element (h->element, NULL, "src_%u");
+  h2a = request_logged_full (h->element, "audio_src_%u", &alog);
+  pull_offsets (h2, 0, 3);
+  pull_offsets (h2a, 0, 7);
+  pad_log_check (alog, "c8000 b0 b1 b2 b3 c16000 b4 b5 b6 b7");
+  gst_harness_teardown (h2a);
+  gst_harness_teardown (h2);
+  gst_harness_teardown (ha);
+  gst_harness_teardown (h);
+  pad_log_free (alog);
 }
 
 GST_END_TEST;
@@ -717,17 +773,6 @@ check_sticky_before_buffer (GstPad * pad, GstPadProbeInfo * info,
   }
   g_atomic_int_inc (n_buffers);
   return GST_PAD_PROBE_OK;
-}
-
-static GstBuffer *
-make_audio (guint n)
-{
-  GstBuffer *a = gst_buffer_new_allocate (NULL, 320, NULL);
-
-  GST_BUFFER_PTS (a) = n * 20 * MS;
-  GST_BUFFER_DURATION (a) = 20 * MS;
-  GST_BUFFER_OFFSET (a) = n;
-  return a;
 }
 
 static void
@@ -1270,6 +1315,7 @@ gopbuffer_suite (void)
   tcase_add_test (tc, test_join_catch_up_max_gops);
   tcase_add_test (tc, test_join_latest_keyframe);
   tcase_add_test (tc, test_join_replays_caps_change);
+  tcase_add_test (tc, test_join_replays_audio_caps_change);
   tcase_add_test (tc, test_join_before_keyframe_waits);
   tcase_add_test (tc, test_bounded_without_keyframes);
   tcase_add_test (tc, test_gop_messages_and_stats);
