@@ -990,6 +990,10 @@ typedef struct
   GstClockTime first_pts;
   GstClockTime min_pts;
   guint frames;
+  gint first_width, last_width;     /* decoded */
+  guint width_changes;
+  gint caps_width[4];           /* caps events reaching the branch */
+  guint n_caps;
 } Branch;
 
 static Branch *
@@ -1023,18 +1027,53 @@ branch_get (Branch * b)
   copy.first_pts = b->first_pts;
   copy.min_pts = b->min_pts;
   copy.frames = b->frames;
+  copy.first_width = b->first_width;
+  copy.last_width = b->last_width;
+  copy.width_changes = b->width_changes;
+  memcpy (copy.caps_width, b->caps_width, sizeof (b->caps_width));
+  copy.n_caps = b->n_caps;
   g_mutex_unlock (&b->lock);
   return copy;
+}
+
+static GstPadProbeReturn
+branch_caps_probe (GstPad * pad, GstPadProbeInfo * info, Branch * b)
+{
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+
+  if (GST_EVENT_TYPE (ev) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gint width = 0;
+
+    gst_event_parse_caps (ev, &caps);
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width);
+    g_mutex_lock (&b->lock);
+    if (b->n_caps < G_N_ELEMENTS (b->caps_width))
+      b->caps_width[b->n_caps++] = width;
+    g_mutex_unlock (&b->lock);
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 static void
 on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, Branch * b)
 {
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  gint width = 0;
+
+  if (caps) {
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width);
+    gst_caps_unref (caps);
+  }
   g_mutex_lock (&b->lock);
   if (b->frames == 0) {
     b->first_us = g_get_monotonic_time ();
     b->first_pts = GST_BUFFER_PTS (buf);
+    b->first_width = width;
+  } else if (width != b->last_width) {
+    b->width_changes++;
   }
+  b->last_width = width;
   if (GST_BUFFER_PTS (buf) < b->min_pts)
     b->min_pts = GST_BUFFER_PTS (buf);
   b->frames++;
@@ -1125,8 +1164,8 @@ static gint64
 add_branch (GstElement * pipeline, GstElement * g, const gchar * decoder,
     Branch * b, gboolean sync_first, GstElement ** bin_out)
 {
-  gchar *desc = g_strdup_printf ("queue ! %s ! fakesink name=bsink "
-      "sync=false signal-handoffs=true", decoder);
+  gchar *desc = g_strdup_printf ("queue name=bqueue ! %s ! fakesink "
+      "name=bsink sync=false signal-handoffs=true", decoder);
   GstElement *bin = gst_parse_bin_from_description (desc, TRUE, NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (bin), "bsink");
   GstPad *src = gst_element_request_pad_simple (g, "src_%u");
@@ -1136,6 +1175,16 @@ add_branch (GstElement * pipeline, GstElement * g, const gchar * decoder,
   g_free (desc);
   g_signal_connect_data (sink, "handoff", G_CALLBACK (on_handoff), b,
       branch_free, 0);
+  /* on the pad of the sink's element, gone together with @b */
+  {
+    GstElement *q = gst_bin_get_by_name (GST_BIN (bin), "bqueue");
+    GstPad *qsink = gst_element_get_static_pad (q, "sink");
+
+    gst_pad_add_probe (qsink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        (GstPadProbeCallback) branch_caps_probe, b, NULL);
+    gst_object_unref (qsink);
+    gst_object_unref (q);
+  }
   gst_object_unref (sink);
   gst_bin_add (GST_BIN (pipeline), bin);
   if (sync_first)
@@ -1303,6 +1352,65 @@ pad_stat (GstElement * g, const gchar * pad, const gchar * field)
   return v;
 }
 
+GST_START_TEST (test_pipeline_join_across_resolution_change)
+{
+  /* the encoder changes resolution while PLAYING (new avcC in the caps
+   * before the new IDR) and a branch joins later with the GOPs from before
+   * the change still cached: it must get the old caps first and the new
+   * ones at the change, and decode everything without errors */
+  GstElement *pipeline = gst_parse_launch ("videotestsrc is-live=true "
+      "pattern=ball ! video/x-raw,format=I420,width=320,height=192,"
+      "framerate=60/1 ! videoscale ! capsfilter name=cf "
+      "caps=video/x-raw,width=160,height=96 ! x264enc key-int-max=30 "
+      "tune=zerolatency speed-preset=ultrafast ! h264parse ! "
+      "video/x-h264,stream-format=avc,alignment=au ! "
+      "gopbuffer name=g max-gops=4 ! fakesink sync=false", NULL);
+  GstElement *g = gst_bin_get_by_name (GST_BIN (pipeline), "g");
+  GstElement *cf = gst_bin_get_by_name (GST_BIN (pipeline), "cf");
+  GstElement *bin;
+  GstCaps *caps;
+  Branch *branch = branch_new (), b;
+
+  running_pipeline = gst_object_ref (pipeline);
+  libav_errors = 0;
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  wait_video_in (g, 40);
+  caps = gst_caps_from_string ("video/x-raw,width=320,height=192");
+  g_object_set (cf, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  wait_video_in (g, 80);
+  /* the new caps are stored at their place inside the cache */
+  fail_unless (stat_uint (g, "cached-events") >= 1);
+  fail_unless (stat_uint (g, "cached-gops") >= 2);
+
+  add_branch (pipeline, g, "avdec_h264", branch, TRUE, &bin);
+  b = wait_frames (branch, 60, 5 * G_USEC_PER_SEC);
+  g_print ("resolution change: joiner decoded %u frames, %d wide first, "
+      "%d wide last, %u changes, %u caps events, %d libav errors\n",
+      b.frames, b.first_width, b.last_width, b.width_changes, b.n_caps,
+      g_atomic_int_get (&libav_errors));
+  fail_unless (b.frames >= 60);
+  /* the caps of the first cached keyframe first, the new ones at the
+   * change (the old code sent only the current, new, caps) */
+  fail_unless (b.n_caps >= 2);
+  fail_unless_equals_int (b.caps_width[0], 160);
+  fail_unless_equals_int (b.caps_width[b.n_caps - 1], 320);
+  fail_unless_equals_int (b.first_width, 160);
+  fail_unless_equals_int (b.last_width, 320);
+  fail_unless_equals_int (b.width_changes, 1);
+  fail_unless_equals_int (g_atomic_int_get (&libav_errors), 0);
+  fail_unless_equals_int (bus_problems (pipeline), 0);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_clear_object (&running_pipeline);
+  gst_object_unref (cf);
+  gst_object_unref (g);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_pipeline_slow_branch_drops_gops)
 {
   /* two branches: src_0 keeps up, src_1 takes 50 ms per 16 ms frame; with
@@ -1419,6 +1527,7 @@ gopbuffer_suite (void)
   tcase_add_test (tp, test_pipeline_join_open_gop_h264);
   tcase_add_test (tp, test_pipeline_join_open_gop_h265);
   tcase_add_test (tp, test_pipeline_join_open_gop_h265_latest);
+  tcase_add_test (tp, test_pipeline_join_across_resolution_change);
   tcase_add_test (tp, test_pipeline_slow_branch_drops_gops);
   return s;
 }
