@@ -1233,7 +1233,7 @@ run_join (const Codec * codec, gint join_mode, gboolean sync_first)
   GstElement *pipeline = make_pipeline (codec);
   GstElement *g = gst_bin_get_by_name (GST_BIN (pipeline), "g");
   GstElement *bin;
-  GstClockTime kf_pts;
+  GstClockTime kf_pts, kf_after;
   Branch *branch = branch_new (), b;
   gint64 t_link, latency_us;
 
@@ -1247,6 +1247,8 @@ run_join (const Codec * codec, gint join_mode, gboolean sync_first)
   wait_video_in (g, 80);
   kf_pts = last_keyframe_pts (g);
   t_link = add_branch (pipeline, g, codec->decoder, branch, sync_first, &bin);
+  /* a slow machine (valgrind) can see the next keyframe before the link */
+  kf_after = last_keyframe_pts (g);
   b = wait_frames (branch, 1, 5 * G_USEC_PER_SEC);
   latency_us = b.first_us - t_link;
   g_print ("gopbuffer %s, join-mode %s: first decoded frame %.2f ms after "
@@ -1266,7 +1268,9 @@ run_join (const Codec * codec, gint join_mode, gboolean sync_first)
     /* catch-up: from the cached keyframe (a decoder with B-frames may not
      * show the very first frames of an open GOP), never anything from
      * before it: the leading pictures were not sent */
-    if (codec->open_gop)
+    if (kf_after != kf_pts)
+      fail_unless (b.first_pts >= kf_pts && b.first_pts < kf_after + 100 * MS);
+    else if (codec->open_gop)
       fail_unless (b.first_pts >= kf_pts && b.first_pts < kf_pts + 100 * MS);
     else
       fail_unless_equals_uint64 (b.first_pts, kf_pts);
