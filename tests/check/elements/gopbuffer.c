@@ -1446,8 +1446,12 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
   g_print ("slow branch: %" G_GUINT64_FORMAT " in, fast pushed %"
       G_GUINT64_FORMAT ", slow dropped %" G_GUINT64_FORMAT " buffers in %"
       G_GUINT64_FORMAT " GOPs\n", in, fast_pushed, slow_dropped, slow_gops);
-  fail_unless_equals_uint64 (fast_dropped, 0);
-  fail_unless (fast_pushed + 5 >= in);
+  /* under memcheck every thread crawls and the fast branch lags too: there
+   * only the slow branch's dropping is checked */
+  if (time_scale () == 1) {
+    fail_unless_equals_uint64 (fast_dropped, 0);
+    fail_unless (fast_pushed + 5 >= in);
+  }
   fail_unless (slow_gops >= 1);
   fail_unless (slow_dropped >= 30);
   fail_unless (pad_stat (g, "src_1", "max-lag-seen") <= 400 * MS);
@@ -1456,7 +1460,9 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
   while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     const GstStructure *st = gst_message_get_structure (m);
     if (gst_structure_has_name (st, "gopbuffer-lag")) {
-      fail_unless_equals_string (gst_structure_get_string (st, "pad"), "src_1");
+      if (time_scale () == 1)
+        fail_unless_equals_string (gst_structure_get_string (st, "pad"),
+            "src_1");
       lag_messages++;
     }
     gst_message_unref (m);
