@@ -1089,8 +1089,7 @@ join_locked (GstGopBuffer * self, GopOut * out)
   if (!have) {
     /* start live at the next keyframe */
     lag_queue_clear (out->queue, TRUE);
-    queue_sticky_locked (self, out, GOP_SEQ_NONE, SLOT_STREAM_START,
-        SLOT_TAGS);
+    queue_sticky_locked (self, out, GOP_SEQ_NONE, SLOT_STREAM_START, SLOT_TAGS);
     out->gop_id = GOP_SEQ_NONE;
     self->joins_waiting++;
     GST_DEBUG_OBJECT (out->pad, "nothing cached, waiting for a keyframe");

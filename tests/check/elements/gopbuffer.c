@@ -325,14 +325,12 @@ pad_log_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
     g_string_append_printf (pl->log, "b%" G_GUINT64_FORMAT " ",
         GST_BUFFER_OFFSET (GST_PAD_PROBE_INFO_BUFFER (info)));
-  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
-      GST_EVENT_CAPS) {
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
     GstCaps *caps;
     gint w = 0;
 
     gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
-    if (!gst_structure_get_int (gst_caps_get_structure (caps, 0), "width",
-            &w))
+    if (!gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &w))
       gst_structure_get_int (gst_caps_get_structure (caps, 0), "rate", &w);
     g_string_append_printf (pl->log, "c%d ", w);
   }
@@ -990,7 +988,7 @@ typedef struct
   GstClockTime first_pts;
   GstClockTime min_pts;
   guint frames;
-  gint first_width, last_width;     /* decoded */
+  gint first_width, last_width; /* decoded */
   guint width_changes;
   gint caps_width[4];           /* caps events reaching the branch */
   guint n_caps;

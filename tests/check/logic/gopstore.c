@@ -573,8 +573,7 @@ GST_END_TEST;
 /* ---- sticky events ---- */
 
 static GopPushResult
-push_sticky (GopStore * s, Item * it, gboolean audio, guint slot,
-    guint64 size)
+push_sticky (GopStore * s, Item * it, gboolean audio, guint slot, guint64 size)
 {
   return gop_store_push_sticky (s, it, audio, slot, size, NULL);
 }
@@ -718,8 +717,7 @@ GST_START_TEST (test_sticky_bounded)
   static const guint join[] = { 10 };
 
   push_frame (s, 0, TRUE, 100, NULL);
-  fail_unless_equals_int (push_sticky (s, c1, FALSE, 1, 400),
-      GOP_PUSH_STORED);
+  fail_unless_equals_int (push_sticky (s, c1, FALSE, 1, 400), GOP_PUSH_STORED);
   fail_unless_equals_int (gop_store_push_sticky (s, c2, FALSE, 1, 600, &info),
       GOP_PUSH_DISCARDED);
   fail_unless (info.overflow);
