@@ -24,6 +24,8 @@ typedef struct
   guint64 kf_seq;               /* the keyframe */
   guint64 kf_time;              /* DTS or PTS of the keyframe */
   gboolean trailing_seen;       /* a picture at/after the RAP in PTS seen */
+  /* the sticky items of each stream when the keyframe arrived (refs) */
+  gpointer sticky[2][GOP_STICKY_SLOTS];
 } Gop;
 
 struct _GopStore
@@ -46,6 +48,10 @@ struct _GopStore
 
   guint64 bytes;
   guint64 last_end;             /* max (time + duration) of cached entries */
+  guint n_events;               /* cached GOP_FLAG_EVENT entries */
+
+  /* current sticky items of the video [0] and audio [1] stream (refs) */
+  gpointer sticky[2][GOP_STICKY_SLOTS];
 
   /* running sums for averages over completed GOPs */
   guint64 sum_duration, sum_bytes, sum_frames;
@@ -97,6 +103,7 @@ gop_store_free (GopStore * s)
   if (!s)
     return;
   gop_store_clear (s);
+  gop_store_reset_sticky (s);
   g_array_free (s->gops, TRUE);
   g_free (s->ring);
   g_free (s);
@@ -124,6 +131,8 @@ ring_pop_front (GopStore * s, guint n)
     GopEntry *e = ring_at (s, 0);
 
     s->bytes -= e->size;
+    if (e->flags & GOP_FLAG_EVENT)
+      s->n_events--;
     if (s->unref && e->item)
       s->unref (e->item);
     memset (e, 0, sizeof (*e));
@@ -143,8 +152,13 @@ ring_pop_back_from (GopStore * s, guint64 seq)
     GopEntry *e = ring_at (s, s->len - 1);
 
     s->bytes -= e->size;
-    s->stats.discarded_entries++;
-    s->stats.discarded_bytes += e->size;
+    if (e->flags & GOP_FLAG_EVENT) {
+      /* the slot still holds the state for the next GOP */
+      s->n_events--;
+    } else {
+      s->stats.discarded_entries++;
+      s->stats.discarded_bytes += e->size;
+    }
     if (s->unref && e->item)
       s->unref (e->item);
     memset (e, 0, sizeof (*e));
@@ -163,6 +177,31 @@ gop_at (const GopStore * s, guint i)
 }
 
 static void
+gop_clear_sticky (GopStore * s, Gop * g)
+{
+  guint a, i;
+
+  for (a = 0; a < 2; a++) {
+    for (i = 0; i < GOP_STICKY_SLOTS; i++) {
+      if (g->sticky[a][i] && s->unref)
+        s->unref (g->sticky[a][i]);
+      g->sticky[a][i] = NULL;
+    }
+  }
+}
+
+/* Drop the GOPs from index @from on (their entries are already gone) */
+static void
+gops_truncate (GopStore * s, guint from)
+{
+  guint i;
+
+  for (i = from; i < s->gops->len; i++)
+    gop_clear_sticky (s, gop_at (s, i));
+  g_array_set_size (s->gops, from);
+}
+
+static void
 evict_oldest_gop (GopStore * s)
 {
   guint64 end;
@@ -170,6 +209,7 @@ evict_oldest_gop (GopStore * s)
   g_assert (s->gops->len >= 2);
   end = gop_at (s, 1)->first_seq;
   ring_pop_front (s, (guint) (end - s->first_seq));
+  gop_clear_sticky (s, gop_at (s, 0));
   g_array_remove_index (s->gops, 0);
   s->stats.evicted_gops++;
 }
@@ -223,7 +263,7 @@ overflow_newest (GopStore * s)
   ring_pop_back_from (s, g->first_seq);
   /* only the newest GOP was cached: the ring is empty now */
   g_assert (s->len == 0);
-  g_array_set_size (s->gops, 0);
+  gops_truncate (s, 0);
   s->overflowed = TRUE;
   s->stats.overflows++;
 }
@@ -245,7 +285,7 @@ void
 gop_store_clear (GopStore * s)
 {
   ring_pop_front (s, s->len);
-  g_array_set_size (s->gops, 0);
+  gops_truncate (s, 0);
   s->overflowed = FALSE;
   s->first_seq = s->next_seq;
   s->last_end = GOP_TIME_NONE;
@@ -295,6 +335,10 @@ discard (GopStore * s, guint64 size, GopPushInfo * info)
     info->seq = GOP_SEQ_NONE;
 }
 
+static GopPushResult append_entry (GopStore * s, Gop * g, gpointer item,
+    guint flags, guint64 pts, guint64 dts, guint64 duration, guint64 size,
+    GopPushInfo * info);
+
 GopPushResult
 gop_store_push (GopStore * s, gpointer item, guint flags, guint64 pts,
     guint64 dts, guint64 duration, guint64 size, GopPushInfo * info)
@@ -302,11 +346,9 @@ gop_store_push (GopStore * s, gpointer item, guint flags, guint64 pts,
   gboolean audio = (flags & GOP_FLAG_AUDIO) != 0;
   gboolean key = !audio && (flags & GOP_FLAG_KEYFRAME);
   guint64 t = entry_time (pts, dts);
-  guint64 seq;
-  GopEntry *e;
   Gop *g;
 
-  flags &= ~GOP_FLAG_SKIP_ON_JOIN;
+  flags &= ~(GOP_FLAG_SKIP_ON_JOIN | GOP_FLAG_EVENT);
   if (audio)
     flags &= ~(GOP_FLAG_KEYFRAME | GOP_FLAG_OPEN);
   if (info) {
@@ -331,7 +373,8 @@ gop_store_push (GopStore * s, gpointer item, guint flags, guint64 pts,
         GopEntry *a = ring_at (s, i - 1);
         guint64 at = entry_time (a->pts, a->dts);
 
-        if (a->seq < prev->kf_seq || !(a->flags & GOP_FLAG_AUDIO))
+        if (a->seq < prev->kf_seq || !(a->flags & GOP_FLAG_AUDIO)
+            || (a->flags & GOP_FLAG_EVENT))
           break;
         if (!TIME_VALID (t) || !TIME_VALID (at))
           break;
@@ -358,6 +401,14 @@ gop_store_push (GopStore * s, gpointer item, guint flags, guint64 pts,
     ng.first_seq = first;
     ng.kf_seq = s->next_seq;
     ng.kf_time = t;
+    {
+      guint a, k;
+      for (a = 0; a < 2; a++)
+        for (k = 0; k < GOP_STICKY_SLOTS; k++)
+          if (s->sticky[a][k])
+            ng.sticky[a][k] = s->ref ? s->ref (s->sticky[a][k]) :
+                s->sticky[a][k];
+    }
     /* the moved audio */
     ng.info.audio = (guint) (s->next_seq - first);
     {
@@ -406,6 +457,18 @@ gop_store_push (GopStore * s, gpointer item, guint flags, guint64 pts,
     }
   }
 
+  return append_entry (s, g, item, flags, pts, dts, duration, size, info);
+}
+
+/* Append an entry to the newest GOP @g and enforce the bounds */
+static GopPushResult
+append_entry (GopStore * s, Gop * g, gpointer item, guint flags, guint64 pts,
+    guint64 dts, guint64 duration, guint64 size, GopPushInfo * info)
+{
+  guint64 t = entry_time (pts, dts);
+  guint64 seq;
+  GopEntry *e;
+
   if (s->len == s->cap)
     ring_grow (s);
   seq = s->next_seq++;
@@ -426,7 +489,9 @@ gop_store_push (GopStore * s, gpointer item, guint flags, guint64 pts,
       s->last_end = end;
   }
   g->info.bytes += size;
-  if (audio)
+  if (flags & GOP_FLAG_EVENT)
+    s->n_events++;
+  else if (flags & GOP_FLAG_AUDIO)
     g->info.audio++;
   else
     g->info.frames++;
@@ -451,6 +516,84 @@ gop_store_push (GopStore * s, gpointer item, guint flags, guint64 pts,
     return GOP_PUSH_DISCARDED;
   }
   return GOP_PUSH_STORED;
+}
+
+GopPushResult
+gop_store_push_sticky (GopStore * s, gpointer item, gboolean audio,
+    guint slot, guint64 size, GopPushInfo * info)
+{
+  guint a = audio ? 1 : 0;
+
+  g_return_val_if_fail (slot < GOP_STICKY_SLOTS, GOP_PUSH_DISCARDED);
+  g_return_val_if_fail (item != NULL, GOP_PUSH_DISCARDED);
+
+  if (s->sticky[a][slot] != item) {
+    if (s->sticky[a][slot] && s->unref)
+      s->unref (s->sticky[a][slot]);
+    s->sticky[a][slot] = s->ref ? s->ref (item) : item;
+  }
+  if (info) {
+    memset (info, 0, sizeof (*info));
+    info->seq = GOP_SEQ_NONE;
+  }
+  /* nothing cached: the next GOP records the slot at its keyframe */
+  if (s->gops->len == 0 || s->overflowed)
+    return GOP_PUSH_DISCARDED;
+  return append_entry (s, gop_at (s, s->gops->len - 1), item,
+      GOP_FLAG_EVENT | (audio ? GOP_FLAG_AUDIO : 0), GOP_TIME_NONE,
+      GOP_TIME_NONE, GOP_TIME_NONE, size, info);
+}
+
+void
+gop_store_unset_sticky (GopStore * s, gboolean audio, guint slot)
+{
+  guint a = audio ? 1 : 0;
+
+  g_return_if_fail (slot < GOP_STICKY_SLOTS);
+  if (s->sticky[a][slot] && s->unref)
+    s->unref (s->sticky[a][slot]);
+  s->sticky[a][slot] = NULL;
+}
+
+void
+gop_store_reset_sticky (GopStore * s)
+{
+  guint i;
+
+  for (i = 0; i < GOP_STICKY_SLOTS; i++) {
+    gop_store_unset_sticky (s, FALSE, i);
+    gop_store_unset_sticky (s, TRUE, i);
+  }
+}
+
+gpointer
+gop_store_get_sticky (const GopStore * s, gboolean audio, guint slot)
+{
+  g_return_val_if_fail (slot < GOP_STICKY_SLOTS, NULL);
+  return s->sticky[audio ? 1 : 0][slot];
+}
+
+static const Gop *
+find_gop (const GopStore * s, guint64 gop_id)
+{
+  guint i;
+
+  for (i = 0; i < s->gops->len; i++)
+    if (gop_at (s, i)->info.id == gop_id)
+      return gop_at (s, i);
+  return NULL;
+}
+
+gboolean
+gop_store_sticky_at (const GopStore * s, guint64 gop_id, gboolean audio,
+    gpointer items[GOP_STICKY_SLOTS])
+{
+  const Gop *g = find_gop (s, gop_id);
+
+  if (!g)
+    return FALSE;
+  memcpy (items, g->sticky[audio ? 1 : 0], sizeof (g->sticky[0]));
+  return TRUE;
 }
 
 const GopEntry *
@@ -507,16 +650,10 @@ guint
 gop_store_foreach_join (const GopStore * s, guint64 gop_id, gboolean audio,
     GopJoinFunc func, gpointer user_data)
 {
-  const Gop *g = NULL;
-  guint i, n = 0;
+  const Gop *g = find_gop (s, gop_id);
+  guint n = 0;
   guint64 seq;
 
-  for (i = 0; i < s->gops->len; i++) {
-    if (gop_at (s, i)->info.id == gop_id) {
-      g = gop_at (s, i);
-      break;
-    }
-  }
   if (!g)
     return 0;
 
@@ -542,6 +679,7 @@ gop_store_get_stats (GopStore * s)
 
   st->cached_gops = s->gops->len;
   st->cached_entries = s->len;
+  st->cached_events = s->n_events;
   st->cached_bytes = s->bytes;
   st->cached_time = cached_time (s);
   return st;

@@ -53,9 +53,13 @@ typedef enum {
   GOP_FLAG_SKIP_ON_JOIN = 1 << 5,
   /* data discontinuity at this entry */
   GOP_FLAG_DISCONT = 1 << 6,
-  /* LagQueue: a serialized event, never dropped */
+  /* a sticky event entry in the store (with AUDIO: of the audio stream);
+   * LagQueue: a serialized event, never dropped */
   GOP_FLAG_EVENT = 1 << 7,
 } GopFlags;
+
+/* sticky slots per stream (video, audio), in the order they are sent */
+#define GOP_STICKY_SLOTS 4
 
 typedef gpointer (*GopRefFunc) (gpointer item);
 
@@ -112,7 +116,8 @@ typedef struct {
   guint64 open_gops;
   guint64 closed_gops;
   guint cached_gops;
-  guint cached_entries;
+  guint cached_entries;          /* buffers and events */
+  guint cached_events;          /* sticky event entries */
   guint64 cached_bytes;
   guint64 cached_time;
   guint64 gop_duration_min, gop_duration_avg, gop_duration_max;
@@ -144,6 +149,27 @@ GopPushResult gop_store_push (GopStore * store, gpointer item, guint flags,
     guint64 pts, guint64 dts, guint64 duration, guint64 size,
     GopPushInfo * info);
 
+/* A sticky event of the video (@audio FALSE) or audio stream for @slot
+ * (< GOP_STICKY_SLOTS). It becomes the current item of the slot (the store
+ * keeps a reference) and, while a GOP is cached, an entry at its position
+ * with GOP_FLAG_EVENT (and GOP_FLAG_AUDIO), of @size bytes. Returns
+ * GOP_PUSH_STORED when it was stored as an entry. @info may be NULL. */
+GopPushResult gop_store_push_sticky (GopStore * store, gpointer item,
+    gboolean audio, guint slot, guint64 size, GopPushInfo * info);
+/* Forget the current item of a slot (tags at a new stream-start, the
+ * segment at a flush); no entry is stored. */
+void gop_store_unset_sticky (GopStore * store, gboolean audio, guint slot);
+/* Forget the current item of every slot (READY) */
+void gop_store_reset_sticky (GopStore * store);
+/* The current item of a slot, NULL if unset */
+gpointer gop_store_get_sticky (const GopStore * store, gboolean audio,
+    guint slot);
+/* The items of every slot of a stream as they were when the keyframe of
+ * @gop_id arrived, in slot order, NULL for unset slots (no references are
+ * added). Returns FALSE when the GOP is not cached. */
+gboolean gop_store_sticky_at (const GopStore * store, guint64 gop_id,
+    gboolean audio, gpointer items[GOP_STICKY_SLOTS]);
+
 /* Entry by sequence number, NULL if evicted or not yet pushed */
 const GopEntry * gop_store_get (const GopStore * store, guint64 seq);
 /* Sequence number the next pushed entry will get */
@@ -163,9 +189,11 @@ gboolean gop_store_join_point (const GopStore * store, gboolean latest,
     guint64 * gop_id, guint64 * first_seq);
 
 /* Iterate the entries a joiner of @gop_id gets, in order, leaving out the
- * leading pictures of that first GOP (SKIP_ON_JOIN). @want selects
- * GOP_FLAG_AUDIO entries (TRUE) or video entries (FALSE). The callback
- * returns FALSE to stop. Returns the number of entries visited. */
+ * leading pictures of that first GOP (SKIP_ON_JOIN). @audio selects
+ * GOP_FLAG_AUDIO entries (TRUE) or video entries (FALSE), sticky event
+ * entries of that stream (GOP_FLAG_EVENT) included: send
+ * gop_store_sticky_at() first. The callback returns FALSE to stop. Returns
+ * the number of entries visited. */
 typedef gboolean (*GopJoinFunc) (const GopEntry * entry, gpointer user_data);
 guint gop_store_foreach_join (const GopStore * store, guint64 gop_id,
     gboolean audio, GopJoinFunc func, gpointer user_data);

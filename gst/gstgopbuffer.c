@@ -196,6 +196,20 @@ struct _GstGopBuffer
   GopNalInspector nal;
 };
 
+/* sticky events kept in the GOP store, per stream, in the order they are
+ * sent to a joiner */
+enum
+{
+  SLOT_STREAM_START,
+  SLOT_CAPS,
+  SLOT_SEGMENT,
+  SLOT_TAGS,
+};
+G_STATIC_ASSERT (SLOT_TAGS < GOP_STICKY_SLOTS);
+
+/* bytes a stored sticky event counts in the cache besides its buffers */
+#define STICKY_EVENT_OVERHEAD 256
+
 #define GOP_LOCK(s) g_mutex_lock (&(s)->lock)
 #define GOP_UNLOCK(s) g_mutex_unlock (&(s)->lock)
 
@@ -389,7 +403,7 @@ gst_gop_buffer_class_init (GstGopBufferClass * klass)
    *
    * A `application/x-gopbuffer-stats` structure: gops-seen,
    * gops-completed, open-gops, closed-gops, cached-gops, cached-buffers,
-   * cached-bytes,
+   * cached-events (sticky events stored inside cached GOPs), cached-bytes,
    * cached-duration, gop-duration-min/avg/max, gop-bytes-min/avg/max,
    * gop-frames-min/avg/max, leading-pictures, evicted-gops, overflows,
    * discarded-buffers, discarded-bytes, video-in, audio-in, src-dropped,
@@ -598,7 +612,8 @@ make_stats_locked (GstGopBuffer * self)
       "open-gops", G_TYPE_UINT64, st->open_gops,
       "closed-gops", G_TYPE_UINT64, st->closed_gops,
       "cached-gops", G_TYPE_UINT, st->cached_gops,
-      "cached-buffers", G_TYPE_UINT, st->cached_entries,
+      "cached-buffers", G_TYPE_UINT, st->cached_entries - st->cached_events,
+      "cached-events", G_TYPE_UINT, st->cached_events,
       "cached-bytes", G_TYPE_UINT64, st->cached_bytes,
       "cached-duration", G_TYPE_UINT64, st->cached_time,
       "gop-duration-min", G_TYPE_UINT64, st->gop_duration_min,
@@ -950,9 +965,17 @@ static gboolean
 join_entry_cb (const GopEntry * e, gpointer user_data)
 {
   JoinCtx *c = user_data;
-  GstBuffer *buf = GST_BUFFER_CAST (e->item);
+  GstBuffer *buf;
   guint flags = e->flags;
 
+  if (flags & GOP_FLAG_EVENT) {
+    /* a sticky event that arrived inside the GOP, at its place */
+    lag_queue_push (c->out->queue, gst_event_ref (GST_EVENT_CAST (e->item)),
+        GOP_FLAG_EVENT, GOP_TIME_NONE, 0);
+    return TRUE;
+  }
+
+  buf = GST_BUFFER_CAST (e->item);
   if (c->latest) {
     /* the keyframe shown at the live edge, the rest decode-only: the
      * decoder gets the references it needs and shows nothing stale */
@@ -987,6 +1010,25 @@ queue_event_locked (GopOut * out, GstEvent * ev)
   if (ev)
     lag_queue_push (out->queue, gst_event_ref (ev), GOP_FLAG_EVENT,
         GOP_TIME_NONE, 0);
+}
+
+/* with GOP_LOCK: the sticky events a joiner of @out's stream starts with:
+ * those current at the keyframe of @gop_id, or the current ones if
+ * @gop_id is not cached (GOP_SEQ_NONE). Slots from @from to @to. */
+static void
+queue_sticky_locked (GstGopBuffer * self, GopOut * out, guint64 gop_id,
+    guint from, guint to)
+{
+  gpointer items[GOP_STICKY_SLOTS];
+  guint i;
+
+  if (gop_id == GOP_SEQ_NONE
+      || !gop_store_sticky_at (self->store, gop_id, out->audio, items)) {
+    for (i = 0; i < GOP_STICKY_SLOTS; i++)
+      items[i] = gop_store_get_sticky (self->store, out->audio, i);
+  }
+  for (i = from; i <= to; i++)
+    queue_event_locked (out, items[i]);
 }
 
 static GopOut *
@@ -1027,9 +1069,9 @@ join_locked (GstGopBuffer * self, GopOut * out)
   }
 
   if (out->audio) {
-    queue_event_locked (out, self->a_stream_start);
-    queue_event_locked (out, self->a_caps);
-    queue_event_locked (out, self->a_segment);
+    /* from the GOP's keyframe on (catch-up) or live */
+    queue_sticky_locked (self, out, have && !latest ? gop_id : GOP_SEQ_NONE,
+        SLOT_STREAM_START, SLOT_TAGS);
     if (have && !latest) {
       out->gop_id = gop_id;
       if (gop_store_foreach_join (self->store, gop_id, TRUE, join_entry_cb,
@@ -1047,10 +1089,7 @@ join_locked (GstGopBuffer * self, GopOut * out)
   if (!have) {
     /* start live at the next keyframe */
     lag_queue_clear (out->queue, TRUE);
-    queue_event_locked (out, self->v_stream_start);
-    queue_event_locked (out, self->v_caps);
-    queue_event_locked (out, self->v_segment);
-    queue_event_locked (out, self->v_tags);
+    queue_sticky_locked (self, out, GOP_SEQ_NONE, SLOT_STREAM_START, SLOT_TAGS);
     out->gop_id = GOP_SEQ_NONE;
     self->joins_waiting++;
     GST_DEBUG_OBJECT (out->pad, "nothing cached, waiting for a keyframe");
@@ -1058,8 +1097,9 @@ join_locked (GstGopBuffer * self, GopOut * out)
     return;
   }
 
-  queue_event_locked (out, self->v_stream_start);
-  queue_event_locked (out, self->v_caps);
+  /* the stream-start and caps current at the keyframe: a caps change later
+   * in the GOP is stored in it and comes at its place */
+  queue_sticky_locked (self, out, gop_id, SLOT_STREAM_START, SLOT_CAPS);
   out->gop_id = gop_id;
   if (latest && GST_CLOCK_TIME_IS_VALID (self->live_pts)
       && self->vsegment.format == GST_FORMAT_TIME && self->vsegment.rate > 0
@@ -1080,10 +1120,10 @@ join_locked (GstGopBuffer * self, GopOut * out)
     lag_queue_push (out->queue, ev, GOP_FLAG_EVENT, GOP_TIME_NONE, 0);
     c.retime_pts = self->live_pts;
   } else {
-    queue_event_locked (out, self->v_segment);
+    queue_sticky_locked (self, out, gop_id, SLOT_SEGMENT, SLOT_SEGMENT);
     c.latest = FALSE;
   }
-  queue_event_locked (out, self->v_tags);
+  queue_sticky_locked (self, out, gop_id, SLOT_TAGS, SLOT_TAGS);
   gop_store_foreach_join (self->store, gop_id, FALSE, join_entry_cb, &c);
   out->cached_sent += c.n;
   if (latest)
@@ -1505,13 +1545,14 @@ gst_gop_buffer_audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-/* Serialized event: to each joined request pad of the kind, in order */
+/* with GOP_LOCK. Serialized event: to each joined request pad of the kind,
+ * in order */
 static void
-queue_event_to_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
+queue_event_to_outs_locked (GstGopBuffer * self, GstEvent * event,
+    gboolean audio)
 {
   GList *l;
 
-  GOP_LOCK (self);
   for (l = self->outs; l; l = l->next) {
     GopOut *out = l->data;
 
@@ -1521,7 +1562,81 @@ queue_event_to_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
         GOP_TIME_NONE, 0);
     wake_out (out);
   }
+}
+
+static void
+queue_event_to_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
+{
+  GOP_LOCK (self);
+  queue_event_to_outs_locked (self, event, audio);
   GOP_UNLOCK (self);
+}
+
+static void
+add_buffer_sizes (const GValue * v, guint64 * size)
+{
+  if (G_VALUE_HOLDS (v, GST_TYPE_BUFFER)) {
+    GstBuffer *b = gst_value_get_buffer (v);
+    if (b)
+      *size += gst_buffer_get_size (b);
+  } else if (GST_VALUE_HOLDS_ARRAY (v)) {
+    guint i, n = gst_value_array_get_size (v);
+    for (i = 0; i < n; i++)
+      add_buffer_sizes (gst_value_array_get_value (v, i), size);
+  }
+}
+
+static gboolean
+add_field_buffer_sizes (GQuark field, const GValue * v, gpointer user_data)
+{
+  add_buffer_sizes (v, user_data);
+  return TRUE;
+}
+
+/* Bytes a sticky event stored in the cache counts: a fixed overhead plus
+ * the buffers its caps carry (codec_data, streamheader) */
+static guint64
+sticky_event_size (GstEvent * event)
+{
+  guint64 size = STICKY_EVENT_OVERHEAD;
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    guint i;
+
+    gst_event_parse_caps (event, &caps);
+    for (i = 0; i < gst_caps_get_size (caps); i++)
+      gst_structure_foreach (gst_caps_get_structure (caps, i),
+          add_field_buffer_sizes, &size);
+  }
+  return size;
+}
+
+/* with GOP_LOCK. A sticky event of the video or audio stream: kept in the
+ * store (at its place in the GOP being cached, and as the state the next
+ * GOP starts with) and queued to the joined request pads, under one lock
+ * so that a join sees it exactly once */
+static void
+store_sticky_locked (GstGopBuffer * self, GstEvent * event, gboolean audio,
+    guint slot)
+{
+  GstEvent *cur = gop_store_get_sticky (self->store, audio, slot);
+  gboolean same = FALSE;
+
+  if (cur && slot == SLOT_CAPS) {
+    GstCaps *a, *b;
+
+    /* parsers send equal caps again: nothing to replay */
+    gst_event_parse_caps (cur, &a);
+    gst_event_parse_caps (event, &b);
+    same = gst_caps_is_strictly_equal (a, b);
+  }
+  if (slot == SLOT_STREAM_START)
+    gop_store_unset_sticky (self->store, audio, SLOT_TAGS);
+  if (!same)
+    gop_store_push_sticky (self->store, event, audio, slot,
+        sticky_event_size (event), NULL);
+  queue_event_to_outs_locked (self, event, audio);
 }
 
 static GList *
@@ -1588,7 +1703,7 @@ static gboolean
 gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstGopBuffer *self = GST_GOP_BUFFER (parent);
-  gboolean ret;
+  gboolean ret, queued = FALSE;
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
@@ -1603,25 +1718,33 @@ gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       }
       GOP_LOCK (self);
       gst_event_replace (&self->v_caps, event);
+      store_sticky_locked (self, event, FALSE, SLOT_CAPS);
       GOP_UNLOCK (self);
+      queued = TRUE;
       break;
     }
     case GST_EVENT_STREAM_START:
       GOP_LOCK (self);
       gst_event_replace (&self->v_stream_start, event);
       gst_clear_event (&self->v_tags);
+      store_sticky_locked (self, event, FALSE, SLOT_STREAM_START);
       GOP_UNLOCK (self);
+      queued = TRUE;
       break;
     case GST_EVENT_SEGMENT:
       GOP_LOCK (self);
       gst_event_replace (&self->v_segment, event);
       gst_event_copy_segment (event, &self->vsegment);
+      store_sticky_locked (self, event, FALSE, SLOT_SEGMENT);
       GOP_UNLOCK (self);
+      queued = TRUE;
       break;
     case GST_EVENT_TAG:
       GOP_LOCK (self);
       gst_event_replace (&self->v_tags, event);
+      store_sticky_locked (self, event, FALSE, SLOT_TAGS);
       GOP_UNLOCK (self);
+      queued = TRUE;
       break;
     case GST_EVENT_FLUSH_START:
       flush_outs (self, event, FALSE);
@@ -1633,6 +1756,7 @@ gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       self->src_skip_leading = FALSE;
       self->live_pts = GST_CLOCK_TIME_NONE;
       gst_clear_event (&self->v_segment);
+      gop_store_unset_sticky (self->store, FALSE, SLOT_SEGMENT);
       GOP_UNLOCK (self);
       flush_outs (self, event, FALSE);
       return gst_pad_push_event (self->srcpad, event);
@@ -1640,9 +1764,10 @@ gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       break;
   }
 
-  if (GST_EVENT_IS_SERIALIZED (event))
-    queue_event_to_outs (self, event, FALSE);
-  else if (GST_EVENT_IS_DOWNSTREAM (event)) {
+  if (GST_EVENT_IS_SERIALIZED (event)) {
+    if (!queued)
+      queue_event_to_outs (self, event, FALSE);
+  } else if (GST_EVENT_IS_DOWNSTREAM (event)) {
     GList *pads = ref_out_pads (self, FALSE), *l;
     for (l = pads; l; l = l->next)
       gst_pad_push_event (l->data, gst_event_ref (event));
@@ -1680,23 +1805,35 @@ gst_gop_buffer_audio_sink_event (GstPad * pad, GstObject * parent,
 {
   GstGopBuffer *self = GST_GOP_BUFFER (parent);
   GstPad *asrc = NULL;
-  gboolean ret = TRUE;
+  gboolean ret = TRUE, queued = FALSE;
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
       GOP_LOCK (self);
       gst_event_replace (&self->a_caps, event);
+      store_sticky_locked (self, event, TRUE, SLOT_CAPS);
       GOP_UNLOCK (self);
+      queued = TRUE;
       break;
     case GST_EVENT_STREAM_START:
       GOP_LOCK (self);
       gst_event_replace (&self->a_stream_start, event);
+      store_sticky_locked (self, event, TRUE, SLOT_STREAM_START);
       GOP_UNLOCK (self);
+      queued = TRUE;
       break;
     case GST_EVENT_SEGMENT:
       GOP_LOCK (self);
       gst_event_replace (&self->a_segment, event);
+      store_sticky_locked (self, event, TRUE, SLOT_SEGMENT);
       GOP_UNLOCK (self);
+      queued = TRUE;
+      break;
+    case GST_EVENT_TAG:
+      GOP_LOCK (self);
+      store_sticky_locked (self, event, TRUE, SLOT_TAGS);
+      GOP_UNLOCK (self);
+      queued = TRUE;
       break;
     case GST_EVENT_FLUSH_START:
     case GST_EVENT_FLUSH_STOP:
@@ -1705,7 +1842,7 @@ gst_gop_buffer_audio_sink_event (GstPad * pad, GstObject * parent,
     default:
       break;
   }
-  if (GST_EVENT_IS_SERIALIZED (event)
+  if (GST_EVENT_IS_SERIALIZED (event) && !queued
       && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP)
     queue_event_to_outs (self, event, TRUE);
 
@@ -1825,6 +1962,7 @@ gst_gop_buffer_change_state (GstElement * element, GstStateChange transition)
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       GOP_LOCK (self);
       gop_store_clear (self->store);
+      gop_store_reset_sticky (self->store);
       clear_sticky (self);
       gst_clear_buffer (&self->last_keyframe);
       gst_clear_caps (&self->last_keyframe_caps);

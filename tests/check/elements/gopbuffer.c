@@ -70,6 +70,27 @@ pull_n (GstHarness * h)
   return n;
 }
 
+/* the pipeline of the running pipeline test, stopped by the teardown if a
+ * failed check left it running */
+static GstElement *running_pipeline;
+
+static void
+pipeline_teardown (void)
+{
+  if (running_pipeline) {
+    gst_element_set_state (running_pipeline, GST_STATE_NULL);
+    gst_clear_object (&running_pipeline);
+  }
+}
+
+/* memcheck runs the encoders and decoders some 40 times slower: time
+ * bounds of the pipeline tests are scaled, what they check is not */
+static gint64
+time_scale (void)
+{
+  return g_getenv ("LS_UNDER_VALGRIND") ? 20 : 1;
+}
+
 static GstStructure *
 get_stats (GstElement * e)
 {
@@ -78,6 +99,17 @@ get_stats (GstElement * e)
   g_object_get (e, "stats", &s, NULL);
   fail_unless (s != NULL);
   return s;
+}
+
+static guint
+stat_uint (GstElement * e, const gchar * field)
+{
+  GstStructure *s = get_stats (e);
+  guint v = 0;
+
+  fail_unless (gst_structure_get_uint (s, field, &v), "no field %s", field);
+  gst_structure_free (s);
+  return v;
 }
 
 static guint64
@@ -272,6 +304,210 @@ GST_START_TEST (test_join_latest_keyframe)
   fail_unless_equals_uint64 (stat_u64 (h->element, "joins-latest-keyframe"), 1);
   gst_harness_teardown (h2);
   gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* What a src pad pushes, in order: "c<width or rate>" per caps event,
+ * "b<offset>" per buffer */
+typedef struct
+{
+  GMutex lock;
+  GString *log;
+} PadLog;
+
+static GstPadProbeReturn
+pad_log_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  PadLog *pl = user_data;
+
+  g_mutex_lock (&pl->lock);
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    g_string_append_printf (pl->log, "b%" G_GUINT64_FORMAT " ",
+        GST_BUFFER_OFFSET (GST_PAD_PROBE_INFO_BUFFER (info)));
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gint w = 0;
+
+    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
+    if (!gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &w))
+      gst_structure_get_int (gst_caps_get_structure (caps, 0), "rate", &w);
+    g_string_append_printf (pl->log, "c%d ", w);
+  }
+  g_mutex_unlock (&pl->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static PadLog *
+pad_log_new (GstPad * pad)
+{
+  PadLog *pl = g_new0 (PadLog, 1);
+
+  g_mutex_init (&pl->lock);
+  pl->log = g_string_new (NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, pad_log_probe, pl, NULL);
+  return pl;
+}
+
+static void
+pad_log_check (PadLog * pl, const gchar * expected)
+{
+  g_mutex_lock (&pl->lock);
+  fail_unless_equals_string (g_strchomp (pl->log->str), expected);
+  g_string_truncate (pl->log, 0);
+  g_mutex_unlock (&pl->lock);
+}
+
+static void
+pad_log_free (PadLog * pl)
+{
+  g_string_free (pl->log, TRUE);
+  g_mutex_clear (&pl->lock);
+  g_free (pl);
+}
+
+/* A request pad with a log of what it pushes, linked to a new harness:
+ * the log sees everything the join sends */
+static GstHarness *
+request_logged_full (GstElement * e, const gchar * templ, PadLog ** pl)
+{
+  GstPad *pad = gst_element_request_pad_simple (e, templ);
+  GstHarness *h;
+
+  *pl = pad_log_new (pad);
+  h = gst_harness_new_with_element (e, NULL, GST_PAD_NAME (pad));
+  gst_object_unref (pad);
+  return h;
+}
+
+static GstHarness *
+request_logged (GstElement * e, PadLog ** pl)
+{
+  return request_logged_full (e, "src_%u", pl);
+}
+
+static void
+pull_offsets (GstHarness * h, guint from, guint last)
+{
+  guint n;
+
+  for (n = from; n <= last; n++)
+    fail_unless_equals_int (pull_n (h), n);
+}
+
+GST_START_TEST (test_join_replays_caps_change)
+{
+  GstHarness *h = harness_new ();
+  GstHarness *hl, *hc, *hk, *h2;
+  PadLog *src_log, *linked_log, *catch_log, *latest_log, *late_log;
+  GstPad *src = gst_element_get_static_pad (h->element, "src");
+  GstCaps *caps_b = gst_caps_from_string ("video/x-vp8, width=(int)32, "
+      "height=(int)32, framerate=(fraction)25/1");
+
+  src_log = pad_log_new (src);
+  gst_object_unref (src);
+  /* a branch linked before any data */
+  hl = request_logged (h->element, &linked_log);
+
+  /* a GOP with caps A (16x16), changing to B (32x32) after frame 2 */
+  push_frames (h, 0, 2, 100);
+  fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps_b)));
+  push_frames (h, 3, 4, 100);
+  fail_unless_equals_int (stat_uint (h->element, "cached-events"), 1);
+
+  /* a catch-up joiner gets caps A before the keyframe and B exactly
+   * before frame 3, like the branches that were there */
+  hc = request_logged (h->element, &catch_log);
+  pull_offsets (hc, 0, 4);
+  pull_offsets (hl, 0, 4);
+  pad_log_check (catch_log, "c16 b0 b1 b2 c32 b3 b4");
+  pad_log_check (linked_log, "c16 b0 b1 b2 c32 b3 b4");
+  pad_log_check (src_log, "b0 b1 b2 c32 b3 b4");
+
+  /* latest-keyframe: the same order (the keyframe shown at the live edge,
+   * the rest decode-only) */
+  g_object_set (h->element, "join-mode", 1, NULL);
+  hk = request_logged (h->element, &latest_log);
+  pull_offsets (hk, 0, 4);
+  pad_log_check (latest_log, "c16 b0 b1 b2 c32 b3 b4");
+
+  /* live: everyone goes on with B, no caps again */
+  push_frames (h, 5, 5, 100);
+  pull_offsets (hc, 5, 5);
+  pull_offsets (hl, 5, 5);
+  pull_offsets (hk, 5, 5);
+  pad_log_check (catch_log, "b5");
+  pad_log_check (latest_log, "b5");
+
+  /* the next GOP starts with B: a joiner there gets B first. The first
+   * GOP is evicted (max-gops 1) with its caps event */
+  g_object_set (h->element, "join-mode", 0, NULL);
+  push_frames (h, 100, 101, 100);
+  fail_unless_equals_int (stat_uint (h->element, "cached-events"), 0);
+  h2 = request_logged (h->element, &late_log);
+  pull_offsets (h2, 100, 101);
+  pad_log_check (late_log, "c32 b100 b101");
+
+  gst_harness_teardown (h2);
+  gst_harness_teardown (hk);
+  gst_harness_teardown (hc);
+  gst_harness_teardown (hl);
+  gst_harness_teardown (h);
+  pad_log_free (src_log);
+  pad_log_free (linked_log);
+  pad_log_free (catch_log);
+  pad_log_free (latest_log);
+  pad_log_free (late_log);
+  gst_caps_unref (caps_b);
+}
+
+GST_END_TEST;
+
+static GstBuffer *
+make_audio (guint n)
+{
+  GstBuffer *a = gst_buffer_new_allocate (NULL, 320, NULL);
+
+  gst_buffer_memset (a, 0, 0, 320);
+  GST_BUFFER_PTS (a) = n * 20 * MS;
+  GST_BUFFER_DURATION (a) = 20 * MS;
+  GST_BUFFER_OFFSET (a) = n;
+  return a;
+}
+
+GST_START_TEST (test_join_replays_audio_caps_change)
+{
+  GstHarness *h = harness_new ();
+  GstHarness *ha, *h2, *h2a;
+  PadLog *alog;
+  guint n;
+
+  ha = gst_harness_new_with_element (h->element, "audio_sink", NULL);
+  gst_harness_set_src_caps_str (ha, "audio/x-raw, format=S16LE, rate=8000, "
+      "channels=1, layout=interleaved");
+  /* video every 40 ms, audio every 20 ms; the audio rate changes after
+   * audio buffer 3, inside the GOP */
+  for (n = 0; n < 4; n++) {
+    gst_harness_push (h, make_buf (n, n == 0, 100));
+    if (n == 2)
+      gst_harness_set_src_caps_str (ha, "audio/x-raw, format=S16LE, "
+          "rate=16000, channels=1, layout=interleaved");
+    fail_unless_equals_int (gst_harness_push (ha, make_audio (2 * n)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (ha, make_audio (2 * n + 1)),
+        GST_FLOW_OK);
+  }
+  h2 = gst_harness_new_with_element (h->element, NULL, "src_%u");
+  h2a = request_logged_full (h->element, "audio_src_%u", &alog);
+  pull_offsets (h2, 0, 3);
+  pull_offsets (h2a, 0, 7);
+  pad_log_check (alog, "c8000 b0 b1 b2 b3 c16000 b4 b5 b6 b7");
+  gst_harness_teardown (h2a);
+  gst_harness_teardown (h2);
+  gst_harness_teardown (ha);
+  gst_harness_teardown (h);
+  pad_log_free (alog);
 }
 
 GST_END_TEST;
@@ -558,17 +794,6 @@ check_sticky_before_buffer (GstPad * pad, GstPadProbeInfo * info,
   return GST_PAD_PROBE_OK;
 }
 
-static GstBuffer *
-make_audio (guint n)
-{
-  GstBuffer *a = gst_buffer_new_allocate (NULL, 320, NULL);
-
-  GST_BUFFER_PTS (a) = n * 20 * MS;
-  GST_BUFFER_DURATION (a) = 20 * MS;
-  GST_BUFFER_OFFSET (a) = n;
-  return a;
-}
-
 static void
 run_flush_while_sticky_queued (gboolean audio)
 {
@@ -582,6 +807,7 @@ run_flush_while_sticky_queued (gboolean audio)
   gint64 end;
   gint n_buf = 0;
   GstBuffer *buf;
+  GstCaps *caps;
 
   g_mutex_init (&b.lock);
   g_cond_init (&b.cond);
@@ -619,10 +845,10 @@ run_flush_while_sticky_queued (gboolean audio)
 
   /* sticky events queued behind it, then a flush */
   fail_unless (gst_pad_push_event (in, gst_event_new_stream_start ("s")));
-  fail_unless (gst_pad_push_event (in, gst_event_new_caps (audio ?
-              gst_caps_from_string ("audio/x-raw, format=S16LE, rate=8000, "
-                  "channels=1, layout=interleaved") :
-              gst_caps_from_string (CAPS))));
+  caps = gst_caps_from_string (audio ? "audio/x-raw, format=S16LE, "
+      "rate=8000, channels=1, layout=interleaved" : CAPS);
+  fail_unless (gst_pad_push_event (in, gst_event_new_caps (caps)));
+  gst_caps_unref (caps);
   fail_unless (gst_pad_push_event (in, gst_event_new_segment (&seg)));
   gst_pad_push_event (in, gst_event_new_flush_start ());
   gst_pad_remove_probe (outpad, probe);
@@ -708,8 +934,11 @@ GST_START_TEST (test_request_pad_survives_state_cycle)
       "fakesink sync=false g.src_0 ! fakesink name=b sync=false "
       "signal-handoffs=true", NULL);
   GstElement *b = gst_bin_get_by_name (GST_BIN (p), "b");
-  gint n = 0, round;
+  /* not on the stack: the sink may still call after a failed check */
+  static gint n;
+  gint round;
 
+  running_pipeline = gst_object_ref (p);
   g_signal_connect (b, "handoff", G_CALLBACK (count_handoff), &n);
   for (round = 0; round < 2; round++) {
     gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
@@ -725,6 +954,7 @@ GST_START_TEST (test_request_pad_survives_state_cycle)
         GST_STATE_CHANGE_SUCCESS);
   }
   gst_element_set_state (p, GST_STATE_NULL);
+  gst_clear_object (&running_pipeline);
   gst_object_unref (b);
   gst_object_unref (p);
 }
@@ -746,6 +976,11 @@ count_libav_errors (GstDebugCategory * category, GstDebugLevel level,
     g_atomic_int_inc (&libav_errors);
 }
 
+/* What a branch's fakesink decoded. Written by its streaming thread: on the
+ * heap and freed with the handoff connection (when the sink goes), so that
+ * a handoff after the test function left (a failed check under CK_FORK=no
+ * jumps out with the pipeline still running) never touches a dead stack
+ * frame. Read with branch_get(). */
 typedef struct
 {
   GMutex lock;
@@ -753,16 +988,90 @@ typedef struct
   GstClockTime first_pts;
   GstClockTime min_pts;
   guint frames;
+  gint first_width, last_width; /* decoded */
+  guint width_changes;
+  gint caps_width[4];           /* caps events reaching the branch */
+  guint n_caps;
 } Branch;
+
+static Branch *
+branch_new (void)
+{
+  Branch *b = g_new0 (Branch, 1);
+
+  g_mutex_init (&b->lock);
+  b->first_pts = GST_CLOCK_TIME_NONE;
+  b->min_pts = GST_CLOCK_TIME_NONE;
+  return b;
+}
+
+static void
+branch_free (gpointer data, GClosure * closure)
+{
+  Branch *b = data;
+
+  g_mutex_clear (&b->lock);
+  g_free (b);
+}
+
+/* a consistent copy of @b (without its lock) */
+static Branch
+branch_get (Branch * b)
+{
+  Branch copy;
+
+  g_mutex_lock (&b->lock);
+  copy.first_us = b->first_us;
+  copy.first_pts = b->first_pts;
+  copy.min_pts = b->min_pts;
+  copy.frames = b->frames;
+  copy.first_width = b->first_width;
+  copy.last_width = b->last_width;
+  copy.width_changes = b->width_changes;
+  memcpy (copy.caps_width, b->caps_width, sizeof (b->caps_width));
+  copy.n_caps = b->n_caps;
+  g_mutex_unlock (&b->lock);
+  return copy;
+}
+
+static GstPadProbeReturn
+branch_caps_probe (GstPad * pad, GstPadProbeInfo * info, Branch * b)
+{
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+
+  if (GST_EVENT_TYPE (ev) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gint width = 0;
+
+    gst_event_parse_caps (ev, &caps);
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width);
+    g_mutex_lock (&b->lock);
+    if (b->n_caps < G_N_ELEMENTS (b->caps_width))
+      b->caps_width[b->n_caps++] = width;
+    g_mutex_unlock (&b->lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
 
 static void
 on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, Branch * b)
 {
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  gint width = 0;
+
+  if (caps) {
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width);
+    gst_caps_unref (caps);
+  }
   g_mutex_lock (&b->lock);
   if (b->frames == 0) {
     b->first_us = g_get_monotonic_time ();
     b->first_pts = GST_BUFFER_PTS (buf);
+    b->first_width = width;
+  } else if (width != b->last_width) {
+    b->width_changes++;
   }
+  b->last_width = width;
   if (GST_BUFFER_PTS (buf) < b->min_pts)
     b->min_pts = GST_BUFFER_PTS (buf);
   b->frames++;
@@ -838,7 +1147,7 @@ bus_problems (GstElement * pipeline)
 static void
 wait_video_in (GstElement * g, guint64 frames)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * time_scale ();
 
   while (stat_u64 (g, "video-in") < frames) {
     fail_unless (g_get_monotonic_time () < end, "no data");
@@ -847,13 +1156,14 @@ wait_video_in (GstElement * g, guint64 frames)
 }
 
 /* Add queue ! avdec_h264 ! fakesink on a new request pad; returns the time
- * of linking. @sync_first: bring the branch to PLAYING before linking. */
+ * of linking. @sync_first: bring the branch to PLAYING before linking.
+ * @b belongs to the branch's sink from now on. */
 static gint64
 add_branch (GstElement * pipeline, GstElement * g, const gchar * decoder,
     Branch * b, gboolean sync_first, GstElement ** bin_out)
 {
-  gchar *desc = g_strdup_printf ("queue ! %s ! fakesink name=bsink "
-      "sync=false signal-handoffs=true", decoder);
+  gchar *desc = g_strdup_printf ("queue name=bqueue ! %s ! fakesink "
+      "name=bsink sync=false signal-handoffs=true", decoder);
   GstElement *bin = gst_parse_bin_from_description (desc, TRUE, NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (bin), "bsink");
   GstPad *src = gst_element_request_pad_simple (g, "src_%u");
@@ -861,11 +1171,18 @@ add_branch (GstElement * pipeline, GstElement * g, const gchar * decoder,
   gint64 t;
 
   g_free (desc);
-  g_mutex_init (&b->lock);
-  b->frames = 0;
-  b->first_us = 0;
-  b->min_pts = GST_CLOCK_TIME_NONE;
-  g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), b);
+  g_signal_connect_data (sink, "handoff", G_CALLBACK (on_handoff), b,
+      branch_free, 0);
+  /* on the pad of the sink's element, gone together with @b */
+  {
+    GstElement *q = gst_bin_get_by_name (GST_BIN (bin), "bqueue");
+    GstPad *qsink = gst_element_get_static_pad (q, "sink");
+
+    gst_pad_add_probe (qsink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        (GstPadProbeCallback) branch_caps_probe, b, NULL);
+    gst_object_unref (qsink);
+    gst_object_unref (q);
+  }
   gst_object_unref (sink);
   gst_bin_add (GST_BIN (pipeline), bin);
   if (sync_first)
@@ -880,18 +1197,17 @@ add_branch (GstElement * pipeline, GstElement * g, const gchar * decoder,
   return t;
 }
 
-static void
+/* wait until @b decoded @n frames (bounded); returns what it saw */
+static Branch
 wait_frames (Branch * b, guint n, gint64 timeout_us)
 {
-  gint64 end = g_get_monotonic_time () + timeout_us;
+  gint64 end = g_get_monotonic_time () + timeout_us * time_scale ();
+  Branch now;
 
   for (;;) {
-    guint f;
-    g_mutex_lock (&b->lock);
-    f = b->frames;
-    g_mutex_unlock (&b->lock);
-    if (f >= n || g_get_monotonic_time () > end)
-      break;
+    now = branch_get (b);
+    if (now.frames >= n || g_get_monotonic_time () > end)
+      return now;
     g_usleep (1000);
   }
 }
@@ -915,10 +1231,11 @@ run_join (const Codec * codec, gint join_mode, gboolean sync_first)
   GstElement *pipeline = make_pipeline (codec);
   GstElement *g = gst_bin_get_by_name (GST_BIN (pipeline), "g");
   GstElement *bin;
-  GstClockTime kf_pts;
-  Branch b;
+  GstClockTime kf_pts, kf_after;
+  Branch *branch = branch_new (), b;
   gint64 t_link, latency_us;
 
+  running_pipeline = gst_object_ref (pipeline);
   libav_errors = 0;
   g_object_set (g, "join-mode", join_mode, NULL);
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
@@ -927,8 +1244,10 @@ run_join (const Codec * codec, gint join_mode, gboolean sync_first)
    * keyframe is an open-GOP RAP for the open-GOP encoders */
   wait_video_in (g, 80);
   kf_pts = last_keyframe_pts (g);
-  t_link = add_branch (pipeline, g, codec->decoder, &b, sync_first, &bin);
-  wait_frames (&b, 1, 5 * G_USEC_PER_SEC);
+  t_link = add_branch (pipeline, g, codec->decoder, branch, sync_first, &bin);
+  /* a slow machine (valgrind) can see the next keyframe before the link */
+  kf_after = last_keyframe_pts (g);
+  b = wait_frames (branch, 1, 5 * G_USEC_PER_SEC);
   latency_us = b.first_us - t_link;
   g_print ("gopbuffer %s, join-mode %s: first decoded frame %.2f ms after "
       "linking, %d libav errors\n", codec->name,
@@ -936,18 +1255,20 @@ run_join (const Codec * codec, gint join_mode, gboolean sync_first)
       g_atomic_int_get (&libav_errors));
   fail_unless (b.frames >= 1, "nothing decoded");
   /* at once: well below the 333 ms to the next keyframe */
-  fail_unless (latency_us < 150 * 1000, "first frame after %" G_GINT64_FORMAT
-      " us", latency_us);
+  fail_unless (latency_us < 150 * 1000 * time_scale (), "first frame after %"
+      G_GINT64_FORMAT " us", latency_us);
 
   /* keep decoding live for a while */
-  wait_frames (&b, b.frames + 40, 3 * G_USEC_PER_SEC);
+  b = wait_frames (branch, b.frames + 40, 3 * G_USEC_PER_SEC);
   fail_unless (b.frames >= 40);
 
   if (join_mode == 0) {
     /* catch-up: from the cached keyframe (a decoder with B-frames may not
      * show the very first frames of an open GOP), never anything from
      * before it: the leading pictures were not sent */
-    if (codec->open_gop)
+    if (kf_after != kf_pts)
+      fail_unless (b.first_pts >= kf_pts && b.first_pts < kf_after + 100 * MS);
+    else if (codec->open_gop)
       fail_unless (b.first_pts >= kf_pts && b.first_pts < kf_pts + 100 * MS);
     else
       fail_unless_equals_uint64 (b.first_pts, kf_pts);
@@ -969,7 +1290,7 @@ run_join (const Codec * codec, gint join_mode, gboolean sync_first)
     fail_unless_equals_int (g_atomic_int_get (&libav_errors), 0);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  g_mutex_clear (&b.lock);
+  gst_clear_object (&running_pipeline);
   gst_object_unref (g);
   gst_object_unref (pipeline);
 }
@@ -1033,6 +1354,65 @@ pad_stat (GstElement * g, const gchar * pad, const gchar * field)
   return v;
 }
 
+GST_START_TEST (test_pipeline_join_across_resolution_change)
+{
+  /* the encoder changes resolution while PLAYING (new avcC in the caps
+   * before the new IDR) and a branch joins later with the GOPs from before
+   * the change still cached: it must get the old caps first and the new
+   * ones at the change, and decode everything without errors */
+  GstElement *pipeline = gst_parse_launch ("videotestsrc is-live=true "
+      "pattern=ball ! video/x-raw,format=I420,width=320,height=192,"
+      "framerate=60/1 ! videoscale ! capsfilter name=cf "
+      "caps=video/x-raw,width=160,height=96 ! x264enc key-int-max=30 "
+      "tune=zerolatency speed-preset=ultrafast ! h264parse ! "
+      "video/x-h264,stream-format=avc,alignment=au ! "
+      "gopbuffer name=g max-gops=4 ! fakesink sync=false", NULL);
+  GstElement *g = gst_bin_get_by_name (GST_BIN (pipeline), "g");
+  GstElement *cf = gst_bin_get_by_name (GST_BIN (pipeline), "cf");
+  GstElement *bin;
+  GstCaps *caps;
+  Branch *branch = branch_new (), b;
+
+  running_pipeline = gst_object_ref (pipeline);
+  libav_errors = 0;
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  wait_video_in (g, 40);
+  caps = gst_caps_from_string ("video/x-raw,width=320,height=192");
+  g_object_set (cf, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  wait_video_in (g, 80);
+  /* the new caps are stored at their place inside the cache */
+  fail_unless (stat_uint (g, "cached-events") >= 1);
+  fail_unless (stat_uint (g, "cached-gops") >= 2);
+
+  add_branch (pipeline, g, "avdec_h264", branch, TRUE, &bin);
+  b = wait_frames (branch, 60, 5 * G_USEC_PER_SEC);
+  g_print ("resolution change: joiner decoded %u frames, %d wide first, "
+      "%d wide last, %u changes, %u caps events, %d libav errors\n",
+      b.frames, b.first_width, b.last_width, b.width_changes, b.n_caps,
+      g_atomic_int_get (&libav_errors));
+  fail_unless (b.frames >= 60);
+  /* the caps of the first cached keyframe first, the new ones at the
+   * change (the old code sent only the current, new, caps) */
+  fail_unless (b.n_caps >= 2);
+  fail_unless_equals_int (b.caps_width[0], 160);
+  fail_unless_equals_int (b.caps_width[b.n_caps - 1], 320);
+  fail_unless_equals_int (b.first_width, 160);
+  fail_unless_equals_int (b.last_width, 320);
+  fail_unless_equals_int (b.width_changes, 1);
+  fail_unless_equals_int (g_atomic_int_get (&libav_errors), 0);
+  fail_unless_equals_int (bus_problems (pipeline), 0);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_clear_object (&running_pipeline);
+  gst_object_unref (cf);
+  gst_object_unref (g);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_pipeline_slow_branch_drops_gops)
 {
   /* two branches: src_0 keeps up, src_1 takes 50 ms per 16 ms frame; with
@@ -1050,6 +1430,7 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
   GstMessage *m;
   guint lag_messages = 0;
 
+  running_pipeline = gst_object_ref (pipeline);
   g_object_set (g, "post-messages", TRUE, NULL);
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
@@ -1063,8 +1444,12 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
   g_print ("slow branch: %" G_GUINT64_FORMAT " in, fast pushed %"
       G_GUINT64_FORMAT ", slow dropped %" G_GUINT64_FORMAT " buffers in %"
       G_GUINT64_FORMAT " GOPs\n", in, fast_pushed, slow_dropped, slow_gops);
-  fail_unless_equals_uint64 (fast_dropped, 0);
-  fail_unless (fast_pushed + 5 >= in);
+  /* under memcheck every thread crawls and the fast branch lags too: there
+   * only the slow branch's dropping is checked */
+  if (time_scale () == 1) {
+    fail_unless_equals_uint64 (fast_dropped, 0);
+    fail_unless (fast_pushed + 5 >= in);
+  }
   fail_unless (slow_gops >= 1);
   fail_unless (slow_dropped >= 30);
   fail_unless (pad_stat (g, "src_1", "max-lag-seen") <= 400 * MS);
@@ -1073,7 +1458,9 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
   while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     const GstStructure *st = gst_message_get_structure (m);
     if (gst_structure_has_name (st, "gopbuffer-lag")) {
-      fail_unless_equals_string (gst_structure_get_string (st, "pad"), "src_1");
+      if (time_scale () == 1)
+        fail_unless_equals_string (gst_structure_get_string (st, "pad"),
+            "src_1");
       lag_messages++;
     }
     gst_message_unref (m);
@@ -1082,6 +1469,7 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
   fail_unless (lag_messages >= 1 && lag_messages <= 4);
   fail_unless_equals_int (bus_problems (pipeline), 0);
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_clear_object (&running_pipeline);
   gst_object_unref (g);
   gst_object_unref (pipeline);
 }
@@ -1103,11 +1491,14 @@ gopbuffer_suite (void)
   gst_debug_add_log_function (count_libav_errors, NULL, NULL);
 
   suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, NULL, pipeline_teardown);
   tcase_add_test (tc, test_start_on_keyframe);
   tcase_add_test (tc, test_start_on_keyframe_off);
   tcase_add_test (tc, test_join_catch_up);
   tcase_add_test (tc, test_join_catch_up_max_gops);
   tcase_add_test (tc, test_join_latest_keyframe);
+  tcase_add_test (tc, test_join_replays_caps_change);
+  tcase_add_test (tc, test_join_replays_audio_caps_change);
   tcase_add_test (tc, test_join_before_keyframe_waits);
   tcase_add_test (tc, test_bounded_without_keyframes);
   tcase_add_test (tc, test_gop_messages_and_stats);
@@ -1137,12 +1528,14 @@ gopbuffer_suite (void)
         "(scripts/install-deps.sh)");
 
   suite_add_tcase (s, tp);
+  tcase_add_checked_fixture (tp, NULL, pipeline_teardown);
   tcase_set_timeout (tp, 60);
   tcase_add_test (tp, test_pipeline_join_catch_up);
   tcase_add_test (tp, test_pipeline_join_latest_keyframe);
   tcase_add_test (tp, test_pipeline_join_open_gop_h264);
   tcase_add_test (tp, test_pipeline_join_open_gop_h265);
   tcase_add_test (tp, test_pipeline_join_open_gop_h265_latest);
+  tcase_add_test (tp, test_pipeline_join_across_resolution_change);
   tcase_add_test (tp, test_pipeline_slow_branch_drops_gops);
   return s;
 }

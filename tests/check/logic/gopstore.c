@@ -570,6 +570,216 @@ GST_START_TEST (test_many_entries_ring_growth)
 
 GST_END_TEST;
 
+/* ---- sticky events ---- */
+
+static GopPushResult
+push_sticky (GopStore * s, Item * it, gboolean audio, guint slot, guint64 size)
+{
+  return gop_store_push_sticky (s, it, audio, slot, size, NULL);
+}
+
+/* ids of the sticky state at @gop_id's keyframe (0 for unset slots) */
+static GArray *
+sticky_ids (GopStore * s, guint64 gop_id, gboolean audio)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  gpointer items[GOP_STICKY_SLOTS];
+  guint i;
+
+  fail_unless (gop_store_sticky_at (s, gop_id, audio, items));
+  for (i = 0; i < GOP_STICKY_SLOTS; i++) {
+    guint id = items[i] ? ((Item *) items[i])->id : 0;
+    g_array_append_val (ids, id);
+  }
+  return ids;
+}
+
+static GArray *
+join_ids_at (GopStore * s, guint64 gop_id, gboolean audio)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  gop_store_foreach_join (s, gop_id, audio, collect_cb, ids);
+  return ids;
+}
+
+GST_START_TEST (test_sticky_replayed_at_place)
+{
+  GopStore *s = store_new (2, 1 << 20, 0);
+  Item *caps_a = item_new (900), *seg = item_new (910), *caps_b =
+      item_new (901), *caps_c = item_new (902), *acaps = item_new (950);
+  guint64 g1, g2;
+  const GopStats *st;
+  static const guint state1[] = { 0, 900, 910, 0 };
+  static const guint state2[] = { 0, 901, 910, 0 };
+  static const guint join1[] = { 0, 1, 901, 2, 3, 4, 5, 902, 6 };
+  static const guint join2[] = { 4, 5, 902, 6 };
+  static const guint astate[] = { 0, 950, 0, 0 };
+  static const guint ajoin[] = { 300, 301 };
+
+  /* before any keyframe: only the current state */
+  fail_unless_equals_int (push_sticky (s, caps_a, FALSE, 1, 300),
+      GOP_PUSH_DISCARDED);
+  fail_unless_equals_int (push_sticky (s, seg, FALSE, 2, 300),
+      GOP_PUSH_DISCARDED);
+  fail_unless_equals_int (push_sticky (s, acaps, TRUE, 1, 300),
+      GOP_PUSH_DISCARDED);
+  fail_unless (gop_store_get_sticky (s, FALSE, 1) == caps_a);
+  fail_unless (gop_store_get_sticky (s, TRUE, 1) == acaps);
+  fail_unless (gop_store_get_sticky (s, FALSE, 0) == NULL);
+  fail_unless_equals_uint64 (gop_store_get_stats (s)->discarded_entries, 0);
+
+  push_frame (s, 0, TRUE, 100, NULL);
+  push_frame (s, 1, FALSE, 100, NULL);
+  /* a caps change inside the GOP: an entry at its place */
+  fail_unless_equals_int (push_sticky (s, caps_b, FALSE, 1, 300),
+      GOP_PUSH_STORED);
+  push_audio (s, 300, 85, 20, NULL);
+  push_frame (s, 2, FALSE, 100, NULL);
+  push_frame (s, 3, FALSE, 100, NULL);
+  push_audio (s, 301, 105, 20, NULL);
+  push_frame (s, 4, TRUE, 100, NULL);
+  push_frame (s, 5, FALSE, 100, NULL);
+  push_sticky (s, caps_c, FALSE, 1, 300);
+  push_frame (s, 6, FALSE, 100, NULL);
+
+  st = gop_store_get_stats (s);
+  fail_unless_equals_int (st->cached_events, 2);
+  fail_unless_equals_int (st->cached_entries, 7 + 2 + 2);
+  /* events count in bytes */
+  fail_unless_equals_uint64 (st->cached_bytes, 7 * 100 + 2 * 10 + 2 * 300);
+  /* frame counts leave events out */
+  fail_unless_equals_int (st->gop_frames_max, 4);
+
+  fail_unless (gop_store_join_point (s, FALSE, &g1, NULL));
+  fail_unless (gop_store_join_point (s, TRUE, &g2, NULL));
+  /* a joiner at the oldest keyframe: caps A, then B and C at their place */
+  assert_ids (sticky_ids (s, g1, FALSE), state1, 4);
+  assert_ids (join_ids_at (s, g1, FALSE), join1, G_N_ELEMENTS (join1));
+  /* at the newest keyframe: B was current, C comes at its place */
+  assert_ids (sticky_ids (s, g2, FALSE), state2, 4);
+  assert_ids (join_ids_at (s, g2, FALSE), join2, G_N_ELEMENTS (join2));
+  /* the audio stream has its own state; video events are not audio */
+  assert_ids (sticky_ids (s, g1, TRUE), astate, 4);
+  assert_ids (join_ids_at (s, g1, TRUE), ajoin, 2);
+
+  /* evicting the first GOP releases its entries and its recorded state:
+   * caps A is left with our reference, caps B with ours and the state
+   * recorded by the second GOP */
+  push_frame (s, 8, TRUE, 100, NULL);
+  fail_unless_equals_int (gop_store_n_gops (s), 2);
+  fail_unless_equals_int (caps_a->ref, 1);
+  fail_unless_equals_int (caps_b->ref, 2);
+  fail_unless_equals_int (gop_store_get_stats (s)->cached_events, 1);
+  {
+    gpointer items[GOP_STICKY_SLOTS];
+    fail_if (gop_store_sticky_at (s, g1, FALSE, items));
+  }
+
+  /* clear (flush) drops the GOPs, keeps the current state */
+  gop_store_clear (s);
+  fail_unless_equals_int (gop_store_get_stats (s)->cached_events, 0);
+  fail_unless (gop_store_get_sticky (s, FALSE, 1) == caps_c);
+  push_frame (s, 20, TRUE, 100, NULL);
+  fail_unless (gop_store_join_point (s, TRUE, &g2, NULL));
+  {
+    static const guint state3[] = { 0, 902, 910, 0 };
+    assert_ids (sticky_ids (s, g2, FALSE), state3, 4);
+  }
+  gop_store_unset_sticky (s, FALSE, 2);
+  fail_unless (gop_store_get_sticky (s, FALSE, 2) == NULL);
+  gop_store_reset_sticky (s);
+  fail_unless (gop_store_get_sticky (s, TRUE, 1) == NULL);
+  /* still the state of the cached GOP */
+  fail_unless_equals_int (acaps->ref, 2);
+  gop_store_clear (s);
+  fail_unless_equals_int (acaps->ref, 1);
+
+  item_unref (caps_a);
+  item_unref (seg);
+  item_unref (caps_b);
+  item_unref (caps_c);
+  item_unref (acaps);
+  store_free (s);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_sticky_bounded)
+{
+  /* events count towards max-bytes: a GOP that outgrows it with its
+   * events is discarded, the state survives for the next GOP */
+  GopStore *s = store_new (1, 1000, 0);
+  Item *c1 = item_new (1), *c2 = item_new (2);
+  GopPushInfo info;
+  guint64 g;
+  static const guint state[] = { 0, 2, 0, 0 };
+  static const guint join[] = { 10 };
+
+  push_frame (s, 0, TRUE, 100, NULL);
+  fail_unless_equals_int (push_sticky (s, c1, FALSE, 1, 400), GOP_PUSH_STORED);
+  fail_unless_equals_int (gop_store_push_sticky (s, c2, FALSE, 1, 600, &info),
+      GOP_PUSH_DISCARDED);
+  fail_unless (info.overflow);
+  fail_unless_equals_int (gop_store_n_gops (s), 0);
+  fail_unless_equals_int (gop_store_get_stats (s)->cached_events, 0);
+  fail_unless_equals_uint64 (gop_store_get_stats (s)->cached_bytes, 0);
+  /* only the frame counts as discarded data */
+  fail_unless_equals_uint64 (gop_store_get_stats (s)->discarded_entries, 1);
+  fail_unless_equals_int (c1->ref, 1);
+  /* discarding until the next keyframe, which starts with caps 2 */
+  push_frame (s, 1, FALSE, 100, NULL);
+  fail_unless_equals_int (push_sticky (s, c1, FALSE, 1, 400),
+      GOP_PUSH_DISCARDED);
+  push_sticky (s, c2, FALSE, 1, 400);
+  push_frame (s, 10, TRUE, 100, NULL);
+  fail_unless (gop_store_join_point (s, TRUE, &g, NULL));
+  assert_ids (sticky_ids (s, g, FALSE), state, 4);
+  assert_ids (join_ids_at (s, g, FALSE), join, 1);
+  item_unref (c1);
+  item_unref (c2);
+  store_free (s);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_sticky_audio_overlap)
+{
+  /* audio overlapping the next keyframe moves into its GOP, but not
+   * across an audio event: the new GOP's audio state stays exact */
+  GopStore *s = store_new (2, 1 << 20, 0);
+  Item *a1 = item_new (500), *a2 = item_new (501);
+  guint64 g;
+  static const guint state[] = { 0, 501, 0, 0 };
+
+  push_sticky (s, a1, TRUE, 1, 10);
+  push_full (s, 1, GOP_FLAG_KEYFRAME, 0, 0, 100, NULL);
+  push_audio (s, 201, 10, 20, NULL);
+  push_audio (s, 202, 185, 20, NULL);   /* overlaps 200, before the event */
+  push_sticky (s, a2, TRUE, 1, 10);
+  push_audio (s, 203, 190, 20, NULL);   /* overlaps, after the event: */
+  push_full (s, 100, GOP_FLAG_KEYFRAME, 200, 200, 100, NULL);
+  push_audio (s, 204, 210, 20, NULL);
+  push_audio (s, 205, 230, 20, NULL);
+  fail_unless (gop_store_join_point (s, TRUE, &g, NULL));
+  assert_ids (sticky_ids (s, g, TRUE), state, 4);
+  {
+    /* 203 moved (after the event), 202 stayed (before it) */
+    static const guint moved[] = { 203, 204, 205 };
+    assert_ids (join_ids_at (s, g, TRUE), moved, 3);
+  }
+  fail_unless (gop_store_join_point (s, FALSE, &g, NULL));
+  {
+    static const guint old[] = { 201, 202, 501, 203, 204, 205 };
+    assert_ids (join_ids_at (s, g, TRUE), old, 6);
+  }
+  item_unref (a1);
+  item_unref (a2);
+  store_free (s);
+}
+
+GST_END_TEST;
+
 /* ---- lag queue ---- */
 
 static gint live_lag;
@@ -736,6 +946,9 @@ gopstore_suite (void)
   tcase_add_test (tc, test_closed_gop_b_frames_kept);
   tcase_add_test (tc, test_audio_aligned);
   tcase_add_test (tc, test_many_entries_ring_growth);
+  tcase_add_test (tc, test_sticky_replayed_at_place);
+  tcase_add_test (tc, test_sticky_bounded);
+  tcase_add_test (tc, test_sticky_audio_overlap);
   tcase_add_test (tc, test_lag_resume_at_newest_keyframe);
   tcase_add_test (tc, test_lag_wait_next_keyframe);
   tcase_add_test (tc, test_lag_no_drop_when_consumer_keeps_up);
