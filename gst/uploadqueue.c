@@ -224,6 +224,21 @@ upload_queue_push (UploadQueue * q, UploadMethod method, const gchar * name,
   return dropped;
 }
 
+/* A media segment's PUT sent with chunked transfer while it is written */
+static UploadJob *
+chunked_job_new (UploadQueue * q, const gchar * name, gint64 now)
+{
+  UploadJob *j = g_new0 (UploadJob, 1);
+
+  j->method = UPLOAD_PUT;
+  j->kind = UPLOAD_KIND_SEGMENT;
+  j->name = g_strdup (name);
+  j->not_before = now;
+  j->id = q->next_id++;
+  j->chunked = TRUE;
+  return j;
+}
+
 gboolean
 upload_queue_push_chunked (UploadQueue * q, const gchar * name, gint64 now)
 {
@@ -256,13 +271,7 @@ upload_queue_push_chunked (UploadQueue * q, const gchar * name, gint64 now)
     q->stats.chunked_fallbacks++;
     return FALSE;
   }
-  j = g_new0 (UploadJob, 1);
-  j->method = UPLOAD_PUT;
-  j->kind = UPLOAD_KIND_SEGMENT;
-  j->name = g_strdup (name);
-  j->not_before = now;
-  j->id = q->next_id++;
-  j->chunked = TRUE;
+  j = chunked_job_new (q, name, now);
   g_queue_push_tail (&q->jobs, j);
   q->stats.queued++;
   return TRUE;
@@ -291,13 +300,7 @@ upload_queue_expect (UploadQueue * q, const gchar * name, gint64 now,
   if (q->cfg.max_streaming == 0 || find_live (q, name) != NULL ||
       g_queue_get_length (&q->jobs) >= q->cfg.capacity)
     return;
-  j = g_new0 (UploadJob, 1);
-  j->method = UPLOAD_PUT;
-  j->kind = UPLOAD_KIND_SEGMENT;
-  j->name = g_strdup (name);
-  j->not_before = now;
-  j->id = q->next_id++;
-  j->chunked = TRUE;
+  j = chunked_job_new (q, name, now);
   j->wait_data = TRUE;
   j->expires = expires;
   g_queue_push_tail (&q->jobs, j);
