@@ -563,13 +563,21 @@ feed_streams (DashUpload * up)
 
     cs = g_object_ref (r->stream);
     cancel = g_object_ref (r->cancel);
-    if (abandoned || behind) {
-      g_debug ("dashupload: chunked PUT of %s %s", r->name,
-          abandoned ? "abandoned" : "fell behind: sent whole later");
+    if (abandoned) {
+      /* end the body at what was written and let the origin answer: the
+       * DELETE queued behind it then reaches the origin after it stored
+       * the truncated file. (Cancelling raced: libsoup still ends a torn
+       * down chunked body like a complete one, and the origin could
+       * store it after the DELETE on another connection.) */
+      g_debug ("dashupload: chunked PUT of %s abandoned: ended at %"
+          G_GUINT64_FORMAT " bytes, deleted next", r->name, complete);
+      chunk_stream_update (cs, complete, TRUE);
+    } else if (behind) {
+      g_debug ("dashupload: chunked PUT of %s fell behind: sent whole later",
+          r->name);
       g_cancellable_cancel (cancel);
       chunk_stream_fail (cs, g_error_new_literal (G_IO_ERROR,
-              G_IO_ERROR_CANCELLED, abandoned ? "segment abandoned" :
-              "fell behind"));
+              G_IO_ERROR_CANCELLED, "fell behind"));
     } else {
       chunk_stream_update (cs, complete, published);
     }
@@ -959,9 +967,9 @@ dash_upload_segment_abandoned (DashUpload * up, const gchar * name)
     live->abandoned = TRUE;
     g_hash_table_remove (up->live, name);
   }
-  /* on the wire: feed_streams aborts it; libsoup may still end the body
-   * like a complete one (its chunked encoder writes the last chunk when
-   * the request is torn down), so what the origin stored goes again */
+  /* on the wire: feed_streams ends its body at what was written; the
+   * DELETE waits for the origin's answer to it (never on the wire before
+   * the PUT of the same name has completed) and removes what it stored */
   if (upload_queue_abandon (up->queue, name))
     upload_queue_push (up->queue, UPLOAD_DELETE, name, g_get_monotonic_time ());
   schedule_pump_locked (up);
