@@ -32,7 +32,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -244,6 +244,12 @@ async function cleanup() {
 }
 
 const result = { player, source, seconds, chunkMs, segmentMs };
+// CPU time the hypervisor gave to others (steal, all CPUs) during the run,
+// in 1/100 s: a starved VM explains stalls that no server can prevent
+function stealTicks() {
+  try { return Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8]) || 0; } catch (e) { return 0; }
+}
+const steal0 = stealTicks();
 try {
   const base = `http://127.0.0.1:${port}`;
   // bounded wait for the server and the third segment
@@ -266,6 +272,11 @@ try {
   const consoleErrors = [];
   tab.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   tab.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
+  // for the log when a run fails: requests answered 404, and a trace of the
+  // player's state every 2 s
+  const notFound = [];
+  tab.on('response', (r) => { if (r.status() === 404) notFound.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${new URL(r.url()).pathname}`); });
+  const trace = [];
   if (player === 'shaka') {
     await tab.route(`${base}/__shaka.html`, (r) => r.fulfill({ contentType: 'text/html', body: shakaPage }));
     await tab.route(`${base}/__shaka.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(shakaLib) }));
@@ -293,6 +304,12 @@ try {
   while (Date.now() < end) {
     await new Promise((r) => setTimeout(r, 2000));
     const t = await tab.evaluate(() => document.getElementById('v').currentTime);
+    trace.push(await tab.evaluate(() => {
+      const v = document.getElementById('v'), p = window.__p, st = window.__st;
+      let lat = -1, buf = -1;
+      try { lat = p.getCurrentLiveLatency(); buf = p.getBufferLength('video'); } catch (e) {}
+      return `t=${v.currentTime.toFixed(1)} lat=${Number(lat).toFixed(2)} buf=${Number(buf).toFixed(2)} rate=${v.playbackRate.toFixed(2)} stalls=${st.stalls}`;
+    }));
     if (!(t > last)) failed.push(`currentTime did not advance: ${last} -> ${t}`);
     last = t;
     if (gstExited) throw new Error('pipeline died:\n' + gstOut);
@@ -317,6 +334,8 @@ try {
     const lr = metrics.match(/livestream_dashlivesink_http_live_responses_total\{[^}]*\} (\d+)/);
     result.liveResponses = lr ? Number(lr[1]) : null;
   }
+  result.stealTicks = stealTicks() - steal0;
+  result.load1 = Number(loadavg()[0].toFixed(2));
   log(`RESULT ${JSON.stringify(result)}`);
   console.log(`RESULT ${JSON.stringify(result)}`);
   if (st.errors.length) failed.push('player errors: ' + st.errors.join(' | '));
@@ -326,6 +345,10 @@ try {
   if (player === 'dashjs' && !ffmpegMode && !(result.latencyP50 <= maxP50)) failed.push(`live latency p50 ${result.latencyP50} s > ${maxP50} s`);
   if (!(result.liveResponses > 0)) failed.push('no segment was served while being written');
   if (consoleErrors.length) log('console errors (informational):', consoleErrors.slice(0, 5).join(' | '));
+  if (failed.length || process.env.LL_TEST_TRACE) {
+    log('player every 2 s: ' + trace.join(' | '));
+    if (notFound.length) log('404: ' + notFound.slice(0, 10).join(' | '));
+  }
 } catch (e) {
   failed.push(e.message);
   result.failure = e.message.slice(0, 500);
