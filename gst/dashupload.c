@@ -838,6 +838,17 @@ quit_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* With the mutex: segment @name will not be published.  A chunked PUT of
+ * it still queued is dropped; one on the wire is ended by feed_streams at
+ * what was written, and a DELETE, never on the wire before that PUT has
+ * been answered, removes what the origin stored. */
+static void
+abandon_locked (DashUpload * up, const gchar * name)
+{
+  if (upload_queue_abandon (up->queue, name))
+    upload_queue_push (up->queue, UPLOAD_DELETE, name, g_get_monotonic_time ());
+}
+
 guint
 dash_upload_drain (DashUpload * up, gint64 timeout)
 {
@@ -851,9 +862,7 @@ dash_upload_drain (DashUpload * up, gint64 timeout)
   g_hash_table_iter_init (&it, up->live);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) & live)) {
     live->abandoned = TRUE;
-    if (upload_queue_abandon (up->queue, live->name))
-      upload_queue_push (up->queue, UPLOAD_DELETE, live->name,
-          g_get_monotonic_time ());
+    abandon_locked (up, live->name);
     g_hash_table_iter_remove (&it);
   }
   schedule_pump_locked (up);
@@ -967,11 +976,7 @@ dash_upload_segment_abandoned (DashUpload * up, const gchar * name)
     live->abandoned = TRUE;
     g_hash_table_remove (up->live, name);
   }
-  /* on the wire: feed_streams ends its body at what was written; the
-   * DELETE waits for the origin's answer to it (never on the wire before
-   * the PUT of the same name has completed) and removes what it stored */
-  if (upload_queue_abandon (up->queue, name))
-    upload_queue_push (up->queue, UPLOAD_DELETE, name, g_get_monotonic_time ());
+  abandon_locked (up, name);
   schedule_pump_locked (up);
   g_mutex_unlock (&up->mutex);
 }
