@@ -277,18 +277,27 @@ upload_queue_push_chunked (UploadQueue * q, const gchar * name, gint64 now)
   return TRUE;
 }
 
-void
-upload_queue_chunked_on_wire (UploadQueue * q, guint64 id)
+/* the job @id on the wire */
+static GList *
+find_in_flight (UploadQueue * q, guint64 id)
 {
   GList *l;
 
   for (l = q->jobs.head; l; l = l->next) {
     UploadJob *j = l->data;
-    if (j->id == id && j->in_flight && j->chunked) {
-      j->on_wire = TRUE;
-      return;
-    }
+    if (j->id == id && j->in_flight)
+      return l;
   }
+  return NULL;
+}
+
+void
+upload_queue_chunked_on_wire (UploadQueue * q, guint64 id)
+{
+  GList *l = find_in_flight (q, id);
+
+  if (l && ((UploadJob *) l->data)->chunked)
+    ((UploadJob *) l->data)->on_wire = TRUE;
 }
 
 void
@@ -427,48 +436,45 @@ gboolean
 upload_queue_complete (UploadQueue * q, guint64 id, gboolean ok,
     gboolean permanent, gint64 now)
 {
-  GList *l;
+  GList *l = find_in_flight (q, id);
+  UploadJob *j;
 
-  for (l = q->jobs.head; l; l = l->next) {
-    UploadJob *j = l->data;
-
-    if (j->id != id || !j->in_flight)
-      continue;
-    j->in_flight = FALSE;
-    q->in_flight--;
-    if (j->chunked) {
-      q->streaming--;
-      if (j->abandoned) {
-        q->stats.cancelled++;
-      } else if (ok && j->published) {
-        q->stats.chunked++;
-        q->stats.succeeded++;
-      } else {
-        /* the whole file goes once it is published, with the retries of
-         * an ordinary PUT (the streamed attempt is not one of them) */
-        q->stats.chunked_fallbacks++;
-        j->chunked = FALSE;
-        j->attempts = 0;
-        j->wait_published = !j->published;
-        j->not_before = j->published ? now + q->cfg.base_delay : now;
-        return TRUE;
-      }
-      g_queue_delete_link (&q->jobs, l);
-      job_free (j);
-      return FALSE;
-    }
-    if (!ok && !permanent && j->attempts < q->cfg.max_attempts) {
-      j->not_before = now + upload_backoff_delay (&q->cfg, j->attempts);
+  if (l == NULL)
+    return FALSE;
+  j = l->data;
+  j->in_flight = FALSE;
+  q->in_flight--;
+  if (j->chunked) {
+    q->streaming--;
+    if (j->abandoned) {
+      q->stats.cancelled++;
+    } else if (ok && j->published) {
+      q->stats.chunked++;
+      q->stats.succeeded++;
+    } else {
+      /* the whole file goes once it is published, with the retries of
+       * an ordinary PUT (the streamed attempt is not one of them) */
+      q->stats.chunked_fallbacks++;
+      j->chunked = FALSE;
+      j->attempts = 0;
+      j->wait_published = !j->published;
+      j->not_before = j->published ? now + q->cfg.base_delay : now;
       return TRUE;
     }
-    if (ok)
-      q->stats.succeeded++;
-    else
-      q->stats.failed++;
     g_queue_delete_link (&q->jobs, l);
     job_free (j);
     return FALSE;
   }
+  if (!ok && !permanent && j->attempts < q->cfg.max_attempts) {
+    j->not_before = now + upload_backoff_delay (&q->cfg, j->attempts);
+    return TRUE;
+  }
+  if (ok)
+    q->stats.succeeded++;
+  else
+    q->stats.failed++;
+  g_queue_delete_link (&q->jobs, l);
+  job_free (j);
   return FALSE;
 }
 
