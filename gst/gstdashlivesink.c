@@ -1461,6 +1461,14 @@ ticks_to_ns (guint64 ticks, guint32 timescale)
   return gst_util_uint64_scale_round (ticks, GST_SECOND, timescale);
 }
 
+/* A media segment's file name: ID-NUMBER.m4s (the SegmentTemplate
+ * media pattern ID-$Number$.m4s) */
+static gchar *
+segment_name (const gchar * rep_id, guint64 number)
+{
+  return g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep_id, number);
+}
+
 /* Duration of one frame / access unit of @s in its timescale */
 static guint64
 frame_ticks (DashStream * s)
@@ -1738,8 +1746,7 @@ start_segment_locked (GstDashLiveSink * self, DashStream * s, guint period_idx)
   s->seg_start_ticks = first->ticks;
   s->seg_bytes = 0;
   s->written = 0;
-  s->seg_name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", s->id,
-      s->seg_number);
+  s->seg_name = segment_name (s->id, s->seg_number);
   s->seg_tmp_name = g_strconcat (s->seg_name, ".tmp", NULL);
   if (self->server)
     dash_server_segment_started (self->server, s->id, s->seg_number,
@@ -1901,8 +1908,7 @@ on_segment_removed (MpdPeriod * period, MpdRepresentation * rep,
   if (s == NULL)
     return;
   d = g_new0 (DashPendingDelete, 1);
-  d->name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep->id,
-      seg->number);
+  d->name = segment_name (rep->id, seg->number);
   d->removed_at = mpd_representation_end (s->rep);
   d->listed = TRUE;
   if (s->hls && hls_media_playlist_remove_through (s->hls, d->name) > 0)
@@ -1969,8 +1975,7 @@ set_ast_locked (GstDashLiveSink * self, guint64 media_ns)
 static void
 expect_segment_locked (GstDashLiveSink * self, DashStream * s, gboolean expect)
 {
-  gchar *name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", s->id,
-      s->seg_number);
+  gchar *name = segment_name (s->id, s->seg_number);
 
   if (expect)
     dash_upload_segment_expected (self->upload, name);
