@@ -71,7 +71,17 @@ for t in "${targets[@]}"; do
   log="$B/fuzz-$t.log"
   mkdir -p "$work" "$art" "$seeds"
   if [ "$merge" = 1 ]; then
-    "$exe" -merge=1 "$seeds" "$work" >"$log" 2>&1
+    # a merge runs every input again: anything that crashes now is written
+    # under $art, never into the working directory, and fails the run
+    before=$(ls "$art" | wc -l)
+    if ! "$exe" -merge=1 -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$art/" "$seeds" "$work" >"$log" 2>&1 ||
+        [ "$(ls "$art" | wc -l)" -ne "$before" ]; then
+      status=1
+      echo "fuzz.sh: $t: FINDING during merge, log $log, input(s):" >&2
+      ls -1 "$art" | sed "s|^|  $art/|" >&2
+      continue
+    fi
     echo "fuzz.sh: $t: $(ls "$seeds" | wc -l) seed inputs after merge"
     continue
   fi
