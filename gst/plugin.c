@@ -16,7 +16,6 @@
 #include "gstchunkreorder.h"
 #include "gstavsync.h"
 #include "gstgopbuffer.h"
-#include "gstdashlivesink.h"
 #include "gstprioqueue.h"
 
 
@@ -28,12 +27,11 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (chunkreorder, plugin);
   ret |= GST_ELEMENT_REGISTER (avsync, plugin);
   ret |= GST_ELEMENT_REGISTER (gopbuffer, plugin);
-  ret |= GST_ELEMENT_REGISTER (dashlivesink, plugin);
   ret |= GST_ELEMENT_REGISTER (prioqueue, plugin);
 
   return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, livestream,
-    "Elements for live streaming services: reorder, shed, cache, sync, DASH",
+    "Elements for live streaming services: reorder, shed, cache, sync",
     plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -31,6 +31,8 @@ TEST_PKGS=(
   nodejs npm
   nginx-light
   curl
+  # elements/soup2-coexist: the core plug-in beside libsoup-2.4
+  libsoup2.4-1
   # reliability: ASan/UBSan runtimes come with gcc; libFuzzer with clang
   # (scripts/fuzz.sh), memcheck (scripts/test-valgrind.sh)
   clang libclang-rt-14-dev

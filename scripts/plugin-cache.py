@@ -4,7 +4,8 @@
 The format follows GStreamer's own gst_plugins_cache.json (as produced by
 gst-hotdoc-plugins-scanner), which is not packaged in Debian.
 
-usage: plugin-cache.py PLUGIN_SO OUTPUT.json [--check]
+usage: plugin-cache.py OUTPUT.json PLUGIN_SO... [--check]
+Every plug-in given is one top-level entry, as in GStreamer's own cache.
 With --check, exit 1 (printing a diff summary) when OUTPUT.json differs.
 """
 import json
@@ -101,10 +102,7 @@ def signals(gtype, stop_type):
     return out
 
 
-def main():
-    so, output = sys.argv[1], sys.argv[2]
-    check = '--check' in sys.argv[3:]
-    Gst.init(None)
+def plugin_entry(so):
     plugin = Gst.Plugin.load_file(so)
     reg = Gst.Registry.get()
     reg.add_plugin(plugin)
@@ -141,19 +139,30 @@ def main():
         if interfaces:
             el['interfaces'] = interfaces
         elements[feat.get_name()] = el
-    cache = {
-        plugin.get_name(): {
-            'description': plugin.get_description(),
-            'elements': elements,
-            'filename': 'gst' + plugin.get_name(),
-            'license': plugin.get_license(),
-            'other-types': types,
-            'package': plugin.get_package(),
-            'source': plugin.get_source(),
-            'tracers': {},
-            'url': plugin.get_origin(),
-        }
+    return plugin.get_name(), len(elements), {
+        'description': plugin.get_description(),
+        'elements': elements,
+        'filename': 'gst' + plugin.get_name(),
+        'license': plugin.get_license(),
+        'other-types': types,
+        'package': plugin.get_package(),
+        'source': plugin.get_source(),
+        'tracers': {},
+        'url': plugin.get_origin(),
     }
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != '--check']
+    check = '--check' in sys.argv[1:]
+    output, sos = args[0], args[1:]
+    Gst.init(None)
+    cache = {}
+    n_elements = 0
+    for so in sos:
+        name, n, entry = plugin_entry(so)
+        cache[name] = entry
+        n_elements += n
     text = json.dumps(cache, indent=4, sort_keys=True) + '\n'
     if check:
         try:
@@ -163,11 +172,11 @@ def main():
         if old != text:
             print('%s is out of date: run scripts/update-plugin-cache.sh' % output)
             return 1
-        print('plugin cache up to date (%d elements)' % len(elements))
+        print('plugin cache up to date (%d plug-ins, %d elements)' % (len(cache), n_elements))
         return 0
     with open(output, 'w') as f:
         f.write(text)
-    print('wrote %s (%d elements)' % (output, len(elements)))
+    print('wrote %s (%d plug-ins, %d elements)' % (output, len(cache), n_elements))
     return 0
 
 

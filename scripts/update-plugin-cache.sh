@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Regenerate docs/gst_plugins_cache.json from the built plug-in.
+# Regenerate docs/gst_plugins_cache.json from the built plug-ins (the core
+# plug-in and the DASH plug-in).
 # `scripts/update-plugin-cache.sh --check` only compares (used by the tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f build/build.ninja ] || scripts/build.sh
 ninja -C build >/dev/null
 exec env GST_PLUGIN_SYSTEM_PATH_1_0= GST_REGISTRY=build/plugin-cache.registry \
-  /usr/bin/python3 scripts/plugin-cache.py build/gst/libgstlivestream.so \
-  docs/gst_plugins_cache.json "$@"
+  /usr/bin/python3 scripts/plugin-cache.py docs/gst_plugins_cache.json \
+  build/gst/libgstlivestream.so build/gst/dash/libgstlivestreamdash.so "$@"

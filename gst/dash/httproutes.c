@@ -14,10 +14,10 @@
 #include <string.h>
 #include <stdlib.h>
 
-#include "dashserve.h"
+#include "httproutes.h"
 
 void
-dash_serve_route (const gchar * path, DashRoute * route)
+http_routes_route (const gchar * path, DashRoute * route)
 {
   const gchar *name;
   gsize len;
@@ -68,7 +68,7 @@ dash_serve_route (const gchar * path, DashRoute * route)
 }
 
 const gchar *
-dash_serve_content_type (DashFileKind kind)
+http_routes_content_type (DashFileKind kind)
 {
   switch (kind) {
     case DASH_FILE_MPD:
@@ -84,7 +84,7 @@ dash_serve_content_type (DashFileKind kind)
 }
 
 const gchar *
-dash_serve_cache_control (DashFileKind kind)
+http_routes_cache_control (DashFileKind kind)
 {
   switch (kind) {
     case DASH_FILE_MPD:
@@ -116,7 +116,7 @@ parse_u64 (const gchar * s, const gchar * end, guint64 * out)
 }
 
 DashRangeResult
-dash_serve_parse_range (const gchar * header, guint64 size, guint64 * start,
+http_routes_parse_range (const gchar * header, guint64 size, guint64 * start,
     guint64 * end)
 {
   const gchar *p, *dash, *stop;
@@ -167,7 +167,7 @@ dash_serve_parse_range (const gchar * header, guint64 size, guint64 * start,
 }
 
 gboolean
-dash_serve_parse_segment_name (const gchar * name, gchar ** rep,
+http_routes_parse_segment_name (const gchar * name, gchar ** rep,
     guint64 * number)
 {
   const gchar *dash, *dot;
@@ -205,7 +205,7 @@ live_segment_free (DashLiveSegment * l)
 }
 
 DashServeState *
-dash_serve_state_new (guint max_ahead)
+http_routes_state_new (guint max_ahead)
 {
   DashServeState *st = g_new0 (DashServeState, 1);
 
@@ -218,7 +218,7 @@ dash_serve_state_new (guint max_ahead)
 }
 
 void
-dash_serve_state_free (DashServeState * st)
+http_routes_state_free (DashServeState * st)
 {
   if (st == NULL)
     return;
@@ -228,7 +228,7 @@ dash_serve_state_free (DashServeState * st)
 }
 
 void
-dash_serve_state_segment_started (DashServeState * st, const gchar * rep,
+http_routes_state_segment_started (DashServeState * st, const gchar * rep,
     guint64 number, const gchar * tmp_name, const gchar * name)
 {
   DashLiveSegment *l = g_new0 (DashLiveSegment, 1);
@@ -247,7 +247,7 @@ dash_serve_state_segment_started (DashServeState * st, const gchar * rep,
 }
 
 void
-dash_serve_state_chunk_written (DashServeState * st, const gchar * rep,
+http_routes_state_chunk_written (DashServeState * st, const gchar * rep,
     guint64 number, guint64 offset, guint64 size)
 {
   gchar *name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep, number);
@@ -261,14 +261,14 @@ dash_serve_state_chunk_written (DashServeState * st, const gchar * rep,
 }
 
 void
-dash_serve_state_published (DashServeState * st, const gchar * name)
+http_routes_state_published (DashServeState * st, const gchar * name)
 {
   if (g_hash_table_remove (st->live, name))
     st->generation++;
 }
 
 void
-dash_serve_state_reset (DashServeState * st)
+http_routes_state_reset (DashServeState * st)
 {
   g_hash_table_remove_all (st->live);
   g_hash_table_remove_all (st->started);
@@ -276,7 +276,7 @@ dash_serve_state_reset (DashServeState * st)
 }
 
 DashAvailability
-dash_serve_state_lookup (DashServeState * st, const gchar * name,
+http_routes_state_lookup (DashServeState * st, const gchar * name,
     const DashLiveSegment ** live)
 {
   DashLiveSegment *l = g_hash_table_lookup (st->live, name);
@@ -289,7 +289,7 @@ dash_serve_state_lookup (DashServeState * st, const gchar * name,
       *live = l;
     return DASH_AVAIL_LIVE;
   }
-  if (!dash_serve_parse_segment_name (name, &rep, &number))
+  if (!http_routes_parse_segment_name (name, &rep, &number))
     return DASH_AVAIL_FILE;
   last = g_hash_table_lookup (st->started, rep);
   if (last && number > *last && number - *last <= st->max_ahead)
@@ -299,7 +299,7 @@ dash_serve_state_lookup (DashServeState * st, const gchar * name,
 }
 
 guint64
-dash_serve_state_generation (DashServeState * st)
+http_routes_state_generation (DashServeState * st)
 {
   return st->generation;
 }

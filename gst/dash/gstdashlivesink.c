@@ -56,7 +56,7 @@
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
 #include "h264bytestream.h"
-#include "dashserver.h"
+#include "httpserver.h"
 #include "dashupload.h"
 
 GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
@@ -252,7 +252,7 @@ struct _GstDashLiveSink
 
   /* embedded HTTP server, created at READY->PAUSED; the pointer is
    * protected by lock, the server itself is thread-safe */
-  DashServer *server;
+  HttpServer *server;
   /* push to an origin, same rules as server */
   DashUpload *upload;
 
@@ -1084,7 +1084,7 @@ static void
 notify_published_locked (GstDashLiveSink * self, const gchar * name)
 {
   if (self->server)
-    dash_server_file_published (self->server, name);
+    http_server_file_published (self->server, name);
   if (self->upload)
     dash_upload_file_published (self->upload, name);
   if (self->hooks.file_published)
@@ -1749,7 +1749,7 @@ start_segment_locked (GstDashLiveSink * self, DashStream * s, guint period_idx)
   s->seg_name = segment_name (s->id, s->seg_number);
   s->seg_tmp_name = g_strconcat (s->seg_name, ".tmp", NULL);
   if (self->server)
-    dash_server_segment_started (self->server, s->id, s->seg_number,
+    http_server_segment_started (self->server, s->id, s->seg_number,
         s->seg_tmp_name, s->seg_name);
   if (self->hooks.segment_started)
     self->hooks.segment_started (self, s->id, s->seg_number,
@@ -1889,7 +1889,7 @@ write_chunk_locked (GstDashLiveSink * self, DashStream * s, guint from,
     dash_upload_chunk_written (self->upload, s->seg_name, s->seg_tmp_name,
         s->seg_bytes);
   if (self->server)
-    dash_server_chunk_written (self->server, s->id, s->seg_number, offset,
+    http_server_chunk_written (self->server, s->id, s->seg_number, offset,
         s->seg_bytes - offset);
   if (self->hooks.chunk_written)
     self->hooks.chunk_written (self, s->id, s->seg_number, s->seg_tmp_name,
@@ -3009,8 +3009,8 @@ build_metrics (gpointer user_data)
   GValue item = G_VALUE_INIT;
   GList *names, *l;
   GString *out = g_string_new (NULL);
-  DashServerStats ss = { 0, };
-  DashServer *srv;
+  HttpServerStats ss = { 0, };
+  HttpServer *srv;
 
   while ((parent = gst_object_get_parent (top))) {
     gst_object_unref (top);
@@ -3090,7 +3090,7 @@ build_metrics (gpointer user_data)
   DLOCK (self);
   srv = self->server;
   if (srv)
-    dash_server_get_stats (srv, &ss);
+    http_server_get_stats (srv, &ss);
   DUNLOCK (self);
   if (srv) {
     gchar *en = gst_object_get_name (GST_OBJECT (self));
@@ -3116,8 +3116,8 @@ build_metrics (gpointer user_data)
 static gboolean
 start_server (GstDashLiveSink * self)
 {
-  DashServerConfig cfg = { 0, };
-  DashServer *srv;
+  HttpServerConfig cfg = { 0, };
+  HttpServer *srv;
   GError *err = NULL;
   gchar *address;
   guint port;
@@ -3139,7 +3139,7 @@ start_server (GstDashLiveSink * self)
   cfg.segment_duration = self->seg_dur;
   cfg.metrics = build_metrics;
   cfg.metrics_data = self;
-  srv = dash_server_start (&cfg, &err);
+  srv = http_server_start (&cfg, &err);
   if (srv == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
         ("Cannot serve HTTP on %s:%u", address, port),
@@ -3149,7 +3149,7 @@ start_server (GstDashLiveSink * self)
     return FALSE;
   }
   GST_INFO_OBJECT (self, "serving http://%s:%u/", address,
-      dash_server_get_port (srv));
+      http_server_get_port (srv));
 
   DLOCK (self);
   self->server = srv;
@@ -3160,7 +3160,7 @@ start_server (GstDashLiveSink * self)
     else
       self->mpd->utc_timing_value = g_strdup_printf ("http://%s%s%s:%u/time",
           strchr (address, ':') ? "[" : "", address,
-          strchr (address, ':') ? "]" : "", dash_server_get_port (srv));
+          strchr (address, ':') ? "]" : "", http_server_get_port (srv));
     g_free (self->mpd->utc_timing_scheme);
     self->mpd->utc_timing_scheme =
         g_strdup ("urn:mpeg:dash:utc:http-xsdate:2014");
@@ -3173,13 +3173,13 @@ start_server (GstDashLiveSink * self)
 static void
 stop_server (GstDashLiveSink * self)
 {
-  DashServer *srv;
+  HttpServer *srv;
 
   DLOCK (self);
   srv = self->server;
   self->server = NULL;
   DUNLOCK (self);
-  dash_server_stop (srv);
+  http_server_stop (srv);
 }
 
 static void

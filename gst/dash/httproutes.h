@@ -11,11 +11,11 @@
  * resource a path names, its Content-Type and Cache-Control, Range header
  * parsing, and which segments are in progress or announced (so that a
  * request is streamed chunk by chunk, made to wait, or answered from
- * disk).  No sockets, no locks: the server (dashserver.c) owns the
+ * disk).  No sockets, no locks: the server (httpserver.c) owns the
  * locking. */
 
-#ifndef __DASH_SERVE_H__
-#define __DASH_SERVE_H__
+#ifndef __HTTP_ROUTES_H__
+#define __HTTP_ROUTES_H__
 
 #include <glib.h>
 
@@ -47,13 +47,13 @@ typedef struct {
  * route.  Only plain file names of the output directory with a known
  * extension (.mpd .m3u8 .mp4 .m4s) are served: no sub-directories, no
  * dot files, no temporary files. */
-void dash_serve_route (const gchar * path, DashRoute * route);
+void http_routes_route (const gchar * path, DashRoute * route);
 
-const gchar *dash_serve_content_type (DashFileKind kind);
+const gchar *http_routes_content_type (DashFileKind kind);
 
 /* Cache-Control value: manifests "no-cache", init and media segments a
  * long max-age (their names never change content within a stream). */
-const gchar *dash_serve_cache_control (DashFileKind kind);
+const gchar *http_routes_cache_control (DashFileKind kind);
 
 typedef enum {
   DASH_RANGE_NONE,              /* no (usable) Range header: whole file */
@@ -64,11 +64,11 @@ typedef enum {
 /* Parses a single-range "bytes=a-b", "bytes=a-" or "bytes=-n" header
  * against a file of @size bytes.  Multiple ranges and malformed headers
  * are ignored (RFC 9110 allows serving the whole file). */
-DashRangeResult dash_serve_parse_range (const gchar * header, guint64 size,
+DashRangeResult http_routes_parse_range (const gchar * header, guint64 size,
     guint64 * start, guint64 * end);
 
 /* "<rep>-<number>.m4s" -> rep, number.  FALSE for any other name. */
-gboolean dash_serve_parse_segment_name (const gchar * name, gchar ** rep,
+gboolean http_routes_parse_segment_name (const gchar * name, gchar ** rep,
     guint64 * number);
 
 /* --- live segments ------------------------------------------------- */
@@ -90,27 +90,27 @@ typedef struct _DashServeState DashServeState;
 
 /* @max_ahead: how many segment numbers past the last started one count as
  * announced (the MPD may list the next one or two before they start). */
-DashServeState *dash_serve_state_new (guint max_ahead);
-void dash_serve_state_free (DashServeState * st);
+DashServeState *http_routes_state_new (guint max_ahead);
+void http_routes_state_free (DashServeState * st);
 
-void dash_serve_state_segment_started (DashServeState * st, const gchar * rep,
+void http_routes_state_segment_started (DashServeState * st, const gchar * rep,
     guint64 number, const gchar * tmp_name, const gchar * name);
-void dash_serve_state_chunk_written (DashServeState * st, const gchar * rep,
+void http_routes_state_chunk_written (DashServeState * st, const gchar * rep,
     guint64 number, guint64 offset, guint64 size);
 /* @name is complete on disk: it is no longer live. */
-void dash_serve_state_published (DashServeState * st, const gchar * name);
+void http_routes_state_published (DashServeState * st, const gchar * name);
 /* Forget every live segment (the stream stopped). */
-void dash_serve_state_reset (DashServeState * st);
+void http_routes_state_reset (DashServeState * st);
 
 /* What to do with a request for @name.  For DASH_AVAIL_LIVE, @live (if
  * not NULL) receives a pointer to the state's entry, valid until the next
  * call that changes the state. */
-DashAvailability dash_serve_state_lookup (DashServeState * st,
+DashAvailability http_routes_state_lookup (DashServeState * st,
     const gchar * name, const DashLiveSegment ** live);
 
 /* Total number of state changes so far (cheap change detection). */
-guint64 dash_serve_state_generation (DashServeState * st);
+guint64 http_routes_state_generation (DashServeState * st);
 
 G_END_DECLS
 
-#endif /* __DASH_SERVE_H__ */
+#endif /* __HTTP_ROUTES_H__ */

@@ -20,8 +20,8 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
-#include "dashserver.h"
-#include "dashserve.h"
+#include "httpserver.h"
+#include "httproutes.h"
 #include "mpdmodel.h"
 
 /* segment numbers past the last started one that the MPD may announce */
@@ -36,7 +36,7 @@ typedef enum {
 } ReqState;
 
 typedef struct {
-  DashServer *srv;
+  HttpServer *srv;
   SoupServerMessage *msg;
   ReqState state;
   DashFileKind kind;
@@ -51,12 +51,12 @@ typedef struct {
   gboolean done;                /* body complete */
 } Req;
 
-struct _DashServer
+struct _HttpServer
 {
   gchar *dir, *address, *mpd_name, *player_lib;
   guint port;
   guint64 seg_dur, max_client_buffer, stall_timeout;
-  DashServerMetricsFunc metrics;
+  HttpServerMetricsFunc metrics;
   gpointer metrics_data;
 
   GThread *thread;
@@ -71,7 +71,7 @@ struct _DashServer
   GCond cond;
   DashServeState *state;
   gboolean wake_pending;
-  DashServerStats stats;
+  HttpServerStats stats;
 };
 
 static const gchar player_page[] =
@@ -123,7 +123,7 @@ static const gchar player_page[] =
 /* ------------------------------------------------------------------ */
 
 gchar *
-dash_server_find_player_lib (void)
+http_server_find_player_lib (void)
 {
   const gchar *env = g_getenv ("GST_LIVESTREAM_DASHJS");
   const gchar *candidates[] = {
@@ -146,7 +146,7 @@ dash_server_find_player_lib (void)
 }
 
 static void
-wake_locked (DashServer * srv);
+wake_locked (HttpServer * srv);
 
 static void
 common_headers (SoupServerMessage * msg)
@@ -173,7 +173,7 @@ respond_text (SoupServerMessage * msg, guint status, const gchar * type,
 }
 
 static void
-not_found (DashServer * srv, SoupServerMessage * msg)
+not_found (HttpServer * srv, SoupServerMessage * msg)
 {
   g_mutex_lock (&srv->lock);
   srv->stats.not_found++;
@@ -212,7 +212,7 @@ on_wrote_body_data (SoupServerMessage * msg, guint size, Req * r)
 static void
 on_finished (SoupServerMessage * msg, Req * r)
 {
-  DashServer *srv = r->srv;
+  HttpServer *srv = r->srv;
 
   srv->reqs = g_list_remove (srv->reqs, r);
   g_mutex_lock (&srv->lock);
@@ -222,7 +222,7 @@ on_finished (SoupServerMessage * msg, Req * r)
 }
 
 static Req *
-req_track (DashServer * srv, SoupServerMessage * msg, ReqState state,
+req_track (HttpServer * srv, SoupServerMessage * msg, ReqState state,
     const DashRoute * route, gboolean head)
 {
   Req *r = g_new0 (Req, 1);
@@ -267,7 +267,7 @@ req_disconnect (Req * r)
 /* Answers @route from the file on disk.  Returns FALSE if it does not
  * exist (nothing was answered). */
 static gboolean
-serve_file (DashServer * srv, SoupServerMessage * msg, const DashRoute * route,
+serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
     gboolean head)
 {
   SoupMessageHeaders *req_h = soup_server_message_get_request_headers (msg);
@@ -288,12 +288,12 @@ serve_file (DashServer * srv, SoupServerMessage * msg, const DashRoute * route,
   size = g_bytes_get_size (bytes);
 
   soup_message_headers_replace (h, "Content-Type",
-      dash_serve_content_type (route->file_kind));
+      http_routes_content_type (route->file_kind));
   soup_message_headers_replace (h, "Cache-Control",
-      dash_serve_cache_control (route->file_kind));
+      http_routes_cache_control (route->file_kind));
   soup_message_headers_replace (h, "Accept-Ranges", "bytes");
 
-  rr = dash_serve_parse_range (soup_message_headers_get_one (req_h, "Range"),
+  rr = http_routes_parse_range (soup_message_headers_get_one (req_h, "Range"),
       size, &start, &end);
   if (rr == DASH_RANGE_UNSATISFIABLE) {
     gchar *cr = g_strdup_printf ("bytes */%" G_GUINT64_FORMAT, size);
@@ -335,7 +335,7 @@ serve_file (DashServer * srv, SoupServerMessage * msg, const DashRoute * route,
 /* Appends what became complete of a live segment; completes the body when
  * the segment was published.  Server thread. */
 static void
-feed_live (DashServer * srv, Req * r)
+feed_live (HttpServer * srv, Req * r)
 {
   const DashLiveSegment *live = NULL;
   DashAvailability av;
@@ -346,7 +346,7 @@ feed_live (DashServer * srv, Req * r)
   if (r->done)
     return;
   g_mutex_lock (&srv->lock);
-  av = dash_serve_state_lookup (srv->state, r->name, &live);
+  av = http_routes_state_lookup (srv->state, r->name, &live);
   target = av == DASH_AVAIL_LIVE ? live->complete : 0;
   g_mutex_unlock (&srv->lock);
 
@@ -388,7 +388,7 @@ feed_live (DashServer * srv, Req * r)
 /* Starts the chunked response of a live segment; FALSE if its temporary
  * file is gone (it was published meanwhile). */
 static gboolean
-start_live (DashServer * srv, Req * r, const gchar * tmp_name)
+start_live (HttpServer * srv, Req * r, const gchar * tmp_name)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (r->msg);
   gchar *path = g_build_filename (srv->dir, tmp_name, NULL);
@@ -401,9 +401,9 @@ start_live (DashServer * srv, Req * r, const gchar * tmp_name)
   r->last_progress = g_get_monotonic_time ();
   soup_server_message_set_status (r->msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_replace (h, "Content-Type",
-      dash_serve_content_type (r->kind));
+      http_routes_content_type (r->kind));
   soup_message_headers_replace (h, "Cache-Control",
-      dash_serve_cache_control (r->kind));
+      http_routes_cache_control (r->kind));
   soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
   g_mutex_lock (&srv->lock);
   srv->stats.live_responses++;
@@ -415,7 +415,7 @@ start_live (DashServer * srv, Req * r, const gchar * tmp_name)
 /* A waiting request: the segment started, was published, or the wait is
  * over. */
 static void
-check_wait (DashServer * srv, Req * r, gint64 now)
+check_wait (HttpServer * srv, Req * r, gint64 now)
 {
   const DashLiveSegment *live = NULL;
   DashAvailability av;
@@ -423,7 +423,7 @@ check_wait (DashServer * srv, Req * r, gint64 now)
   DashRoute route;
 
   g_mutex_lock (&srv->lock);
-  av = dash_serve_state_lookup (srv->state, r->name, &live);
+  av = http_routes_state_lookup (srv->state, r->name, &live);
   /* the temporary file exists once the first chunk is written */
   if (av == DASH_AVAIL_LIVE && live->complete == 0)
     av = DASH_AVAIL_WAIT;
@@ -464,7 +464,7 @@ check_wait (DashServer * srv, Req * r, gint64 now)
 }
 
 static void
-feed_all (DashServer * srv)
+feed_all (HttpServer * srv)
 {
   GList *l, *next;
   gint64 now = g_get_monotonic_time ();
@@ -482,7 +482,7 @@ feed_all (DashServer * srv)
 static gboolean
 on_wake (gpointer data)
 {
-  DashServer *srv = data;
+  HttpServer *srv = data;
 
   g_mutex_lock (&srv->lock);
   srv->wake_pending = FALSE;
@@ -494,7 +494,7 @@ on_wake (gpointer data)
 static gboolean
 on_tick (gpointer data)
 {
-  DashServer *srv = data;
+  HttpServer *srv = data;
   gint64 now = g_get_monotonic_time ();
   GList *l, *next;
 
@@ -523,7 +523,7 @@ on_tick (gpointer data)
 
 /* Called with srv->lock held, from any thread. */
 static void
-wake_locked (DashServer * srv)
+wake_locked (HttpServer * srv)
 {
   GSource *s;
 
@@ -540,7 +540,7 @@ wake_locked (DashServer * srv)
 /* --- the handler ----------------------------------------------------- */
 
 static void
-handle_file (DashServer * srv, SoupServerMessage * msg,
+handle_file (HttpServer * srv, SoupServerMessage * msg,
     const DashRoute * route, gboolean head)
 {
   const DashLiveSegment *live = NULL;
@@ -550,7 +550,7 @@ handle_file (DashServer * srv, SoupServerMessage * msg,
 
   g_mutex_lock (&srv->lock);
   av = route->file_kind == DASH_FILE_SEGMENT ?
-      dash_serve_state_lookup (srv->state, route->name, &live) :
+      http_routes_state_lookup (srv->state, route->name, &live) :
       DASH_AVAIL_FILE;
   if (av == DASH_AVAIL_LIVE && live->complete == 0)
     av = DASH_AVAIL_WAIT;       /* no chunk written yet */
@@ -590,7 +590,7 @@ static void
 handle_request (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
-  DashServer *srv = user_data;
+  HttpServer *srv = user_data;
   const gchar *method = soup_server_message_get_method (msg);
   gboolean head = method == SOUP_METHOD_HEAD;
   DashRoute route;
@@ -618,7 +618,7 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
     return;
   }
 
-  dash_serve_route (path, &route);
+  http_routes_route (path, &route);
   switch (route.kind) {
     case DASH_ROUTE_NOT_FOUND:
       not_found (srv, msg);
@@ -667,7 +667,7 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
 static gpointer
 server_thread (gpointer data)
 {
-  DashServer *srv = data;
+  HttpServer *srv = data;
   GSocketAddress *addr = NULL;
   GError *err = NULL;
   GSource *tick;
@@ -726,7 +726,7 @@ server_thread (gpointer data)
 }
 
 static void
-dash_server_free (DashServer * srv)
+http_server_free (HttpServer * srv)
 {
   g_free (srv->dir);
   g_free (srv->address);
@@ -736,23 +736,23 @@ dash_server_free (DashServer * srv)
     g_main_loop_unref (srv->loop);
   if (srv->ctx)
     g_main_context_unref (srv->ctx);
-  dash_serve_state_free (srv->state);
+  http_routes_state_free (srv->state);
   g_mutex_clear (&srv->lock);
   g_cond_clear (&srv->cond);
   g_free (srv);
 }
 
-DashServer *
-dash_server_start (const DashServerConfig * cfg, GError ** error)
+HttpServer *
+http_server_start (const HttpServerConfig * cfg, GError ** error)
 {
-  DashServer *srv = g_new0 (DashServer, 1);
+  HttpServer *srv = g_new0 (HttpServer, 1);
 
   srv->dir = g_strdup (cfg->dir);
   srv->address = g_strdup (cfg->address ? cfg->address : "127.0.0.1");
   srv->port = cfg->port;
   srv->mpd_name = g_strdup (cfg->mpd_name ? cfg->mpd_name : "manifest.mpd");
   srv->player_lib = cfg->player_lib ? g_strdup (cfg->player_lib) :
-      dash_server_find_player_lib ();
+      http_server_find_player_lib ();
   srv->seg_dur = cfg->segment_duration;
   srv->max_client_buffer = cfg->max_client_buffer ? cfg->max_client_buffer :
       32 * 1024 * 1024;
@@ -760,13 +760,13 @@ dash_server_start (const DashServerConfig * cfg, GError ** error)
       G_GUINT64_CONSTANT (10000000000);
   srv->metrics = cfg->metrics;
   srv->metrics_data = cfg->metrics_data;
-  srv->state = dash_serve_state_new (MAX_AHEAD);
+  srv->state = http_routes_state_new (MAX_AHEAD);
   g_mutex_init (&srv->lock);
   g_cond_init (&srv->cond);
   srv->ctx = g_main_context_new ();
   srv->loop = g_main_loop_new (srv->ctx, FALSE);
 
-  srv->thread = g_thread_new ("dashserver", server_thread, srv);
+  srv->thread = g_thread_new ("dashlivesink-http", server_thread, srv);
   g_mutex_lock (&srv->lock);
   while (!srv->started)
     g_cond_wait (&srv->cond, &srv->lock);
@@ -776,7 +776,7 @@ dash_server_start (const DashServerConfig * cfg, GError ** error)
     g_propagate_error (error, srv->start_error);
     srv->start_error = NULL;
     g_thread_join (srv->thread);
-    dash_server_free (srv);
+    http_server_free (srv);
     return NULL;
   }
   return srv;
@@ -790,7 +790,7 @@ quit_loop (gpointer data)
 }
 
 void
-dash_server_stop (DashServer * srv)
+http_server_stop (HttpServer * srv)
 {
   GSource *s;
 
@@ -801,17 +801,17 @@ dash_server_stop (DashServer * srv)
   g_source_attach (s, srv->ctx);
   g_source_unref (s);
   g_thread_join (srv->thread);
-  dash_server_free (srv);
+  http_server_free (srv);
 }
 
 guint
-dash_server_get_port (DashServer * srv)
+http_server_get_port (HttpServer * srv)
 {
   return srv->port;
 }
 
 void
-dash_server_get_stats (DashServer * srv, DashServerStats * stats)
+http_server_get_stats (HttpServer * srv, HttpServerStats * stats)
 {
   g_mutex_lock (&srv->lock);
   *stats = srv->stats;
@@ -819,30 +819,30 @@ dash_server_get_stats (DashServer * srv, DashServerStats * stats)
 }
 
 void
-dash_server_segment_started (DashServer * srv, const gchar * rep,
+http_server_segment_started (HttpServer * srv, const gchar * rep,
     guint64 number, const gchar * tmp_name, const gchar * name)
 {
   g_mutex_lock (&srv->lock);
-  dash_serve_state_segment_started (srv->state, rep, number, tmp_name, name);
+  http_routes_state_segment_started (srv->state, rep, number, tmp_name, name);
   wake_locked (srv);
   g_mutex_unlock (&srv->lock);
 }
 
 void
-dash_server_chunk_written (DashServer * srv, const gchar * rep,
+http_server_chunk_written (HttpServer * srv, const gchar * rep,
     guint64 number, guint64 offset, guint64 size)
 {
   g_mutex_lock (&srv->lock);
-  dash_serve_state_chunk_written (srv->state, rep, number, offset, size);
+  http_routes_state_chunk_written (srv->state, rep, number, offset, size);
   wake_locked (srv);
   g_mutex_unlock (&srv->lock);
 }
 
 void
-dash_server_file_published (DashServer * srv, const gchar * name)
+http_server_file_published (HttpServer * srv, const gchar * name)
 {
   g_mutex_lock (&srv->lock);
-  dash_serve_state_published (srv->state, name);
+  http_routes_state_published (srv->state, name);
   wake_locked (srv);
   g_mutex_unlock (&srv->lock);
 }

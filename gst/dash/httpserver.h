@@ -17,18 +17,18 @@
  * The notify functions are thread-safe and never block on the network:
  * they take the server's state mutex briefly and wake the server thread. */
 
-#ifndef __DASH_SERVER_H__
-#define __DASH_SERVER_H__
+#ifndef __HTTP_SERVER_H__
+#define __HTTP_SERVER_H__
 
 #include <glib.h>
 
 G_BEGIN_DECLS
 
-typedef struct _DashServer DashServer;
+typedef struct _HttpServer HttpServer;
 
 /* Returns the /metrics body (Prometheus text), g_free()d by the server.
  * Called from the server thread with no server lock held. */
-typedef gchar *(*DashServerMetricsFunc) (gpointer user_data);
+typedef gchar *(*HttpServerMetricsFunc) (gpointer user_data);
 
 typedef struct {
   const gchar *dir;             /* output directory */
@@ -39,9 +39,9 @@ typedef struct {
   const gchar *player_lib;      /* path of dash.all.min.js, NULL = search */
   guint64 max_client_buffer;    /* bytes queued per response before disconnect */
   guint64 stall_timeout;        /* ns without progress before disconnect */
-  DashServerMetricsFunc metrics;
+  HttpServerMetricsFunc metrics;
   gpointer metrics_data;
-} DashServerConfig;
+} HttpServerConfig;
 
 typedef struct {
   guint64 requests;             /* all requests answered */
@@ -52,25 +52,25 @@ typedef struct {
   guint64 bytes_sent;           /* body bytes written to sockets */
   guint64 disconnected_slow;    /* clients dropped: too slow / stalled */
   guint active;                 /* responses in flight */
-} DashServerStats;
+} HttpServerStats;
 
-DashServer *dash_server_start (const DashServerConfig * config,
+HttpServer *http_server_start (const HttpServerConfig * config,
     GError ** error);
 /* Stops the thread (in-flight responses are dropped) and frees. */
-void dash_server_stop (DashServer * server);
-guint dash_server_get_port (DashServer * server);
-void dash_server_get_stats (DashServer * server, DashServerStats * stats);
+void http_server_stop (HttpServer * server);
+guint http_server_get_port (HttpServer * server);
+void http_server_get_stats (HttpServer * server, HttpServerStats * stats);
 
-void dash_server_segment_started (DashServer * server, const gchar * rep,
+void http_server_segment_started (HttpServer * server, const gchar * rep,
     guint64 number, const gchar * tmp_name, const gchar * name);
-void dash_server_chunk_written (DashServer * server, const gchar * rep,
+void http_server_chunk_written (HttpServer * server, const gchar * rep,
     guint64 number, guint64 offset, guint64 size);
-void dash_server_file_published (DashServer * server, const gchar * name);
+void http_server_file_published (HttpServer * server, const gchar * name);
 
 /* Where the player page's dash.js is looked for when the config has none:
  * $GST_LIVESTREAM_DASHJS, the build tree, the install prefix. */
-gchar *dash_server_find_player_lib (void);
+gchar *http_server_find_player_lib (void);
 
 G_END_DECLS
 
-#endif /* __DASH_SERVER_H__ */
+#endif /* __HTTP_SERVER_H__ */

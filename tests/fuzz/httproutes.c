@@ -8,7 +8,7 @@
  */
 
 /* Fuzz target: the parts of dashlivesink's embedded HTTP server that read
- * what a client sends (dashserve.c): the request path, the Range header and
+ * what a client sends (httproutes.c): the request path, the Range header and
  * segment names. Checked besides memory safety:
  *  - a path routed to a file names one component of the output directory:
  *    not empty, no '/', '\\', NUL-terminated, never "." or ".." (no way out
@@ -22,7 +22,7 @@
 #endif
 
 #include "fuzz.h"
-#include "dashserve.h"
+#include "httproutes.h"
 
 int
 LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
@@ -45,7 +45,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
       DashRoute route;
 
       memset (&route, 0x5a, sizeof (route));
-      dash_serve_route (str, &route);
+      http_routes_route (str, &route);
       if (route.kind == DASH_ROUTE_FILE) {
         gsize n = strnlen (route.name, sizeof (route.name));
 
@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
     }
     case 1:{
       guint64 start = G_MAXUINT64, end = 0;
-      DashRangeResult res = dash_serve_parse_range (str, fsize, &start, &end);
+      DashRangeResult res = http_routes_parse_range (str, fsize, &start, &end);
 
       if (res == DASH_RANGE_OK)
         FUZZ_CHECK (start <= end && end < fsize, "'%s' on %" G_GUINT64_FORMAT
@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
       gchar *rep = NULL;
       guint64 number = 0;
 
-      if (dash_serve_parse_segment_name (str, &rep, &number)) {
+      if (http_routes_parse_segment_name (str, &rep, &number)) {
         gchar *prefix;
 
         FUZZ_CHECK (rep != NULL && rep[0] != '\0', "no rep in '%s'", str);
