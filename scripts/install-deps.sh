@@ -14,6 +14,8 @@ BUILD_PKGS=(
   libgstreamer-plugins-bad1.0-dev
   libsoup-3.0-dev
   libxml2-dev
+  # scripts/gst-indent.sh: GStreamer's C formatting
+  indent
 )
 RUNTIME_PKGS=(
   gstreamer1.0-tools
