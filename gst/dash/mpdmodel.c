@@ -18,24 +18,12 @@
 #include <libxml/xmlwriter.h>
 
 #include "mpdmodel.h"
+#include "dashtime.h"
 
 #define DEFAULT_UTC_SCHEME_DIRECT "urn:mpeg:dash:utc:direct:2014"
 
-static guint64
-ticks_to_ns (guint64 ticks, guint32 timescale)
-{
-  /* ticks * 1e9 / timescale without overflow for long streams */
-  return (ticks / timescale) * MPD_NS_PER_SECOND +
-      (ticks % timescale) * MPD_NS_PER_SECOND / timescale;
-}
-
-static guint64
-ns_to_ticks (guint64 ns, guint32 timescale)
-{
-  return (ns / MPD_NS_PER_SECOND) * timescale +
-      ((ns % MPD_NS_PER_SECOND) * timescale + MPD_NS_PER_SECOND / 2) /
-      MPD_NS_PER_SECOND;
-}
+#define ticks_to_ns dash_ticks_to_ns
+#define ns_to_ticks dash_ns_to_ticks
 
 static void
 representation_free (MpdRepresentation * rep)

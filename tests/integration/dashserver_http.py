@@ -70,7 +70,7 @@ def main():
         "video/x-raw,width=320,height=180,framerate=30/1,format=I420", "!",
         "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=60",
         "bitrate=600", "!", "h264parse", "!",
-        "dashlivesink", "name=s", "location=" + out, "dvr-window=20",
+        "dashlivesink", "name=s", "location=" + out, "dvr-window=20000000000",
         "chunk-duration=200000000", "http-port=%d" % port,
         "audiotestsrc", "is-live=true", "!", "avenc_aac", "!", "aacparse", "!",
         "s.audio_0",

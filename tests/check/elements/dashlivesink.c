@@ -230,7 +230,7 @@ GST_START_TEST (test_properties)
   GstElement *sink = gst_element_factory_make ("dashlivesink", NULL);
   gchar *loc, *mpd;
   guint64 seg, chunk;
-  guint dvr;
+  guint64 dvr;
   gboolean hls;
   GstStructure *st;
 
@@ -241,7 +241,7 @@ GST_START_TEST (test_properties)
   fail_unless_equals_string (mpd, "manifest.mpd");
   fail_unless_equals_uint64 (seg, 2 * GST_SECOND);
   fail_unless_equals_uint64 (chunk, 0);
-  fail_unless_equals_int (dvr, 120);
+  fail_unless_equals_uint64 (dvr, 120 * GST_SECOND);
   fail_unless (hls);
   fail_unless (gst_structure_has_name (st, "application/x-dashlivesink-stats"));
   fail_unless (gst_structure_has_field (st, "segments-written"));
@@ -362,7 +362,7 @@ GST_START_TEST (test_dvr_window)
   GstStructure *st;
   guint64 deleted;
 
-  fixture_setup (&f, TRUE, "dvr-window=3");
+  fixture_setup (&f, TRUE, "dvr-window=3000000000");
   push_media (&f, 0, 30 * 20, 0);       /* 20 s */
   /* 3 in the window + 1 of grace + the open one (not .m4s yet) */
   fail_unless (count_files (&f, ".m4s") <= 2 * 4);
@@ -488,7 +488,7 @@ GST_START_TEST (test_manifest_coalescing_dvr)
   Fixture f = { 0, };
   guint sec;
 
-  fixture_setup (&f, TRUE, "dvr-window=3 manifest-min-interval=60000000000");
+  fixture_setup (&f, TRUE, "dvr-window=3000000000 manifest-min-interval=60000000000");
   for (sec = 0; sec < 20; sec++) {
     push_media (&f, sec * 30, 30, 0);
     if (sec >= 1)
@@ -619,7 +619,7 @@ GST_START_TEST (test_bytestream_input)
   f.dir = g_dir_make_tmp ("dashlivesink-XXXXXX", NULL);
   f.sink = gst_element_factory_make ("dashlivesink", NULL);
   g_object_set (f.sink, "location", f.dir, "segment-duration", GST_SECOND,
-      "dvr-window", 0, NULL);
+      "dvr-window", (guint64) 0, NULL);
   f.bus = gst_bus_new ();
   gst_element_set_bus (f.sink, f.bus);
   f.v = gst_harness_new_with_element (f.sink, "video_0", NULL);
