@@ -64,9 +64,10 @@
  * - GST_DASH_LIVE_SINK_LOCK: all data-flow state shared by the pads: the
  *   segmenter, the MPD and HLS models, per-stream configuration, stats.
  *   Never held during disk or network I/O, nor while posting.
- * - post_lock: taken before LOCK is released and held while the messages
- *   built under LOCK are posted, so that they are posted in the order
- *   they were built (as queue2's buffering_post_lock).
+ * - post_lock: held while the messages queued under LOCK are taken off
+ *   the queue and posted, so that they are posted in the order they were
+ *   built (as queue2's buffering_post_lock); taken without LOCK held, so
+ *   that a bus sync handler may call back (read the stats).
  * - DashStream.io_lock: the stream's open segment file.  Its pad's thread
  *   takes it to write; the thread of the reference pad may too, when a
  *   stream that already ended is cut at the reference's last boundary.
@@ -92,6 +93,7 @@
 #include "segmenter.h"
 #include "dashoutput.h"
 #include "dashtime.h"
+#include "dashsettings.h"
 #include "cmafwriter.h"
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
@@ -102,28 +104,6 @@
 
 GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 #define GST_CAT_DEFAULT dash_live_sink_debug
-
-#define DEFAULT_LOCATION "dash"
-#define DEFAULT_MPD_NAME "manifest.mpd"
-#define DEFAULT_SEGMENT_DURATION (2 * GST_SECOND)
-#define DEFAULT_CHUNK_DURATION 0
-#define DEFAULT_DVR_WINDOW (120 * GST_SECOND)
-#define DEFAULT_MIN_BUFFER_TIME (2 * GST_SECOND)
-#define DEFAULT_SUGGESTED_PRESENTATION_DELAY 0
-#define DEFAULT_UTC_TIMING_URL NULL
-#define DEFAULT_HLS TRUE
-#define DEFAULT_BASE_URL NULL
-#define DEFAULT_HTTP_PORT 0
-#define DEFAULT_HTTP_ADDRESS "127.0.0.1"
-#define DEFAULT_TARGET_LATENCY 0
-#define DEFAULT_MIN_LATENCY 0
-#define DEFAULT_MAX_LATENCY 0
-#define DEFAULT_MIN_PLAYBACK_RATE 0.96
-#define DEFAULT_MAX_PLAYBACK_RATE 1.04
-#define DEFAULT_UPLOAD_LOCATION NULL
-#define DEFAULT_UPLOAD_QUEUE_SIZE 64
-#define DEFAULT_MANIFEST_MIN_INTERVAL GST_SECOND
-#define MAX_MANIFEST_MIN_INTERVAL (60 * GST_SECOND)
 
 /* push to an origin: retries after 0.2, 0.4, ... 3.2 s (about 15 s) */
 #define UPLOAD_MAX_IN_FLIGHT 4
@@ -140,59 +120,13 @@ GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
 /* at PAUSED->READY the queue gets this long to empty */
 #define UPLOAD_DRAIN_TIMEOUT (5 * G_TIME_SPAN_SECOND)
 
-#define MIN_SEGMENT_DURATION (100 * GST_MSECOND)
-#define MAX_SEGMENT_DURATION (60 * GST_SECOND)
-
 #define VIDEO_TIMESCALE 90000
 #define HLS_MASTER_NAME "master.m3u8"
 
 enum
 {
-  PROP_0,
-  PROP_LOCATION,
-  PROP_MPD_NAME,
-  PROP_SEGMENT_DURATION,
-  PROP_CHUNK_DURATION,
-  PROP_DVR_WINDOW,
-  PROP_MIN_BUFFER_TIME,
-  PROP_SUGGESTED_PRESENTATION_DELAY,
-  PROP_UTC_TIMING_URL,
-  PROP_HLS,
-  PROP_BASE_URL,
-  PROP_HTTP_PORT,
-  PROP_HTTP_ADDRESS,
-  PROP_TARGET_LATENCY,
-  PROP_MIN_LATENCY,
-  PROP_MAX_LATENCY,
-  PROP_MIN_PLAYBACK_RATE,
-  PROP_MAX_PLAYBACK_RATE,
-  PROP_UPLOAD_LOCATION,
-  PROP_UPLOAD_QUEUE_SIZE,
-  PROP_MANIFEST_MIN_INTERVAL,
-  PROP_STATS,
+  PROP_STATS = DASH_SETTING_LAST,
 };
-
-/* The properties; a copy is taken at READY->PAUSED for the run */
-typedef struct
-{
-  gchar *location;
-  gchar *mpd_name;
-  guint64 segment_duration;
-  guint64 chunk_duration;
-  guint64 dvr_window;
-  guint64 min_buffer_time;
-  guint64 suggested_presentation_delay;
-  gchar *utc_timing_url;
-  gboolean hls;
-  gchar *base_url;
-  guint http_port;
-  gchar *http_address;
-  guint64 target_latency, min_latency, max_latency;
-  gdouble min_playback_rate, max_playback_rate;
-  gchar *upload_location;
-  guint upload_queue_size;
-  guint64 manifest_min_interval;
-} DashSettings;
 
 typedef struct
 {
@@ -392,289 +326,7 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
   gobject_class->set_property = gst_dash_live_sink_set_property;
   gobject_class->get_property = gst_dash_live_sink_get_property;
 
-  /**
-   * GstDashLiveSink:location:
-   *
-   * Directory that receives the MPD, the playlists and the segments.
-   * Created if missing.
-   */
-  g_object_class_install_property (gobject_class, PROP_LOCATION,
-      g_param_spec_string ("location", "Location",
-          "Output directory (created if missing)", DEFAULT_LOCATION,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:mpd-name:
-   *
-   * File name of the MPD inside #GstDashLiveSink:location.
-   */
-  g_object_class_install_property (gobject_class, PROP_MPD_NAME,
-      g_param_spec_string ("mpd-name", "MPD name",
-          "File name of the MPD in the output directory", DEFAULT_MPD_NAME,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:segment-duration:
-   *
-   * Target segment duration in nanoseconds.  A segment ends at the first
-   * keyframe at or after this duration; a keyframe up to half a frame
-   * early counts (live timestamps jitter).
-   */
-  g_object_class_install_property (gobject_class, PROP_SEGMENT_DURATION,
-      g_param_spec_uint64 ("segment-duration", "Segment duration",
-          "Target segment duration in ns (a segment ends at the first "
-          "keyframe at or after it)", MIN_SEGMENT_DURATION,
-          MAX_SEGMENT_DURATION, DEFAULT_SEGMENT_DURATION,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:chunk-duration:
-   *
-   * Duration of the CMAF chunks (moof+mdat) a segment is made of, in
-   * nanoseconds.  Chunks are written to the segment's temporary file as
-   * soon as they are complete.  0 = one chunk per segment.
-   */
-  g_object_class_install_property (gobject_class, PROP_CHUNK_DURATION,
-      g_param_spec_uint64 ("chunk-duration", "Chunk duration",
-          "Duration of the moof+mdat chunks of a segment in ns "
-          "(0 = whole segments)", 0, MAX_SEGMENT_DURATION,
-          DEFAULT_CHUNK_DURATION,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:dvr-window:
-   *
-   * Time-shift window in nanoseconds (MPD@timeShiftBufferDepth and the
-   * HLS sliding window).  Segments that leave it are deleted one segment
-   * later.  0 = keep everything.
-   */
-  g_object_class_install_property (gobject_class, PROP_DVR_WINDOW,
-      g_param_spec_uint64 ("dvr-window", "DVR window",
-          "Time-shift window in ns, older segments are deleted "
-          "(0 = keep everything)", 0, G_MAXUINT64, DEFAULT_DVR_WINDOW,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:min-buffer-time:
-   *
-   * MPD@minBufferTime in nanoseconds.
-   */
-  g_object_class_install_property (gobject_class, PROP_MIN_BUFFER_TIME,
-      g_param_spec_uint64 ("min-buffer-time", "Min buffer time",
-          "MPD minBufferTime in ns", 0, 600 * GST_SECOND,
-          DEFAULT_MIN_BUFFER_TIME,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:suggested-presentation-delay:
-   *
-   * MPD@suggestedPresentationDelay in nanoseconds; 0 = three segment
-   * durations.
-   */
-  g_object_class_install_property (gobject_class,
-      PROP_SUGGESTED_PRESENTATION_DELAY,
-      g_param_spec_uint64 ("suggested-presentation-delay",
-          "Suggested presentation delay",
-          "MPD suggestedPresentationDelay in ns (0 = 3 segment durations)",
-          0, 600 * GST_SECOND, DEFAULT_SUGGESTED_PRESENTATION_DELAY,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:utc-timing-url:
-   *
-   * URL of a clock for players (UTCTiming, urn:mpeg:dash:utc:http-xsdate:2014).
-   * NULL = urn:mpeg:dash:utc:direct:2014 with the MPD's publish time.
-   */
-  g_object_class_install_property (gobject_class, PROP_UTC_TIMING_URL,
-      g_param_spec_string ("utc-timing-url", "UTC timing URL",
-          "http-xsdate time source for players (NULL = direct scheme)",
-          DEFAULT_UTC_TIMING_URL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:hls:
-   *
-   * Also write HLS playlists (master.m3u8 and one media playlist per
-   * representation) for the same segments.
-   */
-  g_object_class_install_property (gobject_class, PROP_HLS,
-      g_param_spec_boolean ("hls", "HLS",
-          "Also write HLS playlists for the same segments", DEFAULT_HLS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:base-url:
-   *
-   * MPD BaseURL, e.g. a CDN prefix.  NULL = none (relative URLs).
-   */
-  g_object_class_install_property (gobject_class, PROP_BASE_URL,
-      g_param_spec_string ("base-url", "Base URL",
-          "BaseURL written into the MPD (NULL = relative URLs)",
-          DEFAULT_BASE_URL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:http-port:
-   *
-   * TCP port of the embedded HTTP/1.1 server that serves the output
-   * directory (segments still being written are sent with chunked
-   * transfer encoding), /time, /metrics and a dash.js player page at /.
-   * 0 = no server.
-   */
-  g_object_class_install_property (gobject_class, PROP_HTTP_PORT,
-      g_param_spec_uint ("http-port", "HTTP port",
-          "Port of the embedded HTTP server (0 = off)", 0, 65535,
-          DEFAULT_HTTP_PORT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:http-address:
-   *
-   * Address the embedded HTTP server listens on ("0.0.0.0" or "::" for
-   * every interface).
-   */
-  g_object_class_install_property (gobject_class, PROP_HTTP_ADDRESS,
-      g_param_spec_string ("http-address", "HTTP address",
-          "Address the embedded HTTP server listens on", DEFAULT_HTTP_ADDRESS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:target-latency:
-   *
-   * Low latency (chunk-duration > 0): ServiceDescription Latency@target in
-   * nanoseconds.  0 = max (1 s, 4 chunk durations).
-   */
-  g_object_class_install_property (gobject_class, PROP_TARGET_LATENCY,
-      g_param_spec_uint64 ("target-latency", "Target latency",
-          "Low-latency target for players in ns (0 = max (1 s, 4 chunks))",
-          0, 60 * GST_SECOND, DEFAULT_TARGET_LATENCY,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:min-latency:
-   *
-   * Low latency: ServiceDescription Latency@min in nanoseconds.
-   * 0 = 3/4 of the target.
-   */
-  g_object_class_install_property (gobject_class, PROP_MIN_LATENCY,
-      g_param_spec_uint64 ("min-latency", "Minimum latency",
-          "Low-latency minimum for players in ns (0 = 3/4 of the target)",
-          0, 60 * GST_SECOND, DEFAULT_MIN_LATENCY,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:max-latency:
-   *
-   * Low latency: ServiceDescription Latency@max in nanoseconds.
-   * 0 = target + one segment duration.
-   */
-  g_object_class_install_property (gobject_class, PROP_MAX_LATENCY,
-      g_param_spec_uint64 ("max-latency", "Maximum latency",
-          "Low-latency maximum for players in ns (0 = target + 1 segment)",
-          0, 120 * GST_SECOND, DEFAULT_MAX_LATENCY,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:min-playback-rate:
-   *
-   * Low latency: ServiceDescription PlaybackRate@min, the slowest rate a
-   * player may use to keep the target latency.
-   */
-  g_object_class_install_property (gobject_class, PROP_MIN_PLAYBACK_RATE,
-      g_param_spec_double ("min-playback-rate", "Minimum playback rate",
-          "Slowest playback rate players may use for latency control",
-          0.5, 1.0, DEFAULT_MIN_PLAYBACK_RATE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:max-playback-rate:
-   *
-   * Low latency: ServiceDescription PlaybackRate@max, the fastest rate a
-   * player may use to catch up with the target latency.
-   */
-  g_object_class_install_property (gobject_class, PROP_MAX_PLAYBACK_RATE,
-      g_param_spec_double ("max-playback-rate", "Maximum playback rate",
-          "Fastest playback rate players may use for latency control",
-          1.0, 2.0, DEFAULT_MAX_PLAYBACK_RATE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:upload-location:
-   *
-   * Push to an origin (DASH-IF Live Media Ingest, interface 2): base URL
-   * (http://host[:port]/path) under which every init segment, media
-   * segment, MPD and HLS playlist is stored with HTTP PUT once complete,
-   * and from which segments that left the DVR window are removed with
-   * HTTP DELETE.  With chunk-duration > 0 media segments are PUT with
-   * chunked transfer encoding while they are being written, each CMAF
-   * chunk as soon as it is written (a failed chunked PUT is replaced by a
-   * whole-file PUT after publication).  Requests go over persistent
-   * connections from their own thread; the streaming thread never waits
-   * for the network.  Failed
-   * requests are retried with exponential backoff (0.2 s doubling to
-   * 3.2 s, 8 attempts).  NULL or empty = no upload.
-   */
-  g_object_class_install_property (gobject_class, PROP_UPLOAD_LOCATION,
-      g_param_spec_string ("upload-location", "Upload location",
-          "Origin base URL to PUT files to and DELETE them from "
-          "(http://host/path, empty = off)", DEFAULT_UPLOAD_LOCATION,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:upload-queue-size:
-   *
-   * Upload requests (PUT or DELETE) that may wait for the origin.  When
-   * the origin is slower than the stream the oldest media segments are
-   * dropped first (counted in upload-dropped, reported with an element
-   * warning at most every 5 s); manifests are coalesced, init segments
-   * are never dropped.
-   */
-  g_object_class_install_property (gobject_class, PROP_UPLOAD_QUEUE_SIZE,
-      g_param_spec_uint ("upload-queue-size", "Upload queue size",
-          "Upload requests waiting for the origin before the oldest "
-          "segments are dropped", 1, 100000, DEFAULT_UPLOAD_QUEUE_SIZE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstDashLiveSink:manifest-min-interval:
-   *
-   * When the stream runs faster than real time (a file remuxed as fast as
-   * possible: the segments being published are more than two segments
-   * ahead of the wall clock), the MPD and the HLS playlists are rewritten
-   * at most once per this many nanoseconds of wall-clock time instead of
-   * once per segment round.  A skipped write leaves the previous manifests
-   * in place, which list only older, complete segments; the manifests are
-   * always written before a segment they list is deleted and at EOS.  A
-   * live stream (segments published about when the wall clock reaches
-   * their end) is unaffected: one write per segment round.  0 = never
-   * skip.
-   */
-  g_object_class_install_property (gobject_class, PROP_MANIFEST_MIN_INTERVAL,
-      g_param_spec_uint64 ("manifest-min-interval", "Manifest min interval",
-          "Faster than real time: rewrite the manifests at most once per "
-          "this many ns of wall-clock time (0 = every segment round)", 0,
-          MAX_MANIFEST_MIN_INTERVAL, DEFAULT_MANIFEST_MIN_INTERVAL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+  dash_settings_install_properties (gobject_class);
 
   /**
    * GstDashLiveSink:stats:
@@ -718,66 +370,13 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
 }
 
 static void
-dash_settings_clear (DashSettings * s)
-{
-  g_free (s->location);
-  g_free (s->mpd_name);
-  g_free (s->utc_timing_url);
-  g_free (s->base_url);
-  g_free (s->http_address);
-  g_free (s->upload_location);
-  memset (s, 0, sizeof (*s));
-}
-
-/* @dst (cleared first) becomes a deep copy of @src */
-static void
-dash_settings_copy (DashSettings * dst, const DashSettings * src)
-{
-  dash_settings_clear (dst);
-  *dst = *src;
-  dst->location = g_strdup (src->location && *src->location ?
-      src->location : ".");
-  dst->mpd_name = g_strdup (src->mpd_name && *src->mpd_name ?
-      src->mpd_name : DEFAULT_MPD_NAME);
-  dst->utc_timing_url = g_strdup (src->utc_timing_url);
-  dst->base_url = g_strdup (src->base_url);
-  dst->http_address = g_strdup (src->http_address && *src->http_address ?
-      src->http_address : DEFAULT_HTTP_ADDRESS);
-  dst->upload_location = g_strdup (src->upload_location);
-  /* a chunk as long as a segment is a whole segment */
-  if (dst->chunk_duration >= dst->segment_duration)
-    dst->chunk_duration = 0;
-}
-
-static void
 gst_dash_live_sink_init (GstDashLiveSink * self)
 {
-  DashSettings *p = &self->props;
-
-  p->location = g_strdup (DEFAULT_LOCATION);
-  p->mpd_name = g_strdup (DEFAULT_MPD_NAME);
-  p->segment_duration = DEFAULT_SEGMENT_DURATION;
-  p->chunk_duration = DEFAULT_CHUNK_DURATION;
-  p->dvr_window = DEFAULT_DVR_WINDOW;
-  p->min_buffer_time = DEFAULT_MIN_BUFFER_TIME;
-  p->suggested_presentation_delay = DEFAULT_SUGGESTED_PRESENTATION_DELAY;
-  p->utc_timing_url = g_strdup (DEFAULT_UTC_TIMING_URL);
-  p->hls = DEFAULT_HLS;
-  p->base_url = g_strdup (DEFAULT_BASE_URL);
-  p->http_port = DEFAULT_HTTP_PORT;
-  p->http_address = g_strdup (DEFAULT_HTTP_ADDRESS);
-  p->target_latency = DEFAULT_TARGET_LATENCY;
-  p->min_latency = DEFAULT_MIN_LATENCY;
-  p->max_latency = DEFAULT_MAX_LATENCY;
-  p->min_playback_rate = DEFAULT_MIN_PLAYBACK_RATE;
-  p->max_playback_rate = DEFAULT_MAX_PLAYBACK_RATE;
-  p->upload_location = g_strdup (DEFAULT_UPLOAD_LOCATION);
-  p->upload_queue_size = DEFAULT_UPLOAD_QUEUE_SIZE;
-  p->manifest_min_interval = DEFAULT_MANIFEST_MIN_INTERVAL;
+  dash_settings_init (&self->props);
   g_mutex_init (&self->lock);
   g_mutex_init (&self->post_lock);
   {
-    SegmenterConfig cfg = segmenter_config (p);
+    SegmenterConfig cfg = segmenter_config (&self->props);
     self->seg = segmenter_new (&cfg);
   }
   self->flow = GST_FLOW_OK;
@@ -853,81 +452,13 @@ gst_dash_live_sink_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstDashLiveSink *self = GST_DASH_LIVE_SINK (object);
-  DashSettings *p = &self->props;
+  gboolean known;
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_free (p->location);
-      p->location = g_value_dup_string (value);
-      break;
-    case PROP_MPD_NAME:
-      g_free (p->mpd_name);
-      p->mpd_name = g_value_dup_string (value);
-      break;
-    case PROP_SEGMENT_DURATION:
-      p->segment_duration = g_value_get_uint64 (value);
-      break;
-    case PROP_CHUNK_DURATION:
-      p->chunk_duration = g_value_get_uint64 (value);
-      break;
-    case PROP_DVR_WINDOW:
-      p->dvr_window = g_value_get_uint64 (value);
-      break;
-    case PROP_MIN_BUFFER_TIME:
-      p->min_buffer_time = g_value_get_uint64 (value);
-      break;
-    case PROP_SUGGESTED_PRESENTATION_DELAY:
-      p->suggested_presentation_delay = g_value_get_uint64 (value);
-      break;
-    case PROP_UTC_TIMING_URL:
-      g_free (p->utc_timing_url);
-      p->utc_timing_url = g_value_dup_string (value);
-      break;
-    case PROP_HLS:
-      p->hls = g_value_get_boolean (value);
-      break;
-    case PROP_BASE_URL:
-      g_free (p->base_url);
-      p->base_url = g_value_dup_string (value);
-      break;
-    case PROP_HTTP_PORT:
-      p->http_port = g_value_get_uint (value);
-      break;
-    case PROP_HTTP_ADDRESS:
-      g_free (p->http_address);
-      p->http_address = g_value_dup_string (value);
-      break;
-    case PROP_TARGET_LATENCY:
-      p->target_latency = g_value_get_uint64 (value);
-      break;
-    case PROP_MIN_LATENCY:
-      p->min_latency = g_value_get_uint64 (value);
-      break;
-    case PROP_MAX_LATENCY:
-      p->max_latency = g_value_get_uint64 (value);
-      break;
-    case PROP_MIN_PLAYBACK_RATE:
-      p->min_playback_rate = g_value_get_double (value);
-      break;
-    case PROP_MAX_PLAYBACK_RATE:
-      p->max_playback_rate = g_value_get_double (value);
-      break;
-    case PROP_UPLOAD_LOCATION:
-      g_free (p->upload_location);
-      p->upload_location = g_value_dup_string (value);
-      break;
-    case PROP_UPLOAD_QUEUE_SIZE:
-      p->upload_queue_size = g_value_get_uint (value);
-      break;
-    case PROP_MANIFEST_MIN_INTERVAL:
-      p->manifest_min_interval = g_value_get_uint64 (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  known = dash_settings_set_property (&self->props, prop_id, value);
   GST_OBJECT_UNLOCK (self);
+  if (!known)
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static GstStructure *
@@ -997,80 +528,17 @@ gst_dash_live_sink_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstDashLiveSink *self = GST_DASH_LIVE_SINK (object);
-  DashSettings *p = &self->props;
+  gboolean known;
 
   if (prop_id == PROP_STATS) {
     g_value_take_boxed (value, build_stats (self));
     return;
   }
-
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_value_set_string (value, p->location);
-      break;
-    case PROP_MPD_NAME:
-      g_value_set_string (value, p->mpd_name);
-      break;
-    case PROP_SEGMENT_DURATION:
-      g_value_set_uint64 (value, p->segment_duration);
-      break;
-    case PROP_CHUNK_DURATION:
-      g_value_set_uint64 (value, p->chunk_duration);
-      break;
-    case PROP_DVR_WINDOW:
-      g_value_set_uint64 (value, p->dvr_window);
-      break;
-    case PROP_MIN_BUFFER_TIME:
-      g_value_set_uint64 (value, p->min_buffer_time);
-      break;
-    case PROP_SUGGESTED_PRESENTATION_DELAY:
-      g_value_set_uint64 (value, p->suggested_presentation_delay);
-      break;
-    case PROP_UTC_TIMING_URL:
-      g_value_set_string (value, p->utc_timing_url);
-      break;
-    case PROP_HLS:
-      g_value_set_boolean (value, p->hls);
-      break;
-    case PROP_BASE_URL:
-      g_value_set_string (value, p->base_url);
-      break;
-    case PROP_HTTP_PORT:
-      g_value_set_uint (value, p->http_port);
-      break;
-    case PROP_HTTP_ADDRESS:
-      g_value_set_string (value, p->http_address);
-      break;
-    case PROP_TARGET_LATENCY:
-      g_value_set_uint64 (value, p->target_latency);
-      break;
-    case PROP_MIN_LATENCY:
-      g_value_set_uint64 (value, p->min_latency);
-      break;
-    case PROP_MAX_LATENCY:
-      g_value_set_uint64 (value, p->max_latency);
-      break;
-    case PROP_MIN_PLAYBACK_RATE:
-      g_value_set_double (value, p->min_playback_rate);
-      break;
-    case PROP_MAX_PLAYBACK_RATE:
-      g_value_set_double (value, p->max_playback_rate);
-      break;
-    case PROP_UPLOAD_LOCATION:
-      g_value_set_string (value, p->upload_location);
-      break;
-    case PROP_UPLOAD_QUEUE_SIZE:
-      g_value_set_uint (value, p->upload_queue_size);
-      break;
-    case PROP_MANIFEST_MIN_INTERVAL:
-      g_value_set_uint64 (value, p->manifest_min_interval);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  known = dash_settings_get_property (&self->props, prop_id, value);
   GST_OBJECT_UNLOCK (self);
+  if (!known)
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 /* ---------------------------------------------------------------- */
@@ -1115,37 +583,49 @@ set_output_error_locked (GstDashLiveSink * self, const GError * err)
       NULL, __FILE__, GST_FUNCTION, __LINE__);
 }
 
-/* Releases LOCK and posts what was built under it, in the order it was
- * built: post_lock is taken before LOCK is released. */
+/* Releases LOCK and posts what was built under it.  Messages are queued
+ * under LOCK in the order they are built and posted under post_lock in
+ * that order; post_lock is never taken with LOCK held, so a bus sync
+ * handler may read the stats. */
 static void
 unlock_and_post (GstDashLiveSink * self)
 {
-  GList *msgs = self->pending_msgs, *l;
-  DashPendingError *err = self->pending_error;
-  gboolean eos = self->post_eos;
+  gboolean have = self->pending_msgs != NULL || self->pending_error != NULL
+      || self->post_eos;
 
-  self->pending_msgs = NULL;
-  self->pending_error = NULL;
-  self->post_eos = FALSE;
-  if (msgs == NULL && err == NULL && !eos) {
-    GST_DASH_LIVE_SINK_UNLOCK (self);
-    return;
-  }
-  g_mutex_lock (&self->post_lock);
   GST_DASH_LIVE_SINK_UNLOCK (self);
+  if (!have)
+    return;
 
-  for (l = msgs; l; l = l->next)
-    gst_element_post_message (GST_ELEMENT (self), l->data);
-  g_list_free (msgs);
-  if (err) {
-    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
-        err->domain, err->code, err->text, err->debug, err->file,
-        err->function, err->line);
-    g_free (err);
+  g_mutex_lock (&self->post_lock);
+  for (;;) {
+    GList *msgs, *l;
+    DashPendingError *err;
+    gboolean eos;
+
+    GST_DASH_LIVE_SINK_LOCK (self);
+    msgs = self->pending_msgs;
+    err = self->pending_error;
+    eos = self->post_eos;
+    self->pending_msgs = NULL;
+    self->pending_error = NULL;
+    self->post_eos = FALSE;
+    GST_DASH_LIVE_SINK_UNLOCK (self);
+    if (msgs == NULL && err == NULL && !eos)
+      break;
+    for (l = msgs; l; l = l->next)
+      gst_element_post_message (GST_ELEMENT (self), l->data);
+    g_list_free (msgs);
+    if (err) {
+      gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+          err->domain, err->code, err->text, err->debug, err->file,
+          err->function, err->line);
+      g_free (err);
+    }
+    if (eos)
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_message_new_eos (GST_OBJECT (self)));
   }
-  if (eos)
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_eos (GST_OBJECT (self)));
   g_mutex_unlock (&self->post_lock);
 }
 
