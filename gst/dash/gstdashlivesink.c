@@ -94,6 +94,7 @@
 #include "dashoutput.h"
 #include "dashtime.h"
 #include "dashsettings.h"
+#include "dashformat.h"
 #include "cmafwriter.h"
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
@@ -149,11 +150,7 @@ struct _DashStream
   gboolean removed;             /* released: ops in flight skip it */
 
   /* configuration from caps, LOCK */
-  CmafCodec codec;
-  GBytes *codec_data;
-  gchar *codecs;
-  guint width, height, fps_n, fps_d, par_n, par_d;
-  guint rate, channels;
+  DashFormat fmt;
   guint32 timescale;
   guint config_version;         /* bumped by a stream change */
   gboolean configured;
@@ -406,10 +403,9 @@ stream_unref (DashStream * s)
   g_mutex_clear (&s->io_lock);
   g_array_free (s->ops, TRUE);
   g_array_free (s->jobs, TRUE);
-  g_clear_pointer (&s->codec_data, g_bytes_unref);
+  dash_format_clear (&s->fmt);
   gst_clear_caps (&s->bs_caps);
   h264_param_sets_clear (&s->ps);
-  g_free (s->codecs);
   g_free (s->id);
   g_free (s->init_name);
   hls_media_playlist_free (s->hls);
@@ -495,7 +491,7 @@ build_stats (GstDashLiveSink * self)
     g_value_init (&v, GST_TYPE_STRUCTURE);
     g_value_take_boxed (&v, gst_structure_new ("representation",
             "id", G_TYPE_STRING, s->id,
-            "codecs", G_TYPE_STRING, s->codecs ? s->codecs : "",
+            "codecs", G_TYPE_STRING, s->fmt.codecs ? s->fmt.codecs : "",
             "segments", G_TYPE_UINT64, s->segments,
             "bytes", G_TYPE_UINT64, s->bytes,
             "bitrate", G_TYPE_UINT64, avg,
@@ -632,129 +628,30 @@ unlock_and_post (GstDashLiveSink * self)
 /* ---------------------------------------------------------------- */
 /* caps */
 
-static GBytes *
-buffer_to_bytes (GstBuffer * buf)
-{
-  gpointer data = NULL;
-  gsize size = 0;
-
-  gst_buffer_extract_dup (buf, 0, gst_buffer_get_size (buf), &data, &size);
-  return g_bytes_new_take (data, size);
-}
-
-/* Samples of one audio frame, 0 = video */
-static guint
-audio_frame_samples (CmafCodec codec)
-{
-  switch (codec) {
-    case CMAF_CODEC_AAC:
-      return 1024;
-    case CMAF_CODEC_OPUS:
-      return 960;               /* 20 ms at 48 kHz */
-    default:
-      return 0;
-  }
-}
-
 static gboolean
 stream_set_caps (GstDashLiveSink * self, DashStream * s, GstCaps * caps)
 {
-  GstStructure *st = gst_caps_get_structure (caps, 0);
-  const gchar *name = gst_structure_get_name (st);
-  const GValue *v;
-  GBytes *cd = NULL;
-  gchar *codecs = NULL;
-  gint width = 0, height = 0, fps_n = 0, fps_d = 1, par_n = 1, par_d = 1;
-  gint rate = 0, channels = 0;
-  CmafCodec codec;
+  DashFormat f = { 0, };
+  GError *err = NULL;
   gboolean changed;
 
-  if (g_str_equal (name, "video/x-h264") || g_str_equal (name, "video/x-h265")) {
-    codec = g_str_equal (name, "video/x-h264") ? CMAF_CODEC_H264 :
-        CMAF_CODEC_H265;
-    if (!gst_structure_get_int (st, "width", &width) ||
-        !gst_structure_get_int (st, "height", &height))
-      goto missing_field;
-    gst_structure_get_fraction (st, "framerate", &fps_n, &fps_d);
-    gst_structure_get_fraction (st, "pixel-aspect-ratio", &par_n, &par_d);
-  } else if (g_str_equal (name, "audio/mpeg")) {
-    codec = CMAF_CODEC_AAC;
-  } else if (g_str_equal (name, "audio/x-opus")) {
-    codec = CMAF_CODEC_OPUS;
-  } else {
-    goto not_supported;
-  }
-
-  if (codec == CMAF_CODEC_OPUS) {
-    guint32 r;
-    guint8 ch, family, streams, coupled, mapping[256];
-    GstBuffer *head;
-
-    if (!gst_codec_utils_opus_parse_caps (caps, &r, &ch, &family, &streams,
-            &coupled, mapping))
-      goto missing_field;
-    head = gst_codec_utils_opus_create_header (r, ch, family, streams,
-        coupled, mapping, 0, 0);
-    if (head == NULL)
-      goto missing_field;
-    cd = buffer_to_bytes (head);
-    gst_buffer_unref (head);
-    rate = r;
-    channels = ch;
-  } else {
-    v = gst_structure_get_value (st, "codec_data");
-    if (v == NULL || !GST_VALUE_HOLDS_BUFFER (v))
-      goto missing_codec_data;
-    cd = buffer_to_bytes (gst_value_get_buffer (v));
-    if (g_bytes_get_size (cd) < 2) {
-      g_bytes_unref (cd);
-      goto missing_codec_data;
-    }
-    if (codec == CMAF_CODEC_AAC) {
-      if (!gst_structure_get_int (st, "rate", &rate) ||
-          !gst_structure_get_int (st, "channels", &channels))
-        goto missing_field;
-    }
-  }
-
-  codecs = gst_codec_utils_caps_get_mime_codec (caps);
-  if (codecs == NULL) {
-    g_bytes_unref (cd);
-    goto no_codec_string;
-  }
-  /* avc1.64001F -> avc1.64001f, the customary spelling */
-  if (g_str_has_prefix (codecs, "avc")) {
-    gchar *lower = g_ascii_strdown (codecs, -1);
-    g_free (codecs);
-    codecs = lower;
+  if (!dash_format_from_caps (caps, &f, &err)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("%s: %s", GST_PAD_NAME (s->pad),
+            err->message), ("%" GST_PTR_FORMAT, caps));
+    g_clear_error (&err);
+    return FALSE;
   }
 
   GST_DASH_LIVE_SINK_LOCK (self);
-  changed = s->configured && (!g_bytes_equal (cd, s->codec_data) ||
-      s->width != (guint) width || s->height != (guint) height ||
-      s->rate != (guint) rate || s->channels != (guint) channels ||
-      s->codec != codec);
+  changed = s->configured && !dash_format_same_stream (&f, &s->fmt);
   if (!s->configured || changed) {
-    if (s->codec_data)
-      g_bytes_unref (s->codec_data);
-    s->codec_data = cd;
-    cd = NULL;
-    g_free (s->codecs);
-    s->codecs = codecs;
-    codecs = NULL;
-    s->codec = codec;
-    s->width = width;
-    s->height = height;
-    s->fps_n = fps_n;
-    s->fps_d = fps_d;
-    s->par_n = par_n;
-    s->par_d = par_d;
-    s->rate = rate;
-    s->channels = channels;
+    dash_format_clear (&s->fmt);
+    s->fmt = f;
+    memset (&f, 0, sizeof (f));
     s->timescale = s->kind == MPD_KIND_VIDEO ? VIDEO_TIMESCALE :
-        (codec == CMAF_CODEC_OPUS ? 48000 : (guint) rate);
-    segmenter_track_set_format (s->track, s->timescale, fps_n, fps_d,
-        audio_frame_samples (codec));
+        (s->fmt.codec == CMAF_CODEC_OPUS ? 48000 : s->fmt.rate);
+    segmenter_track_set_format (s->track, s->timescale, s->fmt.fps_n,
+        s->fmt.fps_d, dash_format_audio_frame (&s->fmt));
     if (changed) {
       /* the new configuration starts with a new init segment in a new
        * period at the next segment boundary */
@@ -765,32 +662,8 @@ stream_set_caps (GstDashLiveSink * self, DashStream * s, GstCaps * caps)
     s->configured = TRUE;
   }
   GST_DASH_LIVE_SINK_UNLOCK (self);
-  if (cd)
-    g_bytes_unref (cd);
-  g_free (codecs);
+  dash_format_clear (&f);
   return TRUE;
-
-not_supported:
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Unsupported caps on %s",
-          GST_PAD_NAME (s->pad)), ("%" GST_PTR_FORMAT, caps));
-  return FALSE;
-missing_field:
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-      ("Caps on %s lack width/height or rate/channels",
-          GST_PAD_NAME (s->pad)), ("%" GST_PTR_FORMAT, caps));
-  return FALSE;
-missing_codec_data:
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-      ("No codec_data in the caps of %s: put h264parse/h265parse or "
-          "aacparse in front so that stream-format=avc/hvc1/raw with "
-          "codec_data is negotiated", GST_PAD_NAME (s->pad)),
-      ("%" GST_PTR_FORMAT, caps));
-  return FALSE;
-no_codec_string:
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-      ("Cannot derive an RFC 6381 codec string for %s",
-          GST_PAD_NAME (s->pad)), ("%" GST_PTR_FORMAT, caps));
-  return FALSE;
 }
 
 /* ---------------------------------------------------------------- */
@@ -863,10 +736,10 @@ render_hls_locked (GstDashLiveSink * self, DashPublish * pub)
       HlsAudioRendition a = { 0, };
       a.uri = name;
       a.name = s->id;
-      a.channels = s->channels;
+      a.channels = s->fmt.channels;
       g_array_append_val (audio, a);
       if (audio_codecs == NULL) {
-        audio_codecs = s->codecs;
+        audio_codecs = s->fmt.codecs;
         audio_bw = s->rep ? s->rep->peak_bitrate : 0;
       }
     }
@@ -882,14 +755,14 @@ render_hls_locked (GstDashLiveSink * self, DashPublish * pub)
     v.uri = playlist_name (s);
     g_ptr_array_add (strings, (gpointer) v.uri);
     v.bandwidth = (s->rep ? s->rep->peak_bitrate : 0) + audio_bw;
-    codecs = audio_codecs ? g_strdup_printf ("%s,%s", s->codecs,
-        audio_codecs) : g_strdup (s->codecs);
+    codecs = audio_codecs ? g_strdup_printf ("%s,%s", s->fmt.codecs,
+        audio_codecs) : g_strdup (s->fmt.codecs);
     g_ptr_array_add (strings, codecs);
     v.codecs = codecs;
-    v.width = s->width;
-    v.height = s->height;
-    v.fps_n = s->fps_n;
-    v.fps_d = s->fps_d;
+    v.width = s->fmt.width;
+    v.height = s->fmt.height;
+    v.fps_n = s->fmt.fps_n;
+    v.fps_d = s->fmt.fps_d;
     g_array_append_val (variants, v);
   }
   if (variants->len == 0) {
@@ -1155,17 +1028,17 @@ build_init_locked (GstDashLiveSink * self, DashStream * s)
   GByteArray *b = g_byte_array_new ();
 
   cfg.type = s->kind == MPD_KIND_VIDEO ? CMAF_TRACK_VIDEO : CMAF_TRACK_AUDIO;
-  cfg.codec = s->codec;
+  cfg.codec = s->fmt.codec;
   cfg.track_id = 1;
   cfg.timescale = s->timescale;
-  cfg.codec_data = g_bytes_get_data (s->codec_data, NULL);
-  cfg.codec_data_size = g_bytes_get_size (s->codec_data);
-  cfg.width = s->width;
-  cfg.height = s->height;
-  cfg.par_n = s->par_n;
-  cfg.par_d = s->par_d;
-  cfg.channels = s->channels;
-  cfg.sample_rate = s->rate;
+  cfg.codec_data = g_bytes_get_data (s->fmt.codec_data, NULL);
+  cfg.codec_data_size = g_bytes_get_size (s->fmt.codec_data);
+  cfg.width = s->fmt.width;
+  cfg.height = s->fmt.height;
+  cfg.par_n = s->fmt.par_n;
+  cfg.par_d = s->fmt.par_d;
+  cfg.channels = s->fmt.channels;
+  cfg.sample_rate = s->fmt.rate;
   if (!cmaf_write_init_segment (b, &cfg)) {
     DASH_ERROR_LOCKED (self, STREAM, FORMAT,
         g_strdup_printf ("Cannot write an init segment for %s", s->id),
@@ -1435,20 +1308,20 @@ enter_period_locked (GstDashLiveSink * self, DashStream * s, SegOp * op)
   media = g_strdup_printf ("%s-$Number$.m4s", s->id);
   info.id = s->id;
   info.kind = s->kind;
-  info.codecs = s->codecs;
+  info.codecs = s->fmt.codecs;
   info.timescale = s->timescale;
   info.init_url = s->init_name;
   info.media_template = media;
   info.start_number = op->number;
   info.presentation_time_offset = dash_ns_to_ticks (p->start, s->timescale);
-  info.width = s->width;
-  info.height = s->height;
-  info.fps_n = s->fps_n;
-  info.fps_d = s->fps_d;
-  info.par_n = s->par_n;
-  info.par_d = s->par_d;
-  info.sample_rate = s->rate;
-  info.channels = s->channels;
+  info.width = s->fmt.width;
+  info.height = s->fmt.height;
+  info.fps_n = s->fmt.fps_n;
+  info.fps_d = s->fmt.fps_d;
+  info.par_n = s->fmt.par_n;
+  info.par_d = s->fmt.par_d;
+  info.sample_rate = s->fmt.rate;
+  info.channels = s->fmt.channels;
   info.bandwidth_hint = s->bitrate_hint;
   s->rep = mpd_period_add_representation (p, &info);
   s->rep_period = op->period;
@@ -1580,7 +1453,7 @@ convert_bytestream (GstDashLiveSink * self, DashStream * s, GstBuffer * buf,
   }
 
   avcc = h264_build_avcc (&s->ps);
-  if (avcc && (s->codec_data == NULL || !g_bytes_equal (avcc, s->codec_data))) {
+  if (avcc && (s->fmt.codec_data == NULL || !g_bytes_equal (avcc, s->fmt.codec_data))) {
     GstCaps *caps = gst_caps_copy (s->bs_caps);
     /* the buffer takes its own reference on the bytes */
     GstBuffer *cd = gst_buffer_new_wrapped_bytes (avcc);
@@ -1595,12 +1468,12 @@ convert_bytestream (GstDashLiveSink * self, DashStream * s, GstBuffer * buf,
     g_bytes_unref (avcc);
   }
 
-  if (n == 0 || s->codec_data == NULL || *ret != GST_FLOW_OK) {
+  if (n == 0 || s->fmt.codec_data == NULL || *ret != GST_FLOW_OK) {
     g_byte_array_unref (out);
     gst_buffer_unref (buf);
     GST_DASH_LIVE_SINK_LOCK (self);
     s->dropped++;
-    if (s->codec_data == NULL && ++s->bs_unconfigured > 1000)
+    if (s->fmt.codec_data == NULL && ++s->bs_unconfigured > 1000)
       DASH_ERROR_LOCKED (self, STREAM, FORMAT,
           g_strdup_printf ("%s: no SPS/PPS in 1000 byte-stream access "
               "units", s->id), NULL);
