@@ -95,6 +95,7 @@
 #include "dashtime.h"
 #include "dashsettings.h"
 #include "dashformat.h"
+#include "dashservice.h"
 #include "cmafwriter.h"
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
@@ -103,23 +104,8 @@
 #include "dashupload.h"
 #include "livestreammetrics.h"
 
-GST_DEBUG_CATEGORY_STATIC (dash_live_sink_debug);
+GST_DEBUG_CATEGORY (dash_live_sink_debug);
 #define GST_CAT_DEFAULT dash_live_sink_debug
-
-/* push to an origin: retries after 0.2, 0.4, ... 3.2 s (about 15 s) */
-#define UPLOAD_MAX_IN_FLIGHT 4
-#define UPLOAD_MAX_ATTEMPTS 8
-#define UPLOAD_BASE_DELAY (200 * G_TIME_SPAN_MILLISECOND)
-#define UPLOAD_MAX_DELAY (3200 * G_TIME_SPAN_MILLISECOND)
-#define UPLOAD_TIMEOUT 10       /* s per request */
-/* low latency: segments streamed with chunked PUTs at once (one per
- * representation being written), and how far (bytes written but not yet
- * taken by the connection) one may fall behind before the segment goes
- * whole after publication instead */
-#define UPLOAD_MAX_STREAMING 8
-#define UPLOAD_CHUNKED_MAX_LAG (4 * 1024 * 1024)
-/* at PAUSED->READY the queue gets this long to empty */
-#define UPLOAD_DRAIN_TIMEOUT (5 * G_TIME_SPAN_SECOND)
 
 #define VIDEO_TIMESCALE 90000
 #define HLS_MASTER_NAME "master.m3u8"
@@ -235,8 +221,8 @@ struct _GstDashLiveSink
   gboolean running;
   Segmenter *seg;
   DashOutput *out;
-  HttpServer *server;
-  DashUpload *upload;
+  DashService *service;         /* HTTP server, uploader */
+  gboolean upload;              /* the uploader runs */
   MpdModel *mpd;
   guint model_periods;          /* segmenter periods created in mpd */
   gboolean ast_set;
@@ -254,7 +240,6 @@ struct _GstDashLiveSink
   guint64 st_segments, st_deleted, st_bytes, st_init, st_manifests;
   guint64 st_last_duration, st_publish_latency, st_max_publish_latency;
   guint64 st_mispredicted, st_manifests_skipped;
-  DashUploadStats st_up;        /* of the last uploader, once stopped */
 };
 
 #define GST_DASH_LIVE_SINK_LOCK(s) g_mutex_lock (&(s)->lock)
@@ -370,6 +355,7 @@ static void
 gst_dash_live_sink_init (GstDashLiveSink * self)
 {
   dash_settings_init (&self->props);
+  self->service = dash_service_new (GST_ELEMENT (self));
   g_mutex_init (&self->lock);
   g_mutex_init (&self->post_lock);
   {
@@ -429,6 +415,7 @@ gst_dash_live_sink_finalize (GObject * object)
   GstDashLiveSink *self = GST_DASH_LIVE_SINK (object);
 
   g_list_free_full (self->streams, (GDestroyNotify) stream_unref);
+  dash_service_free (self->service);
   segmenter_free (self->seg);
   dash_output_free (self->out);
   mpd_model_free (self->mpd);
@@ -501,10 +488,7 @@ build_stats (GstDashLiveSink * self)
     gst_value_array_append_and_take_value (&reps, &v);
   }
   /* the uploader is only replaced under LOCK */
-  if (self->upload)
-    dash_upload_get_stats (self->upload, &us);
-  else
-    us = self->st_up;
+  dash_service_get_upload_stats (self->service, &us);
   gst_structure_set (st, "uploads", G_TYPE_UINT64, us.uploads,
       "upload-bytes", G_TYPE_UINT64, us.upload_bytes,
       "upload-deletes", G_TYPE_UINT64, us.deletes,
@@ -1886,194 +1870,40 @@ stop (GstDashLiveSink * self)
   g_list_free_full (streams, (GDestroyNotify) stream_unref);
 }
 
-/* /metrics: every livestream element of the pipeline, then the server */
-static gchar *
-build_metrics (gpointer user_data)
-{
-  GstDashLiveSink *self = user_data;
-  GString *out = g_string_new (NULL), *labels;
-  HttpServerStats ss = { 0, };
-  gboolean have_server;
-  gchar *en;
-
-  livestream_metrics_render (GST_ELEMENT (self), out);
-  GST_DASH_LIVE_SINK_LOCK (self);
-  have_server = self->server != NULL;
-  if (have_server)
-    http_server_get_stats (self->server, &ss);
-  GST_DASH_LIVE_SINK_UNLOCK (self);
-  if (!have_server)
-    return g_string_free (out, FALSE);
-
-  en = gst_object_get_name (GST_OBJECT (self));
-  labels = g_string_new ("element=\"");
-  livestream_metrics_escape_label (labels, en);
-  g_string_append_c (labels, '"');
-#define SRV_METRIC(n, type, v) livestream_metrics_append (out, \
-    "livestream_dashlivesink_http_" n, type, labels->str, (gdouble) (v))
-  SRV_METRIC ("requests_total", "counter", ss.requests);
-  SRV_METRIC ("not_found_total", "counter", ss.not_found);
-  SRV_METRIC ("live_responses_total", "counter", ss.live_responses);
-  SRV_METRIC ("waited_total", "counter", ss.waited);
-  SRV_METRIC ("wait_timeouts_total", "counter", ss.wait_timeouts);
-  SRV_METRIC ("sent_bytes_total", "counter", ss.bytes_sent);
-  SRV_METRIC ("slow_clients_dropped_total", "counter", ss.disconnected_slow);
-  SRV_METRIC ("active_responses", "gauge", ss.active);
-#undef SRV_METRIC
-  g_string_free (labels, TRUE);
-  g_free (en);
-  return g_string_free (out, FALSE);
-}
-
-static gboolean
-start_server (GstDashLiveSink * self)
-{
-  HttpServerConfig cfg = { 0, };
-  const DashSettings *run = &self->run;
-  HttpServer *srv;
-  GError *err = NULL;
-
-  if (run->http_port == 0)
-    return TRUE;
-  cfg.dir = run->location;
-  cfg.address = run->http_address;
-  cfg.port = run->http_port;
-  cfg.mpd_name = run->mpd_name;
-  cfg.segment_duration = run->segment_duration;
-  cfg.metrics = build_metrics;
-  cfg.metrics_data = self;
-  srv = http_server_start (&cfg, &err);
-  if (srv == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-        ("Cannot serve HTTP on %s:%u", run->http_address, run->http_port),
-        ("%s", err ? err->message : "unknown error"));
-    g_clear_error (&err);
-    return FALSE;
-  }
-  GST_INFO_OBJECT (self, "serving http://%s:%u/", run->http_address,
-      http_server_get_port (srv));
-
-  GST_DASH_LIVE_SINK_LOCK (self);
-  self->server = srv;
-  if (self->mpd->utc_timing_value == NULL) {
-    const gchar *a = run->http_address;
-    /* our own clock, millisecond precision */
-    if (g_str_equal (a, "0.0.0.0") || g_str_equal (a, "::"))
-      self->mpd->utc_timing_value = g_strdup ("/time");
-    else
-      self->mpd->utc_timing_value = g_strdup_printf ("http://%s%s%s:%u/time",
-          strchr (a, ':') ? "[" : "", a, strchr (a, ':') ? "]" : "",
-          http_server_get_port (srv));
-    g_free (self->mpd->utc_timing_scheme);
-    self->mpd->utc_timing_scheme =
-        g_strdup ("urn:mpeg:dash:utc:http-xsdate:2014");
-  }
-  GST_DASH_LIVE_SINK_UNLOCK (self);
-  return TRUE;
-}
-
-static void
-upload_dropped (guint64 total, guint64 since_last, gpointer user_data)
-{
-  GstDashLiveSink *self = user_data;
-
-  GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-      ("The origin is slower than the stream: %" G_GUINT64_FORMAT
-          " upload requests dropped (%" G_GUINT64_FORMAT " in all)",
-          since_last, total),
-      ("upload queue full (upload-queue-size); oldest segments dropped"));
-}
-
-static gboolean
-start_upload (GstDashLiveSink * self)
-{
-  DashUploadConfig cfg = { 0, };
-  const DashSettings *run = &self->run;
-  DashUpload *up;
-  GError *err = NULL;
-
-  if (run->upload_location == NULL || *run->upload_location == '\0')
-    return TRUE;
-  cfg.dir = run->location;
-  cfg.location = run->upload_location;
-  cfg.queue_size = run->upload_queue_size;
-  cfg.max_in_flight = UPLOAD_MAX_IN_FLIGHT;
-  cfg.max_streaming = UPLOAD_MAX_STREAMING;
-  cfg.max_lag = UPLOAD_CHUNKED_MAX_LAG;
-  cfg.max_attempts = UPLOAD_MAX_ATTEMPTS;
-  cfg.base_delay = UPLOAD_BASE_DELAY;
-  cfg.max_delay = UPLOAD_MAX_DELAY;
-  cfg.timeout = UPLOAD_TIMEOUT;
-  /* the segment after a published one starts within a chunk duration */
-  cfg.expect_timeout = (gint64) (run->segment_duration / 1000);
-  cfg.dropped = upload_dropped;
-  cfg.dropped_data = self;
-  up = dash_upload_start (&cfg, &err);
-  if (up == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Invalid upload-location '%s'", run->upload_location),
-        ("%s", err ? err->message : "unknown error"));
-    g_clear_error (&err);
-    return FALSE;
-  }
-  GST_INFO_OBJECT (self, "pushing to %s", run->upload_location);
-  GST_DASH_LIVE_SINK_LOCK (self);
-  self->upload = up;
-  memset (&self->st_up, 0, sizeof (self->st_up));
-  GST_DASH_LIVE_SINK_UNLOCK (self);
-  return TRUE;
-}
-
-static void
-stop_server_and_upload (GstDashLiveSink * self)
-{
-  HttpServer *srv;
-  DashUpload *up;
-  DashUploadStats us;
-
-  GST_DASH_LIVE_SINK_LOCK (self);
-  srv = self->server;
-  up = self->upload;
-  if (self->out)
-    dash_output_set_consumers (self->out, NULL, up);
-  self->server = NULL;
-  GST_DASH_LIVE_SINK_UNLOCK (self);
-  http_server_stop (srv);
-  if (up == NULL)
-    return;
-  /* streaming has stopped: the queue only shrinks now */
-  dash_upload_drain (up, UPLOAD_DRAIN_TIMEOUT);
-  dash_upload_get_stats (up, &us);
-  GST_DASH_LIVE_SINK_LOCK (self);
-  if (self->out)
-    dash_output_set_consumers (self->out, NULL, NULL);
-  self->upload = NULL;
-  self->st_up = us;
-  GST_DASH_LIVE_SINK_UNLOCK (self);
-  if (us.pending > 0)
-    GST_WARNING_OBJECT (self, "%u uploads still pending after %d s: "
-        "cancelled", us.pending,
-        (gint) (UPLOAD_DRAIN_TIMEOUT / G_TIME_SPAN_SECOND));
-  dash_upload_stop (up);
-}
-
 static GstStateChangeReturn
 gst_dash_live_sink_change_state (GstElement * element,
     GstStateChange transition)
 {
   GstDashLiveSink *self = GST_DASH_LIVE_SINK (element);
   GstStateChangeReturn ret;
+  GError *err = NULL;
 
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      if (!start (self) || !start_server (self))
+      if (!start (self))
         return GST_STATE_CHANGE_FAILURE;
-      if (!start_upload (self)) {
-        stop_server_and_upload (self);
+      if (!dash_service_start (self->service, &self->run, &err)) {
+        if (err->code == GST_RESOURCE_ERROR_OPEN_READ_WRITE)
+          GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+              ("%s", err->message), (NULL));
+        else
+          GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
+              (NULL));
+        g_clear_error (&err);
         return GST_STATE_CHANGE_FAILURE;
       }
       GST_DASH_LIVE_SINK_LOCK (self);
-      dash_output_set_consumers (self->out, self->server, self->upload);
+      if (self->mpd->utc_timing_value == NULL &&
+          (self->mpd->utc_timing_value =
+              dash_service_time_url (self->service))) {
+        g_free (self->mpd->utc_timing_scheme);
+        self->mpd->utc_timing_scheme =
+            g_strdup ("urn:mpeg:dash:utc:http-xsdate:2014");
+      }
+      self->upload = dash_service_get_upload (self->service) != NULL;
+      dash_output_set_consumers (self->out,
+          dash_service_get_server (self->service),
+          dash_service_get_upload (self->service));
       GST_DASH_LIVE_SINK_UNLOCK (self);
       break;
     default:
@@ -2086,7 +1916,11 @@ gst_dash_live_sink_change_state (GstElement * element,
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* the pads are inactive: no streaming thread is in the element; the
        * uploader drains first (it abandons segments in progress) */
-      stop_server_and_upload (self);
+      GST_DASH_LIVE_SINK_LOCK (self);
+      dash_output_set_consumers (self->out, NULL, NULL);
+      self->upload = FALSE;
+      GST_DASH_LIVE_SINK_UNLOCK (self);
+      dash_service_stop (self->service);
       stop (self);
       break;
     default:
