@@ -45,9 +45,10 @@
  *   video_1 ──chain──┼─ 1. decide ──────┤   (GLib only, under LOCK)
  *   audio_0 ──chain──┘    (LOCK)        └── ops: START/CHUNK/FINISH/...
  *                  │
- *                  ├─ 2. write ────────── dashoutput.c  segment files,
- *                  │    (no LOCK; the      chunk appends, renames; tells
- *                  │    stream's io_lock)  httpserver.c and dashupload.c
+ *                  ├─ 2. write ────────── dashtrackwriter.c CMAF chunks
+ *                  │    (no LOCK)          from the buffers, dashoutput.c
+ *                  │                       files; tells httpserver.c and
+ *                  │                       dashupload.c
  *                  │
  *                  ├─ 3. record (LOCK) ── mpdmodel.c, hlsplaylist.c,
  *                  │    stats, messages,   manifests rendered to text
@@ -68,9 +69,10 @@
  *   the queue and posted, so that they are posted in the order they were
  *   built (as queue2's buffering_post_lock); taken without LOCK held, so
  *   that a bus sync handler may call back (read the stats).
- * - DashStream.io_lock: the stream's open segment file.  Its pad's thread
- *   takes it to write; the thread of the reference pad may too, when a
- *   stream that already ended is cut at the reference's last boundary.
+ * - each stream's DashTrackWriter has its own mutex for its open segment
+ *   file: its pad's thread writes, and so may the reference pad's thread
+ *   when a stream that already ended is cut at the reference's last
+ *   boundary.
  *
  * Ordering without a shared I/O lock: a segment is renamed into place
  * (step 2) before it is recorded in the models (step 3), and manifests
@@ -96,6 +98,7 @@
 #include "dashsettings.h"
 #include "dashformat.h"
 #include "dashservice.h"
+#include "dashtrackwriter.h"
 #include "cmafwriter.h"
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
@@ -161,12 +164,7 @@ struct _DashStream
   GQueue pending_deletes;       /* DashPendingDelete */
   guint64 predicted_d;          /* announced duration of the open segment */
 
-  /* the open segment file, io_lock */
-  GMutex io_lock;
-  DashSegmentFile *file;
-  guint32 fragment_seq;
-  gint64 prt_wallclock_us;      /* prft of the open segment */
-  guint64 prt_ticks;
+  DashTrackWriter *writer;      /* the open segment file */
 
   /* stats, LOCK */
   guint64 segments, bytes, dropped;
@@ -185,9 +183,7 @@ typedef struct
   gchar *init_name;
   GError *error;                /* of the write step */
   gboolean abandoned;           /* the segment went meanwhile (flush) */
-  guint64 size;                 /* FINISH: bytes of the segment */
-  gint64 prt_wallclock_us;      /* FINISH: prft of its first chunk */
-  guint64 prt_ticks;
+  DashTrackSegment seg;         /* FINISH: what was published */
 } DashJob;
 
 /* Manifests rendered under LOCK, written after it */
@@ -385,8 +381,7 @@ stream_unref (DashStream * s)
 {
   if (!g_atomic_int_dec_and_test (&s->refcount))
     return;
-  dash_segment_file_abandon (s->file);
-  g_mutex_clear (&s->io_lock);
+  dash_track_writer_free (s->writer);
   g_array_free (s->ops, TRUE);
   g_array_free (s->jobs, TRUE);
   dash_format_clear (&s->fmt);
@@ -398,15 +393,6 @@ stream_unref (DashStream * s)
   g_queue_clear_full (&s->pending_deletes,
       (GDestroyNotify) pending_delete_free);
   g_free (s);
-}
-
-/* The stream's open segment file (if any) is removed.  Not with LOCK. */
-static void
-stream_abandon_file (DashStream * s)
-{
-  g_mutex_lock (&s->io_lock);
-  g_clear_pointer (&s->file, dash_segment_file_abandon);
-  g_mutex_unlock (&s->io_lock);
 }
 
 static void
@@ -1064,80 +1050,6 @@ prepare_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs)
   return TRUE;
 }
 
-/* One moof+mdat of @samples, the last one ending at @end_ticks, appended
- * to the stream's segment file (styp, and prft at low latency, before
- * the first).  io_lock held. */
-static gboolean
-write_chunk (GstDashLiveSink * self, DashStream * s, GArray * samples,
-    guint64 end_ticks, GError ** error)
-{
-  guint n = samples->len, i, nmaps = 0, niov = 0, max_maps = 0;
-  CmafSample *cs = g_new (CmafSample, n);
-  GByteArray *hdr = g_byte_array_sized_new (128 + 16 * n);
-  GstMapInfo *maps;
-  struct iovec *iov;
-  gboolean ok = TRUE;
-
-  for (i = 0; i < n; i++) {
-    SegSample *x = &g_array_index (samples, SegSample, i);
-    guint64 next = i + 1 < n ?
-        g_array_index (samples, SegSample, i + 1).ticks : end_ticks;
-    cs[i].duration = (guint32) MIN (next - x->ticks, G_MAXUINT32);
-    cs[i].size = gst_buffer_get_size (x->data);
-    cs[i].flags = x->key ? CMAF_SAMPLE_FLAGS_SYNC : CMAF_SAMPLE_FLAGS_NON_SYNC;
-    cs[i].cts_offset = x->cts;
-    max_maps += gst_buffer_n_memory (x->data);
-  }
-  if (dash_segment_file_is_empty (s->file)) {
-    SegSample *x = &g_array_index (samples, SegSample, 0);
-
-    cmaf_write_styp (hdr);
-    if (self->run.chunk_duration > 0) {
-      /* low latency: the wall-clock time at which the segment's first
-       * sample reached the sink (about when the encoder output it),
-       * repeated in the MPD's ProducerReferenceTime */
-      gint64 wall = x->arrival + g_get_real_time () - g_get_monotonic_time ();
-      guint64 pts = (guint64) MAX ((gint64) x->ticks + x->cts, 0);
-      cmaf_write_prft (hdr, 1, wall, pts, CMAF_PRFT_ENCODER_OUTPUT);
-      s->prt_wallclock_us = wall;
-      s->prt_ticks = pts;
-    }
-  }
-  cmaf_write_chunk_header (hdr, ++s->fragment_seq, 1,
-      g_array_index (samples, SegSample, 0).ticks, cs, n);
-  g_free (cs);
-
-  /* the mdat payload straight from the buffers' memory */
-  maps = g_new (GstMapInfo, max_maps);
-  iov = g_new (struct iovec, max_maps + 1);
-  iov[niov].iov_base = hdr->data;
-  iov[niov++].iov_len = hdr->len;
-  for (i = 0; i < n && ok; i++) {
-    GstBuffer *buf = g_array_index (samples, SegSample, i).data;
-    guint m, nm = gst_buffer_n_memory (buf);
-    for (m = 0; m < nm; m++) {
-      GstMemory *mem = gst_buffer_peek_memory (buf, m);
-      if (!gst_memory_map (mem, &maps[nmaps], GST_MAP_READ)) {
-        g_set_error (error, DASH_OUTPUT_ERROR, DASH_OUTPUT_ERROR_WRITE,
-            "Could not read a buffer of %s", s->id);
-        ok = FALSE;
-        break;
-      }
-      iov[niov].iov_base = maps[nmaps].data;
-      iov[niov++].iov_len = maps[nmaps].size;
-      nmaps++;
-    }
-  }
-  if (ok)
-    ok = dash_segment_file_append (s->file, iov, niov, error);
-  for (i = 0; i < nmaps; i++)
-    gst_memory_unmap (maps[i].memory, &maps[i]);
-  g_free (maps);
-  g_free (iov);
-  g_byte_array_unref (hdr);
-  return ok;
-}
-
 /* Step 2 (no LOCK): the files.  Stops at the first failure, which the
  * failing job keeps.  Returns the number of jobs carried out. */
 static guint
@@ -1149,42 +1061,23 @@ write_jobs (GstDashLiveSink * self, GArray * ops, GArray * jobs)
     SegOp *op = &g_array_index (ops, SegOp, i);
     DashJob *job = &g_array_index (jobs, DashJob, i);
     DashStream *s = job->stream;
-    gboolean ok = TRUE;
+    DashTrackResult res = DASH_TRACK_OK;
 
-    if (op->kind != SEG_OP_START && op->kind != SEG_OP_CHUNK &&
-        op->kind != SEG_OP_FINISH)
-      continue;
-    g_mutex_lock (&s->io_lock);
     if (op->kind == SEG_OP_START) {
-      if (job->init)
-        ok = dash_output_write_file (self->out, job->init_name,
-            g_bytes_get_data (job->init, NULL), g_bytes_get_size (job->init),
-            &job->error);
-      if (ok) {
-        g_clear_pointer (&s->file, dash_segment_file_abandon);
-        s->file = dash_output_segment_begin (self->out, s->id, op->number,
-            job->seg_name, self->run.chunk_duration > 0);
-        s->prt_wallclock_us = 0;
-      }
-    } else if (s->file == NULL) {
-      /* the segment was abandoned meanwhile (a flush) */
-      job->abandoned = TRUE;
-    } else {
-      if (op->samples->len > 0)
-        ok = write_chunk (self, s, op->samples, op->end_ticks, &job->error);
-      if (ok && op->kind == SEG_OP_FINISH) {
-        job->size = dash_segment_file_get_size (s->file);
-        job->prt_wallclock_us = s->prt_wallclock_us;
-        job->prt_ticks = s->prt_ticks;
-        ok = dash_segment_file_publish (s->file, &job->error);
-        s->file = NULL;
-      } else if (!ok) {
-        g_clear_pointer (&s->file, dash_segment_file_abandon);
-      }
+      if (job->init && !dash_output_write_file (self->out, job->init_name,
+              g_bytes_get_data (job->init, NULL),
+              g_bytes_get_size (job->init), &job->error))
+        return i;
+      dash_track_writer_begin (s->writer, self->out, op->number,
+          job->seg_name, self->run.chunk_duration > 0);
+    } else if (op->kind == SEG_OP_CHUNK || op->kind == SEG_OP_FINISH) {
+      res = dash_track_writer_write (s->writer, op->samples, op->end_ticks,
+          op->kind == SEG_OP_FINISH ? &job->seg : NULL, &job->error);
+      /* GONE: the segment was abandoned meanwhile (a flush) */
+      job->abandoned = res == DASH_TRACK_GONE;
+      if (res == DASH_TRACK_ERROR)
+        return i;
     }
-    g_mutex_unlock (&s->io_lock);
-    if (!ok)
-      return i;
   }
   return ops->len;
 }
@@ -1220,11 +1113,11 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
     s->predicted_d = rest[0];
   }
   number = mpd_representation_add_segment (s->rep, op->start_ticks, d,
-      job->size);
-  if (job->prt_wallclock_us > 0) {
+      job->seg.size);
+  if (job->seg.prt_wallclock_us > 0) {
     /* the MPD's ProducerReferenceTime repeats the latest segment's prft */
-    s->rep->prt_wallclock_us = job->prt_wallclock_us;
-    s->rep->prt_presentation_time = job->prt_ticks;
+    s->rep->prt_wallclock_us = job->seg.prt_wallclock_us;
+    s->rep->prt_presentation_time = job->seg.prt_ticks;
   }
   g_warn_if_fail (number == op->number);
   if (s->hls) {
@@ -1241,10 +1134,10 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
   self->st_max_publish_latency = MAX (self->st_max_publish_latency,
       self->st_publish_latency);
   self->st_segments++;
-  self->st_bytes += job->size;
+  self->st_bytes += job->seg.size;
   self->st_last_duration = dur_ns;
   s->segments++;
-  s->bytes += job->size;
+  s->bytes += job->seg.size;
   s->last_duration = dur_ns;
 
   path = g_build_filename (self->run.location, name, NULL);
@@ -1255,11 +1148,11 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
               "number", G_TYPE_UINT64, number,
               "start", G_TYPE_UINT64, op->start_ns,
               "duration", G_TYPE_UINT64, dur_ns,
-              "size", G_TYPE_UINT64, job->size,
+              "size", G_TYPE_UINT64, job->seg.size,
               "path", G_TYPE_STRING, path, NULL)));
   GST_DEBUG_OBJECT (self, "published %s: %" GST_TIME_FORMAT " + %"
       GST_TIME_FORMAT ", %" G_GUINT64_FORMAT " bytes", path,
-      GST_TIME_ARGS (op->start_ns), GST_TIME_ARGS (dur_ns), job->size);
+      GST_TIME_ARGS (op->start_ns), GST_TIME_ARGS (dur_ns), job->seg.size);
   g_free (path);
   g_free (name);
 
@@ -1621,7 +1514,7 @@ gst_dash_live_sink_sink_event (GstPad * pad, GstObject * parent,
       segmenter_flush (self->seg, s->track);
       gst_segment_init (&s->segment, GST_FORMAT_TIME);
       GST_DASH_LIVE_SINK_UNLOCK (self);
-      stream_abandon_file (s);
+      dash_track_writer_abandon (s->writer);
       break;
     case GST_EVENT_EOS:
       GST_DASH_LIVE_SINK_LOCK (self);
@@ -1673,7 +1566,7 @@ stream_reset_locked (GstDashLiveSink * self, DashStream * s)
   s->hls_dirty = FALSE;
   g_queue_clear_full (&s->pending_deletes,
       (GDestroyNotify) pending_delete_free);
-  s->fragment_seq = 0;
+  dash_track_writer_reset (s->writer);
 }
 
 static GstPad *
@@ -1708,7 +1601,7 @@ gst_dash_live_sink_request_new_pad (GstElement * element,
   s->id = pad_name;
   s->kind = video ? MPD_KIND_VIDEO : MPD_KIND_AUDIO;
   s->index = idx;
-  g_mutex_init (&s->io_lock);
+  s->writer = dash_track_writer_new (pad_name);
   s->ops = g_array_new (FALSE, TRUE, sizeof (SegOp));
   s->jobs = g_array_new (FALSE, TRUE, sizeof (DashJob));
   g_queue_init (&s->pending_deletes);
@@ -1747,7 +1640,7 @@ gst_dash_live_sink_release_pad (GstElement * element, GstPad * pad)
   s->track = NULL;
   s->removed = TRUE;
   GST_DASH_LIVE_SINK_UNLOCK (self);
-  stream_abandon_file (s);
+  dash_track_writer_abandon (s->writer);
   stream_unref (s);
   gst_pad_set_element_private (pad, NULL);
   gst_element_remove_pad (element, pad);
@@ -1866,7 +1759,7 @@ stop (GstDashLiveSink * self)
   }
   GST_DASH_LIVE_SINK_UNLOCK (self);
   for (l = streams; l; l = l->next)
-    stream_abandon_file (l->data);
+    dash_track_writer_abandon (((DashStream *) l->data)->writer);
   g_list_free_full (streams, (GDestroyNotify) stream_unref);
 }
 
