@@ -99,6 +99,7 @@
 #include "dashformat.h"
 #include "dashservice.h"
 #include "dashtrackwriter.h"
+#include "dashpresentation.h"
 #include "cmafwriter.h"
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
@@ -118,13 +119,6 @@ enum
   PROP_STATS = DASH_SETTING_LAST,
 };
 
-typedef struct
-{
-  gchar *name;
-  guint64 removed_at;           /* ns of media time */
-  gboolean listed;              /* still in the manifests on disk */
-} DashPendingDelete;
-
 typedef struct _DashStream DashStream;
 
 struct _DashStream
@@ -143,7 +137,6 @@ struct _DashStream
   guint32 timescale;
   guint config_version;         /* bumped by a stream change */
   gboolean configured;
-  gint64 bitrate_hint;
   /* H.264 byte-stream input, converted to avc (streaming thread only) */
   gboolean bytestream;
   GstCaps *bs_caps;
@@ -154,21 +147,12 @@ struct _DashStream
   gboolean have_delay;
   gint64 delay;                 /* pts - dts of the first sample */
 
-  /* manifests, LOCK */
-  MpdRepresentation *rep;
-  guint rep_period;             /* the segmenter's period of rep */
+  DashPresRep *prep;            /* in the manifests, LOCK */
   gboolean init_prepared;       /* an init segment was prepared */
-  gchar *init_name;             /* of the segments being recorded */
-  HlsMediaPlaylist *hls;
-  gboolean hls_dirty;           /* playlist changed since rendered */
-  GQueue pending_deletes;       /* DashPendingDelete */
-  guint64 predicted_d;          /* announced duration of the open segment */
 
   DashTrackWriter *writer;      /* the open segment file */
 
-  /* stats, LOCK */
-  guint64 segments, bytes, dropped;
-  guint64 last_duration;
+  guint64 dropped;              /* stats, LOCK */
 
   GArray *ops;                  /* SegOp scratch of the pad's thread */
   GArray *jobs;                 /* DashJob, one per op */
@@ -185,14 +169,6 @@ typedef struct
   gboolean abandoned;           /* the segment went meanwhile (flush) */
   DashTrackSegment seg;         /* FINISH: what was published */
 } DashJob;
-
-/* Manifests rendered under LOCK, written after it */
-typedef struct
-{
-  guint64 version;
-  GPtrArray *names, *texts;     /* gchar*, same index */
-  GPtrArray *deletes;           /* gchar*: files to delete after them */
-} DashPublish;
 
 typedef struct
 {
@@ -219,23 +195,15 @@ struct _GstDashLiveSink
   DashOutput *out;
   DashService *service;         /* HTTP server, uploader */
   gboolean upload;              /* the uploader runs */
-  MpdModel *mpd;
-  guint model_periods;          /* segmenter periods created in mpd */
-  gboolean ast_set;
-  gint64 ast_us;
-  gchar *last_master;
-  guint64 manifest_version;
-  gint64 last_manifest_us;      /* monotonic time of the last render */
-  gboolean manifests_stale;     /* a due render was skipped */
+  DashPresentation *pres;       /* what the manifests list */
   GstFlowReturn flow;           /* sticky error */
   GList *pending_msgs;
   DashPendingError *pending_error;
   gboolean post_eos;
 
   /* stats, LOCK */
-  guint64 st_segments, st_deleted, st_bytes, st_init, st_manifests;
+  guint64 st_segments, st_deleted, st_bytes, st_init;
   guint64 st_last_duration, st_publish_latency, st_max_publish_latency;
-  guint64 st_mispredicted, st_manifests_skipped;
 };
 
 #define GST_DASH_LIVE_SINK_LOCK(s) g_mutex_lock (&(s)->lock)
@@ -357,16 +325,10 @@ gst_dash_live_sink_init (GstDashLiveSink * self)
   {
     SegmenterConfig cfg = segmenter_config (&self->props);
     self->seg = segmenter_new (&cfg);
+    self->pres = dash_presentation_new (self->seg);
   }
   self->flow = GST_FLOW_OK;
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
-}
-
-static void
-pending_delete_free (DashPendingDelete * d)
-{
-  g_free (d->name);
-  g_free (d);
 }
 
 static DashStream *
@@ -388,10 +350,6 @@ stream_unref (DashStream * s)
   gst_clear_caps (&s->bs_caps);
   h264_param_sets_clear (&s->ps);
   g_free (s->id);
-  g_free (s->init_name);
-  hls_media_playlist_free (s->hls);
-  g_queue_clear_full (&s->pending_deletes,
-      (GDestroyNotify) pending_delete_free);
   g_free (s);
 }
 
@@ -404,10 +362,9 @@ gst_dash_live_sink_finalize (GObject * object)
   dash_service_free (self->service);
   segmenter_free (self->seg);
   dash_output_free (self->out);
-  mpd_model_free (self->mpd);
+  dash_presentation_free (self->pres);
   dash_settings_clear (&self->props);
   dash_settings_clear (&self->run);
-  g_free (self->last_master);
   g_mutex_clear (&self->post_lock);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -436,40 +393,43 @@ build_stats (GstDashLiveSink * self)
   GValue reps = G_VALUE_INIT;
   GstStructure *st;
   DashUploadStats us;
+  DashPresentationStats ps;
   GList *l;
 
   g_value_init (&reps, GST_TYPE_ARRAY);
   GST_DASH_LIVE_SINK_LOCK (self);
+  dash_presentation_get_stats (self->pres, &ps);
   st = gst_structure_new ("application/x-dashlivesink-stats",
       "segments-written", G_TYPE_UINT64, self->st_segments,
       "segments-deleted", G_TYPE_UINT64, self->st_deleted,
       "init-segments-written", G_TYPE_UINT64, self->st_init,
-      "manifests-written", G_TYPE_UINT64, self->st_manifests,
+      "manifests-written", G_TYPE_UINT64, ps.manifests,
       "bytes-written", G_TYPE_UINT64, self->st_bytes,
       "last-segment-duration", G_TYPE_UINT64, self->st_last_duration,
       "publish-latency", G_TYPE_UINT64, self->st_publish_latency,
       "max-publish-latency", G_TYPE_UINT64, self->st_max_publish_latency,
       "periods", G_TYPE_UINT, self->seg ? segmenter_n_periods (self->seg) : 0,
-      "mispredicted-segments", G_TYPE_UINT64, self->st_mispredicted,
-      "manifests-skipped", G_TYPE_UINT64, self->st_manifests_skipped, NULL);
+      "mispredicted-segments", G_TYPE_UINT64, ps.mispredicted,
+      "manifests-skipped", G_TYPE_UINT64, ps.manifests_skipped, NULL);
   for (l = self->streams; l; l = l->next) {
     DashStream *s = l->data;
+    MpdRepresentation *rep = s->prep->rep;
     GValue v = G_VALUE_INIT;
-    guint64 peak = s->rep ? s->rep->peak_bitrate : 0;
+    guint64 peak = rep ? rep->peak_bitrate : 0;
     guint64 avg = 0;
 
-    if (s->rep && s->rep->total_ticks > 0)
-      avg = mpd_segment_bitrate (s->rep->total_bytes, s->rep->total_ticks,
-          s->rep->timescale);
+    if (rep && rep->total_ticks > 0)
+      avg = mpd_segment_bitrate (rep->total_bytes, rep->total_ticks,
+          rep->timescale);
     g_value_init (&v, GST_TYPE_STRUCTURE);
     g_value_take_boxed (&v, gst_structure_new ("representation",
             "id", G_TYPE_STRING, s->id,
             "codecs", G_TYPE_STRING, s->fmt.codecs ? s->fmt.codecs : "",
-            "segments", G_TYPE_UINT64, s->segments,
-            "bytes", G_TYPE_UINT64, s->bytes,
+            "segments", G_TYPE_UINT64, s->prep->segments,
+            "bytes", G_TYPE_UINT64, s->prep->bytes,
             "bitrate", G_TYPE_UINT64, avg,
             "peak-bitrate", G_TYPE_UINT64, peak,
-            "last-segment-duration", G_TYPE_UINT64, s->last_duration,
+            "last-segment-duration", G_TYPE_UINT64, s->prep->last_duration,
             "dropped", G_TYPE_UINT64, s->dropped, NULL));
     gst_value_array_append_and_take_value (&reps, &v);
   }
@@ -622,6 +582,18 @@ stream_set_caps (GstDashLiveSink * self, DashStream * s, GstCaps * caps)
         (s->fmt.codec == CMAF_CODEC_OPUS ? 48000 : s->fmt.rate);
     segmenter_track_set_format (s->track, s->timescale, s->fmt.fps_n,
         s->fmt.fps_d, dash_format_audio_frame (&s->fmt));
+    /* what the manifests say of the representation */
+    g_free (s->prep->codecs);
+    s->prep->codecs = g_strdup (s->fmt.codecs);
+    s->prep->timescale = s->timescale;
+    s->prep->width = s->fmt.width;
+    s->prep->height = s->fmt.height;
+    s->prep->fps_n = s->fmt.fps_n;
+    s->prep->fps_d = s->fmt.fps_d;
+    s->prep->par_n = s->fmt.par_n;
+    s->prep->par_d = s->fmt.par_d;
+    s->prep->rate = s->fmt.rate;
+    s->prep->channels = s->fmt.channels;
     if (changed) {
       /* the new configuration starts with a new init segment in a new
        * period at the next segment boundary */
@@ -636,239 +608,6 @@ stream_set_caps (GstDashLiveSink * self, DashStream * s, GstCaps * caps)
   return TRUE;
 }
 
-/* ---------------------------------------------------------------- */
-/* manifests: rendered under LOCK into a DashPublish, written after */
-
-static void
-publish_init (DashPublish * pub)
-{
-  memset (pub, 0, sizeof (*pub));
-  pub->names = g_ptr_array_new_with_free_func (g_free);
-  pub->texts = g_ptr_array_new_with_free_func (g_free);
-  pub->deletes = g_ptr_array_new_with_free_func (g_free);
-}
-
-static void
-publish_clear (DashPublish * pub)
-{
-  g_ptr_array_free (pub->names, TRUE);
-  g_ptr_array_free (pub->texts, TRUE);
-  g_ptr_array_free (pub->deletes, TRUE);
-}
-
-/* @text (taken) replaces what @pub holds for @name */
-static void
-publish_add (DashPublish * pub, const gchar * name, gchar * text)
-{
-  guint i;
-
-  for (i = 0; i < pub->names->len; i++) {
-    if (g_str_equal (g_ptr_array_index (pub->names, i), name)) {
-      g_free (g_ptr_array_index (pub->texts, i));
-      g_ptr_array_index (pub->texts, i) = text;
-      return;
-    }
-  }
-  g_ptr_array_add (pub->names, g_strdup (name));
-  g_ptr_array_add (pub->texts, text);
-}
-
-static gchar *
-playlist_name (DashStream * s)
-{
-  return g_strdup_printf ("%s.m3u8", s->id);
-}
-
-static void
-render_hls_locked (GstDashLiveSink * self, DashPublish * pub)
-{
-  GArray *variants = g_array_new (FALSE, TRUE, sizeof (HlsVariant));
-  GArray *audio = g_array_new (FALSE, TRUE, sizeof (HlsAudioRendition));
-  GPtrArray *strings = g_ptr_array_new_with_free_func (g_free);
-  guint64 audio_bw = 0;
-  const gchar *audio_codecs = NULL;
-  gchar *master;
-  GList *l;
-
-  for (l = self->streams; l; l = l->next) {
-    DashStream *s = l->data;
-    gchar *name;
-
-    if (s->hls == NULL || s->segments == 0)
-      continue;
-    name = playlist_name (s);
-    g_ptr_array_add (strings, name);
-    if (s->hls_dirty) {
-      publish_add (pub, name, hls_media_playlist_render (s->hls));
-      s->hls_dirty = FALSE;
-    }
-    if (s->kind == MPD_KIND_AUDIO) {
-      HlsAudioRendition a = { 0, };
-      a.uri = name;
-      a.name = s->id;
-      a.channels = s->fmt.channels;
-      g_array_append_val (audio, a);
-      if (audio_codecs == NULL) {
-        audio_codecs = s->fmt.codecs;
-        audio_bw = s->rep ? s->rep->peak_bitrate : 0;
-      }
-    }
-  }
-
-  for (l = self->streams; l; l = l->next) {
-    DashStream *s = l->data;
-    HlsVariant v = { 0, };
-    gchar *codecs;
-
-    if (s->hls == NULL || s->segments == 0 || s->kind != MPD_KIND_VIDEO)
-      continue;
-    v.uri = playlist_name (s);
-    g_ptr_array_add (strings, (gpointer) v.uri);
-    v.bandwidth = (s->rep ? s->rep->peak_bitrate : 0) + audio_bw;
-    codecs = audio_codecs ? g_strdup_printf ("%s,%s", s->fmt.codecs,
-        audio_codecs) : g_strdup (s->fmt.codecs);
-    g_ptr_array_add (strings, codecs);
-    v.codecs = codecs;
-    v.width = s->fmt.width;
-    v.height = s->fmt.height;
-    v.fps_n = s->fmt.fps_n;
-    v.fps_d = s->fmt.fps_d;
-    g_array_append_val (variants, v);
-  }
-  if (variants->len == 0) {
-    /* audio only: the renditions are the variants */
-    guint i;
-    for (i = 0; i < audio->len; i++) {
-      HlsAudioRendition *a = &g_array_index (audio, HlsAudioRendition, i);
-      HlsVariant v = { 0, };
-      v.uri = a->uri;
-      v.bandwidth = audio_bw;
-      v.codecs = audio_codecs;
-      g_array_append_val (variants, v);
-    }
-    g_array_set_size (audio, 0);
-  }
-
-  master = hls_master_playlist_render ((HlsVariant *) variants->data,
-      variants->len, (HlsAudioRendition *) audio->data, audio->len);
-  if (g_strcmp0 (master, self->last_master) != 0) {
-    g_free (self->last_master);
-    self->last_master = master;
-    publish_add (pub, HLS_MASTER_NAME, g_strdup (master));
-  } else {
-    g_free (master);
-  }
-  g_array_free (variants, TRUE);
-  g_array_free (audio, TRUE);
-  g_ptr_array_free (strings, TRUE);
-}
-
-/* Low latency: the MPD announces the segment in progress and the next
- * one, with durations the segmenter predicts; a wrong prediction is
- * corrected by the next MPD and counted (mispredicted-segments). */
-static void
-predict_ahead_locked (GstDashLiveSink * self)
-{
-  GList *l;
-
-  for (l = self->streams; l; l = l->next) {
-    DashStream *s = l->data;
-    guint64 ahead[SEGMENTER_MAX_AHEAD] = { 0, };
-    const MpdSegment *last;
-    guint n = 0;
-
-    if (s->rep == NULL)
-      continue;
-    if (s->rep->segments->len > 0) {
-      last = &g_array_index (s->rep->segments, MpdSegment,
-          s->rep->segments->len - 1);
-      n = segmenter_predict (self->seg, s->track, last->t + last->d, ahead);
-    }
-    if (n > 0)
-      s->predicted_d = ahead[0];
-    mpd_representation_set_ahead (s->rep, ahead, n);
-  }
-}
-
-/* Renders the MPD and the playlists into @pub if due (@published: the
- * stream that just published a segment; NULL forces it).  Returns TRUE
- * if the manifests written with @pub are up to date. */
-static gboolean
-render_manifests_locked (GstDashLiveSink * self, DashStream * published,
-    DashPublish * pub)
-{
-  gchar *xml;
-  gsize len = 0;
-  GList *l, *q;
-
-  if (!segmenter_all_listed (self->seg))
-    return FALSE;
-  if (!segmenter_manifests_due (self->seg, published ? published->track :
-          NULL))
-    return !self->manifests_stale;
-  if (segmenter_manifests_skip (self->seg, published ? published->track :
-          NULL, self->ast_set ? self->ast_us : 0, g_get_real_time (),
-          self->last_manifest_us, g_get_monotonic_time ())) {
-    self->manifests_stale = TRUE;
-    self->st_manifests_skipped++;
-    return FALSE;
-  }
-  if (self->run.chunk_duration > 0 && !segmenter_is_finished (self->seg))
-    predict_ahead_locked (self);
-  xml = mpd_model_render (self->mpd, g_get_real_time (), &len);
-  if (xml == NULL) {
-    DASH_ERROR_LOCKED (self, STREAM, FAILED,
-        g_strdup ("Could not render the MPD"), NULL);
-    return FALSE;
-  }
-  pub->version = ++self->manifest_version;
-  publish_add (pub, self->run.mpd_name, xml);
-  self->st_manifests++;
-  if (self->run.hls)
-    render_hls_locked (self, pub);
-  self->last_manifest_us = g_get_monotonic_time ();
-  self->manifests_stale = FALSE;
-  /* the manifests written with @pub list none of the segments waiting for
-   * deletion */
-  for (l = self->streams; l; l = l->next)
-    for (q = ((DashStream *) l->data)->pending_deletes.head; q; q = q->next)
-      ((DashPendingDelete *) q->data)->listed = FALSE;
-  return TRUE;
-}
-
-/* Writes what @pub holds: manifests first, then the segments that left
- * the window.  Not with LOCK. */
-static void
-publish_write (GstDashLiveSink * self, DashPublish * pub)
-{
-  GError *err = NULL;
-  guint i, deleted = 0;
-
-  for (i = 0; i < pub->names->len && err == NULL; i++) {
-    const gchar *text = g_ptr_array_index (pub->texts, i);
-    dash_output_write_manifest (self->out, g_ptr_array_index (pub->names, i),
-        pub->version, (const guint8 *) text, strlen (text), &err);
-  }
-  for (i = 0; i < pub->deletes->len && err == NULL; i++) {
-    GError *derr = NULL;
-    if (dash_output_remove (self->out, g_ptr_array_index (pub->deletes, i),
-            &derr)) {
-      deleted++;
-    } else {
-      GST_WARNING_OBJECT (self, "%s", derr->message);
-      g_clear_error (&derr);
-    }
-  }
-  if (err == NULL && deleted == 0)
-    return;
-  GST_DASH_LIVE_SINK_LOCK (self);
-  self->st_deleted += deleted;
-  if (err)
-    set_output_error_locked (self, err);
-  unlock_and_post (self);
-  g_clear_error (&err);
-}
-
 static DashStream *
 stream_by_id_locked (GstDashLiveSink * self, const gchar * id)
 {
@@ -880,98 +619,6 @@ stream_by_id_locked (GstDashLiveSink * self, const gchar * id)
       return s;
   }
   return NULL;
-}
-
-/* A media segment's file name: ID-NUMBER.m4s (the SegmentTemplate
- * media pattern ID-$Number$.m4s) */
-static gchar *
-segment_name (const gchar * rep_id, guint64 number)
-{
-  return g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep_id, number);
-}
-
-static void
-on_segment_removed (MpdPeriod * period, MpdRepresentation * rep,
-    const MpdSegment * seg, gpointer user_data)
-{
-  GstDashLiveSink *self = user_data;
-  DashStream *s = stream_by_id_locked (self, rep->id);
-  DashPendingDelete *d;
-
-  if (s == NULL)
-    return;
-  d = g_new0 (DashPendingDelete, 1);
-  d->name = segment_name (rep->id, seg->number);
-  d->removed_at = mpd_representation_end (s->rep);
-  d->listed = TRUE;
-  if (s->hls && hls_media_playlist_remove_through (s->hls, d->name) > 0)
-    s->hls_dirty = TRUE;
-  g_queue_push_tail (&s->pending_deletes, d);
-}
-
-/* Segments that left the window are deleted one segment later, so a
- * player that fetched the previous manifest can still get them; never
- * before a manifest that no longer lists them is written. */
-static void
-trim_window_locked (GstDashLiveSink * self, guint64 now, DashPublish * pub)
-{
-  GList *l;
-
-  if (self->run.dvr_window == 0)
-    return;
-  mpd_model_trim (self->mpd, now, on_segment_removed, self);
-  for (l = self->streams; l; l = l->next) {
-    DashStream *o = l->data;
-    DashPendingDelete *d;
-
-    while ((d = g_queue_peek_head (&o->pending_deletes)) &&
-        now >= d->removed_at + self->run.segment_duration) {
-      /* a coalesced (skipped) manifest render may have left the segment
-       * listed: the manifests go first, and if they cannot be the
-       * segment stays */
-      if (d->listed && !render_manifests_locked (self, NULL, pub))
-        break;
-      g_queue_pop_head (&o->pending_deletes);
-      g_ptr_array_add (pub->deletes, d->name);
-      d->name = NULL;
-      pending_delete_free (d);
-    }
-  }
-}
-
-/* availabilityStartTime: media time 0 in wall-clock time, taken when the
- * reference's first sample arrives (video usually has the largest encoder
- * latency), so that a segment is published about when the wall clock
- * reaches AST + its end, never much later.  Never changes afterwards. */
-static void
-set_ast_locked (GstDashLiveSink * self, guint64 media_ns)
-{
-  self->ast_us = g_get_real_time () - (gint64) (media_ns / 1000);
-  self->ast_set = TRUE;
-  mpd_model_set_availability_start_time (self->mpd, self->ast_us);
-}
-
-/* Everything is at EOS: the presentation becomes static. */
-static void
-finalize_presentation_locked (GstDashLiveSink * self, DashPublish * pub)
-{
-  GList *l;
-  guint64 end = 0;
-
-  for (l = self->streams; l; l = l->next) {
-    DashStream *s = l->data;
-    if (s->rep)
-      end = MAX (end, mpd_representation_end (s->rep));
-    if (s->hls) {
-      s->hls->ended = TRUE;
-      s->hls_dirty = TRUE;
-    }
-  }
-  mpd_model_finalize (self->mpd, end);
-  render_manifests_locked (self, NULL, pub);
-  self->post_eos = TRUE;
-  GST_INFO_OBJECT (self, "presentation finalised as static, %"
-      GST_TIME_FORMAT, GST_TIME_ARGS (end));
 }
 
 /* ---------------------------------------------------------------- */
@@ -1036,7 +683,7 @@ prepare_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs)
     job->stream = stream_ref (s);
     if (op->kind != SEG_OP_START)
       continue;
-    job->seg_name = segment_name (s->id, op->number);
+    job->seg_name = dash_segment_name (s->id, op->number);
     if (!s->init_prepared || op->new_config) {
       job->init_name = s->config_version == 0 ?
           g_strdup_printf ("%s-init.mp4", s->id) :
@@ -1082,134 +729,104 @@ write_jobs (GstDashLiveSink * self, GArray * ops, GArray * jobs)
   return ops->len;
 }
 
+/* Writes what @m holds: manifests first, then the segments that left
+ * the window.  Not with LOCK. */
+static void
+write_manifests (GstDashLiveSink * self, DashManifests * m)
+{
+  GError *err = NULL;
+  guint i, deleted = 0;
+
+  for (i = 0; i < m->names->len && err == NULL; i++) {
+    const gchar *text = g_ptr_array_index (m->texts, i);
+    dash_output_write_manifest (self->out, g_ptr_array_index (m->names, i),
+        m->version, (const guint8 *) text, strlen (text), &err);
+  }
+  for (i = 0; i < m->deletes->len && err == NULL; i++) {
+    GError *derr = NULL;
+    if (dash_output_remove (self->out, g_ptr_array_index (m->deletes, i),
+            &derr)) {
+      deleted++;
+    } else {
+      GST_WARNING_OBJECT (self, "%s", derr->message);
+      g_clear_error (&derr);
+    }
+  }
+  if (err == NULL && deleted == 0)
+    return;
+  GST_DASH_LIVE_SINK_LOCK (self);
+  self->st_deleted += deleted;
+  if (err)
+    set_output_error_locked (self, err);
+  unlock_and_post (self);
+  g_clear_error (&err);
+}
+
 /* Step 3 (LOCK) for a published segment */
 static void
 record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
-    DashPublish * pub)
+    DashManifests * out)
 {
   DashStream *s = job->stream;
-  guint64 d = op->end_ticks - op->start_ticks, number, dur_ns, end_ns;
+  DashPresSegment seg = { 0, };
+  GError *err = NULL;
+  guint64 dur_ns;
   gint64 latency;
-  gchar *name = segment_name (s->id, op->number);
-  gchar *path;
+  gchar *name, *path;
 
-  dur_ns = dash_ticks_to_ns (d, s->timescale);
-  end_ns = op->start_ns + dur_ns;
-  if (!self->ast_set)
-    set_ast_locked (self, end_ns);
-  if (s->predicted_d > 0 && s->predicted_d != d) {
-    self->st_mispredicted++;
-    GST_INFO_OBJECT (s->pad, "segment %" G_GUINT64_FORMAT " announced with "
-        "d=%" G_GUINT64_FORMAT ", is %" G_GUINT64_FORMAT, op->number,
-        s->predicted_d, d);
+  seg.number = op->number;
+  seg.start_ns = op->start_ns;
+  seg.start_ticks = op->start_ticks;
+  seg.end_ticks = op->end_ticks;
+  seg.size = job->seg.size;
+  seg.prt_wallclock_us = job->seg.prt_wallclock_us;
+  seg.prt_ticks = job->seg.prt_ticks;
+  seg.discont = op->discont;
+  dur_ns = dash_presentation_add_segment (self->pres, s->prep, &seg, out,
+      &err);
+  if (err) {
+    DASH_ERROR_LOCKED (self, STREAM, FAILED, g_strdup (err->message), NULL);
+    g_clear_error (&err);
   }
-  s->predicted_d = 0;
-  if (s->rep->n_ahead > 0) {
-    /* the announced segments move up by one */
-    guint64 rest[MPD_MAX_AHEAD] = { 0, };
-    memcpy (rest, s->rep->ahead_d + 1,
-        (s->rep->n_ahead - 1) * sizeof (guint64));
-    mpd_representation_set_ahead (s->rep, rest, s->rep->n_ahead - 1);
-    s->predicted_d = rest[0];
-  }
-  number = mpd_representation_add_segment (s->rep, op->start_ticks, d,
-      job->seg.size);
-  if (job->seg.prt_wallclock_us > 0) {
-    /* the MPD's ProducerReferenceTime repeats the latest segment's prft */
-    s->rep->prt_wallclock_us = job->seg.prt_wallclock_us;
-    s->rep->prt_presentation_time = job->seg.prt_ticks;
-  }
-  g_warn_if_fail (number == op->number);
-  if (s->hls) {
-    hls_media_playlist_add_segment (s->hls, number, name, dur_ns,
-        self->ast_us + (gint64) (op->start_ns / 1000), op->discont,
-        s->init_name);
-    s->hls_dirty = TRUE;
-  }
-  self->mpd->max_segment_duration =
-      MAX (self->mpd->max_segment_duration, dur_ns);
 
   latency = g_get_monotonic_time () - op->last_arrival;
   self->st_publish_latency = MAX (latency, 0) * 1000;
   self->st_max_publish_latency = MAX (self->st_max_publish_latency,
       self->st_publish_latency);
   self->st_segments++;
-  self->st_bytes += job->seg.size;
+  self->st_bytes += seg.size;
   self->st_last_duration = dur_ns;
-  s->segments++;
-  s->bytes += job->seg.size;
-  s->last_duration = dur_ns;
 
+  name = dash_segment_name (s->id, op->number);
   path = g_build_filename (self->run.location, name, NULL);
   self->pending_msgs = g_list_append (self->pending_msgs,
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new ("dashlivesink-segment",
               "representation", G_TYPE_STRING, s->id,
-              "number", G_TYPE_UINT64, number,
+              "number", G_TYPE_UINT64, op->number,
               "start", G_TYPE_UINT64, op->start_ns,
               "duration", G_TYPE_UINT64, dur_ns,
-              "size", G_TYPE_UINT64, job->seg.size,
+              "size", G_TYPE_UINT64, seg.size,
               "path", G_TYPE_STRING, path, NULL)));
   GST_DEBUG_OBJECT (self, "published %s: %" GST_TIME_FORMAT " + %"
       GST_TIME_FORMAT ", %" G_GUINT64_FORMAT " bytes", path,
-      GST_TIME_ARGS (op->start_ns), GST_TIME_ARGS (dur_ns), job->seg.size);
+      GST_TIME_ARGS (op->start_ns), GST_TIME_ARGS (dur_ns), seg.size);
   g_free (path);
   g_free (name);
 
-  segmenter_published (self->seg, s->track, end_ns, op->end_ticks);
   if (self->upload && self->run.chunk_duration > 0 && !s->track->eos) {
     /* the next segment, which the manifests announce, will come */
-    name = segment_name (s->id, op->number + 1);
+    name = dash_segment_name (s->id, op->number + 1);
     dash_output_segment_expected (self->out, name, TRUE);
     g_free (name);
   }
-  trim_window_locked (self, end_ns, pub);
-  render_manifests_locked (self, s, pub);
 }
 
-/* Makes sure @s has a representation in @period, the model's last */
-static void
-enter_period_locked (GstDashLiveSink * self, DashStream * s, SegOp * op)
-{
-  MpdRepresentationInfo info = { 0, };
-  MpdPeriod *p;
-  gchar *media;
-
-  /* periods reach the model when their first representation enters */
-  while (self->model_periods <= op->period)
-    mpd_model_add_period (self->mpd, segmenter_period_start (self->seg,
-            self->model_periods++));
-  if (s->rep && s->rep_period == op->period)
-    return;
-  p = mpd_model_last_period (self->mpd);
-  media = g_strdup_printf ("%s-$Number$.m4s", s->id);
-  info.id = s->id;
-  info.kind = s->kind;
-  info.codecs = s->fmt.codecs;
-  info.timescale = s->timescale;
-  info.init_url = s->init_name;
-  info.media_template = media;
-  info.start_number = op->number;
-  info.presentation_time_offset = dash_ns_to_ticks (p->start, s->timescale);
-  info.width = s->fmt.width;
-  info.height = s->fmt.height;
-  info.fps_n = s->fmt.fps_n;
-  info.fps_d = s->fmt.fps_d;
-  info.par_n = s->fmt.par_n;
-  info.par_d = s->fmt.par_d;
-  info.sample_rate = s->fmt.rate;
-  info.channels = s->fmt.channels;
-  info.bandwidth_hint = s->bitrate_hint;
-  s->rep = mpd_period_add_representation (p, &info);
-  s->rep_period = op->period;
-  g_free (media);
-}
-
-/* Step 3 (LOCK): the models, stats and messages; manifests into @pub.
+/* Step 3 (LOCK): the presentation, stats and messages; manifests into @out.
  * @done: how many jobs step 2 carried out. */
 static void
 record_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs,
-    guint done, DashPublish * pub)
+    guint done, DashManifests * out)
 {
   guint i;
 
@@ -1228,14 +845,15 @@ record_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs,
     switch (op->kind) {
       case SEG_OP_START:
         if (job->init) {
-          g_free (s->init_name);
-          s->init_name = g_steal_pointer (&job->init_name);
+          g_free (s->prep->init_name);
+          s->prep->init_name = g_steal_pointer (&job->init_name);
           self->st_init++;
         }
-        enter_period_locked (self, s, op);
+        dash_presentation_enter_period (self->pres, s->prep, op->period,
+            op->number);
         break;
       case SEG_OP_FINISH:
-        record_finish_locked (self, op, job, pub);
+        record_finish_locked (self, op, job, out);
         break;
       case SEG_OP_DROP:
         s->dropped++;
@@ -1248,9 +866,18 @@ record_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs,
             g_steal_pointer (&op->message), g_steal_pointer (&op->debug),
             __FILE__, GST_FUNCTION, __LINE__);
         break;
-      case SEG_OP_END:
-        finalize_presentation_locked (self, pub);
+      case SEG_OP_END:{
+        GError *err = NULL;
+        dash_presentation_finalize (self->pres, out, &err);
+        if (err) {
+          DASH_ERROR_LOCKED (self, STREAM, FAILED, g_strdup (err->message),
+              NULL);
+          g_clear_error (&err);
+        }
+        self->post_eos = TRUE;
+        GST_INFO_OBJECT (self, "presentation finalised as static");
         break;
+      }
       case SEG_OP_CHUNK:
         break;
     }
@@ -1263,7 +890,7 @@ static GstFlowReturn
 carry_out_unlock (GstDashLiveSink * self, DashStream * s)
 {
   GArray *ops = s->ops, *jobs = s->jobs;
-  DashPublish pub;
+  DashManifests out;
   GstFlowReturn ret;
   guint i, done;
 
@@ -1279,14 +906,14 @@ carry_out_unlock (GstDashLiveSink * self, DashStream * s)
     done = write_jobs (self, ops, jobs);
     GST_DASH_LIVE_SINK_LOCK (self);
   }
-  publish_init (&pub);
-  record_jobs_locked (self, ops, jobs, done, &pub);
+  dash_manifests_init (&out);
+  record_jobs_locked (self, ops, jobs, done, &out);
   ret = self->flow;
   unlock_and_post (self);
 
-  if (pub.names->len > 0 || pub.deletes->len > 0)
-    publish_write (self, &pub);
-  publish_clear (&pub);
+  if (out.names->len > 0 || out.deletes->len > 0)
+    write_manifests (self, &out);
+  dash_manifests_clear (&out);
   for (i = 0; i < ops->len; i++) {
     seg_op_clear (self->seg, &g_array_index (ops, SegOp, i));
     job_clear (&g_array_index (jobs, DashJob, i));
@@ -1430,8 +1057,8 @@ gst_dash_live_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (dec < 0 || pts_rt < 0)
     goto drop;
 
-  if (!self->ast_set && s->track == segmenter_get_reference (self->seg))
-    set_ast_locked (self, dec);
+  if (s->track == segmenter_get_reference (self->seg))
+    dash_presentation_set_ast (self->pres, dec);
 
   x.data = buf;
   x.dec_ns = dec;
@@ -1504,7 +1131,7 @@ gst_dash_live_sink_sink_event (GstPad * pad, GstObject * parent,
           gst_tag_list_get_uint (tags, GST_TAG_BITRATE, &br) ||
           gst_tag_list_get_uint (tags, GST_TAG_NOMINAL_BITRATE, &br)) {
         GST_DASH_LIVE_SINK_LOCK (self);
-        s->bitrate_hint = br;
+        s->prep->bandwidth_hint = br;
         GST_DASH_LIVE_SINK_UNLOCK (self);
       }
       break;
@@ -1520,7 +1147,7 @@ gst_dash_live_sink_sink_event (GstPad * pad, GstObject * parent,
       GST_DASH_LIVE_SINK_LOCK (self);
       if (self->upload && !s->track->in_segment) {
         /* the segment the manifests announced will not come */
-        gchar *name = segment_name (s->id, s->track->number);
+        gchar *name = dash_segment_name (s->id, s->track->number);
         dash_output_segment_expected (self->out, name, FALSE);
         g_free (name);
       }
@@ -1550,22 +1177,10 @@ stream_compare (gconstpointer pa, gconstpointer pb)
 static void
 stream_reset_locked (GstDashLiveSink * self, DashStream * s)
 {
-  s->rep = NULL;
-  s->rep_period = 0;
   s->have_delay = FALSE;
-  s->segments = s->bytes = s->dropped = 0;
-  s->last_duration = 0;
+  s->dropped = 0;
   s->config_version = 0;
   s->init_prepared = FALSE;
-  s->predicted_d = 0;
-  g_clear_pointer (&s->init_name, g_free);
-  hls_media_playlist_free (s->hls);
-  s->hls = self->run.hls ?
-      hls_media_playlist_new ((guint) ((self->run.segment_duration +
-                  GST_SECOND - 1) / GST_SECOND)) : NULL;
-  s->hls_dirty = FALSE;
-  g_queue_clear_full (&s->pending_deletes,
-      (GDestroyNotify) pending_delete_free);
   dash_track_writer_reset (s->writer);
 }
 
@@ -1604,10 +1219,11 @@ gst_dash_live_sink_request_new_pad (GstElement * element,
   s->writer = dash_track_writer_new (pad_name);
   s->ops = g_array_new (FALSE, TRUE, sizeof (SegOp));
   s->jobs = g_array_new (FALSE, TRUE, sizeof (DashJob));
-  g_queue_init (&s->pending_deletes);
   gst_segment_init (&s->segment, GST_FORMAT_TIME);
   s->track = segmenter_add_track (self->seg, video ? SEG_TRACK_VIDEO :
       SEG_TRACK_AUDIO, idx, pad_name, s);
+  s->prep = dash_presentation_add_rep (self->pres, pad_name, s->kind,
+      s->track);
   self->streams = g_list_insert_sorted (self->streams, s, stream_compare);
   /* a pad added while running joins at its first keyframe */
   if (self->running)
@@ -1636,8 +1252,10 @@ gst_dash_live_sink_release_pad (GstElement * element, GstPad * pad)
   gst_pad_set_active (pad, FALSE);
   GST_DASH_LIVE_SINK_LOCK (self);
   self->streams = g_list_remove (self->streams, s);
+  dash_presentation_remove_rep (self->pres, s->prep);
   segmenter_remove_track (self->seg, s->track);
   s->track = NULL;
+  s->prep = NULL;
   s->removed = TRUE;
   GST_DASH_LIVE_SINK_UNLOCK (self);
   dash_track_writer_abandon (s->writer);
@@ -1661,43 +1279,11 @@ segmenter_config (const DashSettings * run)
   return cfg;
 }
 
-/* The MPD's settings for this run */
-static MpdModel *
-new_mpd_model (const DashSettings * run)
-{
-  MpdModel *mpd = mpd_model_new ();
-
-  mpd->min_buffer_time = run->min_buffer_time;
-  mpd->suggested_presentation_delay = run->suggested_presentation_delay ?
-      run->suggested_presentation_delay : 3 * run->segment_duration;
-  mpd->minimum_update_period = run->segment_duration;
-  mpd->time_shift_buffer_depth = run->dvr_window;
-  mpd->utc_timing_value = g_strdup (run->utc_timing_url);
-  mpd->base_url = g_strdup (run->base_url);
-  if (run->chunk_duration > 0) {
-    /* low latency: a segment is available once its first chunk is */
-    guint64 target = run->target_latency ? run->target_latency :
-        MAX (GST_SECOND, 4 * run->chunk_duration);
-    mpd->availability_time_offset =
-        (gdouble) (run->segment_duration - run->chunk_duration) / GST_SECOND;
-    mpd->availability_time_complete = FALSE;
-    mpd->latency_target = target / GST_MSECOND;
-    mpd->latency_min = (run->min_latency ? run->min_latency :
-        target * 3 / 4) / GST_MSECOND;
-    mpd->latency_max = (run->max_latency ? run->max_latency :
-        target + run->segment_duration) / GST_MSECOND;
-    mpd->playback_rate_min = run->min_playback_rate;
-    mpd->playback_rate_max = run->max_playback_rate;
-    mpd->resync_dt = run->chunk_duration;
-  }
-  mpd_model_add_period (mpd, 0);
-  return mpd;
-}
-
 static gboolean
 start (GstDashLiveSink * self)
 {
   SegmenterConfig cfg;
+  DashPresentationConfig pcfg = { 0, };
   DashOutput *out;
   GError *err = NULL;
   GList *l;
@@ -1723,20 +1309,25 @@ start (GstDashLiveSink * self)
   self->out = out;
   cfg = segmenter_config (&self->run);
   segmenter_reset (self->seg, &cfg);
-  mpd_model_free (self->mpd);
-  self->mpd = new_mpd_model (&self->run);
-  self->model_periods = 1;
-  self->ast_set = FALSE;
+  pcfg.segment_duration = self->run.segment_duration;
+  pcfg.chunk_duration = self->run.chunk_duration;
+  pcfg.dvr_window = self->run.dvr_window;
+  pcfg.min_buffer_time = self->run.min_buffer_time;
+  pcfg.suggested_presentation_delay = self->run.suggested_presentation_delay;
+  pcfg.utc_timing_url = self->run.utc_timing_url;
+  pcfg.base_url = self->run.base_url;
+  pcfg.mpd_name = self->run.mpd_name;
+  pcfg.hls = self->run.hls;
+  pcfg.target_latency = self->run.target_latency;
+  pcfg.min_latency = self->run.min_latency;
+  pcfg.max_latency = self->run.max_latency;
+  pcfg.min_playback_rate = self->run.min_playback_rate;
+  pcfg.max_playback_rate = self->run.max_playback_rate;
+  dash_presentation_start (self->pres, &pcfg);
   self->flow = GST_FLOW_OK;
-  g_clear_pointer (&self->last_master, g_free);
-  self->manifest_version = 0;
-  self->st_segments = self->st_deleted = self->st_bytes = 0;
-  self->st_init = self->st_manifests = 0;
+  self->st_segments = self->st_deleted = self->st_bytes = self->st_init = 0;
   self->st_last_duration = self->st_publish_latency = 0;
   self->st_max_publish_latency = 0;
-  self->st_mispredicted = self->st_manifests_skipped = 0;
-  self->last_manifest_us = 0;
-  self->manifests_stale = FALSE;
   for (l = self->streams; l; l = l->next)
     stream_reset_locked (self, l->data);
   self->running = TRUE;
@@ -1770,6 +1361,7 @@ gst_dash_live_sink_change_state (GstElement * element,
   GstDashLiveSink *self = GST_DASH_LIVE_SINK (element);
   GstStateChangeReturn ret;
   GError *err = NULL;
+  gchar *time_url;
 
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
@@ -1786,13 +1378,10 @@ gst_dash_live_sink_change_state (GstElement * element,
         return GST_STATE_CHANGE_FAILURE;
       }
       GST_DASH_LIVE_SINK_LOCK (self);
-      if (self->mpd->utc_timing_value == NULL &&
-          (self->mpd->utc_timing_value =
-              dash_service_time_url (self->service))) {
-        g_free (self->mpd->utc_timing_scheme);
-        self->mpd->utc_timing_scheme =
-            g_strdup ("urn:mpeg:dash:utc:http-xsdate:2014");
-      }
+      time_url = dash_service_time_url (self->service);
+      dash_presentation_set_time_url (self->pres,
+          "urn:mpeg:dash:utc:http-xsdate:2014", time_url);
+      g_free (time_url);
       self->upload = dash_service_get_upload (self->service) != NULL;
       dash_output_set_consumers (self->out,
           dash_service_get_server (self->service),
