@@ -24,6 +24,11 @@ G_BEGIN_DECLS
 
 #define DASH_NS_PER_SECOND G_GUINT64_CONSTANT (1000000000)
 
+/* How far the manifests run ahead at low latency: the MPD announces this
+ * many segments after the last complete one (the one in progress and the
+ * next) and the HTTP server makes requests for them wait. */
+#define DASH_MAX_AHEAD 2
+
 /* @ns nanoseconds in ticks of @timescale (per second), rounded */
 static inline guint64
 dash_ns_to_ticks (guint64 ns, guint32 timescale)

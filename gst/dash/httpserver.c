@@ -22,10 +22,9 @@
 
 #include "httpserver.h"
 #include "httproutes.h"
+#include "dashtime.h"
 #include "mpdmodel.h"
 
-/* segment numbers past the last started one that the MPD may announce */
-#define MAX_AHEAD 2
 /* how often waits, stalls and live responses are checked */
 #define TICK_MS 100
 
@@ -760,7 +759,7 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
       G_GUINT64_CONSTANT (10000000000);
   srv->metrics = cfg->metrics;
   srv->metrics_data = cfg->metrics_data;
-  srv->state = http_routes_state_new (MAX_AHEAD);
+  srv->state = http_routes_state_new (DASH_MAX_AHEAD);
   g_mutex_init (&srv->lock);
   g_cond_init (&srv->cond);
   srv->ctx = g_main_context_new ();

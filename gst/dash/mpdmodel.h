@@ -21,10 +21,11 @@
 
 #include <glib.h>
 
+#include "dashtime.h"
+
 G_BEGIN_DECLS
 
 #define MPD_NS_PER_SECOND G_GUINT64_CONSTANT (1000000000)
-#define MPD_MAX_AHEAD 2
 
 typedef enum {
   MPD_KIND_VIDEO,
@@ -72,7 +73,7 @@ typedef struct _MpdRepresentation {
   guint64 total_ticks;
   /* low latency: durations of the segments after the last one that are
    * announced before they are complete (in progress or next) */
-  guint64 ahead_d[MPD_MAX_AHEAD];
+  guint64 ahead_d[DASH_MAX_AHEAD];
   guint n_ahead;
   /* ProducerReferenceTime, rendered when prt_wallclock_us > 0 */
   gint64 prt_wallclock_us;      /* µs since the Unix epoch */
@@ -134,7 +135,7 @@ MpdRepresentation *mpd_period_find_representation (MpdPeriod * period,
 guint64 mpd_representation_add_segment (MpdRepresentation * rep,
     guint64 t, guint64 d, guint64 size);
 
-/* Announces @n (<= MPD_MAX_AHEAD) segments after the last one, with
+/* Announces @n (<= DASH_MAX_AHEAD) segments after the last one, with
  * durations @d, in a dynamic MPD (low latency: the segment in progress and
  * the next one).  They are rendered as S elements after the complete
  * segments and replaced by the next call. */

@@ -798,7 +798,7 @@ segmenter_manifests_skip (Segmenter * seg, SegTrack * published,
 
 guint
 segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
-    guint64 ahead[SEGMENTER_MAX_AHEAD])
+    guint64 ahead[DASH_MAX_AHEAD])
 {
   guint64 grid, seg_dur = seg->cfg.segment_duration, end_ns, b, f;
   guint i;
@@ -817,7 +817,7 @@ segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
     b = grid + ((end_ns + SEGMENTER_BOUNDARY_TOLERANCE - grid) / seg_dur + 1) *
         seg_dur;
   f = segmenter_track_frame_ticks (t);
-  for (i = 0; i < SEGMENTER_MAX_AHEAD; i++) {
+  for (i = 0; i < DASH_MAX_AHEAD; i++) {
     guint64 bt = dash_ns_to_ticks (b, t->timescale);
     guint64 d = bt > end_ticks ? bt - end_ticks : f;
     d = (d + f - 1) / f * f;
@@ -825,5 +825,5 @@ segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
     end_ticks += d;
     b += seg_dur;
   }
-  return SEGMENTER_MAX_AHEAD;
+  return DASH_MAX_AHEAD;
 }

@@ -47,6 +47,8 @@
 
 #include <glib.h>
 
+#include "dashtime.h"
+
 G_BEGIN_DECLS
 
 /* a decode-time jump larger than this ends the segment */
@@ -54,9 +56,6 @@ G_BEGIN_DECLS
 /* timestamps of different streams (and 1 ns rounding in encoders) must
  * not move a cut by a frame */
 #define SEGMENTER_BOUNDARY_TOLERANCE (100 * G_GUINT64_CONSTANT (1000))
-/* how many segments after the last complete one a low-latency MPD
- * announces: the one in progress and the next */
-#define SEGMENTER_MAX_AHEAD 2
 
 typedef enum {
   SEG_TRACK_VIDEO,
@@ -229,14 +228,14 @@ gboolean segmenter_manifests_due (Segmenter * seg, SegTrack * published);
 gboolean segmenter_manifests_skip (Segmenter * seg, SegTrack * published,
     gint64 ast_us, gint64 now_us, gint64 last_write_us, gint64 now_mono_us);
 
-/* Low latency: durations (ticks) of the SEGMENTER_MAX_AHEAD segments of
+/* Low latency: durations (ticks) of the DASH_MAX_AHEAD segments of
  * @track after its last published one ending at @end_ticks, predicted
  * from the reference's segment grid (a keyframe every segment duration)
  * rounded up to whole frames.  Returns how many were predicted (0 when
  * nothing can be: no chunking, finished, the track ended or waits for a
  * new period, no reference segment yet). */
 guint segmenter_predict (Segmenter * seg, SegTrack * track, guint64 end_ticks,
-    guint64 ahead[SEGMENTER_MAX_AHEAD]);
+    guint64 ahead[DASH_MAX_AHEAD]);
 
 G_END_DECLS
 

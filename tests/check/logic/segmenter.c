@@ -505,18 +505,18 @@ GST_END_TEST;
 GST_START_TEST (test_predict)
 {
   Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
-  guint64 ahead[SEGMENTER_MAX_AHEAD];
+  guint64 ahead[DASH_MAX_AHEAD];
   guint64 end = dash_ns_to_ticks (AAC_NS (94), AUDIO_TS);     /* ~2.005 s */
 
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead),
       0);
   segmenter_published (sim->seg, sim->v, 2 * SEC, 2 * VIDEO_TS);
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->v, 2 * VIDEO_TS,
-          ahead), SEGMENTER_MAX_AHEAD);
+          ahead), DASH_MAX_AHEAD);
   fail_unless_equals_uint64 (ahead[0], 2 * VIDEO_TS);
   fail_unless_equals_uint64 (ahead[1], 2 * VIDEO_TS);
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead),
-      SEGMENTER_MAX_AHEAD);
+      DASH_MAX_AHEAD);
   fail_unless_equals_uint64 (ahead[0] % 1024, 0);
   fail_unless_equals_uint64 (ahead[1] % 1024, 0);
   /* the predicted segment ends at the first frame at or after 4 s */
