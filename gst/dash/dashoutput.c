@@ -77,12 +77,6 @@ dash_output_free (DashOutput * out)
   g_free (out);
 }
 
-const gchar *
-dash_output_get_dir (DashOutput * out)
-{
-  return out->dir;
-}
-
 gboolean
 dash_output_prepare (DashOutput * out, GError ** error)
 {
@@ -356,12 +350,6 @@ guint64
 dash_segment_file_get_size (DashSegmentFile * f)
 {
   return f->size;
-}
-
-const gchar *
-dash_segment_file_get_name (DashSegmentFile * f)
-{
-  return f->name;
 }
 
 gboolean

@@ -66,8 +66,6 @@ gboolean dash_output_prepare (DashOutput * out, GError ** error);
 void dash_output_set_consumers (DashOutput * out, HttpServer * server,
     DashUpload * upload);
 
-const gchar *dash_output_get_dir (DashOutput * out);
-
 /* Writes @name atomically and announces it. */
 gboolean dash_output_write_file (DashOutput * out, const gchar * name,
     const guint8 * data, gsize len, GError ** error);
@@ -106,7 +104,6 @@ gboolean dash_segment_file_append (DashSegmentFile * file,
 
 /* Bytes appended so far */
 guint64 dash_segment_file_get_size (DashSegmentFile * file);
-const gchar *dash_segment_file_get_name (DashSegmentFile * file);
 /* Whether nothing was appended yet */
 gboolean dash_segment_file_is_empty (DashSegmentFile * file);
 

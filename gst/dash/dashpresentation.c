@@ -230,12 +230,6 @@ dash_presentation_remove_rep (DashPresentation * pres, DashPresRep * rep)
   rep_free (rep);
 }
 
-GList *
-dash_presentation_get_reps (DashPresentation * pres)
-{
-  return pres->reps;
-}
-
 void
 dash_presentation_set_time_url (DashPresentation * pres,
     const gchar * scheme, const gchar * url)
@@ -254,12 +248,6 @@ dash_presentation_set_ast (DashPresentation * pres, guint64 media_ns)
     return FALSE;
   return mpd_model_set_availability_start_time (pres->mpd,
       g_get_real_time () - (gint64) (media_ns / 1000));
-}
-
-gboolean
-dash_presentation_has_ast (DashPresentation * pres)
-{
-  return pres->mpd->ast_set;
 }
 
 void

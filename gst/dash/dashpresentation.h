@@ -104,7 +104,6 @@ DashPresRep *dash_presentation_add_rep (DashPresentation * pres,
     const gchar * id, MpdKind kind, SegTrack * track);
 void dash_presentation_remove_rep (DashPresentation * pres,
     DashPresRep * rep);
-GList *dash_presentation_get_reps (DashPresentation * pres);
 
 /* The players' clock (UTCTiming), unless the config named one */
 void dash_presentation_set_time_url (DashPresentation * pres,
@@ -114,7 +113,6 @@ void dash_presentation_set_time_url (DashPresentation * pres,
  * once; FALSE when it was set already. */
 gboolean dash_presentation_set_ast (DashPresentation * pres,
     guint64 media_ns);
-gboolean dash_presentation_has_ast (DashPresentation * pres);
 
 /* @rep's segments from @number on belong to the segmenter's @period. */
 void dash_presentation_enter_period (DashPresentation * pres,

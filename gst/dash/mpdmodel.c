@@ -129,19 +129,6 @@ mpd_period_add_representation (MpdPeriod * period,
   return r;
 }
 
-MpdRepresentation *
-mpd_period_find_representation (MpdPeriod * period, const gchar * id)
-{
-  guint i;
-
-  for (i = 0; i < period->reps->len; i++) {
-    MpdRepresentation *r = g_ptr_array_index (period->reps, i);
-    if (g_strcmp0 (r->id, id) == 0)
-      return r;
-  }
-  return NULL;
-}
-
 guint64
 mpd_segment_bitrate (guint64 size, guint64 d, guint32 timescale)
 {

@@ -126,8 +126,6 @@ MpdPeriod *mpd_model_last_period (MpdModel * model);
 
 MpdRepresentation *mpd_period_add_representation (MpdPeriod * period,
     const MpdRepresentationInfo * info);
-MpdRepresentation *mpd_period_find_representation (MpdPeriod * period,
-    const gchar * id);
 
 /* Appends a segment and returns its number.  Updates the peak bitrate
  * (computed in ticks: no division by zero for sub-second segments, a

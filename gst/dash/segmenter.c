@@ -196,12 +196,6 @@ segmenter_get_reference (Segmenter * seg)
   return seg->reference;
 }
 
-GList *
-segmenter_get_tracks (Segmenter * seg)
-{
-  return seg->tracks;
-}
-
 void
 segmenter_track_set_format (SegTrack * t, guint32 timescale, gint fps_n,
     gint fps_d, guint audio_frame)

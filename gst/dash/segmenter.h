@@ -168,7 +168,6 @@ SegTrack *segmenter_add_track (Segmenter * seg, SegTrackKind kind,
     guint index, const gchar * id, gpointer user_data);
 void segmenter_remove_track (Segmenter * seg, SegTrack * track);
 SegTrack *segmenter_get_reference (Segmenter * seg);
-GList *segmenter_get_tracks (Segmenter * seg);
 
 /* The track's timescale and frame duration (video: from @fps_n/@fps_d,
  * 0/x = unknown; audio: @audio_frame samples, e.g. 1024 for AAC). */
