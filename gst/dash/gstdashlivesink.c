@@ -55,6 +55,7 @@
 #include "cmafwriter.h"
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
+#include "souploader.h"
 #include "h264bytestream.h"
 #include "httpserver.h"
 #include "dashupload.h"
@@ -3141,9 +3142,12 @@ start_server (GstDashLiveSink * self)
   cfg.metrics_data = self;
   srv = http_server_start (&cfg, &err);
   if (srv == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-        ("Cannot serve HTTP on %s:%u", address, port),
-        ("%s", err ? err->message : "unknown error"));
+    if (err && err->domain == DASH_SOUP_ERROR)
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("%s", err->message), (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+          ("Cannot serve HTTP on %s:%u", address, port),
+          ("%s", err ? err->message : "unknown error"));
     g_clear_error (&err);
     g_free (address);
     return FALSE;
@@ -3225,9 +3229,12 @@ start_upload (GstDashLiveSink * self)
   cfg.dropped_data = self;
   up = dash_upload_start (&cfg, &err);
   if (up == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Invalid upload-location '%s'", location),
-        ("%s", err ? err->message : "unknown error"));
+    if (err && err->domain == DASH_SOUP_ERROR)
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("%s", err->message), (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("Invalid upload-location '%s'", location),
+          ("%s", err ? err->message : "unknown error"));
     g_clear_error (&err);
     g_free (location);
     return FALSE;

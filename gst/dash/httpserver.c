@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
-#include <libsoup/soup.h>
+#include "souploader.h"
 
 #include "httpserver.h"
 #include "httproutes.h"
@@ -29,13 +29,15 @@
 /* how often waits, stalls and live responses are checked */
 #define TICK_MS 100
 
-typedef enum {
+typedef enum
+{
   REQ_FILE,                     /* complete body handed to soup */
   REQ_LIVE,                     /* segment being written, chunked */
   REQ_WAIT,                     /* announced segment not started yet */
 } ReqState;
 
-typedef struct {
+typedef struct
+{
   HttpServer *srv;
   SoupServerMessage *msg;
   ReqState state;
@@ -145,30 +147,29 @@ http_server_find_player_lib (void)
   return NULL;
 }
 
-static void
-wake_locked (HttpServer * srv);
+static void wake_locked (HttpServer * srv);
 
 static void
 common_headers (SoupServerMessage * msg)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *h = _soup_server_message_get_response_headers (msg);
 
-  soup_message_headers_replace (h, "Access-Control-Allow-Origin", "*");
-  soup_message_headers_replace (h, "Access-Control-Expose-Headers",
+  _soup_message_headers_replace (h, "Access-Control-Allow-Origin", "*");
+  _soup_message_headers_replace (h, "Access-Control-Expose-Headers",
       "Content-Length, Content-Range, Date, Age");
-  soup_message_headers_replace (h, "Server", "dashlivesink");
+  _soup_message_headers_replace (h, "Server", "dashlivesink");
 }
 
 static void
 respond_text (SoupServerMessage * msg, guint status, const gchar * type,
     const gchar * cache, gchar * body)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *h = _soup_server_message_get_response_headers (msg);
 
-  soup_server_message_set_status (msg, status, NULL);
+  _soup_server_message_set_status (msg, status, NULL);
   if (cache)
-    soup_message_headers_replace (h, "Cache-Control", cache);
-  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, body,
+    _soup_message_headers_replace (h, "Cache-Control", cache);
+  _soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, body,
       body ? strlen (body) : 0);
 }
 
@@ -250,7 +251,7 @@ req_track (HttpServer * srv, SoupServerMessage * msg, ReqState state,
 static void
 req_disconnect (Req * r)
 {
-  GSocket *sock = soup_server_message_get_socket (r->msg);
+  GSocket *sock = _soup_server_message_get_socket (r->msg);
 
   g_mutex_lock (&r->srv->lock);
   r->srv->stats.disconnected_slow++;
@@ -270,8 +271,8 @@ static gboolean
 serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
     gboolean head)
 {
-  SoupMessageHeaders *req_h = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *req_h = _soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *h = _soup_server_message_get_response_headers (msg);
   gchar *path = g_build_filename (srv->dir, route->name, NULL);
   GMappedFile *mf;
   GBytes *bytes, *body;
@@ -287,19 +288,19 @@ serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
   g_mapped_file_unref (mf);
   size = g_bytes_get_size (bytes);
 
-  soup_message_headers_replace (h, "Content-Type",
+  _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (route->file_kind));
-  soup_message_headers_replace (h, "Cache-Control",
+  _soup_message_headers_replace (h, "Cache-Control",
       http_routes_cache_control (route->file_kind));
-  soup_message_headers_replace (h, "Accept-Ranges", "bytes");
+  _soup_message_headers_replace (h, "Accept-Ranges", "bytes");
 
-  rr = http_routes_parse_range (soup_message_headers_get_one (req_h, "Range"),
+  rr = http_routes_parse_range (_soup_message_headers_get_one (req_h, "Range"),
       size, &start, &end);
   if (rr == DASH_RANGE_UNSATISFIABLE) {
     gchar *cr = g_strdup_printf ("bytes */%" G_GUINT64_FORMAT, size);
-    soup_message_headers_replace (h, "Content-Range", cr);
+    _soup_message_headers_replace (h, "Content-Range", cr);
     g_free (cr);
-    soup_server_message_set_status (msg,
+    _soup_server_message_set_status (msg,
         SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, NULL);
     g_bytes_unref (bytes);
     return TRUE;
@@ -307,23 +308,23 @@ serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
   if (rr == DASH_RANGE_OK) {
     gchar *cr = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "-%"
         G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, start, end, size);
-    soup_message_headers_replace (h, "Content-Range", cr);
+    _soup_message_headers_replace (h, "Content-Range", cr);
     g_free (cr);
     body = g_bytes_new_from_bytes (bytes, start, end - start + 1);
-    soup_server_message_set_status (msg, SOUP_STATUS_PARTIAL_CONTENT, NULL);
+    _soup_server_message_set_status (msg, SOUP_STATUS_PARTIAL_CONTENT, NULL);
   } else {
     body = g_bytes_ref (bytes);
-    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+    _soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   }
   g_bytes_unref (bytes);
 
   r = req_track (srv, msg, REQ_FILE, route, head);
   r->done = TRUE;
   if (head) {
-    soup_message_headers_set_content_length (h, g_bytes_get_size (body));
+    _soup_message_headers_set_content_length (h, g_bytes_get_size (body));
   } else {
     r->queued = g_bytes_get_size (body);
-    soup_message_body_append_bytes (soup_server_message_get_response_body
+    _soup_message_body_append_bytes (_soup_server_message_get_response_body
         (msg), body);
   }
   g_bytes_unref (body);
@@ -341,7 +342,7 @@ feed_live (HttpServer * srv, Req * r)
   DashAvailability av;
   guint64 target;
   gboolean finished = FALSE;
-  SoupMessageBody *body = soup_server_message_get_response_body (r->msg);
+  SoupMessageBody *body = _soup_server_message_get_response_body (r->msg);
 
   if (r->done)
     return;
@@ -365,7 +366,7 @@ feed_live (HttpServer * srv, Req * r)
     gssize got = pread (r->fd, data, n, r->sent);
 
     if (got > 0) {
-      soup_message_body_append (body, SOUP_MEMORY_TAKE, data, got);
+      _soup_message_body_append (body, SOUP_MEMORY_TAKE, data, got);
       r->sent += got;
       r->queued += got;
       data = NULL;
@@ -375,14 +376,14 @@ feed_live (HttpServer * srv, Req * r)
       finished = FALSE;         /* short read: try again at the next tick */
   }
   if (finished || r->head) {
-    soup_message_body_complete (body);
+    _soup_message_body_complete (body);
     r->done = TRUE;
   }
   if (r->queued > srv->max_client_buffer) {
     req_disconnect (r);
     return;
   }
-  soup_server_message_unpause (r->msg);
+  _soup_server_message_unpause (r->msg);
 }
 
 /* Starts the chunked response of a live segment; FALSE if its temporary
@@ -390,7 +391,7 @@ feed_live (HttpServer * srv, Req * r)
 static gboolean
 start_live (HttpServer * srv, Req * r, const gchar * tmp_name)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (r->msg);
+  SoupMessageHeaders *h = _soup_server_message_get_response_headers (r->msg);
   gchar *path = g_build_filename (srv->dir, tmp_name, NULL);
 
   r->fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
@@ -399,12 +400,12 @@ start_live (HttpServer * srv, Req * r, const gchar * tmp_name)
     return FALSE;
   r->state = REQ_LIVE;
   r->last_progress = g_get_monotonic_time ();
-  soup_server_message_set_status (r->msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_replace (h, "Content-Type",
+  _soup_server_message_set_status (r->msg, SOUP_STATUS_OK, NULL);
+  _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (r->kind));
-  soup_message_headers_replace (h, "Cache-Control",
+  _soup_message_headers_replace (h, "Cache-Control",
       http_routes_cache_control (r->kind));
-  soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
+  _soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
   g_mutex_lock (&srv->lock);
   srv->stats.live_responses++;
   g_mutex_unlock (&srv->lock);
@@ -458,7 +459,7 @@ check_wait (HttpServer * srv, Req * r, gint64 now)
       g_mutex_unlock (&srv->lock);
       not_found (srv, msg);
     }
-    soup_server_message_unpause (msg);
+    _soup_server_message_unpause (msg);
     g_object_unref (msg);
   }
 }
@@ -512,10 +513,10 @@ on_tick (gpointer data)
       req_disconnect (r);
     else if (r->state == REQ_LIVE && !r->done && r->queued == 0 &&
         (guint64) (now - r->last_progress) * 1000 > 2 * srv->stall_timeout) {
-      soup_message_body_complete (soup_server_message_get_response_body
+      _soup_message_body_complete (_soup_server_message_get_response_body
           (r->msg));
       r->done = TRUE;
-      soup_server_message_unpause (r->msg);
+      _soup_server_message_unpause (r->msg);
     }
   }
   return G_SOURCE_CONTINUE;
@@ -576,7 +577,7 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
       r->deadline = g_get_monotonic_time () +
           (gint64) MAX (2 * srv->seg_dur, G_GUINT64_CONSTANT (1000000000)) /
           1000;
-      soup_server_message_pause (msg);
+      _soup_server_message_pause (msg);
       break;
     case DASH_AVAIL_FILE:
       if (!serve_file (srv, msg, route, head))
@@ -591,8 +592,8 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
   HttpServer *srv = user_data;
-  const gchar *method = soup_server_message_get_method (msg);
-  gboolean head = method == SOUP_METHOD_HEAD;
+  const gchar *method = _soup_server_message_get_method (msg);
+  gboolean head = g_strcmp0 (method, "HEAD") == 0;
   DashRoute route;
 
   g_mutex_lock (&srv->lock);
@@ -600,18 +601,18 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
   g_mutex_unlock (&srv->lock);
 
   common_headers (msg);
-  if (method == SOUP_METHOD_OPTIONS) {
-    SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
-    soup_message_headers_replace (h, "Access-Control-Allow-Methods",
+  if (g_strcmp0 (method, "OPTIONS") == 0) {
+    SoupMessageHeaders *h = _soup_server_message_get_response_headers (msg);
+    _soup_message_headers_replace (h, "Access-Control-Allow-Methods",
         "GET, HEAD, OPTIONS");
-    soup_message_headers_replace (h, "Access-Control-Allow-Headers",
+    _soup_message_headers_replace (h, "Access-Control-Allow-Headers",
         "Range, If-None-Match, If-Modified-Since");
-    soup_message_headers_replace (h, "Access-Control-Max-Age", "86400");
-    soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+    _soup_message_headers_replace (h, "Access-Control-Max-Age", "86400");
+    _soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
     return;
   }
-  if (method != SOUP_METHOD_GET && !head) {
-    soup_message_headers_replace (soup_server_message_get_response_headers
+  if (g_strcmp0 (method, "GET") != 0 && !head) {
+    _soup_message_headers_replace (_soup_server_message_get_response_headers
         (msg), "Allow", "GET, HEAD, OPTIONS");
     respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain", NULL,
         g_strdup ("method not allowed\n"));
@@ -635,10 +636,10 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
       gsize len = 0;
       if (srv->player_lib && g_file_get_contents (srv->player_lib, &data,
               &len, NULL)) {
-        soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-        soup_message_headers_replace (soup_server_message_get_response_headers
+        _soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+        _soup_message_headers_replace (_soup_server_message_get_response_headers
             (msg), "Cache-Control", "public, max-age=3600");
-        soup_server_message_set_response (msg, "text/javascript",
+        _soup_server_message_set_response (msg, "text/javascript",
             SOUP_MEMORY_TAKE, data, len);
       } else {
         respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/javascript",
@@ -673,21 +674,21 @@ server_thread (gpointer data)
   GSource *tick;
 
   g_main_context_push_thread_default (srv->ctx);
-  srv->server = soup_server_new ("server-header", "dashlivesink ", NULL);
-  soup_server_add_handler (srv->server, NULL, handle_request, srv, NULL);
+  srv->server = _soup_server_new ("server-header", "dashlivesink ", NULL);
+  _soup_server_add_handler (srv->server, NULL, handle_request, srv, NULL);
   addr = g_inet_socket_address_new_from_string (srv->address, srv->port);
   if (addr == NULL) {
     g_set_error (&err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "Invalid http-address \"%s\"", srv->address);
   } else {
-    soup_server_listen (srv->server, addr, 0, &err);
+    _soup_server_listen (srv->server, addr, 0, &err);
     g_object_unref (addr);
   }
 
   if (err == NULL) {
     /* the bound port, from the listening socket (libsoup 3.2's
      * soup_server_get_uris() leaks a GSocketAddress per call) */
-    GSList *listeners = soup_server_get_listeners (srv->server);
+    GSList *listeners = _soup_server_get_listeners (srv->server);
     if (listeners) {
       GSocketAddress *local =
           g_socket_get_local_address (listeners->data, NULL);
@@ -714,7 +715,7 @@ server_thread (gpointer data)
     g_source_unref (tick);
   }
 
-  soup_server_disconnect (srv->server);
+  _soup_server_disconnect (srv->server);
   /* in-flight messages: finished handlers free them while the server
    * goes away; anything left is freed here */
   g_clear_object (&srv->server);
@@ -745,7 +746,12 @@ http_server_free (HttpServer * srv)
 HttpServer *
 http_server_start (const HttpServerConfig * cfg, GError ** error)
 {
-  HttpServer *srv = g_new0 (HttpServer, 1);
+  HttpServer *srv;
+
+  if (!dash_soup_load ("The embedded HTTP server (http-port)", error))
+    return NULL;
+
+  srv = g_new0 (HttpServer, 1);
 
   srv->dir = g_strdup (cfg->dir);
   srv->address = g_strdup (cfg->address ? cfg->address : "127.0.0.1");
