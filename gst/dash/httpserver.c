@@ -7,10 +7,14 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
+/* dladdr() */
+#define _GNU_SOURCE
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -23,11 +27,15 @@
 #include "httpserver.h"
 #include "httproutes.h"
 #include "mpdmodel.h"
+#include "dashplayer-resources.h"
 
 /* segment numbers past the last started one that the MPD may announce */
 #define MAX_AHEAD 2
 /* how often waits, stalls and live responses are checked */
 #define TICK_MS 100
+
+#define PLAYER_PAGE_RESOURCE "/org/gstreamer/livestream/dash/index.html"
+#define DASHJS_FILE_NAME "dash.all.min.js"
 
 typedef enum
 {
@@ -76,75 +84,71 @@ struct _HttpServer
   HttpServerStats stats;
 };
 
-static const gchar player_page[] =
-    "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n"
-    "<title>dashlivesink</title>\n"
-    "<style>body{font-family:sans-serif;background:#111;color:#eee;margin:2em}"
-    "video{width:100%;max-width:960px;background:#000}"
-    "table{margin-top:1em}td{padding:2px 12px 2px 0}</style>\n"
-    "</head><body>\n<h1>dashlivesink</h1>\n"
-    "<video id=\"v\" muted autoplay playsinline controls></video>\n"
-    "<table>\n"
-    "<tr><td>Live latency</td><td id=\"lat\">-</td></tr>\n"
-    "<tr><td>Video representation</td><td id=\"rep\">-</td></tr>\n"
-    "<tr><td>Buffer</td><td id=\"buf\">-</td></tr>\n"
-    "<tr><td>Playback rate</td><td id=\"rate\">-</td></tr>\n"
-    "<tr><td>Stalls</td><td id=\"stalls\">0</td></tr>\n"
-    "</table>\n<p id=\"err\" style=\"color:#f66\"></p>\n"
-    "<p>Manifests: <a href=\"/@MPD@\">@MPD@</a>, "
-    "<a href=\"/master.m3u8\">master.m3u8</a> &middot; "
-    "<a href=\"/metrics\">metrics</a></p>\n"
-    "<script src=\"/dash.all.min.js\"></script>\n"
-    "<script>\n"
-    "const v = document.getElementById('v');\n"
-    "const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };\n"
-    "if (typeof dashjs === 'undefined') {\n"
-    "  document.getElementById('err').textContent = 'dash.js is not installed: "
-    "run scripts/install-npm-tools.sh and rebuild (or set GST_LIVESTREAM_DASHJS)';\n"
-    "} else {\n"
-    "  const p = window.__p = dashjs.MediaPlayer().create();\n"
-    "  /* latency target and playback rates come from the MPD's\n"
-    "   * ServiceDescription */\n"
-    "  p.updateSettings({ streaming: { liveCatchup: { enabled: true } } });\n"
-    "  p.on(dashjs.MediaPlayer.events.ERROR, (e) => { st.errors.push(JSON.stringify(e.error || e).slice(0, 300));\n"
-    "    document.getElementById('err').textContent = st.errors[st.errors.length - 1]; });\n"
-    "  v.addEventListener('playing', () => { st.playing = true; });\n"
-    "  v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });\n"
-    "  p.initialize(v, '/@MPD@', true);\n"
-    "  setInterval(() => {\n"
-    "    const lat = p.getCurrentLiveLatency();\n"
-    "    if (st.playing && lat > 0) st.latency.push(lat);\n"
-    "    document.getElementById('lat').textContent = lat > 0 ? lat.toFixed(2) + ' s' : '-';\n"
-    "    const r = p.getCurrentRepresentationForType('video');\n"
-    "    if (r) document.getElementById('rep').textContent = r.id + ' ' + r.width + 'x' + r.height + ' ' + Math.round(r.bandwidth / 1000) + ' kbit/s';\n"
-    "    document.getElementById('buf').textContent = p.getBufferLength('video').toFixed(2) + ' s';\n"
-    "    document.getElementById('rate').textContent = v.playbackRate.toFixed(2);\n"
-    "    document.getElementById('stalls').textContent = st.stalls;\n"
-    "  }, 500);\n" "}\n" "</script></body></html>\n";
-
 /* ------------------------------------------------------------------ */
+
+/* the directory of the file this code was loaded from: the plug-in's */
+static gchar *
+own_dir (void)
+{
+  Dl_info info;
+  gchar *file, *dir;
+
+  if (dladdr ((void *) own_dir, &info) == 0 || info.dli_fname == NULL ||
+      *info.dli_fname == '\0')
+    return NULL;
+  /* relative if GST_PLUGIN_PATH was */
+  file = g_canonicalize_filename (info.dli_fname, NULL);
+  dir = g_path_get_dirname (file);
+  g_free (file);
+  return dir;
+}
 
 gchar *
 http_server_find_player_lib (void)
 {
   const gchar *env = g_getenv ("GST_LIVESTREAM_DASHJS");
-  const gchar *candidates[] = {
-#ifdef DASHJS_BUILD_PATH
-    DASHJS_BUILD_PATH,
-#endif
-#ifdef DASHJS_INSTALL_PATH
-    DASHJS_INSTALL_PATH,
-#endif
-    NULL
-  };
-  guint i;
+  gchar *dir, *path;
 
   if (env && *env)
     return g_strdup (env);
-  for (i = 0; candidates[i]; i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
-      return g_strdup (candidates[i]);
+  if (g_file_test (DASHJS_INSTALL_PATH, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (DASHJS_INSTALL_PATH);
+  /* uninstalled: the build copies it next to the plug-in */
+  dir = own_dir ();
+  if (dir == NULL)
+    return NULL;
+  path = g_build_filename (dir, DASHJS_FILE_NAME, NULL);
+  g_free (dir);
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return path;
+  g_free (path);
   return NULL;
+}
+
+/* The player page for @mpd_name, from the resource.  The name goes into
+ * an href (percent-encoded, then HTML-escaped) and into text. */
+static gchar *
+player_page (const gchar * mpd_name)
+{
+  GBytes *page = g_resource_lookup_data (dash_player_get_resource (),
+      PLAYER_PAGE_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  gchar *uri = g_uri_escape_string (mpd_name, "/", FALSE);
+  gchar *href = g_strconcat ("/", uri, NULL);
+  gchar *href_html = g_markup_escape_text (href, -1);
+  gchar *text_html = g_markup_escape_text (mpd_name, -1);
+  GString *s;
+
+  /* compiled in: cannot be missing */
+  g_assert (page != NULL);
+  s = g_string_new_len (g_bytes_get_data (page, NULL), g_bytes_get_size (page));
+  g_string_replace (s, "@MPD_HREF@", href_html, 0);
+  g_string_replace (s, "@MPD_TEXT@", text_html, 0);
+  g_bytes_unref (page);
+  g_free (uri);
+  g_free (href);
+  g_free (href_html);
+  g_free (text_html);
+  return g_string_free (s, FALSE);
 }
 
 static void wake_locked (HttpServer * srv);
@@ -619,18 +623,15 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
     return;
   }
 
-  http_routes_route (path, &route);
+  http_routes_route_full (path, srv->mpd_name, &route);
   switch (route.kind) {
     case DASH_ROUTE_NOT_FOUND:
       not_found (srv, msg);
       break;
-    case DASH_ROUTE_PLAYER:{
-      GString *s = g_string_new (player_page);
-      g_string_replace (s, "@MPD@", srv->mpd_name, 0);
+    case DASH_ROUTE_PLAYER:
       respond_text (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
-          "no-cache", g_string_free (s, FALSE));
+          "no-cache", player_page (srv->mpd_name));
       break;
-    }
     case DASH_ROUTE_PLAYER_LIB:{
       gchar *data = NULL;
       gsize len = 0;
@@ -748,6 +749,11 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
 {
   HttpServer *srv;
 
+  if (cfg->mpd_name == NULL || *cfg->mpd_name == '\0') {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "No MPD name for the player page");
+    return NULL;
+  }
   if (!dash_soup_load ("The embedded HTTP server (http-port)", error))
     return NULL;
 
@@ -756,7 +762,7 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   srv->dir = g_strdup (cfg->dir);
   srv->address = g_strdup (cfg->address ? cfg->address : "127.0.0.1");
   srv->port = cfg->port;
-  srv->mpd_name = g_strdup (cfg->mpd_name ? cfg->mpd_name : "manifest.mpd");
+  srv->mpd_name = g_strdup (cfg->mpd_name);
   srv->player_lib = cfg->player_lib ? g_strdup (cfg->player_lib) :
       http_server_find_player_lib ();
   srv->seg_dur = cfg->segment_duration;
