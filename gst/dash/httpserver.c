@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
+#include <gst/gst.h>
 #include "souploader.h"
 
 #include "httpserver.h"
@@ -33,6 +34,12 @@
 #define MAX_AHEAD 2
 /* how often waits, stalls and live responses are checked */
 #define TICK_MS 100
+
+/* LOG level: what bench/dashlivesink-publish.py times (a chunk announced
+ * by the sink, appended to a live response, its bytes written to the
+ * socket) */
+GST_DEBUG_CATEGORY_STATIC (http_server_debug);
+#define GST_CAT_DEFAULT http_server_debug
 
 #define PLAYER_PAGE_RESOURCE "/org/gstreamer/livestream/dash/index.html"
 #define DASHJS_FILE_NAME "dash.all.min.js"
@@ -54,6 +61,7 @@ typedef struct
   gboolean head;
   gint fd;                      /* REQ_LIVE */
   guint64 sent;                 /* bytes of the file appended so far */
+  guint64 wrote;                /* bytes of the body written to the socket */
   guint64 queued;               /* appended, not yet written to the socket */
   gint64 last_progress;         /* monotonic µs */
   gint64 deadline;              /* REQ_WAIT: monotonic µs */
@@ -207,6 +215,10 @@ req_free (Req * r)
 static void
 on_wrote_body_data (SoupServerMessage * msg, guint size, Req * r)
 {
+  if (r->state == REQ_LIVE)
+    GST_LOG ("%s: sent [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+        ") to %p", r->name, r->wrote, r->wrote + size, r);
+  r->wrote += size;
   r->queued = r->queued > size ? r->queued - size : 0;
   r->last_progress = g_get_monotonic_time ();
   g_mutex_lock (&r->srv->lock);
@@ -370,6 +382,8 @@ feed_live (HttpServer * srv, Req * r)
     gssize got = pread (r->fd, data, n, r->sent);
 
     if (got > 0) {
+      GST_LOG ("%s: appended [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+          ") for %p", r->name, r->sent, r->sent + got, r);
       _soup_message_body_append (body, SOUP_MEMORY_TAKE, data, got);
       r->sent += got;
       r->queued += got;
@@ -756,6 +770,8 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   }
   if (!dash_soup_load ("The embedded HTTP server (http-port)", error))
     return NULL;
+  GST_DEBUG_CATEGORY_INIT (http_server_debug, "dashlivesink-http", 0,
+      "dashlivesink's embedded HTTP server");
 
   srv = g_new0 (HttpServer, 1);
 
@@ -844,6 +860,8 @@ void
 http_server_chunk_written (HttpServer * srv, const gchar * rep,
     guint64 number, guint64 offset, guint64 size)
 {
+  GST_LOG ("chunk %s-%" G_GUINT64_FORMAT " [%" G_GUINT64_FORMAT ", %"
+      G_GUINT64_FORMAT ") written", rep, number, offset, offset + size);
   g_mutex_lock (&srv->lock);
   http_routes_state_chunk_written (srv->state, rep, number, offset, size);
   wake_locked (srv);
