@@ -260,6 +260,7 @@ req_track (HttpServer * srv, SoupServerMessage * msg, ReqState state,
   g_mutex_lock (&srv->lock);
   srv->stats.active = g_list_length (srv->reqs);
   g_mutex_unlock (&srv->lock);
+  GST_LOG ("%s: request %p%s", r->name, r, head ? " (HEAD)" : "");
   return r;
 }
 
