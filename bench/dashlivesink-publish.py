@@ -29,6 +29,10 @@
 #   sent     dashlivesink-http "video_N-S.m4s: sent [x, y) to R": the bytes
 #            libsoup wrote to client R's socket; the first write that
 #            covers offset a is the chunk's first byte sent to R.
+# If the sink logs where it cuts a chunk (category dashlivesink, LOG:
+# "chunk video_N-S #K complete", K = 0, 1, ... within segment S), that line
+# is the arrival instead: it stays right if chunks are written on another
+# thread than the one that cut them.
 # Counted for every (client, chunk) whose request was in before the chunk
 # was complete (a client that joins late does not count its backlog).
 #
@@ -97,7 +101,8 @@ def gst_env(build, log):
     env["GST_REGISTRY"] = os.path.join(build, "bench", "publish.registry")
     env["GST_DEBUG_NO_COLOR"] = "1"
     if log:
-        env["GST_DEBUG"] = "*:1,GST_SCHEDULING:5,dashlivesink-http:6"
+        env["GST_DEBUG"] = ("*:1,GST_SCHEDULING:5,dashlivesink:6,"
+                            "dashlivesink-http:6")
         env["GST_DEBUG_FILE"] = log
     else:
         env["GST_DEBUG"] = "*:1"
@@ -242,6 +247,9 @@ async def run_clients(port, count, seconds):
 
 TS = re.compile(r"^(\d+):(\d\d):(\d\d)\.(\d{9}) ")
 CHAIN = re.compile(r"<d:(video_\d+)> calling chainfunction")
+# the sink's own line where it cuts a chunk, if it has one (preferred:
+# stays right when chunks are written on another thread)
+CUT = re.compile(r"chunk (\S+)-(\d+) #(\d+) complete")
 NOTIFY = re.compile(r"chunk (\S+)-(\d+) \[(\d+), (\d+)\) written")
 REQUEST = re.compile(r"(\S+\.m4s): request (0x[0-9a-f]+)$")
 APPENDED = re.compile(r"(\S+\.m4s): appended \[(\d+), (\d+)\) for "
@@ -262,6 +270,12 @@ def parse_log(path, warmup_s, tail_s):
                 c = CHAIN.search(line)
                 if c:
                     events.append((t, "chain", c.group(1)))
+                continue
+            if " dashlivesink " in line:
+                c = CUT.search(line)
+                if c:
+                    events.append((t, "cut", "%s-%s.m4s" % (c.group(1),
+                                   c.group(2)), int(c.group(3))))
                 continue
             if "dashlivesink-http" not in line:
                 continue
@@ -292,6 +306,10 @@ def parse_log(path, warmup_s, tail_s):
     start = notifies[0] + warmup_s * 1e9
     end = notifies[-1] - tail_s * 1e9
 
+    cuts = {}               # (name, index) -> t
+    for e in events:
+        if e[1] == "cut":
+            cuts.setdefault((e[2], e[3]), e[0])
     last_chain = {}
     chunks = {}             # name -> [(offset, t_arrival, t_notify)]
     reqs = {}               # ptr -> (name, t_start, offsets done, appends)
@@ -302,7 +320,9 @@ def parse_log(path, warmup_s, tail_s):
             last_chain[e[2]] = t
         elif kind == "notify":
             _, _, name, rep, off = e
-            arrival = last_chain.get(rep, t)
+            index = len(chunks.get(name, ()))
+            arrival = cuts.get((name, index), last_chain.get(rep, t)) \
+                if cuts else last_chain.get(rep, t)
             chunks.setdefault(name, []).append((off, arrival, t))
             if start <= t <= end:
                 sink.append(t - arrival)
@@ -328,6 +348,7 @@ def parse_log(path, warmup_s, tail_s):
                                 wake.append(appended - notified)
                                 break
     return {"total": total, "server": server, "sink": sink, "wake": wake,
+            "arrival_from": "sink cut line" if cuts else "chain",
             "window_s": (end - start) / 1e9}
 
 
@@ -400,6 +421,7 @@ def run_once(args, files, run):
         "samples": len(res["total"]),
         "chunks": len(res["sink"]),
         "window_s": round(res["window_s"], 1),
+        "arrival_from": res["arrival_from"],
         "p50_ms": pct(res["total"], 50), "p99_ms": pct(res["total"], 99),
         "max_ms": pct(res["total"], 100),
         "sink_p50_ms": pct(res["sink"], 50),
