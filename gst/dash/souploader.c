@@ -93,7 +93,6 @@ typedef struct
 
 static SoupTable table;
 static gboolean loaded;
-static gchar version[32];
 G_LOCK_DEFINE_STATIC (load);
 
 GQuark
@@ -195,10 +194,9 @@ load_locked (const gchar * user, GError ** error)
 
   g_module_make_resident (module);
   table = t;
-  g_snprintf (version, sizeof (version), "%u.%u.%u",
+  GST_INFO ("loaded %s, libsoup %u.%u.%u", g_module_name (module),
       t.soup_get_major_version (), t.soup_get_minor_version (),
       t.soup_get_micro_version ());
-  GST_INFO ("loaded %s, libsoup %s", g_module_name (module), version);
   /* resident: the handle can go, the library stays */
   g_module_close (module);
   return TRUE;
@@ -234,12 +232,6 @@ dash_soup_load (const gchar * user, GError ** error)
     g_atomic_int_set (&loaded, TRUE);
   G_UNLOCK (load);
   return ok;
-}
-
-const gchar *
-dash_soup_version (void)
-{
-  return g_atomic_int_get (&loaded) ? version : NULL;
 }
 
 /* --- wrappers ------------------------------------------------------- */

@@ -46,9 +46,6 @@ G_GNUC_INTERNAL GQuark dash_soup_error_quark (void);
  * message ("The embedded HTTP server").  Thread-safe. */
 G_GNUC_INTERNAL gboolean dash_soup_load (const gchar * user, GError ** error);
 
-/* "major.minor.micro" of the loaded libsoup, NULL before loading */
-G_GNUC_INTERNAL const gchar *dash_soup_version (void);
-
 /* *INDENT-OFF* */
 
 /* --- server (httpserver.c) --- */
