@@ -40,6 +40,7 @@
  * socket) */
 GST_DEBUG_CATEGORY_STATIC (http_server_debug);
 #define GST_CAT_DEFAULT http_server_debug
+static gsize debug_init;
 
 #define PLAYER_PAGE_RESOURCE "/org/gstreamer/livestream/dash/index.html"
 #define DASHJS_FILE_NAME "dash.all.min.js"
@@ -771,8 +772,11 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   }
   if (!dash_soup_load ("The embedded HTTP server (http-port)", error))
     return NULL;
-  GST_DEBUG_CATEGORY_INIT (http_server_debug, "dashlivesink-http", 0,
-      "dashlivesink's embedded HTTP server");
+  if (g_once_init_enter (&debug_init)) {
+    GST_DEBUG_CATEGORY_INIT (http_server_debug, "dashlivesink-http", 0,
+        "dashlivesink's embedded HTTP server");
+    g_once_init_leave (&debug_init, 1);
+  }
 
   srv = g_new0 (HttpServer, 1);
 
