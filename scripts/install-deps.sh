@@ -18,6 +18,8 @@ BUILD_PKGS=(
   indent
 )
 RUNTIME_PKGS=(
+  # dashlivesink's HTTP server and uploader open it at run time
+  libsoup-3.0-0
   gstreamer1.0-tools
   gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good

@@ -17,6 +17,7 @@
 
 #include "dashservice.h"
 #include "livestreammetrics.h"
+#include "souploader.h"
 
 GST_DEBUG_CATEGORY_EXTERN (dash_live_sink_debug);
 #define GST_CAT_DEFAULT dash_live_sink_debug
@@ -129,7 +130,11 @@ start_server (DashService * svc, const DashSettings * run, GError ** error)
   cfg.metrics = build_metrics;
   cfg.metrics_data = svc;
   srv = http_server_start (&cfg, &err);
-  if (srv == NULL) {
+  if (srv == NULL && err && err->domain == DASH_SOUP_ERROR) {
+    /* libsoup-3 cannot be loaded here: said as it is */
+    g_propagate_error (error, err);
+    return NULL;
+  } else if (srv == NULL) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
         "Cannot serve HTTP on %s:%u: %s", run->http_address, run->http_port,
         err ? err->message : "unknown error");
@@ -163,7 +168,10 @@ start_upload (DashService * svc, const DashSettings * run, GError ** error)
   cfg.dropped = upload_dropped;
   cfg.dropped_data = svc;
   up = dash_upload_start (&cfg, &err);
-  if (up == NULL) {
+  if (up == NULL && err && err->domain == DASH_SOUP_ERROR) {
+    g_propagate_error (error, err);
+    return NULL;
+  } else if (up == NULL) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
         "Invalid upload-location '%s': %s", run->upload_location,
         err ? err->message : "unknown error");

@@ -31,8 +31,9 @@ typedef struct _DashService DashService;
 DashService *dash_service_new (GstElement * element);
 void dash_service_free (DashService * svc);
 
-/* Starts what @run asks for.  On failure nothing runs and @error (domain
- * GST_RESOURCE_ERROR) says what could not be started and why. */
+/* Starts what @run asks for.  On failure nothing runs and @error says what
+ * could not be started and why: DASH_SOUP_ERROR when libsoup-3 cannot be
+ * loaded in this process, else GST_RESOURCE_ERROR. */
 gboolean dash_service_start (DashService * svc, const DashSettings * run,
     GError ** error);
 /* Drains the uploader (bounded), stops both.  The upload stats are kept. */

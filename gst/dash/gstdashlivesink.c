@@ -98,6 +98,7 @@
 #include "dashsettings.h"
 #include "dashformat.h"
 #include "dashservice.h"
+#include "souploader.h"
 #include "dashtrackwriter.h"
 #include "dashpresentation.h"
 #include "cmafwriter.h"
@@ -1368,7 +1369,10 @@ gst_dash_live_sink_change_state (GstElement * element,
       if (!start (self))
         return GST_STATE_CHANGE_FAILURE;
       if (!dash_service_start (self->service, &self->run, &err)) {
-        if (err->code == GST_RESOURCE_ERROR_OPEN_READ_WRITE)
+        if (err->domain == DASH_SOUP_ERROR)
+          GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("%s", err->message),
+              (NULL));
+        else if (err->code == GST_RESOURCE_ERROR_OPEN_READ_WRITE)
           GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
               ("%s", err->message), (NULL));
         else

@@ -34,7 +34,7 @@ typedef struct {
   const gchar *dir;             /* output directory */
   const gchar *address;         /* e.g. "127.0.0.1", "0.0.0.0", "::" */
   guint port;                   /* 0 is not allowed here */
-  const gchar *mpd_name;        /* played by the player page */
+  const gchar *mpd_name;        /* played by the player page (required) */
   guint64 segment_duration;     /* ns: bounds the wait for segments */
   const gchar *player_lib;      /* path of dash.all.min.js, NULL = search */
   guint64 max_client_buffer;    /* bytes queued per response before disconnect */
@@ -68,7 +68,10 @@ void http_server_chunk_written (HttpServer * server, const gchar * rep,
 void http_server_file_published (HttpServer * server, const gchar * name);
 
 /* Where the player page's dash.js is looked for when the config has none:
- * $GST_LIVESTREAM_DASHJS, the build tree, the install prefix. */
+ * $GST_LIVESTREAM_DASHJS, then <datadir>/gst-livestream/dash.all.min.js
+ * of the installation, then (uninstalled build) next to the plug-in file.
+ * NULL if none exists: /dash.all.min.js answers 404 with a hint and the
+ * page says how to get it. */
 gchar *http_server_find_player_lib (void);
 
 G_END_DECLS
