@@ -150,6 +150,7 @@ struct _DashStream
 
   DashPresRep *prep;            /* in the manifests, LOCK */
   gboolean init_prepared;       /* an init segment was prepared */
+  guint chunks_cut;             /* of the open segment */
 
   DashTrackWriter *writer;      /* the open segment file */
 
@@ -682,8 +683,15 @@ prepare_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs)
 
     memset (job, 0, sizeof (*job));
     job->stream = stream_ref (s);
+    if ((op->kind == SEG_OP_CHUNK || op->kind == SEG_OP_FINISH) &&
+        op->samples->len > 0) {
+      /* bench/dashlivesink-publish.py: when a chunk was cut, before I/O */
+      GST_LOG_OBJECT (self, "chunk %s-%" G_GUINT64_FORMAT " #%u complete",
+          s->id, op->number, s->chunks_cut++);
+    }
     if (op->kind != SEG_OP_START)
       continue;
+    s->chunks_cut = 0;
     job->seg_name = dash_segment_name (s->id, op->number);
     if (!s->init_prepared || op->new_config) {
       job->init_name = s->config_version == 0 ?
