@@ -27,6 +27,8 @@
  * is published.  Used on the uploader thread only. */
 
 #define CHUNK_TYPE_STREAM (chunk_stream_get_type ())
+/* at stop, how long requests cancelled on the wire get to complete */
+#define STOP_TIMEOUT (2 * G_TIME_SPAN_SECOND)
 G_DECLARE_FINAL_TYPE (ChunkStream, chunk_stream, CHUNK, STREAM, GInputStream);
 
 struct _ChunkStream
@@ -746,12 +748,20 @@ pump (DashUpload * up)
   }
 }
 
+static gboolean
+keep_waking (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 static gpointer
 upload_thread (gpointer data)
 {
   DashUpload *up = data;
   guint in_flight;
   GList *l, *copy;
+  gint64 deadline;
+  GSource *wake;
 
   g_main_context_push_thread_default (up->ctx);
   up->session = _soup_session_new_with_options ("timeout", up->cfg.timeout,
@@ -776,14 +786,27 @@ upload_thread (gpointer data)
     g_source_unref (up->timer);
     up->timer = NULL;
   }
+  /* bounded: a request whose cancellation never completes (a body stream
+   * that waits, a peer that never answers) must not keep the element from
+   * stopping; a timer wakes the loop to look at the clock */
+  deadline = g_get_monotonic_time () + STOP_TIMEOUT;
+  wake = g_timeout_source_new (50);
+  g_source_set_callback (wake, keep_waking, NULL, NULL);
+  g_source_attach (wake, up->ctx);
   for (;;) {
     g_mutex_lock (&up->mutex);
     in_flight = upload_queue_in_flight (up->queue);
     g_mutex_unlock (&up->mutex);
-    if (in_flight == 0)
+    if (in_flight == 0 || g_get_monotonic_time () >= deadline)
       break;
     g_main_context_iteration (up->ctx, TRUE);
   }
+  g_source_destroy (wake);
+  g_source_unref (wake);
+  if (in_flight > 0)
+    g_message ("dashlivesink upload: %u request(s) still on the wire %d s "
+        "after stopping: aborted", in_flight,
+        (gint) (STOP_TIMEOUT / G_TIME_SPAN_SECOND));
   _soup_session_abort (up->session);
   g_clear_object (&up->session);
   while (g_main_context_iteration (up->ctx, FALSE));
