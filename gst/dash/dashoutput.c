@@ -184,7 +184,8 @@ dash_output_write_file (DashOutput * out, const gchar * name,
 
 gboolean
 dash_output_write_manifest (DashOutput * out, const gchar * name,
-    guint64 version, const guint8 * data, gsize len, GError ** error)
+    guint64 version, const gchar * text, const gchar * served,
+    GError ** error)
 {
   gchar *path = g_build_filename (out->dir, name, NULL);
   /* one temporary name per version: two writers never share one */
@@ -192,7 +193,7 @@ dash_output_write_manifest (DashOutput * out, const gchar * name,
       version);
   gboolean ok;
 
-  ok = write_whole (tmp, data, len, error);
+  ok = write_whole (tmp, (const guint8 *) text, strlen (text), error);
   if (ok) {
     gpointer newest;
 
@@ -206,6 +207,12 @@ dash_output_write_manifest (DashOutput * out, const gchar * name,
       if (ok) {
         g_hash_table_insert (out->versions, g_strdup (name),
             GSIZE_TO_POINTER ((gsize) version));
+        if (out->server) {
+          GBytes *doc = served ? g_bytes_new (served, strlen (served)) : NULL;
+          http_server_set_document (out->server, name, doc);
+          if (doc)
+            g_bytes_unref (doc);
+        }
         announce (out, name);
       }
     }

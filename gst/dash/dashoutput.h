@@ -70,11 +70,14 @@ void dash_output_set_consumers (DashOutput * out, HttpServer * server,
 gboolean dash_output_write_file (DashOutput * out, const gchar * name,
     const guint8 * data, gsize len, GError ** error);
 
-/* Writes version @version of manifest @name atomically and announces it,
- * unless a newer version is already in place (then it is discarded and
- * TRUE returned: what is on disk is newer). */
+/* Writes version @version of manifest @name (@text) atomically and
+ * announces it, unless a newer version is already in place (then it is
+ * discarded and TRUE returned: what is on disk is newer).  The embedded
+ * server answers @served for @name instead of the file, or the file when
+ * @served is NULL. */
 gboolean dash_output_write_manifest (DashOutput * out, const gchar * name,
-    guint64 version, const guint8 * data, gsize len, GError ** error);
+    guint64 version, const gchar * text, const gchar * served,
+    GError ** error);
 
 /* Removes @name (a segment that left the DVR window); a missing file is
  * no error.  The uploader deletes it from the origin too. */

@@ -33,6 +33,9 @@ struct _DashPresentation
   Segmenter *seg;
   DashPresentationConfig cfg;
   gchar *mpd_name;
+  gchar *user_time_url;         /* utc-timing-url, NULL = direct scheme */
+  gchar *served_time_url;       /* the embedded server's clock, or NULL */
+  gboolean served;              /* an embedded server gets its own MPD */
   MpdModel *mpd;
   guint model_periods;          /* segmenter periods created in mpd */
   GList *reps;                  /* DashPresRep, in track order */
@@ -55,6 +58,7 @@ dash_manifests_init (DashManifests * m)
   memset (m, 0, sizeof (*m));
   m->names = g_ptr_array_new_with_free_func (g_free);
   m->texts = g_ptr_array_new_with_free_func (g_free);
+  m->served = g_ptr_array_new_with_free_func (g_free);
   m->deletes = g_ptr_array_new_with_free_func (g_free);
 }
 
@@ -63,12 +67,15 @@ dash_manifests_clear (DashManifests * m)
 {
   g_ptr_array_free (m->names, TRUE);
   g_ptr_array_free (m->texts, TRUE);
+  g_ptr_array_free (m->served, TRUE);
   g_ptr_array_free (m->deletes, TRUE);
 }
 
-/* @text (taken) replaces what @m holds for @name */
+/* @text (taken) replaces what @m holds for @name; @served (taken, may be
+ * NULL: the same as the file) is what the embedded server answers */
 static void
-manifests_add (DashManifests * m, const gchar * name, gchar * text)
+manifests_add (DashManifests * m, const gchar * name, gchar * text,
+    gchar * served)
 {
   guint i;
 
@@ -76,11 +83,14 @@ manifests_add (DashManifests * m, const gchar * name, gchar * text)
     if (g_str_equal (g_ptr_array_index (m->names, i), name)) {
       g_free (g_ptr_array_index (m->texts, i));
       g_ptr_array_index (m->texts, i) = text;
+      g_free (g_ptr_array_index (m->served, i));
+      g_ptr_array_index (m->served, i) = served;
       return;
     }
   }
   g_ptr_array_add (m->names, g_strdup (name));
   g_ptr_array_add (m->texts, text);
+  g_ptr_array_add (m->served, served);
 }
 
 static void
@@ -136,6 +146,8 @@ dash_presentation_free (DashPresentation * pres)
   g_list_free_full (pres->reps, (GDestroyNotify) rep_free);
   mpd_model_free (pres->mpd);
   g_free (pres->mpd_name);
+  g_free (pres->user_time_url);
+  g_free (pres->served_time_url);
   g_free (pres->last_master);
   g_free (pres);
 }
@@ -151,7 +163,6 @@ new_model (const DashPresentationConfig * cfg)
       cfg->suggested_presentation_delay : 3 * cfg->segment_duration;
   mpd->minimum_update_period = cfg->segment_duration;
   mpd->time_shift_buffer_depth = cfg->dvr_window;
-  mpd->utc_timing_value = g_strdup (cfg->utc_timing_url);
   mpd->base_url = g_strdup (cfg->base_url);
   if (cfg->chunk_duration > 0) {
     /* low latency: a segment is available once its first chunk is */
@@ -184,6 +195,10 @@ dash_presentation_start (DashPresentation * pres,
   g_free (pres->mpd_name);
   pres->mpd_name = g_strdup (config->mpd_name);
   pres->cfg.mpd_name = pres->mpd_name;
+  g_free (pres->user_time_url);
+  pres->user_time_url = g_strdup (config->utc_timing_url);
+  g_clear_pointer (&pres->served_time_url, g_free);
+  pres->served = FALSE;
   pres->cfg.utc_timing_url = pres->cfg.base_url = NULL;
   mpd_model_free (pres->mpd);
   pres->mpd = new_model (config);
@@ -231,14 +246,27 @@ dash_presentation_remove_rep (DashPresentation * pres, DashPresRep * rep)
 }
 
 void
-dash_presentation_set_time_url (DashPresentation * pres,
-    const gchar * scheme, const gchar * url)
+dash_presentation_set_served (DashPresentation * pres, const gchar * time_url)
 {
-  if (pres->mpd->utc_timing_value != NULL || url == NULL)
-    return;
+  pres->served = TRUE;
+  g_free (pres->served_time_url);
+  pres->served_time_url = g_strdup (time_url);
+}
+
+/* The players' clock in the MPD: the configured one, else the server's in
+ * the served MPD, else the direct scheme (the publish time) */
+static void
+set_time_source (DashPresentation * pres, gboolean served)
+{
+  const gchar *url = pres->user_time_url;
+
+  if (url == NULL && served)
+    url = pres->served_time_url;
+  g_free (pres->mpd->utc_timing_value);
   pres->mpd->utc_timing_value = g_strdup (url);
   g_free (pres->mpd->utc_timing_scheme);
-  pres->mpd->utc_timing_scheme = g_strdup (scheme);
+  pres->mpd->utc_timing_scheme = url ?
+      g_strdup ("urn:mpeg:dash:utc:http-xsdate:2014") : NULL;
 }
 
 gboolean
@@ -317,7 +345,7 @@ render_hls (DashPresentation * pres, DashManifests * out)
     name = playlist_name (r);
     g_ptr_array_add (strings, name);
     if (r->hls_dirty) {
-      manifests_add (out, name, hls_media_playlist_render (r->hls));
+      manifests_add (out, name, hls_media_playlist_render (r->hls), NULL);
       r->hls_dirty = FALSE;
     }
     if (r->kind == MPD_KIND_AUDIO) {
@@ -372,7 +400,7 @@ render_hls (DashPresentation * pres, DashManifests * out)
   if (g_strcmp0 (master, pres->last_master) != 0) {
     g_free (pres->last_master);
     pres->last_master = master;
-    manifests_add (out, HLS_MASTER_NAME, g_strdup (master));
+    manifests_add (out, HLS_MASTER_NAME, g_strdup (master), NULL);
   } else {
     g_free (master);
   }
@@ -415,7 +443,8 @@ render (DashPresentation * pres, DashPresRep * published,
     DashManifests * out, GError ** error)
 {
   SegTrack *track = published ? published->track : NULL;
-  gchar *xml;
+  gchar *xml, *served = NULL;
+  gint64 now;
   gsize len = 0;
   GList *l, *q;
 
@@ -432,14 +461,27 @@ render (DashPresentation * pres, DashPresRep * published,
   }
   if (pres->cfg.chunk_duration > 0 && !segmenter_is_finished (pres->seg))
     predict_ahead (pres);
-  xml = mpd_model_render (pres->mpd, g_get_real_time (), &len);
+  /* the files list complete segments only, for any HTTP server; the
+   * embedded server, which streams segments while they are written, gets
+   * the low-latency MPD (announced segments, availabilityTimeOffset,
+   * ServiceDescription, its own clock) */
+  now = g_get_real_time ();
+  set_time_source (pres, FALSE);
+  xml = mpd_model_render_full (pres->mpd, now, FALSE, &len);
+  if (xml && pres->served) {
+    set_time_source (pres, TRUE);
+    served = mpd_model_render_full (pres->mpd, now,
+        pres->cfg.chunk_duration > 0, &len);
+    if (served == NULL)
+      g_clear_pointer (&xml, g_free);
+  }
   if (xml == NULL) {
     g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
         "Could not render the MPD");
     return FALSE;
   }
   out->version = ++pres->version;
-  manifests_add (out, pres->mpd_name, xml);
+  manifests_add (out, pres->mpd_name, xml, served);
   pres->stats.manifests++;
   if (pres->cfg.hls)
     render_hls (pres, out);

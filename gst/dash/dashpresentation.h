@@ -72,7 +72,9 @@ typedef struct {
 /* Manifests rendered, and segments to delete once they are written */
 typedef struct {
   guint64 version;              /* newer renders have higher versions */
-  GPtrArray *names, *texts;     /* gchar *, same index */
+  GPtrArray *names, *texts;     /* gchar *, same index: the files */
+  GPtrArray *served;            /* gchar *, same index: what the embedded
+                                 * server answers instead, NULL = the file */
   GPtrArray *deletes;           /* gchar *: file names */
 } DashManifests;
 
@@ -105,9 +107,12 @@ DashPresRep *dash_presentation_add_rep (DashPresentation * pres,
 void dash_presentation_remove_rep (DashPresentation * pres,
     DashPresRep * rep);
 
-/* The players' clock (UTCTiming), unless the config named one */
-void dash_presentation_set_time_url (DashPresentation * pres,
-    const gchar * scheme, const gchar * url);
+/* An embedded server serves this presentation: it gets an MPD of its own
+ * (the low-latency one at low latency) with @time_url as the players'
+ * clock (UTCTiming), unless the config named one.  The files never
+ * reference a segment that is not complete. */
+void dash_presentation_set_served (DashPresentation * pres,
+    const gchar * time_url);
 
 /* availabilityStartTime: media time 0 is @media_ns before now.  Set
  * once; FALSE when it was set already. */

@@ -746,11 +746,10 @@ write_manifests (GstDashLiveSink * self, DashManifests * m)
   GError *err = NULL;
   guint i, deleted = 0;
 
-  for (i = 0; i < m->names->len && err == NULL; i++) {
-    const gchar *text = g_ptr_array_index (m->texts, i);
+  for (i = 0; i < m->names->len && err == NULL; i++)
     dash_output_write_manifest (self->out, g_ptr_array_index (m->names, i),
-        m->version, (const guint8 *) text, strlen (text), &err);
-  }
+        m->version, g_ptr_array_index (m->texts, i),
+        g_ptr_array_index (m->served, i), &err);
   for (i = 0; i < m->deletes->len && err == NULL; i++) {
     GError *derr = NULL;
     if (dash_output_remove (self->out, g_ptr_array_index (m->deletes, i),
@@ -1390,10 +1389,11 @@ gst_dash_live_sink_change_state (GstElement * element,
         return GST_STATE_CHANGE_FAILURE;
       }
       GST_DASH_LIVE_SINK_LOCK (self);
-      time_url = dash_service_time_url (self->service);
-      dash_presentation_set_time_url (self->pres,
-          "urn:mpeg:dash:utc:http-xsdate:2014", time_url);
-      g_free (time_url);
+      if (dash_service_get_server (self->service)) {
+        time_url = dash_service_time_url (self->service);
+        dash_presentation_set_served (self->pres, time_url);
+        g_free (time_url);
+      }
       self->upload = dash_service_get_upload (self->service) != NULL;
       dash_output_set_consumers (self->out,
           dash_service_get_server (self->service),

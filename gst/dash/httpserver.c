@@ -88,6 +88,7 @@ struct _HttpServer
   GMutex lock;                  /* protects what follows */
   GCond cond;
   DashServeState *state;
+  GHashTable *documents;        /* name -> GBytes answered instead of a file */
   gboolean wake_pending;
   HttpServerStats stats;
 };
@@ -297,12 +298,22 @@ serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
   DashRangeResult rr;
   Req *r;
 
-  mf = g_mapped_file_new (path, FALSE, NULL);
+  /* a document of the server's own (the low-latency MPD), else the file */
+  g_mutex_lock (&srv->lock);
+  bytes = g_hash_table_lookup (srv->documents, route->name);
+  if (bytes)
+    g_bytes_ref (bytes);
+  g_mutex_unlock (&srv->lock);
+  if (bytes == NULL) {
+    mf = g_mapped_file_new (path, FALSE, NULL);
+    if (mf == NULL) {
+      g_free (path);
+      return FALSE;
+    }
+    bytes = g_mapped_file_get_bytes (mf);
+    g_mapped_file_unref (mf);
+  }
   g_free (path);
-  if (mf == NULL)
-    return FALSE;
-  bytes = g_mapped_file_get_bytes (mf);
-  g_mapped_file_unref (mf);
   size = g_bytes_get_size (bytes);
 
   _soup_message_headers_replace (h, "Content-Type",
@@ -754,6 +765,8 @@ http_server_free (HttpServer * srv)
   if (srv->ctx)
     g_main_context_unref (srv->ctx);
   http_routes_state_free (srv->state);
+  if (srv->documents)
+    g_hash_table_unref (srv->documents);
   g_mutex_clear (&srv->lock);
   g_cond_clear (&srv->cond);
   g_free (srv);
@@ -793,6 +806,8 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   srv->metrics = cfg->metrics;
   srv->metrics_data = cfg->metrics_data;
   srv->state = http_routes_state_new (DASH_MAX_AHEAD);
+  srv->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) g_bytes_unref);
   g_mutex_init (&srv->lock);
   g_cond_init (&srv->cond);
   srv->ctx = g_main_context_new ();
@@ -869,6 +884,18 @@ http_server_chunk_written (HttpServer * srv, const gchar * rep,
   g_mutex_lock (&srv->lock);
   http_routes_state_chunk_written (srv->state, rep, number, offset, size);
   wake_locked (srv);
+  g_mutex_unlock (&srv->lock);
+}
+
+void
+http_server_set_document (HttpServer * srv, const gchar * name,
+    GBytes * bytes)
+{
+  g_mutex_lock (&srv->lock);
+  if (bytes)
+    g_hash_table_insert (srv->documents, g_strdup (name), g_bytes_ref (bytes));
+  else
+    g_hash_table_remove (srv->documents, name);
   g_mutex_unlock (&srv->lock);
 }
 

@@ -66,6 +66,10 @@ void http_server_segment_started (HttpServer * server, const gchar * rep,
 void http_server_chunk_written (HttpServer * server, const gchar * rep,
     guint64 number, guint64 offset, guint64 size);
 void http_server_file_published (HttpServer * server, const gchar * name);
+/* @name is answered with @bytes instead of the file of that name (NULL:
+ * the file again).  Thread-safe. */
+void http_server_set_document (HttpServer * server, const gchar * name,
+    GBytes * bytes);
 
 /* Where the player page's dash.js is looked for when the config has none:
  * $GST_LIVESTREAM_DASHJS, then <datadir>/gst-livestream/dash.all.min.js

@@ -103,6 +103,7 @@ typedef struct {
   guint64 resync_dt;            /* ns between resync points, 0 = omit */
 
   /* state */
+  gboolean render_ll;           /* during mpd_model_render_full() */
   gboolean is_static;
   gboolean ast_set;
   gint64 availability_start_time;       /* µs since the Unix epoch */
@@ -163,6 +164,11 @@ void mpd_model_finalize (MpdModel * model, guint64 end_ns);
 /* The MPD document, NUL-terminated UTF-8; g_free() it. */
 gchar *mpd_model_render (MpdModel * model, gint64 publish_time_us,
     gsize * len);
+/* The same with the low-latency signalling (announced segments,
+ * availabilityTimeOffset, ServiceDescription) only when @low_latency:
+ * without it the MPD lists complete segments only, for any HTTP server. */
+gchar *mpd_model_render_full (MpdModel * model, gint64 publish_time_us,
+    gboolean low_latency, gsize * len);
 
 /* xs:duration ("PT2.5S") and xs:dateTime ("...T...Z", ms) helpers */
 gchar *mpd_format_duration (guint64 ns);

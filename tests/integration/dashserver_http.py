@@ -99,6 +99,14 @@ def main():
         check('value="http://127.0.0.1:%d/time"' % port in mpd, "UTCTiming points at /time")
         check("<ProducerReferenceTime" in mpd, "MPD ProducerReferenceTime")
         check("<Resync" in mpd, "MPD Resync")
+        # the file on disk is for any HTTP server: complete segments only,
+        # no early availability, no clock that only this server has
+        disk = open(os.path.join(out, "manifest.mpd")).read()
+        check("availabilityTimeOffset" not in disk and
+              "<ServiceDescription" not in disk and "/time" not in disk,
+              "the MPD file has no low-latency signalling and no /time")
+        check(disk.count("<S ") < mpd.count("<S "),
+              "the served MPD announces segments the file does not list")
         # the MPD's ProducerReferenceTime repeats the prft box of a segment
         m = re.search(r'<ProducerReferenceTime[^>]*wallClockTime="([^"]+)"[^>]*presentationTime="(\d+)"', mpd)
         matched = False
