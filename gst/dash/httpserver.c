@@ -74,6 +74,7 @@ struct _HttpServer
   gchar *dir, *address, *mpd_name, *player_lib;
   guint port;
   guint64 seg_dur, max_client_buffer, stall_timeout;
+  guint listen_backlog;
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
 
@@ -692,6 +693,27 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
 
 /* --- thread ---------------------------------------------------------- */
 
+/* Listens on @addr with a backlog fit for a live origin: a flash crowd of
+ * viewers connecting in the same second must not wait for SYN
+ * retransmits (GLib's default backlog is 10). */
+static gboolean
+listen_socket (HttpServer * srv, GSocketAddress * addr, GError ** error)
+{
+  GSocket *sock;
+  gboolean ok;
+
+  sock = g_socket_new (g_socket_address_get_family (addr),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (sock == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (sock, srv->listen_backlog);
+  ok = g_socket_bind (sock, addr, TRUE, error) &&
+      g_socket_listen (sock, error) &&
+      _soup_server_listen_socket (srv->server, sock, 0, error);
+  g_object_unref (sock);
+  return ok;
+}
+
 static gpointer
 server_thread (gpointer data)
 {
@@ -708,7 +730,7 @@ server_thread (gpointer data)
     g_set_error (&err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "Invalid http-address \"%s\"", srv->address);
   } else {
-    _soup_server_listen (srv->server, addr, 0, &err);
+    listen_socket (srv, addr, &err);
     g_object_unref (addr);
   }
 
@@ -805,6 +827,8 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
       G_GUINT64_CONSTANT (10000000000);
   srv->metrics = cfg->metrics;
   srv->metrics_data = cfg->metrics_data;
+  srv->listen_backlog = cfg->listen_backlog ? cfg->listen_backlog :
+      HTTP_SERVER_DEFAULT_BACKLOG;
   srv->state = http_routes_state_new (DASH_MAX_AHEAD);
   srv->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) g_bytes_unref);

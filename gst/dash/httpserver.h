@@ -41,7 +41,11 @@ typedef struct {
   guint64 stall_timeout;        /* ns without progress before disconnect */
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
+  guint listen_backlog;         /* 0 = HTTP_SERVER_DEFAULT_BACKLOG */
 } HttpServerConfig;
+
+/* pending connections the kernel keeps (capped by net.core.somaxconn) */
+#define HTTP_SERVER_DEFAULT_BACKLOG 1024
 
 typedef struct {
   guint64 requests;             /* all requests answered */

@@ -57,6 +57,7 @@ typedef struct
   SOUP_FUNC (soup_server_get_type);
   SOUP_FUNC (soup_server_add_handler);
   SOUP_FUNC (soup_server_listen);
+  SOUP_FUNC (soup_server_listen_socket);
   SOUP_FUNC (soup_server_get_listeners);
   SOUP_FUNC (soup_server_disconnect);
   SOUP_FUNC (soup_server_message_get_method);
@@ -163,6 +164,7 @@ load_locked (const gchar * user, GError ** error)
   LOAD (soup_server_get_type);
   LOAD (soup_server_add_handler);
   LOAD (soup_server_listen);
+  LOAD (soup_server_listen_socket);
   LOAD (soup_server_get_listeners);
   LOAD (soup_server_disconnect);
   LOAD (soup_server_message_get_method);
@@ -261,6 +263,13 @@ _soup_server_listen (SoupServer * server, GSocketAddress * address,
     SoupServerListenOptions options, GError ** error)
 {
   return table.soup_server_listen (server, address, options, error);
+}
+
+gboolean
+_soup_server_listen_socket (SoupServer * server, GSocket * socket,
+    SoupServerListenOptions options, GError ** error)
+{
+  return table.soup_server_listen_socket (server, socket, options, error);
 }
 
 GSList *

@@ -57,6 +57,8 @@ G_GNUC_INTERNAL void _soup_server_add_handler (SoupServer * server,
 G_GNUC_INTERNAL gboolean _soup_server_listen (SoupServer * server,
     GSocketAddress * address, SoupServerListenOptions options,
     GError ** error);
+G_GNUC_INTERNAL gboolean _soup_server_listen_socket (SoupServer * server,
+    GSocket * socket, SoupServerListenOptions options, GError ** error);
 G_GNUC_INTERNAL GSList *_soup_server_get_listeners (SoupServer * server);
 G_GNUC_INTERNAL void _soup_server_disconnect (SoupServer * server);
 
