@@ -64,6 +64,7 @@ dash_service_free (DashService * svc)
     return;
   dash_service_stop (svc);
   g_mutex_clear (&svc->lock);
+  g_free (svc->address);
   g_free (svc);
 }
 
