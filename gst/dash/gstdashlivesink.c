@@ -1145,10 +1145,12 @@ gst_dash_live_sink_sink_event (GstPad * pad, GstObject * parent,
       break;
     }
     case GST_EVENT_FLUSH_STOP:
+      /* a segment whose chunks may have been served ends with them (a
+       * FINISH in ops), any other is abandoned */
       GST_DASH_LIVE_SINK_LOCK (self);
-      segmenter_flush (self->seg, s->track);
+      segmenter_flush (self->seg, s->track, s->ops);
       gst_segment_init (&s->segment, GST_FORMAT_TIME);
-      GST_DASH_LIVE_SINK_UNLOCK (self);
+      carry_out_unlock (self, s);
       dash_track_writer_abandon (s->writer);
       break;
     case GST_EVENT_EOS:
@@ -1354,7 +1356,7 @@ stop (GstDashLiveSink * self)
   streams = g_list_copy (self->streams);
   for (l = self->streams; l; l = l->next) {
     stream_ref (l->data);
-    segmenter_flush (self->seg, ((DashStream *) l->data)->track);
+    segmenter_flush (self->seg, ((DashStream *) l->data)->track, NULL);
   }
   GST_DASH_LIVE_SINK_UNLOCK (self);
   for (l = streams; l; l = l->next)
