@@ -353,6 +353,19 @@ hls_media_playlist_last_part (HlsMediaPlaylist * pl, guint64 * msn,
   return TRUE;
 }
 
+void
+hls_media_playlist_get_state (HlsMediaPlaylist * pl, HlsPlaylistState * st)
+{
+  memset (st, 0, sizeof (*st));
+  st->low_latency = pl->part_target > 0 && !pl->ended;
+  st->ended = pl->ended;
+  st->has_segment = hls_media_playlist_last_segment (pl, &st->last_msn);
+  st->has_part = hls_media_playlist_last_part (pl, &st->part_msn,
+      &st->part_index);
+  st->part_target = pl->part_target;
+  st->target_duration = pl->target_duration;
+}
+
 /* The date (µs) at which the playlist ends: the end of its last part or
  * segment */
 static gint64

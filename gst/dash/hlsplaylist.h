@@ -106,6 +106,22 @@ gboolean hls_media_playlist_last_part (HlsMediaPlaylist * pl, guint64 * msn,
 gboolean hls_media_playlist_last_segment (HlsMediaPlaylist * pl,
     guint64 * msn);
 
+/* What a playlist lists, for the server's decisions on blocking reloads */
+typedef struct {
+  gboolean low_latency;         /* parts listed, blocking reload offered */
+  gboolean ended;               /* EXT-X-ENDLIST */
+  gboolean has_segment;
+  guint64 last_msn;             /* the last complete segment */
+  gboolean has_part;
+  guint64 part_msn;             /* the last part: its segment */
+  guint part_index;             /* ... and its index */
+  guint64 part_target;          /* ns */
+  guint target_duration;        /* s */
+} HlsPlaylistState;
+
+void hls_media_playlist_get_state (HlsMediaPlaylist * pl,
+    HlsPlaylistState * state);
+
 /* What another rendition's playlist reports about itself */
 typedef struct {
   const gchar *uri;             /* its playlist, relative */
