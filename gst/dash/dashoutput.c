@@ -61,8 +61,7 @@ dash_output_new (const gchar * dir)
 
   out->dir = g_strdup (dir);
   g_mutex_init (&out->lock);
-  out->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
+  out->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return out;
 }
 
@@ -184,8 +183,7 @@ dash_output_write_file (DashOutput * out, const gchar * name,
 
 gboolean
 dash_output_write_manifest (DashOutput * out, const gchar * name,
-    guint64 version, const gchar * text, const gchar * served,
-    GError ** error)
+    guint64 version, const gchar * text, const gchar * served, GError ** error)
 {
   gchar *path = g_build_filename (out->dir, name, NULL);
   /* one temporary name per version: two writers never share one */
@@ -221,6 +219,15 @@ dash_output_write_manifest (DashOutput * out, const gchar * name,
   g_free (tmp);
   g_free (path);
   return ok;
+}
+
+void
+dash_output_serve_playlist (DashOutput * out, const gchar * name,
+    guint64 version, const gchar * text, const gchar * delta,
+    const HlsPlaylistState * state)
+{
+  if (out->server)
+    http_server_set_playlist (out->server, name, version, text, delta, state);
 }
 
 gboolean

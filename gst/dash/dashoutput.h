@@ -79,6 +79,13 @@ gboolean dash_output_write_manifest (DashOutput * out, const gchar * name,
     guint64 version, const gchar * text, const gchar * served,
     GError ** error);
 
+/* LL-HLS: the embedded server answers playlist @name with @text (@delta
+ * for _HLS_skip, may be NULL), which lists @state — from memory, no file
+ * is written.  A version older than the one the server has is ignored. */
+void dash_output_serve_playlist (DashOutput * out, const gchar * name,
+    guint64 version, const gchar * text, const gchar * delta,
+    const HlsPlaylistState * state);
+
 /* Removes @name (a segment that left the DVR window); a missing file is
  * no error.  The uploader deletes it from the origin too. */
 gboolean dash_output_remove (DashOutput * out, const gchar * name,

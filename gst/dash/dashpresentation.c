@@ -568,8 +568,11 @@ dash_presentation_add_part (DashPresentation * pres, DashPresRep * r,
   if (part->index == 0)
     r->part_end_ns = r->open_start_ns;
   r->part_end_ns += dur;
-  if (pres->served_ready)
+  if (pres->served_ready) {
+    /* newer than any batch rendered before */
+    out->version = ++pres->version;
     render_served (pres, r, out);
+  }
 }
 
 /* Low latency: the MPD announces the segment in progress and the next
@@ -763,6 +766,11 @@ dash_presentation_add_segment (DashPresentation * pres, DashPresRep * r,
   segmenter_published (pres->seg, r->track, end_ns, seg->end_ticks);
   trim_window (pres, end_ns, out, error);
   render (pres, r, out, error);
+  if (pres->served_ready && r->hls && r->hls->part_target > 0) {
+    /* the served playlist lists the segment at once */
+    out->version = ++pres->version;
+    render_served (pres, r, out);
+  }
   return dur_ns;
 }
 

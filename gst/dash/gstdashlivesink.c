@@ -286,6 +286,10 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
    *   bytes-written: #guint64
    * - last-segment-duration, publish-latency, max-publish-latency:
    *   #guint64, ns (publish latency: last sample in, segment published)
+   * - LL-HLS (served by the embedded server at low latency): hls-parts
+   *   (#guint64), hls-part-target, hls-part-hold-back, hls-edge-age
+   *   (#guint64, ns: how far the newest part every playlist lists is
+   *   behind the wall clock)
    * - periods: #guint
    * - representations: #GstValueArray of `representation` structures:
    *   id, codecs (#gchararray), segments, bytes, bitrate, peak-bitrate,
@@ -412,7 +416,11 @@ build_stats (GstDashLiveSink * self)
       "max-publish-latency", G_TYPE_UINT64, self->st_max_publish_latency,
       "periods", G_TYPE_UINT, self->seg ? segmenter_n_periods (self->seg) : 0,
       "mispredicted-segments", G_TYPE_UINT64, ps.mispredicted,
-      "manifests-skipped", G_TYPE_UINT64, ps.manifests_skipped, NULL);
+      "manifests-skipped", G_TYPE_UINT64, ps.manifests_skipped,
+      "hls-parts", G_TYPE_UINT64, ps.hls_parts,
+      "hls-part-target", G_TYPE_UINT64, ps.hls_part_target,
+      "hls-part-hold-back", G_TYPE_UINT64, ps.hls_part_hold_back,
+      "hls-edge-age", G_TYPE_UINT64, ps.hls_edge_age, NULL);
   for (l = self->streams; l; l = l->next) {
     DashStream *s = l->data;
     MpdRepresentation *rep = s->prep->rep;
@@ -750,6 +758,12 @@ write_manifests (GstDashLiveSink * self, DashManifests * m)
     dash_output_write_manifest (self->out, g_ptr_array_index (m->names, i),
         m->version, g_ptr_array_index (m->texts, i),
         g_ptr_array_index (m->served, i), &err);
+  /* LL-HLS: after the files, which they may list */
+  for (i = 0; i < m->playlists->len && err == NULL; i++) {
+    DashServedPlaylist *p = g_ptr_array_index (m->playlists, i);
+    dash_output_serve_playlist (self->out, p->name, m->version, p->text,
+        p->delta, &p->state);
+  }
   for (i = 0; i < m->deletes->len && err == NULL; i++) {
     GError *derr = NULL;
     if (dash_output_remove (self->out, g_ptr_array_index (m->deletes, i),
@@ -830,6 +844,24 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
   }
 }
 
+/* Step 3 (LOCK) for a chunk written: an LL-HLS part */
+static void
+record_part_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
+    DashManifests * out)
+{
+  const SegSample *first;
+  DashPresPart part = { 0, };
+
+  if (op->samples->len == 0)
+    return;
+  first = &g_array_index (op->samples, SegSample, 0);
+  part.number = op->number;
+  part.index = op->part;
+  part.duration_ticks = op->end_ticks - first->ticks;
+  part.independent = first->key;
+  dash_presentation_add_part (self->pres, job->stream->prep, &part, out);
+}
+
 /* Step 3 (LOCK): the presentation, stats and messages; manifests into @out.
  * @done: how many jobs step 2 carried out. */
 static void
@@ -859,8 +891,11 @@ record_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs,
         }
         dash_presentation_enter_period (self->pres, s->prep, op->period,
             op->number);
+        dash_presentation_start_segment (self->pres, s->prep, op->number,
+            op->start_ns, op->discont);
         break;
       case SEG_OP_FINISH:
+        record_part_locked (self, op, job, out);
         record_finish_locked (self, op, job, out);
         break;
       case SEG_OP_DROP:
@@ -887,6 +922,7 @@ record_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs,
         break;
       }
       case SEG_OP_CHUNK:
+        record_part_locked (self, op, job, out);
         break;
     }
   }
@@ -919,7 +955,7 @@ carry_out_unlock (GstDashLiveSink * self, DashStream * s)
   ret = self->flow;
   unlock_and_post (self);
 
-  if (out.names->len > 0 || out.deletes->len > 0)
+  if (out.names->len > 0 || out.deletes->len > 0 || out.playlists->len > 0)
     write_manifests (self, &out);
   dash_manifests_clear (&out);
   for (i = 0; i < ops->len; i++) {

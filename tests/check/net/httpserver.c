@@ -13,7 +13,9 @@
  * libsoup-3 clients and a raw socket.  What players rely on: the files
  * and their headers, byte ranges, 404s, a segment streamed chunk by chunk
  * while it is written, requests for announced segments that wait, a slow
- * client dropped without holding back the others. */
+ * client dropped without holding back the others; LL-HLS parts (served
+ * while their segment is written, the hinted one held until complete),
+ * blocking playlist reloads, delta updates and their 400 / 503. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -760,6 +762,203 @@ GST_START_TEST (test_slow_client)
 
 GST_END_TEST;
 
+
+/* --- LL-HLS ---------------------------------------------------------- */
+
+/* Parts are the chunks the sink reported, served from the segment being
+ * written and from the published one; the hinted next part is held until
+ * it is complete and then answered whole (never a byte of a part before
+ * all of it); a part the segment did not get is 404 */
+GST_START_TEST (test_parts)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  guint8 *data = pattern (3000, 5);
+  SoupMessage *msg;
+  GBytes *body;
+  Stream *hint, *next;
+  HttpServerStats st;
+
+  fixture_start (&f, &cfg);
+  http_server_segment_started (f.srv, "v", 7, "v-7.m4s.tmp", "v-7.m4s");
+  append_file (f.dir, "v-7.m4s.tmp", data, 1200);
+  http_server_chunk_written (f.srv, "v", 7, 0, 1200);
+
+  msg = request (&f, "GET", "/v-7.0.m4s", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, data, 1200);
+  fail_unless_equals_string (resp_header (msg, "Content-Type"),
+      "video/iso.segment");
+  fail_unless (g_str_has_prefix (resp_header (msg, "Cache-Control"),
+          "public, max-age="));
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  /* the hint: held, no headers before the part is complete */
+  hint = stream_start (&f, "/v-7.1.m4s");
+  WAIT_STATS (&f, st, st.parts_waited == 1);
+  g_usleep (100000);
+  fail_if (stream_has_headers (hint));
+  /* half of it written (the sink never reports that): still held */
+  append_file (f.dir, "v-7.m4s.tmp", data + 1200, 400);
+  g_usleep (100000);
+  fail_if (stream_has_headers (hint));
+  append_file (f.dir, "v-7.m4s.tmp", data + 1600, 400);
+  http_server_chunk_written (f.srv, "v", 7, 1200, 800);
+  fail_unless (stream_wait_done (hint));
+  fail_unless_equals_int (hint->status, 200);
+  fail_unless (hint->encoding != SOUP_ENCODING_CHUNKED);
+  fail_unless_equals_int (hint->data->len, 800);
+  fail_unless (memcmp (hint->data->data, data + 1200, 800) == 0);
+  stream_free (hint);
+
+  /* published with 3 parts: parts read from the segment now; the hinted
+   * part 3 never comes (404 at once), part 0 of segment 8 waits */
+  next = stream_start (&f, "/v-7.3.m4s");
+  WAIT_STATS (&f, st, st.parts_waited == 2);
+  append_file (f.dir, "v-7.m4s.tmp", data + 2000, 1000);
+  http_server_chunk_written (f.srv, "v", 7, 2000, 1000);
+  rename_file (f.dir, "v-7.m4s.tmp", "v-7.m4s");
+  http_server_file_published (f.srv, "v-7.m4s");
+  fail_unless (stream_wait_done (next));
+  fail_unless_equals_int (next->status, 404);
+  stream_free (next);
+  msg = request (&f, "GET", "/v-7.2.m4s", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, data + 2000, 1000);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/v-9.0.m4s", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 404);
+  g_object_unref (msg);
+
+  next = stream_start (&f, "/v-8.0.m4s");
+  WAIT_STATS (&f, st, st.parts_waited == 3);
+  http_server_segment_started (f.srv, "v", 8, "v-8.m4s.tmp", "v-8.m4s");
+  append_file (f.dir, "v-8.m4s.tmp", data, 500);
+  http_server_chunk_written (f.srv, "v", 8, 0, 500);
+  fail_unless (stream_wait_done (next));
+  fail_unless_equals_int (next->status, 200);
+  fail_unless_equals_int (next->data->len, 500);
+  stream_free (next);
+
+  get_stats (&f, &st);
+  fail_unless_equals_int (st.parts_served, 4);
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+static void
+set_playlist (Fixture * f, guint64 version, guint64 msn, guint part,
+    gboolean complete)
+{
+  HlsPlaylistState st = { 0, };
+  gchar *text = g_strdup_printf ("#EXTM3U\n# v%" G_GUINT64_FORMAT
+      " %" G_GUINT64_FORMAT ".%u\n", version, msn, part);
+  gchar *delta = g_strdup_printf ("%s# delta\n", text);
+
+  st.low_latency = TRUE;
+  st.has_segment = TRUE;
+  st.last_msn = complete ? msn : msn - 1;
+  st.has_part = TRUE;
+  st.part_msn = msn;
+  st.part_index = part;
+  st.part_target = 200000000;
+  st.target_duration = 1;
+  http_server_set_playlist (f->srv, "v.m3u8", version, text, delta, &st);
+  g_free (text);
+  g_free (delta);
+}
+
+/* Blocking playlist reload: held until the playlist lists the part asked
+ * for, answered with the newest version; _HLS_skip gets the delta update;
+ * 400 for _HLS_part alone and too far ahead; 503 after three target
+ * durations; an older version never replaces a newer one */
+GST_START_TEST (test_blocking_reload)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  SoupMessage *msg;
+  GBytes *body;
+  Stream *held, *skip, *late;
+  HttpServerStats st;
+  gint64 t0;
+
+  fixture_start (&f, &cfg);
+  /* a playlist file on disk (the classic one) is not what is answered */
+  write_file (f.dir, "v.m3u8", (const guint8 *) "#EXTM3U\n# file\n", 16);
+  set_playlist (&f, 5, 10, 2, FALSE);
+
+  msg = request (&f, "GET", "/v.m3u8", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless (strstr (g_bytes_get_data (body, NULL), "# v5 10.2") != NULL);
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"), "no-cache");
+  fail_unless_equals_string (resp_header (msg, "Content-Type"),
+      "application/vnd.apple.mpegurl");
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  /* there already: at once, cacheable for a target duration */
+  msg = request (&f, "GET", "/v.m3u8?_HLS_msn=10&_HLS_part=1", NULL, NULL,
+      &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"),
+      "public, max-age=1");
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  held = stream_start (&f, "/v.m3u8?_HLS_msn=10&_HLS_part=4");
+  skip = stream_start (&f, "/v.m3u8?_HLS_msn=10&_HLS_part=3&_HLS_skip=YES");
+  WAIT_STATS (&f, st, st.playlists_blocked == 2);
+  set_playlist (&f, 6, 10, 3, FALSE);
+  /* the skip request is answered, the other one still held */
+  fail_unless (stream_wait_done (skip));
+  fail_unless_equals_int (skip->status, 200);
+  fail_unless (g_strstr_len ((gchar *) skip->data->data, skip->data->len,
+          "# v6 10.3\n# delta") != NULL);
+  g_usleep (50000);
+  fail_if (stream_has_headers (held));
+  /* an older version arriving late changes nothing */
+  set_playlist (&f, 4, 10, 9, FALSE);
+  g_usleep (50000);
+  fail_if (stream_has_headers (held));
+  set_playlist (&f, 7, 10, 4, FALSE);
+  fail_unless (stream_wait_done (held));
+  fail_unless_equals_int (held->status, 200);
+  fail_unless (g_strstr_len ((gchar *) held->data->data, held->data->len,
+          "# v7 10.4") != NULL);
+  stream_free (held);
+  stream_free (skip);
+
+  /* bad requests */
+  msg = request (&f, "GET", "/v.m3u8?_HLS_part=1", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 400);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/v.m3u8?_HLS_msn=13", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 400);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/v.m3u8?_HLS_msn=x", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 400);
+  g_object_unref (msg);
+
+  /* nothing comes: 503 after three target durations (3 s) */
+  t0 = g_get_monotonic_time ();
+  late = stream_start (&f, "/v.m3u8?_HLS_msn=11&_HLS_part=0");
+  fail_unless (stream_wait_done (late));
+  fail_unless_equals_int (late->status, 503);
+  fail_unless (g_get_monotonic_time () - t0 >= 2900000);
+  stream_free (late);
+  get_stats (&f, &st);
+  fail_unless_equals_int (st.bad_requests, 3);
+  fail_unless_equals_int (st.playlist_timeouts, 1);
+  fail_unless_equals_int (st.delta_updates, 1);
+  fixture_stop (&f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_start_errors)
 {
   HttpServerConfig cfg = { 0, };
@@ -809,6 +1008,8 @@ httpserver_suite (void)
   tcase_add_test (tc, test_live_chunked);
   tcase_add_test (tc, test_wait_announced);
   tcase_add_test (tc, test_slow_client);
+  tcase_add_test (tc, test_parts);
+  tcase_add_test (tc, test_blocking_reload);
   tcase_add_test (tc, test_start_errors);
   return s;
 }
