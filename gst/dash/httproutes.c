@@ -42,6 +42,10 @@ http_routes_route_full (const gchar * path, const gchar * mpd_name,
     route->kind = DASH_ROUTE_PLAYER_LIB;
     return;
   }
+  if (g_str_equal (path, "/hls.min.js")) {
+    route->kind = DASH_ROUTE_PLAYER_HLS_LIB;
+    return;
+  }
   if (g_str_equal (path, "/time")) {
     route->kind = DASH_ROUTE_TIME;
     return;

@@ -30,6 +30,7 @@ typedef enum {
   DASH_ROUTE_NOT_FOUND,
   DASH_ROUTE_PLAYER,            /* "/" and "/index.html" */
   DASH_ROUTE_PLAYER_LIB,        /* "/dash.all.min.js" */
+  DASH_ROUTE_PLAYER_HLS_LIB,    /* "/hls.min.js" */
   DASH_ROUTE_TIME,              /* "/time": http-xsdate clock */
   DASH_ROUTE_METRICS,           /* "/metrics": Prometheus text */
   DASH_ROUTE_FILE,              /* a file of the output directory */

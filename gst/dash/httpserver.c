@@ -43,6 +43,7 @@ static gsize debug_init;
 
 #define PLAYER_PAGE_RESOURCE "/org/gstreamer/livestream/dash/index.html"
 #define DASHJS_FILE_NAME "dash.all.min.js"
+#define HLSJS_FILE_NAME "hls.min.js"
 
 typedef enum
 {
@@ -82,7 +83,7 @@ typedef struct
 
 struct _HttpServer
 {
-  gchar *dir, *address, *mpd_name, *player_lib;
+  gchar *dir, *address, *mpd_name, *player_lib, *hls_lib;
   guint port;
   guint64 seg_dur, max_client_buffer, stall_timeout;
   guint listen_backlog;
@@ -125,26 +126,41 @@ own_dir (void)
   return dir;
 }
 
-gchar *
-http_server_find_player_lib (void)
+/* A player library: $@env, else the installed file, else (uninstalled)
+ * the copy the build puts next to the plug-in */
+static gchar *
+find_lib (const gchar * env_name, const gchar * installed,
+    const gchar * file_name)
 {
-  const gchar *env = g_getenv ("GST_LIVESTREAM_DASHJS");
+  const gchar *env = g_getenv (env_name);
   gchar *dir, *path;
 
   if (env && *env)
     return g_strdup (env);
-  if (g_file_test (DASHJS_INSTALL_PATH, G_FILE_TEST_IS_REGULAR))
-    return g_strdup (DASHJS_INSTALL_PATH);
-  /* uninstalled: the build copies it next to the plug-in */
+  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (installed);
   dir = own_dir ();
   if (dir == NULL)
     return NULL;
-  path = g_build_filename (dir, DASHJS_FILE_NAME, NULL);
+  path = g_build_filename (dir, file_name, NULL);
   g_free (dir);
   if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return path;
   g_free (path);
   return NULL;
+}
+
+gchar *
+http_server_find_player_lib (void)
+{
+  return find_lib ("GST_LIVESTREAM_DASHJS", DASHJS_INSTALL_PATH,
+      DASHJS_FILE_NAME);
+}
+
+gchar *
+http_server_find_hls_lib (void)
+{
+  return find_lib ("GST_LIVESTREAM_HLSJS", HLSJS_INSTALL_PATH, HLSJS_FILE_NAME);
 }
 
 /* The player page for @mpd_name, from the resource.  The name goes into
@@ -976,11 +992,13 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
       respond_text (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
           "no-cache", player_page (srv->mpd_name));
       break;
-    case DASH_ROUTE_PLAYER_LIB:{
+    case DASH_ROUTE_PLAYER_LIB:
+    case DASH_ROUTE_PLAYER_HLS_LIB:{
+      gboolean hls = route.kind == DASH_ROUTE_PLAYER_HLS_LIB;
+      const gchar *lib = hls ? srv->hls_lib : srv->player_lib;
       gchar *data = NULL;
       gsize len = 0;
-      if (srv->player_lib && g_file_get_contents (srv->player_lib, &data,
-              &len, NULL)) {
+      if (lib && g_file_get_contents (lib, &data, &len, NULL)) {
         _soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
         _soup_message_headers_replace (_soup_server_message_get_response_headers
             (msg), "Cache-Control", "public, max-age=3600");
@@ -988,8 +1006,9 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
             SOUP_MEMORY_TAKE, data, len);
       } else {
         respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/javascript",
-            "no-cache", g_strdup ("/* dash.js not installed: run "
-                "scripts/install-npm-tools.sh and rebuild */\n"));
+            "no-cache", g_strdup_printf ("/* %s not installed: run "
+                "scripts/install-npm-tools.sh and rebuild */\n",
+                hls ? "hls.js" : "dash.js"));
       }
       break;
     }
@@ -1099,6 +1118,7 @@ http_server_free (HttpServer * srv)
   g_free (srv->address);
   g_free (srv->mpd_name);
   g_free (srv->player_lib);
+  g_free (srv->hls_lib);
   if (srv->loop)
     g_main_loop_unref (srv->loop);
   if (srv->ctx)
@@ -1139,6 +1159,8 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   srv->mpd_name = g_strdup (cfg->mpd_name);
   srv->player_lib = cfg->player_lib ? g_strdup (cfg->player_lib) :
       http_server_find_player_lib ();
+  srv->hls_lib = cfg->hls_lib ? g_strdup (cfg->hls_lib) :
+      http_server_find_hls_lib ();
   srv->seg_dur = cfg->segment_duration;
   srv->max_client_buffer = cfg->max_client_buffer ? cfg->max_client_buffer :
       32 * 1024 * 1024;

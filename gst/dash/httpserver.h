@@ -47,6 +47,7 @@ typedef struct {
   const gchar *mpd_name;        /* played by the player page (required) */
   guint64 segment_duration;     /* ns: bounds the wait for segments */
   const gchar *player_lib;      /* path of dash.all.min.js, NULL = search */
+  const gchar *hls_lib;         /* path of hls.min.js, NULL = search */
   guint64 max_client_buffer;    /* bytes queued per response before disconnect */
   guint64 stall_timeout;        /* ns without progress before disconnect */
   HttpServerMetricsFunc metrics;
@@ -104,6 +105,9 @@ void http_server_set_playlist (HttpServer * server, const gchar * name,
  * NULL if none exists: /dash.all.min.js answers 404 with a hint and the
  * page says how to get it. */
 gchar *http_server_find_player_lib (void);
+/* The same for the page's hls.js: $GST_LIVESTREAM_HLSJS, then
+ * <datadir>/gst-livestream/hls.min.js, then next to the plug-in. */
+gchar *http_server_find_hls_lib (void);
 
 G_END_DECLS
 

@@ -32,6 +32,8 @@ GST_START_TEST (test_route)
   fail_unless_equals_int (r.kind, DASH_ROUTE_METRICS);
   http_routes_route ("/dash.all.min.js", &r);
   fail_unless_equals_int (r.kind, DASH_ROUTE_PLAYER_LIB);
+  http_routes_route ("/hls.min.js", &r);
+  fail_unless_equals_int (r.kind, DASH_ROUTE_PLAYER_HLS_LIB);
 
   http_routes_route ("/manifest.mpd", &r);
   fail_unless_equals_int (r.kind, DASH_ROUTE_FILE);

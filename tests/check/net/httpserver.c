@@ -489,13 +489,17 @@ GST_START_TEST (test_player_page)
   HttpServerConfig cfg = { 0, };
   SoupMessage *msg;
   GBytes *body;
-  gchar *page, *js_path, *tmp;
+  gchar *page, *js_path, *hls_path, *tmp;
   const gchar js[] = "var dashjs = {};\n";
+  const gchar hls_js[] = "var Hls = {};\n";
 
   tmp = g_dir_make_tmp ("dashjs-XXXXXX", NULL);
   js_path = g_build_filename (tmp, "dash.all.min.js", NULL);
   fail_unless (g_file_set_contents (js_path, js, -1, NULL));
   g_setenv ("GST_LIVESTREAM_DASHJS", js_path, TRUE);
+  hls_path = g_build_filename (tmp, "hls.min.js", NULL);
+  fail_unless (g_file_set_contents (hls_path, hls_js, -1, NULL));
+  g_setenv ("GST_LIVESTREAM_HLSJS", hls_path, TRUE);
 
   cfg.mpd_name = "a&b<live>.mpd";
   fixture_start (&f, &cfg);
@@ -509,7 +513,11 @@ GST_START_TEST (test_player_page)
   fail_unless (strstr (page, ">a&amp;b&lt;live&gt;.mpd</a>") != NULL);
   fail_unless (strstr (page, "manifest.mpd") == NULL);
   fail_unless (strstr (page, "@MPD") == NULL);
-  fail_unless (strstr (page, "<script src=\"/dash.all.min.js\">") != NULL);
+  /* the two players, loaded from the server */
+  fail_unless (strstr (page, "load('/dash.all.min.js', playDash)") != NULL);
+  fail_unless (strstr (page, "load('/hls.min.js', playHls)") != NULL);
+  fail_unless (strstr (page, "href=\"/master.m3u8\"") != NULL);
+  fail_unless (strstr (page, "href=\"/?mode=hls\"") != NULL);
   g_free (page);
   g_bytes_unref (body);
   g_object_unref (msg);
@@ -519,10 +527,16 @@ GST_START_TEST (test_player_page)
   assert_bytes (body, (const guint8 *) js, strlen (js));
   g_bytes_unref (body);
   g_object_unref (msg);
+  msg = request (&f, "GET", "/hls.min.js", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, (const guint8 *) hls_js, strlen (hls_js));
+  g_bytes_unref (body);
+  g_object_unref (msg);
   fixture_stop (&f);
 
   /* missing: 404 with a hint, the page says how to get it */
   g_unlink (js_path);
+  g_unlink (hls_path);
   memset (&f, 0, sizeof (f));
   memset (&cfg, 0, sizeof (cfg));
   fixture_start (&f, &cfg);
@@ -530,6 +544,12 @@ GST_START_TEST (test_player_page)
   fail_unless_equals_int (soup_message_get_status (msg), 404);
   fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
           g_bytes_get_size (body), "install-npm-tools.sh") != NULL);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/hls.min.js", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 404);
+  fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body), "hls.js not installed") != NULL);
   g_bytes_unref (body);
   g_object_unref (msg);
   msg = request (&f, "GET", "/index.html", NULL, NULL, &body);
@@ -542,9 +562,11 @@ GST_START_TEST (test_player_page)
   fixture_stop (&f);
 
   g_unsetenv ("GST_LIVESTREAM_DASHJS");
+  g_unsetenv ("GST_LIVESTREAM_HLSJS");
   g_rmdir (tmp);
   g_free (tmp);
   g_free (js_path);
+  g_free (hls_path);
 }
 
 GST_END_TEST;
