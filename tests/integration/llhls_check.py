@@ -36,7 +36,11 @@
 #  - the server: 400 for _HLS_part alone and too far ahead, the hinted part
 #    held until it is written;
 #  - the files: the playlists on disk are classic (no EXT-X-PART, hint or
-#    server control) and name only files that exist.
+#    server control) and name only files that exist;
+#  - GStreamer's hlsdemux2 (playbin3, real time) plays the served
+#    master.m3u8 for 10 s without an error;
+#  - without chunk-duration (classic HLS) the server answers the files,
+#    byte for byte, and ignores delivery directives.
 # Prints a summary; exit 1 on any failure.
 
 import http.client
@@ -513,7 +517,88 @@ class Follower(threading.Thread):
             check("#EXT-X-SKIP:SKIPPED-SEGMENTS=" in pl.text, self.rep + ": EXT-X-SKIP")
 
 
+def hlsdemux2_plays(url, seconds):
+    """playbin3 (hlsdemux2) plays @url in real time: frames counted"""
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+    Gst.init(None)
+    counts = {"video": 0, "audio": 0}
+    pb = Gst.ElementFactory.make("playbin3")
+    pb.set_property("uri", url)
+    for kind in counts:
+        sink = Gst.ElementFactory.make("fakesink")
+        sink.set_property("sync", True)
+        sink.set_property("signal-handoffs", True)
+        sink.connect("handoff", lambda s, b, p, k=kind: counts.__setitem__(k, counts[k] + 1))
+        pb.set_property(kind + "-sink", sink)
+    bus = pb.get_bus()
+    pb.set_state(Gst.State.PLAYING)
+    end = time.monotonic() + seconds
+    err = None
+    while time.monotonic() < end:
+        msg = bus.timed_pop_filtered(200 * Gst.MSECOND,
+                                     Gst.MessageType.ERROR | Gst.MessageType.EOS)
+        if msg is not None:
+            err = msg.parse_error() if msg.type == Gst.MessageType.ERROR else "EOS"
+            break
+    demux = None
+    it = pb.iterate_recurse()
+    while True:
+        res, el = it.next()
+        if res != Gst.IteratorResult.OK:
+            break
+        if el.get_factory() and el.get_factory().get_name() == "hlsdemux2":
+            demux = el
+    pb.set_state(Gst.State.NULL)
+    return counts, err, demux is not None
+
+
+def classic_unchanged():
+    """chunk-duration=0: the server answers the playlist files, ignores
+    directives"""
+    port = free_port()
+    out = tempfile.mkdtemp(prefix="llhls-classic-")
+    gst = os.environ.get("GST_LAUNCH", "gst-launch-1.0")
+    proc = subprocess.Popen([
+        gst, "-e", "videotestsrc", "is-live=true", "!",
+        "video/x-raw,width=160,height=90,framerate=30/1,format=I420", "!",
+        "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=30", "!",
+        "h264parse", "!", "dashlivesink", "name=s", "location=" + out,
+        "segment-duration=1000000000", "http-port=%d" % port,
+        "audiotestsrc", "is-live=true", "!", "avenc_aac", "!", "aacparse", "!", "s.audio_0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        c = Client(port)
+        end = time.monotonic() + 15
+        while time.monotonic() < end and not os.path.exists(os.path.join(out, "video_0-4.m4s")):
+            time.sleep(0.1)
+        same = 0
+        for _ in range(5):
+            st, body, held, _ = c.get("/video_0.m3u8?_HLS_msn=999&_HLS_part=0")
+            with open(os.path.join(out, "video_0.m3u8"), "rb") as f:
+                disk = f.read()
+            check(st == 200 and held < 0.5, "classic: directives ignored (%s, %.3f s)"
+                  % (st, held))
+            check(b"#EXT-X-PART" not in body and b"SERVER-CONTROL" not in body,
+                  "classic: no LL-HLS tags served")
+            same += body == disk
+            time.sleep(0.3)
+        # (a rewrite between the two reads may differ once)
+        check(same >= 4, "classic: the server answers the file (%d of 5 equal)" % same)
+        ok("classic HLS (chunk-duration=0) unchanged on the server")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def main():
+    classic_unchanged()
     port = free_port()
     out = tempfile.mkdtemp(prefix="llhls-check-")
     gst = os.environ.get("GST_LAUNCH", "gst-launch-1.0")
@@ -676,6 +761,14 @@ def main():
                     check(os.path.exists(os.path.join(out, m.group(1))),
                           "%s.m3u8 on disk names %s, which exists" % (r, m.group(1)))
         ok("the files on disk are classic")
+
+        counts, err, used = hlsdemux2_plays("http://127.0.0.1:%d/master.m3u8" % port, 10)
+        print("     hlsdemux2: %d video frames, %d audio frames in 10 s" % (
+            counts["video"], counts["audio"]))
+        check(used, "playbin3 plays master.m3u8 with hlsdemux2")
+        check(err is None, "hlsdemux2 plays without an error (%s)" % (err,))
+        check(counts["video"] >= 30 * 6 and counts["audio"] >= 6 * 48000 // 1024,
+              "hlsdemux2 plays in real time (%s)" % counts)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
