@@ -41,6 +41,11 @@
 #    master.m3u8 for 10 s without an error;
 #  - without chunk-duration (classic HLS) the server answers the files,
 #    byte for byte, and ignores delivery directives.
+#
+# --reconnect: instead, a sender that comes back after 3 s (the running
+# time jumps 3 s ahead after 8 s, a gap), followed through it by the same
+# followers and checks: no part URI ever names other media (a part never
+# changes), MSNs continue, the playlists show the EXT-X-DISCONTINUITY.
 # Prints a summary; exit 1 on any failure.
 
 import http.client
@@ -597,7 +602,86 @@ def classic_unchanged():
         shutil.rmtree(out, ignore_errors=True)
 
 
+def follow_all(port, reps, seconds):
+    """The followers of every playlist for @seconds, reports checked"""
+    c = Client(port)
+    shared = {"lock": threading.Lock(), "reps": reps, "reports": [],
+              "boundaries": {}}
+    fol = {}
+    end = time.monotonic() + seconds
+    for r in reps:
+        fol[r] = Follower(port, r, end, shared)
+        st, body, _, _ = c.get("/%s-init.mp4" % r)
+        fol[r].timescale = init_timescale(body)
+        check(fol[r].timescale, r + ": init segment timescale")
+    for f in fol.values():
+        f.start()
+    for f in fol.values():
+        f.join(seconds + 15)
+        check(not f.is_alive(), f.rep + ": follower ended")
+    return fol, shared
+
+
+def reconnect():
+    """A sender that comes back after a gap: followed through it"""
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+    Gst.init(None)
+    port = free_port()
+    out = tempfile.mkdtemp(prefix="llhls-reconnect-")
+    pipe = Gst.parse_launch(
+        "videotestsrc is-live=true ! video/x-raw,width=160,height=90,framerate=30/1,"
+        "format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
+        "h264parse name=vp ! dashlivesink name=s location=%s segment-duration=1000000000 "
+        "chunk-duration=200000000 dvr-window=20000000000 http-port=%d "
+        "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=2 ! avenc_aac ! "
+        "aacparse name=ap ! s.audio_0" % (out, port))
+    state = {"jumped": None}
+
+    def jump():
+        # the running time of everything from now on is 3 s later: what a
+        # sender that reconnects after 3 s looks like to the sink
+        for name in ("vp", "ap"):
+            pipe.get_by_name(name).get_static_pad("src").set_offset(3 * Gst.SECOND)
+        state["jumped"] = time.monotonic()
+
+    timer = threading.Timer(8.0, jump)
+    pipe.set_state(Gst.State.PLAYING)
+    timer.start()
+    try:
+        c = Client(port)
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            try:
+                st, body, _, _ = c.get("/audio_0.m3u8")
+                if st == 200 and b"#EXT-X-PART:" in body:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        fol, shared = follow_all(port, ["video_0", "audio_0"], 14)
+        check(state["jumped"] is not None, "the sender's timestamps jumped")
+        for r, f in fol.items():
+            last = f.last
+            check("#EXT-X-DISCONTINUITY\n" in last.text, r + ": the gap is an "
+                  "EXT-X-DISCONTINUITY")
+            msns = sorted(f.uris)
+            check(msns == list(range(msns[0], msns[-1] + 1)), r + ": MSNs "
+                  "continuous through the gap")
+            print("     %s: %d versions, %d parts loaded through the gap, MSN %d..%d"
+                  % (r, f.versions, len(f.part_bytes), msns[0], msns[-1]))
+        ok("a sender reconnecting after a gap: no stale part")
+    finally:
+        timer.cancel()
+        pipe.set_state(Gst.State.NULL)
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def main():
+    if "--reconnect" in sys.argv:
+        reconnect()
+        return
     classic_unchanged()
     port = free_port()
     out = tempfile.mkdtemp(prefix="llhls-check-")
