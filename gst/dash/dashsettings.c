@@ -146,7 +146,10 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    *
    * Duration of the CMAF chunks (moof+mdat) a segment is made of, in
    * nanoseconds.  Chunks are written to the segment's temporary file as
-   * soon as they are complete.  0 = one chunk per segment.
+   * soon as they are complete.  0 = one chunk per segment.  Chunks are cut
+   * on one grid for every pad (the duration rounded to whole frames of the
+   * first video pad); with http-port they are also the parts of the
+   * LL-HLS playlists the embedded server answers.
    */
   g_object_class_install_property (gobject_class, DASH_SETTING_CHUNK_DURATION,
       g_param_spec_uint64 ("chunk-duration", "Chunk duration",
@@ -265,11 +268,13 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    * GstDashLiveSink:target-latency:
    *
    * Low latency (chunk-duration > 0): ServiceDescription Latency@target in
-   * nanoseconds.  0 = max (1 s, 4 chunk durations).
+   * nanoseconds, and the LL-HLS PART-HOLD-BACK (at least three part
+   * targets).  0 = max (1 s, 4 chunk durations).
    */
   g_object_class_install_property (gobject_class, DASH_SETTING_TARGET_LATENCY,
       g_param_spec_uint64 ("target-latency", "Target latency",
-          "Low-latency target for players in ns (0 = max (1 s, 4 chunks))",
+          "Low-latency target for players in ns: DASH Latency@target, HLS "
+          "PART-HOLD-BACK (0 = max (1 s, 4 chunks))",
           0, 60 * GST_SECOND, DEFAULT_TARGET_LATENCY,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
