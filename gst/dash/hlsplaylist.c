@@ -297,16 +297,18 @@ hls_media_playlist_add_part (HlsMediaPlaylist * pl, guint64 number,
   GString *line;
   gchar *uri;
 
-  if (pl->open && pl->open->number != number)
+  if (pl->open && (pl->open->number != number || index != pl->open->parts->len))
     g_clear_pointer (&pl->open, segment_free);
+  /* parts come in order from 0; a segment that missed its first ones
+   * (recorded before the stream had a date) is listed without parts */
+  if (pl->open == NULL && index != 0)
+    return;
   if (pl->open == NULL) {
     pl->open = segment_new (pl, number, program_date_time_us, discontinuity,
         map_uri);
     pl->open->parts = g_ptr_array_new_with_free_func ((GDestroyNotify)
         part_free);
   }
-  /* parts come in order, each once */
-  g_return_if_fail (index == pl->open->parts->len);
 
   p = g_new0 (HlsPart, 1);
   p->duration = duration_ns;

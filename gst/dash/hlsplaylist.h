@@ -87,7 +87,8 @@ void hls_media_playlist_set_parts (HlsMediaPlaylist * pl,
 
 /* Part @index of segment @number (in progress) is complete.  The first
  * part of a segment gives its date, discontinuity and init segment; a part
- * of another segment than the one in progress drops that one's parts. */
+ * of another segment than the one in progress drops that one's parts, and
+ * so does one out of order (the segment is then listed without parts). */
 void hls_media_playlist_add_part (HlsMediaPlaylist * pl, guint64 number,
     guint index, guint64 duration_ns, gboolean independent,
     gint64 program_date_time_us, gboolean discontinuity,

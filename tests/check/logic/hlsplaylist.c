@@ -288,6 +288,17 @@ GST_START_TEST (test_ll_open_replaced)
   fail_unless (strstr (txt, "PRELOAD-HINT:TYPE=PART,URI=\"video_0-3.1.m4s\"")
       != NULL);
   g_free (txt);
+  /* a part missed (out of order): the segment goes on without parts */
+  hls_media_playlist_add_part (pl, 3, 2, 200 * MS, FALSE,
+      T0 + 4 * G_USEC_PER_SEC, TRUE, "video_0-init.mp4");
+  hls_media_playlist_add_part (pl, 4, 1, 200 * MS, FALSE,
+      T0 + 6 * G_USEC_PER_SEC, FALSE, "video_0-init.mp4");
+  add_segment (pl, 3, 0, TRUE, "video_0-init.mp4");
+  txt = hls_media_playlist_render_ll (pl, FALSE, NULL, 0);
+  fail_if (strstr (txt, "video_0-3.0.m4s"));
+  fail_unless (g_str_has_suffix (txt, "video_0-3.m4s\n"
+          "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"video_0-4.0.m4s\"\n"));
+  g_free (txt);
   hls_media_playlist_free (pl);
 }
 
