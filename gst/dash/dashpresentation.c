@@ -531,9 +531,11 @@ enable_parts (DashPresentation * pres)
   pres->part_target = segmenter_part_target (pres->seg);
   if (pres->part_target == 0)
     return;
-  /* PART-HOLD-BACK: the latency target, at least 3 part targets (its
-   * SHOULD in RFC 8216bis 4.4.3.8) */
-  pres->part_hold_back = MAX (target, 3 * pres->part_target);
+  /* PART-HOLD-BACK: a player holds it behind the newest part, which is
+   * on average half a part old: the latency target less half a part,
+   * at least 3 part targets (the SHOULD of RFC 8216bis 4.4.3.8) */
+  pres->part_hold_back = MAX (target - MIN (target, pres->part_target / 2),
+      3 * pres->part_target);
   for (l = pres->reps; l; l = l->next) {
     DashPresRep *r = l->data;
     gchar *prefix = g_strdup_printf ("%s-", r->id);
