@@ -102,6 +102,7 @@ try {
   for (const mode of ['dash', 'hls']) {
     const tab = await browser.newPage();
     tab.on('request', (r) => requests[mode].push({ t: Date.now(), name: new URL(r.url()).pathname.slice(1), q: new URL(r.url()).search }));
+    tab.on('response', (r) => { if (r.status() >= 400) (result.httpErrors ??= []).push(`${mode} ${r.status()} ${new URL(r.url()).pathname}${new URL(r.url()).search}`); });
     await tab.goto(`http://127.0.0.1:${port}/?mode=${mode}`);
     tabs[mode] = tab;
   }
@@ -115,11 +116,20 @@ try {
   const stalls0 = {};
   for (const mode of ['dash', 'hls']) stalls0[mode] = await tabs[mode].evaluate(() => window.__st.stalls);
   const end = Date.now() + seconds * 1000;
+  const trace = { dash: [], hls: [] };
   while (Date.now() < end) {
     await new Promise((r) => setTimeout(r, 2000));
     load.push(loadavg()[0]);
     if (gstExited) throw new Error('pipeline died:\n' + gstOut);
+    for (const mode of ['dash', 'hls'])
+      trace[mode].push(await tabs[mode].evaluate(() => {
+        const v = document.getElementById('v'), st = window.__st;
+        const b = v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : 0;
+        const l = st.latency.length ? st.latency[st.latency.length - 1] : -1;
+        return `${v.currentTime.toFixed(1)}:${l.toFixed(2)}/${b.toFixed(2)}/${v.playbackRate.toFixed(2)}/${st.stalls}`;
+      }));
   }
+  result.trace = trace;
   for (const mode of ['dash', 'hls']) {
     const st = await tabs[mode].evaluate(() => window.__st);
     const warm = Math.min(20, Math.floor(st.latency.length / 3));
@@ -130,6 +140,8 @@ try {
       max: Number(Math.max(...lat).toFixed(3)),
       stalls: st.stalls - stalls0[mode],
       errors: st.errors.length,
+      warnings: st.warnings || 0,
+      warnDetails: st.warnDetails || [],
     };
     const warmT = start + 10000;
     const media = requests[mode].filter((x) => x.t >= warmT && /\.m4s$/.test(x.name));

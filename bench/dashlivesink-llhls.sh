@@ -71,6 +71,12 @@ for run, r in rows:
               run, h["p50"] / d["p50"], h["p95"] / d["p95"], h["hlsjsLatency"],
               r["partHoldBack"], r["partTarget"]))
     ok = h["p50"] <= 2.0 and h["stalls"] == 0 and h["errors"] == 0
+    if not ok or d["stalls"] or h.get("warnings"):
+        # what happened: position:latency/buffer/rate/stalls every 2 s
+        for mode in ("dash", "hls"):
+            print("run %d %s every 2 s: %s" % (run, mode, " ".join(r["trace"][mode])))
+        print("run %d: hls.js recovered errors %s, HTTP errors %s" % (
+            run, h.get("warnDetails"), (r.get("httpErrors") or [])[:10]))
     print("run %d: LL-HLS target (p50 <= 2.0 s, goal 1.5 s; 0 stalls, 0 errors): %s%s" % (
         run, "met" if ok else "NOT met", " (goal met)" if ok and h["p50"] <= 1.5 else ""))
 PY

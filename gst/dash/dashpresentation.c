@@ -531,11 +531,13 @@ enable_parts (DashPresentation * pres)
   pres->part_target = segmenter_part_target (pres->seg);
   if (pres->part_target == 0)
     return;
-  /* PART-HOLD-BACK: a player holds it behind the newest part, which is
-   * on average half a part old: the latency target less half a part,
-   * at least 3 part targets (the SHOULD of RFC 8216bis 4.4.3.8) */
-  pres->part_hold_back = MAX (target - MIN (target, pres->part_target / 2),
-      3 * pres->part_target);
+  /* PART-HOLD-BACK: the latency target, at least 3 part targets (the
+   * SHOULD of RFC 8216bis 4.4.3.8).  (The target less half a part, what
+   * would make an LL-HLS player's wall-clock latency equal an LL-DASH
+   * player's, made hls.js 1.7.4 start with the audio a part after the
+   * video and stall in 4 of 10 starts on a loaded machine; 0 of 8 with
+   * the full target: docs/dashlivesink.md.) */
+  pres->part_hold_back = MAX (target, 3 * pres->part_target);
   for (l = pres->reps; l; l = l->next) {
     DashPresRep *r = l->data;
     gchar *prefix = g_strdup_printf ("%s-", r->id);

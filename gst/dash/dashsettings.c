@@ -268,9 +268,8 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    * GstDashLiveSink:target-latency:
    *
    * Low latency (chunk-duration > 0): ServiceDescription Latency@target in
-   * nanoseconds, and the LL-HLS PART-HOLD-BACK (this less half a part
-   * target, at least three part targets).  0 = max (1 s, 4 chunk
-   * durations).
+   * nanoseconds, and the LL-HLS PART-HOLD-BACK (at least three part
+   * targets).  0 = max (1 s, 4 chunk durations).
    */
   g_object_class_install_property (gobject_class, DASH_SETTING_TARGET_LATENCY,
       g_param_spec_uint64 ("target-latency", "Target latency",

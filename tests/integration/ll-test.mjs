@@ -384,6 +384,7 @@ try {
     // position), for reference
     result.hlsjsLatency = Number((await tab.evaluate(() => window.__hls.latency)).toFixed(3));
     result.hlsjsWarnings = st.warnings || 0;
+    result.hlsjsWarningDetails = st.warnDetails || [];
     // after a 10 s warm-up: no whole segment, only parts (MediaMTX #997)
     const warmT = start + 10000;
     const media = requests.filter((r) => r.t >= warmT && /-\d+(\.\d+)?\.m4s$/.test(r.name));
@@ -447,7 +448,7 @@ try {
   if (failed.length || process.env.LL_TEST_TRACE) {
     log('player every 2 s: ' + trace.join(' | '));
     if (hlsMode)
-      log('requests: ' + requests.slice(-60).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
+      log('requests: ' + requests.slice(0, 90).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
     if (notFound.length) log('404: ' + notFound.slice(0, 10).join(' | '));
   }
 } catch (e) {
