@@ -141,6 +141,7 @@ try {
       stalls: st.stalls - stalls0[mode],
       errors: st.errors.length,
       warnings: st.warnings || 0,
+      liveJumps: st.liveJumps || 0,
       warnDetails: st.warnDetails || [],
     };
     const warmT = start + 10000;

@@ -75,8 +75,9 @@ for run, r in rows:
         # what happened: position:latency/buffer/rate/stalls every 2 s
         for mode in ("dash", "hls"):
             print("run %d %s every 2 s: %s" % (run, mode, " ".join(r["trace"][mode])))
-        print("run %d: hls.js recovered errors %s, HTTP errors %s" % (
-            run, h.get("warnDetails"), (r.get("httpErrors") or [])[:10]))
+        print("run %d: hls.js recovered errors %s, jumps back to live %d, HTTP "
+              "errors %s" % (run, h.get("warnDetails"), h.get("liveJumps", 0),
+                             (r.get("httpErrors") or [])[:10]))
     print("run %d: LL-HLS target (p50 <= 2.0 s, goal 1.5 s; 0 stalls, 0 errors): %s%s" % (
         run, "met" if ok else "NOT met", " (goal met)" if ok and h["p50"] <= 1.5 else ""))
 PY

@@ -385,6 +385,7 @@ try {
     result.hlsjsLatency = Number((await tab.evaluate(() => window.__hls.latency)).toFixed(3));
     result.hlsjsWarnings = st.warnings || 0;
     result.hlsjsWarningDetails = st.warnDetails || [];
+    result.liveJumps = st.liveJumps || 0;
     // after a 10 s warm-up: no whole segment, only parts (MediaMTX #997)
     const warmT = start + 10000;
     const media = requests.filter((r) => r.t >= warmT && /-\d+(\.\d+)?\.m4s$/.test(r.name));
