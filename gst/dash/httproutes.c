@@ -307,6 +307,21 @@ http_routes_hls_decide (const HlsPlaylistState * st,
   return DASH_HLS_HOLD;
 }
 
+guint
+http_routes_hls_pick (const HlsPlaylistState * states, guint n,
+    const DashHlsDirectives * d)
+{
+  guint i;
+
+  g_return_val_if_fail (n > 0, 0);
+  if (d == NULL || !d->has_msn)
+    return n - 1;
+  for (i = 0; i + 1 < n; i++)
+    if (http_routes_hls_decide (&states[i], d) == DASH_HLS_ANSWER)
+      return i;
+  return n - 1;
+}
+
 guint64
 http_routes_hls_hold (const HlsPlaylistState * st)
 {

@@ -122,6 +122,19 @@ typedef enum {
 DashHlsDecision http_routes_hls_decide (const HlsPlaylistState * st,
     const DashHlsDirectives * d);
 
+/* Which of @n recent versions of a playlist (@states, oldest first) to
+ * answer a request with @d that http_routes_hls_decide() answers on the
+ * newest: with _HLS_msn, the oldest that lists what was asked for — the
+ * version that added it — so that a player asking for the next part gets
+ * that part, not several at once (hls.js #5028 skipped the last part of a
+ * segment when parts came in a burst, as after a late encoder); the
+ * newest otherwise.  Returns an index into @states. */
+guint http_routes_hls_pick (const HlsPlaylistState * states, guint n,
+    const DashHlsDirectives * d);
+
+/* How many versions of a playlist the server keeps for that */
+#define DASH_HLS_VERSIONS_KEPT 8
+
 /* How long a blocking reload is held before 503 (ns): three target
  * durations (6.2.5.2) */
 guint64 http_routes_hls_hold (const HlsPlaylistState * st);

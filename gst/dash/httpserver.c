@@ -54,13 +54,15 @@ typedef enum
   REQ_BLOCK,                    /* LL-HLS blocking playlist reload */
 } ReqState;
 
-/* LL-HLS: a playlist answered from memory */
-typedef struct
+/* LL-HLS: a playlist answered from memory, with its previous versions */
+typedef struct _ServedPlaylist ServedPlaylist;
+struct _ServedPlaylist
 {
   GBytes *text, *delta;
   HlsPlaylistState state;
   guint64 version;
-} ServedPlaylist;
+  ServedPlaylist *older;        /* at most DASH_HLS_VERSIONS_KEPT in all */
+};
 
 typedef struct
 {
@@ -402,10 +404,30 @@ serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
 static void
 served_playlist_free (ServedPlaylist * p)
 {
-  g_bytes_unref (p->text);
-  if (p->delta)
-    g_bytes_unref (p->delta);
-  g_free (p);
+  while (p) {
+    ServedPlaylist *older = p->older;
+    g_bytes_unref (p->text);
+    if (p->delta)
+      g_bytes_unref (p->delta);
+    g_free (p);
+    p = older;
+  }
+}
+
+/* The version of @p (the newest) to answer @d with (srv->lock held) */
+static ServedPlaylist *
+pick_version_locked (ServedPlaylist * p, const DashHlsDirectives * d)
+{
+  HlsPlaylistState states[DASH_HLS_VERSIONS_KEPT];
+  ServedPlaylist *v[DASH_HLS_VERSIONS_KEPT];
+  guint n = 0, i;
+
+  for (; p && n < DASH_HLS_VERSIONS_KEPT; p = p->older)
+    v[n++] = p;
+  /* oldest first */
+  for (i = 0; i < n; i++)
+    states[i] = v[n - 1 - i]->state;
+  return v[n - 1 - http_routes_hls_pick (states, n, d)];
 }
 
 static void
@@ -432,6 +454,8 @@ serve_playlist (HttpServer * srv, SoupServerMessage * msg,
     g_mutex_unlock (&srv->lock);
     return FALSE;
   }
+  /* the version that added what was asked for (one part at a time) */
+  p = pick_version_locked (p, d);
   body = g_bytes_ref (d && d->skip && p->delta && !p->state.ended ? p->delta :
       p->text);
   if (body == p->delta)
@@ -1270,11 +1294,12 @@ http_server_set_playlist (HttpServer * srv, const gchar * name,
     guint64 version, const gchar * text, const gchar * delta,
     const HlsPlaylistState * state)
 {
-  ServedPlaylist *p;
+  ServedPlaylist *p, *old, *v;
+  guint n;
 
   g_mutex_lock (&srv->lock);
-  p = g_hash_table_lookup (srv->playlists, name);
-  if (p && p->version > version) {
+  old = g_hash_table_lookup (srv->playlists, name);
+  if (old && old->version > version) {
     g_mutex_unlock (&srv->lock);
     return;
   }
@@ -1283,6 +1308,17 @@ http_server_set_playlist (HttpServer * srv, const gchar * name,
   p->delta = delta ? g_bytes_new (delta, strlen (delta)) : NULL;
   p->state = *state;
   p->version = version;
+  if (old) {
+    /* the table's reference moves to the new one */
+    gchar *key = NULL;
+    g_hash_table_steal_extended (srv->playlists, name, (gpointer *) & key,
+        NULL);
+    g_free (key);
+    p->older = old;
+    for (v = p, n = 1; v->older && n < DASH_HLS_VERSIONS_KEPT; v = v->older)
+      n++;
+    g_clear_pointer (&v->older, served_playlist_free);
+  }
   g_hash_table_replace (srv->playlists, g_strdup (name), p);
   wake_locked (srv);
   g_mutex_unlock (&srv->lock);

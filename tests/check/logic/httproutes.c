@@ -432,6 +432,28 @@ GST_START_TEST (test_hls_directives)
   fail_unless_equals_string (cc, "no-cache");
   g_free (cc);
 
+  /* a burst: versions adding parts 11.5, 11.6, 11.7, 11.8 (a late encoder
+   * caught up); a player asking for 11.6 gets the version that added it */
+  {
+    HlsPlaylistState v[4];
+    guint i;
+    for (i = 0; i < 4; i++) {
+      v[i] = st;
+      v[i].last_msn = 10;
+      v[i].part_msn = 11;
+      v[i].part_index = 5 + i;
+    }
+    fail_unless (http_routes_parse_hls_directives ("11", "6", NULL, &d));
+    fail_unless_equals_int (http_routes_hls_pick (v, 4, &d), 1);
+    fail_unless (http_routes_parse_hls_directives ("11", "2", NULL, &d));
+    fail_unless_equals_int (http_routes_hls_pick (v, 4, &d), 0);
+    fail_unless (http_routes_parse_hls_directives ("11", "9", NULL, &d));
+    fail_unless_equals_int (http_routes_hls_pick (v, 4, &d), 3);
+    fail_unless_equals_int (http_routes_hls_pick (v, 4, NULL), 3);
+    fail_unless (http_routes_parse_hls_directives (NULL, NULL, "YES", &d));
+    fail_unless_equals_int (http_routes_hls_pick (v, 4, &d), 3);
+  }
+
   /* ended, or not low latency: directives are ignored */
   st.ended = TRUE;
   fail_unless_equals_int (decide (&st, "40", "3"), DASH_HLS_ANSWER);

@@ -895,7 +895,8 @@ set_playlist (Fixture * f, guint64 version, guint64 msn, guint part,
 }
 
 /* Blocking playlist reload: held until the playlist lists the part asked
- * for, answered with the newest version; _HLS_skip gets the delta update;
+ * for, answered with the version that added it; _HLS_skip gets the delta
+ * update;
  * 400 for _HLS_part alone and too far ahead; 503 after three target
  * durations; an older version never replaces a newer one */
 GST_START_TEST (test_blocking_reload)
@@ -953,6 +954,23 @@ GST_START_TEST (test_blocking_reload)
           "# v7 10.4") != NULL);
   stream_free (held);
   stream_free (skip);
+
+  /* a burst (a late encoder catching up): a player asking for a part
+   * gets the version that added it, not several parts at once */
+  set_playlist (&f, 8, 10, 5, FALSE);
+  set_playlist (&f, 9, 10, 6, FALSE);
+  set_playlist (&f, 10, 10, 7, FALSE);
+  msg = request (&f, "GET", "/v.m3u8?_HLS_msn=10&_HLS_part=5", NULL, NULL,
+      &body);
+  fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body), "# v8 10.5") != NULL);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/v.m3u8", NULL, NULL, &body);
+  fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body), "# v10 10.7") != NULL);
+  g_bytes_unref (body);
+  g_object_unref (msg);
 
   /* bad requests */
   msg = request (&f, "GET", "/v.m3u8?_HLS_part=1", NULL, NULL, NULL);
