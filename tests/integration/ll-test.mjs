@@ -449,7 +449,7 @@ try {
   if (failed.length || process.env.LL_TEST_TRACE) {
     log('player every 2 s: ' + trace.join(' | '));
     if (hlsMode)
-      log('requests: ' + requests.slice(0, 90).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
+      log('requests: ' + requests.slice(-150).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
     if (notFound.length) log('404: ' + notFound.slice(0, 10).join(' | '));
   }
 } catch (e) {
