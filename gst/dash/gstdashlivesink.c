@@ -51,8 +51,10 @@
  *                  │                       dashupload.c
  *                  │
  *                  ├─ 3. record (LOCK) ── mpdmodel.c, hlsplaylist.c,
- *                  │    stats, messages,   manifests rendered to text
- *                  │    DVR window trim
+ *                  │    stats, messages,   manifests rendered to text; at
+ *                  │    DVR window trim    low latency with a server each
+ *                  │                       chunk is an LL-HLS part and its
+ *                  │                       playlist is rendered for the server
  *                  │
  *                  └─ 4. publish ──────── messages posted in order
  *                       (no LOCK)          (post_lock), manifests written
