@@ -13,7 +13,25 @@
  * list, and any buffer can be unlinked in O(1). Entries come from a pool
  * that grows in chunks and is reused, so the steady state allocates
  * nothing. The time spent queued goes into a fixed log-linear histogram
- * (8 sub-buckets per power of two). */
+ * (8 sub-buckets per power of two).
+ *
+ * The stream's timeline. The latency bound (and the time level) is the
+ * span from the start of the oldest queued buffer to the end of the
+ * newest input, measured on a per-stream timeline that follows the running
+ * time, except across a jump of the timestamps. A jump is where one buffer
+ * moves the input position (the end of the newest buffer) on by more than
+ * half of max_time (and four frames) beyond the wall time that passed
+ * since the previous buffer came in, or back by more than max_time (and
+ * four frames). There the timeline moves on by the wall time instead:
+ *  - a gap forward (a sender that came back after an outage, a parser that
+ *    held its last frame until the next data arrived, a new segment) is not
+ *    time that queued data waited, unless the wall clock ran as long;
+ *  - a jump backwards (timestamps starting again) would otherwise leave
+ *    the input position far ahead of everything that follows it.
+ * Smaller steps are the timestamps' own business (frames in decode order
+ * with PTS only go forward and back by a few frames) and count as running
+ * time. A stall of the input (nothing comes in for a while) moves neither:
+ * as before, the bound is checked when data comes in. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -66,8 +84,18 @@ typedef struct
 
   guint n_buffers;
   guint64 bytes;
-  guint64 newest_end;           /* input position: end of the newest buffer */
-  guint64 last_time;            /* for buffers without a timestamp */
+  guint64 newest_end;           /* end of the newest buffer on the stream's
+                                 * timeline, while buffers are queued */
+  guint64 last_time;            /* running time of the end of the previous
+                                 * buffer: for buffers without a timestamp */
+  /* the timeline (see above): timeline = running time + shift */
+  guint64 in_raw;               /* input position, running time, or NONE */
+  guint64 in_timeline;          /* the same on the timeline */
+  gint64 shift;
+  guint64 in_wall;              /* caller's clock when the previous buffer
+                                 * came in */
+  guint64 last_start;           /* running time of the previous start */
+  guint64 step;                 /* a frame: duration or start-to-start */
 
   gboolean waiting;             /* keyframe wait */
   guint64 resume_pts;           /* wait ended on a keyframe with this pts */
@@ -535,6 +563,61 @@ shed_stream_time (ShedQueue * q, guint stream)
 }
 
 /* ------------------------------------------------------------------ */
+/* the stream's timeline */
+
+/* a jump is larger than this many frames (see above) */
+#define JUMP_FRAMES 4
+
+static void
+timeline_reset (ShedStream * s)
+{
+  s->newest_end = SHED_TIME_NONE;
+  s->last_time = SHED_TIME_NONE;
+  s->in_raw = SHED_TIME_NONE;
+  s->in_timeline = SHED_TIME_NONE;
+  s->shift = 0;
+  s->in_wall = 0;
+  s->last_start = SHED_TIME_NONE;
+  s->step = 0;
+}
+
+/* A buffer at running time [@time, @end) came in at @now: returns its
+ * start on the stream's timeline (*@tl_end its end) and moves the input
+ * position on. */
+static guint64
+timeline_map (ShedQueue * q, ShedStream * s, guint64 time, guint64 end,
+    guint64 now, guint64 * tl_end)
+{
+  if (s->in_raw != SHED_TIME_NONE) {
+    guint64 wall = now > s->in_wall ? now - s->in_wall : 0;
+    guint64 frames = JUMP_FRAMES * s->step;
+    gboolean jump;
+
+    if (end >= s->in_raw)
+      jump = end - s->in_raw > wall + MAX (frames, q->config.max_time / 2);
+    else
+      jump = s->in_raw - end > MAX (frames, q->config.max_time);
+    if (jump)
+      s->shift = (gint64) (s->in_timeline + wall) - (gint64) end;
+  }
+
+  if (end > time)
+    s->step = end - time;
+  else if (s->last_start != SHED_TIME_NONE && time > s->last_start)
+    s->step = time - s->last_start;
+  s->last_start = time;
+  s->last_time = end;
+  s->in_wall = now;
+  if (s->in_raw == SHED_TIME_NONE || end > s->in_raw)
+    s->in_raw = end;
+  *tl_end = end + s->shift;
+  if (s->in_timeline == SHED_TIME_NONE || *tl_end > s->in_timeline)
+    s->in_timeline = *tl_end;
+
+  return time + s->shift;
+}
+
+/* ------------------------------------------------------------------ */
 /* API */
 
 ShedQueue *
@@ -610,8 +693,7 @@ shed_queue_add_stream (ShedQueue * q, gint priority)
     memset (s, 0, sizeof (ShedStream));
     s->used = TRUE;
     s->priority = priority;
-    s->newest_end = SHED_TIME_NONE;
-    s->last_time = SHED_TIME_NONE;
+    timeline_reset (s);
     s->resume_pts = SHED_TIME_NONE;
     if (i + 1 > q->n_streams)
       q->n_streams = i + 1;
@@ -687,7 +769,7 @@ shed_queue_push_buffer (ShedQueue * q, guint stream, gpointer item,
 
           if (info->duration != SHED_TIME_NONE)
             end += info->duration;
-          s->last_time = end;
+          timeline_map (q, s, time, end, now, &end);
           if (s->n_buffers > 0 && (s->newest_end == SHED_TIME_NONE ||
                   end > s->newest_end)) {
             s->newest_end = end;
@@ -706,6 +788,17 @@ shed_queue_push_buffer (ShedQueue * q, guint stream, gpointer item,
   e = entry_new (q);
   e->item = item;
   e->seq = q->seq++;
+  e->end = SHED_TIME_NONE;
+  if (time != SHED_TIME_NONE) {
+    guint64 end = time;
+
+    if (info->duration != SHED_TIME_NONE)
+      end += info->duration;
+    time = timeline_map (q, s, time, end, now, &end);
+    e->end = end;
+    if (s->newest_end == SHED_TIME_NONE || end > s->newest_end)
+      s->newest_end = end;
+  }
   e->time = time;
   e->pts = info->pts;
   e->in_time = now;
@@ -723,18 +816,6 @@ shed_queue_push_buffer (ShedQueue * q, guint stream, gpointer item,
   s->bytes += info->size;
   q->n_buffers++;
   q->bytes += info->size;
-
-  e->end = SHED_TIME_NONE;
-  if (time != SHED_TIME_NONE) {
-    guint64 end = time;
-
-    if (info->duration != SHED_TIME_NONE)
-      end += info->duration;
-    e->end = end;
-    s->last_time = end;
-    if (s->newest_end == SHED_TIME_NONE || end > s->newest_end)
-      s->newest_end = end;
-  }
 
   if (q->config.mode == SHED_MODE_SHED) {
     shed_capacity (q);
@@ -881,8 +962,7 @@ shed_queue_flush_stream (ShedQueue * q, guint stream, ShedItemFunc func,
     if (func)
       func (item, is_buffer, user_data);
   }
-  s->newest_end = SHED_TIME_NONE;
-  s->last_time = SHED_TIME_NONE;
+  timeline_reset (s);
   s->waiting = FALSE;
   s->resume_pts = SHED_TIME_NONE;
   s->discont_next = FALSE;

@@ -579,6 +579,96 @@ GST_START_TEST (test_latency_bound)
 
 GST_END_TEST;
 
+/* An SRT sender reconnects: aacparse holds the last frame of the first
+ * session until the first frame of the second arrives, 2.5 s of running
+ * time later, and pushes both at once. Neither waited in the queue: no
+ * HIGH (audio) buffer may be shed as "older than max-size-time", no
+ * warning. (The span on running time made the held frame 2.5 s old.)
+ * Also: timestamps starting again lower, after a new segment. But data
+ * that really waited across the outage still goes. */
+static GstBuffer *
+audio_buffer (GstClockTime pts)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 64, NULL);
+
+  gst_buffer_memset (buf, 0, 0x11, 64);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = 21333333;
+  return buf;
+}
+
+GST_START_TEST (test_timestamp_jump_not_waiting)
+{
+  GstHarness *h = new_harness (AUDIO_CAPS,
+      "max-size-buffers=0 max-size-bytes=0 max-size-time=1000000000");
+  GstBus *bus = gst_bus_new ();
+  GstSegment seg;
+  GstMessage *msg;
+  Hold hold;
+  guint i, warnings = 0;
+
+  gst_element_set_bus (h->element, bus);
+  hold_start (&hold, h->element, "src");
+  /* the first session; downstream is slow: its first buffer is still
+   * being pushed */
+  gst_harness_push (h, audio_buffer (12309152088));
+  hold_wait_blocked (&hold);
+  gst_harness_push (h, audio_buffer (12330485421));
+  /* the held last frame and the first frame of the second session */
+  gst_harness_push (h, audio_buffer (12351818754));
+  gst_harness_push (h, audio_buffer (14902140587));
+  gst_harness_push (h, audio_buffer (14923473920));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-high"), 0);
+  wait_level (h->element, 4);
+
+  /* a new segment: the timestamps start again from zero */
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  for (i = 0; i < 5; i++)
+    gst_harness_push (h, audio_buffer (i * 21333333));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-high"), 0);
+
+  /* everything goes out; afterwards, measured against the new
+   * timestamps only */
+  hold_release (&hold);
+  for (i = 0; i < 10; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+  for (i = 5; i < 10; i++)
+    gst_harness_push (h, audio_buffer (i * 21333333));
+  for (i = 0; i < 5; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-high"), 0);
+  while ((msg = gst_bus_pop (bus))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+      warnings++;
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (warnings, 0);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+
+  /* the consumer stalls through the outage: what was queued waited
+   * 300 ms (> max-size-time) by the time the next session starts */
+  h = new_harness (AUDIO_CAPS,
+      "max-size-buffers=0 max-size-bytes=0 max-size-time=200000000");
+  hold_start (&hold, h->element, "src");
+  gst_harness_push (h, audio_buffer (0));
+  hold_wait_blocked (&hold);
+  gst_harness_push (h, audio_buffer (21333333));
+  g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+  gst_harness_push (h, audio_buffer (2 * GST_SECOND));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-high"), 1);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-max-size-time"),
+      1);
+  hold_release (&hold);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* HIGH only as last resort: counted, a warning is posted */
 GST_START_TEST (test_high_drop_warning)
 {
@@ -1219,6 +1309,7 @@ prioqueue_suite (void)
   tcase_add_test (tc, test_classify_garbage);
   tcase_add_test (tc, test_shed_order);
   tcase_add_test (tc, test_discont_after_gap);
+  tcase_add_test (tc, test_timestamp_jump_not_waiting);
   tcase_add_test (tc, test_latency_bound);
   tcase_add_test (tc, test_high_drop_warning);
   tcase_add_test (tc, test_drop_messages_rate_limited);
