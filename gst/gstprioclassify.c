@@ -78,6 +78,7 @@ struct _GstPrioClassifier
   gboolean have_hint;
   /* read plain NAL headers in place (tests compare with FALSE) */
   gboolean in_place;
+  GType meta_api;               /* GstChunkMeta's, looked up once */
   guint64 n_in_place;
 
   GstH264NalParser *h264;
@@ -100,6 +101,7 @@ gst_prio_classifier_new (void)
   c->kind = KIND_UNKNOWN;
   c->nal_length_size = 4;
   c->in_place = TRUE;
+  c->meta_api = GST_CHUNK_META_API_TYPE;
   return c;
 }
 
@@ -552,7 +554,7 @@ gst_prio_classifier_classify (GstPrioClassifier * c, GstBuffer * buffer,
   if (delta)
     c->flags_seen = TRUE;
 
-  meta = gst_buffer_get_chunk_meta (buffer);
+  meta = (GstChunkMeta *) gst_buffer_get_meta (buffer, c->meta_api);
   if (G_UNLIKELY (meta != NULL)) {
     r = GST_PRIO_RULE_META;
     switch (meta->priority) {

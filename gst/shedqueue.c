@@ -145,13 +145,7 @@ entry_new (ShedQueue * q)
   }
   e = q->free_entries;
   q->free_entries = e->next;
-  /* the callers set every other field */
-  e->prev = e->next = e->cprev = e->cnext = NULL;
-  e->flags = 0;
-  e->end = SHED_TIME_NONE;
-  e->in_time = 0;
-  e->size = 0;
-  e->klass = SHED_CLASS_HIGH;
+  /* the callers set every field (the links: stream_append ()) */
   return e;
 }
 
@@ -588,30 +582,38 @@ static guint64
 timeline_map (ShedQueue * q, ShedStream * s, guint64 time, guint64 end,
     guint64 now, guint64 * tl_end)
 {
-  if (s->in_raw != SHED_TIME_NONE) {
-    guint64 wall = now > s->in_wall ? now - s->in_wall : 0;
-    guint64 frames = JUMP_FRAMES * s->step;
-    gboolean jump;
+  guint64 frames = JUMP_FRAMES * s->step;
 
-    if (end >= s->in_raw)
-      jump = end - s->in_raw > wall + MAX (frames, q->config.max_time / 2);
-    else
-      jump = s->in_raw - end > MAX (frames, q->config.max_time);
-    if (jump)
-      s->shift = (gint64) (s->in_timeline + wall) - (gint64) end;
+  if (G_UNLIKELY (s->in_raw == SHED_TIME_NONE)) {
+    s->in_raw = end;
+    s->in_timeline = end + s->shift;
+  } else if (G_LIKELY (end >= s->in_raw)) {
+    guint64 advance = end - s->in_raw;
+
+    /* a few frames ahead is never a jump: no need to look further */
+    if (G_UNLIKELY (advance > frames)) {
+      guint64 wall = now > s->in_wall ? now - s->in_wall : 0;
+
+      if (advance > wall + MAX (frames, q->config.max_time / 2))
+        s->shift = (gint64) (s->in_timeline + wall) - (gint64) end;
+    }
+    s->in_raw = end;
+  } else if (G_UNLIKELY (s->in_raw - end > MAX (frames,
+              q->config.max_time))) {
+    guint64 wall = now > s->in_wall ? now - s->in_wall : 0;
+
+    s->shift = (gint64) (s->in_timeline + wall) - (gint64) end;
   }
 
-  if (end > time)
+  if (G_LIKELY (end > time))
     s->step = end - time;
   else if (s->last_start != SHED_TIME_NONE && time > s->last_start)
     s->step = time - s->last_start;
   s->last_start = time;
   s->last_time = end;
   s->in_wall = now;
-  if (s->in_raw == SHED_TIME_NONE || end > s->in_raw)
-    s->in_raw = end;
   *tl_end = end + s->shift;
-  if (s->in_timeline == SHED_TIME_NONE || *tl_end > s->in_timeline)
+  if (*tl_end > s->in_timeline)
     s->in_timeline = *tl_end;
 
   return time + s->shift;
@@ -837,7 +839,12 @@ shed_queue_push_other (ShedQueue * q, guint stream, gpointer item)
   e->item = item;
   e->seq = q->seq++;
   e->time = SHED_TIME_NONE;
+  e->end = SHED_TIME_NONE;
   e->pts = SHED_TIME_NONE;
+  e->in_time = 0;
+  e->size = 0;
+  e->klass = SHED_CLASS_HIGH;
+  e->flags = 0;
   e->is_buffer = FALSE;
   stream_append (s, e);
 }
@@ -926,6 +933,38 @@ shed_queue_report_service (ShedQueue * q, guint stream, guint64 duration)
   } else {
     s->service -= (s->service - duration) / 8;
   }
+}
+
+/* (7/8)^n in 1/65536, for n reports at once */
+static const guint32 ewma_keep[] = {
+  65536, 57344, 50176, 43904, 38416, 33614, 29412, 25736, 22519, 19704,
+  17241, 15086, 13200, 11550, 10106, 8843, 7738
+};
+
+void
+shed_queue_report_service_n (ShedQueue * q, guint stream, guint64 total,
+    guint n)
+{
+  ShedStream *s = get_stream (q, stream);
+  guint64 avg;
+
+  if (s == NULL || n == 0)
+    return;
+  avg = total / n;
+  if (n == 1 || s->service == 0 || n >= G_N_ELEMENTS (ewma_keep)) {
+    guint i;
+
+    for (i = 0; i < n; i++)
+      shed_queue_report_service (q, stream, avg);
+    return;
+  }
+  if (q->config.max_time > 0 && avg > q->config.max_time)
+    avg = q->config.max_time;
+  /* n steps of the moving average at once: avg + (service - avg) (7/8)^n */
+  if (s->service >= avg)
+    s->service = avg + (((s->service - avg) * ewma_keep[n]) >> 16);
+  else
+    s->service = avg - (((avg - s->service) * ewma_keep[n]) >> 16);
 }
 
 guint64

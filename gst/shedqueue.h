@@ -164,6 +164,9 @@ gpointer shed_queue_pop (ShedQueue * q, guint stream, guint64 now,
  * latency prediction. */
 void shed_queue_report_service (ShedQueue * q, guint stream,
     guint64 duration);
+/* @n buffers took @total together: as @n reports of their average */
+void shed_queue_report_service_n (ShedQueue * q, guint stream,
+    guint64 total, guint n);
 guint64 shed_queue_get_service_time (const ShedQueue * q, guint stream);
 
 /* Discard every item of @stream (flush): not counted as drops. Resets the

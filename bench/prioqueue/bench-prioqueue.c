@@ -142,6 +142,10 @@ typedef struct
   GMutex lock;
   GCond cond;
   guint64 received;
+  guint64 wait_for;             /* the waiter wants this many: signal then
+                                 * (not once per buffer: that woke the
+                                 * waiting thread for every buffer and made
+                                 * the counts depend on scheduling) */
   gboolean hold;                /* batch: wait until released */
 } Counter;
 
@@ -155,7 +159,8 @@ counter_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   while (c->hold)
     g_cond_wait (&c->cond, &c->lock);
   c->received++;
-  g_cond_signal (&c->cond);
+  if (c->received == c->wait_for)
+    g_cond_signal (&c->cond);
   g_mutex_unlock (&c->lock);
   return GST_FLOW_OK;
 }
@@ -192,6 +197,7 @@ run_cpu (const gchar * factory, const gchar * props, Stream * s, guint n,
   g_mutex_init (&c.lock);
   g_cond_init (&c.cond);
   c.received = 0;
+  c.wait_for = 0;
   c.hold = mode == MODE_BATCH;
   gst_pad_set_element_private (sink, &c);
   gst_pad_set_chain_function (sink, counter_chain);
@@ -222,6 +228,7 @@ run_cpu (const gchar * factory, const gchar * props, Stream * s, guint n,
     gst_pad_push (src, b);
     if (mode == MODE_LOCKSTEP) {
       g_mutex_lock (&c.lock);
+      c.wait_for = i + 1;
       while (c.received < i + 1)
         g_cond_wait (&c.cond, &c.lock);
       g_mutex_unlock (&c.lock);
@@ -229,6 +236,7 @@ run_cpu (const gchar * factory, const gchar * props, Stream * s, guint n,
   }
   g_mutex_lock (&c.lock);
   c.hold = FALSE;
+  c.wait_for = n;
   g_cond_broadcast (&c.cond);
   while (c.received < n) {
     gint64 end = g_get_monotonic_time () + G_TIME_SPAN_SECOND;

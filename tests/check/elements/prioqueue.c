@@ -669,6 +669,54 @@ GST_START_TEST (test_timestamp_jump_not_waiting)
 
 GST_END_TEST;
 
+/* The time-in-queue statistics, with the clock read coarsely behind a
+ * backlog and the pushes to a fast downstream timed in runs (see now_ns ()
+ * in gstprioqueue.c): buffers held 200 ms report about 200 ms. */
+GST_START_TEST (test_queue_time_stats)
+{
+  GstHarness *h = new_harness (VIDEO_CAPS,
+      "max-size-buffers=0 max-size-bytes=0 max-size-time=0");
+  Hold hold;
+  guint64 p50, p99, max, service;
+  guint i;
+
+  hold_start (&hold, h->element, "src");
+  gst_harness_push (h, make_buffer (0, KEY, 10));
+  hold_wait_blocked (&hold);
+  for (i = 1; i < 100; i++)
+    gst_harness_push (h, make_buffer (i, KEY, 10));
+  g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+  hold_release (&hold);
+  for (i = 0; i < 100; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+
+  p50 = stat_u64 (h->element, "queue-time-p50");
+  p99 = stat_u64 (h->element, "queue-time-p99");
+  max = stat_u64 (h->element, "queue-time-max");
+  service = stat_u64 (h->element, "service-time");
+  GST_INFO ("p50 %" GST_TIME_FORMAT " p99 %" GST_TIME_FORMAT " max %"
+      GST_TIME_FORMAT " service %" GST_TIME_FORMAT, GST_TIME_ARGS (p50),
+      GST_TIME_ARGS (p99), GST_TIME_ARGS (max), GST_TIME_ARGS (service));
+  /* buffer 0 left at once; the other 99 waited the 200 ms (histogram
+   * buckets within 1/16, the coarse clock within a tick) */
+  fail_unless (p50 >= 180 * MS && p50 <= 400 * MS, "p50 %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (p50));
+  fail_unless (max >= 200 * MS && max <= 1000 * MS, "max %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (max));
+  fail_unless (p99 <= max + max / 8);
+  fail_unless (service > 0 && service < 200 * MS);
+
+  /* one at a time to a free downstream: short waits */
+  for (i = 100; i < 200; i++) {
+    gst_harness_push (h, make_buffer (i, KEY, 10));
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  fail_unless (stat_u64 (h->element, "queue-time-p50") <= p50);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* HIGH only as last resort: counted, a warning is posted */
 GST_START_TEST (test_high_drop_warning)
 {
@@ -1310,6 +1358,7 @@ prioqueue_suite (void)
   tcase_add_test (tc, test_shed_order);
   tcase_add_test (tc, test_discont_after_gap);
   tcase_add_test (tc, test_timestamp_jump_not_waiting);
+  tcase_add_test (tc, test_queue_time_stats);
   tcase_add_test (tc, test_latency_bound);
   tcase_add_test (tc, test_high_drop_warning);
   tcase_add_test (tc, test_drop_messages_rate_limited);

@@ -576,6 +576,36 @@ GST_START_TEST (test_latency_prediction)
 
 GST_END_TEST;
 
+/* n pushes timed together move the service time as n reports of their
+ * average would (the source task times fast pushes in runs) */
+GST_START_TEST (test_report_service_n)
+{
+  ShedConfig cfg = { 0, 0, 0, SHED_MODE_SHED };
+  guint n, i;
+
+  for (n = 1; n <= 16; n++) {
+    ShedQueue *a = shed_queue_new (&cfg), *b = shed_queue_new (&cfg);
+    guint64 sa, sb;
+
+    fail_unless_equals_int (shed_queue_add_stream (a, 0), 0);
+    fail_unless_equals_int (shed_queue_add_stream (b, 0), 0);
+    shed_queue_report_service (a, 0, 50 * 1000);
+    shed_queue_report_service (b, 0, 50 * 1000);
+    for (i = 0; i < n; i++)
+      shed_queue_report_service (a, 0, 2 * 1000);
+    shed_queue_report_service_n (b, 0, n * 2 * 1000, n);
+    sa = shed_queue_get_service_time (a, 0);
+    sb = shed_queue_get_service_time (b, 0);
+    /* within the rounding of n integer steps */
+    fail_unless (sa + n + 1 >= sb && sb + n + 1 >= sa, "n %u: %"
+        G_GUINT64_FORMAT " vs %" G_GUINT64_FORMAT, n, sa, sb);
+    shed_queue_free (a, NULL);
+    shed_queue_free (b, NULL);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_block_mode)
 {
   Fixture f;
@@ -1006,6 +1036,7 @@ shedqueue_suite (void)
   tcase_add_test (tc, test_bytes_limit);
   tcase_add_test (tc, test_time_limit);
   tcase_add_test (tc, test_latency_prediction);
+  tcase_add_test (tc, test_report_service_n);
   tcase_add_test (tc, test_block_mode);
   tcase_add_test (tc, test_time_full_like_queue);
   tcase_add_test (tc, test_streams_share_budget);
