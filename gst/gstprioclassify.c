@@ -545,12 +545,21 @@ ShedClass
 gst_prio_classifier_classify (GstPrioClassifier * c, GstBuffer * buffer,
     guint * flags, GstPrioRule * rule)
 {
+  return gst_prio_classifier_classify_full (c, buffer, flags, rule, NULL);
+}
+
+ShedClass
+gst_prio_classifier_classify_full (GstPrioClassifier * c, GstBuffer * buffer,
+    guint * flags, GstPrioRule * rule, gsize * size)
+{
   GstChunkMeta *meta;
   gboolean delta = GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   GstPrioRule r;
   ShedClass klass;
 
   *flags = 0;
+  if (size)
+    *size = G_MAXSIZE;
   if (delta)
     c->flags_seen = TRUE;
 
@@ -607,6 +616,36 @@ gst_prio_classifier_classify (GstPrioClassifier * c, GstBuffer * buffer,
       klass = SHED_CLASS_HIGH;
       *flags = SHED_FLAG_KEYFRAME;
       goto done;
+    }
+
+    /* the common case, per frame: an H.264 byte-stream delta unit in one
+     * memory whose first slice starts where it did last time. One header
+     * byte read in place, without the general path's calls; whatever is
+     * not exactly that goes the general way below. */
+    if (delta && c->kind == KIND_H264 && !c->packetized && c->have_hint &&
+        c->in_place && gst_buffer_n_memory (buffer) == 1) {
+      GstMemory *mem = gst_buffer_peek_memory (buffer, 0);
+      GstMapInfo map;
+      gint b = -1;
+
+      if (gst_memory_map (mem, &map, GST_MAP_READ)) {
+        const guint8 *h = header_after_start_code (map.data, map.size,
+            c->slice_hint, 1);
+
+        if (h && !(h[0] & 0x80))
+          b = h[0];
+        if (size)
+          *size = mem->size;
+        gst_memory_unmap (mem, &map);
+      }
+      if (b >= 0 && (b & 0x1f) == GST_H264_NAL_SLICE) {
+        c->n_in_place++;
+        r = GST_PRIO_RULE_NAL;
+        *flags = SHED_FLAG_DELTA;
+        klass = !(b & 0x60) || GST_BUFFER_FLAG_IS_SET (buffer,
+            GST_BUFFER_FLAG_DROPPABLE) ? SHED_CLASS_LOW : SHED_CLASS_NORMAL;
+        goto done;
+      }
     }
 
     if (parse_nal (c, buffer, &info)) {

@@ -578,7 +578,7 @@ timeline_reset (ShedStream * s)
 /* A buffer at running time [@time, @end) came in at @now: returns its
  * start on the stream's timeline (*@tl_end its end) and moves the input
  * position on. */
-static guint64
+static inline guint64
 timeline_map (ShedQueue * q, ShedStream * s, guint64 time, guint64 end,
     guint64 now, guint64 * tl_end)
 {
@@ -820,8 +820,10 @@ shed_queue_push_buffer (ShedQueue * q, guint stream, gpointer item,
   q->bytes += info->size;
 
   if (q->config.mode == SHED_MODE_SHED) {
-    shed_capacity (q);
-    shed_stream_time (q, stream);
+    if (q->config.max_buffers || q->config.max_bytes)
+      shed_capacity (q);
+    if (q->config.max_time)
+      shed_stream_time (q, stream);
   }
 
   return TRUE;
@@ -1018,6 +1020,14 @@ shed_queue_is_full (const ShedQueue * q)
       queue_level_time (q) >= q->config.max_time)
     return TRUE;
   return FALSE;
+}
+
+gboolean
+shed_queue_stream_head_is_buffer (const ShedQueue * q, guint stream)
+{
+  const ShedStream *s = get_stream (q, stream);
+
+  return s != NULL && s->head != NULL && s->head->is_buffer;
 }
 
 gboolean

@@ -177,6 +177,9 @@ void shed_queue_flush_stream (ShedQueue * q, guint stream,
 /* queue's notion of full: a limit is reached (>=). Block mode waits on it. */
 gboolean shed_queue_is_full (const ShedQueue * q);
 gboolean shed_queue_stream_is_empty (const ShedQueue * q, guint stream);
+/* the next item of @stream is a buffer */
+gboolean shed_queue_stream_head_is_buffer (const ShedQueue * q,
+    guint stream);
 guint shed_queue_stream_n_items (const ShedQueue * q, guint stream);
 guint shed_queue_stream_n_buffers (const ShedQueue * q, guint stream);
 gboolean shed_queue_stream_is_waiting (const ShedQueue * q, guint stream);
