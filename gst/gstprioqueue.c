@@ -1451,8 +1451,12 @@ gst_prio_queue_loop (PrioStream * stream)
     guint64 service = shed_queue_get_service_time (self->shed, stream->id);
     guint done = 1;
 
+    /* runs only while nobody waits for room (mode=block): a run frees
+     * room in steps of many buffers, and the waiting upstream thread woke
+     * and blocked more often than with one buffer at a time */
     if (service > 0 && service < FAST_SERVICE && clk.run_n == 0 &&
-        self->pending->len == 0 && !work.unref && !work.messages &&
+        self->waiting_del == 0 && self->pending->len == 0 && !work.unref &&
+        !work.messages &&
         shed_queue_stream_head_is_buffer (self->shed, stream->id))
       ret = push_run_locked (self, stream, &work, &clk, PUSH_BATCH - n,
           &done);
