@@ -1197,9 +1197,11 @@ typedef struct
   guint64 run_start;            /* precise time the untimed pushes began */
   guint64 run_tick;             /* the coarse clock then */
   guint run_n;                  /* pushes since run_start */
+  guint64 service;              /* the stream's service time, as the
+                                 * loop read it for this item */
 } TaskClock;
 
-#define TASK_CLOCK_INIT { 0, 0, 0, 0 }
+#define TASK_CLOCK_INIT { 0, 0, 0, 0, 0 }
 
 /* The untimed pushes end now: read the clock, report their average
  * service time. With the lock. */
@@ -1207,7 +1209,10 @@ static void
 task_clock_end_run_locked (GstPrioQueue * self, PrioStream * stream,
     TaskClock * clk, guint64 end)
 {
-  if (clk->run_n > 0 && end > clk->run_start)
+  if (clk->run_n == 1)
+    shed_queue_report_service (self->shed, stream->id,
+        end > clk->run_start ? end - clk->run_start : 0);
+  else if (clk->run_n > 1 && end > clk->run_start)
     shed_queue_report_service_n (self->shed, stream->id,
         end - clk->run_start, clk->run_n);
   clk->run_n = 0;
@@ -1257,7 +1262,7 @@ push_run_locked (GstPrioQueue * self, PrioStream * stream, DropWork * work,
 {
   GstBuffer *run[PUSH_BATCH];
   GstFlowReturn result = GST_FLOW_OK;
-  guint64 service = shed_queue_get_service_time (self->shed, stream->id);
+  guint64 service = clk->service;
   guint64 now = clk->now ? clk->now : now_ns ();
   guint64 end;
   ShedPopInfo info;
@@ -1342,7 +1347,7 @@ next:
       clk->run_tick = 0;
     }
     /* a fast downstream: this push is timed with the next ones */
-    service = shed_queue_get_service_time (self->shed, stream->id);
+    service = clk->service;
     fast = service > 0 && service < FAST_SERVICE &&
         clk->run_n + 1 < PUSH_BATCH;
     UNLOCK (self);
@@ -1451,6 +1456,7 @@ gst_prio_queue_loop (PrioStream * stream)
     guint64 service = shed_queue_get_service_time (self->shed, stream->id);
     guint done = 1;
 
+    clk.service = service;
     /* runs only while nobody waits for room (mode=block): a run frees
      * room in steps of many buffers, and the waiting upstream thread woke
      * and blocked more often than with one buffer at a time */
