@@ -158,8 +158,7 @@ gst_buffer_get_chunk_meta (GstBuffer * buffer)
 {
   g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
 
-  return (GstChunkMeta *) gst_buffer_get_meta (buffer,
-      GST_CHUNK_META_API_TYPE);
+  return (GstChunkMeta *) gst_buffer_get_meta (buffer, GST_CHUNK_META_API_TYPE);
 }
 
 /**

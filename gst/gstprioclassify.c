@@ -55,7 +55,8 @@
 #include <gst/codecparsers/gsth264parser.h>
 #include <gst/codecparsers/gsth265parser.h>
 
-typedef enum {
+typedef enum
+{
   KIND_UNKNOWN,                 /* no caps yet: judge by flags */
   KIND_NON_VIDEO,
   KIND_VIDEO,

@@ -214,7 +214,7 @@ gst_prio_queue_mode_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_PRIO_QUEUE_MODE_SHED,
-        "Never block upstream: drop the least important buffers first",
+          "Never block upstream: drop the least important buffers first",
         "shed"},
     {GST_PRIO_QUEUE_MODE_BLOCK, "Block upstream when full, as queue does",
         "block"},
@@ -467,8 +467,7 @@ gst_prio_queue_class_init (GstPrioQueueClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &sink_req_template, GST_TYPE_PRIO_QUEUE_PAD);
-  gst_element_class_add_static_pad_template (element_class,
-      &src_req_template);
+  gst_element_class_add_static_pad_template (element_class, &src_req_template);
 
   element_class->request_new_pad =
       GST_DEBUG_FUNCPTR (gst_prio_queue_request_new_pad);
@@ -882,8 +881,7 @@ running_time (const GstSegment * segment, GstClockTime ts)
     return SHED_TIME_NONE;
   /* the usual segment, as gst_segment_to_running_time_full () computes it
    * (per buffer: spare the call) */
-  if (G_LIKELY (segment->rate == 1.0 && ts >= segment->start +
-          segment->offset))
+  if (G_LIKELY (segment->rate == 1.0 && ts >= segment->start + segment->offset))
     return ts - segment->start - segment->offset + segment->base;
   sign = gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, ts, &rt);
   if (sign > 0)
@@ -1269,8 +1267,7 @@ push_run_locked (GstPrioQueue * self, PrioStream * stream, DropWork * work,
   guint n = 0, i;
 
   max = MIN (max, PUSH_BATCH);
-  while (n < max && shed_queue_stream_head_is_buffer (self->shed,
-          stream->id)) {
+  while (n < max && shed_queue_stream_head_is_buffer (self->shed, stream->id)) {
     GstBuffer *buf = shed_queue_pop (self->shed, stream->id,
         now + n * service, &info);
 
@@ -1348,8 +1345,7 @@ next:
     }
     /* a fast downstream: this push is timed with the next ones */
     service = clk->service;
-    fast = service > 0 && service < FAST_SERVICE &&
-        clk->run_n + 1 < PUSH_BATCH;
+    fast = service > 0 && service < FAST_SERVICE && clk->run_n + 1 < PUSH_BATCH;
     UNLOCK (self);
 
     result = gst_pad_push (stream->srcpad, buffer);
@@ -1464,8 +1460,7 @@ gst_prio_queue_loop (PrioStream * stream)
         self->waiting_del == 0 && self->pending->len == 0 && !work.unref &&
         !work.messages &&
         shed_queue_stream_head_is_buffer (self->shed, stream->id))
-      ret = push_run_locked (self, stream, &work, &clk, PUSH_BATCH - n,
-          &done);
+      ret = push_run_locked (self, stream, &work, &clk, PUSH_BATCH - n, &done);
     else
       ret = push_one_locked (self, stream, &work, &clk);
     if (stream->srcresult == GST_FLOW_OK)

@@ -42,7 +42,8 @@
 
 #include <string.h>
 
-typedef struct {
+typedef struct
+{
   gpointer item;
   guint64 seq;
   guint64 arrival;
@@ -53,12 +54,14 @@ typedef struct {
 
 /* while releasing the start window: a number that arrived after every
  * lower one */
-typedef struct {
+typedef struct
+{
   guint64 seq;
   guint64 order;
 } StartRecord;
 
-struct _ReorderRing {
+struct _ReorderRing
+{
   ReorderConfig cfg;
 
   guint capacity;               /* power of two >= window */

@@ -128,7 +128,7 @@ struct _ShedQueue
 /* ------------------------------------------------------------------ */
 /* entry pool */
 
-static ShedEntry *
+static inline ShedEntry *
 entry_new (ShedQueue * q)
 {
   ShedEntry *e;
@@ -149,7 +149,7 @@ entry_new (ShedQueue * q)
   return e;
 }
 
-static void
+static inline void
 entry_free (ShedQueue * q, ShedEntry * e)
 {
   e->item = NULL;
@@ -160,7 +160,7 @@ entry_free (ShedQueue * q, ShedEntry * e)
 /* ------------------------------------------------------------------ */
 /* histogram */
 
-static guint
+static inline guint
 hist_index (guint64 v)
 {
   guint msb;
@@ -193,7 +193,7 @@ hist_value (guint idx)
 /* ------------------------------------------------------------------ */
 /* lists */
 
-static void
+static inline void
 stream_append (ShedStream * s, ShedEntry * e)
 {
   e->prev = s->tail;
@@ -219,7 +219,7 @@ stream_append (ShedStream * s, ShedEntry * e)
   }
 }
 
-static void
+static inline void
 stream_unlink (ShedStream * s, ShedEntry * e)
 {
   if (e->prev)
@@ -550,8 +550,7 @@ shed_stream_time (ShedQueue * q, guint stream)
   if (s->service > 0) {
     guint64 max_n = max_time / s->service;
 
-    while (s->n_buffers > 1 && s->n_buffers > max_n &&
-        s->chead[SHED_CLASS_LOW])
+    while (s->n_buffers > 1 && s->n_buffers > max_n && s->chead[SHED_CLASS_LOW])
       drop_entry (q, stream, s->chead[SHED_CLASS_LOW], SHED_REASON_LATENCY);
   }
 }
@@ -598,8 +597,7 @@ timeline_map (ShedQueue * q, ShedStream * s, guint64 time, guint64 end,
         s->shift = (gint64) (s->in_timeline + wall) - (gint64) end;
     }
     s->in_raw = end;
-  } else if (G_UNLIKELY (s->in_raw - end > MAX (frames,
-              q->config.max_time))) {
+  } else if (G_UNLIKELY (s->in_raw - end > MAX (frames, q->config.max_time))) {
     guint64 wall = now > s->in_wall ? now - s->in_wall : 0;
 
     s->shift = (gint64) (s->in_timeline + wall) - (gint64) end;

@@ -1081,8 +1081,7 @@ GST_START_TEST (test_accounting_identity)
       gst_harness_crank_single_clock_wait (h);
     if (i == input->len / 2) {
       fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-      fail_unless (gst_harness_push_event (h,
-              gst_event_new_flush_stop (TRUE)));
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
       gst_harness_set_src_caps_str (h, "application/octet-stream");
       have_last = FALSE;
     }
@@ -1149,8 +1148,7 @@ GST_START_TEST (test_stress_real_clock)
 
     if (i % 1000 == 999) {
       fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-      fail_unless (gst_harness_push_event (h,
-              gst_event_new_flush_stop (TRUE)));
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
       gst_harness_set_src_caps_str (h, "application/octet-stream");
       while ((out = gst_harness_try_pull (h))) {
         received++;
@@ -1514,8 +1512,7 @@ GST_START_TEST (test_start_shuffled)
     if (scenario == 1) {
       /* what was held is gone with the flush; then a new numbering */
       fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-      fail_unless (gst_harness_push_event (h,
-              gst_event_new_flush_stop (TRUE)));
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
       gst_harness_set_src_caps_str (h, kind == KIND_RTP ? RTP_CAPS :
           "application/octet-stream");
       g_free (log_take ());

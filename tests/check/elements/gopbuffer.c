@@ -558,15 +558,13 @@ GST_START_TEST (test_audio_joins_right_after_keyframe)
   fail_unless_equals_int (pull_n (h2), 5);
 
   /* the audio from 200 ms on arrives now: straight through */
-  fail_unless_equals_int (gst_harness_push (ha, make_audio (10)),
-      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (ha, make_audio (10)), GST_FLOW_OK);
   b = try_pull_for (h2a, 2 * G_TIME_SPAN_SECOND);
   fail_unless (b != NULL, "the audio of the GOP joined at did not come");
   fail_unless_equals_uint64 (GST_BUFFER_PTS (b), 200 * MS);
   gst_buffer_unref (b);
   gst_harness_push (h, make_buf (6, FALSE, 100));
-  fail_unless_equals_int (gst_harness_push (ha, make_audio (11)),
-      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (ha, make_audio (11)), GST_FLOW_OK);
   fail_unless_equals_int (pull_n (h2), 6);
   fail_unless_equals_int (pull_n (h2a), 11);
 

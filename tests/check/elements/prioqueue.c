@@ -382,17 +382,13 @@ GST_START_TEST (test_classify_h265_nal)
   GstHarness *h = new_harness (H265_CAPS, NULL);
 
   /* IDR_W_RADL, CRA: HIGH */
-  fail_unless_equals_string (classify_one (h, h265_au (0, 19, 0, 0)),
-      "high");
-  fail_unless_equals_string (classify_one (h, h265_au (1, 21, 0, 0)),
-      "high");
+  fail_unless_equals_string (classify_one (h, h265_au (0, 19, 0, 0)), "high");
+  fail_unless_equals_string (classify_one (h, h265_au (1, 21, 0, 0)), "high");
   /* TRAIL_R: NORMAL, TRAIL_N / RASL_N: LOW, RASL_R: NORMAL */
   fail_unless_equals_string (classify_one (h, h265_au (2, 1, 0, DELTA)),
       "normal");
-  fail_unless_equals_string (classify_one (h, h265_au (3, 0, 0, DELTA)),
-      "low");
-  fail_unless_equals_string (classify_one (h, h265_au (4, 8, 0, DELTA)),
-      "low");
+  fail_unless_equals_string (classify_one (h, h265_au (3, 0, 0, DELTA)), "low");
+  fail_unless_equals_string (classify_one (h, h265_au (4, 8, 0, DELTA)), "low");
   fail_unless_equals_string (classify_one (h, h265_au (5, 9, 0, DELTA)),
       "normal");
   gst_harness_teardown (h);
@@ -484,8 +480,7 @@ GST_START_TEST (test_shed_order)
    * it */
   gst_harness_push (h, make_buffer (7, DELTA, 10));
   fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-normal"), 4);
-  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-keyframe-wait"),
-      3);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-keyframe-wait"), 3);
   fail_unless_equals_uint64 (stat_u64 (h->element, "keyframe-waits"), 1);
   /* waiting for a keyframe: deltas are refused at the door */
   gst_harness_push (h, make_buffer (8, DROPPABLE, 10));
@@ -661,8 +656,7 @@ GST_START_TEST (test_timestamp_jump_not_waiting)
   g_usleep (300 * G_TIME_SPAN_MILLISECOND);
   gst_harness_push (h, audio_buffer (2 * GST_SECOND));
   fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-high"), 1);
-  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-max-size-time"),
-      1);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-max-size-time"), 1);
   hold_release (&hold);
   gst_harness_teardown (h);
 }
@@ -745,8 +739,7 @@ GST_START_TEST (test_high_drop_warning)
         gst_message_has_name (msg, "prioqueue-dropped")) {
       const GstStructure *s = gst_message_get_structure (msg);
       guint64 count;
-      fail_unless_equals_string (gst_structure_get_string (s, "class"),
-          "high");
+      fail_unless_equals_string (gst_structure_get_string (s, "class"), "high");
       fail_unless_equals_string (gst_structure_get_string (s, "reason"),
           "max-size-buffers");
       fail_unless (gst_structure_get_uint64 (s, "count", &count));
@@ -1001,8 +994,7 @@ GST_START_TEST (test_overrun_underrun_signals)
   gint64 end;
   guint i;
 
-  g_signal_connect (h->element, "overrun", G_CALLBACK (count_signal),
-      &overrun);
+  g_signal_connect (h->element, "overrun", G_CALLBACK (count_signal), &overrun);
   g_signal_connect (h->element, "underrun", G_CALLBACK (count_signal),
       &underrun);
 
@@ -1307,8 +1299,7 @@ GST_START_TEST (test_query_dropped_after_downstream_eos)
   g_mutex_init (&g.lock);
   g_cond_init (&g.cond);
   g.peer = h->srcpad;
-  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER, eos_gate_cb, &g,
-      NULL);
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER, eos_gate_cb, &g, NULL);
 
   gst_harness_push (h, make_buffer (0, KEY, 10));
   end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;

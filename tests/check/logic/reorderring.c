@@ -24,7 +24,8 @@
 #define ITEM(s) GSIZE_TO_POINTER ((gsize) (s) + 1)
 #define ITEM_SEQ(p) ((guint64) GPOINTER_TO_SIZE (p) - 1)
 
-typedef struct {
+typedef struct
+{
   ReorderRing *ring;
   GArray *seqs;                 /* pushed sequence numbers, in push order */
   guint64 lost;
@@ -144,8 +145,7 @@ GST_START_TEST (test_in_order_fast_path)
   for (s = 1000; s < 1031; s++)
     fail_unless_equals_int (push (&f, s, 0), REORDER_RESULT_TAKEN);
   fail_unless_equals_int (f.seqs->len, 0);
-  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring),
-      REORDER_TIME_NONE);
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring), REORDER_TIME_NONE);
   /* 1031 fills the window: nothing below 1000 can come any more */
   fail_unless_equals_int (push (&f, 1031, 0), REORDER_RESULT_TAKEN);
   fail_unless_equals_int (f.seqs->len, 32);
@@ -162,8 +162,7 @@ GST_START_TEST (test_in_order_fast_path)
   fail_unless_equals_uint64
       (reorder_ring_get_stats (f.ring)->max_reorder_distance, 0);
   fail_unless_equals_uint64 (f.lost, 0);
-  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring),
-      REORDER_TIME_NONE);
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring), REORDER_TIME_NONE);
   check_identity (&f, TRUE);
   fixture_clear (&f);
 
@@ -297,8 +296,7 @@ GST_START_TEST (test_lost_by_window)
   for (s = 2; s <= 8; s++)
     fail_unless_equals_int (push (&f, s, 0), REORDER_RESULT_TAKEN);
   fail_unless_equals_int (f.seqs->len, 1);
-  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring),
-      REORDER_TIME_NONE);
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring), REORDER_TIME_NONE);
   push (&f, 9, 0);
   fail_unless_equals_int (f.seqs->len, 9);
   for (s = 1; s < 9; s++)
@@ -331,8 +329,7 @@ GST_START_TEST (test_timeout_deadline)
   push (&f, 3, 65 * MS);
   push (&f, 4, 66 * MS);
   fail_unless_equals_int (f.seqs->len, 5);
-  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring),
-      REORDER_TIME_NONE);
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring), REORDER_TIME_NONE);
   fail_unless_equals_uint64 (f.lost, 1);
   check_identity (&f, TRUE);
   fixture_clear (&f);
@@ -542,7 +539,8 @@ GST_START_TEST (test_random_against_model)
     default_config (&cfg);
     cfg.window = g_rand_int_range (rand, 2, 64);
     cfg.timeout = g_rand_boolean (rand) ? 30 * MS : 0;
-    cfg.max_buffers = g_rand_boolean (rand) ? g_rand_int_range (rand, 1, 40) : 0;
+    cfg.max_buffers =
+        g_rand_boolean (rand) ? g_rand_int_range (rand, 1, 40) : 0;
     fixture_init (&f, &cfg);
 
     for (s = 0; s < n; s++) {
@@ -581,8 +579,8 @@ GST_START_TEST (test_random_against_model)
     /* strictly increasing output, each item exactly once */
     for (i = 1; i < f.seqs->len; i++)
       fail_unless (seq_at (&f, i) > seq_at (&f, i - 1),
-          "round %u at %u: %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT, round, i,
-          seq_at (&f, i), seq_at (&f, i - 1));
+          "round %u at %u: %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT,
+          round, i, seq_at (&f, i), seq_at (&f, i - 1));
     /* every output number was sent */
     for (i = 0; i < f.seqs->len; i++) {
       guint64 v = seq_at (&f, i);
@@ -911,8 +909,7 @@ GST_START_TEST (test_start_shuffled_blocks)
       guint i;
 
       for (i = 0; i < n; i++)
-        order[i] = reorder_ext_seq16 (&highest,
-            (guint16) (first16 + order[i]));
+        order[i] = reorder_ext_seq16 (&highest, (guint16) (first16 + order[i]));
       base = reorder_ext_seq16 (&highest, first16);
     }
 
@@ -1019,8 +1016,7 @@ GST_START_TEST (test_start_bounds)
   fixture_init (&f, &cfg);
   push (&f, 100, 0);
   push (&f, 106, 0);
-  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring),
-      REORDER_TIME_NONE);
+  fail_unless_equals_uint64 (reorder_ring_deadline (f.ring), REORDER_TIME_NONE);
   fail_unless_equals_int (reorder_ring_expire (f.ring, G_MAXUINT64 - 1), 0);
   fail_unless_equals_int (push (&f, 98, 0), REORDER_RESULT_LATE);
   fail_unless_equals_int (push (&f, 99, 0), REORDER_RESULT_TAKEN);

@@ -271,8 +271,7 @@ GST_START_TEST (test_class_order_oldest_first)
   fail_unless (item_at (&f, n1)->dropped);
   fail_unless_equals_int (item_at (&f, n1)->reason, SHED_REASON_BUFFERS);
   fail_unless (item_at (&f, n2)->dropped);
-  fail_unless_equals_int (item_at (&f, n2)->reason,
-      SHED_REASON_KEYFRAME_WAIT);
+  fail_unless_equals_int (item_at (&f, n2)->reason, SHED_REASON_KEYFRAME_WAIT);
   fail_if (item_at (&f, k)->dropped);
   fail_unless (shed_queue_stream_is_waiting (f.q, 0));
   check_accounting (&f);
@@ -311,8 +310,7 @@ GST_START_TEST (test_keyframe_wait_includes_queued)
   l2 = push (&f, L, DELTA, 9);
   fail_unless (item_at (&f, n4)->dropped);
   fail_unless (item_at (&f, l2)->dropped);
-  fail_unless_equals_int (item_at (&f, l2)->reason,
-      SHED_REASON_KEYFRAME_WAIT);
+  fail_unless_equals_int (item_at (&f, l2)->reason, SHED_REASON_KEYFRAME_WAIT);
   k2 = push (&f, H, KEY, 10);
   fail_if (item_at (&f, k2)->dropped);
   fail_if (shed_queue_stream_is_waiting (f.q, 0));
@@ -321,8 +319,7 @@ GST_START_TEST (test_keyframe_wait_includes_queued)
   shed_queue_get_stats (f.q, &st);
   fail_unless_equals_uint64 (st.keyframe_waits, 1);
   fail_unless_equals_uint64 (st.dropped[H], 0);
-  fail_unless_equals_uint64 (st.dropped_reason[SHED_REASON_KEYFRAME_WAIT],
-      4);
+  fail_unless_equals_uint64 (st.dropped_reason[SHED_REASON_KEYFRAME_WAIT], 4);
 
   /* output: k1, the HIGH headers, k2 marked discont, then the delta */
   while (pop (&f, 0) != -1);
@@ -393,7 +390,7 @@ GST_START_TEST (test_leading_pictures_after_wait)
   fail_if (item_at (&f, after)->dropped);
   /* from here on earlier pts are fine again (closed GOP B-frames) */
   fail_if (item_at (&f, push_full (&f, 0, L, DELTA, 8 * FRAME, 10 * FRAME,
-                  100))->dropped);
+              100))->dropped);
   check_accounting (&f);
   fixture_clear (&f);
 }
@@ -932,8 +929,7 @@ GST_START_TEST (test_random_against_model)
       max_buffers = 10;
     fixture_init (&f, max_buffers, 0, max_time, SHED_MODE_SHED);
     if (g_rand_boolean (rand))
-      shed_queue_report_service (f.q, 0,
-          (guint64) (FRAME / speed));
+      shed_queue_report_service (f.q, 0, (guint64) (FRAME / speed));
 
     for (i = 0; i < n; i++) {
       ShedClass c;
