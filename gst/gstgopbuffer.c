@@ -1073,9 +1073,15 @@ join_locked (GstGopBuffer * self, GopOut * out)
     queue_sticky_locked (self, out, have && !latest ? gop_id : GOP_SEQ_NONE,
         SLOT_STREAM_START, SLOT_TAGS);
     if (have && !latest) {
+      /* the video of the branch joins at this GOP too (above, when it is
+       * linked after the audio). With no audio cached in it yet (a join
+       * right after the keyframe, before the audio since the keyframe came
+       * in) the live audio that follows belongs to it: waiting for the
+       * next keyframe instead left a muxer in the branch without audio, and
+       * so without output, for a whole GOP */
       out->gop_id = gop_id;
       if (gop_store_foreach_join (self->store, gop_id, TRUE, join_entry_cb,
-              &c) == 0 && pair && pair->gop_id != gop_id)
+              &c) == 0 && pair && pair->joined && pair->gop_id != gop_id)
         out->wait_video_key = TRUE;
     } else if (!have) {
       out->wait_video_key = TRUE;
@@ -1134,6 +1140,48 @@ join_locked (GstGopBuffer * self, GopOut * out)
       " with %u cached buffers (%s)", gop_id, c.n,
       latest ? "latest-keyframe" : "catch-up");
   wake_out (out);
+}
+
+/* with GOP_LOCK: the GOP a join of @out starts at now, as join_locked ()
+ * picks it; FALSE when it would wait for the next keyframe (or, audio in
+ * latest-keyframe mode, go live at once) */
+static gboolean
+join_gop_locked (GstGopBuffer * self, GopOut * out, guint64 * gop_id)
+{
+  gboolean latest = self->join_mode == GST_GOP_BUFFER_JOIN_LATEST_KEYFRAME;
+  GopOut *pair = find_pair_locked (self, out);
+
+  if (pair && pair->joined && pair->gop_id != GOP_SEQ_NONE) {
+    *gop_id = pair->gop_id;
+    return !(out->audio && latest);
+  }
+  if (!gop_store_join_point (self->store, latest, gop_id, NULL))
+    return FALSE;
+  return !(out->audio && latest);
+}
+
+/* with GOP_LOCK: the caps a request pad that has not pushed any yet will
+ * push first (a reference), or NULL when none are known */
+static GstCaps *
+join_caps_locked (GstGopBuffer * self, GopOut * out)
+{
+  gpointer items[GOP_STICKY_SLOTS];
+  GstEvent *ev = NULL;
+  GstCaps *caps = NULL;
+  guint64 gop_id = out->gop_id;
+
+  if ((out->joined && out->gop_id != GOP_SEQ_NONE)
+      || (!out->joined && join_gop_locked (self, out, &gop_id))) {
+    if (gop_store_sticky_at (self->store, gop_id, out->audio, items))
+      ev = items[SLOT_CAPS];
+  }
+  if (ev == NULL)
+    ev = out->audio ? self->a_caps : self->v_caps;
+  if (ev) {
+    gst_event_parse_caps (ev, &caps);
+    gst_caps_ref (caps);
+  }
+  return caps;
 }
 
 static void
@@ -1887,15 +1935,16 @@ gst_gop_buffer_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
     case GST_QUERY_CAPS:{
       GstCaps *caps = NULL, *filter, *res;
 
-      /* a request pad offers what is flowing, or its template */
-      GOP_LOCK (self);
-      if (out && out->audio && self->a_caps)
-        gst_event_parse_caps (self->a_caps, &caps);
-      else if (out && !out->audio && self->v_caps)
-        gst_event_parse_caps (self->v_caps, &caps);
-      if (caps)
-        gst_caps_ref (caps);
-      GOP_UNLOCK (self);
+      /* a request pad offers the caps it will push first: what it pushed
+       * last, or, before it pushed any, those current at the keyframe it
+       * joins (or will join) at: a caps change later in that GOP comes at
+       * its place. Else its template. */
+      caps = out ? gst_pad_get_current_caps (pad) : NULL;
+      if (out && !caps) {
+        GOP_LOCK (self);
+        caps = join_caps_locked (self, out);
+        GOP_UNLOCK (self);
+      }
       if (!caps)
         caps = gst_pad_get_pad_template_caps (pad);
       gst_query_parse_caps (query, &filter);
