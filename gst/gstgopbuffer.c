@@ -155,7 +155,7 @@ struct _GstGopBuffer
   GstPad *audio_sinkpad;        /* request, NULL if none */
   GstPad *audio_srcpad;         /* request, NULL if none */
 
-  /* GOP_LOCK protects everything below, settings included */
+  /* GST_GOP_BUFFER_LOCK protects everything below, settings included */
   GMutex lock;
 
   GopStore *store;
@@ -210,8 +210,8 @@ G_STATIC_ASSERT (SLOT_TAGS < GOP_STICKY_SLOTS);
 /* bytes a stored sticky event counts in the cache besides its buffers */
 #define STICKY_EVENT_OVERHEAD 256
 
-#define GOP_LOCK(s) g_mutex_lock (&(s)->lock)
-#define GOP_UNLOCK(s) g_mutex_unlock (&(s)->lock)
+#define GST_GOP_BUFFER_LOCK(s) g_mutex_lock (&(s)->lock)
+#define GST_GOP_BUFFER_UNLOCK(s) g_mutex_unlock (&(s)->lock)
 
 #define gst_gop_buffer_parent_class parent_class
 G_DEFINE_TYPE (GstGopBuffer, gst_gop_buffer, GST_TYPE_ELEMENT);
@@ -515,7 +515,7 @@ gst_gop_buffer_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-/* with GOP_LOCK */
+/* with GST_GOP_BUFFER_LOCK */
 static void
 apply_limits_locked (GstGopBuffer * self)
 {
@@ -537,7 +537,7 @@ gst_gop_buffer_set_property (GObject * object, guint prop_id,
 {
   GstGopBuffer *self = GST_GOP_BUFFER (object);
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   switch (prop_id) {
     case PROP_MAX_GOPS:
       self->max_gops = g_value_get_uint (value);
@@ -568,10 +568,10 @@ gst_gop_buffer_set_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
-/* with GOP_LOCK */
+/* with GST_GOP_BUFFER_LOCK */
 static GstStructure *
 make_stats_locked (GstGopBuffer * self)
 {
@@ -657,7 +657,7 @@ gst_gop_buffer_get_property (GObject * object, guint prop_id,
 {
   GstGopBuffer *self = GST_GOP_BUFFER (object);
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   switch (prop_id) {
     case PROP_MAX_GOPS:
       g_value_set_uint (value, self->max_gops);
@@ -696,7 +696,7 @@ gst_gop_buffer_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -734,9 +734,9 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
   gchar *padname;
 
   if (templ == gst_element_class_get_pad_template (klass, "audio_sink")) {
-    GOP_LOCK (self);
+    GST_GOP_BUFFER_LOCK (self);
     if (self->audio_sinkpad) {
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       GST_WARNING_OBJECT (self, "audio_sink already requested");
       return NULL;
     }
@@ -749,15 +749,15 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
         GST_DEBUG_FUNCPTR (gst_gop_buffer_iterate_internal_links));
     GST_PAD_SET_PROXY_CAPS (pad);
     self->audio_sinkpad = pad;
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_element_add_pad (element, pad);
     return pad;
   }
 
   if (templ == gst_element_class_get_pad_template (klass, "audio_src")) {
-    GOP_LOCK (self);
+    GST_GOP_BUFFER_LOCK (self);
     if (self->audio_srcpad) {
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       GST_WARNING_OBJECT (self, "audio_src already requested");
       return NULL;
     }
@@ -766,16 +766,16 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
         GST_DEBUG_FUNCPTR (gst_gop_buffer_iterate_internal_links));
     GST_PAD_SET_PROXY_CAPS (pad);
     self->audio_srcpad = pad;
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_element_add_pad (element, pad);
     return pad;
   }
 
   audio = templ == gst_element_class_get_pad_template (klass, "audio_src_%u");
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   if (name && sscanf (name, audio ? "audio_src_%u" : "src_%u", &index) == 1) {
     if (index_in_use (self, index, audio)) {
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       GST_WARNING_OBJECT (self, "pad %s already exists", name);
       return NULL;
     }
@@ -818,7 +818,7 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
   out->pad = pad;
   gst_pad_set_element_private (pad, out);
   self->outs = g_list_append (self->outs, out);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   gst_pad_set_activatemode_function (pad,
       GST_DEBUG_FUNCPTR (gst_gop_buffer_out_activate_mode));
@@ -847,7 +847,7 @@ clear_pending (GopOut * out)
     gst_mini_object_unref (obj);
 }
 
-/* with GOP_LOCK: wake the task if it sleeps */
+/* with GST_GOP_BUFFER_LOCK: wake the task if it sleeps */
 static inline void
 wake_out (GopOut * out)
 {
@@ -870,36 +870,36 @@ gst_gop_buffer_release_pad (GstElement * element, GstPad * pad)
   GstGopBuffer *self = GST_GOP_BUFFER (element);
   GopOut *out;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   if (pad == self->audio_sinkpad) {
     self->audio_sinkpad = NULL;
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_pad_set_active (pad, FALSE);
     gst_element_remove_pad (element, pad);
     return;
   }
   if (pad == self->audio_srcpad) {
     self->audio_srcpad = NULL;
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_pad_set_active (pad, FALSE);
     gst_element_remove_pad (element, pad);
     return;
   }
   out = out_of (pad);
   if (!out || !g_list_find (self->outs, out)) {
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     return;
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   /* stops the task */
   gst_pad_set_active (pad, FALSE);
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   self->outs = g_list_remove (self->outs, out);
   self->dropped_gops_released += lag_queue_get_stats (out->queue)->dropped_gops;
   gst_pad_set_element_private (pad, NULL);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   out_free (out);
   gst_element_remove_pad (element, pad);
@@ -920,24 +920,24 @@ gst_gop_buffer_out_activate_mode (GstPad * pad, GstObject * parent,
   if (active) {
     gboolean linked = gst_pad_is_linked (pad);
 
-    GOP_LOCK (self);
+    GST_GOP_BUFFER_LOCK (self);
     out->flushing = FALSE;
     out->last_ret = GST_FLOW_OK;
     /* linked while inactive (READY -> PAUSED again): join now */
     if (linked && !out->joined)
       join_locked (self, out);
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     return gst_pad_start_task (pad, (GstTaskFunction) gst_gop_buffer_out_loop,
         out, NULL);
   }
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   out->flushing = TRUE;
   out->joined = FALSE;
   lag_queue_clear (out->queue, FALSE);
   clear_pending (out);
   g_cond_signal (&out->cond);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   return gst_pad_stop_task (pad);
 }
 
@@ -1012,7 +1012,7 @@ queue_event_locked (GopOut * out, GstEvent * ev)
         GOP_TIME_NONE, 0);
 }
 
-/* with GOP_LOCK: the sticky events a joiner of @out's stream starts with:
+/* with GST_GOP_BUFFER_LOCK: the sticky events a joiner of @out's stream starts with:
  * those current at the keyframe of @gop_id, or the current ones if
  * @gop_id is not cached (GOP_SEQ_NONE). Slots from @from to @to. */
 static void
@@ -1044,7 +1044,7 @@ find_pair_locked (GstGopBuffer * self, GopOut * out)
   return NULL;
 }
 
-/* with GOP_LOCK: start feeding @out from the cache */
+/* with GST_GOP_BUFFER_LOCK: start feeding @out from the cache */
 static void
 join_locked (GstGopBuffer * self, GopOut * out)
 {
@@ -1142,7 +1142,7 @@ join_locked (GstGopBuffer * self, GopOut * out)
   wake_out (out);
 }
 
-/* with GOP_LOCK: the GOP a join of @out starts at now, as join_locked ()
+/* with GST_GOP_BUFFER_LOCK: the GOP a join of @out starts at now, as join_locked ()
  * picks it; FALSE when it would wait for the next keyframe (or, audio in
  * latest-keyframe mode, go live at once) */
 static gboolean
@@ -1160,7 +1160,7 @@ join_gop_locked (GstGopBuffer * self, GopOut * out, guint64 * gop_id)
   return !(out->audio && latest);
 }
 
-/* with GOP_LOCK: the caps a request pad that has not pushed any yet will
+/* with GST_GOP_BUFFER_LOCK: the caps a request pad that has not pushed any yet will
  * push first (a reference), or NULL when none are known */
 static GstCaps *
 join_caps_locked (GstGopBuffer * self, GopOut * out)
@@ -1189,11 +1189,11 @@ gst_gop_buffer_out_linked (GstPad * pad, GstPad * peer, GstGopBuffer * self)
 {
   GopOut *out;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   out = out_of (pad);
   if (out && g_list_find (self->outs, out))
     join_locked (self, out);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
 static void
@@ -1201,14 +1201,14 @@ gst_gop_buffer_out_unlinked (GstPad * pad, GstPad * peer, GstGopBuffer * self)
 {
   GopOut *out;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   out = out_of (pad);
   if (out && g_list_find (self->outs, out)) {
     out->joined = FALSE;
     lag_queue_clear (out->queue, FALSE);
     clear_pending (out);
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1251,7 +1251,7 @@ ensure_sticky (GopOut * out, GstEventType before)
   if (G_LIKELY (!missing))
     return all;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   stored[0] = out->audio ? self->a_stream_start : self->v_stream_start;
   stored[1] = out->audio ? self->a_caps : self->v_caps;
   stored[2] = out->audio ? self->a_segment : self->v_segment;
@@ -1261,7 +1261,7 @@ ensure_sticky (GopOut * out, GstEventType before)
     else if (stored[i])
       gst_event_ref (stored[i]);
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   all = TRUE;
   for (i = 0; i < G_N_ELEMENTS (types); i++) {
@@ -1286,7 +1286,7 @@ gst_gop_buffer_out_loop (GopOut * out)
   guint64 pushed = 0;
   gboolean retry = FALSE, sticky_complete = FALSE;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   while (!out->flushing && g_queue_is_empty (&out->pending)
       && lag_queue_is_empty (out->queue)) {
     out->waiting = TRUE;
@@ -1315,7 +1315,7 @@ gst_gop_buffer_out_loop (GopOut * out)
       }
     }
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   /* never push with the lock held */
   for (i = 0; i < n; i++) {
@@ -1353,7 +1353,7 @@ gst_gop_buffer_out_loop (GopOut * out)
     items[i] = NULL;
   }
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   out->pushed += pushed;
   out->last_ret = ret;
   if (retry && !out->flushing && out->joined) {
@@ -1366,24 +1366,24 @@ gst_gop_buffer_out_loop (GopOut * out)
     while (!out->flushing && out->joined
         && g_cond_wait_until (&out->cond, &self->lock, end));
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   for (; i < n; i++)
     if (items[i])
       gst_mini_object_unref (items[i]);
 
   if (ret == GST_FLOW_NOT_NEGOTIATED || ret < GST_FLOW_EOS) {
     GST_ELEMENT_FLOW_ERROR (self, ret);
-    GOP_LOCK (self);
+    GST_GOP_BUFFER_LOCK (self);
     out->joined = FALSE;
     lag_queue_clear (out->queue, FALSE);
     clear_pending (out);
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_pad_pause_task (pad);
   }
   return;
 
 flushing:
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   GST_DEBUG_OBJECT (pad, "flushing, pausing task");
   gst_pad_pause_task (pad);
 }
@@ -1430,7 +1430,7 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (discont)
     flags |= GOP_FLAG_DISCONT;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   self->video_in++;
   if (discont && !key && self->video_in > 1) {
     /* the GOP in progress lost data: nothing cached can be joined, and
@@ -1534,7 +1534,7 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   if (!forward)
     self->src_dropped++;
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   if (post)
     post_gop_message (self, &completed, suppressed);
@@ -1562,7 +1562,7 @@ gst_gop_buffer_audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstPad *asrc = NULL;
   GList *l;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   self->audio_in++;
   gop_store_push (self->store, buf, GOP_FLAG_AUDIO,
       GST_CLOCK_TIME_IS_VALID (pts) ? pts : GOP_TIME_NONE, GOP_TIME_NONE,
@@ -1580,7 +1580,7 @@ gst_gop_buffer_audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   /* audio passthrough starts with the video passthrough */
   if (self->audio_srcpad && !self->src_wait_key)
     asrc = gst_object_ref (self->audio_srcpad);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   if (asrc) {
     GstFlowReturn ret = gst_pad_push (asrc, buf);
@@ -1593,7 +1593,7 @@ gst_gop_buffer_audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-/* with GOP_LOCK. Serialized event: to each joined request pad of the kind,
+/* with GST_GOP_BUFFER_LOCK. Serialized event: to each joined request pad of the kind,
  * in order */
 static void
 queue_event_to_outs_locked (GstGopBuffer * self, GstEvent * event,
@@ -1615,9 +1615,9 @@ queue_event_to_outs_locked (GstGopBuffer * self, GstEvent * event,
 static void
 queue_event_to_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
 {
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   queue_event_to_outs_locked (self, event, audio);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
 static void
@@ -1660,7 +1660,7 @@ sticky_event_size (GstEvent * event)
   return size;
 }
 
-/* with GOP_LOCK. A sticky event of the video or audio stream: kept in the
+/* with GST_GOP_BUFFER_LOCK. A sticky event of the video or audio stream: kept in the
  * store (at its place in the GOP being cached, and as the state the next
  * GOP starts with) and queued to the joined request pads, under one lock
  * so that a join sees it exactly once */
@@ -1692,13 +1692,13 @@ ref_out_pads (GstGopBuffer * self, gboolean audio)
 {
   GList *l, *pads = NULL;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   for (l = self->outs; l; l = l->next) {
     GopOut *out = l->data;
     if (out->audio == audio)
       pads = g_list_prepend (pads, gst_object_ref (out->pad));
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   return pads;
 }
 
@@ -1715,7 +1715,7 @@ flush_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
     GopOut *out;
 
     if (start) {
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       out = out_of (p);
       if (out) {
         out->flushing = TRUE;
@@ -1723,12 +1723,12 @@ flush_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
         clear_pending (out);
         g_cond_signal (&out->cond);
       }
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       gst_pad_push_event (p, gst_event_ref (event));
       gst_pad_pause_task (p);
     } else {
       gst_pad_push_event (p, gst_event_ref (event));
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       out = out_of (p);
       if (out && GST_PAD_IS_ACTIVE (p)) {
         out->flushing = FALSE;
@@ -1736,11 +1736,11 @@ flush_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
         /* restart clean at the next keyframe */
         lag_queue_clear (out->queue, !audio);
         out->wait_video_key = audio;
-        GOP_UNLOCK (self);
+        GST_GOP_BUFFER_UNLOCK (self);
         gst_pad_start_task (p, (GstTaskFunction) gst_gop_buffer_out_loop, out,
             NULL);
       } else {
-        GOP_UNLOCK (self);
+        GST_GOP_BUFFER_UNLOCK (self);
       }
     }
   }
@@ -1764,48 +1764,48 @@ gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         gst_event_unref (event);
         return FALSE;
       }
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->v_caps, event);
       store_sticky_locked (self, event, FALSE, SLOT_CAPS);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     }
     case GST_EVENT_STREAM_START:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->v_stream_start, event);
       gst_clear_event (&self->v_tags);
       store_sticky_locked (self, event, FALSE, SLOT_STREAM_START);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_SEGMENT:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->v_segment, event);
       gst_event_copy_segment (event, &self->vsegment);
       store_sticky_locked (self, event, FALSE, SLOT_SEGMENT);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_TAG:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->v_tags, event);
       store_sticky_locked (self, event, FALSE, SLOT_TAGS);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_FLUSH_START:
       flush_outs (self, event, FALSE);
       return gst_pad_push_event (self->srcpad, event);
     case GST_EVENT_FLUSH_STOP:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gop_store_clear (self->store);
       self->src_wait_key = TRUE;
       self->src_skip_leading = FALSE;
       self->live_pts = GST_CLOCK_TIME_NONE;
       gst_clear_event (&self->v_segment);
       gop_store_unset_sticky (self->store, FALSE, SLOT_SEGMENT);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       flush_outs (self, event, FALSE);
       return gst_pad_push_event (self->srcpad, event);
     default:
@@ -1857,30 +1857,30 @@ gst_gop_buffer_audio_sink_event (GstPad * pad, GstObject * parent,
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->a_caps, event);
       store_sticky_locked (self, event, TRUE, SLOT_CAPS);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_STREAM_START:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->a_stream_start, event);
       store_sticky_locked (self, event, TRUE, SLOT_STREAM_START);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_SEGMENT:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->a_segment, event);
       store_sticky_locked (self, event, TRUE, SLOT_SEGMENT);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_TAG:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       store_sticky_locked (self, event, TRUE, SLOT_TAGS);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_FLUSH_START:
@@ -1894,10 +1894,10 @@ gst_gop_buffer_audio_sink_event (GstPad * pad, GstObject * parent,
       && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP)
     queue_event_to_outs (self, event, TRUE);
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   if (self->audio_srcpad)
     asrc = gst_object_ref (self->audio_srcpad);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   if (asrc) {
     ret = gst_pad_push_event (asrc, event);
     gst_object_unref (asrc);
@@ -1941,9 +1941,9 @@ gst_gop_buffer_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
        * its place. Else its template. */
       caps = out ? gst_pad_get_current_caps (pad) : NULL;
       if (out && !caps) {
-        GOP_LOCK (self);
+        GST_GOP_BUFFER_LOCK (self);
         caps = join_caps_locked (self, out);
-        GOP_UNLOCK (self);
+        GST_GOP_BUFFER_UNLOCK (self);
       }
       if (!caps)
         caps = gst_pad_get_pad_template_caps (pad);
@@ -1973,7 +1973,7 @@ gst_gop_buffer_iterate_internal_links (GstPad * pad, GstObject * parent)
   GstIterator *it = NULL;
   GValue v = G_VALUE_INIT;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   if (pad == self->sinkpad)
     other = self->srcpad;
   else if (pad == self->srcpad)
@@ -1986,7 +1986,7 @@ gst_gop_buffer_iterate_internal_links (GstPad * pad, GstObject * parent)
     other = out_of (pad)->audio ? self->audio_sinkpad : self->sinkpad;
   if (other)
     gst_object_ref (other);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   if (other) {
     g_value_init (&v, GST_TYPE_PAD);
@@ -2009,7 +2009,7 @@ gst_gop_buffer_change_state (GstElement * element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gop_store_clear (self->store);
       gop_store_reset_sticky (self->store);
       clear_sticky (self);
@@ -2020,7 +2020,7 @@ gst_gop_buffer_change_state (GstElement * element, GstStateChange transition)
       self->live_pts = GST_CLOCK_TIME_NONE;
       self->video_in = 0;
       gst_segment_init (&self->vsegment, GST_FORMAT_TIME);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       break;
     default:
       break;

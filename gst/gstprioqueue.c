@@ -168,22 +168,22 @@ struct _GstPrioQueuePad
   gint priority;
 };
 
-#define LOCK(q) g_mutex_lock (&(q)->lock)
-#define UNLOCK(q) g_mutex_unlock (&(q)->lock)
-#define LOCK_CHECK(q,s,label) G_STMT_START {    \
-  LOCK (q);                                     \
-  if ((s)->srcresult != GST_FLOW_OK)            \
-    goto label;                                 \
+#define GST_PRIO_QUEUE_LOCK(q) g_mutex_lock (&(q)->lock)
+#define GST_PRIO_QUEUE_UNLOCK(q) g_mutex_unlock (&(q)->lock)
+#define GST_PRIO_QUEUE_LOCK_CHECK(q,s,label) G_STMT_START {     \
+  GST_PRIO_QUEUE_LOCK (q);                                      \
+  if ((s)->srcresult != GST_FLOW_OK)                            \
+    goto label;                                                 \
 } G_STMT_END
 
-#define SIGNAL_ADD(s) G_STMT_START {            \
-  if ((s)->waiting_add)                         \
-    g_cond_signal (&(s)->item_add);             \
+#define GST_PRIO_QUEUE_SIGNAL_ADD(s) G_STMT_START {             \
+  if ((s)->waiting_add)                                         \
+    g_cond_signal (&(s)->item_add);                             \
 } G_STMT_END
 
-#define SIGNAL_DEL(q) G_STMT_START {            \
-  if ((q)->waiting_del)                         \
-    g_cond_broadcast (&(q)->item_del);          \
+#define GST_PRIO_QUEUE_SIGNAL_DEL(q) G_STMT_START {             \
+  if ((q)->waiting_del)                                         \
+    g_cond_broadcast (&(q)->item_del);                          \
 } G_STMT_END
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -611,9 +611,9 @@ prio_stream_new (GstPrioQueue * self, guint index, gint priority)
       GST_DEBUG_FUNCPTR (gst_prio_queue_iterate_internal_links));
   GST_PAD_SET_PROXY_CAPS (stream->srcpad);
 
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   stream->id = shed_queue_add_stream (self->shed, priority);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   return stream;
 }
@@ -865,7 +865,7 @@ flush_stream_locked (GstPrioQueue * self, PrioStream * stream, gboolean full)
 
   shed_queue_flush_stream (self->shed, stream->id, flush_item, &fd);
   query_done_locked (stream, FALSE);
-  SIGNAL_DEL (self);
+  GST_PRIO_QUEUE_SIGNAL_DEL (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -921,16 +921,16 @@ gst_prio_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
       (info.flags & SHED_FLAG_KEYFRAME) ? " keyframe" : "",
       (info.flags & SHED_FLAG_DELTA) ? " delta" : "", rule);
 
-  LOCK_CHECK (self, stream, out_flushing);
+  GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
   if (stream->eos)
     goto out_eos;
   if (stream->unexpected)
     goto out_eos;
 
   if (shed_queue_is_full (self->shed)) {
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     g_signal_emit (self, prio_queue_signals[SIGNAL_OVERRUN], 0);
-    LOCK_CHECK (self, stream, out_flushing);
+    GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
 
     /* block: wait for room, unless this stream has nothing queued: as
      * multiqueue does, so that a muxer waiting for this stream while the
@@ -959,9 +959,9 @@ gst_prio_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   }
   queued = shed_queue_push_buffer (self->shed, stream->id, buffer, &info, now);
   if (queued)
-    SIGNAL_ADD (stream);
+    GST_PRIO_QUEUE_SIGNAL_ADD (stream);
   take_drops_locked (self, &work, now);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   finish_drops (self, &work);
   return GST_FLOW_OK;
@@ -972,14 +972,14 @@ out_flushing:
     GstFlowReturn ret = stream->srcresult;
 
     GST_LOG_OBJECT (pad, "refusing buffer: %s", gst_flow_get_name (ret));
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     gst_buffer_unref (buffer);
     return ret;
   }
 out_eos:
   {
     GST_LOG_OBJECT (pad, "refusing buffer after EOS");
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     gst_buffer_unref (buffer);
     return GST_FLOW_EOS;
   }
@@ -998,17 +998,17 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_FLUSH_START:
       ret = gst_pad_push_event (stream->srcpad, event);
 
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       stream->srcresult = GST_FLOW_FLUSHING;
-      SIGNAL_ADD (stream);
+      GST_PRIO_QUEUE_SIGNAL_ADD (stream);
       g_cond_broadcast (&self->item_del);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
 
       gst_pad_pause_task (stream->srcpad);
 
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       query_done_locked (stream, FALSE);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       break;
     case GST_EVENT_FLUSH_STOP:
       ret = gst_pad_push_event (stream->srcpad, event);
@@ -1016,7 +1016,7 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_segment_init (&stream->sink_segment, GST_FORMAT_TIME);
       gst_prio_classifier_reset (stream->classifier);
 
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       flush_stream_locked (self, stream, FALSE);
       stream->srcresult = GST_FLOW_OK;
       stream->eos = FALSE;
@@ -1024,7 +1024,7 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       if (gst_pad_is_active (stream->srcpad))
         gst_pad_start_task (stream->srcpad,
             (GstTaskFunction) gst_prio_queue_loop, stream, NULL);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       break;
     default:
       if (!GST_EVENT_IS_SERIALIZED (event)) {
@@ -1045,7 +1045,7 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         }
       }
 
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       if (stream->srcresult == GST_FLOW_EOS &&
           (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START ||
               GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT))
@@ -1056,10 +1056,10 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
         /* sticky events are kept by the pad: only complain about EOS */
         if (!GST_EVENT_IS_STICKY (event)) {
-          UNLOCK (self);
+          GST_PRIO_QUEUE_UNLOCK (self);
           goto out_flow_error;
         } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-          UNLOCK (self);
+          GST_PRIO_QUEUE_UNLOCK (self);
           if (res == GST_FLOW_NOT_LINKED || res < GST_FLOW_EOS)
             GST_ELEMENT_FLOW_ERROR (self, res);
           goto out_flow_error;
@@ -1078,7 +1078,7 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
                   (GstTaskFunction) gst_prio_queue_loop, stream, NULL);
             break;
           default:
-            UNLOCK (self);
+            GST_PRIO_QUEUE_UNLOCK (self);
             GST_LOG_OBJECT (pad, "refusing event after EOS");
             gst_event_unref (event);
             return GST_FLOW_EOS;
@@ -1090,8 +1090,8 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       else if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
         stream->unexpected = FALSE;
       shed_queue_push_other (self->shed, stream->id, event);
-      SIGNAL_ADD (stream);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_SIGNAL_ADD (stream);
+      GST_PRIO_QUEUE_UNLOCK (self);
       break;
   }
 
@@ -1106,9 +1106,9 @@ out_flow_error:
   {
     GstFlowReturn res;
 
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     res = stream->srcresult;
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     GST_LOG_OBJECT (pad, "refusing event, downstream flow error: %s",
         gst_flow_get_name (res));
     gst_event_unref (event);
@@ -1128,11 +1128,11 @@ gst_prio_queue_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
     return gst_pad_query_default (pad, parent, query);
 
   /* serialized queries travel through the queue, in order with data */
-  LOCK_CHECK (self, stream, out_flushing);
+  GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
   GST_LOG_OBJECT (pad, "queuing query %" GST_PTR_FORMAT, query);
   seq = ++stream->queries_sent;
   shed_queue_push_other (self->shed, stream->id, query);
-  SIGNAL_ADD (stream);
+  GST_PRIO_QUEUE_SIGNAL_ADD (stream);
   while (stream->srcresult == GST_FLOW_OK && stream->queries_done < seq)
     g_cond_wait (&stream->query_handled, &self->lock);
   if (stream->srcresult != GST_FLOW_OK) {
@@ -1142,14 +1142,14 @@ gst_prio_queue_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
     goto out_flushing;
   }
   res = stream->last_query;
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
   return res;
 
   /* ERRORS */
 out_flushing:
   {
     GST_DEBUG_OBJECT (pad, "flushing, query not handled");
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     return FALSE;
   }
 }
@@ -1239,7 +1239,7 @@ push_one_locked (GstPrioQueue * self, PrioStream * stream, DropWork * work,
   item = shed_queue_pop (self->shed, stream->id, now, &info);
   if (item == NULL)
     return GST_FLOW_OK;
-  SIGNAL_DEL (self);
+  GST_PRIO_QUEUE_SIGNAL_DEL (self);
 
   return push_item_locked (self, stream, work, clk, item, &info, now);
 }
@@ -1277,8 +1277,8 @@ push_run_locked (GstPrioQueue * self, PrioStream * stream, DropWork * work,
     }
     run[n++] = buf;
   }
-  SIGNAL_DEL (self);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_SIGNAL_DEL (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   for (i = 0; i < n && result == GST_FLOW_OK; i++)
     result = gst_pad_push (stream->srcpad, run[i]);
@@ -1287,7 +1287,7 @@ push_run_locked (GstPrioQueue * self, PrioStream * stream, DropWork * work,
     gst_buffer_unref (run[i]);
   end = now_ns ();
 
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   clk->now = 0;
   if (result == GST_FLOW_OK) {
     clk->run_n = n;
@@ -1333,10 +1333,10 @@ next:
       flush_reports_locked (self, work, now);
     if (G_UNLIKELY (work->unref || work->messages)) {
       /* unreffing and posting is not downstream's time: end the run */
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       finish_drops (self, work);
       now = now_ns ();
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       task_clock_end_run_locked (self, stream, clk, now);
     }
     if (clk->run_n == 0) {
@@ -1346,7 +1346,7 @@ next:
     /* a fast downstream: this push is timed with the next ones */
     service = clk->service;
     fast = service > 0 && service < FAST_SERVICE && clk->run_n + 1 < PUSH_BATCH;
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
 
     result = gst_pad_push (stream->srcpad, buffer);
     if (fast) {
@@ -1361,7 +1361,7 @@ next:
     if (!fast)
       t1 = now_ns ();
 
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     if (result == GST_FLOW_OK) {
       clk->run_n++;
       if (fast)
@@ -1390,12 +1390,12 @@ next:
     /* the reports precede the EOS on the bus */
     if (type == GST_EVENT_EOS)
       flush_reports_locked (self, work, now);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
 
     finish_drops (self, work);
     gst_pad_push_event (stream->srcpad, event);
 
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     if (stream->srcresult != GST_FLOW_OK)
       return stream->srcresult;
     if (type == GST_EVENT_EOS)
@@ -1404,9 +1404,9 @@ next:
     GstQuery *query = GST_QUERY_CAST (item);
     gboolean res;
 
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     res = gst_pad_peer_query (stream->srcpad, query);
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     if (stream->srcresult != GST_FLOW_OK) {
       query_done_locked (stream, FALSE);
       return stream->srcresult;
@@ -1427,13 +1427,13 @@ gst_prio_queue_loop (PrioStream * stream)
   TaskClock clk = TASK_CLOCK_INIT;
   guint n = 0;
 
-  LOCK_CHECK (self, stream, out_flushing);
+  GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
 
   while (shed_queue_stream_is_empty (self->shed, stream->id)) {
     GST_LOG_OBJECT (stream->srcpad, "empty");
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     g_signal_emit (self, prio_queue_signals[SIGNAL_UNDERRUN], 0);
-    LOCK_CHECK (self, stream, out_flushing);
+    GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
 
     while (shed_queue_stream_is_empty (self->shed, stream->id)) {
       stream->waiting_add = TRUE;
@@ -1473,12 +1473,12 @@ gst_prio_queue_loop (PrioStream * stream)
   if (clk.run_n > 0) {
     guint64 end;
 
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     end = now_ns ();
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     task_clock_end_run_locked (self, stream, &clk, end);
   }
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
   finish_drops (self, &work);
   return;
 
@@ -1495,10 +1495,10 @@ out_flushing:
     if (res != GST_FLOW_NOT_LINKED && res != GST_FLOW_EOS) {
       flush_stream_locked (self, stream, FALSE);
     } else {
-      SIGNAL_DEL (self);
+      GST_PRIO_QUEUE_SIGNAL_DEL (self);
       query_done_locked (stream, FALSE);
     }
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     finish_drops (self, &work);
     /* upstream will not learn about it: tell the application */
     if (eos && (res == GST_FLOW_NOT_LINKED || res < GST_FLOW_EOS)) {
@@ -1517,14 +1517,14 @@ gst_prio_queue_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_RECONFIGURE:
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       if (stream->srcresult == GST_FLOW_NOT_LINKED) {
         /* downstream may be linked again: try pushing */
         stream->srcresult = GST_FLOW_OK;
         gst_pad_start_task (pad, (GstTaskFunction) gst_prio_queue_loop,
             stream, NULL);
       }
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       return gst_pad_push_event (stream->sinkpad, event);
     default:
       return gst_pad_event_default (pad, parent, event);
@@ -1556,9 +1556,9 @@ gst_prio_queue_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
       guint64 bytes, time;
 
       gst_query_parse_position (query, &format, &pos);
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       shed_queue_get_level (self->shed, NULL, &bytes, &time);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       if (format == GST_FORMAT_BYTES)
         pos = MAX (0, pos - (gint64) bytes);
       else if (format == GST_FORMAT_TIME)
@@ -1575,10 +1575,10 @@ gst_prio_queue_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
       GstPrioQueueMode mode;
 
       gst_query_parse_latency (query, &live, &min, &max);
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       max_time = self->max_size_time;
       mode = self->mode;
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       /* we can delay by up to max-size-time; shedding never delays more */
       if (max_time > 0 && mode == GST_PRIO_QUEUE_MODE_SHED)
         max = GST_CLOCK_TIME_IS_VALID (max) ? MAX (max_time, max) : max_time;
@@ -1606,22 +1606,22 @@ gst_prio_queue_sink_activate_mode (GstPad * pad, GstObject * parent,
     return FALSE;
 
   if (active) {
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     stream->srcresult = GST_FLOW_OK;
     stream->eos = FALSE;
     stream->unexpected = FALSE;
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
   } else {
     /* unblock the chain function, wait for it, then flush */
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     stream->srcresult = GST_FLOW_FLUSHING;
     g_cond_broadcast (&self->item_del);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
 
     GST_PAD_STREAM_LOCK (pad);
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     flush_stream_locked (self, stream, TRUE);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     gst_segment_init (&stream->sink_segment, GST_FORMAT_TIME);
     gst_prio_classifier_reset (stream->classifier);
     GST_PAD_STREAM_UNLOCK (pad);
@@ -1641,25 +1641,25 @@ gst_prio_queue_src_activate_mode (GstPad * pad, GstObject * parent,
     return FALSE;
 
   if (active) {
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     stream->srcresult = GST_FLOW_OK;
     stream->eos = FALSE;
     stream->unexpected = FALSE;
     result = gst_pad_start_task (pad, (GstTaskFunction) gst_prio_queue_loop,
         stream, NULL);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
   } else {
     /* unblock the loop, wait for it to stop, then flush */
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     stream->srcresult = GST_FLOW_FLUSHING;
     g_cond_signal (&stream->item_add);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
 
     result = gst_pad_stop_task (pad);
 
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     flush_stream_locked (self, stream, FALSE);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
   }
   return result;
 }
@@ -1706,9 +1706,9 @@ gst_prio_queue_request_new_pad (GstElement * element, GstPadTemplate * templ,
     return NULL;
   }
 
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   g_ptr_array_add (self->streams, stream);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   gst_element_add_pad (element, stream->srcpad);
   gst_element_add_pad (element, stream->sinkpad);
@@ -1730,10 +1730,10 @@ gst_prio_queue_release_pad (GstElement * element, GstPad * pad)
 
   fd.stream = stream;
   fd.full = TRUE;
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   shed_queue_remove_stream (self->shed, stream->id, flush_item, &fd);
   g_ptr_array_remove (self->streams, stream);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   gst_element_remove_pad (element, stream->srcpad);
   gst_element_remove_pad (element, stream->sinkpad);
@@ -1753,9 +1753,9 @@ gst_prio_queue_pad_priority_changed (GstPrioQueuePad * pad)
   GST_OBJECT_LOCK (pad);
   prio = pad->priority;
   GST_OBJECT_UNLOCK (pad);
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   shed_queue_set_stream_priority (self->shed, stream->id, prio);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1813,7 +1813,7 @@ gst_prio_queue_set_property (GObject * object, guint prop_id,
   DropWork work = DROP_WORK_INIT;
   ShedConfig cfg;
 
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   switch (prop_id) {
     case PROP_MAX_SIZE_BUFFERS:
       self->max_size_buffers = g_value_get_uint (value);
@@ -1831,7 +1831,7 @@ gst_prio_queue_set_property (GObject * object, guint prop_id,
       self->drop_message_interval = g_value_get_uint64 (value);
       break;
     default:
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
   }
@@ -1841,7 +1841,7 @@ gst_prio_queue_set_property (GObject * object, guint prop_id,
   shed_queue_configure (self->shed, &cfg);
   take_drops_locked (self, &work, now_ns ());
   g_cond_broadcast (&self->item_del);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   finish_drops (self, &work);
 }
@@ -1854,7 +1854,7 @@ gst_prio_queue_get_property (GObject * object, guint prop_id,
   guint buffers;
   guint64 bytes, time;
 
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   switch (prop_id) {
     case PROP_CUR_LEVEL_BUFFERS:
       shed_queue_get_level (self->shed, &buffers, NULL, NULL);
@@ -1890,5 +1890,5 @@ gst_prio_queue_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 }
