@@ -63,6 +63,28 @@
  * order.
  */
 
+/* Implementation notes
+ *
+ *   sink ──chain──► seqnum of the chunk (meta / RTP / offset)
+ *                     │ in order, nothing held: pushed in the chain, no
+ *                     │ allocation (the common case)
+ *                     ▼
+ *                  reorderring.c (GLib only, under GST_CHUNK_REORDER_LOCK):
+ *                  holds chunks ahead of a gap, gives a gap up at the
+ *                  window, a size cap or its deadline, holds the first
+ *                  window of every numbering ──► released chunks pushed
+ *                     ▲                           on src, then lost events
+ *   timer task on src: sleeps on at most one single-shot clock id for the
+ *   earliest gap deadline; when it fires it takes the sink pad's
+ *   STREAM_LOCK and releases like the chain would.
+ *
+ * Streaming state (seqnum source, RTP extension, message rate limits) is
+ * only touched with the sink STREAM_LOCK held; the ring, flushing and the
+ * clock id under GST_CHUNK_REORDER_LOCK, never held while pushing or
+ * posting.  Properties under GST_OBJECT_LOCK reach the streaming copy
+ * through an atomic "settings changed" flag.
+ */
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

@@ -54,6 +54,26 @@
  * with `src_N` and `audio_src_N` gets the audio from the same keyframe on.
  */
 
+/* Implementation notes
+ *
+ *   sink ──chain──► gopnalinspect.c: keyframe type, leading pictures
+ *          │        gopstore.c (GLib only, under GST_GOP_BUFFER_LOCK):
+ *          │        the cached GOPs with their sticky events, evicted
+ *          │        whole by max-gops / max-bytes / max-time
+ *          ├──► src (passthrough in the chain; start-on-keyframe)
+ *          └──► each joined request pad's LagQueue
+ *   audio_sink ──chain──► audio_src, and the cached audio since the GOP
+ *
+ *   src_%u / audio_src_%u: each its own LagQueue and task; at a join the
+ *   queue is primed from the cache (catch-up: from the GOP's keyframe;
+ *   latest-keyframe: the newest keyframe only), then fed live; a pad
+ *   more than max-lag behind drops whole GOPs.
+ *
+ * GST_GOP_BUFFER_LOCK protects the store, the queues and the settings;
+ * it is never held while pushing or posting (messages are built under it
+ * and posted after).  Each request pad's task waits on its own cond.
+ */
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

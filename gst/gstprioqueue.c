@@ -45,6 +45,28 @@
  * decoder and the display cannot keep up, with at most 300 ms queued.
  */
 
+/* Implementation notes
+ *
+ *   sink / sink_%u ──chain──► gstprioclassify.c: class (High / Normal /
+ *                     │        Low) from chunk meta, caps, NAL header
+ *                     ▼
+ *                  shedqueue.c (GLib only, under GST_PRIO_QUEUE_LOCK):
+ *                  one queue per stream; over max-size-* it sheds the
+ *                  lowest class oldest first and everything that depends
+ *                  on a shed frame (up to the next keyframe), High last
+ *                     │
+ *                     ▼ item_add / item_del conds
+ *   src / src_%u task (one per stream) ──► pops runs of up to 64 items
+ *                     under one lock round trip, pushes them unlocked
+ *
+ * As in queue: the chain waits on item_del when mode=block and the queue
+ * is full, the task on item_add when it is empty; flushing sets
+ * srcresult, wakes both and takes the pad's STREAM_LOCK before clearing.
+ * Serialized events and queries travel through the queue in order with
+ * the buffers.  Each stream keeps its own timeline of running time,
+ * bridged by wall time across timestamp jumps, for the latency bound.
+ */
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
