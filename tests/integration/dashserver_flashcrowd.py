@@ -3,7 +3,7 @@
 # 2,000) open a connection and fetch the MPD within one second, as when a
 # link goes out.  Every viewer must be served, the slowest 1 % within
 # --max-p99 (default 250 ms) from its connect() to the last byte: the
-# listen backlog (http-listen-backlog, default 1024) must hold the burst
+# listen backlog (http-listen-backlog, default 4096) must hold the burst
 # instead of making viewers wait for SYN retransmits (1 s, then 3 s).
 #
 # Prints RESULT with p50/p95/p99/max and the errors.  asyncio, one
