@@ -14,6 +14,9 @@ BUILD_PKGS=(
   libgstreamer-plugins-bad1.0-dev
   libsoup-3.0-dev
   libxml2-dev
+  # srtserversrc (gst/srt): libsrt; the OpenSSL flavour (the GnuTLS one
+  # that GStreamer's srtsrc and srt-tools use can stay installed beside it)
+  libsrt-openssl-dev
   # scripts/gst-indent.sh: GStreamer's C formatting
   indent
 )
