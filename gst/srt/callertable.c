@@ -7,7 +7,7 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* srtserversrc's admission policy and caller bookkeeping: see
+/* srtingestsrc's admission policy and caller bookkeeping: see
  * callertable.h for the contract. */
 
 #ifdef HAVE_CONFIG_H
@@ -708,7 +708,12 @@ srt_log_parse_rejection (const gchar * message, gint * socket_id)
   gchar *end = NULL;
   gint64 id;
 
-  if (message == NULL || message[0] != '@')
+  if (message == NULL)
+    return SRT_REJECTION_UNKNOWN;
+  /* the handler gets ": @123:..." (the area's separator comes first) */
+  while (*message == ' ' || *message == ':')
+    message++;
+  if (message[0] != '@')
     return SRT_REJECTION_UNKNOWN;
   p = message + 1;
   if (!g_ascii_isdigit (*p))

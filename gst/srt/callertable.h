@@ -7,7 +7,7 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* srtserversrc's admission policy and caller bookkeeping: GLib-only.
+/* srtingestsrc's admission policy and caller bookkeeping: GLib-only.
  *
  * Stream ids.  An SRT caller names what it publishes in its stream id
  * (at most 512 bytes).  Two forms are read:
@@ -223,8 +223,9 @@ guint64 caller_table_count (CallerTable * t, CallerVerdict v);
 
 /* libsrt's log line about a handshake it refused after the listener
  * callback, "@<socket>:newConnection: connection rejected due to: <why>
- * - ERROR:<REASON>" (1.4 and 1.5): BADSECRET and UNSECURE (wrong or
- * missing passphrase) are SRT_REJECTION_PASSPHRASE, others OTHER. */
+ * - ERROR:<REASON>" (1.5; the log handler gets it after ": "): BADSECRET
+ * and UNSECURE (wrong or missing passphrase) are
+ * SRT_REJECTION_PASSPHRASE, others OTHER. */
 typedef enum {
   SRT_REJECTION_UNKNOWN,        /* not such a line */
   SRT_REJECTION_PASSPHRASE,

@@ -13,12 +13,12 @@
 
 #include <gst/gst.h>
 
-#include "gstsrtserversrc.h"
+#include "gstsrtingestsrc.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return GST_ELEMENT_REGISTER (srtserversrc, plugin);
+  return GST_ELEMENT_REGISTER (srtingestsrc, plugin);
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, livestreamsrt,

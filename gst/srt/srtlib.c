@@ -71,7 +71,7 @@ static gpointer
 srtlib_init_once (gpointer data)
 {
   GST_DEBUG_CATEGORY_INIT (srtlib_debug, "srtlib", 0,
-      "libsrt's log (srtserversrc)");
+      "libsrt's log (srtingestsrc)");
   srt_setloghandler (NULL, srtlib_log_handler);
   srt_setlogflags (SRT_LOGF_DISABLE_TIME | SRT_LOGF_DISABLE_THREADNAME |
       SRT_LOGF_DISABLE_SEVERITY | SRT_LOGF_DISABLE_EOL);

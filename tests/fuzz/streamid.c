@@ -7,7 +7,7 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* Fuzz target: what an SRT caller sends srtserversrc before it is
+/* Fuzz target: what an SRT caller sends srtingestsrc before it is
  * accepted (callertable.c): the stream id (up to 512 bytes, any bytes), and
  * the admission of a sequence of such ids; plus the libsrt log line
  * parser.  Checked besides memory safety:

@@ -7,7 +7,7 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* callertable: srtserversrc's stream ids, admission, rate limit, pad and
+/* callertable: srtingestsrc's stream ids, admission, rate limit, pad and
  * grace bookkeeping, libsrt log lines */
 
 #ifdef HAVE_CONFIG_H
@@ -628,6 +628,11 @@ GST_START_TEST (test_log_rejection)
       ("@361706996:newConnection: connection rejected due to: INTERNAL "
           "REJECTION - ERROR:BADSECRET", &id), SRT_REJECTION_PASSPHRASE);
   fail_unless_equals_int (id, 361706996);
+  /* as the log handler gets it */
+  fail_unless_equals_int (srt_log_parse_rejection
+      (": @78716293:newConnection: connection rejected due to: INTERNAL "
+          "REJECTION - ERROR:BADSECRET", &id), SRT_REJECTION_PASSPHRASE);
+  fail_unless_equals_int (id, 78716293);
   fail_unless_equals_int (srt_log_parse_rejection
       ("@12:newConnection: connection rejected due to: INTERNAL REJECTION - "
           "ERROR:UNSECURE", &id), SRT_REJECTION_PASSPHRASE);

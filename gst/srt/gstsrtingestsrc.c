@@ -8,12 +8,12 @@
  */
 
 /**
- * SECTION:element-srtserversrc
- * @title: srtserversrc
+ * SECTION:element-srtingestsrc
+ * @title: srtingestsrc
  *
  * An ingest service takes streams from many publishers. `srtsrc` in
  * listener mode accepts one caller per port, so a service with ten
- * publishers runs ten pipelines on ten ports. srtserversrc listens on one
+ * publishers runs ten pipelines on ten ports. srtingestsrc listens on one
  * SRT port for many callers and gives each its own sometimes pad, named
  * after the caller's SRT stream id: `src_<name>`. Each pad carries that
  * caller's MPEG-TS, timestamped on the pipeline clock, from its own
@@ -22,25 +22,29 @@
  * The stream id is a plain name (`cam1`) or the SRT access control syntax
  * (`#!::r=cam1,m=publish`); it is sanitised into the characters
  * `A-Za-z0-9_-` (`live/cam 1` gives `src_live_cam_1`). Callers are
- * admitted by a rate limit, #GstSrtServerSrc:allowed-stream-ids,
- * #GstSrtServerSrc:max-callers and the #GstSrtServerSrc::accept-caller
+ * admitted by a rate limit, #GstSrtIngestSrc:allowed-stream-ids,
+ * #GstSrtIngestSrc:max-callers and the #GstSrtIngestSrc::accept-caller
  * signal; a second caller with a connected stream id is refused (or
- * replaces it, #GstSrtServerSrc:duplicate-policy). Every refusal is counted
- * in #GstSrtServerSrc:stats by reason and reported in a rate-limited
- * `srtserversrc-caller-refused` message.
+ * replaces it, #GstSrtIngestSrc:duplicate-policy). Every refusal is counted
+ * in #GstSrtIngestSrc:stats by reason and reported in a rate-limited
+ * `srtingestsrc-caller-refused` message.
  *
  * A caller that leaves ends its own pad with EOS (the pad is then
- * removed); the other pads go on. With a #GstSrtServerSrc:grace-period, a
+ * removed); the other pads go on. With a #GstSrtIngestSrc:grace-period, a
  * caller that comes back with the same stream id within it continues on
  * the same pad (the first buffer is marked DISCONT).
  *
+ * (gst-plugins-bad registers a legacy `srtserversrc`, `srtsrc` in listener
+ * mode with one caller: this element has its own name so that the
+ * registry never picks one for the other.)
+ *
  * ## Example launch line
  * |[
- * gst-launch-1.0 srtserversrc port=9000 ! tsdemux ! fakesink
+ * gst-launch-1.0 srtingestsrc port=9000 ! tsdemux ! fakesink
  * ]| The first caller's pad is linked (`ffmpeg -re -i in.mp4 -c copy -f
  * mpegts "srt://127.0.0.1:9000?streamid=cam1"`).
  * |[
- * gst-launch-1.0 srtserversrc name=s port=9000 grace-period=5000000000 \
+ * gst-launch-1.0 srtingestsrc name=s port=9000 grace-period=5000000000 \
  *     s.src_cam1 ! queue ! tsdemux ! fakesink \
  *     s.src_cam2 ! queue ! tsdemux ! fakesink
  * ]| Two publishers, `cam1` and `cam2`, each on its own branch; a
@@ -50,7 +54,7 @@
 /* Implementation notes
  *
  *   libsrt RcvQ thread            listener thread             pad tasks
- *   (one per UDP port)            (srtserversrc-listen)       (one per pad)
+ *   (one per UDP port)            (srtingestsrc-listen)       (one per pad)
  *
  *   handshake ──> listen_hook ──> reserve in CallerTable
  *                 rate limit,      (self->lock)
@@ -76,7 +80,7 @@
  *  - The hook is not the place for anything slow: every handshake on the
  *    port waits for it.  accept-caller handlers must return quickly and
  *    must not change the element's state (closing the listener waits for
- *    the hook); reading #GstSrtServerSrc:stats from there is answered
+ *    the hook); reading #GstSrtIngestSrc:stats from there is answered
  *    without asking libsrt.
  */
 
@@ -95,22 +99,22 @@
 #include <srt/srt.h>
 #include <srt/access_control.h>
 
-#include "gstsrtserversrc.h"
+#include "gstsrtingestsrc.h"
 #include "callertable.h"
 #include "srtlib.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_srt_server_src_debug);
-#define GST_CAT_DEFAULT gst_srt_server_src_debug
+GST_DEBUG_CATEGORY_STATIC (gst_srt_ingest_src_debug);
+#define GST_CAT_DEFAULT gst_srt_ingest_src_debug
 
 #define DEFAULT_ADDRESS "0.0.0.0"
 #define DEFAULT_PORT 9000
 #define DEFAULT_LATENCY 125
-#define DEFAULT_PBKEYLEN GST_SRT_SERVER_SRC_KEY_LENGTH_AUTO
+#define DEFAULT_PBKEYLEN GST_SRT_INGEST_SRC_KEY_LENGTH_AUTO
 #define DEFAULT_MAX_CALLERS 25
 #define MAX_MAX_CALLERS 1024
 #define DEFAULT_DEFAULT_STREAM_ID "default"
 #define DEFAULT_GRACE_PERIOD 0
-#define DEFAULT_DUPLICATE_POLICY GST_SRT_SERVER_SRC_DUPLICATE_REFUSE
+#define DEFAULT_DUPLICATE_POLICY GST_SRT_INGEST_SRC_DUPLICATE_REFUSE
 #define DEFAULT_ACCEPT_RATE 50
 #define DEFAULT_ACCEPT_RATE_PER_ADDRESS 10
 
@@ -197,7 +201,7 @@ typedef struct
  * said otherwise. */
 typedef struct
 {
-  GstSrtServerSrc *self;
+  GstSrtIngestSrc *self;
   GstPad *pad;                  /* set at creation, a ref */
   gchar *name;                  /* set at creation */
   gint eid;                     /* [task] epoll: the socket and stop_fd */
@@ -243,7 +247,7 @@ typedef struct
   gchar *address;
 } Refusal;
 
-struct _GstSrtServerSrc
+struct _GstSrtIngestSrc
 {
   GstElement parent;
 
@@ -252,7 +256,7 @@ struct _GstSrtServerSrc
   guint port;
   gint latency;
   gchar *passphrase;
-  GstSrtServerSrcKeyLength pbkeylen;
+  GstSrtIngestSrcKeyLength pbkeylen;
 
   /* dataflow state: lock */
   GMutex lock;
@@ -284,71 +288,71 @@ struct _GstSrtServerSrc
   gchar *bind_text;             /* "address:port" for messages */
 };
 
-#define gst_srt_server_src_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstSrtServerSrc, gst_srt_server_src, GST_TYPE_ELEMENT,
-    GST_DEBUG_CATEGORY_INIT (gst_srt_server_src_debug, "srtserversrc", 0,
+#define gst_srt_ingest_src_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstSrtIngestSrc, gst_srt_ingest_src, GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (gst_srt_ingest_src_debug, "srtingestsrc", 0,
         "SRT listener for many callers"));
-GST_ELEMENT_REGISTER_DEFINE (srtserversrc, "srtserversrc", GST_RANK_NONE,
-    GST_TYPE_SRT_SERVER_SRC);
+GST_ELEMENT_REGISTER_DEFINE (srtingestsrc, "srtingestsrc", GST_RANK_NONE,
+    GST_TYPE_SRT_INGEST_SRC);
 
 /* set while the hook emits accept-caller: stats then leave libsrt alone */
 static GPrivate in_hook;
 
-#define GST_TYPE_SRT_SERVER_SRC_KEY_LENGTH \
-    (gst_srt_server_src_key_length_get_type ())
+#define GST_TYPE_SRT_INGEST_SRC_KEY_LENGTH \
+    (gst_srt_ingest_src_key_length_get_type ())
 static GType
-gst_srt_server_src_key_length_get_type (void)
+gst_srt_ingest_src_key_length_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {GST_SRT_SERVER_SRC_KEY_LENGTH_AUTO, "The caller's choice", "auto"},
-    {GST_SRT_SERVER_SRC_KEY_LENGTH_16, "16 bytes (AES-128)", "16"},
-    {GST_SRT_SERVER_SRC_KEY_LENGTH_24, "24 bytes (AES-192)", "24"},
-    {GST_SRT_SERVER_SRC_KEY_LENGTH_32, "32 bytes (AES-256)", "32"},
+    {GST_SRT_INGEST_SRC_KEY_LENGTH_AUTO, "The caller's choice", "auto"},
+    {GST_SRT_INGEST_SRC_KEY_LENGTH_16, "16 bytes (AES-128)", "16"},
+    {GST_SRT_INGEST_SRC_KEY_LENGTH_24, "24 bytes (AES-192)", "24"},
+    {GST_SRT_INGEST_SRC_KEY_LENGTH_32, "32 bytes (AES-256)", "32"},
     {0, NULL, NULL}
   };
 
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstSrtServerSrcKeyLength", values);
+    GType t = g_enum_register_static ("GstSrtIngestSrcKeyLength", values);
     g_once_init_leave (&type, t);
   }
   return type;
 }
 
-#define GST_TYPE_SRT_SERVER_SRC_DUPLICATE_POLICY \
-    (gst_srt_server_src_duplicate_policy_get_type ())
+#define GST_TYPE_SRT_INGEST_SRC_DUPLICATE_POLICY \
+    (gst_srt_ingest_src_duplicate_policy_get_type ())
 static GType
-gst_srt_server_src_duplicate_policy_get_type (void)
+gst_srt_ingest_src_duplicate_policy_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {GST_SRT_SERVER_SRC_DUPLICATE_REFUSE,
+    {GST_SRT_INGEST_SRC_DUPLICATE_REFUSE,
         "The new caller is refused", "refuse"},
-    {GST_SRT_SERVER_SRC_DUPLICATE_REPLACE,
+    {GST_SRT_INGEST_SRC_DUPLICATE_REPLACE,
         "The new caller takes over the pad", "replace"},
     {0, NULL, NULL}
   };
 
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstSrtServerSrcDuplicatePolicy",
+    GType t = g_enum_register_static ("GstSrtIngestSrcDuplicatePolicy",
         values);
     g_once_init_leave (&type, t);
   }
   return type;
 }
 
-static void gst_srt_server_src_finalize (GObject * object);
-static void gst_srt_server_src_set_property (GObject * object, guint prop_id,
+static void gst_srt_ingest_src_finalize (GObject * object);
+static void gst_srt_ingest_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec);
-static void gst_srt_server_src_get_property (GObject * object, guint prop_id,
+static void gst_srt_ingest_src_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_srt_server_src_change_state (GstElement *
+static GstStateChangeReturn gst_srt_ingest_src_change_state (GstElement *
     element, GstStateChange transition);
-static gboolean gst_srt_server_src_send_event (GstElement * element,
+static gboolean gst_srt_ingest_src_send_event (GstElement * element,
     GstEvent * event);
-static gboolean gst_srt_server_src_remove_caller (GstSrtServerSrc * self,
+static gboolean gst_srt_ingest_src_remove_caller (GstSrtIngestSrc * self,
     const gchar * name);
-static GstStructure *gst_srt_server_src_get_stats (GstSrtServerSrc * self);
+static GstStructure *gst_srt_ingest_src_get_stats (GstSrtIngestSrc * self);
 static void caller_loop (SrtCaller * c);
 
 /* ---------------------------------------------------------------------- */
@@ -505,20 +509,20 @@ counters_add (SrtCounters * acc, const SrtCounters * c)
 /* Class */
 
 static void
-gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
+gst_srt_ingest_src_class_init (GstSrtIngestSrcClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
-  gobject_class->finalize = gst_srt_server_src_finalize;
-  gobject_class->set_property = gst_srt_server_src_set_property;
-  gobject_class->get_property = gst_srt_server_src_get_property;
+  gobject_class->finalize = gst_srt_ingest_src_finalize;
+  gobject_class->set_property = gst_srt_ingest_src_set_property;
+  gobject_class->get_property = gst_srt_ingest_src_get_property;
 
   /**
-   * GstSrtServerSrc:uri:
+   * GstSrtIngestSrc:uri:
    *
    * `srt://address:port?latency=MS&passphrase=P&pbkeylen=N&max-callers=N`:
-   * sets #GstSrtServerSrc:address, #GstSrtServerSrc:port and the
+   * sets #GstSrtIngestSrc:address, #GstSrtIngestSrc:port and the
    * properties named in the query (`rcvlatency` is taken for `latency`,
    * `mode=listener` is accepted, any other mode refused).  An empty host
    * listens on all addresses.  Read back without the passphrase.
@@ -531,7 +535,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:address:
+   * GstSrtIngestSrc:address:
    *
    * The local address to listen on (`0.0.0.0`: every IPv4 address, `::`:
    * every IPv6 and IPv4 address); a host name is resolved.
@@ -543,10 +547,10 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:port:
+   * GstSrtIngestSrc:port:
    *
    * The UDP port to listen on; 0 picks a free one
-   * (#GstSrtServerSrc:bound-port tells which).
+   * (#GstSrtIngestSrc:bound-port tells which).
    */
   g_object_class_install_property (gobject_class, PROP_PORT,
       g_param_spec_uint ("port", "Port", "UDP port to listen on (0 = any)",
@@ -555,7 +559,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:bound-port:
+   * GstSrtIngestSrc:bound-port:
    *
    * The port the element listens on from PAUSED on (0 before).
    */
@@ -565,7 +569,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:latency:
+   * GstSrtIngestSrc:latency:
    *
    * The receiver latency proposed to every caller (SRTO_LATENCY, ms);
    * a caller may negotiate more.  A pad's latency query answers its
@@ -578,7 +582,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:passphrase:
+   * GstSrtIngestSrc:passphrase:
    *
    * Callers must encrypt with this passphrase (10 to 79 characters); empty:
    * no encryption (an encrypting caller is then refused).  Write-only.
@@ -592,18 +596,18 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:pbkeylen:
+   * GstSrtIngestSrc:pbkeylen:
    *
-   * The crypto key length (with #GstSrtServerSrc:passphrase).
+   * The crypto key length (with #GstSrtIngestSrc:passphrase).
    */
   g_object_class_install_property (gobject_class, PROP_PBKEYLEN,
       g_param_spec_enum ("pbkeylen", "Crypto key length",
-          "Crypto key length in bytes", GST_TYPE_SRT_SERVER_SRC_KEY_LENGTH,
+          "Crypto key length in bytes", GST_TYPE_SRT_INGEST_SRC_KEY_LENGTH,
           DEFAULT_PBKEYLEN, G_PARAM_READWRITE | GST_PARAM_MUTABLE_READY |
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:max-callers:
+   * GstSrtIngestSrc:max-callers:
    *
    * Streams at most: pads (those in their grace period included) and
    * first handshakes in progress.  A caller beyond is refused
@@ -616,7 +620,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:allowed-stream-ids:
+   * GstSrtIngestSrc:allowed-stream-ids:
    *
    * The stream names accepted (after sanitising, as in the pad names
    * without `src_`); empty: every name.  Others are refused
@@ -631,7 +635,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:default-stream-id:
+   * GstSrtIngestSrc:default-stream-id:
    *
    * The name of a caller that sends no stream id; empty: such callers
    * are refused (`malformed-id`).
@@ -643,7 +647,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           GST_PARAM_MUTABLE_PLAYING | G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:grace-period:
+   * GstSrtIngestSrc:grace-period:
    *
    * How long (ns) the pad of a caller that left waits for a caller with
    * the same stream id to continue it; 0: the pad ends (EOS) when its
@@ -657,7 +661,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:duplicate-policy:
+   * GstSrtIngestSrc:duplicate-policy:
    *
    * What a caller gets whose stream id is connected already: refused
    * (`duplicate-id`), or it replaces the connected caller on its pad (an
@@ -666,12 +670,12 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
   g_object_class_install_property (gobject_class, PROP_DUPLICATE_POLICY,
       g_param_spec_enum ("duplicate-policy", "Duplicate policy",
           "A caller whose stream id is connected already",
-          GST_TYPE_SRT_SERVER_SRC_DUPLICATE_POLICY, DEFAULT_DUPLICATE_POLICY,
+          GST_TYPE_SRT_INGEST_SRC_DUPLICATE_POLICY, DEFAULT_DUPLICATE_POLICY,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:accept-rate:
+   * GstSrtIngestSrc:accept-rate:
    *
    * Handshakes per second considered, from all addresses (bursts of twice
    * that); the others are refused (`rate-limited`).  0: no limit.
@@ -683,10 +687,10 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:accept-rate-per-address:
+   * GstSrtIngestSrc:accept-rate-per-address:
    *
    * Handshakes per second considered from one IP address (bursts of twice
-   * that), before #GstSrtServerSrc:accept-rate: one address that floods
+   * that), before #GstSrtIngestSrc:accept-rate: one address that floods
    * does not use up the others' rate.  0: no limit.
    */
   g_object_class_install_property (gobject_class, PROP_ACCEPT_RATE_PER_ADDRESS,
@@ -697,12 +701,12 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc:stats:
+   * GstSrtIngestSrc:stats:
    *
-   * An `application/x-srtserversrc-stats` structure: admission counters,
-   * and in `callers` one `application/x-srtserversrc-caller-stats` per
+   * An `application/x-srtingestsrc-stats` structure: admission counters,
+   * and in `callers` one `application/x-srtingestsrc-caller-stats` per
    * stream, keyed by stream name, with libsrt's counters (see
-   * docs/srtserversrc.md).
+   * docs/srtingestsrc.md).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
@@ -710,7 +714,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
-   * GstSrtServerSrc::accept-caller:
+   * GstSrtIngestSrc::accept-caller:
    * @src: the element
    * @address: the caller's #GSocketAddress
    * @name: the stream name (the pad is `src_<name>`)
@@ -730,7 +734,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
       G_TYPE_SOCKET_ADDRESS, G_TYPE_STRING, G_TYPE_STRING);
 
   /**
-   * GstSrtServerSrc::caller-added:
+   * GstSrtIngestSrc::caller-added:
    * @src: the element
    * @name: the stream name
    * @address: the caller's #GSocketAddress
@@ -745,7 +749,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
       G_TYPE_SOCKET_ADDRESS);
 
   /**
-   * GstSrtServerSrc::caller-removed:
+   * GstSrtIngestSrc::caller-removed:
    * @src: the element
    * @name: the stream name
    * @address: the caller's #GSocketAddress
@@ -759,7 +763,7 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
       G_TYPE_SOCKET_ADDRESS);
 
   /**
-   * GstSrtServerSrc::remove-caller:
+   * GstSrtIngestSrc::remove-caller:
    * @src: the element
    * @name: the stream name
    *
@@ -771,25 +775,25 @@ gst_srt_server_src_class_init (GstSrtServerSrcClass * klass)
   signals[SIGNAL_REMOVE_CALLER] =
       g_signal_new_class_handler ("remove-caller", G_TYPE_FROM_CLASS (klass),
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
-      G_CALLBACK (gst_srt_server_src_remove_caller), NULL, NULL, NULL,
+      G_CALLBACK (gst_srt_ingest_src_remove_caller), NULL, NULL, NULL,
       G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
-      "SRT server source", "Source/Network",
+      "SRT ingest source", "Source/Network",
       "Listens on one SRT port for many callers, one MPEG-TS pad per "
       "caller named after its stream id", "gst-livestream authors");
 
   element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_srt_server_src_change_state);
-  element_class->send_event = GST_DEBUG_FUNCPTR (gst_srt_server_src_send_event);
+      GST_DEBUG_FUNCPTR (gst_srt_ingest_src_change_state);
+  element_class->send_event = GST_DEBUG_FUNCPTR (gst_srt_ingest_src_send_event);
 
-  gst_type_mark_as_plugin_api (GST_TYPE_SRT_SERVER_SRC_KEY_LENGTH, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_SRT_SERVER_SRC_DUPLICATE_POLICY, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_SRT_INGEST_SRC_KEY_LENGTH, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_SRT_INGEST_SRC_DUPLICATE_POLICY, 0);
 }
 
 static void
-gst_srt_server_src_init (GstSrtServerSrc * self)
+gst_srt_ingest_src_init (GstSrtIngestSrc * self)
 {
   self->address = g_strdup (DEFAULT_ADDRESS);
   self->port = DEFAULT_PORT;
@@ -829,9 +833,9 @@ refusal_free (Refusal * r)
 }
 
 static void
-gst_srt_server_src_finalize (GObject * object)
+gst_srt_ingest_src_finalize (GObject * object)
 {
-  GstSrtServerSrc *self = GST_SRT_SERVER_SRC (object);
+  GstSrtIngestSrc *self = GST_SRT_INGEST_SRC (object);
 
   g_free (self->address);
   g_free (self->passphrase);
@@ -850,7 +854,7 @@ gst_srt_server_src_finalize (GObject * object)
 /* Properties */
 
 static gboolean
-parse_uri (GstSrtServerSrc * self, const gchar * uri_str)
+parse_uri (GstSrtIngestSrc * self, const gchar * uri_str)
 {
   GstUri *uri;
   GHashTable *query;
@@ -874,7 +878,7 @@ parse_uri (GstSrtServerSrc * self, const gchar * uri_str)
     const gchar *mode = g_hash_table_lookup (query, "mode");
 
     if (mode != NULL && g_strcmp0 (mode, "listener") != 0) {
-      GST_WARNING_OBJECT (self, "srtserversrc only listens: mode=%s refused",
+      GST_WARNING_OBJECT (self, "srtingestsrc only listens: mode=%s refused",
           mode);
       ok = FALSE;
     }
@@ -930,16 +934,16 @@ done:
 
 /* called with self->lock */
 static void
-update_config_locked (GstSrtServerSrc * self)
+update_config_locked (GstSrtIngestSrc * self)
 {
   caller_table_set_config (self->table, &self->config);
 }
 
 static void
-gst_srt_server_src_set_property (GObject * object, guint prop_id,
+gst_srt_ingest_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
-  GstSrtServerSrc *self = GST_SRT_SERVER_SRC (object);
+  GstSrtIngestSrc *self = GST_SRT_INGEST_SRC (object);
 
   switch (prop_id) {
     case PROP_URI:
@@ -1018,7 +1022,7 @@ gst_srt_server_src_set_property (GObject * object, guint prop_id,
     case PROP_DUPLICATE_POLICY:
       g_mutex_lock (&self->lock);
       self->config.duplicate = g_value_get_enum (value) ==
-          GST_SRT_SERVER_SRC_DUPLICATE_REPLACE ? CALLER_DUPLICATE_REPLACE :
+          GST_SRT_INGEST_SRC_DUPLICATE_REPLACE ? CALLER_DUPLICATE_REPLACE :
           CALLER_DUPLICATE_REFUSE;
       update_config_locked (self);
       g_mutex_unlock (&self->lock);
@@ -1042,10 +1046,10 @@ gst_srt_server_src_set_property (GObject * object, guint prop_id,
 }
 
 static void
-gst_srt_server_src_get_property (GObject * object, guint prop_id,
+gst_srt_ingest_src_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
-  GstSrtServerSrc *self = GST_SRT_SERVER_SRC (object);
+  GstSrtIngestSrc *self = GST_SRT_INGEST_SRC (object);
 
   switch (prop_id) {
     case PROP_URI:{
@@ -1057,7 +1061,7 @@ gst_srt_server_src_get_property (GObject * object, guint prop_id,
       else
         g_string_append (s, self->address);
       g_string_append_printf (s, ":%u?latency=%d", self->port, self->latency);
-      if (self->pbkeylen != GST_SRT_SERVER_SRC_KEY_LENGTH_AUTO)
+      if (self->pbkeylen != GST_SRT_INGEST_SRC_KEY_LENGTH_AUTO)
         g_string_append_printf (s, "&pbkeylen=%d", self->pbkeylen);
       GST_OBJECT_UNLOCK (self);
       g_value_take_string (value, g_string_free (s, FALSE));
@@ -1121,8 +1125,8 @@ gst_srt_server_src_get_property (GObject * object, guint prop_id,
       g_mutex_lock (&self->lock);
       g_value_set_enum (value,
           self->config.duplicate == CALLER_DUPLICATE_REPLACE ?
-          GST_SRT_SERVER_SRC_DUPLICATE_REPLACE :
-          GST_SRT_SERVER_SRC_DUPLICATE_REFUSE);
+          GST_SRT_INGEST_SRC_DUPLICATE_REPLACE :
+          GST_SRT_INGEST_SRC_DUPLICATE_REFUSE);
       g_mutex_unlock (&self->lock);
       break;
     case PROP_ACCEPT_RATE:
@@ -1136,7 +1140,7 @@ gst_srt_server_src_get_property (GObject * object, guint prop_id,
       g_mutex_unlock (&self->lock);
       break;
     case PROP_STATS:
-      g_value_take_boxed (value, gst_srt_server_src_get_stats (self));
+      g_value_take_boxed (value, gst_srt_ingest_src_get_stats (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1164,7 +1168,7 @@ stream_state_nick (CallerStreamState state)
 
 /* called with self->lock */
 static GstStructure *
-caller_stats_locked (GstSrtServerSrc * self, SrtCaller * c, gint64 now)
+caller_stats_locked (GstSrtIngestSrc * self, SrtCaller * c, gint64 now)
 {
   CallerStream *cs = caller_table_lookup (self->table, c->name);
   CallerStreamState state = cs ? cs->state : CALLER_STREAM_ENDING;
@@ -1174,7 +1178,7 @@ caller_stats_locked (GstSrtServerSrc * self, SrtCaller * c, gint64 now)
   if (live)
     counters_add (&tot, &c->last);
 
-  return gst_structure_new ("application/x-srtserversrc-caller-stats",
+  return gst_structure_new ("application/x-srtingestsrc-caller-stats",
       "pad", G_TYPE_STRING, GST_PAD_NAME (c->pad),
       "stream-id", G_TYPE_STRING, c->stream_id ? c->stream_id : "",
       "address", G_TYPE_STRING, c->address ? c->address : "",
@@ -1218,7 +1222,7 @@ typedef struct
 } StatsProbe;
 
 static GstStructure *
-gst_srt_server_src_get_stats (GstSrtServerSrc * self)
+gst_srt_ingest_src_get_stats (GstSrtIngestSrc * self)
 {
   GstStructure *s, *callers;
   GArray *probes = g_array_new (FALSE, TRUE, sizeof (StatsProbe));
@@ -1262,7 +1266,7 @@ gst_srt_server_src_get_stats (GstSrtServerSrc * self)
       counters_from_srt (&c->last, &p->perf);
   }
 
-  callers = gst_structure_new_empty ("application/x-srtserversrc-callers");
+  callers = gst_structure_new_empty ("application/x-srtingestsrc-callers");
   streams = caller_table_streams (t);
   for (l = streams; l; l = l->next) {
     CallerStream *cs = l->data;
@@ -1275,7 +1279,7 @@ gst_srt_server_src_get_stats (GstSrtServerSrc * self)
   }
   g_list_free (streams);
 
-  s = gst_structure_new ("application/x-srtserversrc-stats",
+  s = gst_structure_new ("application/x-srtingestsrc-stats",
       "callers-connected", G_TYPE_UINT,
       caller_table_n_streams (t, CALLER_STREAM_LIVE),
       "streams", G_TYPE_UINT, g_hash_table_size (self->callers),
@@ -1325,7 +1329,7 @@ gst_srt_server_src_get_stats (GstSrtServerSrc * self)
 
 /* called with self->lock */
 static void
-queue_refusal_locked (GstSrtServerSrc * self, CallerVerdict v,
+queue_refusal_locked (GstSrtIngestSrc * self, CallerVerdict v,
     const gchar * raw_id, const gchar * name, const gchar * address)
 {
   Refusal *r;
@@ -1346,7 +1350,7 @@ static gint
 listen_hook (void *opaque, SRTSOCKET ns, int hs_version,
     const struct sockaddr *peer, const char *stream_id)
 {
-  GstSrtServerSrc *self = opaque;
+  GstSrtIngestSrc *self = opaque;
   CallerVerdict v;
   StreamId sid;
   gchar *ip, *address;
@@ -1411,7 +1415,7 @@ listen_hook (void *opaque, SRTSOCKET ns, int hs_version,
 /* Messages */
 
 static void
-post_refusals (GstSrtServerSrc * self)
+post_refusals (GstSrtIngestSrc * self)
 {
   GQueue posts = G_QUEUE_INIT;
   GstMessage *msg;
@@ -1432,7 +1436,7 @@ post_refusals (GstSrtServerSrc * self)
     }
     self->refusals_in_window++;
     g_queue_push_tail (&posts, gst_message_new_element (GST_OBJECT (self),
-            gst_structure_new ("srtserversrc-caller-refused",
+            gst_structure_new ("srtingestsrc-caller-refused",
                 "reason", G_TYPE_STRING, caller_verdict_nick (r->verdict),
                 "stream-id", G_TYPE_STRING, r->stream_id,
                 "name", G_TYPE_STRING, r->name,
@@ -1454,7 +1458,7 @@ post_refusals (GstSrtServerSrc * self)
 static gboolean
 caller_pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
-  GstSrtServerSrc *self = GST_SRT_SERVER_SRC (parent);
+  GstSrtIngestSrc *self = GST_SRT_INGEST_SRC (parent);
   SrtCaller *c = gst_pad_get_element_private (pad);
 
   switch (GST_QUERY_TYPE (query)) {
@@ -1480,7 +1484,7 @@ caller_pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
 }
 
 static SrtCaller *
-caller_new (GstSrtServerSrc * self, const gchar * name)
+caller_new (GstSrtIngestSrc * self, const gchar * name)
 {
   SrtCaller *c = g_new0 (SrtCaller, 1);
   gchar *pad_name = g_strconcat ("src_", name, NULL);
@@ -1529,7 +1533,7 @@ caller_free (SrtCaller * c)
 static GstStructure *
 caller_added_structure (SrtCaller * c, CallerVerdict v)
 {
-  return gst_structure_new ("srtserversrc-caller-added",
+  return gst_structure_new ("srtingestsrc-caller-added",
       "name", G_TYPE_STRING, c->name,
       "pad", G_TYPE_STRING, GST_PAD_NAME (c->pad),
       "stream-id", G_TYPE_STRING, c->stream_id,
@@ -1542,7 +1546,7 @@ caller_added_structure (SrtCaller * c, CallerVerdict v)
 
 /* The listener thread: libsrt accepted @sock */
 static void
-handle_accepted (GstSrtServerSrc * self, SRTSOCKET sock,
+handle_accepted (GstSrtIngestSrc * self, SRTSOCKET sock,
     const struct sockaddr *sa)
 {
   CallerStream *cs;
@@ -1631,7 +1635,7 @@ handle_accepted (GstSrtServerSrc * self, SRTSOCKET sock,
 
 /* The listener thread: EOS was pushed on these pads; remove them */
 static void
-remove_ended_pads (GstSrtServerSrc * self)
+remove_ended_pads (GstSrtIngestSrc * self)
 {
   SrtCaller *c;
 
@@ -1654,7 +1658,7 @@ remove_ended_pads (GstSrtServerSrc * self)
     GST_INFO_OBJECT (self, "stream '%s' ended (%s)", c->name, reason);
     gst_pad_stop_task (c->pad);
     gst_pad_set_active (c->pad, FALSE);
-    s = gst_structure_new ("srtserversrc-stream-ended",
+    s = gst_structure_new ("srtingestsrc-stream-ended",
         "name", G_TYPE_STRING, c->name,
         "pad", G_TYPE_STRING, GST_PAD_NAME (c->pad),
         "reason", G_TYPE_STRING, reason, NULL);
@@ -1668,7 +1672,7 @@ remove_ended_pads (GstSrtServerSrc * self)
 /* The listener thread: what became of the handshakes the element
  * accepted and libsrt has not completed */
 static void
-check_pending_handshakes (GstSrtServerSrc * self)
+check_pending_handshakes (GstSrtIngestSrc * self)
 {
   GArray *handles = g_array_new (FALSE, FALSE, sizeof (gint64));
   guint i;
@@ -1710,7 +1714,7 @@ check_pending_handshakes (GstSrtServerSrc * self)
 static gpointer
 listener_thread (gpointer data)
 {
-  GstSrtServerSrc *self = data;
+  GstSrtIngestSrc *self = data;
 
   GST_DEBUG_OBJECT (self, "listening on %s", self->bind_text);
   while (!g_atomic_int_get (&self->closing)) {
@@ -1764,7 +1768,7 @@ listener_thread (gpointer data)
 static void
 caller_push_sticky (SrtCaller * c)
 {
-  GstSrtServerSrc *self = c->self;
+  GstSrtIngestSrc *self = c->self;
   GstEvent *ev;
   GstSegment seg;
   GstCaps *caps;
@@ -1789,7 +1793,7 @@ caller_push_sticky (SrtCaller * c)
 static void
 caller_lost (SrtCaller * c, SRTSOCKET sock, const gchar * why)
 {
-  GstSrtServerSrc *self = c->self;
+  GstSrtIngestSrc *self = c->self;
   CallerStreamState state;
   GstStructure *s;
   GSocketAddress *sockaddr;
@@ -1816,7 +1820,7 @@ caller_lost (SrtCaller * c, SRTSOCKET sock, const gchar * why)
     if (c->end_reason == NULL)
       c->end_reason = "disconnected";
   }
-  s = gst_structure_new ("srtserversrc-caller-removed",
+  s = gst_structure_new ("srtingestsrc-caller-removed",
       "name", G_TYPE_STRING, c->name,
       "pad", G_TYPE_STRING, GST_PAD_NAME (c->pad),
       "address", G_TYPE_STRING, c->address ? c->address : "",
@@ -1840,7 +1844,7 @@ caller_lost (SrtCaller * c, SRTSOCKET sock, const gchar * why)
 static void
 caller_refresh_stats (SrtCaller * c, SRTSOCKET sock, gint64 now)
 {
-  GstSrtServerSrc *self = c->self;
+  GstSrtIngestSrc *self = c->self;
   SRT_TRACEBSTATS perf;
   gboolean ok;
 
@@ -1863,7 +1867,7 @@ caller_refresh_stats (SrtCaller * c, SRTSOCKET sock, gint64 now)
 static void
 caller_loop (SrtCaller * c)
 {
-  GstSrtServerSrc *self = c->self;
+  GstSrtIngestSrc *self = c->self;
   SRTSOCKET sock, old = SRT_INVALID_SOCK, rfds[1];
   SYSSOCKET lrfds[1];
   gint rn = 1, lrn = 1, ret, events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
@@ -1906,7 +1910,7 @@ caller_loop (SrtCaller * c)
         srt_close (old);
         g_mutex_lock (&self->lock);
         self->callers_disconnected++;
-        s = gst_structure_new ("srtserversrc-caller-removed",
+        s = gst_structure_new ("srtingestsrc-caller-removed",
             "name", G_TYPE_STRING, c->name,
             "pad", G_TYPE_STRING, GST_PAD_NAME (c->pad),
             "address", G_TYPE_STRING, "",
@@ -2117,7 +2121,7 @@ eos:
 /* Actions */
 
 static gboolean
-gst_srt_server_src_remove_caller (GstSrtServerSrc * self, const gchar * name)
+gst_srt_ingest_src_remove_caller (GstSrtIngestSrc * self, const gchar * name)
 {
   SrtCaller *c;
 
@@ -2138,9 +2142,9 @@ gst_srt_server_src_remove_caller (GstSrtServerSrc * self, const gchar * name)
 }
 
 static gboolean
-gst_srt_server_src_send_event (GstElement * element, GstEvent * event)
+gst_srt_ingest_src_send_event (GstElement * element, GstEvent * event)
 {
-  GstSrtServerSrc *self = GST_SRT_SERVER_SRC (element);
+  GstSrtIngestSrc *self = GST_SRT_INGEST_SRC (element);
   GHashTableIter it;
   gpointer value;
 
@@ -2182,7 +2186,7 @@ set_flag (SRTSOCKET sock, SRT_SOCKOPT opt, const void *val, gint len,
 }
 
 static gboolean
-gst_srt_server_src_start (GstSrtServerSrc * self)
+gst_srt_ingest_src_start (GstSrtIngestSrc * self)
 {
   gchar *address;
   guint port;
@@ -2293,7 +2297,7 @@ gst_srt_server_src_start (GstSrtServerSrc * self)
   g_mutex_unlock (&self->lock);
   g_atomic_int_set (&self->closing, 0);
 
-  self->listener = g_thread_try_new ("srtserversrc-listen", listener_thread,
+  self->listener = g_thread_try_new ("srtingestsrc-listen", listener_thread,
       self, &error);
   if (self->listener == NULL)
     goto thread_failed;
@@ -2400,7 +2404,7 @@ fail:
 }
 
 static void
-gst_srt_server_src_stop (GstSrtServerSrc * self)
+gst_srt_ingest_src_stop (GstSrtIngestSrc * self)
 {
   GList *callers, *l;
   SrtCaller *c;
@@ -2461,14 +2465,14 @@ gst_srt_server_src_stop (GstSrtServerSrc * self)
 }
 
 static GstStateChangeReturn
-gst_srt_server_src_change_state (GstElement * element,
+gst_srt_ingest_src_change_state (GstElement * element,
     GstStateChange transition)
 {
-  GstSrtServerSrc *self = GST_SRT_SERVER_SRC (element);
+  GstSrtIngestSrc *self = GST_SRT_INGEST_SRC (element);
   GstStateChangeReturn ret;
 
   if (g_private_get (&in_hook) != NULL) {
-    g_critical ("srtserversrc: the state cannot change from an "
+    g_critical ("srtingestsrc: the state cannot change from an "
         "accept-caller handler");
     return GST_STATE_CHANGE_FAILURE;
   }
@@ -2487,7 +2491,7 @@ gst_srt_server_src_change_state (GstElement * element,
       self->suppressed_since_post = 0;
       self->bytes_received = self->buffers_pushed = 0;
       g_mutex_unlock (&self->lock);
-      if (!gst_srt_server_src_start (self))
+      if (!gst_srt_ingest_src_start (self))
         return GST_STATE_CHANGE_FAILURE;
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
@@ -2496,7 +2500,7 @@ gst_srt_server_src_change_state (GstElement * element,
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* before the pads are deactivated: that waits for their tasks,
        * which only stop once flushing */
-      gst_srt_server_src_stop (self);
+      gst_srt_ingest_src_stop (self);
       break;
     default:
       break;
@@ -2505,7 +2509,7 @@ gst_srt_server_src_change_state (GstElement * element,
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE) {
     if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
-      gst_srt_server_src_stop (self);
+      gst_srt_ingest_src_stop (self);
     return ret;
   }
 
