@@ -21,18 +21,21 @@
 /* a bucket holds this many seconds' worth of handshakes */
 #define BURST_SECONDS 2
 
-typedef struct {
+typedef struct
+{
   gdouble tokens;
   gint64 last;                  /* us */
 } TokenBucket;
 
-typedef struct {
+typedef struct
+{
   gchar *address;
   TokenBucket bucket;
   GList link;                   /* in lru, data = this */
 } AddressBucket;
 
-struct _CallerTable {
+struct _CallerTable
+{
   CallerTableConfig config;
   GHashTable *streams;          /* name -> CallerStream */
   GHashTable *pending;          /* handle (gint64 *) -> CallerStream */
@@ -181,8 +184,7 @@ done:
 }
 
 StreamIdResult
-stream_id_parse (const gchar * raw, const gchar * default_name,
-    StreamId * out)
+stream_id_parse (const gchar * raw, const gchar * default_name, StreamId * out)
 {
   const gchar *p;
   gsize len;
@@ -283,9 +285,9 @@ rate_allows (CallerTable * t, const gchar * address, gint64 now)
     if (!bucket_take (&ab->bucket, t->config.rate_per_address, now))
       return FALSE;
   }
-  if (t->config.rate > 0 && !bucket_take (&t->global, t->config.rate, now))
-    return FALSE;
-  return TRUE;
+  if (t->config.rate == 0)
+    return TRUE;
+  return bucket_take (&t->global, t->config.rate, now);
 }
 
 /* ---------------------------------------------------------------------- */

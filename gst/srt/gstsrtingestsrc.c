@@ -592,8 +592,7 @@ gst_srt_ingest_src_class_init (GstSrtIngestSrcClass * klass)
   g_object_class_install_property (gobject_class, PROP_PASSPHRASE,
       g_param_spec_string ("passphrase", "Passphrase",
           "Password callers must encrypt with (empty = no encryption)", "",
-          G_PARAM_WRITABLE | GST_PARAM_MUTABLE_READY |
-          G_PARAM_STATIC_STRINGS));
+          G_PARAM_WRITABLE | GST_PARAM_MUTABLE_READY | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstSrtIngestSrc:pbkeylen:
@@ -2242,8 +2241,7 @@ gst_srt_ingest_src_start (GstSrtIngestSrc * self)
 
   /* non-blocking accept and receive, live mode (the default transtype) */
   if (!set_flag (sock, SRTO_RCVSYN, &no, sizeof (no), "SRTO_RCVSYN", &error)
-      || !set_flag (sock, SRTO_SNDSYN, &no, sizeof (no), "SRTO_SNDSYN",
-          &error)
+      || !set_flag (sock, SRTO_SNDSYN, &no, sizeof (no), "SRTO_SNDSYN", &error)
       || !set_flag (sock, SRTO_TSBPDMODE, &yes, sizeof (yes),
           "SRTO_TSBPDMODE", &error)
       || !set_flag (sock, SRTO_LATENCY, &latency, sizeof (latency), "latency",

@@ -21,7 +21,8 @@
 GST_DEBUG_CATEGORY_STATIC (srtlib_debug);
 #define GST_CAT_DEFAULT srtlib_debug
 
-typedef struct {
+typedef struct
+{
   gint socket_id;
   SrtRejection why;
 } Rejection;

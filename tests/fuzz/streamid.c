@@ -39,8 +39,7 @@ check_name (const gchar * raw, const StreamId * sid, StreamIdResult res)
     FUZZ_CHECK (sid->problem != NULL, "refused id without reason");
     return;
   }
-  FUZZ_CHECK (n > 0 && n <= STREAM_NAME_MAX, "name length %" G_GSIZE_FORMAT,
-      n);
+  FUZZ_CHECK (n > 0 && n <= STREAM_NAME_MAX, "name length %" G_GSIZE_FORMAT, n);
   for (i = 0; i < n; i++) {
     guchar c = (guchar) sid->name[i];
 
@@ -49,8 +48,7 @@ check_name (const gchar * raw, const StreamId * sid, StreamIdResult res)
   }
   /* the name is made of what the id holds */
   FUZZ_CHECK (raw == NULL || raw[0] == '\0' || sid->name[0] == '_' ||
-      strchr (raw, sid->name[0]) != NULL, "'%s' not from '%s'", sid->name,
-      raw);
+      strchr (raw, sid->name[0]) != NULL, "'%s' not from '%s'", sid->name, raw);
 }
 
 int

@@ -287,8 +287,7 @@ fx_setup (void)
   g_object_set (fx->src, "port", 0, NULL);
   gst_bin_add (GST_BIN (fx->pipeline), fx->src);
   g_signal_connect (fx->src, "pad-added", G_CALLBACK (src_pad_added), NULL);
-  g_signal_connect (fx->src, "pad-removed", G_CALLBACK (src_pad_removed),
-      NULL);
+  g_signal_connect (fx->src, "pad-removed", G_CALLBACK (src_pad_removed), NULL);
   bus = gst_element_get_bus (fx->pipeline);
   gst_bus_set_sync_handler (bus, bus_sync, NULL, NULL);
   gst_object_unref (bus);
@@ -574,8 +573,7 @@ slt_start (guint port, const gchar * stream_id, const gchar * passphrase,
   fail_unless (g_spawn_async_with_pipes (NULL, argv, NULL,
           G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
           G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-          &c->pid, &c->in_fd, NULL, NULL, &err), "%s",
-      err ? err->message : "");
+          &c->pid, &c->in_fd, NULL, NULL, &err), "%s", err ? err->message : "");
   g_string_free (uri, TRUE);
   c->id = id;
   return c;
@@ -721,8 +719,7 @@ GST_START_TEST (test_settings_and_errors)
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL);
   gst_message_parse_error (msg, &err, NULL);
-  fail_unless (strstr (err->message, "passphrase") != NULL, "%s",
-      err->message);
+  fail_unless (strstr (err->message, "passphrase") != NULL, "%s", err->message);
   g_clear_error (&err);
   gst_message_unref (msg);
   gst_element_set_state (src, GST_STATE_NULL);
@@ -1103,12 +1100,10 @@ GST_START_TEST (test_remove_and_eos)
   /* despite the grace period */
   fail_unless (fx_wait (pred_eos, "src_r1", NULL, WAIT_US));
   s = wait_msg ("srtingestsrc-caller-removed", "r1");
-  fail_unless_equals_string (gst_structure_get_string (s, "reason"),
-      "removed");
+  fail_unless_equals_string (gst_structure_get_string (s, "reason"), "removed");
   gst_structure_free (s);
   s = wait_msg ("srtingestsrc-stream-ended", "r1");
-  fail_unless_equals_string (gst_structure_get_string (s, "reason"),
-      "removed");
+  fail_unless_equals_string (gst_structure_get_string (s, "reason"), "removed");
   gst_structure_free (s);
   /* its caller was disconnected */
   s = caller_stats ("r1");

@@ -64,11 +64,9 @@ GST_START_TEST (test_stream_id_plain)
   /* not UTF-8, control characters */
   fail_unless_equals_int (parse ("cam\xff", NULL, &name), STREAM_ID_MALFORMED);
   fail_unless_equals_int (parse ("cam\n1", NULL, &name), STREAM_ID_MALFORMED);
-  fail_unless_equals_int (parse ("cam\x7f", NULL, &name),
-      STREAM_ID_MALFORMED);
+  fail_unless_equals_int (parse ("cam\x7f", NULL, &name), STREAM_ID_MALFORMED);
   /* an unknown "#!" format */
-  fail_unless_equals_int (parse ("#!:{r=x}", NULL, &name),
-      STREAM_ID_MALFORMED);
+  fail_unless_equals_int (parse ("#!:{r=x}", NULL, &name), STREAM_ID_MALFORMED);
   fail_unless_equals_int (parse ("#!x", NULL, &name), STREAM_ID_MALFORMED);
   /* a '#' alone is an ordinary character */
   fail_unless_equals_int (parse ("#cam", NULL, &name), STREAM_ID_OK);
@@ -136,8 +134,7 @@ GST_START_TEST (test_stream_id_access_control)
   fail_unless_equals_int (parse ("#!::=a", NULL, &name), STREAM_ID_MALFORMED);
   fail_unless_equals_int (parse ("#!::r=a,r=b", NULL, &name),
       STREAM_ID_MALFORMED);
-  fail_unless_equals_int (parse ("#!::r=a,", NULL, &name),
-      STREAM_ID_MALFORMED);
+  fail_unless_equals_int (parse ("#!::r=a,", NULL, &name), STREAM_ID_MALFORMED);
   fail_unless_equals_int (parse ("#!::r=///", NULL, &name),
       STREAM_ID_MALFORMED);
 }
@@ -233,8 +230,7 @@ GST_START_TEST (test_admit_basic)
   CallerVerdict v;
   GList *l;
 
-  v = caller_table_admit (t, 100, "10.0.0.1", "#!::r=cam1,m=publish", 0,
-      &sid);
+  v = caller_table_admit (t, 100, "10.0.0.1", "#!::r=cam1,m=publish", 0, &sid);
   fail_unless_equals_int (v, CALLER_ACCEPT_NEW);
   fail_unless_equals_string (sid.name, "cam1");
   s = caller_table_lookup (t, "cam1");
@@ -291,8 +287,7 @@ GST_START_TEST (test_admit_basic)
   fail_unless_equals_int (caller_table_count (t, CALLER_REFUSE_MALFORMED), 2);
   fail_unless_equals_int (caller_table_count (t,
           CALLER_REFUSE_UNSUPPORTED_MODE), 1);
-  fail_unless_equals_int (caller_table_count (t, CALLER_REFUSE_MAX_CALLERS),
-      1);
+  fail_unless_equals_int (caller_table_count (t, CALLER_REFUSE_MAX_CALLERS), 1);
   fail_unless_equals_int (caller_table_count (t, CALLER_ACCEPT_NEW), 3);
   caller_table_free (t);
 }
@@ -320,8 +315,7 @@ GST_START_TEST (test_admit_allowed_default)
   fail_unless_equals_int (caller_table_admit (t, 3, "a", NULL, 0, NULL),
       CALLER_ACCEPT_NEW);
   fail_unless (caller_table_lookup (t, "default") != NULL);
-  fail_unless_equals_int (caller_table_count (t, CALLER_REFUSE_NOT_ALLOWED),
-      1);
+  fail_unless_equals_int (caller_table_count (t, CALLER_REFUSE_NOT_ALLOWED), 1);
 
   /* an empty list allows all; a lower max ends nothing that exists */
   cfg = config_default ();
@@ -358,10 +352,8 @@ GST_START_TEST (test_handshake_failures)
   /* the application refused it */
   fail_unless_equals_int (caller_table_admit (t, 2, "a", "cam1", 0, NULL),
       CALLER_ACCEPT_NEW);
-  fail_unless (caller_table_handshake_failed (t, 2,
-          CALLER_REFUSE_APPLICATION));
-  fail_unless_equals_int (caller_table_count (t, CALLER_REFUSE_APPLICATION),
-      1);
+  fail_unless (caller_table_handshake_failed (t, 2, CALLER_REFUSE_APPLICATION));
+  fail_unless_equals_int (caller_table_count (t, CALLER_REFUSE_APPLICATION), 1);
 
   /* it never completes: expired after the timeout */
   fail_unless_equals_int (caller_table_admit (t, 3, "a", "cam1", 0, NULL),
@@ -576,7 +568,7 @@ GST_START_TEST (test_rate_limit)
       accepted++;
     g_free (id);
   }
-  fail_unless_equals_int (accepted, 4);   /* 5 refilled, 1 taken above */
+  fail_unless_equals_int (accepted, 4); /* 5 refilled, 1 taken above */
 
   /* a rate-limited handshake is not parsed: malformed ids count as
    * rate-limited during a flood */
