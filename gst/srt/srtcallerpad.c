@@ -16,7 +16,7 @@
  *   accept ─> new stream: pad, task ───────>  sticky events once
  *            resume/replace: next_sock ────>  hand-over: close the old
  *                                             socket, DISCONT
- *                                             srt_epoll_wait (socket, stop)
+ *                                             srt_epoll_uwait (socket)
  *                                             srt_recvmsg2 up to READ_BATCH
  *                                             messages, PTS on the clock,
  *                                             one push (buffer list)
@@ -201,7 +201,6 @@ ingest_caller_new (GstSrtIngestSrc * self, const gchar * name)
 {
   SrtCaller *c = g_new0 (SrtCaller, 1);
   gchar *pad_name = g_strconcat ("src_", name, NULL);
-  gint events = SRT_EPOLL_IN;
 
   c->self = self;
   c->name = g_strdup (name);
@@ -209,9 +208,8 @@ ingest_caller_new (GstSrtIngestSrc * self, const gchar * name)
   c->next_sock = SRT_INVALID_SOCK;
   c->expect_seq = -1;
   g_cond_init (&c->cond);
+  /* the caller's socket only: stopping is seen within READ_TICK_MS */
   c->eid = srt_epoll_create ();
-  if (c->eid >= 0 && self->stop_fd >= 0)
-    srt_epoll_add_ssock (c->eid, self->stop_fd, &events);
 
   c->pad =
       gst_pad_new_from_static_template (&srt_ingest_src_template, pad_name);
@@ -352,9 +350,9 @@ void
 ingest_caller_loop (SrtCaller * c)
 {
   GstSrtIngestSrc *self = c->self;
-  SRTSOCKET sock, old = SRT_INVALID_SOCK, rfds[1];
-  SYSSOCKET lrfds[1];
-  gint rn = 1, lrn = 1, ret, events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+  SRTSOCKET sock, old = SRT_INVALID_SOCK;
+  SRT_EPOLL_EVENT ev;
+  gint ret, events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
   GstBufferList *list = NULL;
   GstClock *clock;
   GstClockTime base_time, now_ts = GST_CLOCK_TIME_NONE;
@@ -431,15 +429,16 @@ ingest_caller_loop (SrtCaller * c)
   sock = c->sock;
   g_mutex_unlock (&self->lock);
 
-  ret = srt_epoll_wait (c->eid, rfds, &rn, NULL, NULL, READ_TICK_MS, lrfds,
-      &lrn, NULL, NULL);
+  /* srt_epoll_uwait: a timeout returns 0 (srt_epoll_wait and a read that
+   * finds nothing throw a C++ exception inside libsrt: that cost as much
+   * as everything else put together) */
+  ret = srt_epoll_uwait (c->eid, &ev, 1, READ_TICK_MS);
   if (ret < 0) {
-    if (srt_getlasterror (NULL) != SRT_ETIMEOUT)
-      lost = srt_getsockstate (sock) >= SRTS_BROKEN;
+    lost = srt_getsockstate (sock) >= SRTS_BROKEN;
     goto done;
   }
-  if (rn <= 0)
-    goto done;                  /* woken: stopping */
+  if (ret == 0)
+    goto done;                  /* nothing within the tick: flags again */
 
   playing = g_atomic_int_get (&self->playing);
   clock = playing ? gst_element_get_clock (GST_ELEMENT (self)) : NULL;
@@ -453,9 +452,13 @@ ingest_caller_loop (SrtCaller * c)
   for (i = 0; i < READ_BATCH; i++) {
     SRT_MSGCTRL mctrl;
     GstMapInfo map;
-    gint len;
+    gint len, flags = 0, flen = sizeof (flags);
     GstBuffer *buf;
 
+    /* read only what libsrt has (see above) */
+    if (i > 0 && (srt_getsockflag (sock, SRTO_EVENT, &flags, &flen) != 0 ||
+            !(flags & (SRT_EPOLL_IN | SRT_EPOLL_ERR))))
+      break;
     if (c->spare == NULL)
       c->spare = gst_buffer_new_allocate (NULL, MESSAGE_SIZE_MAX, NULL);
     buf = c->spare;
