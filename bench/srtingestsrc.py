@@ -223,7 +223,7 @@ def main():
 
     print('\nCPU per caller, %.1f Mbit/s each, %.0f s runs, median of %d' %
           (args.mbps, args.seconds, args.rounds))
-    print('| callers | srtsrc per port: %% of a core per caller | '
+    print('| callers | srtsrc, a port each: % of a core per caller | '
           'srtingestsrc | ratio | received Mbit/s (srtsrc / ingest) |')
     print('|---|---|---|---|---|')
     for n in [int(x) for x in args.callers.split(',')]:

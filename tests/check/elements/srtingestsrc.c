@@ -1130,6 +1130,118 @@ GST_START_TEST (test_remove_and_eos)
 
 GST_END_TEST;
 
+/* duplicate-policy=replace: a second caller with a connected stream id
+ * takes over its pad */
+GST_START_TEST (test_replace)
+{
+  Slt *a, *b;
+  GstStructure *s;
+  gboolean replaced = FALSE;
+  PadRec *r;
+  guint discont;
+
+  fx_setup ();
+  g_object_set (fx->src, "duplicate-policy", 1, NULL);
+  fx_play ();
+  a = slt_start (fx->port, "rep", NULL, 90);
+  fail_unless (fx_wait (pred_pad, "src_rep", NULL, WAIT_US));
+  slt_send (&a, 1, 30);
+  wait_bytes ("src_rep", 210 * TS);
+
+  /* the encoder restarted: its old connection is still up */
+  b = slt_start (fx->port, "rep", NULL, 90);
+  b->next = 210;
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_US;
+    const GstStructure *m = NULL;
+
+    g_mutex_lock (&fx->lock);
+    while ((m = find_msg_locked ("srtingestsrc-caller-added", "rep", 1)) ==
+        NULL && g_get_monotonic_time () < end)
+      g_cond_wait_until (&fx->cond, &fx->lock, end);
+    fail_unless (m != NULL);
+    fail_unless (gst_structure_get_boolean (m, "replaced", &replaced));
+    g_mutex_unlock (&fx->lock);
+  }
+  fail_unless (replaced);
+  s = wait_msg ("srtingestsrc-caller-removed", "rep");
+  fail_unless (s != NULL);
+  fail_unless_equals_string (gst_structure_get_string (s, "reason"),
+      "replaced");
+  gst_structure_free (s);
+
+  /* the new caller's bytes follow on the same pad */
+  slt_send (&b, 1, 30);
+  wait_bytes ("src_rep", 420 * TS);
+  check_bytes ("src_rep", 90, 0, 420);
+  g_mutex_lock (&fx->lock);
+  r = g_hash_table_lookup (fx->pads, "src_rep");
+  fail_unless_equals_int (r->added, 1);
+  fail_if (r->eos);
+  discont = r->discont;
+  g_mutex_unlock (&fx->lock);
+  fail_unless (discont >= 2, "%u", discont);
+  fail_unless_equals_int (stat_u64 ("callers-replaced"), 1);
+  fail_unless_equals_int (stat_u64 ("callers-accepted"), 1);
+  fail_unless_equals_int (stat_uint ("callers-connected"), 1);
+
+  slt_free (a);
+  slt_free (b);
+  fail_unless (fx_wait (pred_eos, "src_rep", NULL, WAIT_US));
+  fx_teardown ();
+}
+
+GST_END_TEST;
+
+/* Stopping while a caller streams and another pad waits in its grace
+ * period, again and again: quick, and it listens again each time */
+GST_START_TEST (test_stop_while_busy)
+{
+  guint cycle;
+
+  fx_setup ();
+  g_object_set (fx->src, "grace-period", 60 * GST_SECOND, NULL);
+  for (cycle = 0; cycle < 4; cycle++) {
+    Slt *c[2];
+    gint64 t0;
+    gchar *pad;
+
+    fx_play ();
+    c[0] = slt_start (fx->port, "busy", NULL, 100 + cycle);
+    c[1] = slt_start (fx->port, "gone", NULL, 110 + cycle);
+    fail_unless (fx_wait (pred_pad, "src_busy", NULL, WAIT_US));
+    fail_unless (fx_wait (pred_pad, "src_gone", NULL, WAIT_US));
+    slt_send (c, 2, 20);
+    pad = g_strdup ("src_gone");
+    wait_bytes (pad, 140 * TS);
+    slt_stop (c[1]);
+    fail_unless (wait_stat ("callers-disconnected", 1, WAIT_US) >= 1);
+    fail_unless_equals_int (stat_uint ("streams-in-grace"), 1);
+    slt_send (c, 1, 10);
+
+    /* the pads go with the state change, no EOS, in well under a second
+     * (the tasks notice within 0.1 s) */
+    t0 = g_get_monotonic_time ();
+    fail_unless_equals_int (gst_element_set_state (fx->pipeline,
+            GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC, "%"
+        G_GINT64_FORMAT " us", g_get_monotonic_time () - t0);
+    fail_unless (fx_wait (pred_removed, "src_busy", NULL, WAIT_US));
+    fail_unless (fx_wait (pred_removed, "src_gone", NULL, WAIT_US));
+    g_object_get (fx->src, "bound-port", &fx->port, NULL);
+    fail_unless_equals_int (fx->port, 0);
+    g_free (pad);
+    slt_free (c[0]);
+    slt_free (c[1]);
+    g_mutex_lock (&fx->lock);
+    g_hash_table_remove_all (fx->pads);
+    g_mutex_unlock (&fx->lock);
+  }
+  fx_teardown ();
+}
+
+GST_END_TEST;
+
 /* Beyond max-callers: refused and counted */
 GST_START_TEST (test_max_callers)
 {
@@ -1566,6 +1678,8 @@ srtingestsrc_suite (void)
   tcase_add_test (tc, test_caller_leaves);
   tcase_add_test (tc, test_grace_reconnect);
   tcase_add_test (tc, test_remove_and_eos);
+  tcase_add_test (tc, test_replace);
+  tcase_add_test (tc, test_stop_while_busy);
   tcase_add_test (tc, test_max_callers);
   tcase_add_test (tc, test_accept_caller_signal);
   tcase_add_test (tc, test_wrong_passphrase);
