@@ -526,8 +526,6 @@ gst_srt_ingest_src_init (GstSrtIngestSrc * self)
 
   self->listen_sock = SRT_INVALID_SOCK;
   self->listen_eid = -1;
-  self->stop_fd = -1;
-  self->wake_fd = -1;
 
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 }

@@ -32,9 +32,7 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "srtingestprivate.h"
 
@@ -53,15 +51,6 @@ GstStaticPadTemplate srt_ingest_src_template =
 GST_STATIC_PAD_TEMPLATE ("src_%s",
     GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS (TS_CAPS));
 
-
-void
-ingest_wake_fd_set (gint fd)
-{
-  guint64 one = 1;
-
-  if (fd >= 0 && write (fd, &one, sizeof (one)) < 0 && errno != EAGAIN)
-    GST_WARNING ("eventfd write: %s", g_strerror (errno));
-}
 
 void
 ingest_structure_take (GstStructure * s, const gchar * name, GstStructure * sub)
@@ -239,6 +228,8 @@ ingest_caller_free (SrtCaller * c)
   g_free (c->stream_id);
   g_free (c->address);
   g_clear_object (&c->sockaddr);
+  g_free (c->prev_address);
+  g_clear_object (&c->prev_sockaddr);
   g_free (c);
 }
 
@@ -387,6 +378,7 @@ ingest_caller_loop (SrtCaller * c)
       g_mutex_unlock (&self->lock);
       if (old != SRT_INVALID_SOCK) {
         GstStructure *s;
+        GSocketAddress *prev;
 
         srt_epoll_remove_usock (c->eid, old);
         srt_close (old);
@@ -395,12 +387,18 @@ ingest_caller_loop (SrtCaller * c)
         s = gst_structure_new ("srtingestsrc-caller-removed",
             "name", G_TYPE_STRING, c->name,
             "pad", G_TYPE_STRING, GST_PAD_NAME (c->pad),
-            "address", G_TYPE_STRING, "",
+            "address", G_TYPE_STRING, c->prev_address ? c->prev_address : "",
             "reason", G_TYPE_STRING, "replaced",
             "grace", G_TYPE_UINT64, (guint64) 0, NULL);
+        g_clear_pointer (&c->prev_address, g_free);
+        prev = g_steal_pointer (&c->prev_sockaddr);
         g_mutex_unlock (&self->lock);
         gst_element_post_message (GST_ELEMENT (self),
             gst_message_new_element (GST_OBJECT (self), s));
+        g_signal_emit (self,
+            srt_ingest_src_signals[SRT_INGEST_SIGNAL_CALLER_REMOVED], 0,
+            c->name, prev);
+        g_clear_object (&prev);
         old = SRT_INVALID_SOCK;
       }
       srt_epoll_add_usock (c->eid, c->sock, &events);
@@ -599,7 +597,7 @@ eos:
     c->ended = TRUE;
     g_queue_push_tail (&self->ended, c);
     g_mutex_unlock (&self->lock);
-    ingest_wake_fd_set (self->wake_fd);
+    /* the listener thread removes the pad at its next tick */
     return;
   }
 }

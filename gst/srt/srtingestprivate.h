@@ -75,13 +75,15 @@ typedef struct
   GstSrtIngestSrc *self;
   GstPad *pad;                  /* set at creation, a ref */
   gchar *name;                  /* set at creation */
-  gint eid;                     /* [task] epoll: the socket and stop_fd */
+  gint eid;                     /* [task] epoll of the socket */
 
   SRTSOCKET sock;               /* the connected caller, read by the task */
   SRTSOCKET next_sock;          /* a resuming/replacing caller to read next */
   gchar *stream_id;             /* the caller's raw stream id */
   gchar *address;               /* "ip:port" */
   GSocketAddress *sockaddr;
+  gchar *prev_address;          /* of the caller being replaced */
+  GSocketAddress *prev_sockaddr;
   gboolean eos_pending;         /* the task pushes EOS and ends */
   const gchar *end_reason;      /* why: "disconnected", "grace-expired" ... */
   const gchar *remove_reason;   /* caller-removed reason for a forced end */
@@ -142,9 +144,7 @@ struct _GstSrtIngestSrc
 
   /* listening: set up and torn down by the state change thread */
   SRTSOCKET listen_sock;
-  gint listen_eid;
-  gint stop_fd;                 /* eventfd: set while stopping */
-  gint wake_fd;                 /* eventfd: wakes the listener thread */
+  gint listen_eid;              /* epoll of the listening socket */
   GThread *listener;
   gint closing;                 /* atomic: the hook refuses everything */
   gchar *bind_text;             /* "address:port" for messages */
@@ -175,8 +175,6 @@ void ingest_counters_from_srt (SrtCounters * c, const SRT_TRACEBSTATS * s);
 /* Sets field @name of @s to @sub, taking it */
 void ingest_structure_take (GstStructure * s, const gchar * name,
     GstStructure * sub);
-/* Wakes whoever polls eventfd @fd */
-void ingest_wake_fd_set (gint fd);
 
 G_END_DECLS
 

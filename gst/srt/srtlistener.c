@@ -14,7 +14,7 @@
  * Implementation notes
  *
  *   libsrt RcvQ thread          listener thread (srtingestsrc-listen)
- *   listen_hook, per handshake  srt_epoll_wait (listener, wake_fd, stop_fd)
+ *   listen_hook, per handshake  srt_epoll_uwait (listener), every 0.1 s
  *     CallerTable admission ─┐  srt_accept ─> handle_accepted: a new pad and
  *     accept-caller signal   │     task, or the socket handed to a pad
  *     refusal queued ────────┴─> post_refusals (at most 10 per second)
@@ -33,8 +33,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/eventfd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -120,14 +118,6 @@ escape_stream_id (const gchar * raw)
   escaped = g_strescape (cut, NULL);
   g_free (cut);
   return escaped;
-}
-
-static void
-wake_fd_clear (gint fd)
-{
-  guint64 v;
-
-  while (fd >= 0 && read (fd, &v, sizeof (v)) > 0);
 }
 
 /* The SRT_REJX_* code a refused caller gets */
@@ -243,8 +233,7 @@ listen_hook (void *opaque, SRTSOCKET ns, int hs_version,
   g_free (address);
 
   /* refused, or reserved: the listener thread posts the message or keeps
-   * an eye on the handshake */
-  ingest_wake_fd_set (self->wake_fd);
+   * an eye on the handshake at its next tick */
   if (!CALLER_VERDICT_IS_ACCEPT (v)) {
     srt_setrejectreason (ns, verdict_reject_code (v));
     return -1;
@@ -327,6 +316,7 @@ handle_accepted (GstSrtIngestSrc * self, SRTSOCKET sock,
   GSocketAddress *sockaddr;
   GstStructure *added;
   gboolean is_new;
+  SRTSOCKET stale = SRT_INVALID_SOCK;
 
   if (srt_getsockflag (sock, SRTO_STREAMID, raw_id, &len) == 0 && len >= 0 &&
       len <= STREAM_ID_MAX)
@@ -357,10 +347,17 @@ handle_accepted (GstSrtIngestSrc * self, SRTSOCKET sock,
     c->discont_next = TRUE;
   } else {
     c = cs->user_data;
-    if (c->next_sock != SRT_INVALID_SOCK)
-      srt_close (c->next_sock);
+    /* a second caller before the task took the first: the first goes */
+    stale = c->next_sock;
     c->next_sock = sock;
     g_cond_signal (&c->cond);
+  }
+  if (v == CALLER_ACCEPT_REPLACE) {
+    /* for the replaced caller's caller-removed */
+    g_free (c->prev_address);
+    c->prev_address = g_steal_pointer (&c->address);
+    g_clear_object (&c->prev_sockaddr);
+    c->prev_sockaddr = g_steal_pointer (&c->sockaddr);
   }
   g_free (c->stream_id);
   c->stream_id = g_strdup (raw_id);
@@ -373,6 +370,9 @@ handle_accepted (GstSrtIngestSrc * self, SRTSOCKET sock,
   c->connections = cs->connections;
   added = caller_added_structure (c, v);
   g_mutex_unlock (&self->lock);
+
+  if (stale != SRT_INVALID_SOCK)
+    srt_close (stale);
 
   GST_INFO_OBJECT (self, "caller @%d %s from %s: stream '%s' (%s), "
       "latency %d ms", sock, caller_verdict_nick (v), c->address, c->name,
@@ -485,32 +485,30 @@ listener_thread (gpointer data)
 
   GST_DEBUG_OBJECT (self, "listening on %s", self->bind_text);
   while (!g_atomic_int_get (&self->closing)) {
-    SRTSOCKET rfds[2];
-    gint rn = G_N_ELEMENTS (rfds);
-    SYSSOCKET lrfds[2];
-    gint lrn = G_N_ELEMENTS (lrfds);
-    gint ret;
+    SRT_EPOLL_EVENT ev;
+    gint ret, i;
 
-    ret = srt_epoll_wait (self->listen_eid, rfds, &rn, NULL, NULL,
-        LISTENER_TICK_MS, lrfds, &lrn, NULL, NULL);
+    /* srt_epoll_uwait returns 0 on a timeout; srt_epoll_wait, and an
+     * srt_accept with nothing to accept, throw a C++ exception inside
+     * libsrt (costly): accept only while SRTO_EVENT says there is more */
+    ret = srt_epoll_uwait (self->listen_eid, &ev, 1, LISTENER_TICK_MS);
     if (g_atomic_int_get (&self->closing))
       break;
-    wake_fd_clear (self->wake_fd);
 
-    if (ret > 0 && rn > 0) {
-      for (;;) {
-        struct sockaddr_storage ss;
-        gint sslen = sizeof (ss);
-        SRTSOCKET s = srt_accept (self->listen_sock, (struct sockaddr *) &ss,
-            &sslen);
+    for (i = 0; ret > 0 && i < LISTEN_BACKLOG; i++) {
+      struct sockaddr_storage ss;
+      gint sslen = sizeof (ss), flags = 0, flen = sizeof (flags);
+      SRTSOCKET s;
 
-        if (s == SRT_INVALID_SOCK) {
-          if (srt_getlasterror (NULL) != SRT_EASYNCRCV)
-            GST_DEBUG_OBJECT (self, "srt_accept: %s", srt_getlasterror_str ());
-          break;
-        }
-        handle_accepted (self, s, (struct sockaddr *) &ss);
+      if (i > 0 && (srt_getsockflag (self->listen_sock, SRTO_EVENT, &flags,
+                  &flen) != 0 || !(flags & SRT_EPOLL_IN)))
+        break;
+      s = srt_accept (self->listen_sock, (struct sockaddr *) &ss, &sslen);
+      if (s == SRT_INVALID_SOCK) {
+        GST_DEBUG_OBJECT (self, "srt_accept: %s", srt_getlasterror_str ());
+        break;
       }
+      handle_accepted (self, s, (struct sockaddr *) &ss);
     }
 
     if (srt_getsockstate (self->listen_sock) >= SRTS_BROKEN) {
@@ -636,15 +634,12 @@ ingest_listener_start (GstSrtIngestSrc * self)
         ((struct sockaddr_in6 *) &bound)->sin6_port :
         ((struct sockaddr_in *) &bound)->sin_port);
 
-  self->stop_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  self->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  /* the listening socket only: the listener thread looks at the rest
+   * every LISTENER_TICK_MS */
   self->listen_eid = srt_epoll_create ();
-  if (self->stop_fd < 0 || self->wake_fd < 0 || self->listen_eid < 0)
+  if (self->listen_eid < 0)
     goto poll_failed;
   srt_epoll_add_usock (self->listen_eid, sock, &events);
-  events = SRT_EPOLL_IN;
-  srt_epoll_add_ssock (self->listen_eid, self->stop_fd, &events);
-  srt_epoll_add_ssock (self->listen_eid, self->wake_fd, &events);
 
   g_mutex_lock (&self->lock);
   self->listen_sock = sock;
@@ -745,11 +740,6 @@ fail:
     if (self->listen_eid >= 0)
       srt_epoll_release (self->listen_eid);
     self->listen_eid = -1;
-    if (self->stop_fd >= 0)
-      close (self->stop_fd);
-    if (self->wake_fd >= 0)
-      close (self->wake_fd);
-    self->stop_fd = self->wake_fd = -1;
     g_clear_error (&error);
     g_free (address);
     g_free (passphrase);
@@ -773,8 +763,8 @@ ingest_listener_stop (GstSrtIngestSrc * self)
     g_cond_signal (&((SrtCaller *) l->data)->cond);
   g_list_free (callers);
   g_mutex_unlock (&self->lock);
-  ingest_wake_fd_set (self->stop_fd);
 
+  /* the listener thread and the pad tasks notice within 0.1 s */
   if (self->listener) {
     g_thread_join (self->listener);
     self->listener = NULL;
@@ -813,9 +803,4 @@ ingest_listener_stop (GstSrtIngestSrc * self)
   if (self->listen_eid >= 0)
     srt_epoll_release (self->listen_eid);
   self->listen_eid = -1;
-  if (self->stop_fd >= 0)
-    close (self->stop_fd);
-  if (self->wake_fd >= 0)
-    close (self->wake_fd);
-  self->stop_fd = self->wake_fd = -1;
 }

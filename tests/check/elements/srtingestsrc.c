@@ -266,6 +266,8 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
     g_cond_broadcast (&fx->cond);
     g_mutex_unlock (&fx->lock);
   }
+  /* a sync handler that drops a message unrefs it */
+  gst_message_unref (msg);
   return GST_BUS_DROP;
 }
 
@@ -766,11 +768,15 @@ GST_START_TEST (test_settings_and_errors)
   g_clear_error (&err);
   gst_message_unref (msg);
   gst_element_set_state (other, GST_STATE_NULL);
-  gst_object_unref (other);
 
   gst_element_set_state (src, GST_STATE_NULL);
   g_object_get (src, "bound-port", &port, NULL);
   fail_unless_equals_int (port, 0);
+  /* queued messages hold the elements, the elements the bus */
+  gst_bus_set_flushing (bus, TRUE);
+  gst_element_set_bus (src, NULL);
+  gst_element_set_bus (other, NULL);
+  gst_object_unref (other);
   gst_object_unref (src);
   gst_object_unref (bus);
 }
@@ -1168,6 +1174,9 @@ GST_START_TEST (test_replace)
   fail_unless (s != NULL);
   fail_unless_equals_string (gst_structure_get_string (s, "reason"),
       "replaced");
+  /* the address of the caller that went */
+  fail_unless (g_str_has_prefix (gst_structure_get_string (s, "address"),
+          "127.0.0.1:"));
   gst_structure_free (s);
 
   /* the new caller's bytes follow on the same pad */
