@@ -134,14 +134,21 @@ static int
 do_connect (int port, int n, double hold)
 {
   SRTSOCKET *s = calloc (n, sizeof (SRTSOCKET));
-  struct sockaddr_in sa;
+  struct sockaddr_in sa, local;
+  int locallen = sizeof (local);
   long long start, done_at = 0;
   int i, connected = 0, failed = 0;
 
   addr_init (&sa, port);
+  addr_init (&local, 0);
   start = now_us ();
   for (i = 0; i < n; i++) {
     s[i] = caller_new (i, 1, 0);
+    /* one local port (one libsrt multiplexer and its two threads) for
+     * all, as one busy host would */
+    if (srt_bind (s[i], (struct sockaddr *) &local, sizeof (local)) == 0
+        && i == 0)
+      srt_getsockname (s[0], (struct sockaddr *) &local, &locallen);
     srt_connect (s[i], (struct sockaddr *) &sa, sizeof (sa));
   }
   while (now_us () - start < 20000000) {

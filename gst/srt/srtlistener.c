@@ -18,7 +18,7 @@
  *     CallerTable admission ─┐  srt_accept ─> handle_accepted: a new pad and
  *     accept-caller signal   │     task, or the socket handed to a pad
  *     refusal queued ────────┴─> post_refusals (at most 10 per second)
- *                               check_pending_handshakes: libsrt refused
+ *                               resolve_failed_handshakes: libsrt refused
  *                                  (wrong passphrase) or timed out
  *                               remove_ended_pads: pads that pushed EOS
  *
@@ -176,6 +176,46 @@ queue_refusal_locked (GstSrtIngestSrc * self, CallerVerdict v,
   g_queue_push_tail (&self->refusals, r);
 }
 
+/* What became of the handshakes the element accepted and libsrt has not
+ * completed: libsrt refused some after the callback (a wrong passphrase),
+ * which frees their stream names.  The listener thread, every tick, and
+ * the listen callback before each admission (a caller retries a refused
+ * handshake within milliseconds: its name must not still look taken).
+ * Called without self->lock. */
+static void
+resolve_failed_handshakes (GstSrtIngestSrc * self)
+{
+  GArray *handles = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  caller_table_pending_handles (self->table, handles);
+  g_mutex_unlock (&self->lock);
+  for (i = 0; i < handles->len; i++) {
+    gint64 h = g_array_index (handles, gint64, i);
+    SRT_SOCKSTATUS st = srt_getsockstate ((SRTSOCKET) h);
+    CallerVerdict why;
+    CallerStream *cs;
+
+    if (st < SRTS_BROKEN)
+      continue;
+    /* libsrt refused it after our callback: it says why in its log */
+    why = srtlib_rejection ((gint) h) == SRT_REJECTION_PASSPHRASE ?
+        CALLER_REFUSE_WRONG_PASSPHRASE : CALLER_REFUSE_HANDSHAKE_FAILED;
+    g_mutex_lock (&self->lock);
+    cs = caller_table_lookup_pending (self->table, h);
+    if (cs != NULL) {
+      GST_INFO_OBJECT (self, "handshake @%d from %s for '%s' failed: %s",
+          (gint) h, cs->pending_address, cs->name, caller_verdict_nick (why));
+      queue_refusal_locked (self, why, cs->pending_stream_id, cs->name,
+          cs->pending_address);
+      caller_table_handshake_failed (self->table, h, why);
+    }
+    g_mutex_unlock (&self->lock);
+  }
+  g_array_free (handles, TRUE);
+}
+
 static gint
 listen_hook (void *opaque, SRTSOCKET ns, int hs_version,
     const struct sockaddr *peer, const char *stream_id)
@@ -191,6 +231,8 @@ listen_hook (void *opaque, SRTSOCKET ns, int hs_version,
     srt_setrejectreason (ns, SRT_REJX_DOWN);
     return -1;
   }
+  /* a retry of a handshake libsrt just refused finds its name free */
+  resolve_failed_handshakes (self);
 
   ip = sockaddr_to_text (peer, FALSE);
   address = sockaddr_to_text (peer, TRUE);
@@ -436,48 +478,6 @@ remove_ended_pads (GstSrtIngestSrc * self)
   }
 }
 
-/* The listener thread: what became of the handshakes the element
- * accepted and libsrt has not completed */
-static void
-check_pending_handshakes (GstSrtIngestSrc * self)
-{
-  GArray *handles = g_array_new (FALSE, FALSE, sizeof (gint64));
-  guint i;
-
-  g_mutex_lock (&self->lock);
-  caller_table_pending_handles (self->table, handles);
-  g_mutex_unlock (&self->lock);
-
-  for (i = 0; i < handles->len; i++) {
-    gint64 h = g_array_index (handles, gint64, i);
-    SRT_SOCKSTATUS st = srt_getsockstate ((SRTSOCKET) h);
-    CallerVerdict why;
-    CallerStream *cs;
-
-    if (st < SRTS_BROKEN)
-      continue;
-    /* libsrt refused it after our callback: it says why in its log */
-    why = srtlib_rejection ((gint) h) == SRT_REJECTION_PASSPHRASE ?
-        CALLER_REFUSE_WRONG_PASSPHRASE : CALLER_REFUSE_HANDSHAKE_FAILED;
-    g_mutex_lock (&self->lock);
-    cs = caller_table_lookup_pending (self->table, h);
-    if (cs != NULL) {
-      GST_INFO_OBJECT (self, "handshake @%d from %s for '%s' failed: %s",
-          (gint) h, cs->pending_address, cs->name, caller_verdict_nick (why));
-      queue_refusal_locked (self, why, cs->pending_stream_id, cs->name,
-          cs->pending_address);
-      caller_table_handshake_failed (self->table, h, why);
-    }
-    g_mutex_unlock (&self->lock);
-  }
-  g_array_free (handles, TRUE);
-
-  g_mutex_lock (&self->lock);
-  if (caller_table_expire_handshakes (self->table, g_get_monotonic_time ()))
-    GST_INFO_OBJECT (self, "handshakes timed out");
-  g_mutex_unlock (&self->lock);
-}
-
 static gpointer
 listener_thread (gpointer data)
 {
@@ -519,7 +519,11 @@ listener_thread (gpointer data)
     }
 
     remove_ended_pads (self);
-    check_pending_handshakes (self);
+    resolve_failed_handshakes (self);
+    g_mutex_lock (&self->lock);
+    if (caller_table_expire_handshakes (self->table, g_get_monotonic_time ()))
+      GST_INFO_OBJECT (self, "handshakes timed out");
+    g_mutex_unlock (&self->lock);
     post_refusals (self);
   }
   GST_DEBUG_OBJECT (self, "listener thread ends");

@@ -68,6 +68,35 @@ typedef struct
 } Fx;
 
 static Fx *fx;
+/* the thread that holds fx->lock: a check that fails while the test
+ * thread holds it must not leave it locked for the teardown */
+static GThread *fx_lock_owner;
+
+#define FX_LOCK() G_STMT_START {                                          \
+    g_mutex_lock (&fx->lock);                                             \
+    fx_lock_owner = g_thread_self ();                                     \
+  } G_STMT_END
+#define FX_UNLOCK() G_STMT_START {                                        \
+    fx_lock_owner = NULL;                                                 \
+    g_mutex_unlock (&fx->lock);                                           \
+  } G_STMT_END
+
+/* g_cond_wait_until on fx->cond, fx->lock held */
+static gboolean
+fx_cond_wait_until (gint64 end)
+{
+  gboolean ret;
+
+  fx_lock_owner = NULL;
+  ret = g_cond_wait_until (&fx->cond, &fx->lock, end);
+  fx_lock_owner = g_thread_self ();
+  return ret;
+}
+
+/* every caller process a test started, stopped by the teardown whatever
+ * happened (a failed check skips the rest of the test) */
+static GPtrArray *spawned;
+static GPid ffmpeg_pid;
 
 static void
 pad_rec_free (PadRec * r)
@@ -104,7 +133,7 @@ src_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   PadRec *r;
 
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   r = g_hash_table_lookup (fx->pads, GST_PAD_NAME (pad));
   if (r == NULL)
     goto out;
@@ -131,17 +160,17 @@ src_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   }
   g_cond_broadcast (&fx->cond);
 out:
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   return GST_PAD_PROBE_OK;
 }
 
 static GstPadProbeReturn
 video_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   fx->video_buffers++;
   g_cond_broadcast (&fx->cond);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   return GST_PAD_PROBE_OK;
 }
 
@@ -159,9 +188,9 @@ demux_pad_added (GstElement * demux, GstPad * pad, gpointer user_data)
     gst_caps_unref (caps);
     return;
   }
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   gst_caps_replace (&fx->video_caps, caps);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   gst_caps_unref (caps);
 
   sink = gst_element_factory_make ("fakesink", NULL);
@@ -182,7 +211,7 @@ src_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
   GstPad *sinkpad;
   PadRec *r;
 
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   r = g_hash_table_lookup (fx->pads, GST_PAD_NAME (pad));
   if (r == NULL) {
     r = g_new0 (PadRec, 1);
@@ -199,7 +228,7 @@ src_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
   r->added++;
   gst_object_replace ((GstObject **) & r->pad, GST_OBJECT (pad));
   g_cond_broadcast (&fx->cond);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
 
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
@@ -231,12 +260,12 @@ src_pad_removed (GstElement * src, GstPad * pad, gpointer user_data)
 {
   PadRec *r;
 
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   r = g_hash_table_lookup (fx->pads, GST_PAD_NAME (pad));
   if (r != NULL)
     r->removed = TRUE;
   g_cond_broadcast (&fx->cond);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
 }
 
 static GstBusSyncReply
@@ -261,10 +290,10 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
     g_free (dbg);
   }
   if (copy) {
-    g_mutex_lock (&fx->lock);
+    FX_LOCK ();
     g_ptr_array_add (fx->msgs, copy);
     g_cond_broadcast (&fx->cond);
-    g_mutex_unlock (&fx->lock);
+    FX_UNLOCK ();
   }
   /* a sync handler that drops a message unrefs it */
   gst_message_unref (msg);
@@ -336,7 +365,7 @@ fx_wait_locked (FxPredicate pred, gconstpointer a, gconstpointer b,
   gint64 end = g_get_monotonic_time () + timeout_us;
 
   while (!pred (a, b)) {
-    if (!g_cond_wait_until (&fx->cond, &fx->lock, end))
+    if (!fx_cond_wait_until (end))
       return pred (a, b);
   }
   return TRUE;
@@ -347,9 +376,9 @@ fx_wait (FxPredicate pred, gconstpointer a, gconstpointer b, gint64 timeout)
 {
   gboolean ok;
 
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   ok = fx_wait_locked (pred, a, b, timeout);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   return ok;
 }
 
@@ -421,10 +450,10 @@ wait_msg (const gchar * name, const gchar * stream)
 {
   GstStructure *s = NULL;
 
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   if (fx_wait_locked (pred_msg, name, stream, WAIT_US))
     s = gst_structure_copy (find_msg_locked (name, stream, 0));
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   return s;
 }
 
@@ -433,7 +462,7 @@ count_msgs (const gchar * name, const gchar * field, const gchar * value)
 {
   guint i, n = 0;
 
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   for (i = 0; i < fx->msgs->len; i++) {
     const GstStructure *s = g_ptr_array_index (fx->msgs, i);
 
@@ -441,7 +470,7 @@ count_msgs (const gchar * name, const gchar * field, const gchar * value)
             !g_strcmp0 (gst_structure_get_string (s, field), value)))
       n++;
   }
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   return n;
 }
 
@@ -558,7 +587,7 @@ slt_start (guint port, const gchar * stream_id, const gchar * passphrase,
   Slt *c = g_new0 (Slt, 1);
   GString *uri = g_string_new (NULL);
   GError *err = NULL;
-  gchar *argv[8];
+  gchar *argv[9];
 
   g_string_printf (uri, "srt://127.0.0.1:%u?latency=120", port);
   if (stream_id)
@@ -569,15 +598,20 @@ slt_start (guint port, const gchar * stream_id, const gchar * passphrase,
   argv[1] = (gchar *) "-q";
   argv[2] = (gchar *) "-a:no";
   argv[3] = (gchar *) "-chunk:1316";
-  argv[4] = (gchar *) "file://con";
-  argv[5] = uri->str;
-  argv[6] = NULL;
+  /* it ends itself after 90 s, should all else fail */
+  argv[4] = (gchar *) "-t:90";
+  argv[5] = (gchar *) "file://con";
+  argv[6] = uri->str;
+  argv[7] = NULL;
   fail_unless (g_spawn_async_with_pipes (NULL, argv, NULL,
           G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
           G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
           &c->pid, &c->in_fd, NULL, NULL, &err), "%s", err ? err->message : "");
   g_string_free (uri, TRUE);
   c->id = id;
+  if (spawned == NULL)
+    spawned = g_ptr_array_new ();
+  g_ptr_array_add (spawned, c);
   return c;
 }
 
@@ -634,7 +668,46 @@ static void
 slt_free (Slt * c)
 {
   slt_stop (c);
+  if (spawned)
+    g_ptr_array_remove (spawned, c);
   g_free (c);
+}
+
+/* Waits for @pid at most @timeout_us, then kills it: only this pid */
+static void
+reap (GPid pid, gint64 timeout_us)
+{
+  gint64 end = g_get_monotonic_time () + timeout_us;
+  gint status;
+
+  while (waitpid (pid, &status, WNOHANG) == 0) {
+    if (g_get_monotonic_time () > end) {
+      kill (pid, SIGKILL);
+      waitpid (pid, &status, 0);
+      break;
+    }
+    g_usleep (20 * 1000);
+  }
+  g_spawn_close_pid (pid);
+}
+
+/* The checked teardown: the pipeline stops (libsrt must never be left
+ * with a listening socket at exit: its destructor can deadlock on one),
+ * every process a test started ends. */
+static void
+cleanup (void)
+{
+  if (fx && fx_lock_owner == g_thread_self ())
+    FX_UNLOCK ();
+  if (fx)
+    fx_teardown ();
+  while (spawned && spawned->len > 0)
+    slt_free (g_ptr_array_index (spawned, spawned->len - 1));
+  if (ffmpeg_pid) {
+    kill (ffmpeg_pid, SIGINT);
+    reap (ffmpeg_pid, 5 * G_USEC_PER_SEC);
+    ffmpeg_pid = 0;
+  }
 }
 
 static void
@@ -643,13 +716,13 @@ check_bytes (const gchar * pad, guint32 id, guint32 from, guint32 count)
   GByteArray *want = expected_bytes (id, from, count);
   PadRec *r;
 
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   r = g_hash_table_lookup (fx->pads, pad);
   fail_unless (r != NULL, "no pad %s", pad);
   fail_unless_equals_int (r->bytes->len, want->len);
   fail_unless (memcmp (r->bytes->data, want->data, want->len) == 0,
       "%s: bytes differ", pad);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   g_byte_array_unref (want);
 }
 
@@ -824,7 +897,7 @@ GST_START_TEST (test_callers_bytes)
 
   ts_caps = gst_caps_from_string ("video/mpegts, systemstream=(boolean)true, "
       "packetsize=(int)188");
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   for (i = 0; i < 3; i++) {
     PadRec *r = g_hash_table_lookup (fx->pads, pads[i]);
 
@@ -838,7 +911,7 @@ GST_START_TEST (test_callers_bytes)
     fail_unless_equals_int (r->added, 1);
     fail_if (r->eos);
   }
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   gst_caps_unref (ts_caps);
 
   /* a pad's latency is its caller's SRT latency */
@@ -941,9 +1014,9 @@ GST_START_TEST (test_caller_leaves)
   slt_send (&c[1], 1, 100);
   wait_bytes ("src_b", 1400 * TS);
   check_bytes ("src_b", 11, 0, 1400);
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   fail_if (((PadRec *) g_hash_table_lookup (fx->pads, "src_b"))->eos);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   fail_unless_equals_int (stat_u64 ("callers-disconnected"), 1);
   fail_unless_equals_int (stat_u64 ("streams-ended"), 1);
   fail_unless (caller_stats ("a") == NULL);
@@ -952,17 +1025,17 @@ GST_START_TEST (test_caller_leaves)
   slt_free (c[0]);
   c[0] = slt_start (fx->port, "a", NULL, 12);
   fail_unless (fx_wait (pred_pad, "src_a", NULL, WAIT_US));
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   n = ((PadRec *) g_hash_table_lookup (fx->pads, "src_a"))->added;
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   {
     gint64 end = g_get_monotonic_time () + WAIT_US;
 
     while (n < 2 && g_get_monotonic_time () < end) {
       g_usleep (10000);
-      g_mutex_lock (&fx->lock);
+      FX_LOCK ();
       n = ((PadRec *) g_hash_table_lookup (fx->pads, "src_a"))->added;
-      g_mutex_unlock (&fx->lock);
+      FX_UNLOCK ();
     }
   }
   fail_unless_equals_int (n, 2);
@@ -1009,35 +1082,35 @@ GST_START_TEST (test_grace_reconnect)
   /* the same stream id again: the same pad, no EOS in between */
   c = slt_start (fx->port, "#!::r=g1,m=publish", NULL, 20);
   c->next = 350;
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   fail_unless (fx_wait_locked (pred_msg, "srtingestsrc-caller-added", "g1",
           WAIT_US));
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   {
     gint64 end = g_get_monotonic_time () + WAIT_US;
     const GstStructure *m = NULL;
 
-    g_mutex_lock (&fx->lock);
+    FX_LOCK ();
     while ((m = find_msg_locked ("srtingestsrc-caller-added", "g1", 1)) ==
         NULL && g_get_monotonic_time () < end) {
-      g_cond_wait_until (&fx->cond, &fx->lock, end);
+      fx_cond_wait_until (end);
     }
     fail_unless (m != NULL);
     fail_unless (gst_structure_get_boolean (m, "resumed", &resumed));
-    g_mutex_unlock (&fx->lock);
+    FX_UNLOCK ();
   }
   fail_unless (resumed);
   slt_send (&c, 1, 50);
   wait_bytes ("src_g1", 700 * TS);
   check_bytes ("src_g1", 20, 0, 700);
 
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   r = g_hash_table_lookup (fx->pads, "src_g1");
   fail_unless_equals_int (r->added, 1);
   fail_if (r->eos);
   fail_if (r->removed);
   discont = r->discont;
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   /* the start and the resume are marked */
   fail_unless (discont >= 2, "%u", discont);
   fail_unless_equals_int (stat_u64 ("callers-resumed"), 1);
@@ -1061,7 +1134,7 @@ GST_START_TEST (test_grace_reconnect)
   fail_unless_equals_string (gst_structure_get_string (s, "reason"),
       "grace-expired");
   gst_structure_free (s);
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   {
     const GstStructure *m =
         find_msg_locked ("srtingestsrc-caller-removed", "g1", 1);
@@ -1073,7 +1146,7 @@ GST_START_TEST (test_grace_reconnect)
   }
   r = g_hash_table_lookup (fx->pads, "src_g1");
   fail_unless (r->eos);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   fail_unless (fx_wait (pred_removed, "src_g1", NULL, WAIT_US));
   fx_teardown ();
 }
@@ -1161,13 +1234,13 @@ GST_START_TEST (test_replace)
     gint64 end = g_get_monotonic_time () + WAIT_US;
     const GstStructure *m = NULL;
 
-    g_mutex_lock (&fx->lock);
+    FX_LOCK ();
     while ((m = find_msg_locked ("srtingestsrc-caller-added", "rep", 1)) ==
         NULL && g_get_monotonic_time () < end)
-      g_cond_wait_until (&fx->cond, &fx->lock, end);
+      fx_cond_wait_until (end);
     fail_unless (m != NULL);
     fail_unless (gst_structure_get_boolean (m, "replaced", &replaced));
-    g_mutex_unlock (&fx->lock);
+    FX_UNLOCK ();
   }
   fail_unless (replaced);
   s = wait_msg ("srtingestsrc-caller-removed", "rep");
@@ -1183,12 +1256,12 @@ GST_START_TEST (test_replace)
   slt_send (&b, 1, 30);
   wait_bytes ("src_rep", 420 * TS);
   check_bytes ("src_rep", 90, 0, 420);
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   r = g_hash_table_lookup (fx->pads, "src_rep");
   fail_unless_equals_int (r->added, 1);
   fail_if (r->eos);
   discont = r->discont;
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   fail_unless (discont >= 2, "%u", discont);
   fail_unless_equals_int (stat_u64 ("callers-replaced"), 1);
   fail_unless_equals_int (stat_u64 ("callers-accepted"), 1);
@@ -1242,9 +1315,9 @@ GST_START_TEST (test_stop_while_busy)
     g_free (pad);
     slt_free (c[0]);
     slt_free (c[1]);
-    g_mutex_lock (&fx->lock);
+    FX_LOCK ();
     g_hash_table_remove_all (fx->pads);
-    g_mutex_unlock (&fx->lock);
+    FX_UNLOCK ();
   }
   fx_teardown ();
 }
@@ -1275,9 +1348,9 @@ GST_START_TEST (test_max_callers)
   gst_structure_free (s);
   /* (srt-live-transmit does not always notice the refusal while it
    * waits for input: it is stopped like the others) */
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   fail_unless (g_hash_table_lookup (fx->pads, "src_m3") == NULL);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   fail_unless (stat_u64 ("refused") >= 1);
 
   /* a place is free again once a stream ended */
@@ -1346,9 +1419,9 @@ GST_START_TEST (test_accept_caller_signal)
   fail_unless (fx_wait (pred_pad, "src_ok", NULL, WAIT_US));
   slt_send (&c[1], 1, 10);
   wait_bytes ("src_ok", 70 * TS);
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   fail_unless (g_hash_table_lookup (fx->pads, "src_blocked") == NULL);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   fail_unless (g_atomic_int_get (&calls) >= 2);
   fail_unless_equals_int (stat_u64 ("callers-accepted"), 1);
 
@@ -1392,10 +1465,10 @@ GST_START_TEST (test_wrong_passphrase)
   slt_send (&c[2], 1, 30);
   wait_bytes ("src_p3", 210 * TS);
   check_bytes ("src_p3", 62, 0, 210);
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   fail_unless (g_hash_table_lookup (fx->pads, "src_p1") == NULL);
   fail_unless (g_hash_table_lookup (fx->pads, "src_p2") == NULL);
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   fail_unless_equals_int (stat_u64 ("callers-accepted"), 1);
   fail_unless_equals_int (stat_uint ("handshakes-pending"), 0);
 
@@ -1479,10 +1552,16 @@ flood (guint port, guint n, gint64 * elapsed_us)
   gint64 start = g_get_monotonic_time ();
   guint i, started = 0;
 
+  struct sockaddr_in local;
+  gint locallen = sizeof (local);
+
   memset (&sa, 0, sizeof (sa));
   sa.sin_family = AF_INET;
   sa.sin_port = htons (port);
   sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  memset (&local, 0, sizeof (local));
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   srt_startup ();
   for (i = 0; i < n; i++) {
     gchar *id = g_strdup_printf ("flood%u", i);
@@ -1491,6 +1570,11 @@ flood (guint port, guint n, gint64 * elapsed_us)
     srt_setsockflag (socks[i], SRTO_RCVSYN, &no, sizeof (no));
     srt_setsockflag (socks[i], SRTO_STREAMID, id, strlen (id));
     g_free (id);
+    /* one local port for all, as one host would: one libsrt multiplexer
+     * (a UDP socket and two threads) instead of one per handshake */
+    if (srt_bind (socks[i], (struct sockaddr *) &local, sizeof (local)) == 0
+        && i == 0)
+      srt_getsockname (socks[0], (struct sockaddr *) &local, &locallen);
     if (srt_connect (socks[i], (struct sockaddr *) &sa, sizeof (sa)) !=
         SRT_ERROR)
       started++;
@@ -1509,7 +1593,7 @@ GST_START_TEST (test_accept_flood)
 {
   Slt *c;
   guint64 refused, accepted, limited;
-  gint64 elapsed;
+  gint64 elapsed, t0;
   guint started, msgs;
   GstStructure *s;
   guint64 suppressed = 0;
@@ -1519,18 +1603,46 @@ GST_START_TEST (test_accept_flood)
       "accept-rate-per-address", 10, NULL);
   fx_play ();
 
+  t0 = g_get_monotonic_time ();
   started = flood (fx->port, 300, &elapsed);
   fail_unless (started > 250, "%u handshakes started", started);
-  limited = wait_stat ("refused-rate-limited", 200, WAIT_US);
+  /* until every handshake that reached the element is counted */
+  {
+    gint64 end = g_get_monotonic_time () + WAIT_US, stable_since = 0;
+    guint64 last = G_MAXUINT64;
+
+    while (g_get_monotonic_time () < end) {
+      guint64 seen = stat_u64 ("callers-accepted") + stat_u64 ("refused");
+
+      if (seen != last) {
+        last = seen;
+        stable_since = g_get_monotonic_time ();
+      } else if (g_get_monotonic_time () - stable_since > G_USEC_PER_SEC) {
+        break;
+      }
+      g_usleep (50 * 1000);
+    }
+  }
+  limited = stat_u64 ("refused-rate-limited");
   accepted = stat_u64 ("callers-accepted");
   refused = stat_u64 ("refused");
-  GST_INFO ("flood of %u in %" G_GINT64_FORMAT " ms: %" G_GUINT64_FORMAT
+  /* every handshake was admitted between t0 and now */
+  elapsed = g_get_monotonic_time () - t0;
+  GST_INFO ("flood of %u, %" G_GINT64_FORMAT " ms: %" G_GUINT64_FORMAT
       " accepted, %" G_GUINT64_FORMAT " rate-limited, %" G_GUINT64_FORMAT
       " refused", started, elapsed / 1000, accepted, limited, refused);
   /* one address: a burst of 20, then 10 per second */
   fail_unless (accepted <= 20 + 10 * (guint64) (elapsed / G_USEC_PER_SEC + 1),
-      "%" G_GUINT64_FORMAT " accepted", accepted);
-  fail_unless (limited >= 200, "%" G_GUINT64_FORMAT, limited);
+      "%" G_GUINT64_FORMAT " accepted in %" G_GINT64_FORMAT " ms", accepted,
+      elapsed / 1000);
+  /* nothing but the rate limit refused them (and, much slowed down, a
+   * handshake may time out) */
+  fail_unless_equals_uint64 (refused, limited +
+      stat_u64 ("refused-handshake-failed"));
+  /* unhindered, the 300 handshakes come within about a second (valgrind
+   * spreads them out) */
+  if (g_getenv ("LS_UNDER_VALGRIND") == NULL)
+    fail_unless (limited >= 200, "%" G_GUINT64_FORMAT, limited);
   /* bounded: streams, handshakes, rate-limit table */
   fail_unless (stat_uint ("streams") <= accepted);
   {
@@ -1550,8 +1662,9 @@ GST_START_TEST (test_accept_flood)
   msgs = count_msgs ("srtingestsrc-caller-refused", NULL, NULL);
   fail_unless (msgs <= 10 * (elapsed / G_USEC_PER_SEC + 2), "%u messages",
       msgs);
-  fail_unless (stat_u64 ("messages-suppressed") > 0);
-  g_mutex_lock (&fx->lock);
+  if (g_getenv ("LS_UNDER_VALGRIND") == NULL)
+    fail_unless (stat_u64 ("messages-suppressed") > 0);
+  FX_LOCK ();
   {
     guint i;
 
@@ -1564,7 +1677,7 @@ GST_START_TEST (test_accept_flood)
         suppressed += sup;
     }
   }
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   GST_INFO ("%u refusal messages, %" G_GUINT64_FORMAT " suppressed", msgs,
       suppressed);
 
@@ -1587,11 +1700,8 @@ GST_END_TEST;
 GST_START_TEST (test_ffmpeg_caller)
 {
   gchar *uri, *argv[32];
-  GPid pid;
   GError *err = NULL;
   guint want = 40, argc = 0;
-  gint status;
-  gint64 end;
   GstQuery *q;
   GstPad *pad;
   gboolean live;
@@ -1628,7 +1738,7 @@ GST_START_TEST (test_ffmpeg_caller)
   argv[argc] = NULL;
   fail_unless (g_spawn_async (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-          &pid, &err), "%s", err ? err->message : "");
+          &ffmpeg_pid, &err), "%s", err ? err->message : "");
 
   fail_unless (fx_wait (pred_pad, "src_ffmpeg1", NULL, WAIT_US));
   /* ffmpeg asked for 300 ms: the pad answers what was negotiated */
@@ -1643,24 +1753,17 @@ GST_START_TEST (test_ffmpeg_caller)
 
   fail_unless (fx_wait (pred_video, &want, NULL, WAIT_US),
       "%u video buffers", fx->video_buffers);
-  g_mutex_lock (&fx->lock);
+  FX_LOCK ();
   fail_unless (fx->video_caps != NULL);
   fail_unless (gst_structure_has_name (gst_caps_get_structure (fx->video_caps,
               0), "video/x-h264"));
-  g_mutex_unlock (&fx->lock);
+  FX_UNLOCK ();
   /* ffmpeg ends after 4 s: the pad ends */
   fail_unless (fx_wait (pred_eos, "src_ffmpeg1", NULL, WAIT_US));
 
-  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (waitpid (pid, &status, WNOHANG) == 0) {
-    if (g_get_monotonic_time () > end) {
-      kill (pid, SIGKILL);
-      waitpid (pid, &status, 0);
-      break;
-    }
-    g_usleep (20000);
-  }
-  g_spawn_close_pid (pid);
+  /* it has finished sending: it ends within 5 s */
+  reap (ffmpeg_pid, 5 * G_USEC_PER_SEC);
+  ffmpeg_pid = 0;
   g_free (uri);
   {
     GstStructure *s = wait_msg ("srtingestsrc-stream-ended", "ffmpeg1");
@@ -1681,6 +1784,7 @@ srtingestsrc_suite (void)
 
   /* callers need a few seconds each; CK_DEFAULT_TIMEOUT is per test */
   tcase_set_timeout (tc, 60);
+  tcase_add_checked_fixture (tc, NULL, cleanup);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_settings_and_errors);
   tcase_add_test (tc, test_callers_bytes);
