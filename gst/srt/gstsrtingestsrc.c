@@ -83,8 +83,8 @@
  *    pads.  Never held while calling libsrt, pushing, posting or
  *    emitting: the libsrt RcvQ thread holds libsrt's listener lock while
  *    it runs listen_hook, which takes self->lock.
- *  - The hook is not the place for anything slow: every handshake on the
- *    port waits for it.  accept-caller handlers must return quickly and
+ *  - The hook is not the place for anything slow: libsrt's receive thread
+ *    runs it, which also receives every caller's packets on the port.  accept-caller handlers must return quickly and
  *    must not change the element's state (closing the listener waits for
  *    the hook); reading #GstSrtIngestSrc:stats from there is answered
  *    without asking libsrt.
@@ -429,10 +429,11 @@ gst_srt_ingest_src_class_init (GstSrtIngestSrcClass * klass)
    * @stream_id: the stream id as the caller sent it
    *
    * Whether to accept a caller that passed the element's own checks.
-   * Emitted from libsrt's receive thread during the handshake: return
-   * quickly (every handshake on the port waits), do not change the
-   * element's state. The first handler that returns %FALSE refuses the
-   * caller (`refused-by-application`).
+   * Emitted from libsrt's receive thread during the handshake, the thread
+   * that also receives every caller's packets on the port: return within
+   * a few milliseconds, do not change the element's state. The first
+   * handler that returns %FALSE refuses the caller
+   * (`refused-by-application`).
    *
    * Returns: %TRUE to accept
    */
