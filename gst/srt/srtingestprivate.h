@@ -42,6 +42,8 @@ extern guint srt_ingest_src_signals[SRT_INGEST_LAST_SIGNAL];
 /* the src_%s pads */
 extern GstStaticPadTemplate srt_ingest_src_template;
 
+/* max-callers at most */
+#define MAX_MAX_CALLERS 1024
 /* a pad task wakes at least this often (stop, hand-over, EOS) */
 #define READ_TICK_MS 100
 /* a handshake the element accepted must complete within this (libsrt's

@@ -41,8 +41,15 @@
 #include "srtingestprivate.h"
 #include "srtlib.h"
 
-/* connections libsrt completed that the listener thread has not taken */
-#define LISTEN_BACKLOG 32
+/* connections libsrt completed that the listener thread has not taken
+ * yet.  libsrt refuses a handshake beyond it before the listen callback
+ * (uncounted), so it is not the bound: every queued connection passed the
+ * admission and is reserved in the CallerTable, whose max-callers bounds
+ * them.  A burst of callers (a restart: every encoder at once) fits. */
+#define LISTEN_BACKLOG MAX_MAX_CALLERS
+/* accepted per wake-up of the listener thread at most (then the tick's
+ * other work, then more) */
+#define ACCEPT_BATCH 64
 /* the listener thread looks at pending handshakes this often */
 #define LISTENER_TICK_MS 100
 /* refusal messages: queued at most, posted per second at most */
@@ -495,7 +502,7 @@ listener_thread (gpointer data)
     if (g_atomic_int_get (&self->closing))
       break;
 
-    for (i = 0; ret > 0 && i < LISTEN_BACKLOG; i++) {
+    for (i = 0; ret > 0 && i < ACCEPT_BATCH; i++) {
       struct sockaddr_storage ss;
       gint sslen = sizeof (ss), flags = 0, flen = sizeof (flags);
       SRTSOCKET s;

@@ -63,6 +63,7 @@ typedef struct
   GPtrArray *msgs;              /* GstStructure: element messages, errors */
   guint port;
   gboolean demux;               /* pads go to tsdemux ! fakesink */
+  gulong pad_added_delay_us;    /* an application slow to build a branch */
   guint video_buffers;
   GstCaps *video_caps;
 } Fx;
@@ -211,6 +212,8 @@ src_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
   GstPad *sinkpad;
   PadRec *r;
 
+  if (fx->pad_added_delay_us)
+    g_usleep (fx->pad_added_delay_us);
   FX_LOCK ();
   r = g_hash_table_lookup (fx->pads, GST_PAD_NAME (pad));
   if (r == NULL) {
@@ -1544,7 +1547,7 @@ GST_END_TEST;
  * limit refuses most and counts them, memory stays bounded, messages are
  * rate-limited, and a real caller gets in afterwards */
 static guint
-flood (guint port, guint n, gint64 * elapsed_us)
+flood (guint port, guint n, gint64 hold_us, gint64 * elapsed_us)
 {
   struct sockaddr_in sa;
   SRTSOCKET *socks = g_new0 (SRTSOCKET, n);
@@ -1580,7 +1583,7 @@ flood (guint port, guint n, gint64 * elapsed_us)
       started++;
   }
   /* let the handshakes run their course */
-  g_usleep (2 * G_USEC_PER_SEC);
+  g_usleep (hold_us);
   *elapsed_us = g_get_monotonic_time () - start;
   for (i = 0; i < n; i++)
     srt_close (socks[i]);
@@ -1604,7 +1607,7 @@ GST_START_TEST (test_accept_flood)
   fx_play ();
 
   t0 = g_get_monotonic_time ();
-  started = flood (fx->port, 300, &elapsed);
+  started = flood (fx->port, 300, 2 * G_USEC_PER_SEC, &elapsed);
   fail_unless (started > 250, "%u handshakes started", started);
   /* until every handshake that reached the element is counted */
   {
@@ -1691,6 +1694,38 @@ GST_START_TEST (test_accept_flood)
   fail_unless (s != NULL);
   gst_structure_free (s);
   slt_free (c);
+  fx_teardown ();
+}
+
+GST_END_TEST;
+
+/* A burst of callers at once (a restart: every encoder reconnects), the
+ * rate limits off: every handshake is accepted or refused and counted,
+ * none is lost to libsrt's accept queue */
+GST_START_TEST (test_accept_burst)
+{
+  gint64 elapsed;
+  guint started;
+  guint64 accepted, refused;
+
+  fx_setup ();
+  g_object_set (fx->src, "max-callers", 1024, "accept-rate", 0,
+      "accept-rate-per-address", 0, NULL);
+  /* the application takes 10 ms per new pad: the burst (within tens of
+   * ms) waits in libsrt's accept queue meanwhile */
+  fx->pad_added_delay_us = 10 * 1000;
+  fx_play ();
+  started = flood (fx->port, 150, 4 * G_USEC_PER_SEC, &elapsed);
+  accepted = stat_u64 ("callers-accepted");
+  refused = stat_u64 ("refused");
+  GST_INFO ("burst of %u: %" G_GUINT64_FORMAT " accepted, %" G_GUINT64_FORMAT
+      " refused", started, accepted, refused);
+  if (g_getenv ("LS_UNDER_VALGRIND") == NULL) {
+    fail_unless_equals_int (started, 150);
+    fail_unless_equals_uint64 (accepted, 150);
+    fail_unless_equals_uint64 (refused, 0);
+  }
+  fail_unless (accepted > 0);
   fx_teardown ();
 }
 
@@ -1798,6 +1833,7 @@ srtingestsrc_suite (void)
   tcase_add_test (tc, test_wrong_passphrase);
   tcase_add_test (tc, test_bad_stream_ids);
   tcase_add_test (tc, test_accept_flood);
+  tcase_add_test (tc, test_accept_burst);
   tcase_add_test (tc, test_ffmpeg_caller);
   return s;
 }
