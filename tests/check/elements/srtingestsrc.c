@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -1327,6 +1328,31 @@ GST_START_TEST (test_stop_while_busy)
 
 GST_END_TEST;
 
+/* Start and stop again and again (LS_STRESS_CYCLES, 20 by default): it
+ * listens each time and stops within a second */
+GST_START_TEST (test_state_cycles)
+{
+  const gchar *env = g_getenv ("LS_STRESS_CYCLES");
+  guint cycles = env ? MIN (atoi (env), 200) : 20, i;
+
+  fx_setup ();
+  for (i = 0; i < cycles; i++) {
+    gint64 t0;
+    GstStateChangeReturn ret;
+
+    fx_play ();
+    fail_unless (fx->port > 0);
+    t0 = g_get_monotonic_time ();
+    ret = gst_element_set_state (fx->pipeline, i % 2 ? GST_STATE_NULL :
+        GST_STATE_READY);
+    fail_unless_equals_int (ret, GST_STATE_CHANGE_SUCCESS);
+    fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC);
+  }
+  fx_teardown ();
+}
+
+GST_END_TEST;
+
 /* Beyond max-callers: refused and counted */
 GST_START_TEST (test_max_callers)
 {
@@ -1828,6 +1854,7 @@ srtingestsrc_suite (void)
   tcase_add_test (tc, test_remove_and_eos);
   tcase_add_test (tc, test_replace);
   tcase_add_test (tc, test_stop_while_busy);
+  tcase_add_test (tc, test_state_cycles);
   tcase_add_test (tc, test_max_callers);
   tcase_add_test (tc, test_accept_caller_signal);
   tcase_add_test (tc, test_wrong_passphrase);
