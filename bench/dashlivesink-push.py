@@ -70,7 +70,7 @@ def run(mode, tmp, port, seconds):
         "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 "
         "bitrate=1500 ! h264parse ! "
         f"dashlivesink name=s location={local} segment-duration=1000000000 "
-        f"{ll}dvr-window=10 {up}")
+        f"{ll}dvr-window=10000000000 {up}")
     sink = pipeline.get_by_name("s")
     loop = GLib.MainLoop()
     r0 = resource.getrusage(resource.RUSAGE_SELF)

@@ -509,12 +509,6 @@ drift_track_jump_x (const DriftTrack * t)
   return t->jump_x;
 }
 
-gboolean
-drift_track_has_data (const DriftTrack * t)
-{
-  return t->have_last;
-}
-
 /* The track did not jump while the other one did: carry its data over into
  * the other's epoch */
 static void

@@ -143,7 +143,6 @@ guint drift_track_n_points (const DriftTrack * track);
 guint64 drift_track_last_x (const DriftTrack * track);
 /* Reference time where the last jump happened, on the old timeline */
 guint64 drift_track_jump_x (const DriftTrack * track);
-gboolean drift_track_has_data (const DriftTrack * track);
 
 /* ------------------------------------------------------------------------
  * The pair of tracks with the baseline and the slew controller.

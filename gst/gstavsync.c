@@ -61,6 +61,26 @@
  * Keeps the lip-sync of an SRT contribution feed while restreaming it.
  */
 
+/* Implementation notes
+ *
+ *   audio_sink ──chain──┐                         ┌──► audio_src
+ *                       │  observe (LOCK):        │    (untouched)
+ *                       ├─ arrival vs running ────┤
+ *                       │  time -> driftestimator │
+ *   video_sink ──chain──┘  (GLib only): offset,   └──► video_src
+ *                          slope, jumps, the          PTS/DTS slewed by
+ *                          correction to apply        the correction (or
+ *                                                     frames dropped/dup'd)
+ *
+ * Each stream's chain runs on its own streaming thread and never waits for
+ * the other: the two meet only in the estimator under GST_AV_SYNC_LOCK,
+ * which is held for the arithmetic and never while pushing or posting
+ * (messages are collected under it and posted after).  Per-stream state
+ * (segment, caps, sample counts) belongs to its streaming thread.
+ * Properties are under GST_OBJECT_LOCK and reach the estimator through an
+ * atomic "settings changed" flag, copied by a streaming thread.
+ */
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

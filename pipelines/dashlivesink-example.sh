@@ -35,7 +35,7 @@ if [ "$which" = all ] || [ "$which" = abr ]; then
 run abr videotestsrc is-live=true num-buffers=300 ! \
   video/x-raw,width=1280,height=720,framerate=30/1,format=I420 ! tee name=t \
   t. ! queue ! x264enc tune=zerolatency key-int-max=60 bitrate=3000 ! h264parse ! \
-    dashlivesink name=s location="$OUT/abr" dvr-window=600 \
+    dashlivesink name=s location="$OUT/abr" dvr-window=600000000000 \
   t. ! queue ! videoscale ! video/x-raw,width=854,height=480 ! \
     x264enc tune=zerolatency key-int-max=60 bitrate=1200 ! h264parse ! s.video_1 \
   t. ! queue ! videoscale ! video/x-raw,width=640,height=360 ! \
@@ -50,7 +50,7 @@ run ll videotestsrc is-live=true num-buffers=300 ! \
   video/x-raw,width=640,height=360,framerate=30/1,format=I420 ! \
   x264enc tune=zerolatency key-int-max=30 bitrate=1000 ! h264parse ! \
   dashlivesink location="$OUT/ll" segment-duration=1000000000 \
-    chunk-duration=200000000 dvr-window=30
+    chunk-duration=200000000 dvr-window=30000000000
 fi
 
 # audio only

@@ -4,7 +4,7 @@
 # error or definitely lost block not covered by GLib's glib.supp or
 # tests/valgrind.supp (GStreamer/GLib internals only) fails the test.
 #
-#   scripts/test-valgrind.sh                   logic + elements + fuzz suites
+#   scripts/test-valgrind.sh                   logic + elements + net + fuzz
 #   scripts/test-valgrind.sh --ci              the same without the element
 #                                              tests that take 3.5 s or more
 #   scripts/test-valgrind.sh elements/chunkreorder   any meson test arguments
@@ -23,7 +23,7 @@ if [ "${1:-}" = "--ci" ]; then
 fi
 args=("$@")
 if [ ${#args[@]} -eq 0 ]; then
-  args=(--suite logic --suite elements --suite fuzz)
+  args=(--suite logic --suite elements --suite net --suite fuzz)
 fi
 # first without valgrind: builds every test's registry (see tests/meson.build);
 # its failures are reported by the normal run, not here
@@ -31,7 +31,7 @@ meson test -C build --num-processes 1 --logbase valgrind-warmup "${args[@]}" \
   >/dev/null 2>&1 || true
 if [ $ci = 1 ]; then
   # CI: memcheck runs encoders (x264enc) some 40 times slower; keep the
-  # logic, fuzz and reliability suites and the element tests that took
+  # logic, net, fuzz and reliability suites and the element tests that took
   # under 3.5 s in the run above (the others: scripts/test-valgrind.sh)
   mapfile -t args < <(/usr/bin/python3 - <<'PY'
 import json, sys
@@ -40,7 +40,7 @@ for line in open('build/meson-logs/valgrind-warmup.json'):
     # "project:suite+suite / name"
     head, name = t['name'].split(' / ', 1)
     suites = head.split(':', 1)[-1].split('+')
-    if set(suites) & {'logic', 'fuzz', 'reliability'} \
+    if set(suites) & {'logic', 'net', 'fuzz', 'reliability'} \
             or t.get('duration', 1e9) < 3.5:
         print(name)
     else:

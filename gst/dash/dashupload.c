@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include <libsoup/soup.h>
+#include "souploader.h"
 
 #include "dashupload.h"
 #include "uploadqueue.h"
@@ -27,6 +27,8 @@
  * is published.  Used on the uploader thread only. */
 
 #define CHUNK_TYPE_STREAM (chunk_stream_get_type ())
+/* at stop, how long requests cancelled on the wire get to complete */
+#define STOP_TIMEOUT (2 * G_TIME_SPAN_SECOND)
 G_DECLARE_FINAL_TYPE (ChunkStream, chunk_stream, CHUNK, STREAM, GInputStream);
 
 struct _ChunkStream
@@ -451,18 +453,18 @@ request_done (GObject * source, GAsyncResult * res, gpointer data)
 {
   Request *r = data;
   DashUpload *up = r->up;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION
+  SoupMessage *msg = _soup_session_get_async_result_message ((SoupSession *)
       (source), res);
   GError *err = NULL;
   GBytes *body;
   guint status = 0;
   gboolean ok, permanent = FALSE;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &err);
+  body = _soup_session_send_and_read_finish ((SoupSession *) source, res, &err);
   if (body)
     g_bytes_unref (body);
   if (err == NULL && msg)
-    status = soup_message_get_status (msg);
+    status = _soup_message_get_status (msg);
   ok = SOUP_STATUS_IS_SUCCESSFUL (status) ||
       (r->method == UPLOAD_DELETE && status == SOUP_STATUS_NOT_FOUND);
   if (!ok && SOUP_STATUS_IS_CLIENT_ERROR (status) &&
@@ -495,7 +497,7 @@ request_restarted (SoupMessage * msg, gpointer data)
   const gchar *ctype = content_type (r->name);
 
   if (r->bytes) {
-    soup_message_set_request_body_from_bytes (msg, ctype, r->bytes);
+    _soup_message_set_request_body_from_bytes (msg, ctype, r->bytes);
   } else if (r->stream) {
     ChunkStream *old = r->stream;
     gint fd = dup (old->fd);
@@ -510,8 +512,8 @@ request_restarted (SoupMessage * msg, gpointer data)
     chunk_stream_fail (old, g_error_new_literal (G_IO_ERROR,
             G_IO_ERROR_CLOSED, "request restarted"));
     g_object_unref (old);
-    soup_message_set_request_body (msg, ctype, G_INPUT_STREAM (r->stream), -1);
-    soup_message_headers_set_encoding (soup_message_get_request_headers
+    _soup_message_set_request_body (msg, ctype, G_INPUT_STREAM (r->stream), -1);
+    _soup_message_headers_set_encoding (_soup_message_get_request_headers
         (msg), SOUP_ENCODING_CHUNKED);
   }
 }
@@ -709,23 +711,23 @@ pump (DashUpload * up)
 
     escaped = g_uri_escape_string (r->name, "/", FALSE);
     url = g_strconcat (up->base, "/", escaped, NULL);
-    msg = soup_message_new (r->method == UPLOAD_PUT ? "PUT" : "DELETE", url);
+    msg = _soup_message_new (r->method == UPLOAD_PUT ? "PUT" : "DELETE", url);
     g_free (escaped);
     g_free (url);
     if (r->bytes) {
-      soup_message_set_request_body_from_bytes (msg, content_type (r->name),
+      _soup_message_set_request_body_from_bytes (msg, content_type (r->name),
           r->bytes);
     } else if (r->stream) {
-      soup_message_set_request_body (msg, content_type (r->name),
+      _soup_message_set_request_body (msg, content_type (r->name),
           G_INPUT_STREAM (r->stream), -1);
-      soup_message_headers_set_encoding (soup_message_get_request_headers
+      _soup_message_headers_set_encoding (_soup_message_get_request_headers
           (msg), SOUP_ENCODING_CHUNKED);
       up->streams = g_list_prepend (up->streams, r);
       g_signal_connect (msg, "wrote-headers",
           G_CALLBACK (request_wrote_headers), r);
     }
     g_signal_connect (msg, "restarted", G_CALLBACK (request_restarted), r);
-    soup_session_send_and_read_async (up->session, msg, G_PRIORITY_DEFAULT,
+    _soup_session_send_and_read_async (up->session, msg, G_PRIORITY_DEFAULT,
         r->cancel ? r->cancel : up->cancel, request_done, r);
     g_object_unref (msg);
   }
@@ -746,15 +748,23 @@ pump (DashUpload * up)
   }
 }
 
+static gboolean
+keep_waking (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 static gpointer
 upload_thread (gpointer data)
 {
   DashUpload *up = data;
   guint in_flight;
   GList *l, *copy;
+  gint64 deadline;
+  GSource *wake;
 
   g_main_context_push_thread_default (up->ctx);
-  up->session = soup_session_new_with_options ("timeout", up->cfg.timeout,
+  up->session = _soup_session_new_with_options ("timeout", up->cfg.timeout,
       "max-conns-per-host", up->cfg.max_in_flight + up->cfg.max_streaming,
       "max-conns", up->cfg.max_in_flight + up->cfg.max_streaming + 2,
       "user-agent", "gst-livestream-dashlivesink ", NULL);
@@ -776,15 +786,28 @@ upload_thread (gpointer data)
     g_source_unref (up->timer);
     up->timer = NULL;
   }
+  /* bounded: a request whose cancellation never completes (a body stream
+   * that waits, a peer that never answers) must not keep the element from
+   * stopping; a timer wakes the loop to look at the clock */
+  deadline = g_get_monotonic_time () + STOP_TIMEOUT;
+  wake = g_timeout_source_new (50);
+  g_source_set_callback (wake, keep_waking, NULL, NULL);
+  g_source_attach (wake, up->ctx);
   for (;;) {
     g_mutex_lock (&up->mutex);
     in_flight = upload_queue_in_flight (up->queue);
     g_mutex_unlock (&up->mutex);
-    if (in_flight == 0)
+    if (in_flight == 0 || g_get_monotonic_time () >= deadline)
       break;
     g_main_context_iteration (up->ctx, TRUE);
   }
-  soup_session_abort (up->session);
+  g_source_destroy (wake);
+  g_source_unref (wake);
+  if (in_flight > 0)
+    g_message ("dashlivesink upload: %u request(s) still on the wire %d s "
+        "after stopping: aborted", in_flight,
+        (gint) (STOP_TIMEOUT / G_TIME_SPAN_SECOND));
+  _soup_session_abort (up->session);
   g_clear_object (&up->session);
   while (g_main_context_iteration (up->ctx, FALSE));
   g_main_context_pop_thread_default (up->ctx);
@@ -798,6 +821,8 @@ dash_upload_start (const DashUploadConfig * config, GError ** error)
   UploadQueueConfig qc = { 0, };
 
   if (!dash_upload_check_location (config->location, error))
+    return NULL;
+  if (!dash_soup_load ("The uploader (upload-location)", error))
     return NULL;
 
   up = g_new0 (DashUpload, 1);

@@ -19,6 +19,13 @@
 void
 http_routes_route (const gchar * path, DashRoute * route)
 {
+  http_routes_route_full (path, NULL, route);
+}
+
+void
+http_routes_route_full (const gchar * path, const gchar * mpd_name,
+    DashRoute * route)
+{
   const gchar *name;
   gsize len;
 
@@ -53,7 +60,7 @@ http_routes_route (const gchar * path, DashRoute * route)
     if ((guchar) * c < 0x20 || *c == 0x7f)
       return;
 
-  if (g_str_has_suffix (name, ".mpd"))
+  if (g_str_has_suffix (name, ".mpd") || g_strcmp0 (name, mpd_name) == 0)
     route->file_kind = DASH_FILE_MPD;
   else if (g_str_has_suffix (name, ".m3u8"))
     route->file_kind = DASH_FILE_PLAYLIST;
@@ -212,8 +219,7 @@ http_routes_state_new (guint max_ahead)
   st->max_ahead = max_ahead;
   st->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) live_segment_free);
-  st->started = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      g_free);
+  st->started = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return st;
 }
 

@@ -48,6 +48,10 @@ typedef struct {
  * extension (.mpd .m3u8 .mp4 .m4s) are served: no sub-directories, no
  * dot files, no temporary files. */
 void http_routes_route (const gchar * path, DashRoute * route);
+/* The same, where @mpd_name (the sink's mpd-name, NULL = none) is the MPD
+ * whatever its extension. */
+void http_routes_route_full (const gchar * path, const gchar * mpd_name,
+    DashRoute * route);
 
 const gchar *http_routes_content_type (DashFileKind kind);
 

@@ -7,10 +7,14 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
+/* dladdr() */
+#define _GNU_SOURCE
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -18,24 +22,37 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
-#include <libsoup/soup.h>
+#include <gst/gst.h>
+#include "souploader.h"
 
 #include "httpserver.h"
 #include "httproutes.h"
+#include "dashtime.h"
 #include "mpdmodel.h"
+#include "dashplayer-resources.h"
 
-/* segment numbers past the last started one that the MPD may announce */
-#define MAX_AHEAD 2
 /* how often waits, stalls and live responses are checked */
 #define TICK_MS 100
 
-typedef enum {
+/* LOG level: what bench/dashlivesink-publish.py times (a chunk announced
+ * by the sink, appended to a live response, its bytes written to the
+ * socket) */
+GST_DEBUG_CATEGORY_STATIC (http_server_debug);
+#define GST_CAT_DEFAULT http_server_debug
+static gsize debug_init;
+
+#define PLAYER_PAGE_RESOURCE "/org/gstreamer/livestream/dash/index.html"
+#define DASHJS_FILE_NAME "dash.all.min.js"
+
+typedef enum
+{
   REQ_FILE,                     /* complete body handed to soup */
   REQ_LIVE,                     /* segment being written, chunked */
   REQ_WAIT,                     /* announced segment not started yet */
 } ReqState;
 
-typedef struct {
+typedef struct
+{
   HttpServer *srv;
   SoupServerMessage *msg;
   ReqState state;
@@ -44,6 +61,7 @@ typedef struct {
   gboolean head;
   gint fd;                      /* REQ_LIVE */
   guint64 sent;                 /* bytes of the file appended so far */
+  guint64 wrote;                /* bytes of the body written to the socket */
   guint64 queued;               /* appended, not yet written to the socket */
   gint64 last_progress;         /* monotonic µs */
   gint64 deadline;              /* REQ_WAIT: monotonic µs */
@@ -56,6 +74,7 @@ struct _HttpServer
   gchar *dir, *address, *mpd_name, *player_lib;
   guint port;
   guint64 seg_dur, max_client_buffer, stall_timeout;
+  guint listen_backlog;
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
 
@@ -70,105 +89,101 @@ struct _HttpServer
   GMutex lock;                  /* protects what follows */
   GCond cond;
   DashServeState *state;
+  GHashTable *documents;        /* name -> GBytes answered instead of a file */
   gboolean wake_pending;
   HttpServerStats stats;
 };
 
-static const gchar player_page[] =
-    "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n"
-    "<title>dashlivesink</title>\n"
-    "<style>body{font-family:sans-serif;background:#111;color:#eee;margin:2em}"
-    "video{width:100%;max-width:960px;background:#000}"
-    "table{margin-top:1em}td{padding:2px 12px 2px 0}</style>\n"
-    "</head><body>\n<h1>dashlivesink</h1>\n"
-    "<video id=\"v\" muted autoplay playsinline controls></video>\n"
-    "<table>\n"
-    "<tr><td>Live latency</td><td id=\"lat\">-</td></tr>\n"
-    "<tr><td>Video representation</td><td id=\"rep\">-</td></tr>\n"
-    "<tr><td>Buffer</td><td id=\"buf\">-</td></tr>\n"
-    "<tr><td>Playback rate</td><td id=\"rate\">-</td></tr>\n"
-    "<tr><td>Stalls</td><td id=\"stalls\">0</td></tr>\n"
-    "</table>\n<p id=\"err\" style=\"color:#f66\"></p>\n"
-    "<p>Manifests: <a href=\"/@MPD@\">@MPD@</a>, "
-    "<a href=\"/master.m3u8\">master.m3u8</a> &middot; "
-    "<a href=\"/metrics\">metrics</a></p>\n"
-    "<script src=\"/dash.all.min.js\"></script>\n"
-    "<script>\n"
-    "const v = document.getElementById('v');\n"
-    "const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };\n"
-    "if (typeof dashjs === 'undefined') {\n"
-    "  document.getElementById('err').textContent = 'dash.js is not installed: "
-    "run scripts/install-npm-tools.sh and rebuild (or set GST_LIVESTREAM_DASHJS)';\n"
-    "} else {\n"
-    "  const p = window.__p = dashjs.MediaPlayer().create();\n"
-    "  /* latency target and playback rates come from the MPD's\n"
-    "   * ServiceDescription */\n"
-    "  p.updateSettings({ streaming: { liveCatchup: { enabled: true } } });\n"
-    "  p.on(dashjs.MediaPlayer.events.ERROR, (e) => { st.errors.push(JSON.stringify(e.error || e).slice(0, 300));\n"
-    "    document.getElementById('err').textContent = st.errors[st.errors.length - 1]; });\n"
-    "  v.addEventListener('playing', () => { st.playing = true; });\n"
-    "  v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });\n"
-    "  p.initialize(v, '/@MPD@', true);\n"
-    "  setInterval(() => {\n"
-    "    const lat = p.getCurrentLiveLatency();\n"
-    "    if (st.playing && lat > 0) st.latency.push(lat);\n"
-    "    document.getElementById('lat').textContent = lat > 0 ? lat.toFixed(2) + ' s' : '-';\n"
-    "    const r = p.getCurrentRepresentationForType('video');\n"
-    "    if (r) document.getElementById('rep').textContent = r.id + ' ' + r.width + 'x' + r.height + ' ' + Math.round(r.bandwidth / 1000) + ' kbit/s';\n"
-    "    document.getElementById('buf').textContent = p.getBufferLength('video').toFixed(2) + ' s';\n"
-    "    document.getElementById('rate').textContent = v.playbackRate.toFixed(2);\n"
-    "    document.getElementById('stalls').textContent = st.stalls;\n"
-    "  }, 500);\n" "}\n" "</script></body></html>\n";
-
 /* ------------------------------------------------------------------ */
+
+/* the directory of the file this code was loaded from: the plug-in's */
+static gchar *
+own_dir (void)
+{
+  Dl_info info;
+  gchar *file, *dir;
+
+  if (dladdr ((void *) own_dir, &info) == 0 || info.dli_fname == NULL ||
+      *info.dli_fname == '\0')
+    return NULL;
+  /* relative if GST_PLUGIN_PATH was */
+  file = g_canonicalize_filename (info.dli_fname, NULL);
+  dir = g_path_get_dirname (file);
+  g_free (file);
+  return dir;
+}
 
 gchar *
 http_server_find_player_lib (void)
 {
   const gchar *env = g_getenv ("GST_LIVESTREAM_DASHJS");
-  const gchar *candidates[] = {
-#ifdef DASHJS_BUILD_PATH
-    DASHJS_BUILD_PATH,
-#endif
-#ifdef DASHJS_INSTALL_PATH
-    DASHJS_INSTALL_PATH,
-#endif
-    NULL
-  };
-  guint i;
+  gchar *dir, *path;
 
   if (env && *env)
     return g_strdup (env);
-  for (i = 0; candidates[i]; i++)
-    if (g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
-      return g_strdup (candidates[i]);
+  if (g_file_test (DASHJS_INSTALL_PATH, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (DASHJS_INSTALL_PATH);
+  /* uninstalled: the build copies it next to the plug-in */
+  dir = own_dir ();
+  if (dir == NULL)
+    return NULL;
+  path = g_build_filename (dir, DASHJS_FILE_NAME, NULL);
+  g_free (dir);
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return path;
+  g_free (path);
   return NULL;
 }
 
-static void
-wake_locked (HttpServer * srv);
+/* The player page for @mpd_name, from the resource.  The name goes into
+ * an href (percent-encoded, then HTML-escaped) and into text. */
+static gchar *
+player_page (const gchar * mpd_name)
+{
+  GBytes *page = g_resource_lookup_data (dash_player_get_resource (),
+      PLAYER_PAGE_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  gchar *uri = g_uri_escape_string (mpd_name, "/", FALSE);
+  gchar *href = g_strconcat ("/", uri, NULL);
+  gchar *href_html = g_markup_escape_text (href, -1);
+  gchar *text_html = g_markup_escape_text (mpd_name, -1);
+  GString *s;
+
+  /* compiled in: cannot be missing */
+  g_assert (page != NULL);
+  s = g_string_new_len (g_bytes_get_data (page, NULL), g_bytes_get_size (page));
+  g_string_replace (s, "@MPD_HREF@", href_html, 0);
+  g_string_replace (s, "@MPD_TEXT@", text_html, 0);
+  g_bytes_unref (page);
+  g_free (uri);
+  g_free (href);
+  g_free (href_html);
+  g_free (text_html);
+  return g_string_free (s, FALSE);
+}
+
+static void wake_locked (HttpServer * srv);
 
 static void
 common_headers (SoupServerMessage * msg)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *h = _soup_server_message_get_response_headers (msg);
 
-  soup_message_headers_replace (h, "Access-Control-Allow-Origin", "*");
-  soup_message_headers_replace (h, "Access-Control-Expose-Headers",
+  _soup_message_headers_replace (h, "Access-Control-Allow-Origin", "*");
+  _soup_message_headers_replace (h, "Access-Control-Expose-Headers",
       "Content-Length, Content-Range, Date, Age");
-  soup_message_headers_replace (h, "Server", "dashlivesink");
+  _soup_message_headers_replace (h, "Server", "dashlivesink");
 }
 
 static void
 respond_text (SoupServerMessage * msg, guint status, const gchar * type,
     const gchar * cache, gchar * body)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *h = _soup_server_message_get_response_headers (msg);
 
-  soup_server_message_set_status (msg, status, NULL);
+  _soup_server_message_set_status (msg, status, NULL);
   if (cache)
-    soup_message_headers_replace (h, "Cache-Control", cache);
-  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, body,
+    _soup_message_headers_replace (h, "Cache-Control", cache);
+  _soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, body,
       body ? strlen (body) : 0);
 }
 
@@ -202,6 +217,10 @@ req_free (Req * r)
 static void
 on_wrote_body_data (SoupServerMessage * msg, guint size, Req * r)
 {
+  if (r->state == REQ_LIVE)
+    GST_LOG ("%s: sent [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+        ") to %p", r->name, r->wrote, r->wrote + size, r);
+  r->wrote += size;
   r->queued = r->queued > size ? r->queued - size : 0;
   r->last_progress = g_get_monotonic_time ();
   g_mutex_lock (&r->srv->lock);
@@ -243,6 +262,7 @@ req_track (HttpServer * srv, SoupServerMessage * msg, ReqState state,
   g_mutex_lock (&srv->lock);
   srv->stats.active = g_list_length (srv->reqs);
   g_mutex_unlock (&srv->lock);
+  GST_LOG ("%s: request %p%s", r->name, r, head ? " (HEAD)" : "");
   return r;
 }
 
@@ -250,7 +270,7 @@ req_track (HttpServer * srv, SoupServerMessage * msg, ReqState state,
 static void
 req_disconnect (Req * r)
 {
-  GSocket *sock = soup_server_message_get_socket (r->msg);
+  GSocket *sock = _soup_server_message_get_socket (r->msg);
 
   g_mutex_lock (&r->srv->lock);
   r->srv->stats.disconnected_slow++;
@@ -270,8 +290,8 @@ static gboolean
 serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
     gboolean head)
 {
-  SoupMessageHeaders *req_h = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *req_h = _soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *h = _soup_server_message_get_response_headers (msg);
   gchar *path = g_build_filename (srv->dir, route->name, NULL);
   GMappedFile *mf;
   GBytes *bytes, *body;
@@ -279,27 +299,37 @@ serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
   DashRangeResult rr;
   Req *r;
 
-  mf = g_mapped_file_new (path, FALSE, NULL);
+  /* a document of the server's own (the low-latency MPD), else the file */
+  g_mutex_lock (&srv->lock);
+  bytes = g_hash_table_lookup (srv->documents, route->name);
+  if (bytes)
+    g_bytes_ref (bytes);
+  g_mutex_unlock (&srv->lock);
+  if (bytes == NULL) {
+    mf = g_mapped_file_new (path, FALSE, NULL);
+    if (mf == NULL) {
+      g_free (path);
+      return FALSE;
+    }
+    bytes = g_mapped_file_get_bytes (mf);
+    g_mapped_file_unref (mf);
+  }
   g_free (path);
-  if (mf == NULL)
-    return FALSE;
-  bytes = g_mapped_file_get_bytes (mf);
-  g_mapped_file_unref (mf);
   size = g_bytes_get_size (bytes);
 
-  soup_message_headers_replace (h, "Content-Type",
+  _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (route->file_kind));
-  soup_message_headers_replace (h, "Cache-Control",
+  _soup_message_headers_replace (h, "Cache-Control",
       http_routes_cache_control (route->file_kind));
-  soup_message_headers_replace (h, "Accept-Ranges", "bytes");
+  _soup_message_headers_replace (h, "Accept-Ranges", "bytes");
 
-  rr = http_routes_parse_range (soup_message_headers_get_one (req_h, "Range"),
+  rr = http_routes_parse_range (_soup_message_headers_get_one (req_h, "Range"),
       size, &start, &end);
   if (rr == DASH_RANGE_UNSATISFIABLE) {
     gchar *cr = g_strdup_printf ("bytes */%" G_GUINT64_FORMAT, size);
-    soup_message_headers_replace (h, "Content-Range", cr);
+    _soup_message_headers_replace (h, "Content-Range", cr);
     g_free (cr);
-    soup_server_message_set_status (msg,
+    _soup_server_message_set_status (msg,
         SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, NULL);
     g_bytes_unref (bytes);
     return TRUE;
@@ -307,23 +337,23 @@ serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
   if (rr == DASH_RANGE_OK) {
     gchar *cr = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "-%"
         G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, start, end, size);
-    soup_message_headers_replace (h, "Content-Range", cr);
+    _soup_message_headers_replace (h, "Content-Range", cr);
     g_free (cr);
     body = g_bytes_new_from_bytes (bytes, start, end - start + 1);
-    soup_server_message_set_status (msg, SOUP_STATUS_PARTIAL_CONTENT, NULL);
+    _soup_server_message_set_status (msg, SOUP_STATUS_PARTIAL_CONTENT, NULL);
   } else {
     body = g_bytes_ref (bytes);
-    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+    _soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   }
   g_bytes_unref (bytes);
 
   r = req_track (srv, msg, REQ_FILE, route, head);
   r->done = TRUE;
   if (head) {
-    soup_message_headers_set_content_length (h, g_bytes_get_size (body));
+    _soup_message_headers_set_content_length (h, g_bytes_get_size (body));
   } else {
     r->queued = g_bytes_get_size (body);
-    soup_message_body_append_bytes (soup_server_message_get_response_body
+    _soup_message_body_append_bytes (_soup_server_message_get_response_body
         (msg), body);
   }
   g_bytes_unref (body);
@@ -341,7 +371,7 @@ feed_live (HttpServer * srv, Req * r)
   DashAvailability av;
   guint64 target;
   gboolean finished = FALSE;
-  SoupMessageBody *body = soup_server_message_get_response_body (r->msg);
+  SoupMessageBody *body = _soup_server_message_get_response_body (r->msg);
 
   if (r->done)
     return;
@@ -365,7 +395,9 @@ feed_live (HttpServer * srv, Req * r)
     gssize got = pread (r->fd, data, n, r->sent);
 
     if (got > 0) {
-      soup_message_body_append (body, SOUP_MEMORY_TAKE, data, got);
+      GST_LOG ("%s: appended [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+          ") for %p", r->name, r->sent, r->sent + got, r);
+      _soup_message_body_append (body, SOUP_MEMORY_TAKE, data, got);
       r->sent += got;
       r->queued += got;
       data = NULL;
@@ -375,14 +407,14 @@ feed_live (HttpServer * srv, Req * r)
       finished = FALSE;         /* short read: try again at the next tick */
   }
   if (finished || r->head) {
-    soup_message_body_complete (body);
+    _soup_message_body_complete (body);
     r->done = TRUE;
   }
   if (r->queued > srv->max_client_buffer) {
     req_disconnect (r);
     return;
   }
-  soup_server_message_unpause (r->msg);
+  _soup_server_message_unpause (r->msg);
 }
 
 /* Starts the chunked response of a live segment; FALSE if its temporary
@@ -390,7 +422,7 @@ feed_live (HttpServer * srv, Req * r)
 static gboolean
 start_live (HttpServer * srv, Req * r, const gchar * tmp_name)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (r->msg);
+  SoupMessageHeaders *h = _soup_server_message_get_response_headers (r->msg);
   gchar *path = g_build_filename (srv->dir, tmp_name, NULL);
 
   r->fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
@@ -399,12 +431,12 @@ start_live (HttpServer * srv, Req * r, const gchar * tmp_name)
     return FALSE;
   r->state = REQ_LIVE;
   r->last_progress = g_get_monotonic_time ();
-  soup_server_message_set_status (r->msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_replace (h, "Content-Type",
+  _soup_server_message_set_status (r->msg, SOUP_STATUS_OK, NULL);
+  _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (r->kind));
-  soup_message_headers_replace (h, "Cache-Control",
+  _soup_message_headers_replace (h, "Cache-Control",
       http_routes_cache_control (r->kind));
-  soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
+  _soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
   g_mutex_lock (&srv->lock);
   srv->stats.live_responses++;
   g_mutex_unlock (&srv->lock);
@@ -458,7 +490,7 @@ check_wait (HttpServer * srv, Req * r, gint64 now)
       g_mutex_unlock (&srv->lock);
       not_found (srv, msg);
     }
-    soup_server_message_unpause (msg);
+    _soup_server_message_unpause (msg);
     g_object_unref (msg);
   }
 }
@@ -512,10 +544,10 @@ on_tick (gpointer data)
       req_disconnect (r);
     else if (r->state == REQ_LIVE && !r->done && r->queued == 0 &&
         (guint64) (now - r->last_progress) * 1000 > 2 * srv->stall_timeout) {
-      soup_message_body_complete (soup_server_message_get_response_body
+      _soup_message_body_complete (_soup_server_message_get_response_body
           (r->msg));
       r->done = TRUE;
-      soup_server_message_unpause (r->msg);
+      _soup_server_message_unpause (r->msg);
     }
   }
   return G_SOURCE_CONTINUE;
@@ -576,7 +608,7 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
       r->deadline = g_get_monotonic_time () +
           (gint64) MAX (2 * srv->seg_dur, G_GUINT64_CONSTANT (1000000000)) /
           1000;
-      soup_server_message_pause (msg);
+      _soup_server_message_pause (msg);
       break;
     case DASH_AVAIL_FILE:
       if (!serve_file (srv, msg, route, head))
@@ -591,8 +623,8 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
   HttpServer *srv = user_data;
-  const gchar *method = soup_server_message_get_method (msg);
-  gboolean head = method == SOUP_METHOD_HEAD;
+  const gchar *method = _soup_server_message_get_method (msg);
+  gboolean head = g_strcmp0 (method, "HEAD") == 0;
   DashRoute route;
 
   g_mutex_lock (&srv->lock);
@@ -600,45 +632,42 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
   g_mutex_unlock (&srv->lock);
 
   common_headers (msg);
-  if (method == SOUP_METHOD_OPTIONS) {
-    SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
-    soup_message_headers_replace (h, "Access-Control-Allow-Methods",
+  if (g_strcmp0 (method, "OPTIONS") == 0) {
+    SoupMessageHeaders *h = _soup_server_message_get_response_headers (msg);
+    _soup_message_headers_replace (h, "Access-Control-Allow-Methods",
         "GET, HEAD, OPTIONS");
-    soup_message_headers_replace (h, "Access-Control-Allow-Headers",
+    _soup_message_headers_replace (h, "Access-Control-Allow-Headers",
         "Range, If-None-Match, If-Modified-Since");
-    soup_message_headers_replace (h, "Access-Control-Max-Age", "86400");
-    soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+    _soup_message_headers_replace (h, "Access-Control-Max-Age", "86400");
+    _soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
     return;
   }
-  if (method != SOUP_METHOD_GET && !head) {
-    soup_message_headers_replace (soup_server_message_get_response_headers
+  if (g_strcmp0 (method, "GET") != 0 && !head) {
+    _soup_message_headers_replace (_soup_server_message_get_response_headers
         (msg), "Allow", "GET, HEAD, OPTIONS");
     respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain", NULL,
         g_strdup ("method not allowed\n"));
     return;
   }
 
-  http_routes_route (path, &route);
+  http_routes_route_full (path, srv->mpd_name, &route);
   switch (route.kind) {
     case DASH_ROUTE_NOT_FOUND:
       not_found (srv, msg);
       break;
-    case DASH_ROUTE_PLAYER:{
-      GString *s = g_string_new (player_page);
-      g_string_replace (s, "@MPD@", srv->mpd_name, 0);
+    case DASH_ROUTE_PLAYER:
       respond_text (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
-          "no-cache", g_string_free (s, FALSE));
+          "no-cache", player_page (srv->mpd_name));
       break;
-    }
     case DASH_ROUTE_PLAYER_LIB:{
       gchar *data = NULL;
       gsize len = 0;
       if (srv->player_lib && g_file_get_contents (srv->player_lib, &data,
               &len, NULL)) {
-        soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-        soup_message_headers_replace (soup_server_message_get_response_headers
+        _soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+        _soup_message_headers_replace (_soup_server_message_get_response_headers
             (msg), "Cache-Control", "public, max-age=3600");
-        soup_server_message_set_response (msg, "text/javascript",
+        _soup_server_message_set_response (msg, "text/javascript",
             SOUP_MEMORY_TAKE, data, len);
       } else {
         respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/javascript",
@@ -664,6 +693,27 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
 
 /* --- thread ---------------------------------------------------------- */
 
+/* Listens on @addr with a backlog fit for a live origin: a flash crowd of
+ * viewers connecting in the same second must not wait for SYN
+ * retransmits (GLib's default backlog is 10). */
+static gboolean
+listen_socket (HttpServer * srv, GSocketAddress * addr, GError ** error)
+{
+  GSocket *sock;
+  gboolean ok;
+
+  sock = g_socket_new (g_socket_address_get_family (addr),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (sock == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (sock, srv->listen_backlog);
+  ok = g_socket_bind (sock, addr, TRUE, error) &&
+      g_socket_listen (sock, error) &&
+      _soup_server_listen_socket (srv->server, sock, 0, error);
+  g_object_unref (sock);
+  return ok;
+}
+
 static gpointer
 server_thread (gpointer data)
 {
@@ -673,21 +723,21 @@ server_thread (gpointer data)
   GSource *tick;
 
   g_main_context_push_thread_default (srv->ctx);
-  srv->server = soup_server_new ("server-header", "dashlivesink ", NULL);
-  soup_server_add_handler (srv->server, NULL, handle_request, srv, NULL);
+  srv->server = _soup_server_new ("server-header", "dashlivesink ", NULL);
+  _soup_server_add_handler (srv->server, NULL, handle_request, srv, NULL);
   addr = g_inet_socket_address_new_from_string (srv->address, srv->port);
   if (addr == NULL) {
     g_set_error (&err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "Invalid http-address \"%s\"", srv->address);
   } else {
-    soup_server_listen (srv->server, addr, 0, &err);
+    listen_socket (srv, addr, &err);
     g_object_unref (addr);
   }
 
   if (err == NULL) {
     /* the bound port, from the listening socket (libsoup 3.2's
      * soup_server_get_uris() leaks a GSocketAddress per call) */
-    GSList *listeners = soup_server_get_listeners (srv->server);
+    GSList *listeners = _soup_server_get_listeners (srv->server);
     if (listeners) {
       GSocketAddress *local =
           g_socket_get_local_address (listeners->data, NULL);
@@ -714,7 +764,7 @@ server_thread (gpointer data)
     g_source_unref (tick);
   }
 
-  soup_server_disconnect (srv->server);
+  _soup_server_disconnect (srv->server);
   /* in-flight messages: finished handlers free them while the server
    * goes away; anything left is freed here */
   g_clear_object (&srv->server);
@@ -737,6 +787,8 @@ http_server_free (HttpServer * srv)
   if (srv->ctx)
     g_main_context_unref (srv->ctx);
   http_routes_state_free (srv->state);
+  if (srv->documents)
+    g_hash_table_unref (srv->documents);
   g_mutex_clear (&srv->lock);
   g_cond_clear (&srv->cond);
   g_free (srv);
@@ -745,12 +797,27 @@ http_server_free (HttpServer * srv)
 HttpServer *
 http_server_start (const HttpServerConfig * cfg, GError ** error)
 {
-  HttpServer *srv = g_new0 (HttpServer, 1);
+  HttpServer *srv;
+
+  if (cfg->mpd_name == NULL || *cfg->mpd_name == '\0') {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "No MPD name for the player page");
+    return NULL;
+  }
+  if (!dash_soup_load ("The embedded HTTP server (http-port)", error))
+    return NULL;
+  if (g_once_init_enter (&debug_init)) {
+    GST_DEBUG_CATEGORY_INIT (http_server_debug, "dashlivesink-http", 0,
+        "dashlivesink's embedded HTTP server");
+    g_once_init_leave (&debug_init, 1);
+  }
+
+  srv = g_new0 (HttpServer, 1);
 
   srv->dir = g_strdup (cfg->dir);
   srv->address = g_strdup (cfg->address ? cfg->address : "127.0.0.1");
   srv->port = cfg->port;
-  srv->mpd_name = g_strdup (cfg->mpd_name ? cfg->mpd_name : "manifest.mpd");
+  srv->mpd_name = g_strdup (cfg->mpd_name);
   srv->player_lib = cfg->player_lib ? g_strdup (cfg->player_lib) :
       http_server_find_player_lib ();
   srv->seg_dur = cfg->segment_duration;
@@ -760,7 +827,11 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
       G_GUINT64_CONSTANT (10000000000);
   srv->metrics = cfg->metrics;
   srv->metrics_data = cfg->metrics_data;
-  srv->state = http_routes_state_new (MAX_AHEAD);
+  srv->listen_backlog = cfg->listen_backlog ? cfg->listen_backlog :
+      HTTP_SERVER_DEFAULT_BACKLOG;
+  srv->state = http_routes_state_new (DASH_MAX_AHEAD);
+  srv->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) g_bytes_unref);
   g_mutex_init (&srv->lock);
   g_cond_init (&srv->cond);
   srv->ctx = g_main_context_new ();
@@ -832,9 +903,23 @@ void
 http_server_chunk_written (HttpServer * srv, const gchar * rep,
     guint64 number, guint64 offset, guint64 size)
 {
+  GST_LOG ("chunk %s-%" G_GUINT64_FORMAT " [%" G_GUINT64_FORMAT ", %"
+      G_GUINT64_FORMAT ") written", rep, number, offset, offset + size);
   g_mutex_lock (&srv->lock);
   http_routes_state_chunk_written (srv->state, rep, number, offset, size);
   wake_locked (srv);
+  g_mutex_unlock (&srv->lock);
+}
+
+void
+http_server_set_document (HttpServer * srv, const gchar * name,
+    GBytes * bytes)
+{
+  g_mutex_lock (&srv->lock);
+  if (bytes)
+    g_hash_table_insert (srv->documents, g_strdup (name), g_bytes_ref (bytes));
+  else
+    g_hash_table_remove (srv->documents, name);
   g_mutex_unlock (&srv->lock);
 }
 

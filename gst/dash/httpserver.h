@@ -34,14 +34,18 @@ typedef struct {
   const gchar *dir;             /* output directory */
   const gchar *address;         /* e.g. "127.0.0.1", "0.0.0.0", "::" */
   guint port;                   /* 0 is not allowed here */
-  const gchar *mpd_name;        /* played by the player page */
+  const gchar *mpd_name;        /* played by the player page (required) */
   guint64 segment_duration;     /* ns: bounds the wait for segments */
   const gchar *player_lib;      /* path of dash.all.min.js, NULL = search */
   guint64 max_client_buffer;    /* bytes queued per response before disconnect */
   guint64 stall_timeout;        /* ns without progress before disconnect */
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
+  guint listen_backlog;         /* 0 = HTTP_SERVER_DEFAULT_BACKLOG */
 } HttpServerConfig;
+
+/* pending connections the kernel keeps (capped by net.core.somaxconn) */
+#define HTTP_SERVER_DEFAULT_BACKLOG 1024
 
 typedef struct {
   guint64 requests;             /* all requests answered */
@@ -66,9 +70,16 @@ void http_server_segment_started (HttpServer * server, const gchar * rep,
 void http_server_chunk_written (HttpServer * server, const gchar * rep,
     guint64 number, guint64 offset, guint64 size);
 void http_server_file_published (HttpServer * server, const gchar * name);
+/* @name is answered with @bytes instead of the file of that name (NULL:
+ * the file again).  Thread-safe. */
+void http_server_set_document (HttpServer * server, const gchar * name,
+    GBytes * bytes);
 
 /* Where the player page's dash.js is looked for when the config has none:
- * $GST_LIVESTREAM_DASHJS, the build tree, the install prefix. */
+ * $GST_LIVESTREAM_DASHJS, then <datadir>/gst-livestream/dash.all.min.js
+ * of the installation, then (uninstalled build) next to the plug-in file.
+ * NULL if none exists: /dash.all.min.js answers 404 with a hint and the
+ * page says how to get it. */
 gchar *http_server_find_player_lib (void);
 
 G_END_DECLS

@@ -18,24 +18,12 @@
 #include <libxml/xmlwriter.h>
 
 #include "mpdmodel.h"
+#include "dashtime.h"
 
 #define DEFAULT_UTC_SCHEME_DIRECT "urn:mpeg:dash:utc:direct:2014"
 
-static guint64
-ticks_to_ns (guint64 ticks, guint32 timescale)
-{
-  /* ticks * 1e9 / timescale without overflow for long streams */
-  return (ticks / timescale) * MPD_NS_PER_SECOND +
-      (ticks % timescale) * MPD_NS_PER_SECOND / timescale;
-}
-
-static guint64
-ns_to_ticks (guint64 ns, guint32 timescale)
-{
-  return (ns / MPD_NS_PER_SECOND) * timescale +
-      ((ns % MPD_NS_PER_SECOND) * timescale + MPD_NS_PER_SECOND / 2) /
-      MPD_NS_PER_SECOND;
-}
+#define ticks_to_ns dash_ticks_to_ns
+#define ns_to_ticks dash_ns_to_ticks
 
 static void
 representation_free (MpdRepresentation * rep)
@@ -62,6 +50,7 @@ mpd_model_new (void)
 {
   MpdModel *m = g_new0 (MpdModel, 1);
 
+  m->render_ll = TRUE;
   m->min_buffer_time = 2 * MPD_NS_PER_SECOND;
   m->minimum_update_period = 2 * MPD_NS_PER_SECOND;
   m->periods = g_ptr_array_new_with_free_func ((GDestroyNotify) period_free);
@@ -139,19 +128,6 @@ mpd_period_add_representation (MpdPeriod * period,
   r->segments = g_array_new (FALSE, FALSE, sizeof (MpdSegment));
   g_ptr_array_add (period->reps, r);
   return r;
-}
-
-MpdRepresentation *
-mpd_period_find_representation (MpdPeriod * period, const gchar * id)
-{
-  guint i;
-
-  for (i = 0; i < period->reps->len; i++) {
-    MpdRepresentation *r = g_ptr_array_index (period->reps, i);
-    if (g_strcmp0 (r->id, id) == 0)
-      return r;
-  }
-  return NULL;
 }
 
 guint64
@@ -339,7 +315,7 @@ attr_dur (xmlTextWriterPtr w, const gchar * name, guint64 ns)
 }
 
 static int
-write_timeline (xmlTextWriterPtr w, MpdRepresentation * r)
+write_timeline (xmlTextWriterPtr w, MpdRepresentation * r, gboolean ahead)
 {
   guint i = 0;
   guint64 prev_end = G_MAXUINT64;
@@ -373,7 +349,7 @@ write_timeline (xmlTextWriterPtr w, MpdRepresentation * r)
     prev_end = end;
     i += run + 1;
   }
-  for (i = 0; i < r->n_ahead && prev_end != G_MAXUINT64; i++) {
+  for (i = 0; ahead && i < r->n_ahead && prev_end != G_MAXUINT64; i++) {
     if (xmlTextWriterStartElement (w, BAD_CAST "S") < 0 ||
         attr_u64 (w, "d", r->ahead_d[i]) < 0 ||
         xmlTextWriterEndElement (w) < 0)
@@ -389,7 +365,7 @@ mpd_representation_set_ahead (MpdRepresentation * rep, const guint64 * d,
   guint i;
 
   rep->n_ahead = 0;
-  for (i = 0; i < MIN (n, MPD_MAX_AHEAD); i++) {
+  for (i = 0; i < MIN (n, DASH_MAX_AHEAD); i++) {
     if (d[i] == 0)
       break;
     rep->ahead_d[rep->n_ahead++] = d[i];
@@ -518,14 +494,15 @@ write_adaptation_set (xmlTextWriterPtr w, MpdModel * model, MpdPeriod * p,
     if (r->presentation_time_offset > 0 || shift > 0)
       W (attr_u64 (w, "presentationTimeOffset",
               r->presentation_time_offset + ns_to_ticks (shift, r->timescale)));
-    if (!model->is_static && model->availability_time_offset > 0) {
+    if (!model->is_static && model->render_ll &&
+        model->availability_time_offset > 0) {
       W (xmlTextWriterWriteFormatAttribute (w,
               BAD_CAST "availabilityTimeOffset", "%.3f",
               model->availability_time_offset));
       W (attr (w, "availabilityTimeComplete",
               model->availability_time_complete ? "true" : "false"));
     }
-    if (write_timeline (w, r) < 0)
+    if (write_timeline (w, r, model->render_ll) < 0)
       goto fail;
     W (xmlTextWriterEndElement (w));    /* SegmentTemplate */
     W (xmlTextWriterEndElement (w));    /* Representation */
@@ -537,8 +514,8 @@ fail:
   return FALSE;
 }
 
-gchar *
-mpd_model_render (MpdModel * model, gint64 publish_time_us, gsize * len)
+static gchar *
+render (MpdModel * model, gint64 publish_time_us, gsize * len)
 {
   xmlBufferPtr buf = xmlBufferCreate ();
   xmlTextWriterPtr w = xmlNewTextWriterMemory (buf, 0);
@@ -583,7 +560,7 @@ mpd_model_render (MpdModel * model, gint64 publish_time_us, gsize * len)
     W (xmlTextWriterWriteElement (w, BAD_CAST "BaseURL",
             BAD_CAST model->base_url));
 
-  if (!model->is_static && (model->latency_target > 0
+  if (!model->is_static && model->render_ll && (model->latency_target > 0
           || model->playback_rate_max > 0)) {
     W (xmlTextWriterStartElement (w, BAD_CAST "ServiceDescription"));
     W (attr (w, "id", "0"));
@@ -655,4 +632,22 @@ fail:
     xmlFreeTextWriter (w);
   xmlBufferFree (buf);
   return NULL;
+}
+
+gchar *
+mpd_model_render_full (MpdModel * model, gint64 publish_time_us,
+    gboolean low_latency, gsize * len)
+{
+  gchar *res;
+
+  model->render_ll = low_latency;
+  res = render (model, publish_time_us, len);
+  model->render_ll = TRUE;
+  return res;
+}
+
+gchar *
+mpd_model_render (MpdModel * model, gint64 publish_time_us, gsize * len)
+{
+  return mpd_model_render_full (model, publish_time_us, TRUE, len);
 }

@@ -21,10 +21,11 @@
 
 #include <glib.h>
 
+#include "dashtime.h"
+
 G_BEGIN_DECLS
 
 #define MPD_NS_PER_SECOND G_GUINT64_CONSTANT (1000000000)
-#define MPD_MAX_AHEAD 2
 
 typedef enum {
   MPD_KIND_VIDEO,
@@ -72,7 +73,7 @@ typedef struct _MpdRepresentation {
   guint64 total_ticks;
   /* low latency: durations of the segments after the last one that are
    * announced before they are complete (in progress or next) */
-  guint64 ahead_d[MPD_MAX_AHEAD];
+  guint64 ahead_d[DASH_MAX_AHEAD];
   guint n_ahead;
   /* ProducerReferenceTime, rendered when prt_wallclock_us > 0 */
   gint64 prt_wallclock_us;      /* µs since the Unix epoch */
@@ -102,6 +103,7 @@ typedef struct {
   guint64 resync_dt;            /* ns between resync points, 0 = omit */
 
   /* state */
+  gboolean render_ll;           /* during mpd_model_render_full() */
   gboolean is_static;
   gboolean ast_set;
   gint64 availability_start_time;       /* µs since the Unix epoch */
@@ -125,8 +127,6 @@ MpdPeriod *mpd_model_last_period (MpdModel * model);
 
 MpdRepresentation *mpd_period_add_representation (MpdPeriod * period,
     const MpdRepresentationInfo * info);
-MpdRepresentation *mpd_period_find_representation (MpdPeriod * period,
-    const gchar * id);
 
 /* Appends a segment and returns its number.  Updates the peak bitrate
  * (computed in ticks: no division by zero for sub-second segments, a
@@ -134,7 +134,7 @@ MpdRepresentation *mpd_period_find_representation (MpdPeriod * period,
 guint64 mpd_representation_add_segment (MpdRepresentation * rep,
     guint64 t, guint64 d, guint64 size);
 
-/* Announces @n (<= MPD_MAX_AHEAD) segments after the last one, with
+/* Announces @n (<= DASH_MAX_AHEAD) segments after the last one, with
  * durations @d, in a dynamic MPD (low latency: the segment in progress and
  * the next one).  They are rendered as S elements after the complete
  * segments and replaced by the next call. */
@@ -164,6 +164,11 @@ void mpd_model_finalize (MpdModel * model, guint64 end_ns);
 /* The MPD document, NUL-terminated UTF-8; g_free() it. */
 gchar *mpd_model_render (MpdModel * model, gint64 publish_time_us,
     gsize * len);
+/* The same with the low-latency signalling (announced segments,
+ * availabilityTimeOffset, ServiceDescription) only when @low_latency:
+ * without it the MPD lists complete segments only, for any HTTP server. */
+gchar *mpd_model_render_full (MpdModel * model, gint64 publish_time_us,
+    gboolean low_latency, gsize * len);
 
 /* xs:duration ("PT2.5S") and xs:dateTime ("...T...Z", ms) helpers */
 gchar *mpd_format_duration (guint64 ns);

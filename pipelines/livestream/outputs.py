@@ -3,6 +3,7 @@
 """Outputs of the restream pipeline."""
 
 import sys
+import time
 
 from .runner import emit
 
@@ -14,6 +15,8 @@ class Output:
         self.bin = None
         self.pads = []       # request pads of gopbuffer/tee
         self.retry_id = 0
+        self.t_add = None    # monotonic time of the add
+        self.video_pid = None
 
 
 class Outputs:
@@ -38,6 +41,58 @@ class Outputs:
         self.outputs = {}
         self.next_index = 0
         self.retrying = True
+        # when the latest video keyframe reached gopbuffer (monotonic): an
+        # output's log line says where in the GOP it was added
+        self.last_keyframe = None
+        if self.gop is not None and self.gop.get_static_pad("sink"):
+            self.gop.get_static_pad("sink").add_probe(
+                Gst.PadProbeType.BUFFER, self._on_video)
+
+    def _on_video(self, pad, info):
+        buf = info.get_buffer()
+        if buf is not None and not buf.has_flags(
+                self.Gst.BufferFlags.DELTA_UNIT):
+            self.last_keyframe = time.monotonic()
+        return self.Gst.PadProbeReturn.OK
+
+    @staticmethod
+    def _has_pes_start(buf, pid):
+        """Whether MPEG-TS data starts a PES packet of @pid"""
+        from gi.repository import Gst
+        ok, m = buf.map(Gst.MapFlags.READ)
+        if not ok:
+            return False
+        try:
+            data = m.data
+            for off in range(0, len(data) - 187, 188):
+                b1 = data[off + 1]
+                if (data[off] == 0x47 and b1 & 0x40 and
+                        ((b1 & 0x1f) << 8 | data[off + 2]) == pid):
+                    return True
+            return False
+        finally:
+            buf.unmap(m)
+
+    def _on_muxed(self, pad, info, output):
+        """The first muxed video frame of an output (the start of the first
+        PES packet of its video PID): how long after the add"""
+        Gst = self.Gst
+        if output.t_add is None or output.video_pid is None:
+            return Gst.PadProbeReturn.OK
+        if info.type & Gst.PadProbeType.BUFFER_LIST:
+            lst = info.get_buffer_list()
+            bufs = [lst.get(k) for k in range(lst.length())]
+        else:
+            bufs = [info.get_buffer()]
+        if not any(self._has_pes_start(b, output.video_pid) for b in bufs):
+            return Gst.PadProbeReturn.OK
+        dt = (time.monotonic() - output.t_add) * 1000
+        output.t_add = None
+        # printed by the main loop, after the "added" line
+        self.GLib.idle_add(self.runner.log, f"restream: output "
+                           f"{output.index}: first muxed video frame "
+                           f"{dt:.0f} ms after the add")
+        return Gst.PadProbeReturn.REMOVE
 
     def start(self):
         delay = self.args.add_outputs_after
@@ -119,6 +174,20 @@ class Outputs:
         self.pipeline.add(b)
         b.sync_state_with_parent()
         output.bin = b
+        now = time.monotonic()
+        phase = ""
+        if self.last_keyframe is not None:
+            phase = f" ({(now - self.last_keyframe) * 1000:.0f} ms after a keyframe)"
+        output.t_add = now
+        # mpegtsmux names its sink pads after their PID
+        vpeer = b.get_by_name(f"out{i}_vparse").get_static_pad("src").get_peer()
+        try:
+            output.video_pid = int(vpeer.get_name().split("_")[-1])
+        except (AttributeError, ValueError):
+            output.video_pid = None
+        b.get_by_name(f"out{i}_mux").get_static_pad("src").add_probe(
+            Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST,
+            self._on_muxed, output)
         # request the gopbuffer pads last: the cached GOP flows at once
         vpad = self.gop.request_pad_simple("src_%u")
         if vpad is None:
@@ -146,7 +215,7 @@ class Outputs:
             return
         self.runner.log(f"restream: output {i} {uri} added on "
                         f"{vpad.get_name()}" +
-                        (f" + {apad.get_name()}" if apad else ""))
+                        (f" + {apad.get_name()}" if apad else "") + phase)
 
     def remove(self, uri):
         for o in list(self.outputs.values()):

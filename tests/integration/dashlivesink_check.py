@@ -237,7 +237,7 @@ def hour(outdir):
         'x264enc speed-preset=ultrafast key-int-max=20 bitrate=64 ! h264parse ! '
         'dashlivesink name=s location=%s dvr-window=%d '
         'audiotestsrc num-buffers=28125 samplesperbuffer=1024 ! '
-        'audio/x-raw,rate=8000,channels=1 ! avenc_aac ! aacparse ! s.audio_0' % (outdir, window))
+        'audio/x-raw,rate=8000,channels=1 ! avenc_aac ! aacparse ! s.audio_0' % (outdir, window * 1000000000))
     pipe = Gst.parse_launch(desc)
     sink = pipe.get_by_name('s')
     bus = pipe.get_bus()

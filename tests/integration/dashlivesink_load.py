@@ -178,7 +178,7 @@ def main():
         "video/x-raw,width=320,height=180,framerate=30/1,format=I420", "!",
         "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=30",
         "bitrate=400", "!", "h264parse", "!",
-        "dashlivesink", "name=s", "location=" + out, "dvr-window=60",
+        "dashlivesink", "name=s", "location=" + out, "dvr-window=60000000000",
         "segment-duration=%d" % int(SEG_S * 1e9),
         "chunk-duration=%d" % int(CHUNK_S * 1e9), "http-port=%d" % port,
     ]

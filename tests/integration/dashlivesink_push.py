@@ -423,7 +423,7 @@ def overflow_run(tmp, seconds=5):
         "framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast "
         "key-int-max=15 ! h264parse ! "
         f"dashlivesink name=s location={tmp}/overflow "
-        "segment-duration=500000000 dvr-window=4 upload-queue-size=4 "
+        "segment-duration=500000000 dvr-window=4000000000 upload-queue-size=4 "
         f"upload-location=http://127.0.0.1:{port}/live")
     sink = pipeline.get_by_name("s")
     warnings = []
@@ -528,7 +528,7 @@ def main():
             "bitrate=600 ! h264parse ! "
             f"dashlivesink name=s location={local} segment-duration=1000000000 "
             "chunk-duration=200000000 "
-            f"dvr-window=4 upload-location=http://127.0.0.1:{port}/live "
+            f"dvr-window=4000000000 upload-location=http://127.0.0.1:{port}/live "
             "upload-queue-size=256 "
             "audiotestsrc is-live=true wave=ticks ! audioconvert ! "
             "avenc_aac ! aacparse ! s.audio_0")

@@ -70,7 +70,7 @@ def main():
         "video/x-raw,width=320,height=180,framerate=30/1,format=I420", "!",
         "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=60",
         "bitrate=600", "!", "h264parse", "!",
-        "dashlivesink", "name=s", "location=" + out, "dvr-window=20",
+        "dashlivesink", "name=s", "location=" + out, "dvr-window=20000000000",
         "chunk-duration=200000000", "http-port=%d" % port,
         "audiotestsrc", "is-live=true", "!", "avenc_aac", "!", "aacparse", "!",
         "s.audio_0",
@@ -99,6 +99,14 @@ def main():
         check('value="http://127.0.0.1:%d/time"' % port in mpd, "UTCTiming points at /time")
         check("<ProducerReferenceTime" in mpd, "MPD ProducerReferenceTime")
         check("<Resync" in mpd, "MPD Resync")
+        # the file on disk is for any HTTP server: complete segments only,
+        # no early availability, no clock that only this server has
+        disk = open(os.path.join(out, "manifest.mpd")).read()
+        check("availabilityTimeOffset" not in disk and
+              "<ServiceDescription" not in disk and "/time" not in disk,
+              "the MPD file has no low-latency signalling and no /time")
+        check(disk.count("<S ") < mpd.count("<S "),
+              "the served MPD announces segments the file does not list")
         # the MPD's ProducerReferenceTime repeats the prft box of a segment
         m = re.search(r'<ProducerReferenceTime[^>]*wallClockTime="([^"]+)"[^>]*presentationTime="(\d+)"', mpd)
         matched = False

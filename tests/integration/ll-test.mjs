@@ -99,7 +99,7 @@ const pipeline = [
   'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast',
   `key-int-max=${Math.round(fps * segmentMs / 1000)}`, 'bitrate=800', '!',
   'h264parse', '!',
-  'dashlivesink', 'name=s', `location=${outDir}`, 'dvr-window=30',
+  'dashlivesink', 'name=s', `location=${outDir}`, 'dvr-window=30000000000',
   `segment-duration=${segmentMs * 1000000}`, `chunk-duration=${chunkMs * 1000000}`,
   `http-port=${port}`,
   'audiotestsrc', 'is-live=true', 'wave=ticks', '!',

@@ -140,7 +140,7 @@ const pipeline = [
   ...(abr ? ['tee', 'name=t', 't.', '!', 'queue', '!'] : []),
   'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'key-int-max=60', 'bitrate=800', '!',
   'h264parse', '!',
-  'dashlivesink', 'name=s', `location=${outDir}`, 'dvr-window=60',
+  'dashlivesink', 'name=s', `location=${outDir}`, 'dvr-window=60000000000',
   `chunk-duration=${chunkMs * 1000000}`,
   `utc-timing-url=http://127.0.0.1:${port}/time`,
   ...(abr ? ['t.', '!', 'queue', '!', 'videoscale', '!', 'video/x-raw,width=320,height=180', '!',

@@ -250,7 +250,7 @@ class Soak:
             src.set_property("block", True)
         sink.set_property("location", a.dir)
         sink.set_property("segment-duration", gop * Gst.SECOND)
-        sink.set_property("dvr-window", a.dvr_window)
+        sink.set_property("dvr-window", a.dvr_window * Gst.SECOND)
         if sink.find_property("sync") is not None:
             sink.set_property("sync", False)
         for e in (vsrc, asrc, sink):

@@ -230,7 +230,7 @@ GST_START_TEST (test_properties)
   GstElement *sink = gst_element_factory_make ("dashlivesink", NULL);
   gchar *loc, *mpd;
   guint64 seg, chunk;
-  guint dvr;
+  guint64 dvr;
   gboolean hls;
   GstStructure *st;
 
@@ -241,7 +241,7 @@ GST_START_TEST (test_properties)
   fail_unless_equals_string (mpd, "manifest.mpd");
   fail_unless_equals_uint64 (seg, 2 * GST_SECOND);
   fail_unless_equals_uint64 (chunk, 0);
-  fail_unless_equals_int (dvr, 120);
+  fail_unless_equals_uint64 (dvr, 120 * GST_SECOND);
   fail_unless (hls);
   fail_unless (gst_structure_has_name (st, "application/x-dashlivesink-stats"));
   fail_unless (gst_structure_has_field (st, "segments-written"));
@@ -362,7 +362,7 @@ GST_START_TEST (test_dvr_window)
   GstStructure *st;
   guint64 deleted;
 
-  fixture_setup (&f, TRUE, "dvr-window=3");
+  fixture_setup (&f, TRUE, "dvr-window=3000000000");
   push_media (&f, 0, 30 * 20, 0);       /* 20 s */
   /* 3 in the window + 1 of grace + the open one (not .m4s yet) */
   fail_unless (count_files (&f, ".m4s") <= 2 * 4);
@@ -488,7 +488,7 @@ GST_START_TEST (test_manifest_coalescing_dvr)
   Fixture f = { 0, };
   guint sec;
 
-  fixture_setup (&f, TRUE, "dvr-window=3 manifest-min-interval=60000000000");
+  fixture_setup (&f, TRUE, "dvr-window=3000000000 manifest-min-interval=60000000000");
   for (sec = 0; sec < 20; sec++) {
     push_media (&f, sec * 30, 30, 0);
     if (sec >= 1)
@@ -619,7 +619,7 @@ GST_START_TEST (test_bytestream_input)
   f.dir = g_dir_make_tmp ("dashlivesink-XXXXXX", NULL);
   f.sink = gst_element_factory_make ("dashlivesink", NULL);
   g_object_set (f.sink, "location", f.dir, "segment-duration", GST_SECOND,
-      "dvr-window", 0, NULL);
+      "dvr-window", (guint64) 0, NULL);
   f.bus = gst_bus_new ();
   gst_element_set_bus (f.sink, f.bus);
   f.v = gst_harness_new_with_element (f.sink, "video_0", NULL);
@@ -785,6 +785,66 @@ GST_START_TEST (test_unwritable_dir)
 
 GST_END_TEST;
 
+/* Number of the last segment the MPD text @mpd lists for @rep_id */
+static G_GNUC_NO_INLINE guint64
+last_listed (const gchar * mpd, const gchar * rep_id)
+{
+  gchar *id = g_strdup_printf ("id=\"%s\"", rep_id);
+  const gchar *p = strstr (mpd, id), *end;
+  guint64 number;
+
+  g_free (id);
+  fail_unless (p != NULL, "%s not in the MPD", rep_id);
+  p = strstr (p, "startNumber=\"");
+  end = strstr (p, "</SegmentTimeline>");
+  fail_unless (p != NULL && end != NULL);
+  number = g_ascii_strtoull (p + strlen ("startNumber=\""), NULL, 10) - 1;
+  while ((p = strstr (p, "<S ")) && p < end) {
+    const gchar *close = strchr (p, '>');
+    const gchar *r = g_strstr_len (p, close - p, " r=\"");
+    number += 1 + (r ? g_ascii_strtoull (r + 4, NULL, 10) : 0);
+    p = close;
+  }
+  return number;
+}
+
+/* Low latency: the files under location are a valid presentation for any
+ * HTTP server: the MPD there never lists (nor announces) a segment that is
+ * not complete on disk and carries no low-latency signalling that would
+ * make a player ask for one early (the embedded server serves its own MPD
+ * with those: tests/integration/dashserver_http.py). */
+GST_START_TEST (test_ll_files_complete)
+{
+  Fixture f = { 0, };
+  const gchar *reps[] = { "video_0", "audio_0" };
+  guint i, r, checked = 0;
+
+  fixture_setup (&f, TRUE, "chunk-duration=200000000 dvr-window=0");
+  for (i = 0; i < 30 * 8; i += 5) {
+    gchar *mpd;
+
+    push_media (&f, i, 5, 0);
+    mpd = read_file (&f, "manifest.mpd");
+    if (mpd == NULL)
+      continue;
+    fail_if (strstr (mpd, "availabilityTimeOffset"), mpd);
+    fail_if (strstr (mpd, "ServiceDescription"), mpd);
+    for (r = 0; r < G_N_ELEMENTS (reps); r++) {
+      gchar *last = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", reps[r],
+          last_listed (mpd, reps[r]));
+      fail_unless (exists (&f, last), "%s listed but not complete", last);
+      g_free (last);
+    }
+    g_free (mpd);
+    check_listed_segments_exist (&f);
+    checked++;
+  }
+  fail_unless (checked > 20);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
 static Suite *
 dashlivesink_suite (void)
 {
@@ -795,6 +855,7 @@ dashlivesink_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_live_av);
   tcase_add_test (tc, test_chunks);
+  tcase_add_test (tc, test_ll_files_complete);
   tcase_add_test (tc, test_dvr_window);
   tcase_add_test (tc, test_gap_new_s);
   tcase_add_test (tc, test_jittered_keyframes_cut);

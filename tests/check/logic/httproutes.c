@@ -72,6 +72,33 @@ GST_START_TEST (test_route)
 
 GST_END_TEST;
 
+/* the configured mpd-name is the MPD, whatever its extension */
+GST_START_TEST (test_route_mpd_name)
+{
+  DashRoute r;
+
+  http_routes_route_full ("/live", "live", &r);
+  fail_unless_equals_int (r.kind, DASH_ROUTE_FILE);
+  fail_unless_equals_int (r.file_kind, DASH_FILE_MPD);
+  fail_unless_equals_string (r.name, "live");
+  http_routes_route ("/live", &r);
+  fail_unless_equals_int (r.kind, DASH_ROUTE_NOT_FOUND);
+  http_routes_route_full ("/other", "live", &r);
+  fail_unless_equals_int (r.kind, DASH_ROUTE_NOT_FOUND);
+  http_routes_route_full ("/stream.mpd", "live", &r);
+  fail_unless_equals_int (r.file_kind, DASH_FILE_MPD);
+  /* still one plain component */
+  http_routes_route_full ("/a/live", "a/live", &r);
+  fail_unless_equals_int (r.kind, DASH_ROUTE_NOT_FOUND);
+  http_routes_route_full ("/.live", ".live", &r);
+  fail_unless_equals_int (r.kind, DASH_ROUTE_NOT_FOUND);
+  /* the player page stays the player page */
+  http_routes_route_full ("/", "live", &r);
+  fail_unless_equals_int (r.kind, DASH_ROUTE_PLAYER);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_range)
 {
   guint64 a = 0, b = 0;
@@ -212,6 +239,7 @@ httproutes_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_route);
+  tcase_add_test (tc, test_route_mpd_name);
   tcase_add_test (tc, test_range);
   tcase_add_test (tc, test_segment_name);
   tcase_add_test (tc, test_live_state);

@@ -1,0 +1,408 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* dashlivesink's output directory.  See dashoutput.h. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "dashoutput.h"
+
+struct _DashOutput
+{
+  gchar *dir;
+  HttpServer *server;
+  DashUpload *upload;
+
+  /* manifest renames: name -> newest version in place */
+  GMutex lock;
+  GHashTable *versions;
+};
+
+struct _DashSegmentFile
+{
+  DashOutput *out;
+  gchar *rep_id, *name, *tmp_name;
+  guint64 number;
+  gboolean chunked;
+  gint fd;
+  guint64 size;
+};
+
+G_DEFINE_QUARK (dash - output - error - quark, dash_output_error);
+
+void
+dash_output_error_from_errno (GError ** error, gint errsv,
+    DashOutputError code, const gchar * what, const gchar * path)
+{
+  if (errsv == ENOSPC || errsv == EFBIG || errsv == EDQUOT)
+    code = DASH_OUTPUT_ERROR_NO_SPACE;
+  g_set_error (error, DASH_OUTPUT_ERROR, code, "Could not %s \"%s\": %s",
+      what, path, g_strerror (errsv));
+}
+
+DashOutput *
+dash_output_new (const gchar * dir)
+{
+  DashOutput *out = g_new0 (DashOutput, 1);
+
+  out->dir = g_strdup (dir);
+  g_mutex_init (&out->lock);
+  out->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
+  return out;
+}
+
+void
+dash_output_free (DashOutput * out)
+{
+  if (out == NULL)
+    return;
+  g_hash_table_unref (out->versions);
+  g_mutex_clear (&out->lock);
+  g_free (out->dir);
+  g_free (out);
+}
+
+gboolean
+dash_output_prepare (DashOutput * out, GError ** error)
+{
+  gchar *probe;
+  gint fd;
+
+  if (g_mkdir_with_parents (out->dir, 0755) != 0) {
+    dash_output_error_from_errno (error, errno, DASH_OUTPUT_ERROR_OPEN,
+        "create the directory", out->dir);
+    return FALSE;
+  }
+  /* find out now rather than at the first segment */
+  probe = g_build_filename (out->dir, ".dashlivesink-probe", NULL);
+  fd = g_open (probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    dash_output_error_from_errno (error, errno, DASH_OUTPUT_ERROR_OPEN,
+        "write to the directory", out->dir);
+    g_free (probe);
+    return FALSE;
+  }
+  close (fd);
+  g_unlink (probe);
+  g_free (probe);
+  return TRUE;
+}
+
+void
+dash_output_set_consumers (DashOutput * out, HttpServer * server,
+    DashUpload * upload)
+{
+  out->server = server;
+  out->upload = upload;
+}
+
+static void
+announce (DashOutput * out, const gchar * name)
+{
+  if (out->server)
+    http_server_file_published (out->server, name);
+  if (out->upload)
+    dash_upload_file_published (out->upload, name);
+}
+
+/* Writes @data to @path, complete or not at all */
+static gboolean
+write_whole (const gchar * path, const guint8 * data, gsize len,
+    GError ** error)
+{
+  gint fd, err = 0;
+  gsize done = 0;
+
+  fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    dash_output_error_from_errno (error, errno, DASH_OUTPUT_ERROR_OPEN,
+        "create", path);
+    return FALSE;
+  }
+  while (err == 0 && done < len) {
+    gssize w = write (fd, data + done, len - done);
+    if (w < 0 && errno != EINTR)
+      err = errno;
+    else if (w > 0)
+      done += w;
+  }
+  if (close (fd) != 0 && err == 0)
+    err = errno;
+  if (err != 0) {
+    g_unlink (path);
+    dash_output_error_from_errno (error, err, DASH_OUTPUT_ERROR_WRITE,
+        "write", path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+rename_into_place (const gchar * tmp, const gchar * path, GError ** error)
+{
+  if (g_rename (tmp, path) != 0) {
+    gint err = errno;
+    g_unlink (tmp);
+    dash_output_error_from_errno (error, err, DASH_OUTPUT_ERROR_WRITE,
+        "publish", path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+dash_output_write_file (DashOutput * out, const gchar * name,
+    const guint8 * data, gsize len, GError ** error)
+{
+  gchar *path = g_build_filename (out->dir, name, NULL);
+  gchar *tmp = g_strconcat (path, ".tmp", NULL);
+  gboolean ok;
+
+  ok = write_whole (tmp, data, len, error) &&
+      rename_into_place (tmp, path, error);
+  if (ok)
+    announce (out, name);
+  g_free (tmp);
+  g_free (path);
+  return ok;
+}
+
+gboolean
+dash_output_write_manifest (DashOutput * out, const gchar * name,
+    guint64 version, const gchar * text, const gchar * served,
+    GError ** error)
+{
+  gchar *path = g_build_filename (out->dir, name, NULL);
+  /* one temporary name per version: two writers never share one */
+  gchar *tmp = g_strdup_printf ("%s.%" G_GUINT64_FORMAT ".tmp", path,
+      version);
+  gboolean ok;
+
+  ok = write_whole (tmp, (const guint8 *) text, strlen (text), error);
+  if (ok) {
+    gpointer newest;
+
+    g_mutex_lock (&out->lock);
+    if (g_hash_table_lookup_extended (out->versions, name, NULL, &newest) &&
+        GPOINTER_TO_SIZE (newest) > version) {
+      /* a newer version is in place */
+      g_unlink (tmp);
+    } else {
+      ok = rename_into_place (tmp, path, error);
+      if (ok) {
+        g_hash_table_insert (out->versions, g_strdup (name),
+            GSIZE_TO_POINTER ((gsize) version));
+        if (out->server) {
+          GBytes *doc = served ? g_bytes_new (served, strlen (served)) : NULL;
+          http_server_set_document (out->server, name, doc);
+          if (doc)
+            g_bytes_unref (doc);
+        }
+        announce (out, name);
+      }
+    }
+    g_mutex_unlock (&out->lock);
+  }
+  g_free (tmp);
+  g_free (path);
+  return ok;
+}
+
+gboolean
+dash_output_remove (DashOutput * out, const gchar * name, GError ** error)
+{
+  gchar *path = g_build_filename (out->dir, name, NULL);
+  gboolean ok = TRUE;
+
+  if (g_unlink (path) != 0 && errno != ENOENT) {
+    dash_output_error_from_errno (error, errno, DASH_OUTPUT_ERROR_WRITE,
+        "delete", path);
+    ok = FALSE;
+  } else if (out->upload) {
+    dash_upload_file_removed (out->upload, name);
+  }
+  g_free (path);
+  return ok;
+}
+
+void
+dash_output_segment_expected (DashOutput * out, const gchar * name,
+    gboolean expected)
+{
+  if (out->upload == NULL)
+    return;
+  if (expected)
+    dash_upload_segment_expected (out->upload, name);
+  else
+    dash_upload_segment_abandoned (out->upload, name);
+}
+
+/* ---------------------------------------------------------------- */
+
+DashSegmentFile *
+dash_output_segment_begin (DashOutput * out, const gchar * rep_id,
+    guint64 number, const gchar * name, gboolean chunked)
+{
+  DashSegmentFile *f = g_new0 (DashSegmentFile, 1);
+
+  f->out = out;
+  f->rep_id = g_strdup (rep_id);
+  f->name = g_strdup (name);
+  f->tmp_name = g_strconcat (name, ".tmp", NULL);
+  f->number = number;
+  f->chunked = chunked;
+  f->fd = -1;
+  if (out->server)
+    http_server_segment_started (out->server, rep_id, number, f->tmp_name,
+        f->name);
+  return f;
+}
+
+static void
+segment_file_free (DashSegmentFile * f)
+{
+  g_free (f->rep_id);
+  g_free (f->name);
+  g_free (f->tmp_name);
+  g_free (f);
+}
+
+static gboolean
+writev_all (gint fd, struct iovec *iov, guint n)
+{
+  while (n > 0) {
+    guint batch = MIN (n, 512);
+    gssize w = writev (fd, iov, batch);
+
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return FALSE;
+    }
+    while (n > 0 && (gsize) w >= iov->iov_len) {
+      w -= iov->iov_len;
+      iov++;
+      n--;
+    }
+    if (n > 0 && w > 0) {
+      iov->iov_base = (guint8 *) iov->iov_base + w;
+      iov->iov_len -= w;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+dash_segment_file_append (DashSegmentFile * f, const struct iovec *iov,
+    guint n_iov, GError ** error)
+{
+  DashOutput *out = f->out;
+  gchar *path = g_build_filename (out->dir, f->tmp_name, NULL);
+  struct iovec *v;
+  guint64 offset = f->size, total = 0;
+  guint i;
+
+  if (f->fd < 0) {
+    f->fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+      dash_output_error_from_errno (error, errno, DASH_OUTPUT_ERROR_OPEN,
+          "open for writing", path);
+      g_free (path);
+      return FALSE;
+    }
+  }
+  /* writev_all moves through its own copy */
+  v = g_newa (struct iovec, MAX (n_iov, 1));
+  memcpy (v, iov, n_iov * sizeof (struct iovec));
+  for (i = 0; i < n_iov; i++)
+    total += iov[i].iov_len;
+  if (!writev_all (f->fd, v, n_iov)) {
+    gint err = errno;
+    /* the unfinished segment goes; everything published stays */
+    close (f->fd);
+    f->fd = -1;
+    g_unlink (path);
+    dash_output_error_from_errno (error, err, DASH_OUTPUT_ERROR_WRITE,
+        "write", path);
+    g_free (path);
+    return FALSE;
+  }
+  g_free (path);
+  f->size += total;
+  /* low latency: the origin and the server's clients get it now */
+  if (f->chunked && out->upload)
+    dash_upload_chunk_written (out->upload, f->name, f->tmp_name, f->size);
+  if (out->server)
+    http_server_chunk_written (out->server, f->rep_id, f->number, offset,
+        total);
+  return TRUE;
+}
+
+guint64
+dash_segment_file_get_size (DashSegmentFile * f)
+{
+  return f->size;
+}
+
+gboolean
+dash_segment_file_is_empty (DashSegmentFile * f)
+{
+  return f->fd < 0;
+}
+
+gboolean
+dash_segment_file_publish (DashSegmentFile * f, GError ** error)
+{
+  DashOutput *out = f->out;
+  gchar *path = g_build_filename (out->dir, f->name, NULL);
+  gchar *tmp = g_build_filename (out->dir, f->tmp_name, NULL);
+  gboolean ok = TRUE;
+
+  if (f->fd < 0 || close (f->fd) != 0) {
+    dash_output_error_from_errno (error, f->fd < 0 ? ENOENT : errno,
+        DASH_OUTPUT_ERROR_WRITE, "publish", path);
+    g_unlink (tmp);
+    ok = FALSE;
+  } else {
+    ok = rename_into_place (tmp, path, error);
+  }
+  f->fd = -1;
+  if (ok)
+    announce (out, f->name);
+  g_free (tmp);
+  g_free (path);
+  segment_file_free (f);
+  return ok;
+}
+
+void
+dash_segment_file_abandon (DashSegmentFile * f)
+{
+  if (f == NULL)
+    return;
+  if (f->fd >= 0) {
+    gchar *path = g_build_filename (f->out->dir, f->tmp_name, NULL);
+    close (f->fd);
+    g_unlink (path);
+    g_free (path);
+  }
+  /* its chunked PUT to the origin is ended */
+  if (f->out->upload)
+    dash_upload_segment_abandoned (f->out->upload, f->name);
+  segment_file_free (f);
+}

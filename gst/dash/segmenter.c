@@ -1,0 +1,823 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* dashlivesink's segmenter: where segments and chunks are cut, shared cut
+ * points, predicted durations, when the manifests are due.  See
+ * segmenter.h. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "segmenter.h"
+#include "dashtime.h"
+
+#define MSECOND G_GUINT64_CONSTANT (1000000)
+#define SECOND DASH_NS_PER_SECOND
+
+typedef struct
+{
+  guint64 ns;                   /* start of a reference segment */
+  guint period;                 /* index of the period it starts in */
+} Boundary;
+
+struct _Segmenter
+{
+  SegmenterConfig cfg;
+  guint64 max_wait;
+  GList *tracks;                /* SegTrack, video first, by index */
+  SegTrack *reference;
+  GArray *boundaries;           /* Boundary, oldest first */
+  GArray *period_starts;        /* guint64 ns, one per period */
+  gboolean force_period;        /* a format changed: next ref cut opens one */
+  gboolean finished;
+};
+
+/* ---------------------------------------------------------------- */
+
+static void
+free_samples (Segmenter * seg, GArray * samples, guint from, guint to)
+{
+  guint i;
+
+  if (seg->cfg.free_data == NULL)
+    return;
+  for (i = from; i < to; i++) {
+    SegSample *x = &g_array_index (samples, SegSample, i);
+    if (x->data)
+      seg->cfg.free_data (x->data);
+  }
+}
+
+static void
+track_clear (Segmenter * seg, SegTrack * t)
+{
+  free_samples (seg, t->samples, 0, t->samples->len);
+  g_array_set_size (t->samples, 0);
+  t->in_segment = FALSE;
+  t->seg_samples = 0;
+}
+
+static void
+track_reset (Segmenter * seg, SegTrack * t)
+{
+  track_clear (seg, t);
+  t->number = 1;
+  t->period = 0;
+  t->seg_start_ns = t->seg_start_ticks = 0;
+  t->discont = FALSE;
+  t->config_changed = FALSE;
+  t->waiting = FALSE;
+  t->wait_start_ns = 0;
+  t->have_last = FALSE;
+  t->last_dec_ns = t->last_ticks = t->last_dur_ticks = t->prev_ticks = 0;
+  t->last_taken_arrival = 0;
+  t->eos = FALSE;
+  t->published = t->listed = 0;
+  t->published_end = t->published_end_ticks = 0;
+}
+
+static void
+apply_config (Segmenter * seg, const SegmenterConfig * config)
+{
+  seg->cfg = *config;
+  seg->max_wait = config->max_wait ? config->max_wait :
+      MAX (10 * SECOND, 10 * config->segment_duration);
+}
+
+Segmenter *
+segmenter_new (const SegmenterConfig * config)
+{
+  Segmenter *seg = g_new0 (Segmenter, 1);
+
+  g_return_val_if_fail (config->segment_duration > 0, NULL);
+  apply_config (seg, config);
+  seg->boundaries = g_array_new (FALSE, FALSE, sizeof (Boundary));
+  seg->period_starts = g_array_new (FALSE, TRUE, sizeof (guint64));
+  g_array_set_size (seg->period_starts, 1);
+  return seg;
+}
+
+static void
+track_free (Segmenter * seg, SegTrack * t)
+{
+  track_clear (seg, t);
+  g_array_free (t->samples, TRUE);
+  g_free (t->id);
+  g_free (t);
+}
+
+void
+segmenter_free (Segmenter * seg)
+{
+  GList *l;
+
+  if (seg == NULL)
+    return;
+  for (l = seg->tracks; l; l = l->next)
+    track_free (seg, l->data);
+  g_list_free (seg->tracks);
+  g_array_free (seg->boundaries, TRUE);
+  g_array_free (seg->period_starts, TRUE);
+  g_free (seg);
+}
+
+void
+segmenter_reset (Segmenter * seg, const SegmenterConfig * config)
+{
+  GList *l;
+
+  g_return_if_fail (config->segment_duration > 0);
+  apply_config (seg, config);
+  for (l = seg->tracks; l; l = l->next)
+    track_reset (seg, l->data);
+  g_array_set_size (seg->boundaries, 0);
+  g_array_set_size (seg->period_starts, 1);
+  g_array_index (seg->period_starts, guint64, 0) = 0;
+  seg->force_period = FALSE;
+  seg->finished = FALSE;
+}
+
+/* video first, then by index: video_0 (the lowest video track) decides
+ * the boundaries */
+static gint
+track_compare (gconstpointer pa, gconstpointer pb)
+{
+  const SegTrack *a = pa, *b = pb;
+
+  if (a->kind != b->kind)
+    return a->kind == SEG_TRACK_VIDEO ? -1 : 1;
+  return a->index < b->index ? -1 : (a->index > b->index ? 1 : 0);
+}
+
+static void
+update_reference (Segmenter * seg)
+{
+  seg->reference = seg->tracks ? seg->tracks->data : NULL;
+}
+
+SegTrack *
+segmenter_add_track (Segmenter * seg, SegTrackKind kind, guint index,
+    const gchar * id, gpointer user_data)
+{
+  SegTrack *t = g_new0 (SegTrack, 1);
+
+  t->kind = kind;
+  t->index = index;
+  t->id = g_strdup (id);
+  t->user_data = user_data;
+  t->samples = g_array_new (FALSE, FALSE, sizeof (SegSample));
+  t->cut_tolerance = SEGMENTER_BOUNDARY_TOLERANCE;
+  track_reset (seg, t);
+  seg->tracks = g_list_insert_sorted (seg->tracks, t, track_compare);
+  update_reference (seg);
+  return t;
+}
+
+void
+segmenter_remove_track (Segmenter * seg, SegTrack * track)
+{
+  seg->tracks = g_list_remove (seg->tracks, track);
+  update_reference (seg);
+  track_free (seg, track);
+}
+
+SegTrack *
+segmenter_get_reference (Segmenter * seg)
+{
+  return seg->reference;
+}
+
+void
+segmenter_track_set_format (SegTrack * t, guint32 timescale, gint fps_n,
+    gint fps_d, guint audio_frame)
+{
+  g_return_if_fail (timescale > 0);
+  t->timescale = timescale;
+  if (t->kind == SEG_TRACK_AUDIO && audio_frame > 0)
+    t->frame_ticks = audio_frame;
+  else if (fps_n > 0 && fps_d > 0)
+    t->frame_ticks = ((guint64) timescale * fps_d + fps_n / 2) / fps_n;
+  else
+    t->frame_ticks = timescale / 30;
+  t->frame_ticks = MAX (t->frame_ticks, 1);
+  /* half a frame of video: a keyframe a few ms before the boundary must
+   * not double the segment */
+  t->cut_tolerance = SEGMENTER_BOUNDARY_TOLERANCE;
+  if (t->kind == SEG_TRACK_VIDEO && fps_n > 0 && fps_d > 0)
+    t->cut_tolerance = MAX (SEGMENTER_BOUNDARY_TOLERANCE,
+        SECOND * fps_d / (2 * (guint64) fps_n));
+}
+
+void
+segmenter_track_format_changed (Segmenter * seg, SegTrack * track)
+{
+  track->config_changed = TRUE;
+  seg->force_period = TRUE;
+}
+
+guint64
+segmenter_track_frame_ticks (const SegTrack * t)
+{
+  return t->frame_ticks > 0 ? t->frame_ticks : MAX (t->timescale / 30, 1);
+}
+
+guint64
+segmenter_period_start (Segmenter * seg, guint index)
+{
+  g_return_val_if_fail (index < seg->period_starts->len, 0);
+  return g_array_index (seg->period_starts, guint64, index);
+}
+
+guint
+segmenter_n_periods (Segmenter * seg)
+{
+  return seg->period_starts->len;
+}
+
+gboolean
+segmenter_is_finished (Segmenter * seg)
+{
+  return seg->finished;
+}
+
+void
+seg_op_clear (Segmenter * seg, SegOp * op)
+{
+  if (op->samples) {
+    free_samples (seg, op->samples, 0, op->samples->len);
+    g_array_free (op->samples, TRUE);
+    op->samples = NULL;
+  }
+  g_clear_pointer (&op->message, g_free);
+  g_clear_pointer (&op->debug, g_free);
+}
+
+/* ---------------------------------------------------------------- */
+/* cutting */
+
+static SegOp *
+add_op (GArray * ops, SegOpKind kind, SegTrack * t)
+{
+  SegOp op = { 0, };
+
+  op.kind = kind;
+  op.track = t;
+  op.number = t->number;
+  g_array_append_val (ops, op);
+  return &g_array_index (ops, SegOp, ops->len - 1);
+}
+
+static void
+drop_sample (Segmenter * seg, SegTrack * t, const SegSample * x,
+    SegDropReason reason, GArray * ops)
+{
+  SegOp *op = add_op (ops, SEG_OP_DROP, t);
+
+  op->reason = reason;
+  op->start_ns = x->dec_ns;
+  if (seg->cfg.free_data && x->data)
+    seg->cfg.free_data (x->data);
+}
+
+static void
+error_op (SegTrack * t, GArray * ops, gchar * message, gchar * debug)
+{
+  SegOp *op = add_op (ops, SEG_OP_ERROR, t);
+
+  op->message = message;
+  op->debug = debug;
+}
+
+/* Moves the first @n pending samples out into a new array */
+static GArray *
+take_samples (SegTrack * t, guint n)
+{
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (SegSample), n);
+
+  if (n > 0) {
+    g_array_append_vals (out, t->samples->data, n);
+    g_array_remove_range (t->samples, 0, n);
+    t->last_taken_arrival = g_array_index (out, SegSample, n - 1).arrival;
+  }
+  return out;
+}
+
+/* Duration in ticks of the last sample when nothing follows it */
+static guint64
+last_sample_duration (SegTrack * t)
+{
+  if (t->last_dur_ticks > 0)
+    return t->last_dur_ticks;
+  if (t->seg_samples >= 2 && t->last_ticks > t->prev_ticks)
+    return t->last_ticks - t->prev_ticks;
+  return segmenter_track_frame_ticks (t);
+}
+
+/* Closes the open segment; its last chunk is the first @n pending
+ * samples, the last one ending at @end_ticks. */
+static void
+finish_segment (SegTrack * t, guint n, guint64 end_ticks, GArray * ops)
+{
+  SegOp *op;
+  GArray *tail;
+
+  g_assert (t->in_segment && n <= t->samples->len);
+  tail = take_samples (t, n);
+  op = add_op (ops, SEG_OP_FINISH, t);
+  op->samples = tail;
+  op->end_ticks = end_ticks;
+  op->start_ns = t->seg_start_ns;
+  op->start_ticks = t->seg_start_ticks;
+  op->discont = t->discont;
+  op->period = t->period;
+  /* (everything may have been handed out as chunks already) */
+  op->last_arrival = t->last_taken_arrival;
+  t->seg_samples -= n;
+  t->number++;
+  t->in_segment = FALSE;
+  t->discont = FALSE;
+}
+
+static void
+finish_last_segment (Segmenter * seg, SegTrack * t, GArray * ops)
+{
+  if (!t->in_segment || t->seg_samples == 0)
+    return;
+  finish_segment (t, t->samples->len, t->last_ticks + last_sample_duration (t),
+      ops);
+}
+
+/* Opens a segment with the first pending sample as its first sample */
+static void
+start_segment (SegTrack * t, guint period, gboolean new_period, GArray * ops)
+{
+  SegSample *first = &g_array_index (t->samples, SegSample, 0);
+  SegOp *op;
+
+  t->in_segment = TRUE;
+  t->seg_start_ns = first->dec_ns;
+  t->seg_start_ticks = first->ticks;
+  t->seg_samples = t->samples->len;
+  op = add_op (ops, SEG_OP_START, t);
+  op->period = period;
+  op->new_period = new_period;
+  op->start_ns = t->seg_start_ns;
+  op->start_ticks = t->seg_start_ticks;
+  op->discont = t->discont;
+  /* the new format (if any) starts here */
+  op->new_config = t->config_changed;
+  t->config_changed = FALSE;
+  t->period = period;
+}
+
+/* First boundary after @ns */
+static const Boundary *
+next_boundary (Segmenter * seg, guint64 ns)
+{
+  guint i;
+
+  for (i = 0; i < seg->boundaries->len; i++) {
+    const Boundary *b = &g_array_index (seg->boundaries, Boundary, i);
+    if (b->ns > ns + SEGMENTER_BOUNDARY_TOLERANCE)
+      return b;
+  }
+  return NULL;
+}
+
+/* Last boundary at or before @ns */
+static const Boundary *
+prev_boundary (Segmenter * seg, guint64 ns)
+{
+  const Boundary *res = NULL;
+  guint i;
+
+  for (i = 0; i < seg->boundaries->len; i++) {
+    const Boundary *b = &g_array_index (seg->boundaries, Boundary, i);
+    if (b->ns > ns + SEGMENTER_BOUNDARY_TOLERANCE)
+      break;
+    res = b;
+  }
+  return res;
+}
+
+static guint
+add_period (Segmenter * seg, guint64 start_ns)
+{
+  g_array_append_val (seg->period_starts, start_ns);
+  seg->force_period = FALSE;
+  return seg->period_starts->len - 1;
+}
+
+static gboolean
+has_error (GArray * ops, guint from)
+{
+  guint i;
+
+  for (i = from; i < ops->len; i++)
+    if (g_array_index (ops, SegOp, i).kind == SEG_OP_ERROR)
+      return TRUE;
+  return FALSE;
+}
+
+/* A follower splits its pending samples at the boundaries the reference
+ * announced. */
+static void
+follower_cut (Segmenter * seg, SegTrack * t, GArray * ops)
+{
+  while (t->in_segment && t->seg_samples > 1) {
+    const Boundary *b = next_boundary (seg, t->seg_start_ns);
+    guint i, period;
+
+    if (b == NULL)
+      return;
+    period = b->period;
+    /* the segment's first sample cannot end it */
+    for (i = t->seg_samples == t->samples->len ? 1 : 0;
+        i < t->samples->len; i++) {
+      SegSample *x = &g_array_index (t->samples, SegSample, i);
+      if (x->dec_ns + SEGMENTER_BOUNDARY_TOLERANCE >= b->ns && x->key)
+        break;
+    }
+    if (i == t->samples->len)
+      return;
+    finish_segment (t, i, g_array_index (t->samples, SegSample, i).ticks, ops);
+    start_segment (t, MAX (period, t->period), FALSE, ops);
+  }
+}
+
+/* Whether @t cuts at the reference's boundaries.  After the reference's
+ * EOS a track that lags behind still uses the boundaries announced so
+ * far, and cuts by itself only after the last one. */
+static gboolean
+follows_reference (Segmenter * seg, SegTrack * t)
+{
+  if (t == seg->reference || seg->reference == NULL)
+    return FALSE;
+  if (!seg->reference->eos)
+    return TRUE;
+  return next_boundary (seg, t->in_segment ? t->seg_start_ns : 0) != NULL;
+}
+
+static void
+maybe_write_chunk (Segmenter * seg, SegTrack * t, GArray * ops)
+{
+  guint len = t->samples->len;
+  SegSample *first, *last;
+  SegOp *op;
+
+  if (seg->cfg.chunk_duration == 0 || len < 2)
+    return;
+  first = &g_array_index (t->samples, SegSample, 0);
+  last = &g_array_index (t->samples, SegSample, len - 1);
+  if (last->ticks - first->ticks <
+      dash_ns_to_ticks (seg->cfg.chunk_duration, t->timescale))
+    return;
+  if (follows_reference (seg, t)) {
+    /* the next boundary is at least a segment duration after the last
+     * one: samples before that can be written without knowing it */
+    const Boundary *b = prev_boundary (seg, t->seg_start_ns);
+    guint64 horizon = (b ? MAX (b->ns, t->seg_start_ns) : t->seg_start_ns) +
+        seg->cfg.segment_duration;
+    if (g_array_index (t->samples, SegSample, len - 2).dec_ns >= horizon)
+      return;
+  }
+  op = add_op (ops, SEG_OP_CHUNK, t);
+  op->end_ticks = last->ticks;
+  op->samples = take_samples (t, len - 1);
+}
+
+static void
+remember_last (SegTrack * t, const SegSample * x)
+{
+  t->prev_ticks = t->have_last ? t->last_ticks : x->ticks;
+  t->last_ticks = x->ticks;
+  t->last_dec_ns = x->dec_ns;
+  t->last_dur_ticks = x->dur_ticks;
+  t->have_last = TRUE;
+}
+
+static void
+append_sample (SegTrack * t, const SegSample * x)
+{
+  g_array_append_val (t->samples, *x);
+  remember_last (t, x);
+  if (t->in_segment)
+    t->seg_samples++;
+}
+
+/* Keeps the boundaries that a track may still need. */
+static void
+prune_boundaries (Segmenter * seg)
+{
+  guint64 oldest = G_MAXUINT64;
+  guint n = 0;
+  GList *l;
+
+  /* seg_start_ns is 0 for a track that has not started yet */
+  for (l = seg->tracks; l; l = l->next) {
+    SegTrack *t = l->data;
+    if (!t->eos || t->in_segment)
+      oldest = MIN (oldest, t->seg_start_ns);
+  }
+  while (n + 1 < seg->boundaries->len &&
+      g_array_index (seg->boundaries, Boundary, n + 1).ns <= oldest)
+    n++;
+  if (n > 0)
+    g_array_remove_range (seg->boundaries, 0, n);
+}
+
+/* The leader (reference, or a track cutting by itself) ends its segment
+ * at keyframe @x and opens the next one with it. */
+static void
+leader_cut (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
+{
+  Boundary b;
+  gboolean new_period = FALSE;
+  GList *l;
+
+  finish_segment (t, t->samples->len, x->ticks, ops);
+  b.ns = x->dec_ns;
+  b.period = seg->period_starts->len - 1;
+  if (seg->force_period || t->config_changed) {
+    b.period = add_period (seg, x->dec_ns);
+    new_period = TRUE;
+  }
+  if (t == seg->reference)
+    g_array_append_val (seg->boundaries, b);
+  append_sample (t, x);
+  start_segment (t, b.period, new_period, ops);
+  /* followers already at EOS are cut from here */
+  for (l = seg->tracks; l; l = l->next) {
+    SegTrack *o = l->data;
+    if (o != t && o->eos)
+      follower_cut (seg, o, ops);
+  }
+}
+
+void
+segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
+    GArray * ops)
+{
+  gboolean leader = !follows_reference (seg, t);
+  guint first_op = ops->len;
+
+  g_return_if_fail (t->timescale > 0);
+
+  if (t->in_segment) {
+    if (x->ticks < t->last_ticks) {
+      drop_sample (seg, t, x, SEG_DROP_BACKWARDS, ops);
+      return;
+    }
+    if (x->dec_ns - t->last_dec_ns > SEGMENTER_GAP_THRESHOLD) {
+      /* the segment ends with the gap; the next one starts at a new S@t */
+      finish_last_segment (seg, t, ops);
+      t->discont = TRUE;
+    } else if (t->config_changed && !leader) {
+      /* new format on a follower: its old segment ends here, the new
+       * one waits for the period the reference opens */
+      finish_segment (t, t->samples->len, x->ticks, ops);
+    } else if (leader && x->key && (x->dec_ns + t->cut_tolerance >=
+            t->seg_start_ns + seg->cfg.segment_duration || seg->force_period
+            || t->config_changed)) {
+      leader_cut (seg, t, x, ops);
+      goto done;
+    } else if (x->dec_ns - t->seg_start_ns > seg->max_wait) {
+      error_op (t, ops, g_strdup_printf ("%s: no segment boundary for %"
+              G_GUINT64_FORMAT " ms (no keyframe%s)", t->id,
+              (x->dec_ns - t->seg_start_ns) / MSECOND,
+              leader ? "" : " or no data from the first video pad"),
+          g_strdup_printf ("segment started at %" G_GUINT64_FORMAT " ns",
+              t->seg_start_ns));
+      if (seg->cfg.free_data && x->data)
+        seg->cfg.free_data (x->data);
+      return;
+    }
+  }
+
+  if (!t->in_segment) {
+    const Boundary *b = NULL;
+    guint period = seg->period_starts->len - 1;
+    gboolean new_period = FALSE;
+
+    if (!leader && t->config_changed && x->key) {
+      /* the new format starts with the reference's new period */
+      b = prev_boundary (seg, x->dec_ns);
+      if (b != NULL && b->period <= t->period)
+        b = NULL;
+    }
+    if (!x->key || (!leader && t->config_changed && b == NULL)) {
+      /* bounded: frames are dropped (and counted) while waiting */
+      if (!t->waiting) {
+        t->waiting = TRUE;
+        t->wait_start_ns = x->dec_ns;
+      }
+      drop_sample (seg, t, x, SEG_DROP_NO_KEYFRAME, ops);
+      if (x->dec_ns - t->wait_start_ns > seg->max_wait)
+        error_op (t, ops, g_strdup_printf ("%s: no %s for %" G_GUINT64_FORMAT
+                " ms", t->id, x->key ? "new period from the first video pad" :
+                "keyframe", (x->dec_ns - t->wait_start_ns) / MSECOND), NULL);
+      return;
+    }
+    t->waiting = FALSE;
+    if (!leader) {
+      if (b == NULL)
+        b = prev_boundary (seg, x->dec_ns);
+      if (b)
+        period = MAX (b->period, t->period);
+    } else if (t == seg->reference && t->published > 0) {
+      /* the reference restarts after a gap: announce the boundary */
+      Boundary nb = { x->dec_ns, seg->period_starts->len - 1 };
+      if (seg->force_period || t->config_changed) {
+        nb.period = add_period (seg, x->dec_ns);
+        new_period = TRUE;
+      }
+      period = nb.period;
+      g_array_append_val (seg->boundaries, nb);
+    }
+    append_sample (t, x);
+    start_segment (t, period, new_period, ops);
+    goto done;
+  }
+
+  append_sample (t, x);
+  if (!leader)
+    follower_cut (seg, t, ops);
+  if (t->in_segment && !has_error (ops, first_op))
+    maybe_write_chunk (seg, t, ops);
+
+done:
+  prune_boundaries (seg);
+}
+
+static gboolean
+all_eos (Segmenter * seg)
+{
+  GList *l;
+
+  for (l = seg->tracks; l; l = l->next)
+    if (!((SegTrack *) l->data)->eos)
+      return FALSE;
+  return TRUE;
+}
+
+void
+segmenter_eos (Segmenter * seg, SegTrack * t, GArray * ops)
+{
+  SegTrack *ref = seg->reference;
+  GList *l;
+
+  t->eos = TRUE;
+  if (t == ref || ref == NULL || ref->eos) {
+    if (t != ref)
+      follower_cut (seg, t, ops);
+    finish_last_segment (seg, t, ops);
+    if (t == ref) {
+      /* followers that ended earlier close with what they have */
+      for (l = seg->tracks; l; l = l->next) {
+        SegTrack *o = l->data;
+        if (o != t && o->eos) {
+          follower_cut (seg, o, ops);
+          finish_last_segment (seg, o, ops);
+        }
+      }
+    }
+  }
+  if (all_eos (seg) && !seg->finished) {
+    seg->finished = TRUE;
+    add_op (ops, SEG_OP_END, t);
+  }
+  prune_boundaries (seg);
+}
+
+gboolean
+segmenter_flush (Segmenter * seg, SegTrack * t)
+{
+  gboolean was_open = t->in_segment;
+
+  track_clear (seg, t);
+  t->eos = FALSE;
+  t->discont = TRUE;
+  t->have_last = FALSE;
+  return was_open;
+}
+
+/* ---------------------------------------------------------------- */
+/* manifests */
+
+void
+segmenter_published (Segmenter * seg, SegTrack * t, guint64 end_ns,
+    guint64 end_ticks)
+{
+  t->published++;
+  t->published_end = end_ns;
+  t->published_end_ticks = end_ticks;
+}
+
+gboolean
+segmenter_all_listed (Segmenter * seg)
+{
+  GList *l;
+  guint64 ref_segments = seg->reference ? seg->reference->published : 0;
+
+  if (seg->finished)
+    return TRUE;
+  for (l = seg->tracks; l; l = l->next) {
+    SegTrack *t = l->data;
+    /* a track that produces nothing must not hold the others back for
+     * ever: after 3 segments of the reference it is left out */
+    if (t->published == 0 && !t->eos && ref_segments < 3)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+segmenter_manifests_due (Segmenter * seg, SegTrack * published)
+{
+  guint64 slowest = G_MAXUINT64;
+  gboolean round = TRUE;
+  GList *l;
+
+  if (seg->finished || published == NULL)
+    goto due;
+  for (l = seg->tracks; l; l = l->next) {
+    SegTrack *t = l->data;
+    if (t->eos && !t->in_segment)
+      continue;
+    if (t->published <= t->listed)
+      round = FALSE;
+    slowest = MIN (slowest, t->published_end);
+  }
+  if (round || published->published_end > slowest +
+      2 * seg->cfg.segment_duration)
+    goto due;
+  return FALSE;
+
+due:
+  for (l = seg->tracks; l; l = l->next) {
+    SegTrack *t = l->data;
+    t->listed = t->published;
+  }
+  return TRUE;
+}
+
+gboolean
+segmenter_manifests_skip (Segmenter * seg, SegTrack * published,
+    gint64 ast_us, gint64 now_us, gint64 last_write_us, gint64 now_mono_us)
+{
+  gint64 end_us;
+
+  if (seg->finished || published == NULL ||
+      seg->cfg.manifest_min_interval == 0 || last_write_us == 0)
+    return FALSE;
+  if (now_mono_us - last_write_us >=
+      (gint64) (seg->cfg.manifest_min_interval / 1000))
+    return FALSE;
+  /* a live stream publishes a segment about when the wall clock reaches
+   * its end; a file remuxed as fast as possible runs ahead */
+  if (ast_us == 0)
+    return FALSE;
+  end_us = ast_us + (gint64) (published->published_end / 1000);
+  return end_us > now_us + (gint64) (2 * seg->cfg.segment_duration / 1000);
+}
+
+guint
+segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
+    guint64 ahead[DASH_MAX_AHEAD])
+{
+  guint64 grid, seg_dur = seg->cfg.segment_duration, end_ns, b, f;
+  guint i;
+
+  if (seg->cfg.chunk_duration == 0 || seg->finished || seg->reference == NULL
+      || seg->reference->published_end == 0 || t->eos || t->config_changed
+      || t->period + 1 < seg->period_starts->len)
+    return 0;
+  grid = seg->reference->published_end;
+  end_ns = dash_ticks_to_ns (end_ticks, t->timescale);
+  /* first grid point after this track's end */
+  if (end_ns + SEGMENTER_BOUNDARY_TOLERANCE < grid)
+    b = grid - ((grid - end_ns - SEGMENTER_BOUNDARY_TOLERANCE) / seg_dur) *
+        seg_dur;
+  else
+    b = grid + ((end_ns + SEGMENTER_BOUNDARY_TOLERANCE - grid) / seg_dur + 1) *
+        seg_dur;
+  f = segmenter_track_frame_ticks (t);
+  for (i = 0; i < DASH_MAX_AHEAD; i++) {
+    guint64 bt = dash_ns_to_ticks (b, t->timescale);
+    guint64 d = bt > end_ticks ? bt - end_ticks : f;
+    d = (d + f - 1) / f * f;
+    ahead[i] = d;
+    end_ticks += d;
+    b += seg_dur;
+  }
+  return DASH_MAX_AHEAD;
+}

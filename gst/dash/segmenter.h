@@ -1,0 +1,241 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* dashlivesink's segmenter, GLib only: no pads, no locks, no files.
+ *
+ * It decides where the segments and chunks of every track (one per
+ * representation) are cut, and when the manifests are due:
+ *
+ * - The reference track (the first video track, else the first track)
+ *   ends a segment at its first keyframe at or after segment-duration
+ *   (a keyframe up to half a frame early counts: live timestamps jitter).
+ *   Its cut points are boundaries that every other track (a follower)
+ *   cuts at, at its first keyframe (every audio frame is one) at or after
+ *   the boundary, so that all representations share segment times.
+ * - A decode-time jump larger than SEGMENTER_GAP_THRESHOLD ends the
+ *   segment (a new S in the timeline, a discontinuity in HLS).
+ * - A track whose format changes starts a new period: at the reference's
+ *   next cut, which every follower follows.
+ * - With a chunk duration, the samples of the open segment are handed out
+ *   as chunks (moof+mdat) as soon as a chunk's worth is there.
+ *
+ * The caller feeds samples (segmenter_push()) and reads back a list of
+ * operations to carry out in order: a segment starts, a chunk is
+ * complete, a segment ends, a sample was dropped, an error.  Samples move
+ * into the operations that write them: the caller owns them from there
+ * (SegSample.data is the caller's, freed with SegmenterConfig.free_data
+ * when the segmenter drops a sample itself).
+ *
+ * The rest is about the manifests: once the caller has published a
+ * segment (segmenter_published()), segmenter_manifests_due() says whether
+ * the MPD and playlists should be written now, segmenter_manifests_skip()
+ * whether a due write may be coalesced (faster than real time), and
+ * segmenter_predict() predicts the durations of the segments a
+ * low-latency MPD announces before they are complete.
+ *
+ * Times: dec_ns is the sample's decode time on the output timeline (ns),
+ * ticks the same in the track's timescale. */
+
+#ifndef __SEGMENTER_H__
+#define __SEGMENTER_H__
+
+#include <glib.h>
+
+#include "dashtime.h"
+
+G_BEGIN_DECLS
+
+/* a decode-time jump larger than this ends the segment */
+#define SEGMENTER_GAP_THRESHOLD (500 * G_GUINT64_CONSTANT (1000000))
+/* timestamps of different streams (and 1 ns rounding in encoders) must
+ * not move a cut by a frame */
+#define SEGMENTER_BOUNDARY_TOLERANCE (100 * G_GUINT64_CONSTANT (1000))
+
+typedef enum {
+  SEG_TRACK_VIDEO,
+  SEG_TRACK_AUDIO,
+} SegTrackKind;
+
+typedef struct {
+  guint64 dec_ns;               /* decode time on the output timeline */
+  guint64 ticks;                /* dec_ns in the timescale */
+  gint32 cts;                   /* composition offset, ticks */
+  guint64 dur_ticks;            /* the sample's own duration, 0 = unknown */
+  gboolean key;                 /* a sync sample */
+  gint64 arrival;               /* monotonic µs when it reached the sink */
+  gpointer data;                /* the caller's (the buffer) */
+} SegSample;
+
+typedef struct {
+  guint64 segment_duration;     /* ns, > 0 */
+  guint64 chunk_duration;       /* ns, 0 = one chunk per segment */
+  /* frames dropped while waiting for a keyframe, or time without a
+   * boundary, beyond which a track is in error; 0 = max (10 s, 10
+   * segments) */
+  guint64 max_wait;
+  /* faster than real time, a due manifest write may be skipped when the
+   * last one was less than this long ago (ns of wall-clock time); 0 =
+   * never skip */
+  guint64 manifest_min_interval;
+  GDestroyNotify free_data;     /* for SegSample.data */
+} SegmenterConfig;
+
+/* A track.  The fields are read-only for the caller. */
+typedef struct _SegTrack {
+  SegTrackKind kind;
+  guint index;                  /* order among tracks of its kind */
+  gchar *id;
+  guint32 timescale;
+  guint64 frame_ticks;          /* one frame / access unit */
+  guint64 cut_tolerance;        /* ns a keyframe may come early */
+  gpointer user_data;
+
+  /* the open segment */
+  gboolean in_segment;
+  guint64 number;               /* of the open / next segment, from 1 */
+  guint period;                 /* index of the period it belongs to */
+  guint64 seg_start_ns, seg_start_ticks;
+  guint seg_samples;            /* samples in it, written or not */
+  GArray *samples;              /* SegSample not yet handed out */
+  gboolean discont;             /* the open / next segment follows a gap */
+  gboolean config_changed;      /* a new format waits for its period */
+  gboolean waiting;             /* dropping frames until a keyframe */
+  guint64 wait_start_ns;
+  gboolean have_last;
+  guint64 last_dec_ns, last_ticks, last_dur_ticks, prev_ticks;
+  gint64 last_taken_arrival;    /* of the last sample handed out */
+  gboolean eos;
+
+  /* published segments (segmenter_published()) */
+  guint64 published;
+  guint64 listed;               /* published when manifests were last due */
+  guint64 published_end;        /* ns */
+  guint64 published_end_ticks;
+} SegTrack;
+
+typedef enum {
+  SEG_OP_START,                 /* a segment opens */
+  SEG_OP_CHUNK,                 /* a chunk of the open segment is complete */
+  SEG_OP_FINISH,                /* the open segment is complete */
+  SEG_OP_DROP,                  /* a sample was dropped */
+  SEG_OP_ERROR,                 /* the track cannot go on */
+  SEG_OP_END,                   /* every track ended: the presentation ends */
+} SegOpKind;
+
+typedef enum {
+  SEG_DROP_NO_KEYFRAME,         /* before the first keyframe (or period) */
+  SEG_DROP_BACKWARDS,           /* decode time went back */
+} SegDropReason;
+
+typedef struct {
+  SegOpKind kind;
+  SegTrack *track;
+  guint64 number;               /* START, CHUNK, FINISH: the segment */
+  /* START: the period (SEG_OP_START with new_period: the segmenter's
+   * period @period starts here, at start_ns), the format changed */
+  guint period;
+  gboolean new_period;
+  gboolean new_config;
+  guint64 start_ns, start_ticks;        /* START, FINISH: segment start */
+  gboolean discont;             /* FINISH: the segment follows a gap */
+  /* CHUNK, FINISH: the samples of the chunk (FINISH: of the last chunk,
+   * possibly none), owned by the op; the last one ends at end_ticks */
+  GArray *samples;
+  guint64 end_ticks;
+  gint64 last_arrival;          /* FINISH: arrival of its last sample */
+  SegDropReason reason;         /* DROP */
+  gchar *message, *debug;       /* ERROR */
+} SegOp;
+
+typedef struct _Segmenter Segmenter;
+
+Segmenter *segmenter_new (const SegmenterConfig * config);
+void segmenter_free (Segmenter * seg);
+
+/* A fresh start (new configuration, every track back to segment 1,
+ * pending samples freed).  Tracks are kept. */
+void segmenter_reset (Segmenter * seg, const SegmenterConfig * config);
+
+/* Tracks are ordered video first, then by index; the first one is the
+ * reference. */
+SegTrack *segmenter_add_track (Segmenter * seg, SegTrackKind kind,
+    guint index, const gchar * id, gpointer user_data);
+void segmenter_remove_track (Segmenter * seg, SegTrack * track);
+SegTrack *segmenter_get_reference (Segmenter * seg);
+
+/* The track's timescale and frame duration (video: from @fps_n/@fps_d,
+ * 0/x = unknown; audio: @audio_frame samples, e.g. 1024 for AAC). */
+void segmenter_track_set_format (SegTrack * track, guint32 timescale,
+    gint fps_n, gint fps_d, guint audio_frame);
+/* The track's format changed: it goes on in a new period from the
+ * reference's next cut. */
+void segmenter_track_format_changed (Segmenter * seg, SegTrack * track);
+
+/* Duration in ticks of one frame of @track */
+guint64 segmenter_track_frame_ticks (const SegTrack * track);
+
+/* Appends the operations caused by @sample (moved into the segmenter)
+ * to @ops (an array of SegOp). */
+void segmenter_push (Segmenter * seg, SegTrack * track,
+    const SegSample * sample, GArray * ops);
+/* The track ended (EOS): its last segment and, when the reference ends,
+ * those of followers that ended before are finished. */
+void segmenter_eos (Segmenter * seg, SegTrack * track, GArray * ops);
+/* The track's pending samples are dropped (a flush); its open segment is
+ * abandoned (not published) and the next one follows a gap.  Returns
+ * whether a segment was open. */
+gboolean segmenter_flush (Segmenter * seg, SegTrack * track);
+
+/* Frees what an op holds (samples not taken by the caller). */
+void seg_op_clear (Segmenter * seg, SegOp * op);
+
+/* Start of period @index in ns */
+guint64 segmenter_period_start (Segmenter * seg, guint index);
+guint segmenter_n_periods (Segmenter * seg);
+gboolean segmenter_is_finished (Segmenter * seg);
+
+/* --- manifests --------------------------------------------------- */
+
+/* The caller published @track's segment ending at @end_ns / @end_ticks. */
+void segmenter_published (Segmenter * seg, SegTrack * track, guint64 end_ns,
+    guint64 end_ticks);
+
+/* Whether every track that produces anything has published a segment:
+ * the manifests wait for that (a track that produces nothing holds the
+ * others back for 3 reference segments at most). */
+gboolean segmenter_all_listed (Segmenter * seg);
+
+/* Whether the manifests are due now that @published published a segment
+ * (NULL: forced, e.g. at the end).  They are, once every active track has
+ * published a new segment (one write per segment round), when a track is
+ * more than two segments ahead of the slowest, and once finished.  When
+ * due, the tracks' segments count as listed. */
+gboolean segmenter_manifests_due (Segmenter * seg, SegTrack * published);
+
+/* Whether a due write may be skipped: the segment @published just
+ * published ends more than two segments after the wall clock (@now_us,
+ * real time; @ast_us the availabilityStartTime, 0 = unknown) — the input
+ * runs faster than real time — and the last write (@last_write_us,
+ * monotonic, 0 = none) was less than manifest_min_interval before
+ * @now_mono_us.  Never when forced or finished. */
+gboolean segmenter_manifests_skip (Segmenter * seg, SegTrack * published,
+    gint64 ast_us, gint64 now_us, gint64 last_write_us, gint64 now_mono_us);
+
+/* Low latency: durations (ticks) of the DASH_MAX_AHEAD segments of
+ * @track after its last published one ending at @end_ticks, predicted
+ * from the reference's segment grid (a keyframe every segment duration)
+ * rounded up to whole frames.  Returns how many were predicted (0 when
+ * nothing can be: no chunking, finished, the track ended or waits for a
+ * new period, no reference segment yet). */
+guint segmenter_predict (Segmenter * seg, SegTrack * track, guint64 end_ticks,
+    guint64 ahead[DASH_MAX_AHEAD]);
+
+G_END_DECLS
+
+#endif /* __SEGMENTER_H__ */

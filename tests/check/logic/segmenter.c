@@ -1,0 +1,554 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Logic tests of dashlivesink's segmenter: where segments and chunks are
+ * cut, shared boundaries, periods, gaps, EOS, predictions and when the
+ * manifests are due.  No pipeline, no files, no clock. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+
+#include "segmenter.h"
+#include "dashtime.h"
+
+#define MS G_GUINT64_CONSTANT (1000000)
+#define SEC (1000 * MS)
+#define VIDEO_TS 90000
+#define AUDIO_TS 48000
+#define FRAME_NS (SEC / 30)
+#define AAC_NS(i) (gst_util_uint64_scale ((i), 1024 * SEC, AUDIO_TS))
+
+/* What the operations said, per track */
+typedef struct
+{
+  GArray *starts;               /* SegOp copies (no samples) */
+  GArray *finishes;             /* SegOp copies (no samples) */
+  guint chunks, chunk_samples, finish_samples;
+  guint drops, errors, ends;
+} Record;
+
+typedef struct
+{
+  Segmenter *seg;
+  SegTrack *v, *a;
+  Record rv, ra;
+  guint freed;                  /* samples the segmenter dropped itself */
+  guint pushed_v, pushed_a;
+} Sim;
+
+static Sim *current;
+
+static void
+count_free (gpointer data)
+{
+  current->freed++;
+}
+
+static Record *
+record_of (Sim * sim, SegTrack * t)
+{
+  return t == sim->v ? &sim->rv : &sim->ra;
+}
+
+static void
+take_ops (Sim * sim, GArray * ops)
+{
+  guint i;
+
+  for (i = 0; i < ops->len; i++) {
+    SegOp *op = &g_array_index (ops, SegOp, i);
+    Record *r = record_of (sim, op->track);
+    SegOp copy = *op;
+
+    copy.samples = NULL;
+    copy.message = copy.debug = NULL;
+    switch (op->kind) {
+      case SEG_OP_START:
+        g_array_append_val (r->starts, copy);
+        break;
+      case SEG_OP_CHUNK:
+        r->chunks++;
+        r->chunk_samples += op->samples->len;
+        fail_unless (op->samples->len > 0);
+        break;
+      case SEG_OP_FINISH:
+        r->finish_samples += op->samples->len;
+        g_array_append_val (r->finishes, copy);
+        break;
+      case SEG_OP_DROP:
+        r->drops++;
+        break;
+      case SEG_OP_ERROR:
+        r->errors++;
+        break;
+      case SEG_OP_END:
+        r->ends++;
+        break;
+    }
+    /* samples handed out are the caller's: not freed by the segmenter */
+    if (op->samples) {
+      g_array_free (op->samples, TRUE);
+      op->samples = NULL;
+    }
+    seg_op_clear (sim->seg, op);
+  }
+  g_array_set_size (ops, 0);
+}
+
+static Sim *
+sim_new (guint64 seg_dur, guint64 chunk_dur, gboolean audio)
+{
+  Sim *sim = g_new0 (Sim, 1);
+  SegmenterConfig cfg = { 0, };
+
+  current = sim;
+  cfg.segment_duration = seg_dur;
+  cfg.chunk_duration = chunk_dur;
+  cfg.manifest_min_interval = SEC;
+  cfg.free_data = count_free;
+  sim->seg = segmenter_new (&cfg);
+  sim->v = segmenter_add_track (sim->seg, SEG_TRACK_VIDEO, 0, "video_0", NULL);
+  segmenter_track_set_format (sim->v, VIDEO_TS, 30, 1, 0);
+  if (audio) {
+    sim->a = segmenter_add_track (sim->seg, SEG_TRACK_AUDIO, 0, "audio_0",
+        NULL);
+    segmenter_track_set_format (sim->a, AUDIO_TS, 0, 1, 1024);
+  }
+  sim->rv.starts = g_array_new (FALSE, FALSE, sizeof (SegOp));
+  sim->rv.finishes = g_array_new (FALSE, FALSE, sizeof (SegOp));
+  sim->ra.starts = g_array_new (FALSE, FALSE, sizeof (SegOp));
+  sim->ra.finishes = g_array_new (FALSE, FALSE, sizeof (SegOp));
+  return sim;
+}
+
+static void
+sim_free (Sim * sim)
+{
+  segmenter_free (sim->seg);
+  g_array_free (sim->rv.starts, TRUE);
+  g_array_free (sim->rv.finishes, TRUE);
+  g_array_free (sim->ra.starts, TRUE);
+  g_array_free (sim->ra.finishes, TRUE);
+  g_free (sim);
+}
+
+static void
+push (Sim * sim, SegTrack * t, guint64 dec_ns, gboolean key)
+{
+  GArray *ops = g_array_new (FALSE, TRUE, sizeof (SegOp));
+  SegSample x = { 0, };
+
+  x.dec_ns = dec_ns;
+  x.ticks = dash_ns_to_ticks (dec_ns, t->timescale);
+  x.key = key;
+  x.data = GUINT_TO_POINTER (1);
+  segmenter_push (sim->seg, t, &x, ops);
+  if (t == sim->v)
+    sim->pushed_v++;
+  else
+    sim->pushed_a++;
+  take_ops (sim, ops);
+  g_array_free (ops, TRUE);
+}
+
+/* video frame @i at 30 fps (+ @jitter ns), a keyframe every @gop */
+static void
+push_video (Sim * sim, guint i, guint gop, gint64 jitter)
+{
+  push (sim, sim->v, i * FRAME_NS + jitter, i % gop == 0);
+}
+
+static void
+push_audio (Sim * sim, guint i)
+{
+  push (sim, sim->a, AAC_NS (i), TRUE);
+}
+
+static void
+eos (Sim * sim, SegTrack * t)
+{
+  GArray *ops = g_array_new (FALSE, TRUE, sizeof (SegOp));
+
+  segmenter_eos (sim->seg, t, ops);
+  take_ops (sim, ops);
+  g_array_free (ops, TRUE);
+}
+
+/* feeds @secs of interleaved A/V in decode order */
+static void
+push_av (Sim * sim, guint first_frame, guint frames, guint gop)
+{
+  static guint next_audio = 0;
+  guint i;
+
+  if (first_frame == 0)
+    next_audio = 0;
+  for (i = first_frame; i < first_frame + frames; i++) {
+    push_video (sim, i, gop, 0);
+    while (AAC_NS (next_audio) < (i + 1) * FRAME_NS)
+      push_audio (sim, next_audio++);
+  }
+}
+
+static SegOp *
+finish_n (Record * r, guint n)
+{
+  fail_unless (n < r->finishes->len, "only %u segments", r->finishes->len);
+  return &g_array_index (r->finishes, SegOp, n);
+}
+
+/* The reference cuts at its keyframes once a segment duration is reached;
+ * every segment's tfdt continues the previous one's end. */
+GST_START_TEST (test_reference_cuts)
+{
+  Sim *sim = sim_new (SEC, 0, FALSE);
+  guint i;
+
+  for (i = 0; i < 30 * 5 + 1; i++)
+    push_video (sim, i, 30, 0);
+  fail_unless_equals_int (sim->rv.finishes->len, 5);
+  for (i = 0; i < 5; i++) {
+    SegOp *f = finish_n (&sim->rv, i);
+    fail_unless_equals_uint64 (f->number, i + 1);
+    fail_unless_equals_uint64 (f->start_ticks, i * VIDEO_TS);
+    fail_unless_equals_uint64 (f->end_ticks, (i + 1) * VIDEO_TS);
+    fail_if (f->discont);
+  }
+  fail_unless_equals_int (sim->rv.finish_samples, 150);
+  fail_unless_equals_int (sim->rv.drops, 0);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A keyframe a few ms before the boundary (live jitter) still ends the
+ * segment: 3 s of 1 s GOPs with keyframes 4 ms early are 3 segments, not
+ * one of 2 s.  A keyframe more than half a frame early does not. */
+GST_START_TEST (test_jitter_tolerance)
+{
+  Sim *sim = sim_new (SEC, 0, FALSE);
+  guint i;
+
+  for (i = 0; i < 30 * 3 + 1; i++)
+    push_video (sim, i, 30, (i % 30 == 0 && i > 0) ? -4 * (gint64) MS : 0);
+  fail_unless_equals_int (sim->rv.finishes->len, 3);
+  sim_free (sim);
+
+  /* GOP of 29 frames: keyframes 33 ms (one frame) before the boundary */
+  sim = sim_new (SEC, 0, FALSE);
+  for (i = 0; i < 29 * 4 + 1; i++)
+    push_video (sim, i, 29, 0);
+  /* cut at frames 58 and 116 (>= 1 s after 0 and 58) */
+  fail_unless_equals_int (sim->rv.finishes->len, 2);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 0)->end_ticks,
+      dash_ns_to_ticks (58 * FRAME_NS, VIDEO_TS));
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* Audio follows the video's boundaries: each audio segment starts at the
+ * first audio frame at or after the video segment's start. */
+GST_START_TEST (test_follower_cuts_at_boundaries)
+{
+  Sim *sim = sim_new (2 * SEC, 0, TRUE);
+  guint i;
+
+  push_av (sim, 0, 30 * 10, 60);
+  eos (sim, sim->v);
+  eos (sim, sim->a);
+  fail_unless_equals_int (sim->rv.finishes->len, 5);
+  fail_unless_equals_int (sim->ra.finishes->len, 5);
+  for (i = 0; i < 5; i++) {
+    SegOp *v = finish_n (&sim->rv, i);
+    SegOp *a = finish_n (&sim->ra, i);
+    guint64 v_start = dash_ticks_to_ns (v->start_ticks, VIDEO_TS);
+    guint64 a_start = dash_ticks_to_ns (a->start_ticks, AUDIO_TS);
+    fail_unless_equals_uint64 (a->number, v->number);
+    fail_unless (a_start >= v_start || v_start - a_start <
+        SEGMENTER_BOUNDARY_TOLERANCE, "audio %u starts before video", i);
+    fail_unless (a_start < v_start + AAC_NS (1) + 1,
+        "audio %u starts %" G_GUINT64_FORMAT " ns late", i,
+        a_start - v_start);
+  }
+  /* one END, nothing lost: every sample handed out or dropped */
+  fail_unless_equals_int (sim->rv.ends + sim->ra.ends, 1);
+  fail_unless_equals_int (sim->rv.finish_samples + sim->rv.drops,
+      sim->pushed_v);
+  fail_unless_equals_int (sim->ra.finish_samples + sim->ra.drops,
+      sim->pushed_a);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A decode-time jump larger than the gap threshold ends the segment
+ * there; the next one is marked discontinuous. */
+GST_START_TEST (test_gap)
+{
+  Sim *sim = sim_new (SEC, 0, FALSE);
+  guint i;
+
+  for (i = 0; i < 45; i++)
+    push_video (sim, i, 30, 0);
+  /* 2 s missing, resumes with a keyframe */
+  for (i = 105; i < 30 * 5 + 1; i++)
+    push_video (sim, i, 15, 0);
+  fail_unless (sim->rv.finishes->len >= 3);
+  /* the segment before the gap ends after its last frame (frame 44) */
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 1)->end_ticks,
+      dash_ns_to_ticks (45 * FRAME_NS, VIDEO_TS));
+  fail_if (finish_n (&sim->rv, 1)->discont);
+  fail_unless (finish_n (&sim->rv, 2)->discont);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 2)->start_ticks,
+      dash_ns_to_ticks (105 * FRAME_NS, VIDEO_TS));
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A format change starts a new period at the reference's next keyframe;
+ * a follower whose format changed waits for that period. */
+GST_START_TEST (test_format_change_new_period)
+{
+  Sim *sim = sim_new (SEC, 0, TRUE);
+  SegOp *st;
+  guint i, n;
+
+  push_av (sim, 0, 45, 30);
+  segmenter_track_format_changed (sim->seg, sim->v);
+  push_av (sim, 45, 30 * 3, 30);
+  fail_unless_equals_int (segmenter_n_periods (sim->seg), 2);
+  /* the change came after the keyframe at 1 s: the next one, at 2 s */
+  fail_unless_equals_uint64 (segmenter_period_start (sim->seg, 1),
+      60 * FRAME_NS);
+  /* the video START at 1 s opens period 1 with the new format */
+  n = 0;
+  for (i = 0; i < sim->rv.starts->len; i++) {
+    st = &g_array_index (sim->rv.starts, SegOp, i);
+    if (st->new_period) {
+      n++;
+      fail_unless_equals_int (st->period, 1);
+      fail_unless (st->new_config);
+      fail_unless_equals_uint64 (st->start_ns, 60 * FRAME_NS);
+    }
+  }
+  fail_unless_equals_int (n, 1);
+  /* audio joins period 1 at the same boundary */
+  for (i = 0; i < sim->ra.starts->len; i++) {
+    st = &g_array_index (sim->ra.starts, SegOp, i);
+    fail_unless_equals_int (st->period,
+        st->start_ns + AAC_NS (1) > 60 * FRAME_NS ? 1 : 0);
+  }
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* Frames before the first keyframe are dropped (counted, freed); without
+ * a keyframe for max_wait the track errors out. */
+GST_START_TEST (test_no_keyframe_bounded)
+{
+  Sim *sim = sim_new (SEC, 0, FALSE);
+  guint i;
+
+  for (i = 1; i < 30 * 12; i++)
+    push_video (sim, i, 100000, 0);
+  fail_unless_equals_int (sim->rv.starts->len, 0);
+  fail_unless_equals_int (sim->rv.drops, 30 * 12 - 1);
+  fail_unless_equals_int (sim->freed, 30 * 12 - 1);
+  fail_unless (sim->rv.errors > 0);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* Decode time going back is dropped, not written */
+GST_START_TEST (test_backwards_dropped)
+{
+  Sim *sim = sim_new (SEC, 0, FALSE);
+
+  push_video (sim, 0, 30, 0);
+  push_video (sim, 1, 30, 0);
+  push (sim, sim->v, 0, FALSE);
+  fail_unless_equals_int (sim->rv.drops, 1);
+  fail_unless_equals_int (sim->freed, 1);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* Low latency: chunks of ~200 ms are handed out as soon as they are
+ * complete; the segment's last chunk comes with its FINISH. */
+GST_START_TEST (test_chunks)
+{
+  Sim *sim = sim_new (SEC, 200 * MS, TRUE);
+
+  push_av (sim, 0, 30 * 3 + 1, 30);
+  /* 3 segments of 5 chunks, the 5th of each with its FINISH */
+  fail_unless_equals_int (sim->rv.finishes->len, 3);
+  fail_unless (sim->rv.chunks >= 3 * 4 && sim->rv.chunks <= 3 * 5,
+      "%u video chunks", sim->rv.chunks);
+  fail_unless (sim->ra.chunks >= 2 * 4, "%u audio chunks", sim->ra.chunks);
+  fail_unless_equals_int (sim->rv.chunk_samples + sim->rv.finish_samples,
+      90);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A follower that ends before the reference is finished when the
+ * reference ends, at the reference's boundaries; END comes once. */
+GST_START_TEST (test_follower_eos_first)
+{
+  Sim *sim = sim_new (SEC, 0, TRUE);
+
+  push_av (sim, 0, 30 * 2 + 10, 30);
+  eos (sim, sim->a);
+  fail_unless_equals_int (sim->ra.ends + sim->rv.ends, 0);
+  eos (sim, sim->v);
+  fail_unless_equals_int (sim->rv.finishes->len, 3);
+  fail_unless_equals_int (sim->ra.finishes->len, 3);
+  fail_unless_equals_int (sim->ra.ends + sim->rv.ends, 1);
+  fail_unless (segmenter_is_finished (sim->seg));
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A flush abandons the open segment: the next one reuses its number and
+ * follows a gap. */
+GST_START_TEST (test_flush)
+{
+  Sim *sim = sim_new (SEC, 0, FALSE);
+  guint i;
+
+  for (i = 0; i < 40; i++)
+    push_video (sim, i, 30, 0);
+  fail_unless (segmenter_flush (sim->seg, sim->v));
+  fail_unless_equals_int (sim->freed, 10);
+  for (i = 90; i < 90 + 61; i++)
+    push_video (sim, i, 30, 0);
+  fail_unless_equals_int (sim->rv.finishes->len, 3);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 1)->number, 2);
+  fail_unless (finish_n (&sim->rv, 1)->discont);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* The manifests are due once per round (every track published a new
+ * segment), or when a track runs two segments ahead of the slowest. */
+GST_START_TEST (test_manifests_due)
+{
+  Sim *sim = sim_new (SEC, 0, TRUE);
+
+  fail_if (segmenter_all_listed (sim->seg));
+  segmenter_published (sim->seg, sim->v, SEC, VIDEO_TS);
+  fail_if (segmenter_all_listed (sim->seg));
+  fail_if (segmenter_manifests_due (sim->seg, sim->v));
+  segmenter_published (sim->seg, sim->a, SEC, AUDIO_TS);
+  fail_unless (segmenter_all_listed (sim->seg));
+  fail_unless (segmenter_manifests_due (sim->seg, sim->a));
+  /* video runs ahead: due again only past two segments */
+  segmenter_published (sim->seg, sim->v, 2 * SEC, 2 * VIDEO_TS);
+  fail_if (segmenter_manifests_due (sim->seg, sim->v));
+  segmenter_published (sim->seg, sim->v, 3 * SEC, 3 * VIDEO_TS);
+  fail_if (segmenter_manifests_due (sim->seg, sim->v));
+  segmenter_published (sim->seg, sim->v, 3 * SEC + SEC / 2,
+      7 * VIDEO_TS / 2);
+  fail_unless (segmenter_manifests_due (sim->seg, sim->v));
+  /* forced */
+  fail_unless (segmenter_manifests_due (sim->seg, NULL));
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* Faster than real time a due write may be coalesced; a live stream
+ * (segments published as the wall clock reaches their end) never. */
+GST_START_TEST (test_manifests_skip)
+{
+  Sim *sim = sim_new (SEC, 0, FALSE);
+  gint64 now = G_GINT64_CONSTANT (1800000000) * G_USEC_PER_SEC;
+  gint64 mono = G_GINT64_CONSTANT (1000) * G_USEC_PER_SEC;
+
+  segmenter_published (sim->seg, sim->v, 10 * SEC, 10 * VIDEO_TS);
+  /* started 1 s ago, 10 s of media published: far ahead */
+  fail_unless (segmenter_manifests_skip (sim->seg, sim->v,
+          now - G_USEC_PER_SEC, now, mono - 100000, mono));
+  /* ... but the last write was long ago */
+  fail_if (segmenter_manifests_skip (sim->seg, sim->v,
+          now - G_USEC_PER_SEC, now, mono - 2 * G_USEC_PER_SEC, mono));
+  /* live: started 10 s ago */
+  fail_if (segmenter_manifests_skip (sim->seg, sim->v,
+          now - 10 * G_USEC_PER_SEC, now, mono - 100000, mono));
+  fail_if (segmenter_manifests_skip (sim->seg, NULL,
+          now - G_USEC_PER_SEC, now, mono - 100000, mono));
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* Predicted durations follow the reference's grid and are whole frames:
+ * AAC segments are multiples of 1024 samples that end at or after the
+ * video boundary. */
+GST_START_TEST (test_predict)
+{
+  Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
+  guint64 ahead[DASH_MAX_AHEAD];
+  guint64 end = dash_ns_to_ticks (AAC_NS (94), AUDIO_TS);     /* ~2.005 s */
+
+  fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead),
+      0);
+  segmenter_published (sim->seg, sim->v, 2 * SEC, 2 * VIDEO_TS);
+  fail_unless_equals_int (segmenter_predict (sim->seg, sim->v, 2 * VIDEO_TS,
+          ahead), DASH_MAX_AHEAD);
+  fail_unless_equals_uint64 (ahead[0], 2 * VIDEO_TS);
+  fail_unless_equals_uint64 (ahead[1], 2 * VIDEO_TS);
+  fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead),
+      DASH_MAX_AHEAD);
+  fail_unless_equals_uint64 (ahead[0] % 1024, 0);
+  fail_unless_equals_uint64 (ahead[1] % 1024, 0);
+  /* the predicted segment ends at the first frame at or after 4 s */
+  fail_unless (end + ahead[0] >= 4 * AUDIO_TS);
+  fail_unless (end + ahead[0] < 4 * AUDIO_TS + 1024);
+  fail_unless (end + ahead[0] + ahead[1] >= 6 * AUDIO_TS);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+static Suite *
+segmenter_suite (void)
+{
+  Suite *s = suite_create ("segmenter");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_reference_cuts);
+  tcase_add_test (tc, test_jitter_tolerance);
+  tcase_add_test (tc, test_follower_cuts_at_boundaries);
+  tcase_add_test (tc, test_gap);
+  tcase_add_test (tc, test_format_change_new_period);
+  tcase_add_test (tc, test_no_keyframe_bounded);
+  tcase_add_test (tc, test_backwards_dropped);
+  tcase_add_test (tc, test_chunks);
+  tcase_add_test (tc, test_follower_eos_first);
+  tcase_add_test (tc, test_flush);
+  tcase_add_test (tc, test_manifests_due);
+  tcase_add_test (tc, test_manifests_skip);
+  tcase_add_test (tc, test_predict);
+  return s;
+}
+
+GST_CHECK_MAIN (segmenter);

@@ -1,0 +1,816 @@
+/* GStreamer livestream plug-ins
+ * Copyright (C) 2026 gst-livestream authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* dashlivesink's embedded HTTP server (gst/dash/httpserver.c) on its own:
+ * a server on port 0 over a temporary directory, fed by the calls the sink
+ * makes (segment started, chunk written, file published), asked by
+ * libsoup-3 clients and a raw socket.  What players rely on: the files
+ * and their headers, byte ranges, 404s, a segment streamed chunk by chunk
+ * while it is written, requests for announced segments that wait, a slow
+ * client dropped without holding back the others. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#define _GNU_SOURCE             /* POLLRDHUP */
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <libsoup/soup.h>
+
+#include "httpserver.h"
+
+/* every wait of these tests is bounded by this (longer under valgrind,
+ * scripts/test-valgrind.sh) */
+#define WAIT_US ((g_getenv ("LS_UNDER_VALGRIND") ? 10 : 1) * 5 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  gchar *dir;
+  HttpServer *srv;
+  guint port;
+  SoupSession *session;
+} Fixture;
+
+static void
+write_file (const gchar * dir, const gchar * name, const guint8 * data,
+    gsize size)
+{
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  fail_unless (g_file_set_contents (path, (const gchar *) data, size, NULL));
+  g_free (path);
+}
+
+static void
+append_file (const gchar * dir, const gchar * name, const guint8 * data,
+    gsize size)
+{
+  gchar *path = g_build_filename (dir, name, NULL);
+  FILE *f = fopen (path, "ab");
+
+  fail_unless (f != NULL);
+  fail_unless_equals_int (fwrite (data, 1, size, f), size);
+  fclose (f);
+  g_free (path);
+}
+
+static void
+rename_file (const gchar * dir, const gchar * from, const gchar * to)
+{
+  gchar *a = g_build_filename (dir, from, NULL);
+  gchar *b = g_build_filename (dir, to, NULL);
+
+  fail_unless_equals_int (g_rename (a, b), 0);
+  g_free (a);
+  g_free (b);
+}
+
+static guint8 *
+pattern (gsize size, guint seed)
+{
+  guint8 *d = g_malloc (size);
+  gsize i;
+
+  for (i = 0; i < size; i++)
+    d[i] = (guint8) (i * 7 + seed + (i >> 8));
+  return d;
+}
+
+static gchar *
+metrics_text (gpointer data)
+{
+  return g_strdup_printf ("test_metric{element=\"%s\"} 42\n",
+      (const gchar *) data);
+}
+
+static void
+fixture_start (Fixture * f, HttpServerConfig * cfg)
+{
+  GError *err = NULL;
+
+  f->dir = g_dir_make_tmp ("httpserver-XXXXXX", NULL);
+  fail_unless (f->dir != NULL);
+  cfg->dir = f->dir;
+  cfg->address = "127.0.0.1";
+  cfg->port = 0;
+  if (cfg->mpd_name == NULL)
+    cfg->mpd_name = "live.mpd";
+  if (cfg->segment_duration == 0)
+    cfg->segment_duration = GST_SECOND;
+  f->srv = http_server_start (cfg, &err);
+  fail_unless (f->srv != NULL, "%s", err ? err->message : "?");
+  f->port = http_server_get_port (f->srv);
+  fail_unless (f->port > 0);
+  f->session = soup_session_new_with_options ("timeout", 10, NULL);
+}
+
+static void
+fixture_stop (Fixture * f)
+{
+  GDir *d;
+  const gchar *n;
+
+  g_object_unref (f->session);
+  http_server_stop (f->srv);
+  d = g_dir_open (f->dir, 0, NULL);
+  while (d && (n = g_dir_read_name (d))) {
+    gchar *p = g_build_filename (f->dir, n, NULL);
+    g_unlink (p);
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (f->dir);
+  g_free (f->dir);
+}
+
+static gchar *
+url (Fixture * f, const gchar * path)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u%s", f->port, path);
+}
+
+/* A request; the body in *body (may be NULL), the message returned. */
+static SoupMessage *
+request (Fixture * f, const gchar * method, const gchar * path,
+    const gchar * hname, const gchar * hvalue, GBytes ** body)
+{
+  gchar *u = url (f, path);
+  SoupMessage *msg = soup_message_new (method, u);
+  GError *err = NULL;
+  GBytes *b;
+
+  g_free (u);
+  if (hname)
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        hname, hvalue);
+  b = soup_session_send_and_read (f->session, msg, NULL, &err);
+  fail_unless (b != NULL, "%s %s: %s", method, path, err ? err->message : "?");
+  if (body)
+    *body = b;
+  else
+    g_bytes_unref (b);
+  return msg;
+}
+
+static const gchar *
+resp_header (SoupMessage * msg, const gchar * name)
+{
+  return soup_message_headers_get_one (soup_message_get_response_headers
+      (msg), name);
+}
+
+static void
+assert_bytes (GBytes * b, const guint8 * data, gsize size)
+{
+  fail_unless_equals_int (g_bytes_get_size (b), size);
+  fail_unless (memcmp (g_bytes_get_data (b, NULL), data, size) == 0);
+}
+
+static void
+get_stats (Fixture * f, HttpServerStats * st)
+{
+  http_server_get_stats (f->srv, st);
+}
+
+/* The server has no event for these: its counters are polled (1 ms) until
+ * @cond holds, at most WAIT_US. */
+#define WAIT_STATS(f, st, cond) G_STMT_START {                          \
+    gint64 _end = g_get_monotonic_time () + WAIT_US;                    \
+    for (;;) {                                                          \
+      get_stats ((f), &(st));                                           \
+      if ((cond) || g_get_monotonic_time () > _end)                     \
+        break;                                                          \
+      g_usleep (1000);                                                  \
+    }                                                                   \
+    fail_unless ((cond), "timed out waiting for " #cond);               \
+  } G_STMT_END
+
+/* --- a client streaming one response on its own thread ------------- */
+
+typedef struct
+{
+  gchar *url;
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  gboolean got_headers, done;
+  guint status;
+  SoupEncoding encoding;
+  GByteArray *data;
+  gchar *error;
+} Stream;
+
+static gpointer
+stream_thread (gpointer user_data)
+{
+  Stream *st = user_data;
+  SoupSession *session = soup_session_new_with_options ("timeout", 10, NULL);
+  SoupMessage *msg = soup_message_new ("GET", st->url);
+  GError *err = NULL;
+  GInputStream *in = soup_session_send (session, msg, NULL, &err);
+  guint8 buf[16384];
+  gssize n = 0;
+
+  g_mutex_lock (&st->lock);
+  st->got_headers = TRUE;
+  st->status = soup_message_get_status (msg);
+  st->encoding = soup_message_headers_get_encoding
+      (soup_message_get_response_headers (msg));
+  g_cond_broadcast (&st->cond);
+  g_mutex_unlock (&st->lock);
+
+  while (in && (n = g_input_stream_read (in, buf, sizeof (buf), NULL,
+              &err)) > 0) {
+    g_mutex_lock (&st->lock);
+    g_byte_array_append (st->data, buf, n);
+    g_cond_broadcast (&st->cond);
+    g_mutex_unlock (&st->lock);
+  }
+
+  g_mutex_lock (&st->lock);
+  if (err)
+    st->error = g_strdup (err->message);
+  st->done = TRUE;
+  g_cond_broadcast (&st->cond);
+  g_mutex_unlock (&st->lock);
+  g_clear_error (&err);
+  g_clear_object (&in);
+  g_object_unref (msg);
+  g_object_unref (session);
+  return NULL;
+}
+
+static Stream *
+stream_start (Fixture * f, const gchar * path)
+{
+  Stream *st = g_new0 (Stream, 1);
+
+  st->url = url (f, path);
+  st->data = g_byte_array_new ();
+  g_mutex_init (&st->lock);
+  g_cond_init (&st->cond);
+  st->thread = g_thread_new ("client", stream_thread, st);
+  return st;
+}
+
+/* Waits until @n body bytes arrived (or the response ended); returns how
+ * many there are. */
+static guint
+stream_wait_bytes (Stream * st, guint n)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_US;
+  guint len;
+
+  g_mutex_lock (&st->lock);
+  while (st->data->len < n && !st->done &&
+      g_cond_wait_until (&st->cond, &st->lock, end));
+  len = st->data->len;
+  g_mutex_unlock (&st->lock);
+  return len;
+}
+
+static gboolean
+stream_wait_done (Stream * st)
+{
+  gint64 end = g_get_monotonic_time () + WAIT_US;
+  gboolean done;
+
+  g_mutex_lock (&st->lock);
+  while (!st->done && g_cond_wait_until (&st->cond, &st->lock, end));
+  done = st->done;
+  g_mutex_unlock (&st->lock);
+  return done;
+}
+
+static gboolean
+stream_has_headers (Stream * st)
+{
+  gboolean h;
+
+  g_mutex_lock (&st->lock);
+  h = st->got_headers;
+  g_mutex_unlock (&st->lock);
+  return h;
+}
+
+static void
+stream_free (Stream * st)
+{
+  g_thread_join (st->thread);
+  g_byte_array_unref (st->data);
+  g_mutex_clear (&st->lock);
+  g_cond_clear (&st->cond);
+  g_free (st->error);
+  g_free (st->url);
+  g_free (st);
+}
+
+/* the most a TCP send buffer grows to */
+static gsize
+tcp_wmem_max (void)
+{
+  gchar *text = NULL;
+  gchar **v;
+  gsize max = 4 * 1024 * 1024;
+
+  if (g_file_get_contents ("/proc/sys/net/ipv4/tcp_wmem", &text, NULL, NULL)) {
+    v = g_strsplit_set (g_strstrip (text), " \t", -1);
+    if (g_strv_length (v) >= 3)
+      max = g_ascii_strtoull (v[g_strv_length (v) - 1], NULL, 10);
+    g_strfreev (v);
+  }
+  g_free (text);
+  return max;
+}
+
+/* ------------------------------------------------------------------ */
+
+GST_START_TEST (test_files)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  const gchar mpd[] = "<?xml version=\"1.0\"?><MPD/>\n";
+  gsize seg_size = 100000;
+  guint8 *seg = pattern (seg_size, 1);
+  guint8 init[] = { 0, 0, 0, 8, 'f', 't', 'y', 'p' };
+  SoupMessage *msg;
+  GBytes *body;
+  HttpServerStats st;
+  gchar *cr;
+
+  cfg.metrics = metrics_text;
+  cfg.metrics_data = (gpointer) "sink0";
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "live.mpd", (const guint8 *) mpd, strlen (mpd));
+  write_file (f.dir, "v-init.mp4", init, sizeof (init));
+  write_file (f.dir, "v-1.m4s", seg, seg_size);
+  write_file (f.dir, "v-2.m4s.tmp", seg, 10);
+
+  /* the MPD: no caching, CORS */
+  msg = request (&f, "GET", "/live.mpd", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, (const guint8 *) mpd, strlen (mpd));
+  fail_unless_equals_string (resp_header (msg, "Content-Type"),
+      "application/dash+xml");
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"), "no-cache");
+  fail_unless_equals_string (resp_header (msg,
+          "Access-Control-Allow-Origin"), "*");
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  /* init and media segments: immutable by name, long max-age */
+  msg = request (&f, "GET", "/v-init.mp4", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, init, sizeof (init));
+  fail_unless_equals_string (resp_header (msg, "Content-Type"), "video/mp4");
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  msg = request (&f, "GET", "/v-1.m4s", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, seg, seg_size);
+  fail_unless (g_str_has_prefix (resp_header (msg, "Cache-Control"),
+          "public, max-age="));
+  fail_unless_equals_string (resp_header (msg, "Accept-Ranges"), "bytes");
+  /* no validators: names never change content, so there is nothing to
+   * revalidate; a conditional request gets the whole file */
+  fail_unless (resp_header (msg, "ETag") == NULL);
+  fail_unless (resp_header (msg, "Last-Modified") == NULL);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/v-1.m4s", "If-None-Match", "*", &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless_equals_int (g_bytes_get_size (body), seg_size);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  /* HEAD: the length, no body */
+  msg = request (&f, "HEAD", "/v-1.m4s", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless_equals_int (g_bytes_get_size (body), 0);
+  fail_unless_equals_int64 (soup_message_headers_get_content_length
+      (soup_message_get_response_headers (msg)), seg_size);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  /* ranges */
+  msg = request (&f, "GET", "/v-1.m4s", "Range", "bytes=1000-1999", &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 206);
+  assert_bytes (body, seg + 1000, 1000);
+  cr = g_strdup_printf ("bytes 1000-1999/%" G_GSIZE_FORMAT, seg_size);
+  fail_unless_equals_string (resp_header (msg, "Content-Range"), cr);
+  g_free (cr);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  msg = request (&f, "GET", "/v-1.m4s", "Range", "bytes=-10", &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 206);
+  assert_bytes (body, seg + seg_size - 10, 10);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  msg = request (&f, "GET", "/v-1.m4s", "Range", "bytes=999999-", &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 416);
+  cr = g_strdup_printf ("bytes */%" G_GSIZE_FORMAT, seg_size);
+  fail_unless_equals_string (resp_header (msg, "Content-Range"), cr);
+  g_free (cr);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  /* 404: missing, outside the directory, temporary files, unknown types */
+  {
+    const gchar *paths[] = { "/nope.m4s", "/../etc/passwd",
+      "/%2e%2e/etc/passwd", "/v-2.m4s.tmp", "/x.txt", "/sub/v-1.m4s"
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (paths); i++) {
+      msg = request (&f, "GET", paths[i], NULL, NULL, NULL);
+      fail_unless_equals_int (soup_message_get_status (msg), 404);
+      g_object_unref (msg);
+    }
+  }
+
+  /* methods */
+  msg = request (&f, "POST", "/live.mpd", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 405);
+  fail_unless_equals_string (resp_header (msg, "Allow"), "GET, HEAD, OPTIONS");
+  g_object_unref (msg);
+  msg = request (&f, "OPTIONS", "/v-1.m4s", "Origin", "http://player", NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 204);
+  fail_unless (strstr (resp_header (msg, "Access-Control-Allow-Headers"),
+          "Range") != NULL);
+  g_object_unref (msg);
+
+  /* /time and /metrics */
+  msg = request (&f, "GET", "/time", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless (g_str_has_suffix (g_bytes_get_data (body, NULL), "Z") ||
+      g_bytes_get_size (body) > 20);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/metrics", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless_equals_int (g_bytes_get_size (body),
+      strlen ("test_metric{element=\"sink0\"} 42\n"));
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  get_stats (&f, &st);
+  fail_unless_equals_int (st.not_found, 6);
+  fail_unless (st.bytes_sent >= 2 * seg_size);
+  fail_unless_equals_int (st.live_responses, 0);
+
+  fixture_stop (&f);
+  g_free (seg);
+}
+
+GST_END_TEST;
+
+/* The player page plays the configured MPD name, escaped; dash.js from
+ * $GST_LIVESTREAM_DASHJS (the first place looked), a hint when missing. */
+GST_START_TEST (test_player_page)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  SoupMessage *msg;
+  GBytes *body;
+  gchar *page, *js_path, *tmp;
+  const gchar js[] = "var dashjs = {};\n";
+
+  tmp = g_dir_make_tmp ("dashjs-XXXXXX", NULL);
+  js_path = g_build_filename (tmp, "dash.all.min.js", NULL);
+  fail_unless (g_file_set_contents (js_path, js, -1, NULL));
+  g_setenv ("GST_LIVESTREAM_DASHJS", js_path, TRUE);
+
+  cfg.mpd_name = "a&b<live>.mpd";
+  fixture_start (&f, &cfg);
+  msg = request (&f, "GET", "/", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless (g_str_has_prefix (resp_header (msg, "Content-Type"),
+          "text/html"));
+  page = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  fail_unless (strstr (page, "href=\"/a%26b%3Clive%3E.mpd\"") != NULL, "%s",
+      page);
+  fail_unless (strstr (page, ">a&amp;b&lt;live&gt;.mpd</a>") != NULL);
+  fail_unless (strstr (page, "manifest.mpd") == NULL);
+  fail_unless (strstr (page, "@MPD") == NULL);
+  fail_unless (strstr (page, "<script src=\"/dash.all.min.js\">") != NULL);
+  g_free (page);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  msg = request (&f, "GET", "/dash.all.min.js", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, (const guint8 *) js, strlen (js));
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  fixture_stop (&f);
+
+  /* missing: 404 with a hint, the page says how to get it */
+  g_unlink (js_path);
+  memset (&f, 0, sizeof (f));
+  memset (&cfg, 0, sizeof (cfg));
+  fixture_start (&f, &cfg);
+  msg = request (&f, "GET", "/dash.all.min.js", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 404);
+  fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body), "install-npm-tools.sh") != NULL);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/index.html", NULL, NULL, &body);
+  fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body), "dash.js is not installed") != NULL);
+  fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body), "href=\"/live.mpd\"") != NULL);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  fixture_stop (&f);
+
+  g_unsetenv ("GST_LIVESTREAM_DASHJS");
+  g_rmdir (tmp);
+  g_free (tmp);
+  g_free (js_path);
+}
+
+GST_END_TEST;
+
+/* A segment being written is sent with chunked transfer encoding, each
+ * chunk as soon as the sink reports it: the client has the first chunk
+ * while the second one is not written yet. */
+GST_START_TEST (test_live_chunked)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  const gsize chunk = 30000;
+  guint8 *data = pattern (3 * chunk, 2);
+  HttpServerStats st;
+  Stream *s;
+  guint i;
+
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-7.m4s.tmp", NULL, 0);
+  http_server_segment_started (f.srv, "v", 7, "v-7.m4s.tmp", "v-7.m4s");
+
+  /* asked for before its first chunk: it waits */
+  s = stream_start (&f, "/v-7.m4s");
+  WAIT_STATS (&f, st, st.waited == 1);
+  fail_if (stream_has_headers (s));
+
+  for (i = 0; i < 3; i++) {
+    append_file (f.dir, "v-7.m4s.tmp", data + i * chunk, chunk);
+    http_server_chunk_written (f.srv, "v", 7, i * chunk, chunk);
+    /* this chunk arrives before the next one is written */
+    fail_unless_equals_int (stream_wait_bytes (s, (i + 1) * chunk),
+        (i + 1) * chunk);
+    fail_if (s->done);
+  }
+  fail_unless_equals_int (s->status, 200);
+  fail_unless_equals_int (s->encoding, SOUP_ENCODING_CHUNKED);
+
+  /* published: the response ends with the file */
+  rename_file (f.dir, "v-7.m4s.tmp", "v-7.m4s");
+  http_server_file_published (f.srv, "v-7.m4s");
+  fail_unless (stream_wait_done (s));
+  fail_unless (s->error == NULL, "%s", s->error);
+  fail_unless_equals_int (s->data->len, 3 * chunk);
+  fail_unless (memcmp (s->data->data, data, 3 * chunk) == 0);
+  stream_free (s);
+
+  get_stats (&f, &st);
+  fail_unless_equals_int (st.live_responses, 1);
+  fail_unless_equals_int (st.waited, 1);
+  fail_unless_equals_int (st.wait_timeouts, 0);
+  /* every byte once: chunk framing is not counted */
+  fail_unless_equals_int (st.bytes_sent, 3 * chunk);
+
+  /* afterwards it is a plain file */
+  {
+    GBytes *body;
+    SoupMessage *msg = request (&f, "GET", "/v-7.m4s", NULL, NULL, &body);
+    fail_unless_equals_int (soup_message_get_status (msg), 200);
+    fail_unless_equals_int (soup_message_headers_get_encoding
+        (soup_message_get_response_headers (msg)),
+        SOUP_ENCODING_CONTENT_LENGTH);
+    assert_bytes (body, data, 3 * chunk);
+    g_bytes_unref (body);
+    g_object_unref (msg);
+  }
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+/* Announced segments (up to two past the last started one) make requests
+ * wait; the wait ends with the segment, or with a 404 after twice the
+ * segment duration (at least 1 s); others are 404 at once. */
+GST_START_TEST (test_wait_announced)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  guint8 *data = pattern (5000, 3);
+  HttpServerStats st;
+  SoupMessage *msg;
+  Stream *s;
+  gint64 t0;
+
+  cfg.segment_duration = 200 * GST_MSECOND;
+  fixture_start (&f, &cfg);
+  http_server_segment_started (f.srv, "v", 3, "v-3.m4s.tmp", "v-3.m4s");
+
+  /* far ahead: not announced */
+  msg = request (&f, "GET", "/v-9.m4s", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 404);
+  g_object_unref (msg);
+  get_stats (&f, &st);
+  fail_unless_equals_int (st.waited, 0);
+
+  /* the next one: waits until it starts */
+  s = stream_start (&f, "/v-4.m4s");
+  WAIT_STATS (&f, st, st.waited == 1);
+  fail_if (stream_has_headers (s));
+  write_file (f.dir, "v-4.m4s.tmp", data, 5000);
+  http_server_segment_started (f.srv, "v", 4, "v-4.m4s.tmp", "v-4.m4s");
+  http_server_chunk_written (f.srv, "v", 4, 0, 5000);
+  fail_unless_equals_int (stream_wait_bytes (s, 5000), 5000);
+  fail_unless_equals_int (s->status, 200);
+  rename_file (f.dir, "v-4.m4s.tmp", "v-4.m4s");
+  http_server_file_published (f.srv, "v-4.m4s");
+  fail_unless (stream_wait_done (s));
+  fail_unless (memcmp (s->data->data, data, 5000) == 0);
+  stream_free (s);
+
+  /* one that never comes: 404 after the wait (1 s here) */
+  t0 = g_get_monotonic_time ();
+  msg = request (&f, "GET", "/v-6.m4s", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 404);
+  fail_unless (g_get_monotonic_time () - t0 >= 900 * 1000);
+  g_object_unref (msg);
+  get_stats (&f, &st);
+  fail_unless_equals_int (st.waited, 2);
+  fail_unless_equals_int (st.wait_timeouts, 1);
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+/* A client that stops reading a live segment is disconnected once more
+ * than max-client-buffer bytes wait for it; another client of the same
+ * segment keeps getting every chunk at once. */
+GST_START_TEST (test_slow_client)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  const gsize chunk = 128 * 1024;
+  const guint max_chunks = 48;
+  guint8 *data = pattern (chunk * max_chunks, 4);
+  HttpServerStats st;
+  GSocket *slow;
+  GSocketAddress *addr;
+  GString *reqs = g_string_new (NULL);
+  struct pollfd pfd;
+  Stream *fast;
+  guint i, dropped_at = 0;
+  gint rcvbuf = 4096;
+
+  /* more than one chunk: what is appended at once never counts as slow */
+  cfg.max_client_buffer = 256 * 1024;
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-5.m4s.tmp", data, 1000);
+  http_server_segment_started (f.srv, "v", 5, "v-5.m4s.tmp", "v-5.m4s");
+  http_server_chunk_written (f.srv, "v", 5, 0, 1000);
+
+  fast = stream_start (&f, "/v-5.m4s");
+  fail_unless_equals_int (stream_wait_bytes (fast, 1000), 1000);
+
+  /* the slow one: a small receive buffer, never reads; more requests
+   * pipelined behind the first one stay unread in the server's socket, so
+   * that dropping the connection resets it (visible here at once) */
+  slow = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  fail_unless (g_socket_set_option (slow, SOL_SOCKET, SO_RCVBUF, rcvbuf, NULL));
+  addr = g_inet_socket_address_new_from_string ("127.0.0.1", f.port);
+  fail_unless (g_socket_connect (slow, addr, NULL, NULL));
+  g_object_unref (addr);
+  while (reqs->len < 64 * 1024)
+    g_string_append (reqs, "GET /v-5.m4s HTTP/1.1\r\nHost: x\r\n\r\n");
+  fail_unless_equals_int (g_socket_send (slow, reqs->str, reqs->len, NULL,
+          NULL), reqs->len);
+  WAIT_STATS (&f, st, st.live_responses == 2);
+
+  for (i = 1; i < max_chunks; i++) {
+    append_file (f.dir, "v-5.m4s.tmp", data + 1000 + (i - 1) * chunk, chunk);
+    http_server_chunk_written (f.srv, "v", 5, 1000 + (i - 1) * chunk, chunk);
+    /* the fast client has it: the server has handled this chunk for both */
+    fail_unless_equals_int (stream_wait_bytes (fast, 1000 + i * chunk),
+        1000 + i * chunk);
+    get_stats (&f, &st);
+    if (st.disconnected_slow > 0) {
+      dropped_at = i;
+      break;
+    }
+  }
+  fail_unless (dropped_at > 0, "slow client not dropped");
+  /* once the kernel's buffers are full (the server's send buffer grows up
+   * to tcp_wmem's maximum), the next max-client-buffer bytes drop it */
+  fail_unless ((dropped_at - 1) * chunk <= tcp_wmem_max () +
+      cfg.max_client_buffer + 64 * 1024, "dropped after %u chunks", dropped_at);
+  fail_unless_equals_int (st.disconnected_slow, 1);
+
+  /* its connection is gone */
+  pfd.fd = g_socket_get_fd (slow);
+  pfd.events = POLLRDHUP;
+  pfd.revents = 0;
+  fail_unless_equals_int (poll (&pfd, 1, WAIT_US / 1000), 1);
+  fail_unless (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+  g_object_unref (slow);
+
+  /* the fast one gets the rest and the end */
+  append_file (f.dir, "v-5.m4s.tmp", data + 1000 + dropped_at * chunk, 500);
+  http_server_chunk_written (f.srv, "v", 5, 1000 + dropped_at * chunk, 500);
+  rename_file (f.dir, "v-5.m4s.tmp", "v-5.m4s");
+  http_server_file_published (f.srv, "v-5.m4s");
+  fail_unless (stream_wait_done (fast));
+  fail_unless (fast->error == NULL, "%s", fast->error);
+  fail_unless_equals_int (fast->data->len, 1000 + dropped_at * chunk + 500);
+  fail_unless (memcmp (fast->data->data, data, fast->data->len) == 0);
+  stream_free (fast);
+  WAIT_STATS (&f, st, st.active == 0);
+
+  g_string_free (reqs, TRUE);
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_start_errors)
+{
+  HttpServerConfig cfg = { 0, };
+  HttpServer *srv, *srv2;
+  GError *err = NULL;
+
+  cfg.dir = ".";
+  cfg.mpd_name = "live.mpd";
+  cfg.address = "not an address";
+  cfg.port = 0;
+  srv = http_server_start (&cfg, &err);
+  fail_unless (srv == NULL);
+  fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
+  g_clear_error (&err);
+
+  /* no MPD name: nothing to put on the player page */
+  cfg.address = "127.0.0.1";
+  cfg.mpd_name = NULL;
+  srv = http_server_start (&cfg, &err);
+  fail_unless (srv == NULL);
+  fail_unless (err != NULL);
+  g_clear_error (&err);
+
+  /* the port is taken */
+  cfg.mpd_name = "live.mpd";
+  srv = http_server_start (&cfg, &err);
+  fail_unless (srv != NULL);
+  cfg.port = http_server_get_port (srv);
+  srv2 = http_server_start (&cfg, &err);
+  fail_unless (srv2 == NULL);
+  fail_unless (err != NULL);
+  g_clear_error (&err);
+  http_server_stop (srv);
+}
+
+GST_END_TEST;
+
+static Suite *
+httpserver_suite (void)
+{
+  Suite *s = suite_create ("httpserver");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_files);
+  tcase_add_test (tc, test_player_page);
+  tcase_add_test (tc, test_live_chunked);
+  tcase_add_test (tc, test_wait_announced);
+  tcase_add_test (tc, test_slow_client);
+  tcase_add_test (tc, test_start_errors);
+  return s;
+}
+
+GST_CHECK_MAIN (httpserver);
