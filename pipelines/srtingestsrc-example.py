@@ -19,6 +19,7 @@ import argparse
 import os
 import signal
 import sys
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 os.environ['GST_PLUGIN_PATH'] = os.pathsep.join(
@@ -119,13 +120,16 @@ class Example:
         print('stats: %u callers, %u streams, %u accepted, %u refused' % (
             stats.get_value('callers-connected'), stats.get_value('streams'),
             stats.get_value('callers-accepted'), stats.get_value('refused')))
-        callers = stats.get_value('callers')
-        for i in range(callers.n_fields()):
-            name = callers.nth_field_name(i)
-            c = callers.get_value(name)
+        # an array of "stream" structures keyed by "id" (a GValueArray)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)
+            ok, callers = stats.get_array('callers')
+        for i in range(callers.n_values if ok else 0):
+            c = callers.get_nth(i)
             print('  %s: %s from %s, %.1f Mbit/s, rtt %.1f ms, lost %u, '
                   'dropped %u, buffer %d ms' % (
-                      name, c.get_value('state'), c.get_value('address'),
+                      c.get_value('id'), c.get_value('state'),
+                      c.get_value('address'),
                       c.get_value('bitrate') / 1e6, c.get_value('rtt-ms'),
                       c.get_value('packets-lost'),
                       c.get_value('packets-dropped'),

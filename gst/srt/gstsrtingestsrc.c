@@ -411,7 +411,7 @@ gst_srt_ingest_src_class_init (GstSrtIngestSrcClass * klass)
    * GstSrtIngestSrc:stats:
    *
    * An `application/x-srtingestsrc-stats` structure: admission counters,
-   * and in `callers` one `application/x-srtingestsrc-caller-stats` per
+   * and in `callers` an array of `stream` structures, one per
    * stream, keyed by stream name, with libsrt's counters (see
    * docs/srtingestsrc.md).
    */
@@ -860,7 +860,8 @@ typedef struct
 static GstStructure *
 gst_srt_ingest_src_get_stats (GstSrtIngestSrc * self)
 {
-  GstStructure *s, *callers;
+  GstStructure *s;
+  GValue callers = G_VALUE_INIT;
   GArray *probes = g_array_new (FALSE, TRUE, sizeof (StatsProbe));
   GHashTableIter it;
   gpointer value;
@@ -902,16 +903,20 @@ gst_srt_ingest_src_get_stats (GstSrtIngestSrc * self)
       ingest_counters_from_srt (&c->last, &p->perf);
   }
 
-  callers = gst_structure_new_empty ("application/x-srtingestsrc-callers");
+  /* an array of "stream" structures keyed by "id": /metrics makes it
+   * series labelled stream="<id>" (livestreammetrics.c) */
+  g_value_init (&callers, GST_TYPE_ARRAY);
   streams = caller_table_streams (t);
   for (l = streams; l; l = l->next) {
     CallerStream *cs = l->data;
     SrtCaller *c = cs->user_data;
+    GValue v = G_VALUE_INIT;
 
     if (c == NULL)
       continue;
-    ingest_structure_take (callers, cs->name,
-        ingest_caller_stats_locked (self, c, now));
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&v, ingest_caller_stats_locked (self, c, now));
+    gst_value_array_append_and_take_value (&callers, &v);
   }
   g_list_free (streams);
 
@@ -951,7 +956,7 @@ gst_srt_ingest_src_get_stats (GstSrtIngestSrc * self)
       self->refusals_dropped,
       "bytes-received", G_TYPE_UINT64, self->bytes_received,
       "buffers-pushed", G_TYPE_UINT64, self->buffers_pushed, NULL);
-  ingest_structure_take (s, "callers", callers);
+  gst_structure_take_value (s, "callers", &callers);
   g_mutex_unlock (&self->lock);
 
   for (i = 0; i < probes->len; i++)

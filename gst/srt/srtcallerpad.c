@@ -122,7 +122,8 @@ ingest_caller_stats_locked (GstSrtIngestSrc * self, SrtCaller * c, gint64 now)
   if (live)
     counters_add (&tot, &c->last);
 
-  return gst_structure_new ("application/x-srtingestsrc-caller-stats",
+  return gst_structure_new ("stream",
+      "id", G_TYPE_STRING, c->name,
       "pad", G_TYPE_STRING, GST_PAD_NAME (c->pad),
       "stream-id", G_TYPE_STRING, c->stream_id ? c->stream_id : "",
       "address", G_TYPE_STRING, c->address ? c->address : "",

@@ -535,12 +535,19 @@ caller_stats (const gchar * name)
   GstStructure *s, *c = NULL;
   const GValue *v;
 
+  guint i;
+
   g_object_get (fx->src, "stats", &s, NULL);
   v = gst_structure_get_value (s, "callers");
-  fail_unless (v != NULL && GST_VALUE_HOLDS_STRUCTURE (v));
-  v = gst_structure_get_value (gst_value_get_structure (v), name);
-  if (v != NULL)
-    c = gst_structure_copy (gst_value_get_structure (v));
+  fail_unless (v != NULL && GST_VALUE_HOLDS_ARRAY (v));
+  for (i = 0; i < gst_value_array_get_size (v); i++) {
+    const GstStructure *e =
+        gst_value_get_structure (gst_value_array_get_value (v, i));
+
+    fail_unless (gst_structure_has_name (e, "stream"));
+    if (!g_strcmp0 (gst_structure_get_string (e, "id"), name))
+      c = gst_structure_copy (e);
+  }
   gst_structure_free (s);
   return c;
 }
@@ -785,7 +792,7 @@ GST_START_TEST (test_settings_and_errors)
   fail_unless (gst_structure_has_name (stats,
           "application/x-srtingestsrc-stats"));
   fail_unless (gst_structure_has_field_typed (stats, "callers",
-          GST_TYPE_STRUCTURE));
+          GST_TYPE_ARRAY));
   gst_structure_free (stats);
 
   /* a passphrase too short: an error naming it */
