@@ -411,8 +411,8 @@ gst_srt_ingest_src_class_init (GstSrtIngestSrcClass * klass)
    * GstSrtIngestSrc:stats:
    *
    * An `application/x-srtingestsrc-stats` structure: admission counters,
-   * and in `callers` an array of `stream` structures, one per
-   * stream, keyed by stream name, with libsrt's counters (see
+   * and in `callers` an array of `stream` structures, one per stream,
+   * keyed by their `id` (the stream name), with libsrt's counters (see
    * docs/srtingestsrc.md).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
