@@ -681,10 +681,10 @@ gst_srt_ingest_src_set_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_MAX_CALLERS:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       self->config.max_callers = g_value_get_uint (value);
       update_config_locked (self);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_ALLOWED_STREAM_IDS:{
       guint i, n = gst_value_array_get_size (value);
@@ -697,45 +697,45 @@ gst_srt_ingest_src_set_property (GObject * object, guint prop_id,
           g_ptr_array_add (names, g_value_dup_string (v));
       }
       g_ptr_array_add (names, NULL);
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       g_strfreev (self->config.allowed);
       self->config.allowed = (gchar **) g_ptr_array_free (names, FALSE);
       update_config_locked (self);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     }
     case PROP_DEFAULT_STREAM_ID:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       g_free (self->config.default_name);
       self->config.default_name = g_value_dup_string (value);
       update_config_locked (self);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_GRACE_PERIOD:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       self->config.grace = g_value_get_uint64 (value) / GST_USECOND;
       update_config_locked (self);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_DUPLICATE_POLICY:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       self->config.duplicate = g_value_get_enum (value) ==
           GST_SRT_INGEST_SRC_DUPLICATE_REPLACE ? CALLER_DUPLICATE_REPLACE :
           CALLER_DUPLICATE_REFUSE;
       update_config_locked (self);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_ACCEPT_RATE:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       self->config.rate = g_value_get_uint (value);
       update_config_locked (self);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_ACCEPT_RATE_PER_ADDRESS:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       self->config.rate_per_address = g_value_get_uint (value);
       update_config_locked (self);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -776,9 +776,9 @@ gst_srt_ingest_src_get_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_BOUND_PORT:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       g_value_set_uint (value, self->bound_port);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_LATENCY:
       GST_OBJECT_LOCK (self);
@@ -791,14 +791,14 @@ gst_srt_ingest_src_get_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_MAX_CALLERS:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       g_value_set_uint (value, self->config.max_callers);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_ALLOWED_STREAM_IDS:{
       guint i;
 
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       for (i = 0; self->config.allowed && self->config.allowed[i]; i++) {
         GValue v = G_VALUE_INIT;
 
@@ -806,36 +806,36 @@ gst_srt_ingest_src_get_property (GObject * object, guint prop_id,
         g_value_set_string (&v, self->config.allowed[i]);
         gst_value_array_append_and_take_value (value, &v);
       }
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     }
     case PROP_DEFAULT_STREAM_ID:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       g_value_set_string (value, self->config.default_name);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_GRACE_PERIOD:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       g_value_set_uint64 (value, self->config.grace * GST_USECOND);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_DUPLICATE_POLICY:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       g_value_set_enum (value,
           self->config.duplicate == CALLER_DUPLICATE_REPLACE ?
           GST_SRT_INGEST_SRC_DUPLICATE_REPLACE :
           GST_SRT_INGEST_SRC_DUPLICATE_REFUSE);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_ACCEPT_RATE:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       g_value_set_uint (value, self->config.rate);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_ACCEPT_RATE_PER_ADDRESS:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       g_value_set_uint (value, self->config.rate_per_address);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_srt_ingest_src_get_stats (self));
@@ -872,7 +872,7 @@ gst_srt_ingest_src_get_stats (GstSrtIngestSrc * self)
 
   /* ask libsrt first, without our lock; not from the hook (libsrt's
    * listener lock is held there) */
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   g_hash_table_iter_init (&it, self->callers);
   while (g_hash_table_iter_next (&it, NULL, &value)) {
     SrtCaller *c = value;
@@ -884,7 +884,7 @@ gst_srt_ingest_src_get_stats (GstSrtIngestSrc * self)
     p.sock = c->sock;
     g_array_append_val (probes, p);
   }
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
 
   if (!ingest_in_hook ()) {
     for (i = 0; i < probes->len; i++) {
@@ -894,7 +894,7 @@ gst_srt_ingest_src_get_stats (GstSrtIngestSrc * self)
     }
   }
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   for (i = 0; i < probes->len; i++) {
     StatsProbe *p = &g_array_index (probes, StatsProbe, i);
     SrtCaller *c = g_hash_table_lookup (self->callers, p->name);
@@ -957,7 +957,7 @@ gst_srt_ingest_src_get_stats (GstSrtIngestSrc * self)
       "bytes-received", G_TYPE_UINT64, self->bytes_received,
       "buffers-pushed", G_TYPE_UINT64, self->buffers_pushed, NULL);
   gst_structure_take_value (s, "callers", &callers);
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
 
   for (i = 0; i < probes->len; i++)
     g_free (g_array_index (probes, StatsProbe, i).name);
@@ -975,7 +975,7 @@ gst_srt_ingest_src_remove_caller (GstSrtIngestSrc * self, const gchar * name)
 
   if (name == NULL)
     return FALSE;
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   c = g_hash_table_lookup (self->callers, name);
   if (c != NULL && !c->ended) {
     caller_table_end (self->table, name);
@@ -984,7 +984,7 @@ gst_srt_ingest_src_remove_caller (GstSrtIngestSrc * self, const gchar * name)
     c->remove_reason = "removed";
     g_cond_signal (&c->cond);
   }
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
   /* the task disconnects the caller and pushes EOS within READ_TICK_MS */
   return c != NULL;
 }
@@ -1001,7 +1001,7 @@ gst_srt_ingest_src_send_event (GstElement * element, GstEvent * event)
 
   /* every stream ends: its caller is disconnected, its pad gets EOS */
   GST_INFO_OBJECT (self, "EOS: ending every stream");
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   g_hash_table_iter_init (&it, self->callers);
   while (g_hash_table_iter_next (&it, NULL, &value)) {
     SrtCaller *c = value;
@@ -1014,7 +1014,7 @@ gst_srt_ingest_src_send_event (GstElement * element, GstEvent * event)
     c->remove_reason = "removed";
     g_cond_signal (&c->cond);
   }
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
   gst_event_unref (event);
   return TRUE;
 }
@@ -1037,7 +1037,7 @@ gst_srt_ingest_src_change_state (GstElement * element,
       srtlib_ref ();
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       /* fresh counters for a new run */
       caller_table_free (self->table);
       self->table = caller_table_new (&self->config);
@@ -1045,7 +1045,7 @@ gst_srt_ingest_src_change_state (GstElement * element,
       self->refusals_dropped = self->messages_suppressed = 0;
       self->suppressed_since_post = 0;
       self->bytes_received = self->buffers_pushed = 0;
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       if (!ingest_listener_start (self))
         return GST_STATE_CHANGE_FAILURE;
       break;

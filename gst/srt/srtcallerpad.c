@@ -168,9 +168,9 @@ caller_pad_query (GstPad * pad, GstObject * parent, GstQuery * query)
     case GST_QUERY_LATENCY:{
       gint ms;
 
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       ms = c->latency_ms;
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       if (ms <= 0) {
         GST_OBJECT_LOCK (self);
         ms = self->latency;
@@ -275,7 +275,7 @@ caller_lost (SrtCaller * c, SRTSOCKET sock, const gchar * why)
   srt_epoll_remove_usock (c->eid, sock);
   srt_close (sock);
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   c->sock = SRT_INVALID_SOCK;
   counters_add (&c->acc, &c->last);
   memset (&c->last, 0, sizeof (c->last));
@@ -302,7 +302,7 @@ caller_lost (SrtCaller * c, SRTSOCKET sock, const gchar * why)
   ingest_structure_take (s, "stats",
       ingest_caller_stats_locked (self, c, g_get_monotonic_time ()));
   sockaddr = c->sockaddr ? g_object_ref (c->sockaddr) : NULL;
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
 
   GST_INFO_OBJECT (self, "caller of '%s' %s, %s", c->name, why,
       state == CALLER_STREAM_GRACE ? "waiting for it" : "the pad ends");
@@ -326,7 +326,7 @@ caller_refresh_stats (SrtCaller * c, SRTSOCKET sock, gint64 now)
     return;
   ok = srt_bistats (sock, &perf, 0, 1) == 0;
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   if (ok)
     ingest_counters_from_srt (&c->last, &perf);
   if (c->bitrate_mark_at > 0 && now > c->bitrate_mark_at)
@@ -334,7 +334,7 @@ caller_refresh_stats (SrtCaller * c, SRTSOCKET sock, gint64 now)
         G_USEC_PER_SEC / (guint64) (now - c->bitrate_mark_at);
   c->bitrate_mark_bytes = c->bytes_pushed;
   c->bitrate_mark_at = now;
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
   c->stats_at = now;
 }
 
@@ -359,7 +359,7 @@ ingest_caller_loop (SrtCaller * c)
     c->started = TRUE;
   }
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   for (;;) {
     if (self->flushing)
       goto flushing;
@@ -376,14 +376,14 @@ ingest_caller_loop (SrtCaller * c)
         counters_add (&c->acc, &c->last);
         memset (&c->last, 0, sizeof (c->last));
       }
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
       if (old != SRT_INVALID_SOCK) {
         GstStructure *s;
         GSocketAddress *prev;
 
         srt_epoll_remove_usock (c->eid, old);
         srt_close (old);
-        g_mutex_lock (&self->lock);
+        GST_SRT_INGEST_SRC_LOCK (self);
         self->callers_disconnected++;
         s = gst_structure_new ("srtingestsrc-caller-removed",
             "name", G_TYPE_STRING, c->name,
@@ -393,7 +393,7 @@ ingest_caller_loop (SrtCaller * c)
             "grace", G_TYPE_UINT64, (guint64) 0, NULL);
         g_clear_pointer (&c->prev_address, g_free);
         prev = g_steal_pointer (&c->prev_sockaddr);
-        g_mutex_unlock (&self->lock);
+        GST_SRT_INGEST_SRC_UNLOCK (self);
         gst_element_post_message (GST_ELEMENT (self),
             gst_message_new_element (GST_OBJECT (self), s));
         g_signal_emit (self,
@@ -403,7 +403,7 @@ ingest_caller_loop (SrtCaller * c)
         old = SRT_INVALID_SOCK;
       }
       srt_epoll_add_usock (c->eid, c->sock, &events);
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       continue;
     }
     if (c->eos_pending)
@@ -426,7 +426,7 @@ ingest_caller_loop (SrtCaller * c)
     }
   }
   sock = c->sock;
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
 
   /* srt_epoll_uwait: a timeout returns 0 (srt_epoll_wait and a read that
    * finds nothing throw a C++ exception inside libsrt: that cost as much
@@ -497,9 +497,9 @@ ingest_caller_loop (SrtCaller * c)
             c->expect_seq)) {
       GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
       c->discont_next = FALSE;
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       c->discont++;
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
     }
     c->expect_seq = (mctrl.pktseq + 1) & 0x7fffffff;
 
@@ -512,22 +512,22 @@ ingest_caller_loop (SrtCaller * c)
   if (list != NULL && !playing) {
     /* a live source sends nothing while PAUSED: libsrt keeps delivering,
      * the data is dropped */
-    g_mutex_lock (&self->lock);
+    GST_SRT_INGEST_SRC_LOCK (self);
     c->dropped_not_playing += n;
     self->bytes_received += bytes;
     c->non_ts_messages += non_ts;
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     gst_buffer_list_unref (list);
     list = NULL;
     c->discont_next = TRUE;
   } else if (list != NULL) {
-    g_mutex_lock (&self->lock);
+    GST_SRT_INGEST_SRC_LOCK (self);
     c->buffers_pushed += n;
     c->bytes_pushed += bytes;
     c->non_ts_messages += non_ts;
     self->buffers_pushed += n;
     self->bytes_received += bytes;
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
 
     if (n == 1) {
       GstBuffer *buf = gst_buffer_ref (gst_buffer_list_get (list, 0));
@@ -540,9 +540,9 @@ ingest_caller_loop (SrtCaller * c)
     list = NULL;
 
     if (flow == GST_FLOW_NOT_LINKED) {
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       c->not_linked += n;
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
     } else if (flow == GST_FLOW_FLUSHING) {
       GST_DEBUG_OBJECT (c->pad, "flushing");
       gst_pad_pause_task (c->pad);
@@ -550,12 +550,12 @@ ingest_caller_loop (SrtCaller * c)
     } else if (flow < GST_FLOW_EOS) {
       /* the branch cannot take it: end this stream, not the others */
       GST_ELEMENT_FLOW_ERROR (self, flow);
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       caller_table_end (self->table, c->name);
       c->eos_pending = TRUE;
       c->end_reason = "error";
       c->remove_reason = "error";
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
     }
   }
 
@@ -565,9 +565,9 @@ done:
   if (lost) {
     gboolean replaced;
 
-    g_mutex_lock (&self->lock);
+    GST_SRT_INGEST_SRC_LOCK (self);
     replaced = c->next_sock != SRT_INVALID_SOCK;
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     /* a replaced caller is closed at the hand-over */
     if (!replaced)
       caller_lost (c, sock, c->remove_reason ? c->remove_reason :
@@ -577,7 +577,7 @@ done:
 
 flushing:
   {
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     GST_DEBUG_OBJECT (c->pad, "flushing, pausing");
     gst_pad_pause_task (c->pad);
     return;
@@ -587,17 +587,17 @@ eos:
     SRTSOCKET s = c->sock;
 
     c->eos_pending = FALSE;
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     if (s != SRT_INVALID_SOCK)
       caller_lost (c, s, c->remove_reason ? c->remove_reason : "removed");
     GST_DEBUG_OBJECT (c->pad, "pushing EOS");
     gst_pad_push_event (c->pad, gst_event_new_eos ());
     /* paused before the listener thread may stop it */
     gst_pad_pause_task (c->pad);
-    g_mutex_lock (&self->lock);
+    GST_SRT_INGEST_SRC_LOCK (self);
     c->ended = TRUE;
     g_queue_push_tail (&self->ended, c);
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     /* the listener thread removes the pad at its next tick */
     return;
   }

@@ -124,7 +124,7 @@ struct _GstSrtIngestSrc
   gchar *passphrase;
   GstSrtIngestSrcKeyLength pbkeylen;
 
-  /* dataflow state: lock */
+  /* dataflow state: GST_SRT_INGEST_SRC_LOCK */
   GMutex lock;
   CallerTable *table;
   CallerTableConfig config;     /* as set; the table has a copy */
@@ -151,6 +151,9 @@ struct _GstSrtIngestSrc
   gint closing;                 /* atomic: the hook refuses everything */
   gchar *bind_text;             /* "address:port" for messages */
 };
+
+#define GST_SRT_INGEST_SRC_LOCK(s) g_mutex_lock (&(s)->lock)
+#define GST_SRT_INGEST_SRC_UNLOCK(s) g_mutex_unlock (&(s)->lock)
 
 /* srtlistener.c: binds and listens (errors posted), starts the listener
  * thread; ingest_listener_stop stops everything, pads included.  The

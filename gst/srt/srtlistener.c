@@ -195,9 +195,9 @@ resolve_failed_handshakes (GstSrtIngestSrc * self)
   GArray *handles = g_array_new (FALSE, FALSE, sizeof (gint64));
   guint i;
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   caller_table_pending_handles (self->table, handles);
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
   for (i = 0; i < handles->len; i++) {
     gint64 h = g_array_index (handles, gint64, i);
     SRT_SOCKSTATUS st = srt_getsockstate ((SRTSOCKET) h);
@@ -209,7 +209,7 @@ resolve_failed_handshakes (GstSrtIngestSrc * self)
     /* libsrt refused it after our callback: it says why in its log */
     why = srtlib_rejection ((gint) h) == SRT_REJECTION_PASSPHRASE ?
         CALLER_REFUSE_WRONG_PASSPHRASE : CALLER_REFUSE_HANDSHAKE_FAILED;
-    g_mutex_lock (&self->lock);
+    GST_SRT_INGEST_SRC_LOCK (self);
     cs = caller_table_lookup_pending (self->table, h);
     if (cs != NULL) {
       GST_INFO_OBJECT (self, "handshake @%d from %s for '%s' failed: %s",
@@ -218,7 +218,7 @@ resolve_failed_handshakes (GstSrtIngestSrc * self)
           cs->pending_address);
       caller_table_handshake_failed (self->table, h, why);
     }
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
   }
   g_array_free (handles, TRUE);
 }
@@ -244,11 +244,11 @@ listen_hook (void *opaque, SRTSOCKET ns, int hs_version,
   ip = sockaddr_to_text (peer, FALSE);
   address = sockaddr_to_text (peer, TRUE);
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   v = caller_table_admit (self->table, ns, ip, stream_id, now, &sid);
   if (!CALLER_VERDICT_IS_ACCEPT (v))
     queue_refusal_locked (self, v, stream_id, sid.name, address);
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
 
   GST_DEBUG_OBJECT (self, "handshake @%d from %s, stream id '%s': %s%s%s",
       ns, address, stream_id ? stream_id : "", caller_verdict_nick (v),
@@ -271,10 +271,10 @@ listen_hook (void *opaque, SRTSOCKET ns, int hs_version,
 
     if (!accept) {
       v = CALLER_REFUSE_APPLICATION;
-      g_mutex_lock (&self->lock);
+      GST_SRT_INGEST_SRC_LOCK (self);
       caller_table_handshake_failed (self->table, ns, v);
       queue_refusal_locked (self, v, stream_id, sid.name, address);
-      g_mutex_unlock (&self->lock);
+      GST_SRT_INGEST_SRC_UNLOCK (self);
     }
   }
 
@@ -301,7 +301,7 @@ post_refusals (GstSrtIngestSrc * self)
   gint64 now = g_get_monotonic_time ();
   Refusal *r;
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   while ((r = g_queue_pop_head (&self->refusals)) != NULL) {
     if (now - self->refusal_window >= G_USEC_PER_SEC) {
       self->refusal_window = now;
@@ -325,7 +325,7 @@ post_refusals (GstSrtIngestSrc * self)
     self->suppressed_since_post = 0;
     ingest_refusal_free (r);
   }
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
 
   while ((msg = g_queue_pop_head (&posts)) != NULL)
     gst_element_post_message (GST_ELEMENT (self), msg);
@@ -376,11 +376,11 @@ handle_accepted (GstSrtIngestSrc * self, SRTSOCKET sock,
   sockaddr = g_socket_address_new_from_native ((gpointer) sa,
       sockaddr_len (sa));
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   cs = caller_table_connected (self->table, sock, g_get_monotonic_time (), &v,
       &replaced);
   if (cs == NULL || self->flushing) {
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     GST_INFO_OBJECT (self, "@%d completed a handshake the element gave up",
         sock);
     srt_close (sock);
@@ -418,7 +418,7 @@ handle_accepted (GstSrtIngestSrc * self, SRTSOCKET sock,
   c->connected_at = g_get_monotonic_time ();
   c->connections = cs->connections;
   added = caller_added_structure (c, v);
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
 
   if (stale != SRT_INVALID_SOCK)
     srt_close (stale);
@@ -459,14 +459,14 @@ remove_ended_pads (GstSrtIngestSrc * self)
     const gchar *reason;
     GstStructure *s;
 
-    g_mutex_lock (&self->lock);
+    GST_SRT_INGEST_SRC_LOCK (self);
     c = g_queue_pop_head (&self->ended);
     if (c != NULL) {
       g_hash_table_remove (self->callers, c->name);
       caller_table_remove (self->table, c->name);
       self->streams_ended++;
     }
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     if (c == NULL)
       break;
 
@@ -527,10 +527,10 @@ listener_thread (gpointer data)
 
     remove_ended_pads (self);
     resolve_failed_handshakes (self);
-    g_mutex_lock (&self->lock);
+    GST_SRT_INGEST_SRC_LOCK (self);
     if (caller_table_expire_handshakes (self->table, g_get_monotonic_time ()))
       GST_INFO_OBJECT (self, "handshakes timed out");
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     post_refusals (self);
   }
   GST_DEBUG_OBJECT (self, "listener thread ends");
@@ -652,11 +652,11 @@ ingest_listener_start (GstSrtIngestSrc * self)
     goto poll_failed;
   srt_epoll_add_usock (self->listen_eid, sock, &events);
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   self->listen_sock = sock;
   self->bound_port = port;
   self->flushing = FALSE;
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
   g_atomic_int_set (&self->closing, 0);
 
   self->listener = g_thread_try_new ("srtingestsrc-listen", listener_thread,
@@ -738,10 +738,10 @@ thread_failed:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not start the listener thread"), ("%s", error->message));
-    g_mutex_lock (&self->lock);
+    GST_SRT_INGEST_SRC_LOCK (self);
     self->listen_sock = SRT_INVALID_SOCK;
     self->bound_port = 0;
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     goto fail;
   }
 fail:
@@ -767,13 +767,13 @@ ingest_listener_stop (GstSrtIngestSrc * self)
   SrtCaller *c;
 
   g_atomic_int_set (&self->closing, 1);
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   self->flushing = TRUE;
   callers = g_hash_table_get_values (self->callers);
   for (l = callers; l; l = l->next)
     g_cond_signal (&((SrtCaller *) l->data)->cond);
   g_list_free (callers);
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
 
   /* the listener thread and the pad tasks notice within 0.1 s */
   if (self->listener) {
@@ -786,7 +786,7 @@ ingest_listener_stop (GstSrtIngestSrc * self)
 
   /* no new pads from here on: stop and remove every pad */
   for (;;) {
-    g_mutex_lock (&self->lock);
+    GST_SRT_INGEST_SRC_LOCK (self);
     callers = g_hash_table_get_values (self->callers);
     c = callers ? callers->data : NULL;
     g_list_free (callers);
@@ -794,7 +794,7 @@ ingest_listener_stop (GstSrtIngestSrc * self)
       g_hash_table_remove (self->callers, c->name);
       g_queue_remove (&self->ended, c);
     }
-    g_mutex_unlock (&self->lock);
+    GST_SRT_INGEST_SRC_UNLOCK (self);
     if (c == NULL)
       break;
     gst_pad_stop_task (c->pad);
@@ -803,13 +803,13 @@ ingest_listener_stop (GstSrtIngestSrc * self)
     ingest_caller_free (c);
   }
 
-  g_mutex_lock (&self->lock);
+  GST_SRT_INGEST_SRC_LOCK (self);
   self->listen_sock = SRT_INVALID_SOCK;
   self->bound_port = 0;
   caller_table_free (self->table);
   self->table = caller_table_new (&self->config);
   g_queue_clear_full (&self->refusals, ingest_refusal_free);
-  g_mutex_unlock (&self->lock);
+  GST_SRT_INGEST_SRC_UNLOCK (self);
 
   if (self->listen_eid >= 0)
     srt_epoll_release (self->listen_eid);
