@@ -14,6 +14,12 @@ BUILD_PKGS=(
   libgstreamer-plugins-bad1.0-dev
   libsoup-3.0-dev
   libxml2-dev
+  # GObject-introspection of libgstlivestream-1.0 (GstChunkMeta from
+  # Python and other languages): g-ir-scanner, GObject/GLib GIRs
+  gobject-introspection libgirepository1.0-dev
+  # srtingestsrc (gst/srt): libsrt; the OpenSSL flavour (the GnuTLS one
+  # that GStreamer's srtsrc and srt-tools use can stay installed beside it)
+  libsrt-openssl-dev
   # scripts/gst-indent.sh: GStreamer's C formatting
   indent
 )

@@ -589,7 +589,7 @@ predict_ahead (DashPresentation * pres)
 
   for (l = pres->reps; l; l = l->next) {
     DashPresRep *r = l->data;
-    guint64 ahead[DASH_MAX_AHEAD] = { 0, };
+    guint64 ahead[DASH_MAX_ANNOUNCED] = { 0, };
     guint n = 0;
 
     if (r->rep == NULL)
@@ -738,7 +738,7 @@ dash_presentation_add_segment (DashPresentation * pres, DashPresRep * r,
   r->predicted_d = 0;
   if (r->rep->n_ahead > 0) {
     /* the announced segments move up by one */
-    guint64 rest[DASH_MAX_AHEAD] = { 0, };
+    guint64 rest[DASH_MAX_ANNOUNCED] = { 0, };
     memcpy (rest, r->rep->ahead_d + 1,
         (r->rep->n_ahead - 1) * sizeof (guint64));
     mpd_representation_set_ahead (r->rep, rest, r->rep->n_ahead - 1);

@@ -198,7 +198,6 @@ struct _GstDashLiveSink
   Segmenter *seg;
   DashOutput *out;
   DashService *service;         /* HTTP server, uploader */
-  gboolean upload;              /* the uploader runs */
   DashPresentation *pres;       /* what the manifests list */
   GstFlowReturn flow;           /* sticky error */
   GList *pending_msgs;
@@ -838,7 +837,7 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
   g_free (path);
   g_free (name);
 
-  if (self->upload && self->run.chunk_duration > 0 && !s->track->eos) {
+  if (self->run.chunk_duration > 0 && !s->track->eos) {
     /* the next segment, which the manifests announce, will come */
     name = dash_segment_name (s->id, op->number + 1);
     dash_output_segment_expected (self->out, name, TRUE);
@@ -1193,7 +1192,7 @@ gst_dash_live_sink_sink_event (GstPad * pad, GstObject * parent,
       break;
     case GST_EVENT_EOS:
       GST_DASH_LIVE_SINK_LOCK (self);
-      if (self->upload && !s->track->in_segment) {
+      if (!s->track->in_segment) {
         /* the segment the manifests announced will not come */
         gchar *name = dash_segment_name (s->id, s->track->number);
         dash_output_segment_expected (self->out, name, FALSE);
@@ -1434,7 +1433,6 @@ gst_dash_live_sink_change_state (GstElement * element,
         dash_presentation_set_served (self->pres, time_url);
         g_free (time_url);
       }
-      self->upload = dash_service_get_upload (self->service) != NULL;
       dash_output_set_consumers (self->out,
           dash_service_get_server (self->service),
           dash_service_get_upload (self->service));
@@ -1452,7 +1450,6 @@ gst_dash_live_sink_change_state (GstElement * element,
        * uploader drains first (it abandons segments in progress) */
       GST_DASH_LIVE_SINK_LOCK (self);
       dash_output_set_consumers (self->out, NULL, NULL);
-      self->upload = FALSE;
       GST_DASH_LIVE_SINK_UNLOCK (self);
       dash_service_stop (self->service);
       stop (self);

@@ -986,9 +986,9 @@ segmenter_part_period (Segmenter * seg)
 
 guint
 segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
-    guint64 ahead[DASH_MAX_AHEAD])
+    guint64 ahead[DASH_MAX_ANNOUNCED])
 {
-  guint64 grid, seg_dur = seg->cfg.segment_duration, end_ns, b, f;
+  guint64 grid, horizon, seg_dur = seg->cfg.segment_duration, end_ns, b, f;
   guint i;
 
   if (seg->cfg.chunk_duration == 0 || seg->finished || seg->reference == NULL
@@ -996,6 +996,11 @@ segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
       || t->period + 1 < seg->period_starts->len)
     return 0;
   grid = seg->reference->published_end;
+  /* every track is announced up to where the reference is: a track whose
+   * segment of the round is not published yet gets one more (players
+   * reload the MPD only every minimumUpdatePeriod: a segment missing from
+   * the MPD they hold stalls them although it is being written) */
+  horizon = grid + DASH_MAX_AHEAD * seg_dur;
   end_ns = dash_ticks_to_ns (end_ticks, t->timescale);
   /* first grid point after this track's end */
   if (end_ns + SEGMENTER_BOUNDARY_TOLERANCE < grid)
@@ -1005,13 +1010,15 @@ segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
     b = grid + ((end_ns + SEGMENTER_BOUNDARY_TOLERANCE - grid) / seg_dur + 1) *
         seg_dur;
   f = segmenter_track_frame_ticks (t);
-  for (i = 0; i < DASH_MAX_AHEAD; i++) {
+  for (i = 0; i < DASH_MAX_ANNOUNCED && (i < DASH_MAX_AHEAD ||
+          end_ns + SEGMENTER_BOUNDARY_TOLERANCE < horizon); i++) {
     guint64 bt = dash_ns_to_ticks (b, t->timescale);
     guint64 d = bt > end_ticks ? bt - end_ticks : f;
     d = (d + f - 1) / f * f;
     ahead[i] = d;
     end_ticks += d;
+    end_ns = dash_ticks_to_ns (end_ticks, t->timescale);
     b += seg_dur;
   }
-  return DASH_MAX_AHEAD;
+  return i;
 }

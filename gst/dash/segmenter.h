@@ -264,14 +264,17 @@ gboolean segmenter_manifests_due (Segmenter * seg, SegTrack * published);
 gboolean segmenter_manifests_skip (Segmenter * seg, SegTrack * published,
     gint64 ast_us, gint64 now_us, gint64 last_write_us, gint64 now_mono_us);
 
-/* Low latency: durations (ticks) of the DASH_MAX_AHEAD segments of
- * @track after its last published one ending at @end_ticks, predicted
- * from the reference's segment grid (a keyframe every segment duration)
- * rounded up to whole frames.  Returns how many were predicted (0 when
- * nothing can be: no chunking, finished, the track ended or waits for a
- * new period, no reference segment yet). */
+/* Low latency: durations (ticks) of the segments of @track after its
+ * last published one ending at @end_ticks that the MPD announces,
+ * predicted from the reference's segment grid (a keyframe every segment
+ * duration) rounded up to whole frames: DASH_MAX_AHEAD of them, and for a
+ * track that lags the reference (its segment of the round not published
+ * yet) as many more as it takes to reach the same media time as the
+ * reference's (at most DASH_MAX_ANNOUNCED in all).  Returns how many were
+ * predicted (0 when nothing can be: no chunking, finished, the track ended
+ * or waits for a new period, no reference segment yet). */
 guint segmenter_predict (Segmenter * seg, SegTrack * track, guint64 end_ticks,
-    guint64 ahead[DASH_MAX_AHEAD]);
+    guint64 ahead[DASH_MAX_ANNOUNCED]);
 
 G_END_DECLS
 

@@ -530,7 +530,7 @@ def main():
             "chunk-duration=200000000 "
             f"dvr-window=4000000000 upload-location=http://127.0.0.1:{port}/live "
             "upload-queue-size=256 "
-            "audiotestsrc is-live=true wave=ticks ! audioconvert ! "
+            "audiotestsrc is-live=true ! audioconvert ! "
             "avenc_aac ! aacparse ! s.audio_0")
         sink = pipeline.get_by_name("s")
         loop = GLib.MainLoop()

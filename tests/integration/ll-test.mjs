@@ -117,6 +117,14 @@ function spawnLive(cmd, args, opts) {
   if (!niceness) return spawn(cmd, args, opts);
   return spawn('nice', ['-n', String(niceness), cmd, ...args], opts);
 }
+// The audio is a sine: audiotestsrc wave=ticks (GStreamer 1.22, F32) leaves
+// about 4 samples a second unwritten; under meson's MALLOC_PERTURB_ (90 of
+// its 255 values) they hold values like -2e24, FFmpeg's AAC encoder refuses
+// those frames ("Input contains (near) NaN/+-Inf") and avenc_aac drops ~1.7
+// frames a second: the AAC track runs 3.5 % slower than the clock, its
+// segments are published later and later (1 s behind the video after 30 s)
+// and low-latency players stall on audio at the same moments in every
+// attempt (docs/notes-ll-stalls.md).
 const fps = 30;
 const pipeline = [
   '-e', 'videotestsrc', 'is-live=true', 'pattern=ball', '!',
@@ -127,7 +135,7 @@ const pipeline = [
   'dashlivesink', 'name=s', `location=${outDir}`, 'dvr-window=30000000000',
   `segment-duration=${segmentMs * 1000000}`, `chunk-duration=${chunkMs * 1000000}`,
   `http-port=${port}`, `target-latency=${targetLatencyMs * 1000000}`,
-  'audiotestsrc', 'is-live=true', 'wave=ticks', '!',
+  'audiotestsrc', 'is-live=true', 'wave=sine', '!',
   'audio/x-raw,rate=48000,channels=2', '!', 'avenc_aac', '!', 'aacparse', '!', 's.audio_0',
 ];
 let gst, ffmpeg, httpServer;
@@ -140,7 +148,7 @@ if (!ffmpegMode) {
   // same source and encoder; MPEG-TS on a pipe into FFmpeg's DASH muxer
   const i = pipeline.indexOf('dashlivesink');
   const gstTs = [...pipeline.slice(0, i), 'mpegtsmux', 'name=s', '!', 'fdsink', 'fd=1',
-    'audiotestsrc', 'is-live=true', 'wave=ticks', '!', 'audio/x-raw,rate=48000,channels=2', '!',
+    'audiotestsrc', 'is-live=true', 'wave=sine', '!', 'audio/x-raw,rate=48000,channels=2', '!',
     'avenc_aac', '!', 'aacparse', '!', 's.'];
   gst = spawnLive(gstLaunch, ['-q', ...gstTs], { stdio: ['ignore', 'pipe', 'pipe'] });
   ffmpeg = spawnLive(process.env.FFMPEG || 'ffmpeg', ['-hide_banner', '-loglevel', 'error',
@@ -450,6 +458,10 @@ try {
     log('player every 2 s: ' + trace.join(' | '));
     if (hlsMode)
       log('requests: ' + requests.slice(-150).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
+    // the pipeline's own complaints (an encoder dropping frames, ...)
+    const errs = [...new Set(gstOut.split('\n').filter((l) => /ERROR|WARN|CRITICAL/.test(l))
+      .map((l) => l.replace(/^[\d:.]+\s+\d+\s+0x[0-9a-f]+\s+/, '')))];
+    if (errs.length) log('pipeline errors/warnings: ' + errs.slice(0, 8).join(' | '));
     if (notFound.length) log('404: ' + notFound.slice(0, 10).join(' | '));
   }
 } catch (e) {

@@ -533,8 +533,8 @@ GST_END_TEST;
 GST_START_TEST (test_predict)
 {
   Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
-  guint64 ahead[DASH_MAX_AHEAD];
-  guint64 end = dash_ns_to_ticks (AAC_NS (94), AUDIO_TS);       /* ~2.005 s */
+  guint64 ahead[DASH_MAX_ANNOUNCED];
+  guint64 end = dash_ns_to_ticks (AAC_NS (94), AUDIO_TS);     /* ~2.005 s */
 
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead), 0);
   segmenter_published (sim->seg, sim->v, 2 * SEC, 2 * VIDEO_TS);
@@ -550,6 +550,17 @@ GST_START_TEST (test_predict)
   fail_unless (end + ahead[0] >= 4 * AUDIO_TS);
   fail_unless (end + ahead[0] < 4 * AUDIO_TS + 1024);
   fail_unless (end + ahead[0] + ahead[1] >= 6 * AUDIO_TS);
+
+  /* audio lags a round (its segment ending at 4 s not published yet when
+   * the MPD is written after video's): announced up to the same media
+   * time as video (8 s), one segment more */
+  segmenter_published (sim->seg, sim->v, 4 * SEC, 4 * VIDEO_TS);
+  fail_unless_equals_int (segmenter_predict (sim->seg, sim->v, 4 * VIDEO_TS,
+          ahead), DASH_MAX_AHEAD);
+  fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead),
+      DASH_MAX_ANNOUNCED);
+  fail_unless (end + ahead[0] + ahead[1] + ahead[2] >= 8 * AUDIO_TS);
+  fail_unless (end + ahead[0] + ahead[1] + ahead[2] < 8 * AUDIO_TS + 1024);
   sim_free (sim);
 }
 
