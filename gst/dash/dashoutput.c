@@ -401,6 +401,10 @@ dash_segment_file_abandon (DashSegmentFile * f)
     g_unlink (path);
     g_free (path);
   }
+  /* responses streaming it are cut (the server sees its file unlinked):
+   * no client or cache takes the truncated body for the segment */
+  if (f->out->server)
+    http_server_file_published (f->out->server, f->name);
   /* its chunked PUT to the origin is ended */
   if (f->out->upload)
     dash_upload_segment_abandoned (f->out->upload, f->name);

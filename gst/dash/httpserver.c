@@ -74,6 +74,7 @@ struct _HttpServer
   gchar *dir, *address, *mpd_name, *player_lib;
   guint port;
   guint64 seg_dur, max_client_buffer, stall_timeout;
+  gchar *cache_control[DASH_FILE_SEGMENT + 1];  /* by DashFileKind */
   guint listen_backlog;
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
@@ -266,20 +267,34 @@ req_track (HttpServer * srv, SoupServerMessage * msg, ReqState state,
   return r;
 }
 
+/* Cuts the connection: a chunked body ends without its terminating
+ * chunk, so the client and any proxy on the way see an incomplete
+ * response, never a complete (cacheable) one. */
+static void
+req_cut (Req * r)
+{
+  GSocket *sock = _soup_server_message_get_socket (r->msg);
+
+  if (sock)
+    g_socket_shutdown (sock, TRUE, TRUE, NULL);
+  /* an open live body is ended: its terminating chunk then fails on the
+   * closed socket (the peer already saw the connection end without it),
+   * which finishes the message.  Until then nothing more is appended. */
+  if (r->state == REQ_LIVE && !r->done)
+    _soup_message_body_complete (_soup_server_message_get_response_body
+        (r->msg));
+  r->done = TRUE;
+  _soup_server_message_unpause (r->msg);
+}
+
 /* Drops the connection of a client that does not keep up. */
 static void
 req_disconnect (Req * r)
 {
-  GSocket *sock = _soup_server_message_get_socket (r->msg);
-
   g_mutex_lock (&r->srv->lock);
   r->srv->stats.disconnected_slow++;
   g_mutex_unlock (&r->srv->lock);
-  if (sock)
-    g_socket_shutdown (sock, TRUE, TRUE, NULL);
-  /* the write error finishes the message; until then nothing more is
-   * appended */
-  r->done = TRUE;
+  req_cut (r);
 }
 
 /* --- complete files -------------------------------------------------- */
@@ -320,7 +335,7 @@ serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
   _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (route->file_kind));
   _soup_message_headers_replace (h, "Cache-Control",
-      http_routes_cache_control (route->file_kind));
+      srv->cache_control[route->file_kind]);
   _soup_message_headers_replace (h, "Accept-Ranges", "bytes");
 
   rr = http_routes_parse_range (_soup_message_headers_get_one (req_h, "Range"),
@@ -383,9 +398,14 @@ feed_live (HttpServer * srv, Req * r)
   if (av != DASH_AVAIL_LIVE) {
     struct stat sb;
     /* published (renamed: our descriptor reads the same file) or
-     * abandoned (unlinked: we send what was complete) */
-    if (fstat (r->fd, &sb) == 0)
-      target = sb.st_size;
+     * abandoned (unlinked): a truncated segment must not look complete to
+     * a cache on the way, so its response is cut, not ended */
+    if (fstat (r->fd, &sb) != 0 || sb.st_nlink == 0) {
+      GST_DEBUG ("%s: abandoned while sent to %p: connection cut", r->name, r);
+      req_cut (r);
+      return;
+    }
+    target = sb.st_size;
     finished = TRUE;
   }
 
@@ -435,7 +455,7 @@ start_live (HttpServer * srv, Req * r, const gchar * tmp_name)
   _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (r->kind));
   _soup_message_headers_replace (h, "Cache-Control",
-      http_routes_cache_control (r->kind));
+      srv->cache_control[r->kind]);
   _soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
   g_mutex_lock (&srv->lock);
   srv->stats.live_responses++;
@@ -544,10 +564,8 @@ on_tick (gpointer data)
       req_disconnect (r);
     else if (r->state == REQ_LIVE && !r->done && r->queued == 0 &&
         (guint64) (now - r->last_progress) * 1000 > 2 * srv->stall_timeout) {
-      _soup_message_body_complete (_soup_server_message_get_response_body
-          (r->msg));
-      r->done = TRUE;
-      _soup_server_message_unpause (r->msg);
+      /* the segment never completed: cut, as for an abandoned one */
+      req_cut (r);
     }
   }
   return G_SOURCE_CONTINUE;
@@ -782,6 +800,8 @@ http_server_free (HttpServer * srv)
   g_free (srv->address);
   g_free (srv->mpd_name);
   g_free (srv->player_lib);
+  for (guint i = 0; i < G_N_ELEMENTS (srv->cache_control); i++)
+    g_free (srv->cache_control[i]);
   if (srv->loop)
     g_main_loop_unref (srv->loop);
   if (srv->ctx)
@@ -821,6 +841,11 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   srv->player_lib = cfg->player_lib ? g_strdup (cfg->player_lib) :
       http_server_find_player_lib ();
   srv->seg_dur = cfg->segment_duration;
+  {
+    DashCachePolicy policy = { cfg->segment_duration, cfg->dvr_window };
+    for (guint i = 0; i < G_N_ELEMENTS (srv->cache_control); i++)
+      srv->cache_control[i] = http_routes_cache_control_for (i, &policy);
+  }
   srv->max_client_buffer = cfg->max_client_buffer ? cfg->max_client_buffer :
       32 * 1024 * 1024;
   srv->stall_timeout = cfg->stall_timeout ? cfg->stall_timeout :
