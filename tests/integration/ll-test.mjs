@@ -16,8 +16,14 @@
 // announced segments; the page uses the same dash.js settings as
 // dashlivesink's player page. The latency target is not enforced there.
 //
-//   node ll-test.mjs --player dashjs|shaka [--seconds 60] [--max-p50 1.5]
+// --url BASE: no pipeline of its own; plays BASE/ (the player page of a
+// dashlivesink that runs elsewhere, or of an edge cache in front of it:
+// tests/integration/dashlivesink_cdn.py).  --player hlsjs plays
+// BASE/master.m3u8 with hls.js (lowLatencyMode, its latency estimate).
+//
+//   node ll-test.mjs --player dashjs|shaka|hlsjs [--seconds 60] [--max-p50 1.5]
 //        [--chunk-ms 200] [--segment-ms 2000] [--source dashlivesink|ffmpeg]
+//        [--url http://host:port]
 //
 // Environment: GST_LAUNCH (default gst-launch-1.0), CHROMIUM
 // (default /usr/bin/chromium), GST_PLUGIN_PATH_1_0 etc. from meson;
@@ -52,6 +58,7 @@ const segmentMs = Number(args['segment-ms'] || 2000);
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const source = args.source || 'dashlivesink';
 const ffmpegMode = source === 'ffmpeg';
+const external = args.url ? args.url.replace(/\/$/, '') : null;
 
 function log(...a) { console.log(`[ll-${player}]`, ...a); }
 function skip(why) { console.log(`SKIP: ${why}`); process.exit(77); }
@@ -65,6 +72,9 @@ try {
 if (!existsSync(chromium)) skip(`${chromium} not found`);
 const shakaLib = join(here, 'node_modules/shaka-player/dist/shaka-player.compiled.js');
 if (player === 'shaka' && !existsSync(shakaLib)) skip('shaka-player not installed');
+// hls.js: $HLSJS (a file path) or the pinned npm package
+const hlsLib = process.env.HLSJS || join(here, 'node_modules/hls.js/dist/hls.min.js');
+if (player === 'hlsjs' && !existsSync(hlsLib)) skip('hls.js not installed');
 
 async function freePort() {
   return await new Promise((resolve, reject) => {
@@ -116,7 +126,9 @@ const pipeline = [
 let gst, ffmpeg, httpServer;
 let gstOut = '';
 let gstExited = false;
-if (!ffmpegMode) {
+if (external) {
+  gst = null;
+} else if (!ffmpegMode) {
   gst = spawnLive(gstLaunch, pipeline, { stdio: ['ignore', 'pipe', 'pipe'] });
   gst.stdout.on('data', (d) => { gstOut += d; });
 } else {
@@ -140,8 +152,10 @@ if (!ffmpegMode) {
   httpServer = createHttpServer((req, res) => serveGrowing(req, res));
   await new Promise((r) => httpServer.listen(port, '127.0.0.1', r));
 }
-gst.stderr.on('data', (d) => { gstOut += d; });
-gst.on('exit', () => { gstExited = true; });
+if (gst) {
+  gst.stderr.on('data', (d) => { gstOut += d; });
+  gst.on('exit', () => { gstExited = true; });
+}
 
 // static server for FFmpeg's output: complete files with Content-Length; a
 // file FFmpeg is still writing (NAME.tmp, renamed when done) with chunked
@@ -236,6 +250,24 @@ p.attach(v).then(() => p.load('/manifest.mpd')).catch((e) => st.errors.push('sha
 setInterval(() => { const l = p.getStats().liveLatency; if (st.playing && l > 0) st.latency.push(l); }, 500);
 </script></body></html>`;
 
+const hlsPage = `<!doctype html><html><body>
+<video id="v" muted autoplay playsinline width="640" height="360"></video>
+<script src="/__hls.js"></script>
+<script>
+const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };
+const v = document.getElementById('v');
+v.addEventListener('playing', () => { st.playing = true; });
+v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });
+const p = window.__p = new Hls({ lowLatencyMode: true });
+p.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) st.errors.push('hls.js: ' + d.type + ' ' + d.details); });
+p.loadSource('/master.m3u8');
+p.attachMedia(v);
+// hls.js's getCurrentLiveLatency / getBufferLength, for the trace below
+p.getCurrentLiveLatency = () => p.latency;
+p.getBufferLength = () => { const b = v.buffered; return b.length ? b.end(b.length - 1) - v.currentTime : 0; };
+setInterval(() => { const l = p.latency; if (st.playing && l > 0) st.latency.push(l); }, 500);
+</script></body></html>`;
+
 let browser;
 const failed = [];
 async function cleanup() {
@@ -243,7 +275,7 @@ async function cleanup() {
   if (httpServer) httpServer.close();
   if (ffmpeg) ffmpeg.kill('SIGKILL');
   if (ffmpegMode) gst.kill('SIGKILL');
-  if (!gstExited) {
+  if (gst && !gstExited) {
     gst.kill('SIGINT');
     await new Promise((r) => { const t = setTimeout(() => { gst.kill('SIGKILL'); r(); }, 5000); gst.on('exit', () => { clearTimeout(t); r(); }); });
   }
@@ -251,7 +283,7 @@ async function cleanup() {
   rmSync(profileDir, { recursive: true, force: true });
 }
 
-const result = { player, source, seconds, chunkMs, segmentMs };
+const result = { player, source: external ? external : source, seconds, chunkMs, segmentMs };
 // CPU time the hypervisor gave to others (steal, all CPUs) during the run,
 // in 1/100 s: a starved VM explains stalls that no server can prevent
 function stealTicks() {
@@ -259,13 +291,16 @@ function stealTicks() {
 }
 const steal0 = stealTicks();
 try {
-  const base = `http://127.0.0.1:${port}`;
+  const base = external || `http://127.0.0.1:${port}`;
   // bounded wait for the server and the third segment
   const t0 = Date.now();
   for (;;) {
     if (gstExited) throw new Error('pipeline exited early:\n' + gstOut);
     if (Date.now() - t0 > 20000) throw new Error('no 3rd segment after 20 s:\n' + gstOut);
-    if (existsSync(join(outDir, ffmpegMode ? 'chunk-stream0-00003.m4s' : 'video_0-3.m4s'))) break;
+    if (external) {
+      const r = await fetch(`${base}/manifest.mpd`).catch(() => null);
+      if (r && r.status === 200 && (await r.text()).includes('<S ')) break;
+    } else if (existsSync(join(outDir, ffmpegMode ? 'chunk-stream0-00003.m4s' : 'video_0-3.m4s'))) break;
     await new Promise((r) => setTimeout(r, 100));
   }
 
@@ -289,6 +324,10 @@ try {
     await tab.route(`${base}/__shaka.html`, (r) => r.fulfill({ contentType: 'text/html', body: shakaPage }));
     await tab.route(`${base}/__shaka.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(shakaLib) }));
     await tab.goto(`${base}/__shaka.html`);
+  } else if (player === 'hlsjs') {
+    await tab.route(`${base}/__hls.html`, (r) => r.fulfill({ contentType: 'text/html', body: hlsPage }));
+    await tab.route(`${base}/__hls.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(hlsLib) }));
+    await tab.goto(`${base}/__hls.html`);
   } else if (ffmpegMode) {
     await tab.goto(`${base}/`);
   } else {
