@@ -697,8 +697,7 @@ GST_START_TEST (test_live_abandoned_cut)
   s = stream_start (&f, "/v-8.m4s");
   fail_unless_equals_int (stream_wait_bytes (s, chunk), chunk);
   fail_unless_equals_int (s->encoding, SOUP_ENCODING_CHUNKED);
-  fail_unless_equals_string (s->cache_control,
-      "public, max-age=34, immutable");
+  fail_unless_equals_string (s->cache_control, "public, max-age=34, immutable");
 
   /* on the wire: the first chunk, then the connection ends without the
    * terminating "0" chunk */
