@@ -74,7 +74,9 @@ struct _HttpServer
   gchar *dir, *address, *mpd_name, *player_lib;
   guint port;
   guint64 seg_dur, max_client_buffer, stall_timeout;
-  gchar *cache_control[DASH_FILE_SEGMENT + 1];  /* by DashFileKind */
+  /* Cache-Control by DashFileKind (fewer than 8 kinds; any kind without
+   * a policy of its own gets "no-cache") */
+  gchar *cache_control[8];
   guint listen_backlog;
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
