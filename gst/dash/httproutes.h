@@ -67,7 +67,9 @@ const gchar *http_routes_content_type (DashFileKind kind);
  *   init, media segments     public, max-age=W+2S (86400 when W = 0),
  *                            immutable: a name never changes content
  *                            within a stream; bounded by the time the
- *                            origin keeps the file (W + one segment) so
+ *                            origin keeps the file (W, + the segment
+ *                            deleted one segment late, + the one in
+ *                            progress) so
  *                            that a stream restarted under the same names
  *                            is not hidden by old copies for a day
  *   a segment being written  the same as the complete segment: it becomes
@@ -82,8 +84,9 @@ const gchar *http_routes_content_type (DashFileKind kind);
  *   /metrics, player page
  *
  * LL-HLS playlist responses to a blocking reload (_HLS_msn): the answer to
- * a given query never changes, so "public, max-age=<S rounded up>" keyed
- * by the query (see http_routes_hls_cache_control on the LL-HLS side). */
+ * a given query never changes, so "public, max-age=<target duration>"
+ * keyed by the query (http_routes_hls_cache_control on the LL-HLS side);
+ * LL-HLS parts like segments. */
 
 typedef struct {
   guint64 segment_duration;     /* ns; 0 = 2 s */
