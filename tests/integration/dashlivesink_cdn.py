@@ -20,7 +20,11 @@
 #    clients keeps loading the edges, each player plays --player-seconds
 #    from the origin directly, then through an edge (tests/integration/
 #    ll-test.mjs --url).  Passes when every run has 0 errors and 0 stalls
-#    and the edge's median latency is at most the direct one + 0.3 s.
+#    and the edge's median latency is at most the direct one + 0.3 s.  For
+#    hls.js on classic playlists (a server without LL-HLS: no blocking
+#    reload) the bound is + 0.3 s + the playlists' max-age: a player that
+#    polls a playlist through a cache sees it up to max-age late, by design
+#    of the cache (LL-HLS's blocking reloads are fresh whatever the cache).
 #
 # Prints "RESULT {json}" per level and per player run.
 #
@@ -333,6 +337,15 @@ def main():
 
         # --- 2. players, direct and through an edge, under load ---------
         players = [p for p in opt.players.split(",") if p]
+        # classic HLS playlists are up to their max-age late at an edge
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/video_0.m3u8")
+        r = c.getresponse()
+        playlist = r.read().decode(errors="replace")
+        m = re.search(r"max-age=(\d+)", r.getheader("Cache-Control") or "")
+        c.close()
+        hls_slack = 0.0 if "CAN-BLOCK-RELOAD=YES" in playlist else (
+            int(m.group(1)) if m else 0)
         if players:
             bg = Stats()
             stop_at = time.time() + 4 * len(players) * (opt.player_seconds + 60)
@@ -364,8 +377,11 @@ def main():
                             print(text[-3000:])
                     if len(runs) == 2:
                         d, e = runs["direct"].get("latencyP50"), runs["edge"].get("latencyP50")
-                        check(d is not None and e is not None and e <= d + 0.3,
-                              "%s: latency through the edge %s s <= direct %s s + 0.3 s" % (player, e, d))
+                        slack = hls_slack if player == "hlsjs" else 0.0
+                        check(d is not None and e is not None and e <= d + 0.3 + slack,
+                              "%s: latency through the edge %s s <= direct %s s + 0.3 s%s" % (
+                                  player, e, d, " + %g s (classic playlists' max-age)" % slack
+                                  if slack else ""))
             finally:
                 bg.stop = True
                 for th in load:

@@ -19,7 +19,8 @@
 // --url BASE: no pipeline of its own; plays BASE/ (the player page of a
 // dashlivesink that runs elsewhere, or of an edge cache in front of it:
 // tests/integration/dashlivesink_cdn.py).  --player hlsjs plays
-// BASE/master.m3u8 with hls.js (lowLatencyMode, its latency estimate).
+// BASE/master.m3u8 with hls.js (lowLatencyMode, live catch-up up to rate
+// 1.04, its latency estimate).
 // --static 1 (with --url): BASE is a plain static server of the output
 // directory (nginx, tests/integration/dashlivesink_static.py): dash.js
 // gets the test's own page (as for --source ffmpeg), no /metrics is asked,
@@ -263,7 +264,10 @@ const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };
 const v = document.getElementById('v');
 v.addEventListener('playing', () => { st.playing = true; });
 v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });
-const p = window.__p = new Hls({ lowLatencyMode: true });
+// live catch-up like dash.js's (rate up to 1.04): without it hls.js keeps
+// the latency of the moment it joined, which varies with the join phase by
+// up to a segment
+const p = window.__p = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.04 });
 p.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) st.errors.push('hls.js: ' + d.type + ' ' + d.details); });
 p.loadSource('/master.m3u8');
 p.attachMedia(v);
