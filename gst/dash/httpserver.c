@@ -389,6 +389,7 @@ feed_live (HttpServer * srv, Req * r)
   guint64 target;
   gboolean finished = FALSE;
   SoupMessageBody *body = _soup_server_message_get_response_body (r->msg);
+  struct stat sb;
 
   if (r->done)
     return;
@@ -397,16 +398,16 @@ feed_live (HttpServer * srv, Req * r)
   target = av == DASH_AVAIL_LIVE ? live->complete : 0;
   g_mutex_unlock (&srv->lock);
 
+  /* our file was unlinked: the segment was abandoned (and maybe started
+   * again under the same name, in another file).  A truncated segment must
+   * not look complete to a cache on the way: the response is cut, not
+   * ended.  Published, it was renamed: our descriptor reads the same file. */
+  if (fstat (r->fd, &sb) != 0 || sb.st_nlink == 0) {
+    GST_DEBUG ("%s: abandoned while sent to %p: connection cut", r->name, r);
+    req_cut (r);
+    return;
+  }
   if (av != DASH_AVAIL_LIVE) {
-    struct stat sb;
-    /* published (renamed: our descriptor reads the same file) or
-     * abandoned (unlinked): a truncated segment must not look complete to
-     * a cache on the way, so its response is cut, not ended */
-    if (fstat (r->fd, &sb) != 0 || sb.st_nlink == 0) {
-      GST_DEBUG ("%s: abandoned while sent to %p: connection cut", r->name, r);
-      req_cut (r);
-      return;
-    }
     target = sb.st_size;
     finished = TRUE;
   }

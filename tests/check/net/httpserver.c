@@ -718,6 +718,53 @@ GST_START_TEST (test_live_abandoned_cut)
 
 GST_END_TEST;
 
+/* A segment abandoned and started again under the same name (a flush)
+ * before the server heard of the abandon: a response of the old one is
+ * cut; it never gets bytes of the new file. */
+static void
+restart_v9 (Fixture * f)
+{
+  guint8 *other = pattern (30000, 9);
+  gchar *path = g_build_filename (f->dir, "v-9.m4s.tmp", NULL);
+
+  g_unlink (path);
+  g_free (path);
+  write_file (f->dir, "v-9.m4s.tmp", other, 30000);
+  http_server_segment_started (f->srv, "v", 9, "v-9.m4s.tmp", "v-9.m4s");
+  http_server_chunk_written (f->srv, "v", 9, 0, 30000);
+  g_free (other);
+}
+
+GST_START_TEST (test_live_restarted_cut)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  const gsize chunk = 20000;
+  guint8 *data = pattern (chunk, 6);
+  GString *got;
+  gchar *end;
+
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-9.m4s.tmp", data, chunk);
+  http_server_segment_started (f.srv, "v", 9, "v-9.m4s.tmp", "v-9.m4s");
+  http_server_chunk_written (f.srv, "v", 9, 0, chunk);
+
+  got = raw_get_until_close (&f, "/v-9.m4s", restart_v9, chunk);
+  fail_if (g_str_has_suffix (got->str, "\r\n0\r\n\r\n"),
+      "a truncated segment ended as complete");
+  /* headers, then one chunk of the first file, nothing of the second */
+  end = strstr (got->str, "\r\n\r\n");
+  fail_unless (end != NULL);
+  fail_unless (got->len - (end + 4 - got->str) < chunk + 64,
+      "%" G_GSIZE_FORMAT " body bytes", got->len - (end + 4 - got->str));
+  g_string_free (got, TRUE);
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
 /* Announced segments (up to two past the last started one) make requests
  * wait; the wait ends with the segment, or with a 404 after twice the
  * segment duration (at least 1 s); others are 404 at once. */
@@ -911,6 +958,7 @@ httpserver_suite (void)
   tcase_add_test (tc, test_player_page);
   tcase_add_test (tc, test_live_chunked);
   tcase_add_test (tc, test_live_abandoned_cut);
+  tcase_add_test (tc, test_live_restarted_cut);
   tcase_add_test (tc, test_wait_announced);
   tcase_add_test (tc, test_slow_client);
   tcase_add_test (tc, test_start_errors);
