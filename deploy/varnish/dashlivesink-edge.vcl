@@ -3,6 +3,11 @@
 #
 #   varnishd -a :6081 -f /etc/varnish/dashlivesink-edge.vcl -s malloc,512m
 #
+# Each viewer streamed a segment in progress holds a worker thread while it
+# is delivered: raise thread_pool_max (default 5000 per pool, 2 pools) for
+# more viewers per edge.  Set the origin's utc-timing-url to a clock the
+# viewers reach through the edge (e.g. /time).
+#
 # Set the origin below.  What this edge does (docs/dashlivesink.md, "CDN"):
 # - keeps each answer as long as the origin's Cache-Control says
 #   (manifests half a segment, segments for as long as the origin keeps
