@@ -17,6 +17,9 @@ BUILD_PKGS=(
   # GObject-introspection of libgstlivestream-1.0 (GstChunkMeta from
   # Python and other languages): g-ir-scanner, GObject/GLib GIRs
   gobject-introspection libgirepository1.0-dev
+  # srtingestsrc (gst/srt): libsrt; the OpenSSL flavour (the GnuTLS one
+  # that GStreamer's srtsrc and srt-tools use can stay installed beside it)
+  libsrt-openssl-dev
   # scripts/gst-indent.sh: GStreamer's C formatting
   indent
 )

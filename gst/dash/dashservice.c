@@ -126,6 +126,7 @@ start_server (DashService * svc, const DashSettings * run, GError ** error)
   cfg.dir = run->location;
   cfg.address = run->http_address;
   cfg.port = run->http_port;
+  cfg.listen_backlog = run->http_listen_backlog;
   cfg.mpd_name = run->mpd_name;
   cfg.segment_duration = run->segment_duration;
   cfg.dvr_window = run->dvr_window;

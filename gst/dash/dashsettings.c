@@ -29,6 +29,7 @@
 #define DEFAULT_BASE_URL NULL
 #define DEFAULT_HTTP_PORT 0
 #define DEFAULT_HTTP_ADDRESS DASH_DEFAULT_HTTP_ADDRESS
+#define DEFAULT_HTTP_LISTEN_BACKLOG 4096
 #define DEFAULT_TARGET_LATENCY 0
 #define DEFAULT_MIN_LATENCY 0
 #define DEFAULT_MAX_LATENCY 0
@@ -59,6 +60,7 @@ dash_settings_init (DashSettings * s)
   s->base_url = g_strdup (DEFAULT_BASE_URL);
   s->http_port = DEFAULT_HTTP_PORT;
   s->http_address = g_strdup (DEFAULT_HTTP_ADDRESS);
+  s->http_listen_backlog = DEFAULT_HTTP_LISTEN_BACKLOG;
   s->target_latency = DEFAULT_TARGET_LATENCY;
   s->min_latency = DEFAULT_MIN_LATENCY;
   s->max_latency = DEFAULT_MAX_LATENCY;
@@ -264,6 +266,21 @@ dash_settings_install_properties (GObjectClass * gobject_class)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstDashLiveSink:http-listen-backlog:
+   *
+   * Connections the kernel queues for the embedded server before it
+   * accepts them (capped by net.core.somaxconn): room for a crowd of
+   * viewers connecting in the same second.
+   */
+  g_object_class_install_property (gobject_class,
+      DASH_SETTING_HTTP_LISTEN_BACKLOG,
+      g_param_spec_uint ("http-listen-backlog", "HTTP listen backlog",
+          "Pending connections the kernel queues for the embedded server",
+          1, 65535, DEFAULT_HTTP_LISTEN_BACKLOG,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstDashLiveSink:target-latency:
    *
    * Low latency (chunk-duration > 0): ServiceDescription Latency@target in
@@ -458,6 +475,9 @@ dash_settings_set_property (DashSettings * s, guint prop_id,
     case DASH_SETTING_HTTP_PORT:
       s->http_port = g_value_get_uint (value);
       break;
+    case DASH_SETTING_HTTP_LISTEN_BACKLOG:
+      s->http_listen_backlog = g_value_get_uint (value);
+      break;
     case DASH_SETTING_HTTP_ADDRESS:
       g_free (s->http_address);
       s->http_address = g_value_dup_string (value);
@@ -533,6 +553,9 @@ dash_settings_get_property (const DashSettings * s, guint prop_id,
       break;
     case DASH_SETTING_HTTP_PORT:
       g_value_set_uint (value, s->http_port);
+      break;
+    case DASH_SETTING_HTTP_LISTEN_BACKLOG:
+      g_value_set_uint (value, s->http_listen_backlog);
       break;
     case DASH_SETTING_HTTP_ADDRESS:
       g_value_set_string (value, s->http_address);

@@ -46,6 +46,7 @@ enum
   DASH_SETTING_UPLOAD_LOCATION,
   DASH_SETTING_UPLOAD_QUEUE_SIZE,
   DASH_SETTING_MANIFEST_MIN_INTERVAL,
+  DASH_SETTING_HTTP_LISTEN_BACKLOG,
   DASH_SETTING_UPLOAD_LL_MANIFESTS,
   DASH_SETTING_LAST             /* the element's own ids start here */
 };
@@ -65,6 +66,7 @@ typedef struct
   gchar *base_url;
   guint http_port;
   gchar *http_address;
+  guint http_listen_backlog;
   guint64 target_latency, min_latency, max_latency;
   gdouble min_playback_rate, max_playback_rate;
   gchar *upload_location;

@@ -196,7 +196,6 @@ struct _GstDashLiveSink
   Segmenter *seg;
   DashOutput *out;
   DashService *service;         /* HTTP server, uploader */
-  gboolean upload;              /* the uploader runs */
   DashPresentation *pres;       /* what the manifests list */
   GstFlowReturn flow;           /* sticky error */
   GList *pending_msgs;
@@ -822,8 +821,8 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
   g_free (path);
   g_free (name);
 
-  if (self->upload && self->run.chunk_duration > 0 &&
-      self->run.upload_ll_manifests && !s->track->eos) {
+  if (self->run.chunk_duration > 0 && self->run.upload_ll_manifests &&
+      !s->track->eos) {
     /* the next segment, which the pushed manifests announce, will come */
     name = dash_segment_name (s->id, op->number + 1);
     dash_output_segment_expected (self->out, name, TRUE);
@@ -1154,7 +1153,7 @@ gst_dash_live_sink_sink_event (GstPad * pad, GstObject * parent,
       break;
     case GST_EVENT_EOS:
       GST_DASH_LIVE_SINK_LOCK (self);
-      if (self->upload && !s->track->in_segment) {
+      if (!s->track->in_segment) {
         /* the segment the manifests announced will not come */
         gchar *name = dash_segment_name (s->id, s->track->number);
         dash_output_segment_expected (self->out, name, FALSE);
@@ -1401,7 +1400,6 @@ gst_dash_live_sink_change_state (GstElement * element,
       }
       dash_output_set_upload_served (self->out,
           self->run.upload_ll_manifests);
-      self->upload = dash_service_get_upload (self->service) != NULL;
       dash_output_set_consumers (self->out,
           dash_service_get_server (self->service),
           dash_service_get_upload (self->service));
@@ -1419,7 +1417,6 @@ gst_dash_live_sink_change_state (GstElement * element,
        * uploader drains first (it abandons segments in progress) */
       GST_DASH_LIVE_SINK_LOCK (self);
       dash_output_set_consumers (self->out, NULL, NULL);
-      self->upload = FALSE;
       GST_DASH_LIVE_SINK_UNLOCK (self);
       dash_service_stop (self->service);
       stop (self);

@@ -48,7 +48,7 @@ typedef struct {
 } HttpServerConfig;
 
 /* pending connections the kernel keeps (capped by net.core.somaxconn) */
-#define HTTP_SERVER_DEFAULT_BACKLOG 1024
+#define HTTP_SERVER_DEFAULT_BACKLOG 4096
 
 typedef struct {
   guint64 requests;             /* all requests answered */
