@@ -59,6 +59,8 @@ typedef struct
   DashFileKind kind;
   gchar name[256];
   gboolean head;
+  gboolean whole;               /* HTTP/1.0: no chunked transfer, a segment
+                                 * in progress is answered once complete */
   gint fd;                      /* REQ_LIVE */
   guint64 sent;                 /* bytes of the file appended so far */
   guint64 wrote;                /* bytes of the body written to the socket */
@@ -479,8 +481,9 @@ check_wait (HttpServer * srv, Req * r, gint64 now)
 
   g_mutex_lock (&srv->lock);
   av = http_routes_state_lookup (srv->state, r->name, &live);
-  /* the temporary file exists once the first chunk is written */
-  if (av == DASH_AVAIL_LIVE && live->complete == 0)
+  /* the temporary file exists once the first chunk is written; an
+   * HTTP/1.0 client waits for the complete segment */
+  if (av == DASH_AVAIL_LIVE && (live->complete == 0 || r->whole))
     av = DASH_AVAIL_WAIT;
   if (av == DASH_AVAIL_LIVE)
     tmp = g_strdup (live->tmp_name);
@@ -600,13 +603,18 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
   DashAvailability av;
   gchar *tmp = NULL;
   Req *r;
+  /* HTTP/1.0 has no chunked transfer: a body streamed to such a client
+   * (or proxy) ends with the connection, and a cut one would look
+   * complete.  It gets a segment in progress once complete, whole. */
+  gboolean whole =
+      _soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0;
 
   g_mutex_lock (&srv->lock);
   av = route->file_kind == DASH_FILE_SEGMENT ?
       http_routes_state_lookup (srv->state, route->name, &live) :
       DASH_AVAIL_FILE;
-  if (av == DASH_AVAIL_LIVE && live->complete == 0)
-    av = DASH_AVAIL_WAIT;       /* no chunk written yet */
+  if (av == DASH_AVAIL_LIVE && (live->complete == 0 || whole))
+    av = DASH_AVAIL_WAIT;       /* no chunk written yet, or HTTP/1.0 */
   if (av == DASH_AVAIL_LIVE)
     tmp = g_strdup (live->tmp_name);
   if (av == DASH_AVAIL_WAIT)
@@ -626,6 +634,7 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
       break;
     case DASH_AVAIL_WAIT:
       r = req_track (srv, msg, REQ_WAIT, route, head);
+      r->whole = whole;
       r->deadline = g_get_monotonic_time () +
           (gint64) MAX (2 * srv->seg_dur, G_GUINT64_CONSTANT (1000000000)) /
           1000;

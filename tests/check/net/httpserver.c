@@ -625,6 +625,8 @@ GST_END_TEST;
  * response is cut without its terminating chunk, so neither the client
  * nor a cache on the way can take the truncated body for the segment.
  * Cache-Control of the live response equals that of the complete file. */
+static gint raw_http_minor = 1;
+
 /* Everything a raw HTTP/1.1 client receives for GET @path until the
  * server closes the connection (at most 5 s): what a proxy sees on the
  * wire. */
@@ -646,7 +648,8 @@ raw_get_until_close (Fixture * f, const gchar * path, void (*midway) (Fixture
   fail_unless (conn != NULL);
   sock = g_socket_connection_get_socket (conn);
   g_socket_set_timeout (sock, 1);
-  req = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
+  req = g_strdup_printf ("GET %s HTTP/1.%d\r\nHost: 127.0.0.1\r\n\r\n", path,
+      raw_http_minor);
   fail_unless (g_socket_send (sock, req, strlen (req), NULL, NULL) > 0);
   g_free (req);
   while (g_get_monotonic_time () < end) {
@@ -757,6 +760,54 @@ GST_START_TEST (test_live_restarted_cut)
   fail_unless (end != NULL);
   fail_unless (got->len - (end + 4 - got->str) < chunk + 64,
       "%" G_GSIZE_FORMAT " body bytes", got->len - (end + 4 - got->str));
+  g_string_free (got, TRUE);
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+/* An HTTP/1.0 client (or proxy) cannot tell a streamed body that was cut
+ * from a complete one: it gets a segment in progress once it is complete,
+ * with Content-Length. */
+static void
+publish_v10 (Fixture * f)
+{
+  guint8 *data = pattern (40000, 10);
+
+  g_usleep (200 * 1000);
+  append_file (f->dir, "v-10.m4s.tmp", data + 20000, 20000);
+  http_server_chunk_written (f->srv, "v", 10, 20000, 20000);
+  g_usleep (200 * 1000);
+  rename_file (f->dir, "v-10.m4s.tmp", "v-10.m4s");
+  http_server_file_published (f->srv, "v-10.m4s");
+  g_free (data);
+}
+
+GST_START_TEST (test_live_http10_whole)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  guint8 *data = pattern (40000, 10);
+  GString *got;
+  gchar *end;
+
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-10.m4s.tmp", data, 20000);
+  http_server_segment_started (f.srv, "v", 10, "v-10.m4s.tmp", "v-10.m4s");
+  http_server_chunk_written (f.srv, "v", 10, 0, 20000);
+
+  raw_http_minor = 0;
+  got = raw_get_until_close (&f, "/v-10.m4s", publish_v10, 0);
+  raw_http_minor = 1;
+  fail_unless (strstr (got->str, "Content-Length: 40000") != NULL, "%s",
+      got->str);
+  fail_if (strstr (got->str, "chunked") != NULL);
+  end = strstr (got->str, "\r\n\r\n");
+  fail_unless (end != NULL);
+  fail_unless_equals_int (got->len - (end + 4 - got->str), 40000);
+  fail_unless (memcmp (end + 4, data, 40000) == 0);
   g_string_free (got, TRUE);
 
   fixture_stop (&f);
@@ -959,6 +1010,7 @@ httpserver_suite (void)
   tcase_add_test (tc, test_live_chunked);
   tcase_add_test (tc, test_live_abandoned_cut);
   tcase_add_test (tc, test_live_restarted_cut);
+  tcase_add_test (tc, test_live_http10_whole);
   tcase_add_test (tc, test_wait_announced);
   tcase_add_test (tc, test_slow_client);
   tcase_add_test (tc, test_start_errors);
