@@ -65,6 +65,10 @@ gboolean dash_output_prepare (DashOutput * out, GError ** error);
  * file is written and cleared after the last. */
 void dash_output_set_consumers (DashOutput * out, HttpServer * server,
     DashUpload * upload);
+/* The uploader pushes the manifests the embedded server answers (the
+ * low-latency MPD: dash_output_write_manifest's @served) instead of the
+ * files: upload-ll-manifests. */
+void dash_output_set_upload_served (DashOutput * out, gboolean served);
 
 /* Writes @name atomically and announces it. */
 gboolean dash_output_write_file (DashOutput * out, const gchar * name,

@@ -135,6 +135,7 @@ start_server (DashService * svc, const DashSettings * run, GError ** error)
   cfg.listen_backlog = run->http_listen_backlog;
   cfg.mpd_name = run->mpd_name;
   cfg.segment_duration = run->segment_duration;
+  cfg.dvr_window = run->dvr_window;
   cfg.metrics = build_metrics;
   cfg.metrics_data = svc;
   srv = http_server_start (&cfg, &err);

@@ -37,6 +37,7 @@
 #define DEFAULT_MAX_PLAYBACK_RATE 1.04
 #define DEFAULT_UPLOAD_LOCATION NULL
 #define DEFAULT_UPLOAD_QUEUE_SIZE 64
+#define DEFAULT_UPLOAD_LL_MANIFESTS FALSE
 #define DEFAULT_MANIFEST_MIN_INTERVAL GST_SECOND
 #define MAX_MANIFEST_MIN_INTERVAL (60 * GST_SECOND)
 
@@ -67,6 +68,7 @@ dash_settings_init (DashSettings * s)
   s->max_playback_rate = DEFAULT_MAX_PLAYBACK_RATE;
   s->upload_location = g_strdup (DEFAULT_UPLOAD_LOCATION);
   s->upload_queue_size = DEFAULT_UPLOAD_QUEUE_SIZE;
+  s->upload_ll_manifests = DEFAULT_UPLOAD_LL_MANIFESTS;
   s->manifest_min_interval = DEFAULT_MANIFEST_MIN_INTERVAL;
 }
 
@@ -388,6 +390,32 @@ dash_settings_install_properties (GObjectClass * gobject_class)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstDashLiveSink:upload-ll-manifests:
+   *
+   * With upload-location and chunk-duration > 0: push the low-latency MPD
+   * (the one the embedded server answers: the segment in progress and the
+   * next one announced, availabilityTimeOffset, ServiceDescription)
+   * instead of the file under location, which lists complete segments
+   * only.  For an origin that serves a segment to players while its
+   * chunked PUT is still arriving; an origin that stores a PUT only once
+   * it is complete (nginx's WebDAV, Apache's mod_dav) needs the default.
+   * Such an MPD reaches the origin only after the request headers of the
+   * chunked PUT of the segment it announces in progress were sent.
+   * Set utc-timing-url to a clock the players reach: without it the
+   * pushed MPD names the embedded server's /time when http-port is set,
+   * else uses the direct scheme (the publish time).
+   */
+  g_object_class_install_property (gobject_class,
+      DASH_SETTING_UPLOAD_LL_MANIFESTS,
+      g_param_spec_boolean ("upload-ll-manifests",
+          "Upload low-latency manifests",
+          "Push the low-latency MPD (segments in progress announced) "
+          "instead of the complete-segments file (needs an origin that "
+          "serves growing uploads)", DEFAULT_UPLOAD_LL_MANIFESTS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstDashLiveSink:manifest-min-interval:
    *
    * When the stream runs faster than real time (a file remuxed as fast as
@@ -484,6 +512,9 @@ dash_settings_set_property (DashSettings * s, guint prop_id,
     case DASH_SETTING_MANIFEST_MIN_INTERVAL:
       s->manifest_min_interval = g_value_get_uint64 (value);
       break;
+    case DASH_SETTING_UPLOAD_LL_MANIFESTS:
+      s->upload_ll_manifests = g_value_get_boolean (value);
+      break;
     default:
       return FALSE;
   }
@@ -557,6 +588,9 @@ dash_settings_get_property (const DashSettings * s, guint prop_id,
       break;
     case DASH_SETTING_MANIFEST_MIN_INTERVAL:
       g_value_set_uint64 (value, s->manifest_min_interval);
+      break;
+    case DASH_SETTING_UPLOAD_LL_MANIFESTS:
+      g_value_set_boolean (value, s->upload_ll_manifests);
       break;
     default:
       return FALSE;

@@ -837,8 +837,9 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
   g_free (path);
   g_free (name);
 
-  if (self->run.chunk_duration > 0 && !s->track->eos) {
-    /* the next segment, which the manifests announce, will come */
+  if (self->run.chunk_duration > 0 && self->run.upload_ll_manifests &&
+      !s->track->eos) {
+    /* the next segment, which the pushed manifests announce, will come */
     name = dash_segment_name (s->id, op->number + 1);
     dash_output_segment_expected (self->out, name, TRUE);
     g_free (name);
@@ -1432,7 +1433,13 @@ gst_dash_live_sink_change_state (GstElement * element,
         time_url = dash_service_time_url (self->service);
         dash_presentation_set_served (self->pres, time_url);
         g_free (time_url);
+      } else if (dash_service_get_upload (self->service) &&
+          self->run.upload_ll_manifests) {
+        /* the low-latency MPD is rendered for the origin alone */
+        dash_presentation_set_served (self->pres, NULL);
       }
+      dash_output_set_upload_served (self->out,
+          self->run.upload_ll_manifests);
       dash_output_set_consumers (self->out,
           dash_service_get_server (self->service),
           dash_service_get_upload (self->service));

@@ -98,17 +98,56 @@ http_routes_content_type (DashFileKind kind)
   return "application/octet-stream";
 }
 
+#define NS_PER_S G_GUINT64_CONSTANT (1000000000)
+#define DEFAULT_CACHE_SEGMENT (2 * NS_PER_S)
+#define DEFAULT_CACHE_WINDOW (120 * NS_PER_S)
+/* max-age of what stays when the window keeps everything (VOD, dvr-window
+ * 0): a day */
+#define CACHE_KEEP_ALL_S 86400
+
+gchar *
+http_routes_cache_control_for (DashFileKind kind,
+    const DashCachePolicy * policy)
+{
+  guint64 seg = DEFAULT_CACHE_SEGMENT, window = DEFAULT_CACHE_WINDOW, age;
+
+  if (policy) {
+    seg = policy->segment_duration ? policy->segment_duration : seg;
+    window = policy->dvr_window;
+  }
+  switch (kind) {
+    case DASH_FILE_MPD:
+    case DASH_FILE_PLAYLIST:
+      /* half a segment, in the whole seconds Cache-Control has */
+      age = MAX (seg / 2 / NS_PER_S, 1);
+      return g_strdup_printf ("public, max-age=%" G_GUINT64_FORMAT, age);
+    case DASH_FILE_INIT:
+    case DASH_FILE_SEGMENT:
+    case DASH_FILE_PART:
+      /* as long as the origin keeps it: the window and the segment that
+       * is deleted one segment late, plus one for the segment in progress */
+      age = window ? (window + 2 * seg + NS_PER_S - 1) / NS_PER_S :
+          CACHE_KEEP_ALL_S;
+      age = MIN (age, CACHE_KEEP_ALL_S);
+      return g_strdup_printf ("public, max-age=%" G_GUINT64_FORMAT
+          ", immutable", age);
+  }
+  return g_strdup ("no-cache");
+}
+
+/* the default policy's values, spelled out (a logic test checks that they
+ * equal http_routes_cache_control_for (kind, NULL)) */
 const gchar *
 http_routes_cache_control (DashFileKind kind)
 {
   switch (kind) {
     case DASH_FILE_MPD:
     case DASH_FILE_PLAYLIST:
-      return "no-cache";
+      return "public, max-age=1";
     case DASH_FILE_INIT:
     case DASH_FILE_SEGMENT:
     case DASH_FILE_PART:
-      return "public, max-age=86400";
+      return "public, max-age=124, immutable";
   }
   return "no-cache";
 }

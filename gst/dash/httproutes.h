@@ -62,10 +62,50 @@ void http_routes_route_full (const gchar * path, const gchar * mpd_name,
 
 const gchar *http_routes_content_type (DashFileKind kind);
 
-/* Cache-Control value: manifests "no-cache", init and media segments a
- * long max-age (their names never change content within a stream); LL-HLS
- * parts like segments (a part's name never changes content either: a
- * segment whose parts were served is never cut again, segmenter.h). */
+/* --- caching by edges (CDN) ------------------------------------------
+ *
+ * What an edge cache in front of the server may do with each answer.  The
+ * policy, for a stream with segment duration S and DVR window W:
+ *
+ *   MPD, playlists (live)    public, max-age=max(1, floor(S/2))
+ *                            one copy per edge per half segment; a copy
+ *                            that old still announces (MPD) or lists what
+ *                            a player needs until its next reload
+ *   init, media segments     public, max-age=W+2S (86400 when W = 0),
+ *                            immutable: a name never changes content
+ *                            within a stream; bounded by the time the
+ *                            origin keeps the file (W, + the segment
+ *                            deleted one segment late, + the one in
+ *                            progress) so
+ *                            that a stream restarted under the same names
+ *                            is not hidden by old copies for a day
+ *   a segment being written  the same as the complete segment: it becomes
+ *                            exactly that file.  Sent chunked (no
+ *                            Content-Length); the server ends the body
+ *                            with the last chunk only when the segment
+ *                            was published, and resets the connection
+ *                            (no terminating chunk) when it was abandoned
+ *                            or its writer went silent, so that no proxy
+ *                            stores a truncated segment as complete
+ *   errors (404), /time,     no-cache
+ *   /metrics, player page
+ *
+ * LL-HLS playlist responses to a blocking reload (_HLS_msn): the answer to
+ * a given query never changes, so "public, max-age=<target duration>"
+ * keyed by the query (http_routes_hls_cache_control on the LL-HLS side);
+ * LL-HLS parts like segments. */
+
+typedef struct {
+  guint64 segment_duration;     /* ns; 0 = 2 s */
+  guint64 dvr_window;           /* ns; 0 = every segment kept */
+} DashCachePolicy;
+
+/* Cache-Control value for @kind under @policy (NULL = 2 s segments, 120 s
+ * window), g_free(). */
+gchar *http_routes_cache_control_for (DashFileKind kind,
+    const DashCachePolicy * policy);
+
+/* Cache-Control value under the default policy (a static string). */
 const gchar *http_routes_cache_control (DashFileKind kind);
 
 typedef enum {

@@ -72,6 +72,8 @@ typedef struct
   DashFileKind kind;
   gchar name[256];
   gboolean head;
+  gboolean whole;               /* HTTP/1.0: no chunked transfer, a segment
+                                 * in progress is answered once complete */
   gint fd;                      /* REQ_LIVE */
   guint64 sent;                 /* bytes of the file appended so far */
   guint64 wrote;                /* bytes of the body written to the socket */
@@ -88,6 +90,9 @@ struct _HttpServer
   gchar *dir, *address, *mpd_name, *player_lib, *hls_lib;
   guint port;
   guint64 seg_dur, max_client_buffer, stall_timeout;
+  /* Cache-Control by DashFileKind (fewer than 8 kinds; any kind without
+   * a policy of its own gets "no-cache") */
+  gchar *cache_control[8];
   guint listen_backlog;
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
@@ -296,20 +301,34 @@ req_track (HttpServer * srv, SoupServerMessage * msg, ReqState state,
   return r;
 }
 
+/* Cuts the connection: a chunked body ends without its terminating
+ * chunk, so the client and any proxy on the way see an incomplete
+ * response, never a complete (cacheable) one. */
+static void
+req_cut (Req * r)
+{
+  GSocket *sock = _soup_server_message_get_socket (r->msg);
+
+  if (sock)
+    g_socket_shutdown (sock, TRUE, TRUE, NULL);
+  /* an open live body is ended: its terminating chunk then fails on the
+   * closed socket (the peer already saw the connection end without it),
+   * which finishes the message.  Until then nothing more is appended. */
+  if (r->state == REQ_LIVE && !r->done)
+    _soup_message_body_complete (_soup_server_message_get_response_body
+        (r->msg));
+  r->done = TRUE;
+  _soup_server_message_unpause (r->msg);
+}
+
 /* Drops the connection of a client that does not keep up. */
 static void
 req_disconnect (Req * r)
 {
-  GSocket *sock = _soup_server_message_get_socket (r->msg);
-
   g_mutex_lock (&r->srv->lock);
   r->srv->stats.disconnected_slow++;
   g_mutex_unlock (&r->srv->lock);
-  if (sock)
-    g_socket_shutdown (sock, TRUE, TRUE, NULL);
-  /* the write error finishes the message; until then nothing more is
-   * appended */
-  r->done = TRUE;
+  req_cut (r);
 }
 
 /* --- complete files -------------------------------------------------- */
@@ -330,7 +349,7 @@ serve_bytes (HttpServer * srv, SoupServerMessage * msg,
   _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (route->file_kind));
   _soup_message_headers_replace (h, "Cache-Control", cache_control ?
-      cache_control : http_routes_cache_control (route->file_kind));
+      cache_control : srv->cache_control[route->file_kind]);
   _soup_message_headers_replace (h, "Accept-Ranges", "bytes");
 
   rr = http_routes_parse_range (_soup_message_headers_get_one (req_h, "Range"),
@@ -630,6 +649,7 @@ feed_live (HttpServer * srv, Req * r)
   guint64 target;
   gboolean finished = FALSE;
   SoupMessageBody *body = _soup_server_message_get_response_body (r->msg);
+  struct stat sb;
 
   if (r->done)
     return;
@@ -638,12 +658,17 @@ feed_live (HttpServer * srv, Req * r)
   target = av == DASH_AVAIL_LIVE ? live->complete : 0;
   g_mutex_unlock (&srv->lock);
 
+  /* our file was unlinked: the segment was abandoned (and maybe started
+   * again under the same name, in another file).  A truncated segment must
+   * not look complete to a cache on the way: the response is cut, not
+   * ended.  Published, it was renamed: our descriptor reads the same file. */
+  if (fstat (r->fd, &sb) != 0 || sb.st_nlink == 0) {
+    GST_DEBUG ("%s: abandoned while sent to %p: connection cut", r->name, r);
+    req_cut (r);
+    return;
+  }
   if (av != DASH_AVAIL_LIVE) {
-    struct stat sb;
-    /* published (renamed: our descriptor reads the same file) or
-     * abandoned (unlinked: we send what was complete) */
-    if (fstat (r->fd, &sb) == 0)
-      target = sb.st_size;
+    target = sb.st_size;
     finished = TRUE;
   }
 
@@ -693,7 +718,7 @@ start_live (HttpServer * srv, Req * r, const gchar * tmp_name)
   _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (r->kind));
   _soup_message_headers_replace (h, "Cache-Control",
-      http_routes_cache_control (r->kind));
+      srv->cache_control[r->kind]);
   _soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
   g_mutex_lock (&srv->lock);
   srv->stats.live_responses++;
@@ -799,8 +824,9 @@ check_wait (HttpServer * srv, Req * r, gint64 now)
 
   g_mutex_lock (&srv->lock);
   av = http_routes_state_lookup (srv->state, r->name, &live);
-  /* the temporary file exists once the first chunk is written */
-  if (av == DASH_AVAIL_LIVE && live->complete == 0)
+  /* the temporary file exists once the first chunk is written; an
+   * HTTP/1.0 client waits for the complete segment */
+  if (av == DASH_AVAIL_LIVE && (live->complete == 0 || r->whole))
     av = DASH_AVAIL_WAIT;
   if (av == DASH_AVAIL_LIVE)
     tmp = g_strdup (live->tmp_name);
@@ -891,10 +917,8 @@ on_tick (gpointer data)
       req_disconnect (r);
     else if (r->state == REQ_LIVE && !r->done && r->queued == 0 &&
         (guint64) (now - r->last_progress) * 1000 > 2 * srv->stall_timeout) {
-      _soup_message_body_complete (_soup_server_message_get_response_body
-          (r->msg));
-      r->done = TRUE;
-      _soup_server_message_unpause (r->msg);
+      /* the segment never completed: cut, as for an abandoned one */
+      req_cut (r);
     }
   }
   return G_SOURCE_CONTINUE;
@@ -926,6 +950,11 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
   DashAvailability av;
   gchar *tmp = NULL;
   Req *r;
+  /* HTTP/1.0 has no chunked transfer: a body streamed to such a client
+   * (or proxy) ends with the connection, and a cut one would look
+   * complete.  It gets a segment in progress once complete, whole. */
+  gboolean whole =
+      _soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0;
 
   if (route->file_kind == DASH_FILE_PART) {
     handle_part (srv, msg, route, head);
@@ -941,8 +970,8 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
   av = route->file_kind == DASH_FILE_SEGMENT ?
       http_routes_state_lookup (srv->state, route->name, &live) :
       DASH_AVAIL_FILE;
-  if (av == DASH_AVAIL_LIVE && live->complete == 0)
-    av = DASH_AVAIL_WAIT;       /* no chunk written yet */
+  if (av == DASH_AVAIL_LIVE && (live->complete == 0 || whole))
+    av = DASH_AVAIL_WAIT;       /* no chunk written yet, or HTTP/1.0 */
   if (av == DASH_AVAIL_LIVE)
     tmp = g_strdup (live->tmp_name);
   if (av == DASH_AVAIL_WAIT)
@@ -962,6 +991,7 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
       break;
     case DASH_AVAIL_WAIT:
       r = req_track (srv, msg, REQ_WAIT, route, head);
+      r->whole = whole;
       r->deadline = g_get_monotonic_time () +
           (gint64) MAX (2 * srv->seg_dur, G_GUINT64_CONSTANT (1000000000)) /
           1000;
@@ -1143,6 +1173,8 @@ http_server_free (HttpServer * srv)
   g_free (srv->mpd_name);
   g_free (srv->player_lib);
   g_free (srv->hls_lib);
+  for (guint i = 0; i < G_N_ELEMENTS (srv->cache_control); i++)
+    g_free (srv->cache_control[i]);
   if (srv->loop)
     g_main_loop_unref (srv->loop);
   if (srv->ctx)
@@ -1186,6 +1218,11 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   srv->hls_lib = cfg->hls_lib ? g_strdup (cfg->hls_lib) :
       http_server_find_hls_lib ();
   srv->seg_dur = cfg->segment_duration;
+  {
+    DashCachePolicy policy = { cfg->segment_duration, cfg->dvr_window };
+    for (guint i = 0; i < G_N_ELEMENTS (srv->cache_control); i++)
+      srv->cache_control[i] = http_routes_cache_control_for (i, &policy);
+  }
   srv->max_client_buffer = cfg->max_client_buffer ? cfg->max_client_buffer :
       32 * 1024 * 1024;
   srv->stall_timeout = cfg->stall_timeout ? cfg->stall_timeout :

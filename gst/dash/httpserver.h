@@ -45,7 +45,10 @@ typedef struct {
   const gchar *address;         /* e.g. "127.0.0.1", "0.0.0.0", "::" */
   guint port;                   /* 0 is not allowed here */
   const gchar *mpd_name;        /* played by the player page (required) */
-  guint64 segment_duration;     /* ns: bounds the wait for segments */
+  guint64 segment_duration;     /* ns: bounds the wait for segments;
+                                 * with dvr_window, the Cache-Control of
+                                 * manifests and segments (httproutes.h) */
+  guint64 dvr_window;           /* ns, 0 = every segment kept */
   const gchar *player_lib;      /* path of dash.all.min.js, NULL = search */
   const gchar *hls_lib;         /* path of hls.min.js, NULL = search */
   guint64 max_client_buffer;    /* bytes queued per response before disconnect */

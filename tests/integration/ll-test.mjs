@@ -21,7 +21,18 @@
 // announced segments; the page uses the same dash.js settings as
 // dashlivesink's player page. The latency target is not enforced there.
 //
+// --url BASE: no pipeline of its own; plays BASE/ (the player page of a
+// dashlivesink that runs elsewhere, or of an edge cache in front of it:
+// tests/integration/dashlivesink_cdn.py).  --player hlsjs plays
+// BASE/master.m3u8 with hls.js (lowLatencyMode, live catch-up up to rate
+// 1.04, its latency estimate).
+// --static 1 (with --url): BASE is a plain static server of the output
+// directory (nginx, tests/integration/dashlivesink_static.py): dash.js
+// gets the test's own page (as for --source ffmpeg), no /metrics is asked,
+// no segment is expected to be streamed while written.
+//
 //   node ll-test.mjs --player dashjs|hlsjs|shaka [--seconds 60] [--max-p50 1.5]
+//        [--url http://host:port] [--static 1]
 //        [--chunk-ms 200] [--segment-ms 2000] [--source dashlivesink|ffmpeg]
 //        [--manifest manifest.mpd|master.m3u8] (shaka) [--target-latency-ms N]
 //        [--shaka-config '{...}'] [--stalls-ok true]
@@ -77,6 +88,8 @@ const shakaConfig = args['shaka-config'] || '';
 // does not start on a keyframe is dropped when its timestamp offset moves
 // by 1 ms, leaving gaps at the end of segments); the issue asks 0 errors
 const stallsOk = args['stalls-ok'] === 'true';
+const external = args.url ? args.url.replace(/\/$/, '') : null;
+const staticServer = external && args.static === '1';
 
 function log(...a) { console.log(`[ll-${player}]`, ...a); }
 function skip(why) { console.log(`SKIP: ${why}`); process.exit(77); }
@@ -90,6 +103,9 @@ try {
 if (!existsSync(chromium)) skip(`${chromium} not found`);
 const shakaLib = join(here, 'node_modules/shaka-player/dist/shaka-player.compiled.js');
 if (player === 'shaka' && !existsSync(shakaLib)) skip('shaka-player not installed');
+// hls.js: $HLSJS (a file path) or the pinned npm package
+const hlsLib = process.env.HLSJS || join(here, 'node_modules/hls.js/dist/hls.min.js');
+if (player === 'hlsjs' && !existsSync(hlsLib)) skip('hls.js not installed');
 
 async function freePort() {
   return await new Promise((resolve, reject) => {
@@ -141,7 +157,9 @@ const pipeline = [
 let gst, ffmpeg, httpServer;
 let gstOut = '';
 let gstExited = false;
-if (!ffmpegMode) {
+if (external) {
+  gst = null;
+} else if (!ffmpegMode) {
   gst = spawnLive(gstLaunch, pipeline, { stdio: ['ignore', 'pipe', 'pipe'] });
   gst.stdout.on('data', (d) => { gstOut += d; });
 } else {
@@ -165,8 +183,10 @@ if (!ffmpegMode) {
   httpServer = createHttpServer((req, res) => serveGrowing(req, res));
   await new Promise((r) => httpServer.listen(port, '127.0.0.1', r));
 }
-gst.stderr.on('data', (d) => { gstOut += d; });
-gst.on('exit', () => { gstExited = true; });
+if (gst) {
+  gst.stderr.on('data', (d) => { gstOut += d; });
+  gst.on('exit', () => { gstExited = true; });
+}
 
 // static server for FFmpeg's output: complete files with Content-Length; a
 // file FFmpeg is still writing (NAME.tmp, renamed when done) with chunked
@@ -262,6 +282,27 @@ p.attach(v).then(() => p.load('/${manifest}')).catch((e) => st.errors.push('shak
 setInterval(() => { const l = p.getStats().liveLatency; if (st.playing && l > 0) st.latency.push(l); }, 500);
 </script></body></html>`;
 
+const hlsPage = `<!doctype html><html><body>
+<video id="v" muted autoplay playsinline width="640" height="360"></video>
+<script src="/__hls.js"></script>
+<script>
+const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };
+const v = document.getElementById('v');
+v.addEventListener('playing', () => { st.playing = true; });
+v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });
+// live catch-up like dash.js's (rate up to 1.04): without it hls.js keeps
+// the latency of the moment it joined, which varies with the join phase by
+// up to a segment
+const p = window.__p = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.04 });
+p.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) st.errors.push('hls.js: ' + d.type + ' ' + d.details); });
+p.loadSource('/master.m3u8');
+p.attachMedia(v);
+// hls.js's getCurrentLiveLatency / getBufferLength, for the trace below
+p.getCurrentLiveLatency = () => p.latency;
+p.getBufferLength = () => { const b = v.buffered; return b.length ? b.end(b.length - 1) - v.currentTime : 0; };
+setInterval(() => { const l = p.latency; if (st.playing && l > 0) st.latency.push(l); }, 500);
+</script></body></html>`;
+
 let browser;
 const failed = [];
 async function cleanup() {
@@ -269,7 +310,7 @@ async function cleanup() {
   if (httpServer) httpServer.close();
   if (ffmpeg) ffmpeg.kill('SIGKILL');
   if (ffmpegMode) gst.kill('SIGKILL');
-  if (!gstExited) {
+  if (gst && !gstExited) {
     gst.kill('SIGINT');
     await new Promise((r) => { const t = setTimeout(() => { gst.kill('SIGKILL'); r(); }, 5000); gst.on('exit', () => { clearTimeout(t); r(); }); });
   }
@@ -277,7 +318,7 @@ async function cleanup() {
   rmSync(profileDir, { recursive: true, force: true });
 }
 
-const result = { player, source, seconds, chunkMs, segmentMs };
+const result = { player, source: external ? external : source, seconds, chunkMs, segmentMs };
 // CPU time the hypervisor gave to others (steal, all CPUs) during the run,
 // in 1/100 s: a starved VM explains stalls that no server can prevent
 function stealTicks() {
@@ -285,13 +326,16 @@ function stealTicks() {
 }
 const steal0 = stealTicks();
 try {
-  const base = `http://127.0.0.1:${port}`;
+  const base = external || `http://127.0.0.1:${port}`;
   // bounded wait for the server and the third segment
   const t0 = Date.now();
   for (;;) {
     if (gstExited) throw new Error('pipeline exited early:\n' + gstOut);
     if (Date.now() - t0 > 20000) throw new Error('no 3rd segment after 20 s:\n' + gstOut);
-    if (existsSync(join(outDir, ffmpegMode ? 'chunk-stream0-00003.m4s' : 'video_0-3.m4s'))) break;
+    if (external) {
+      const r = await fetch(`${base}/manifest.mpd`).catch(() => null);
+      if (r && r.status === 200 && (await r.text()).includes('<S ')) break;
+    } else if (existsSync(join(outDir, ffmpegMode ? 'chunk-stream0-00003.m4s' : 'video_0-3.m4s'))) break;
     await new Promise((r) => setTimeout(r, 100));
   }
 
@@ -331,16 +375,30 @@ try {
       } catch (e) {}
     });
   }
+  // no favicon: a 404 in the server's log that no player caused
+  await tab.route(`${base}/favicon.ico`, (r) => r.fulfill({ status: 204, body: '' }));
   if (player === 'shaka') {
     await tab.route(`${base}/__shaka.html`, (r) => r.fulfill({ contentType: 'text/html', body: shakaPage }));
     await tab.route(`${base}/__shaka.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(shakaLib) }));
     await tab.goto(`${base}/__shaka.html`);
   } else if (ffmpegMode) {
     await tab.goto(`${base}/`);
+  } else if (player === 'hlsjs' && external) {
+    // through an edge or a static server: the test's own hls.js page
+    // (a static server has no player page)
+    await tab.route(`${base}/__hls.html`, (r) => r.fulfill({ contentType: 'text/html', body: hlsPage }));
+    await tab.route(`${base}/__hls.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(hlsLib) }));
+    await tab.goto(`${base}/__hls.html`);
   } else if (player === 'hlsjs') {
     // the element's own player page, HLS side: its bundled hls.js
     await tab.goto(`${base}/?mode=hls`);
     if (!(await tab.evaluate(() => typeof Hls !== 'undefined'))) throw new Error('player page has no hls.js');
+  } else if (staticServer) {
+    // the page and dash.js from the test, the stream from the server
+    const djs = join(here, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js');
+    await tab.route(`${base}/__dash.html`, (r) => r.fulfill({ contentType: 'text/html', body: ffPage }));
+    await tab.route(`${base}/dash.all.min.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(djs) }));
+    await tab.goto(`${base}/__dash.html`);
   } else {
     // the element's own player page with its bundled dash.js
     await tab.goto(`${base}/`);
@@ -427,9 +485,12 @@ try {
   }
   result.errors = st.errors.length;
   result.played = Number((last - first).toFixed(2));
+  result.notFound404 = notFound.length;
   if (ffmpegMode) {
     result.liveResponses = ffStats.growing;
     result.notFound = ffStats.notFound;
+  } else if (staticServer) {
+    result.liveResponses = null;
   } else {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const m = metrics.match(/livestream_dashlivesink_mispredicted_segments\{[^}]*\} (\d+)/);
@@ -445,14 +506,16 @@ try {
   if (result.stalls > 0 && !stallsOk) failed.push(`${result.stalls} stalls after start`);
   if (result.played < seconds * 0.8 - 2) failed.push(`played only ${result.played} s in ${seconds} s`);
   if (!lat.length) failed.push('no live latency reported');
-  if ((player === 'dashjs' || player === 'hlsjs') && !ffmpegMode && !(result.latencyP50 <= maxP50)) failed.push(`live latency p50 ${result.latencyP50} s > ${maxP50} s`);
-  if (player === 'hlsjs') {
+  // through an edge or a static server the caller compares latencies
+  if ((player === 'dashjs' || (player === 'hlsjs' && !external)) && !ffmpegMode && !(result.latencyP50 <= maxP50)) failed.push(`live latency p50 ${result.latencyP50} s > ${maxP50} s`);
+  // a static server has the classic files only (no parts)
+  if (player === 'hlsjs' && !staticServer) {
     if (result.segmentRequests > 0) failed.push(`${result.segmentRequests} whole segments loaded after the warm-up (parts only expected)`);
     if (!(result.partRequests > 0)) failed.push('no part loaded');
     if (!(result.blockingReloads > 0)) failed.push('no blocking playlist reload');
     if (result.partGaps.length) failed.push('parts skipped: ' + result.partGaps.slice(0, 10).join(', '));
   }
-  if (!hlsMode && !(result.liveResponses > 0)) failed.push('no segment was served while being written');
+  if (!hlsMode && !staticServer && !(result.liveResponses > 0)) failed.push('no segment was served while being written');
   if (consoleErrors.length) log('console errors (informational):', consoleErrors.slice(0, 5).join(' | '));
   if (failed.length || process.env.LL_TEST_TRACE) {
     log('player every 2 s: ' + trace.join(' | '));

@@ -42,7 +42,7 @@ GST_START_TEST (test_route)
   fail_unless_equals_string (http_routes_content_type (r.file_kind),
       "application/dash+xml");
   fail_unless_equals_string (http_routes_cache_control (r.file_kind),
-      "no-cache");
+      "public, max-age=1");
   http_routes_route ("/v0.m3u8", &r);
   fail_unless_equals_int (r.file_kind, DASH_FILE_PLAYLIST);
   http_routes_route ("/v0-init.mp4", &r);
@@ -72,6 +72,60 @@ GST_START_TEST (test_route)
   fail_unless_equals_int (r.kind, DASH_ROUTE_NOT_FOUND);
   http_routes_route (NULL, &r);
   fail_unless_equals_int (r.kind, DASH_ROUTE_NOT_FOUND);
+}
+
+GST_END_TEST;
+
+/* What an edge may cache, and for how long (httproutes.h) */
+GST_START_TEST (test_cache_control)
+{
+  DashCachePolicy p = { 0, };
+  gchar *v;
+  guint k;
+
+  /* the default policy's static strings equal the computed ones */
+  for (k = DASH_FILE_MPD; k <= DASH_FILE_SEGMENT; k++) {
+    v = http_routes_cache_control_for (k, NULL);
+    fail_unless_equals_string (http_routes_cache_control (k), v);
+    g_free (v);
+  }
+
+  /* manifests: half a segment, at least the 1 s that max-age can say */
+  p.segment_duration = 2 * GST_SECOND;
+  p.dvr_window = 120 * GST_SECOND;
+  v = http_routes_cache_control_for (DASH_FILE_MPD, &p);
+  fail_unless_equals_string (v, "public, max-age=1");
+  g_free (v);
+  p.segment_duration = 6 * GST_SECOND;
+  v = http_routes_cache_control_for (DASH_FILE_PLAYLIST, &p);
+  fail_unless_equals_string (v, "public, max-age=3");
+  g_free (v);
+  p.segment_duration = GST_SECOND / 2;
+  v = http_routes_cache_control_for (DASH_FILE_MPD, &p);
+  fail_unless_equals_string (v, "public, max-age=1");
+  g_free (v);
+
+  /* segments and init: immutable, as long as the origin keeps them
+   * (window + 2 segments, rounded up) */
+  p.segment_duration = 2 * GST_SECOND;
+  p.dvr_window = 30 * GST_SECOND;
+  v = http_routes_cache_control_for (DASH_FILE_SEGMENT, &p);
+  fail_unless_equals_string (v, "public, max-age=34, immutable");
+  g_free (v);
+  p.segment_duration = 1500 * GST_MSECOND;
+  p.dvr_window = 10 * GST_SECOND;
+  v = http_routes_cache_control_for (DASH_FILE_INIT, &p);
+  fail_unless_equals_string (v, "public, max-age=13, immutable");
+  g_free (v);
+  /* everything kept (VOD): a day; a very long window too */
+  p.dvr_window = 0;
+  v = http_routes_cache_control_for (DASH_FILE_SEGMENT, &p);
+  fail_unless_equals_string (v, "public, max-age=86400, immutable");
+  g_free (v);
+  p.dvr_window = 7 * 24 * 3600 * GST_SECOND;
+  v = http_routes_cache_control_for (DASH_FILE_SEGMENT, &p);
+  fail_unless_equals_string (v, "public, max-age=86400, immutable");
+  g_free (v);
 }
 
 GST_END_TEST;
@@ -473,6 +527,7 @@ httproutes_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_route);
+  tcase_add_test (tc, test_cache_control);
   tcase_add_test (tc, test_route_mpd_name);
   tcase_add_test (tc, test_range);
   tcase_add_test (tc, test_segment_name);

@@ -210,6 +210,7 @@ typedef struct
   gboolean got_headers, done;
   guint status;
   SoupEncoding encoding;
+  gchar *cache_control;
   GByteArray *data;
   gchar *error;
 } Stream;
@@ -230,6 +231,8 @@ stream_thread (gpointer user_data)
   st->status = soup_message_get_status (msg);
   st->encoding = soup_message_headers_get_encoding
       (soup_message_get_response_headers (msg));
+  st->cache_control = g_strdup (soup_message_headers_get_one
+      (soup_message_get_response_headers (msg), "Cache-Control"));
   g_cond_broadcast (&st->cond);
   g_mutex_unlock (&st->lock);
 
@@ -315,6 +318,7 @@ stream_free (Stream * st)
   g_mutex_clear (&st->lock);
   g_cond_clear (&st->cond);
   g_free (st->error);
+  g_free (st->cache_control);
   g_free (st->url);
   g_free (st);
 }
@@ -360,13 +364,14 @@ GST_START_TEST (test_files)
   write_file (f.dir, "v-1.m4s", seg, seg_size);
   write_file (f.dir, "v-2.m4s.tmp", seg, 10);
 
-  /* the MPD: no caching, CORS */
+  /* the MPD: edges may keep it for half a segment (2 s by default), CORS */
   msg = request (&f, "GET", "/live.mpd", NULL, NULL, &body);
   fail_unless_equals_int (soup_message_get_status (msg), 200);
   assert_bytes (body, (const guint8 *) mpd, strlen (mpd));
   fail_unless_equals_string (resp_header (msg, "Content-Type"),
       "application/dash+xml");
-  fail_unless_equals_string (resp_header (msg, "Cache-Control"), "no-cache");
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"),
+      "public, max-age=1");
   fail_unless_equals_string (resp_header (msg,
           "Access-Control-Allow-Origin"), "*");
   g_bytes_unref (body);
@@ -383,8 +388,9 @@ GST_START_TEST (test_files)
   msg = request (&f, "GET", "/v-1.m4s", NULL, NULL, &body);
   fail_unless_equals_int (soup_message_get_status (msg), 200);
   assert_bytes (body, seg, seg_size);
-  fail_unless (g_str_has_prefix (resp_header (msg, "Cache-Control"),
-          "public, max-age="));
+  /* no DVR window configured: kept for ever, a day at the edge */
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"),
+      "public, max-age=86400, immutable");
   fail_unless_equals_string (resp_header (msg, "Accept-Ranges"), "bytes");
   /* no validators: names never change content, so there is nothing to
    * revalidate; a conditional request gets the whole file */
@@ -632,6 +638,201 @@ GST_START_TEST (test_live_chunked)
     g_bytes_unref (body);
     g_object_unref (msg);
   }
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+/* A segment abandoned while it is streamed (flush, error, stop): the
+ * response is cut without its terminating chunk, so neither the client
+ * nor a cache on the way can take the truncated body for the segment.
+ * Cache-Control of the live response equals that of the complete file. */
+static gint raw_http_minor = 1;
+
+/* Everything a raw HTTP/1.1 client receives for GET @path until the
+ * server closes the connection (at most 5 s): what a proxy sees on the
+ * wire. */
+static GString *
+raw_get_until_close (Fixture * f, const gchar * path, void (*midway) (Fixture
+        *), gsize midway_after)
+{
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+  GSocket *sock;
+  GString *got = g_string_new (NULL);
+  gchar *req, buf[8192];
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gboolean called = FALSE;
+  gssize n;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1",
+      http_server_get_port (f->srv), NULL, NULL);
+  fail_unless (conn != NULL);
+  sock = g_socket_connection_get_socket (conn);
+  g_socket_set_timeout (sock, 1);
+  req = g_strdup_printf ("GET %s HTTP/1.%d\r\nHost: 127.0.0.1\r\n\r\n", path,
+      raw_http_minor);
+  fail_unless (g_socket_send (sock, req, strlen (req), NULL, NULL) > 0);
+  g_free (req);
+  while (g_get_monotonic_time () < end) {
+    if (!called && got->len >= midway_after) {
+      midway (f);
+      called = TRUE;
+    }
+    n = g_socket_receive (sock, buf, sizeof (buf), NULL, NULL);
+    if (n == 0)
+      break;
+    if (n > 0)
+      g_string_append_len (got, buf, n);
+  }
+  g_object_unref (conn);
+  g_object_unref (client);
+  return got;
+}
+
+static void
+abandon_v8 (Fixture * f)
+{
+  /* what dash_segment_file_abandon () does */
+  gchar *path = g_build_filename (f->dir, "v-8.m4s.tmp", NULL);
+
+  g_unlink (path);
+  g_free (path);
+  http_server_file_published (f->srv, "v-8.m4s");
+}
+
+GST_START_TEST (test_live_abandoned_cut)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  const gsize chunk = 20000;
+  guint8 *data = pattern (2 * chunk, 5);
+  GString *got;
+  Stream *s;
+
+  cfg.segment_duration = 2 * GST_SECOND;
+  cfg.dvr_window = 30 * GST_SECOND;
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-8.m4s.tmp", NULL, 0);
+  http_server_segment_started (f.srv, "v", 8, "v-8.m4s.tmp", "v-8.m4s");
+  append_file (f.dir, "v-8.m4s.tmp", data, chunk);
+  http_server_chunk_written (f.srv, "v", 8, 0, chunk);
+
+  /* a live response has the Cache-Control of the complete file */
+  s = stream_start (&f, "/v-8.m4s");
+  fail_unless_equals_int (stream_wait_bytes (s, chunk), chunk);
+  fail_unless_equals_int (s->encoding, SOUP_ENCODING_CHUNKED);
+  fail_unless_equals_string (s->cache_control, "public, max-age=34, immutable");
+
+  /* on the wire: the first chunk, then the connection ends without the
+   * terminating "0" chunk */
+  got = raw_get_until_close (&f, "/v-8.m4s", abandon_v8, chunk);
+  fail_unless (strstr (got->str, "Transfer-Encoding: chunked") != NULL,
+      "%s", got->str);
+  fail_unless (got->len > chunk);
+  fail_if (g_str_has_suffix (got->str, "\r\n0\r\n\r\n"),
+      "a truncated segment ended as complete");
+  g_string_free (got, TRUE);
+  fail_unless (stream_wait_done (s));
+  fail_unless_equals_int (s->data->len, chunk);
+  stream_free (s);
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+/* A segment abandoned and started again under the same name (a flush)
+ * before the server heard of the abandon: a response of the old one is
+ * cut; it never gets bytes of the new file. */
+static void
+restart_v9 (Fixture * f)
+{
+  guint8 *other = pattern (30000, 9);
+  gchar *path = g_build_filename (f->dir, "v-9.m4s.tmp", NULL);
+
+  g_unlink (path);
+  g_free (path);
+  write_file (f->dir, "v-9.m4s.tmp", other, 30000);
+  http_server_segment_started (f->srv, "v", 9, "v-9.m4s.tmp", "v-9.m4s");
+  http_server_chunk_written (f->srv, "v", 9, 0, 30000);
+  g_free (other);
+}
+
+GST_START_TEST (test_live_restarted_cut)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  const gsize chunk = 20000;
+  guint8 *data = pattern (chunk, 6);
+  GString *got;
+  gchar *end;
+
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-9.m4s.tmp", data, chunk);
+  http_server_segment_started (f.srv, "v", 9, "v-9.m4s.tmp", "v-9.m4s");
+  http_server_chunk_written (f.srv, "v", 9, 0, chunk);
+
+  got = raw_get_until_close (&f, "/v-9.m4s", restart_v9, chunk);
+  fail_if (g_str_has_suffix (got->str, "\r\n0\r\n\r\n"),
+      "a truncated segment ended as complete");
+  /* headers, then one chunk of the first file, nothing of the second */
+  end = strstr (got->str, "\r\n\r\n");
+  fail_unless (end != NULL);
+  fail_unless (got->len - (end + 4 - got->str) < chunk + 64,
+      "%" G_GSIZE_FORMAT " body bytes", got->len - (end + 4 - got->str));
+  g_string_free (got, TRUE);
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+/* An HTTP/1.0 client (or proxy) cannot tell a streamed body that was cut
+ * from a complete one: it gets a segment in progress once it is complete,
+ * with Content-Length. */
+static void
+publish_v10 (Fixture * f)
+{
+  guint8 *data = pattern (40000, 10);
+
+  g_usleep (200 * 1000);
+  append_file (f->dir, "v-10.m4s.tmp", data + 20000, 20000);
+  http_server_chunk_written (f->srv, "v", 10, 20000, 20000);
+  g_usleep (200 * 1000);
+  rename_file (f->dir, "v-10.m4s.tmp", "v-10.m4s");
+  http_server_file_published (f->srv, "v-10.m4s");
+  g_free (data);
+}
+
+GST_START_TEST (test_live_http10_whole)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  guint8 *data = pattern (40000, 10);
+  GString *got;
+  gchar *end;
+
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-10.m4s.tmp", data, 20000);
+  http_server_segment_started (f.srv, "v", 10, "v-10.m4s.tmp", "v-10.m4s");
+  http_server_chunk_written (f.srv, "v", 10, 0, 20000);
+
+  raw_http_minor = 0;
+  got = raw_get_until_close (&f, "/v-10.m4s", publish_v10, 0);
+  raw_http_minor = 1;
+  fail_unless (strstr (got->str, "Content-Length: 40000") != NULL, "%s",
+      got->str);
+  fail_if (strstr (got->str, "chunked") != NULL);
+  end = strstr (got->str, "\r\n\r\n");
+  fail_unless (end != NULL);
+  fail_unless_equals_int (got->len - (end + 4 - got->str), 40000);
+  fail_unless (memcmp (end + 4, data, 40000) == 0);
+  g_string_free (got, TRUE);
 
   fixture_stop (&f);
   g_free (data);
@@ -1046,6 +1247,9 @@ httpserver_suite (void)
   tcase_add_test (tc, test_files);
   tcase_add_test (tc, test_player_page);
   tcase_add_test (tc, test_live_chunked);
+  tcase_add_test (tc, test_live_abandoned_cut);
+  tcase_add_test (tc, test_live_restarted_cut);
+  tcase_add_test (tc, test_live_http10_whole);
   tcase_add_test (tc, test_wait_announced);
   tcase_add_test (tc, test_slow_client);
   tcase_add_test (tc, test_parts);
