@@ -401,10 +401,17 @@ class OutputSet:
                 setattr(o, attr, 0)
 
     def _drop(self, output):
+        """The bin goes to NULL first: its pads flush, so a gopbuffer pad
+        thread blocked pushing into a full queue returns and the request
+        pad can be released (releasing first waited for that push for
+        ever)."""
         Gst = self.Gst
         sink = output.sink()
         if sink is not None:
             output.bytes_before += _sent(output.kind, sink)
+        if output.bin is not None:
+            output.bin.set_locked_state(True)
+            output.bin.set_state(Gst.State.NULL)
         for pad in output.pads:
             peer = pad.get_peer()
             if peer is not None:
@@ -414,8 +421,6 @@ class OutputSet:
                 owner.release_request_pad(pad)
         output.pads = []
         if output.bin is not None:
-            output.bin.set_locked_state(True)
-            output.bin.set_state(Gst.State.NULL)
             self.container.remove(output.bin)
             output.bin = None
 

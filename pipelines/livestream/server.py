@@ -179,6 +179,13 @@ class Stream:
             raise graph.BuildError(f"cannot build stream {self.id}: "
                                    f"{e.message}")
         b.set_name(STREAM_BIN + self.id)
+        # the decodebins of the ladder change state asynchronously: a bin
+        # that does not handle that itself makes the whole pipeline lose
+        # its state (PAUSED, pending PAUSED) when the stream is added, and a
+        # stream added while another one's ASYNC_DONE is still to come
+        # stayed PAUSED for good (an output's srtsink then waited in
+        # preroll and sent nothing)
+        b.set_property("async-handling", True)
         b.add_pad(Gst.GhostPad.new(
             "sink", b.get_by_name("valve").get_static_pad("sink")))
         self.bin = b
@@ -385,7 +392,6 @@ class Stream:
 
     def preview(self, width=None):
         from .routes import Later, error
-        Gst = self.Gst
         gop = self.bin.get_by_name("gop") if self.bin else None
         sample = gop.get_property("last-keyframe") if gop else None
         if sample is None or sample.get_caps() is None:
@@ -663,7 +669,9 @@ class Previews:
             "wait-on-eos=false")
         src = p.get_by_name("src")
         src.set_property("caps", sample.get_caps())
-        buf = sample.get_buffer().copy()
+        # copy_deep: PyGObject's Buffer.copy() hands back the same
+        # GstBuffer, and this one is still in the pipeline (and the cache)
+        buf = sample.get_buffer().copy_deep()
         buf.pts = 0
         buf.dts = 0
         state = {"done": False, "timer": 0, "watch": 0}
@@ -807,8 +815,9 @@ class Server:
         if name in self.streams:
             return True
         st = src.get_property("stats")
+        # this caller's handshake is one of the pending ones
         n = st.get_value("streams") + st.get_value("handshakes-pending")
-        if (n + 1) * self.args.max_stream_bytes > self.budget:
+        if max(n, 1) * self.args.max_stream_bytes > self.budget:
             self.refused_budget += 1
             self.GLib.idle_add(self.warn, f"refusing stream '{name}': the "
                                f"memory budget ({self.budget >> 20} MiB) is "
@@ -842,7 +851,10 @@ class Server:
         try:
             s.build(pad)
         except self.graph.BuildError as e:
-            self.warn(str(e))
+            self.warn(f"{e}; refusing it")
+            s.errors += 1
+            s.end_reason = f"error: {e}"
+            self.event(name, "stream-error", message=str(e))
             self._drop_stream(s)
             self.ingest.emit("remove-caller", name)
             pad.remove_probe(probe)
@@ -1153,14 +1165,21 @@ class Server:
 
     # bus ----------------------------------------------------------------------
     def _stream_of(self, obj):
-        """The stream whose bin @obj is in, or None."""
+        """(stream, stale): the stream whose bin @obj is in; stale is True
+        for an element of a stream or an output already taken down (its
+        messages may still be on the bus)."""
+        top = None
         while obj is not None:
             name = obj.get_name() if hasattr(obj, "get_name") else ""
-            if name.startswith(STREAM_BIN) and obj.get_parent() is \
-                    self.pipeline:
-                return self.streams.get(name[len(STREAM_BIN):])
-            obj = obj.get_parent()
-        return None
+            parent = obj.get_parent()
+            if name.startswith(STREAM_BIN) and parent is self.pipeline:
+                return self.streams.get(name[len(STREAM_BIN):]), False
+            if parent is None:
+                top = obj
+            obj = parent
+        stale = top is not None and top is not self.pipeline and \
+            top.get_name().startswith((STREAM_BIN, "output"))
+        return None, stale
 
     def _on_bus(self, bus, msg):
         try:
@@ -1181,7 +1200,7 @@ class Server:
             elif name == "GstBinForwarded":
                 inner = st.get_value("message")
                 if inner is not None and inner.type == Gst.MessageType.EOS:
-                    s = self._stream_of(inner.src)
+                    s, _stale = self._stream_of(inner.src)
                     if s is not None:
                         self._on_stream_eos(s)
             elif name.startswith("srtingestsrc-"):
@@ -1190,9 +1209,11 @@ class Server:
             pass     # logged where it was posted
         elif t == Gst.MessageType.ERROR:
             err, dbg = msg.parse_error()
-            s = self._stream_of(msg.src)
+            s, stale = self._stream_of(msg.src)
             if s is not None:
                 self._stream_error(s, msg.src, err, dbg)
+                return
+            if stale:
                 return
             self.error = f"{msg.src.get_name() if msg.src else '?'}: " \
                          f"{err.message}"
@@ -1202,7 +1223,7 @@ class Server:
             self.loop.quit()
         elif t == Gst.MessageType.WARNING:
             err, _dbg = msg.parse_warning()
-            s = self._stream_of(msg.src)
+            s, _stale = self._stream_of(msg.src)
             where = f"stream {s.id}: " if s else ""
             self.warn(f"{where}{msg.src.get_name() if msg.src else '?'}: "
                       f"{err.message}")
@@ -1365,7 +1386,10 @@ class Server:
 
 
 def main(argv=None):
+    import faulthandler
     from . import options
+    # kill -USR1 PID prints every Python thread's stack (a stuck call)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     from .runner import _setup_environment
     parser = options.build_server_parser()
     args = parser.parse_args(argv)
