@@ -48,6 +48,7 @@ enum
   DASH_SETTING_MANIFEST_MIN_INTERVAL,
   DASH_SETTING_HTTP_LISTEN_BACKLOG,
   DASH_SETTING_HTTP_MOUNT,
+  DASH_SETTING_UPLOAD_LL_MANIFESTS,
   DASH_SETTING_LAST             /* the element's own ids start here */
 };
 
@@ -73,6 +74,7 @@ typedef struct
   gchar *upload_location;
   guint upload_queue_size;
   guint64 manifest_min_interval;
+  gboolean upload_ll_manifests;
 } DashSettings;
 
 /* The defaults */

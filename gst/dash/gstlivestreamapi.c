@@ -506,7 +506,8 @@ collect_header (const char *name, const char *value, gpointer data)
 }
 
 static void
-api_handle (SoupServerMessage * msg, const gchar * path, gpointer data)
+api_handle (SoupServerMessage * msg, const gchar * path,
+    GHashTable * query_table, gpointer data)
 {
   GstLivestreamApi *self = data;
   SoupMessageBody *req_body = _soup_server_message_get_request_body (msg);

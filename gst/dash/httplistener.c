@@ -172,7 +172,7 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
         "text/plain", NULL, g_strdup ("moved\n"));
     return;
   }
-  m->handler (msg, rest, m->user_data);
+  m->handler (msg, rest, query, m->user_data);
 }
 
 /* ------------------------------------------------------------------ */

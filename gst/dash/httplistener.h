@@ -42,10 +42,11 @@
 G_BEGIN_DECLS typedef struct _HttpListener HttpListener;
 
 /* A request below the mount's prefix.  @path starts with '/' (the
- * prefix taken off; "/live/a" itself is redirected to "/live/a/").  The
- * handler answers @msg, or pauses it and answers later on this thread. */
+ * prefix taken off; "/live/a" itself is redirected to "/live/a/");
+ * @query: the decoded query string (libsoup's), or NULL.  The handler
+ * answers @msg, or pauses it and answers later on this thread. */
 typedef void (*HttpMountHandler) (SoupServerMessage * msg, const gchar * path,
-    gpointer user_data);
+    GHashTable * query, gpointer user_data);
 /* Adds the mount's own series to @metrics. */
 typedef void (*HttpMountMetrics) (LivestreamMetrics * metrics,
     gpointer user_data);

@@ -7,7 +7,9 @@
 # to one SRT port; the server transcodes each to a 240p rung and serves
 # /live/{id}/ and /api/v1/ on one HTTP port. Checked, through the API and
 # HTTP as an operator sees them:
-#  - both streams are listed and served (MPD, HLS); a third publisher is
+#  - both streams are listed and served (MPD, HLS), with LL-HLS under
+#    their mount (parts, the preload hint held, a blocking playlist
+#    reload) and the CDN Cache-Control policy; a third publisher is
 #    refused at SRT accept because the memory budget holds two streams
 #    (counted as refused by the application);
 #  - the stream, stats, buffer and sync resources; a JPEG preview of the
@@ -37,6 +39,35 @@ from test_restream import RECEIVER
 
 SEND = 60
 FPS = 30
+
+
+def llhls(site):
+    """LL-HLS and the CDN policy under a stream's mount: parts and a
+    preload hint in the media playlist, the hinted part held until it is
+    complete, a blocking playlist reload, cacheable segments."""
+    st, _h, master = lslib.http("GET", site + "master.m3u8")
+    uri = [ln for ln in master.decode().splitlines()
+           if ln and not ln.startswith("#")][0]
+    st, _h, text = lslib.http("GET", site + uri)
+    text = text.decode()
+    hint = re.search(r'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"', text)
+    check(st == 200 and "#EXT-X-PART:" in text and hint and
+          "CAN-BLOCK-RELOAD=YES" in text, f"{uri}: parts, a preload hint")
+    m = re.search(r"-(\d+)\.(\d+)\.m4s$", hint.group(1))
+    t0 = time.monotonic()
+    st, h, part = lslib.http("GET", site + hint.group(1))
+    check(st == 200 and len(part) > 0 and h.get("Cache-Control", "")
+          .startswith("public, max-age="), f"the hinted part {hint.group(1)}"
+          f": {len(part)} bytes after {time.monotonic() - t0:.2f} s")
+    st, _h, text = lslib.http("GET", f"{site}{uri}?_HLS_msn={m.group(1)}"
+                              f"&_HLS_part={int(m.group(2)) + 1}")
+    nxt = f"-{m.group(1)}.{int(m.group(2)) + 1}.m4s"
+    check(st == 200 and nxt in text.decode(), "a blocking playlist reload "
+          f"for the part after it: answered when it lists {nxt}")
+    seg = re.findall(r"^(\S+\.m4s)$", text.decode(), re.M)[-1]
+    st, h, _b = lslib.http("GET", site + seg)
+    check(st == 200 and h.get("Cache-Control", "").endswith("immutable"),
+          f"segment {seg}: Cache-Control {h.get('Cache-Control')}")
 
 
 def main():
@@ -86,6 +117,7 @@ def main():
               f"/live/{n}/master.m3u8 is served")
     check(ss["cam1"]["urls"]["mpd"] == f"{base}/live/cam1/manifest.mpd",
           "the API gives the stream's URLs")
+    llhls(base + "/live/cam1/")
 
     # a third publisher: the budget (50M) holds two streams of 24M
     cam3 = lslib.ffmpeg_srt_sender(srt, 5, "cam3", size="320x180", fps=FPS)
