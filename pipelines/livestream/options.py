@@ -433,6 +433,9 @@ def build_server_parser():
                    metavar="S",
                    help="seconds without backlog before a degraded stream "
                         "steps back up (doubled after each relapse)")
+    g.add_argument("--max-outputs", type=int, default=4, metavar="N",
+                   help="restream outputs of one stream at most: one more "
+                        "through the API is refused (409, counted)")
     g.add_argument("--output-retry", type=_seconds, default=1.0, metavar="S",
                    help="an output that fails is tried again after this "
                         "long, then 2, 4, ... times that (at most 60 s)")
@@ -460,6 +463,8 @@ def check_server(args):
     if args.http_port == 0:
         return "--http-port must be set (the streams and the API are served " \
                "there)"
+    if not 0 <= args.max_outputs <= 64:
+        return "--max-outputs must be 0..64"
     if args.max_stream_bytes < (4 << 20):
         return "--max-stream-bytes must be at least 4M"
     if args.max_total_bytes and args.max_total_bytes < args.max_stream_bytes:

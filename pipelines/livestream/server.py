@@ -742,6 +742,7 @@ class Server:
         self.mounts = [(streamapi.ROUTES, self)]
         self.previews = Previews(Gst, GLib)
         self.refused_budget = 0
+        self.refused_outputs = 0    # API: one output more than --max-outputs
         self._warned = {}
         self._callers = {}          # id -> caller stats, per main-loop turn
         self._callers_at = 0
@@ -1071,6 +1072,8 @@ class Server:
             "refused_by_reason": {k[len("refused-"):]: v for k, v in
                                   st.items() if k.startswith("refused-")},
             "refused_memory_budget": self.refused_budget,
+            "max_outputs": self.args.max_outputs,
+            "refused_outputs": self.refused_outputs,
             "bytes_received": st.get("bytes-received"),
             "memory": {"budget": self.budget,
                        "per_stream_limit": self.args.max_stream_bytes,
@@ -1095,6 +1098,8 @@ class Server:
         metric("streams", "gauge", [("", len(streams))])
         metric("refused_memory_budget_total", "counter",
                [("", self.refused_budget)])
+        metric("refused_outputs_total", "counter",
+               [("", self.refused_outputs)])
         if lab:
             metric("stream_paused", "gauge",
                    [(l, int(s.paused)) for l, s in lab])

@@ -25,10 +25,14 @@
 #   GET    /api/v1/live-events                  every stream's events
 #
 # Unknown stream or output: 404; bad JSON or values: 400; another method on
-# a known path: 405 (with Allow); each with {"error": {"code", "message"}}.
+# a known path: 405 (with Allow); an output URL the stream has already, or
+# one output more than --max-outputs: 409; each with
+# {"error": {"code", "message"}}.
 """Route table and handlers of /api/v1/streams and friends."""
 
-from .outputs import OutputError
+import math
+
+from .outputs import OutputError, parse_url
 from .routes import API_PREFIX, Later, Route, error, json_response
 
 MAX_OFFSET_MS = 10000
@@ -117,9 +121,10 @@ def adjust_sync(req):
     except ValueError as e:
         return error(400, "bad_json", str(e))
     v = doc.get("offset_ms")
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+            not math.isfinite(v):
         return error(400, "bad_request",
-                     'the body must be {"offset_ms": N} (a number)')
+                     'the body must be {"offset_ms": N} (a finite number)')
     if abs(v) > MAX_OFFSET_MS:
         return error(400, "bad_request",
                      f"offset_ms must be within ±{MAX_OFFSET_MS}")
@@ -140,6 +145,18 @@ def add_output(req):
     if not isinstance(url, str) or not url:
         return error(400, "bad_request",
                      'the body must be {"url": "rtmp://..." or "srt://..."}')
+    try:
+        parse_url(url)
+    except OutputError as e:
+        return error(400, "bad_url", str(e))
+    if s.outputs.find_uri(url) is not None:
+        return error(409, "output_exists", f"{url} is already an output of "
+                     f"stream {s.id}")
+    if len(s.outputs.outputs) >= req.app.args.max_outputs:
+        req.app.refused_outputs += 1
+        return error(409, "too_many_outputs", f"stream {s.id} has "
+                     f"{len(s.outputs.outputs)} outputs, the most "
+                     f"--max-outputs allows")
     try:
         o = s.add_output(url)
     except OutputError as e:
