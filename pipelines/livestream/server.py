@@ -506,17 +506,23 @@ class Stream:
 
     def _swap_encoders(self, preset):
         """x264enc cannot change speed-preset while PLAYING: the tee in
-        front of the rungs is blocked, the rung queues drain, every encoder
-        is replaced by one with the new preset, and the tee goes on. All
-        rungs restart on the same frame, so their fixed GOPs stay
-        aligned."""
+        front of the rungs is blocked, what the rung queues hold is dropped
+        (never encoded), each encoder is replaced once nothing is being
+        pushed into it, and the tee goes on. All rungs restart on the same
+        frame, so their fixed GOPs stay aligned.
+
+        An encoder must not go to NULL while its queue is pushing a frame
+        into it: that push returns FLUSHING, the queue, the tee and every
+        task up to srtingestsrc pause quietly, and the stream stops for
+        good (what happened under overload, when the old code swapped after
+        a 3 s wait with frames still queued)."""
         Gst = self.Gst
         tee = self.bin.get_by_name("vtee")
         if tee is None:
             return
         pad = tee.get_static_pad("sink")
-        self.swap = {"preset": preset, "pad": pad, "probe": 0,
-                     "deadline": time.monotonic() + 3}
+        self.swap = {"preset": preset, "pad": pad, "probe": 0, "drops": [],
+                     "idle": set(), "t0": time.monotonic(), "warned": False}
 
         def blocked(p, info):
             # the tee's streaming thread, once: the rest on the main loop
@@ -526,15 +532,42 @@ class Stream:
             Gst.PadProbeType.BLOCK_DOWNSTREAM, blocked)
 
     def _swap_drain(self):
+        """Main loop until the swap is done: the queued frames are dropped,
+        then each rung queue's src pad is waited for to be idle."""
         sw = self.swap
         if sw is None or self.bin is None:
             return False
+        Gst = self.Gst
+        if not sw["drops"]:
+            def drop(p, info):
+                return Gst.PadProbeReturn.DROP
+            for r in self.plan.rungs:
+                qpad = self.bin.get_by_name(f"q_{r.name}").get_static_pad(
+                    "src")
+                sw["drops"].append((qpad, qpad.add_probe(
+                    Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST,
+                    drop)))
         busy = any(self.bin.get_by_name(f"q_{r.name}").get_property(
             "current-level-buffers") > 0 for r in self.plan.rungs)
-        if busy and time.monotonic() < sw["deadline"]:
+        if not busy:
+            for qpad, _pid in sw["drops"]:
+                name = qpad.get_parent_element().get_name()
+                if name in sw["idle"]:
+                    continue
+
+                def idle(p, info, name=name):
+                    # at once on this thread if nothing is being pushed,
+                    # else on the queue's thread when that push returns
+                    sw["idle"].add(name)
+                    return Gst.PadProbeReturn.REMOVE
+                qpad.add_probe(Gst.PadProbeType.IDLE, idle)
+        if busy or len(sw["idle"]) < len(sw["drops"]):
+            if not sw["warned"] and time.monotonic() - sw["t0"] > 5:
+                sw["warned"] = True
+                self.server.warn(f"stream {self.id}: the encoders are still "
+                                 "busy 5 s into the preset change")
             self.GLib.timeout_add(10, self._swap_drain)
             return False
-        Gst = self.Gst
         from . import ladder
         kfi = self.args.keyframe_interval or self.args.segment_duration
         for r in self.plan.rungs:
@@ -551,9 +584,7 @@ class Stream:
             self.bin.remove(old)
             new = Gst.ElementFactory.make("x264enc", f"enc_{r.name}")
             for k, v in props.items():
-                if k == "tune":
-                    Gst.util_set_object_arg(new, k, v)
-                elif k == "speed-preset":
+                if k in ("tune", "speed-preset"):
                     Gst.util_set_object_arg(new, k, v)
                 else:
                     new.set_property(k, v)
@@ -561,7 +592,11 @@ class Stream:
             up.link(new.get_static_pad("sink"))
             new.get_static_pad("src").link(down)
             new.sync_state_with_parent()
+        for qpad, pid in sw["drops"]:
+            qpad.remove_probe(pid)
         sw["pad"].remove_probe(sw["probe"])
+        self.server.log(f"stream {self.id}: encoders now {sw['preset']} "
+                        f"({(time.monotonic() - sw['t0']) * 1000:.0f} ms)")
         self.swap = None
         return False
 
