@@ -80,6 +80,7 @@ dash_settings_clear (DashSettings * s)
   g_free (s->utc_timing_url);
   g_free (s->base_url);
   g_free (s->http_address);
+  g_free (s->http_mount);
   g_free (s->upload_location);
   memset (s, 0, sizeof (*s));
 }
@@ -99,6 +100,9 @@ dash_settings_copy (DashSettings * dst, const DashSettings * src)
   dst->http_address = g_strdup (src->http_address && *src->http_address ?
       src->http_address : DEFAULT_HTTP_ADDRESS);
   dst->upload_location = g_strdup (src->upload_location);
+  dst->http_mount = g_strdup (src->http_mount ? src->http_mount : "");
+  if (g_str_has_suffix (dst->http_mount, "/"))
+    dst->http_mount[strlen (dst->http_mount) - 1] = '\0';
   /* a chunk as long as a segment is a whole segment */
   if (dst->chunk_duration >= dst->segment_duration)
     dst->chunk_duration = 0;
@@ -284,6 +288,23 @@ dash_settings_install_properties (GObjectClass * gobject_class)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstDashLiveSink:http-mount:
+   *
+   * Path under which the embedded server serves this sink ("/live/cam1":
+   * /live/cam1/manifest.mpd, /live/cam1/master.m3u8, the player page at
+   * /live/cam1/).  Sinks of one process with the same http-address and
+   * http-port share one server, each under its own mount; /time and
+   * /metrics (of every pipeline served) are then at the root.  Empty =
+   * the root.
+   */
+  g_object_class_install_property (gobject_class, DASH_SETTING_HTTP_MOUNT,
+      g_param_spec_string ("http-mount", "HTTP mount",
+          "Path prefix of this sink on the embedded server, e.g. /live/cam1 "
+          "(empty = the root; sinks on one port share a server)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstDashLiveSink:target-latency:
    *
    * Low latency (chunk-duration > 0): ServiceDescription Latency@target in
@@ -330,10 +351,11 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    * Low latency: ServiceDescription PlaybackRate@min, the slowest rate a
    * player may use to keep the target latency.
    */
-  g_object_class_install_property (gobject_class, DASH_SETTING_MIN_PLAYBACK_RATE,
-      g_param_spec_double ("min-playback-rate", "Minimum playback rate",
-          "Slowest playback rate players may use for latency control",
-          0.5, 1.0, DEFAULT_MIN_PLAYBACK_RATE,
+  g_object_class_install_property (gobject_class,
+      DASH_SETTING_MIN_PLAYBACK_RATE, g_param_spec_double ("min-playback-rate",
+          "Minimum playback rate",
+          "Slowest playback rate players may use for latency control", 0.5, 1.0,
+          DEFAULT_MIN_PLAYBACK_RATE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -343,10 +365,11 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    * Low latency: ServiceDescription PlaybackRate@max, the fastest rate a
    * player may use to catch up with the target latency.
    */
-  g_object_class_install_property (gobject_class, DASH_SETTING_MAX_PLAYBACK_RATE,
-      g_param_spec_double ("max-playback-rate", "Maximum playback rate",
-          "Fastest playback rate players may use for latency control",
-          1.0, 2.0, DEFAULT_MAX_PLAYBACK_RATE,
+  g_object_class_install_property (gobject_class,
+      DASH_SETTING_MAX_PLAYBACK_RATE, g_param_spec_double ("max-playback-rate",
+          "Maximum playback rate",
+          "Fastest playback rate players may use for latency control", 1.0, 2.0,
+          DEFAULT_MAX_PLAYBACK_RATE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -382,8 +405,9 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    * warning at most every 5 s); manifests are coalesced, init segments
    * are never dropped.
    */
-  g_object_class_install_property (gobject_class, DASH_SETTING_UPLOAD_QUEUE_SIZE,
-      g_param_spec_uint ("upload-queue-size", "Upload queue size",
+  g_object_class_install_property (gobject_class,
+      DASH_SETTING_UPLOAD_QUEUE_SIZE, g_param_spec_uint ("upload-queue-size",
+          "Upload queue size",
           "Upload requests waiting for the origin before the oldest "
           "segments are dropped", 1, 100000, DEFAULT_UPLOAD_QUEUE_SIZE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
@@ -429,7 +453,8 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    * their end) is unaffected: one write per segment round.  0 = never
    * skip.
    */
-  g_object_class_install_property (gobject_class, DASH_SETTING_MANIFEST_MIN_INTERVAL,
+  g_object_class_install_property (gobject_class,
+      DASH_SETTING_MANIFEST_MIN_INTERVAL,
       g_param_spec_uint64 ("manifest-min-interval", "Manifest min interval",
           "Faster than real time: rewrite the manifests at most once per "
           "this many ns of wall-clock time (0 = every segment round)", 0,
@@ -486,6 +511,10 @@ dash_settings_set_property (DashSettings * s, guint prop_id,
     case DASH_SETTING_HTTP_ADDRESS:
       g_free (s->http_address);
       s->http_address = g_value_dup_string (value);
+      break;
+    case DASH_SETTING_HTTP_MOUNT:
+      g_free (s->http_mount);
+      s->http_mount = g_value_dup_string (value);
       break;
     case DASH_SETTING_TARGET_LATENCY:
       s->target_latency = g_value_get_uint64 (value);
@@ -564,6 +593,9 @@ dash_settings_get_property (const DashSettings * s, guint prop_id,
       break;
     case DASH_SETTING_HTTP_ADDRESS:
       g_value_set_string (value, s->http_address);
+      break;
+    case DASH_SETTING_HTTP_MOUNT:
+      g_value_set_string (value, s->http_mount);
       break;
     case DASH_SETTING_TARGET_LATENCY:
       g_value_set_uint64 (value, s->target_latency);

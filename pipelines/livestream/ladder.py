@@ -126,7 +126,7 @@ def keyframe_frames(fps, interval_s):
 
 
 def x264_properties(rung, preset="veryfast", keyframe_interval_s=2.0,
-                    fps_hint=30):
+                    fps_hint=30, fixed_gop=False):
     """x264enc properties of a rung.
 
     Keyframes are forced by the runner at identical running times in every
@@ -136,13 +136,18 @@ def x264_properties(rung, preset="veryfast", keyframe_interval_s=2.0,
     rate, reset by every forced keyframe. tune=zerolatency: no B-frames, no
     lookahead, sliced threads: a frame leaves the encoder as soon as it is
     encoded. vbv-buf-capacity = one second keeps the peak bitrate near the
-    nominal one, which the ABR players rely on."""
+    nominal one, which the ABR players rely on.
+
+    fixed_gop: no keyframe requests; a keyframe every interval's worth of
+    frames at exactly fps_hint (the live compositor's constant rate), in
+    every rung from the same first frame, so the rungs stay aligned."""
+    frames = keyframe_frames(fps_hint, keyframe_interval_s)
     return {
         "speed-preset": preset,
         "tune": "zerolatency",
         "bitrate": rung.kbps,
         "vbv-buf-capacity": 1000,
-        "key-int-max": keyframe_frames(fps_hint, keyframe_interval_s) * 2,
+        "key-int-max": frames if fixed_gop else frames * 2,
         "option-string": "scenecut=0",
     }
 
