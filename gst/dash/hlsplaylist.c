@@ -132,6 +132,9 @@ hls_media_playlist_render (HlsMediaPlaylist * pl)
     g_string_append_printf (s,
         "#EXT-X-DISCONTINUITY-SEQUENCE:%" G_GUINT64_FORMAT "\n",
         pl->discontinuity_sequence);
+  if (pl->event)
+    g_string_append (s, pl->ended ? "#EXT-X-PLAYLIST-TYPE:VOD\n" :
+        "#EXT-X-PLAYLIST-TYPE:EVENT\n");
   g_string_append (s, "#EXT-X-INDEPENDENT-SEGMENTS\n");
 
   for (i = 0; i < pl->segments->len; i++) {

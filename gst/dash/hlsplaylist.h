@@ -35,6 +35,8 @@ typedef struct {
   guint target_duration;        /* s, never decreases */
   gboolean ended;               /* EXT-X-ENDLIST */
   gboolean has_sequence;
+  gboolean event;               /* nothing is ever removed: PLAYLIST-TYPE
+                                 * EVENT while it grows, VOD once ended */
 } HlsMediaPlaylist;
 
 HlsMediaPlaylist *hls_media_playlist_new (guint target_duration_s);
