@@ -101,8 +101,8 @@ class Reporter:
         self.last_decile = -1
         self.bar_shown = False
 
-    def text(self, line):
-        if self.mode == "none":
+    def text(self, line, always=False):
+        if self.mode == "none" and not always:
             return
         if self.bar_shown:
             sys.stderr.write("\n")
@@ -166,7 +166,7 @@ def _follow(store, digest, rep, args):
         if state == "failed":
             rep.event("TranscodeFailed", {"reason": md.get("error"),
                                           "shared": True})
-            rep.text(f"failed: {md.get('error')}")
+            rep.text(f"failed: {md.get('error')}", always=True)
             return EXIT_FAILED
         p = md.get("progress")
         if p and p != last:
@@ -191,7 +191,7 @@ def package(args):
     def fail_early(reason):
         rep.event("TranscodeFailed", {"path": path, "reason": reason,
                                       "stage": "request"})
-        rep.text(f"failed: {reason}")
+        rep.text(f"failed: {reason}", always=True)
         return EXIT_FAILED
 
     if not os.path.exists(path):
@@ -258,7 +258,7 @@ def _package_locked(args, store, path, digest, rep):
     if not save(stage="probing"):
         reason = "cannot write to the store (disk full or read-only?)"
         rep.event("TranscodeFailed", {"reason": reason, "stage": "store"})
-        rep.text(f"failed: {reason}")
+        rep.text(f"failed: {reason}", always=True)
         store.remove(digest)
         return EXIT_FAILED
 
@@ -270,7 +270,7 @@ def _package_locked(args, store, path, digest, rep):
             store.remove(digest)      # not even metadata fits: no entry
         rep.event("TranscodeFailed", {"reason": reason, "stage": stage,
                                       "path": path})
-        rep.text(f"failed: {reason}")
+        rep.text(f"failed: {reason}", always=True)
         return EXIT_FAILED
 
     _setup_gst(args)

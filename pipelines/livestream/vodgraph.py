@@ -192,6 +192,14 @@ def probe(path, timeout=15.0):
     finally:
         pipeline.set_state(Gst.State.NULL)
     if error:
+        try:
+            mp4index.read(path)
+        except mp4index.Mp4Error as e:
+            if "no moov" in str(e) or "truncated" in str(e):
+                error = ("truncated MP4/MOV: its index ('moov') is missing "
+                         "or cut (the file ends early)")
+        except OSError:
+            pass
         raise ProbeError(error)
     info.container = container or ""
     for caps in caps_list:
@@ -614,7 +622,7 @@ def _runtime_error(src, err, dbg):
     dbg = dbg or ""
     if err.matches(Gst.ResourceError.quark(), Gst.ResourceError.NO_SPACE_LEFT) \
             or "No space left" in dbg or "No space left" in text:
-        return f"disk full: {text} ({dbg.splitlines()[-1] if dbg else ''})"
+        return f"disk full: {text}"
     if "File too large" in dbg or "File too large" in text:
         return f"disk full (file size limit): {text}"
     if err.matches(Gst.ResourceError.quark(), Gst.ResourceError.WRITE) or \
