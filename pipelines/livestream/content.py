@@ -412,6 +412,8 @@ class ContentService:
                     terminal = ev
             job.exit_code = job.proc.wait()
             t.join(5)
+            job.proc.stdout.close()
+            job.proc.stderr.close()
         except OSError as e:
             errors = [str(e)]
             job.exit_code = -1
@@ -423,7 +425,7 @@ class ContentService:
             self._on_event(job, terminal)
         with self.lock:
             job.state = "complete" if terminal["type"] == \
-                "TranscodeCompleted" and job.exit_code == 0 else "failed"
+                "TranscodeCompleted" else "failed"
             if job.state == "failed":
                 job.error = job.error or terminal.get("reason")
             self.by_key.pop(job.key, None)
@@ -443,8 +445,15 @@ class ContentService:
                 "elapsed", "eta", "segments")}
         elif kind == "ManifestUpdated" and job.playable_at is None:
             job.playable_at = time.monotonic()
+        elif kind == "TranscodeCompleted":
+            # metadata.json says complete before the worker reports it
+            with self.lock:
+                job.state = "complete"
+            job.progress = dict(job.progress or {}, percent=100.0, eta=0.0)
         elif kind == "TranscodeFailed":
-            job.error = ev.get("reason")
+            with self.lock:
+                job.state = "failed"
+                job.error = ev.get("reason")
         job.add_event(ev)
         if kind in ("TranscodeCompleted", "TranscodeFailed",
                     "TranscodeStarted"):

@@ -71,6 +71,13 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):
+        # a client that went away mid-request is not an error of ours
+        import sys as _sys
+        if isinstance(_sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
 
 def serve(app, routes=api.ROUTES, address="127.0.0.1", port=8090,
           quiet=True):

@@ -226,7 +226,7 @@ def _explain_error(err, dbg):
         return f"truncated or corrupt file: {text}"
     if err.matches(Gst.StreamError.quark(), Gst.StreamError.DEMUX) or \
             err.matches(Gst.StreamError.quark(), Gst.StreamError.DECODE):
-        return f"corrupt file: {text} ({(dbg or '').splitlines()[-1:]})"
+        return f"corrupt file: {text}"
     return text
 
 
@@ -628,8 +628,7 @@ def _runtime_error(src, err, dbg):
     if err.matches(Gst.ResourceError.quark(), Gst.ResourceError.WRITE) or \
             err.matches(Gst.ResourceError.quark(),
                         Gst.ResourceError.OPEN_WRITE):
-        last = dbg.strip().splitlines()[-1] if dbg.strip() else ""
-        return f"cannot write the output: {text} {last}".strip()
+        return f"cannot write the output: {text}"
     if err.matches(Gst.StreamError.quark(), Gst.StreamError.DECODE):
         return f"corrupt media ({src}): {text}"
     if err.matches(Gst.CoreError.quark(), Gst.CoreError.MISSING_PLUGIN):
