@@ -3,13 +3,13 @@
 # and events (Packager).
 #
 #   filesrc ─ parsebin ─┬─ video: tee ─┬─ queue ──────────────────────────────────────── dash.video_0  (copy)
-#                       │              └─ queue ─ decodebin ─ videoconvert ─ tee ─┬─ queue ─ videoscale ─ x264enc ─ h264parse ─ dash.video_1
-#                       │                                                          └─ queue ─ ...                               ─ dash.video_N
+#                       │              └─ queue ─ decodebin ─ videoconvert ─ tee ─ queue ─ videoscale ─ tee ─┬─ queue ─ x264enc ─ h264parse ─ dash.video_1
+#                       │                                                                                    └─ queue ─ videoscale ─ tee ─ ... dash.video_N
 #                       └─ audio: queue ─ aacparse ─ dash.audio_0  (copy)
 #                                 or queue ─ decodebin ─ audioconvert ─ audioresample ─ avenc_aac ─ aacparse ─ dash.audio_0
 #
-# The file is read once and decoded once; each rung encodes in its own
-# queue thread (x264 adds its own). Every encoder places a keyframe every
+# The file is read once and decoded once; each rung is scaled from the
+# next larger one and encodes in its own queue thread (x264 adds its own). Every encoder places a keyframe every
 # plan.keyint frames of the one decoded stream, so all rungs (and a copied
 # source whose GOP is plan.keyint frames) have keyframes on the same frames
 # and dashlivesink cuts every representation at the same times. No Python
@@ -355,21 +355,31 @@ def describe(plan, info, out_dir, opts):
             chain += [el("videoconvert", "vconv"),
                       "video/x-raw,format=I420", el("tee", "vtee")]
             parts.append(" ! ".join(chain))
+            # scaled in a cascade: each rung from the next larger one
+            # (1080p -> 720p -> 480p), cheaper than every rung from the
+            # source, each scaler in its own queue thread
+            prev = "vtee"
             for v in plan.encodes:
                 rung = ladder.Rung(v.name, v.width, v.height, v.kbps)
                 props = ladder.x264_vod_properties(rung, opts.preset,
                                                    plan.keyint, opts.threads)
                 parts.append(" ! ".join([
-                    "vtee.",
-                    el("queue", f"q_{v.id}", max_size_buffers=3,
+                    f"{prev}.",
+                    el("queue", f"q_scale_{v.id}", max_size_buffers=3,
                        max_size_bytes=0, max_size_time=0),
                     el("videoscale", f"scale_{v.id}"),
                     f"video/x-raw,width={v.width},height={v.height},"
                     "pixel-aspect-ratio=1/1",
+                    el("tee", f"t_{v.id}")]))
+                parts.append(" ! ".join([
+                    f"t_{v.id}.",
+                    el("queue", f"q_{v.id}", max_size_buffers=3,
+                       max_size_bytes=0, max_size_time=0),
                     el("x264enc", f"enc_{v.id}", **{k.replace("-", "_"): x
                                                     for k, x in props.items()}),
                     el("h264parse", f"parse_{v.id}"),
                     f"dash.{v.id}"]))
+                prev = f"t_{v.id}"
     if plan.audio:
         env.require("aacparse")
         aq = el("queue", "ain", max_size_buffers=0, max_size_bytes=0,
