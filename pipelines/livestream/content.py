@@ -476,6 +476,14 @@ class ContentService:
         elif job is not None and job.state == "failed":
             out["state"] = "failed"
             out["error"] = out.get("error") or job.error
+        elif job is None and out.get("state") == "processing":
+            # packaged by another process, or left by one that died
+            fd = self.store.lock(digest)
+            if fd is not None:
+                Store.unlock(fd)
+                out["state"] = "failed"
+                out["error"] = "interrupted: no process is packaging it " \
+                    "(a new request packages it again)"
         out.setdefault("state", "failed" if out.get("error") else "queued")
         base = f"/api/v1/content/{digest}"
         out["urls"] = {"self": base, "dash": base + "/manifest.mpd",

@@ -386,6 +386,21 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(st, 204)
         self.assertEqual(call(self.app, "GET", base)[0], 404)
 
+    def test_stale_processing_entry(self):
+        # left "processing" by a process that died: nobody holds its lock
+        h = "b" * 64
+        self.app.store.write_metadata(h, {"state": "processing"})
+        info = body_json(call(self.app, "GET", f"/api/v1/content/{h}"))
+        self.assertEqual(info["state"], "failed")
+        self.assertIn("interrupted", info["error"])
+        # ... but while another process holds it, it is processing
+        fd = self.app.store.lock(h)
+        try:
+            info = body_json(call(self.app, "GET", f"/api/v1/content/{h}"))
+            self.assertEqual(info["state"], "processing")
+        finally:
+            content.Store.unlock(fd)
+
     def test_events_long_poll(self):
         os.environ["FAKE_DELAY"] = "1.0"
         try:
