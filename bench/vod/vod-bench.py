@@ -255,6 +255,8 @@ def main():
     ap.add_argument("--playable-trials", type=int, default=5)
     ap.add_argument("--repeat-trials", type=int, default=20)
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-latency", action="store_true",
+                    help="no time-to-playable / repeat measurements")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     src = os.path.join(args.work, f"src-1080p-{args.minutes:g}min.mp4")
@@ -276,6 +278,9 @@ def main():
                                                res[b]["speed"], 3)
             res["ratios"] = ratios
             log(f"  ratios (speed): {ratios}")
+    if args.skip_latency:
+        print(json.dumps(report, indent=1))
+        return
     log("time from request to a playable manifest")
     report["playable_api"] = time_to_playable_api(src, args.work,
                                                   args.playable_trials)
