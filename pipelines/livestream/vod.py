@@ -183,6 +183,90 @@ def _follow(store, digest, rep, args):
         time.sleep(0.25)
 
 
+class Cancelled(Exception):
+    """The content server withdrew the job (another job or the entry
+    already has this content)."""
+
+
+class _Hash:
+    """The source's SHA-256, computed in a thread (hashlib releases the
+    GIL) while GStreamer loads and probes the source; or, in a warm worker
+    of the content server, read from stdin (the server hashes the file
+    while the worker probes it)."""
+
+    def __init__(self, path, from_stdin):
+        import threading
+        self.value = self.error = None
+        self.cancelled = False
+        self.t0 = time.monotonic()
+        target = self._read_stdin if from_stdin else self._compute
+        self.thread = threading.Thread(target=target, args=(path,),
+                                       daemon=True)
+        self.thread.start()
+
+    def _compute(self, path):
+        try:
+            self.value = content.sha256_file(path)
+        except OSError as e:
+            self.error = f"cannot read the source: {e.strerror}"
+
+    def _read_stdin(self, _path):
+        try:
+            msg = json.loads(sys.stdin.readline() or '{"cancel": "eof"}')
+        except ValueError:
+            msg = {"cancel": "bad message"}
+        h = msg.get("sha256", "")
+        if content.HASH_RE.match(h or ""):
+            self.value = h
+        else:
+            self.cancelled = True
+
+    def result(self):
+        self.thread.join()
+        if self.cancelled:
+            raise Cancelled()
+        return self.value, self.error
+
+
+class _Prepared:
+    def __init__(self):
+        self.info = self.plan = self.opts = None
+        self.failure = None           # (reason, stage)
+
+
+def _prepare(args, path):
+    """GStreamer loaded, the source probed, the ladder planned and the
+    pipeline checked: nothing is written to the store yet."""
+    _setup_gst(args)
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+    Gst.init(None)
+    from . import graph, vodgraph, vodplan
+    p = _Prepared()
+    try:
+        p.info = vodgraph.probe(path)
+    except vodgraph.ProbeError as e:
+        p.failure = (str(e), "probe")
+        return p
+    try:
+        p.plan = vodplan.make_plan(p.info.video, p.info.audio, args.ladder,
+                                   args.segment_duration, copy=args.copy,
+                                   audio_kbps=args.audio_bitrate)
+    except ValueError as e:
+        p.failure = (str(e), "plan")
+        return p
+    p.opts = vodgraph.Options(segment_s=args.segment_duration,
+                              preset=args.x264_preset,
+                              audio_kbps=args.audio_bitrate, copy=args.copy,
+                              threads=args.threads)
+    try:
+        vodgraph.describe(p.plan, p.info, "/nonexistent", p.opts)
+    except graph.BuildError as e:
+        p.failure = (str(e), "build")
+    return p
+
+
 def package(args):
     store = content.Store(args.output)
     path = os.path.abspath(args.input)
@@ -202,17 +286,26 @@ def package(args):
         return fail_early(f"source not readable: {path}")
     try:
         os.makedirs(store.root, exist_ok=True)
+        key, st = content.Store.source_key(path)
     except OSError as e:
-        return fail_early(f"cannot create the store {store.root}: "
+        return fail_early(f"cannot use the store {store.root}: "
                           f"{e.strerror}")
-    t_hash = time.monotonic()
-    try:
-        digest, _key, cached = store.hash_of(path)
-    except OSError as e:
-        return fail_early(f"cannot read the source: {e.strerror}")
+    digest = store.cached_hash(key)
+    prepared = None
+    if digest is None:
+        hasher = _Hash(path, getattr(args, "hash_stdin", False))
+        prepared = _prepare(args, path)
+        digest, error = hasher.result()
+        if error:
+            return fail_early(error)
+        if not getattr(args, "hash_stdin", False):
+            rep.text(f"sha256 {digest} ({time.monotonic() - hasher.t0:.2f} s,"
+                     " while probing)")
+            try:
+                store.remember_hash(key, path, st.st_size, digest)
+            except OSError:
+                pass
     rep.hash = digest
-    if not cached:
-        rep.text(f"sha256 {digest} ({time.monotonic() - t_hash:.2f} s)")
     if store.is_complete(digest) and not args.force:
         rep.event("TranscodeCompleted", {"path": store.entry_dir(digest),
                                          "existing": True})
@@ -231,12 +324,14 @@ def package(args):
                                              "existing": True})
             rep.text("already packaged: " + _entry_summary(store, digest))
             return EXIT_OK
-        return _package_locked(args, store, path, digest, rep)
+        if prepared is None:
+            prepared = _prepare(args, path)
+        return _package_locked(args, store, path, digest, rep, prepared)
     finally:
         content.Store.unlock(fd)
 
 
-def _package_locked(args, store, path, digest, rep):
+def _package_locked(args, store, path, digest, rep, prepared):
     out_dir = store.entry_dir(digest)
     created = content.now_iso()
     md = {"sha256": digest, "state": "processing", "version": VERSION,
@@ -273,29 +368,13 @@ def _package_locked(args, store, path, digest, rep):
         rep.text(f"failed: {reason}", always=True)
         return EXIT_FAILED
 
-    _setup_gst(args)
-    import gi
-    gi.require_version("Gst", "1.0")
     from gi.repository import GLib, Gst
-    Gst.init(None)
-    from . import graph, vodgraph, vodplan
-
-    try:
-        info = vodgraph.probe(path)
-    except vodgraph.ProbeError as e:
-        return failed(str(e), "probe")
-    try:
-        plan = vodplan.make_plan(info.video, info.audio, args.ladder,
-                                 args.segment_duration, copy=args.copy,
-                                 audio_kbps=args.audio_bitrate)
-    except ValueError as e:
-        return failed(str(e), "plan")
+    from . import graph, vodgraph
+    if prepared.failure:
+        return failed(*prepared.failure)
+    info, plan, opts = prepared.info, prepared.plan, prepared.opts
     for n in info.notes + plan.notes:
         rep.text(n)
-    opts = vodgraph.Options(segment_s=args.segment_duration,
-                            preset=args.x264_preset,
-                            audio_kbps=args.audio_bitrate, copy=args.copy,
-                            threads=args.threads)
     try:
         packager = vodgraph.Packager(info, plan, out_dir, opts, None)
     except graph.BuildError as e:
@@ -354,14 +433,43 @@ def _package_locked(args, store, path, digest, rep):
     return EXIT_OK
 
 
-def main(argv=None):
+def _worker():
+    """A warm worker of the content server: GStreamer is loaded before the
+    job comes. stdin: one line {"argv": [...]} (the command line of the
+    job), then {"sha256": H} once the server has hashed the source
+    (meanwhile the worker probes it), or {"cancel": ...}."""
+    _setup_gst(argparse.Namespace(plugin_path=None))
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+    Gst.init(None)
+    from . import vodgraph  # noqa: F401 (loaded while waiting)
+    line = sys.stdin.readline()
+    if not line:
+        return EXIT_OK
+    try:
+        job = json.loads(line)
+        argv = list(job["argv"])
+    except (ValueError, KeyError, TypeError):
+        print("file-to-dash: worker: bad job line", file=sys.stderr)
+        return EXIT_USAGE
+    return main(argv, hash_stdin=True)
+
+
+def main(argv=None, hash_stdin=False):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--worker"]:
+        return _worker()
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.hash_stdin = hash_stdin
     if args.segment_duration < 0.5:
         parser.error("--segment-duration must be at least 0.5 s")
     if not 16 <= args.audio_bitrate <= 512:
         parser.error("--audio-bitrate must be 16..512 kbps")
     try:
         return package(args)
+    except Cancelled:
+        return EXIT_OK
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

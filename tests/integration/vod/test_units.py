@@ -238,11 +238,18 @@ class FakeService(content.ContentService):
 
     FAKE = r'''
 import json, os, sys, time
-src, store = sys.argv[1], sys.argv[3]
+# the worker protocol: the job's command line, then the hash or a cancel
+job = json.loads(sys.stdin.readline() or "null")
+if job is None:
+    sys.exit(0)
+src, store = job["argv"][0], job["argv"][2]
+msg = json.loads(sys.stdin.readline() or "{}")
+if "sha256" not in msg:
+    sys.exit(0)
 sys.path.insert(0, os.environ["PIPELINES"])
 from livestream import content
 s = content.Store(store)
-h, _k, _c = s.hash_of(src)
+h = msg["sha256"]
 d = s.entry_dir(h)
 os.makedirs(d, exist_ok=True)
 def ev(t, **kw):
@@ -283,6 +290,7 @@ class ApiTest(unittest.TestCase):
             f.write(b"some bytes")
 
     def tearDown(self):
+        self.app.shutdown()
         shutil.rmtree(self.dir)
 
     def post(self, path):
@@ -326,6 +334,7 @@ class ApiTest(unittest.TestCase):
         st, _h, b = call(app, "POST", "/api/v1/content",
                          json.dumps({"path": self.src}).encode())
         self.assertEqual(st, 403)
+        app.shutdown()
 
     def test_job_shared_and_served(self):
         answers = []
@@ -385,6 +394,10 @@ class ApiTest(unittest.TestCase):
         st, _h, b = call(self.app, "DELETE", base)
         self.assertEqual(st, 204)
         self.assertEqual(call(self.app, "GET", base)[0], 404)
+        # again: the hash comes from the index, the job from the queue path
+        st, _h, b = self.post(self.src)
+        self.assertEqual(st, 202)
+        self.assertEqual(self.wait(digest)["state"], "complete")
 
     def test_stale_processing_entry(self):
         # left "processing" by a process that died: nobody holds its lock
