@@ -443,7 +443,8 @@ def _worker():
     gi.require_version("Gst", "1.0")
     from gi.repository import Gst
     Gst.init(None)
-    from . import vodgraph  # noqa: F401 (loaded while waiting)
+    import importlib
+    importlib.import_module(".vodgraph", __package__)   # loaded while idle
     line = sys.stdin.readline()
     if not line:
         return EXIT_OK

@@ -19,6 +19,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "pipelines"))
 from lslib import (REPO, SKIP, check, cleanup, fail, log, require_tools,  # noqa: E402,F401
                    skip, spawn, tmpdir)
 
+__all__ = ["REPO", "SKIP", "check", "cleanup", "fail", "log", "require_tools",
+           "skip", "spawn", "tmpdir", "FILE_TO_DASH", "CONTENT_SERVER",
+           "make_media", "file_to_dash", "ContentServer", "timelines",
+           "players"]
+
 FILE_TO_DASH = os.path.join(REPO, "pipelines", "file-to-dash")
 CONTENT_SERVER = os.path.join(REPO, "pipelines", "content-server")
 PLAYERS = os.path.join(HERE, "vod-players.mjs")
