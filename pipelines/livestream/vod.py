@@ -209,6 +209,7 @@ class _Hash:
             self.value = content.sha256_file(path)
         except OSError as e:
             self.error = f"cannot read the source: {e.strerror}"
+        self.seconds = time.monotonic() - self.t0
 
     def _read_stdin(self, _path):
         try:
@@ -299,8 +300,8 @@ def package(args):
         if error:
             return fail_early(error)
         if not getattr(args, "hash_stdin", False):
-            rep.text(f"sha256 {digest} ({time.monotonic() - hasher.t0:.2f} s,"
-                     " while probing)")
+            rep.text(f"sha256 {digest} ({hasher.seconds:.2f} s, while "
+                     "GStreamer loads and probes the source)")
             try:
                 store.remember_hash(key, path, st.st_size, digest)
             except OSError:

@@ -428,6 +428,7 @@ class Packager:
         self.speed_hist = []         # (wall, media) for the recent speed
         self.last_progress = 0.0
         self.stopped_by = None
+        self.loop_done = False
         self.description = describe(plan, info, out_dir, opts)
 
     # --- events ---------------------------------------------------------
@@ -498,8 +499,16 @@ class Packager:
         self._emit("SegmentReady", representation=rep, number=number,
                    start=round(start / NS, 3),
                    duration=round(duration / NS, 3), size=size)
+        if self.manifests == 0 and all(r in self.ends for r in self.reps):
+            # the first manifests follow the last first segment: report
+            # them as soon as they are written, not at the next tick
+            GLib.timeout_add(5, self._check_manifests)
 
-    def _tick(self):
+    def _check_manifests(self):
+        self._manifest_event()
+        return self.manifests == 0 and not self.loop_done
+
+    def _manifest_event(self):
         dash = self.pipeline.get_by_name("dash")
         st = dash.get_property("stats") if dash is not None else None
         if st is not None:
@@ -510,6 +519,9 @@ class Packager:
                 self._emit("ManifestUpdated", version=written,
                            playable=True, first=first,
                            packaged_seconds=round(self.published_ns() / NS, 3))
+
+    def _tick(self):
+        self._manifest_event()
         now = time.monotonic()
         if now - self.last_progress >= self.progress_interval:
             self.last_progress = now
@@ -565,6 +577,7 @@ class Packager:
             self.error = self.error or "the pipeline failed to start"
         else:
             self.loop.run()
+        self.loop_done = True
         GLib.source_remove(timer)
         bus.remove_signal_watch()
         pipeline.set_state(Gst.State.NULL)
