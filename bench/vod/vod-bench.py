@@ -176,6 +176,7 @@ def time_to_playable_api(src, work, trials):
         store = os.path.join(work, f"playable-{i}")
         shutil.rmtree(store, ignore_errors=True)
         srv = Server(store)
+        time.sleep(2.0)        # a server that runs already (warm worker up)
         la = load()
         t = time.monotonic()
         st, body = srv.req("POST", "/api/v1/content",
