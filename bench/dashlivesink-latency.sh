@@ -35,11 +35,11 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument $1"; exit 2 ;;
   esac
 done
-[ -e build/gst/libgstlivestream.so ] || { echo "build first: meson setup build && ninja -C build"; exit 1; }
+[ -e build/gst/dash/libgstlivestreamdash.so ] || { echo "build first: meson setup build && ninja -C build"; exit 1; }
 [ -d tests/integration/node_modules/playwright-core ] || { echo "run scripts/install-npm-tools.sh"; exit 1; }
 
 export GST_PLUGIN_SYSTEM_PATH_1_0=""
-export GST_PLUGIN_PATH_1_0="$PWD/build/gst:/usr/lib/x86_64-linux-gnu/gstreamer-1.0"
+export GST_PLUGIN_PATH_1_0="$PWD/build/gst:$PWD/build/gst/dash:/usr/lib/x86_64-linux-gnu/gstreamer-1.0"
 export GST_REGISTRY="$PWD/build/bench/latency.registry"
 export GST_DEBUG='*:1'
 mkdir -p build/bench

@@ -41,7 +41,7 @@ if [ ! -s "$src" ]; then
     video/x-raw,width=1280,height=720,framerate=30/1,format=I420 ! \
     x264enc speed-preset=ultrafast bitrate=3000 key-int-max=60 ! h264parse ! \
     mp4mux name=m faststart=true ! filesink location="$src.part" \
-    audiotestsrc num-buffers=$abufs samplesperbuffer=1024 wave=ticks ! \
+    audiotestsrc num-buffers=$abufs samplesperbuffer=1024 ! \
     audio/x-raw,rate=48000,channels=2 ! avenc_aac bitrate=128000 ! aacparse ! m.
   mv "$src.part" "$src"
 fi

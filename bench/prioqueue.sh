@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # prioqueue against queue, in the same run (docs/prioqueue.md#performance):
 #   bench/prioqueue.sh cpu [buffers] [rounds]   CPU per buffer (default 100000 5;
-#                                               BENCH_SCENARIO=batch: one scenario)
+#                                               BENCH_SCENARIO=batch: one scenario;
+#                                               BENCH_QUIET_SINK=1: the sink wakes
+#                                               the bench only when it waits)
 #   bench/prioqueue.sh congestion [seconds]     congestion trace (default 20)
 #   bench/prioqueue.sh instructions [buffers]   instructions per buffer under
 #                                               callgrind (default 5000)
@@ -25,7 +27,7 @@ instructions() {
   for scen in lockstep batch blocking; do
     local q p
     for el in queue prioqueue; do
-      valgrind --tool=callgrind --instr-atstart=no \
+      BENCH_QUIET_SINK=1 valgrind --tool=callgrind --instr-atstart=no \
         --callgrind-out-file="$out/$el.$scen" "$BENCH" instructions "$el" "$scen" "$n" \
         >/dev/null 2>&1
       # the events counted between START and STOP_INSTRUMENTATION
@@ -46,5 +48,5 @@ case "${1:-all}" in
     "$BENCH" cpu
     echo
     exec "$BENCH" congestion ;;
-  *) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

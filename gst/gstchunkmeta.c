@@ -17,6 +17,18 @@
  * network receivers) attach a #GstChunkMeta so that the elements of this
  * plug-in set can order (chunkreorder), verify (chunkreorder validate=true)
  * and prioritise (prioqueue) them. The meta survives buffer copies.
+ *
+ * The shared library comes with GObject-introspection data (namespace
+ * `GstLivestream`, version 1.0), so that applications in Python and other
+ * languages tag buffers too:
+ *
+ * |[<!-- language="Python" -->
+ * gi.require_version('GstLivestream', '1.0')
+ * from gi.repository import GstLivestream
+ * meta = GstLivestream.buffer_add_chunk_meta(buf, 7, seqnum,
+ *     GstLivestream.ChunkType.VIDEO_P, GstLivestream.ChunkPriority.NORMAL)
+ * meta.set_checksum(buf)
+ * ]|
  */
 
 #ifdef HAVE_CONFIG_H
@@ -65,6 +77,11 @@ gst_chunk_meta_transform (GstBuffer * dest, GstMeta * meta,
   return TRUE;
 }
 
+/**
+ * gst_chunk_meta_api_get_type:
+ *
+ * Returns: the #GType of the #GstChunkMeta API, for gst_buffer_get_meta()
+ */
 GType
 gst_chunk_meta_api_get_type (void)
 {
@@ -78,6 +95,11 @@ gst_chunk_meta_api_get_type (void)
   return type;
 }
 
+/**
+ * gst_chunk_meta_get_info:
+ *
+ * Returns: (transfer none): the #GstMetaInfo of #GstChunkMeta
+ */
 const GstMetaInfo *
 gst_chunk_meta_get_info (void)
 {
@@ -103,7 +125,7 @@ gst_chunk_meta_get_info (void)
  * Attaches a #GstChunkMeta. No checksum is set: call
  * gst_chunk_meta_set_checksum() once the buffer's content is final.
  *
- * Returns: (transfer none): the meta
+ * Returns: (transfer none) (nullable): the meta, owned by @buffer
  */
 GstChunkMeta *
 gst_buffer_add_chunk_meta (GstBuffer * buffer, guint32 stream_id,
@@ -122,6 +144,21 @@ gst_buffer_add_chunk_meta (GstBuffer * buffer, guint32 stream_id,
   meta->priority = priority;
 
   return meta;
+}
+
+/**
+ * gst_buffer_get_chunk_meta:
+ * @buffer: a #GstBuffer
+ *
+ * Returns: (transfer none) (nullable): the #GstChunkMeta of @buffer, or
+ *     %NULL when it has none
+ */
+GstChunkMeta *
+gst_buffer_get_chunk_meta (GstBuffer * buffer)
+{
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+
+  return (GstChunkMeta *) gst_buffer_get_meta (buffer, GST_CHUNK_META_API_TYPE);
 }
 
 /**
@@ -187,6 +224,13 @@ gst_chunk_meta_verify_checksum (const GstChunkMeta * meta, GstBuffer * buffer)
   return gst_chunk_meta_compute_checksum (buffer) == meta->checksum;
 }
 
+/**
+ * gst_chunk_type_get_name:
+ * @type: a #GstChunkType
+ *
+ * Returns: (transfer none): the name of @type, as chunkreorder and
+ *     prioqueue print it
+ */
 const gchar *
 gst_chunk_type_get_name (GstChunkType type)
 {
@@ -209,6 +253,12 @@ gst_chunk_type_get_name (GstChunkType type)
   }
 }
 
+/**
+ * gst_chunk_priority_get_name:
+ * @priority: a #GstChunkPriority
+ *
+ * Returns: (transfer none): the name of @priority
+ */
 const gchar *
 gst_chunk_priority_get_name (GstChunkPriority priority)
 {

@@ -100,8 +100,8 @@ GST_LIVESTREAM_API GType gst_chunk_meta_api_get_type (void);
 GST_LIVESTREAM_API const GstMetaInfo * gst_chunk_meta_get_info (void);
 #define GST_CHUNK_META_INFO (gst_chunk_meta_get_info())
 
-#define gst_buffer_get_chunk_meta(b) \
-  ((GstChunkMeta *) gst_buffer_get_meta ((b), GST_CHUNK_META_API_TYPE))
+GST_LIVESTREAM_API
+GstChunkMeta * gst_buffer_get_chunk_meta (GstBuffer * buffer);
 
 GST_LIVESTREAM_API
 GstChunkMeta * gst_buffer_add_chunk_meta (GstBuffer * buffer,

@@ -33,6 +33,12 @@
  * `GstChunkLost` event. Applications get a rate-limited `chunkreorder-lost`
  * element message and the #GstChunkReorder:stats counters.
  *
+ * The first buffers of a numbering (at the start, after a flush or a
+ * sender restart) may arrive in any order too: like rtpjitterbuffer with
+ * its first packet, chunkreorder holds them until they span the whole
+ * #GstChunkReorder:window or the first one has been held for
+ * #GstChunkReorder:timeout, then pushes them from the lowest number on.
+ *
  * At most one clock wait is armed, however many gaps are open: a helper
  * thread sleeps on a condition variable while nothing is held and on a
  * single clock id while a gap holds output. Without a clock (or with
@@ -55,6 +61,28 @@
  *     chunkreorder ! rtph264depay ! avdec_h264 ! videoconvert ! autovideosink
  * ]| Simulates a network that reorders and loses packets, and repairs the
  * order.
+ */
+
+/* Implementation notes
+ *
+ *   sink ──chain──► seqnum of the chunk (meta / RTP / offset)
+ *                     │ in order, nothing held: pushed in the chain, no
+ *                     │ allocation (the common case)
+ *                     ▼
+ *                  reorderring.c (GLib only, under GST_CHUNK_REORDER_LOCK):
+ *                  holds chunks ahead of a gap, gives a gap up at the
+ *                  window, a size cap or its deadline, holds the first
+ *                  window of every numbering ──► released chunks pushed
+ *                     ▲                           on src, then lost events
+ *   timer task on src: sleeps on at most one single-shot clock id for the
+ *   earliest gap deadline; when it fires it takes the sink pad's
+ *   STREAM_LOCK and releases like the chain would.
+ *
+ * Streaming state (seqnum source, RTP extension, message rate limits) is
+ * only touched with the sink STREAM_LOCK held; the ring, flushing and the
+ * clock id under GST_CHUNK_REORDER_LOCK, never held while pushing or
+ * posting.  Properties under GST_OBJECT_LOCK reach the streaming copy
+ * through an atomic "settings changed" flag.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -247,8 +275,10 @@ gst_chunk_reorder_class_init (GstChunkReorderClass * klass)
    * GstChunkReorder:window:
    *
    * The largest out-of-order distance held, in sequence numbers. A buffer
-   * that many or more ahead of a gap gives the gap up as lost. The ring
-   * holding buffers is allocated for this size once.
+   * that many or more ahead of a gap gives the gap up as lost. At the start
+   * of a numbering, buffers are held until they span this many numbers (or
+   * the timeout passes). The ring holding buffers is allocated for this
+   * size once.
    */
   g_object_class_install_property (gobject_class, PROP_WINDOW,
       g_param_spec_uint ("window", "Window",
@@ -262,9 +292,11 @@ gst_chunk_reorder_class_init (GstChunkReorderClass * klass)
    *
    * The longest time, in nanoseconds of the pipeline clock, that a gap may
    * hold back output, counted from the arrival of the first buffer held
-   * behind it. 0 = only the window and the caps release a gap. Without a
-   * clock only the window applies. In a live pipeline the latency query
-   * adds this value to the minimum latency.
+   * behind it, and the longest the first buffer of a numbering is held
+   * (in case lower numbers arrive after it). 0 = only the window and the
+   * caps release a gap and end the start. Without a clock only the window
+   * applies. In a live pipeline the latency query adds this value to the
+   * minimum latency.
    */
   g_object_class_install_property (gobject_class, PROP_TIMEOUT,
       g_param_spec_uint64 ("timeout", "Timeout",

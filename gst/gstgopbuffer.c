@@ -54,6 +54,26 @@
  * with `src_N` and `audio_src_N` gets the audio from the same keyframe on.
  */
 
+/* Implementation notes
+ *
+ *   sink ──chain──► gopnalinspect.c: keyframe type, leading pictures
+ *          │        gopstore.c (GLib only, under GST_GOP_BUFFER_LOCK):
+ *          │        the cached GOPs with their sticky events, evicted
+ *          │        whole by max-gops / max-bytes / max-time
+ *          ├──► src (passthrough in the chain; start-on-keyframe)
+ *          └──► each joined request pad's LagQueue
+ *   audio_sink ──chain──► audio_src, and the cached audio since the GOP
+ *
+ *   src_%u / audio_src_%u: each its own LagQueue and task; at a join the
+ *   queue is primed from the cache (catch-up: from the GOP's keyframe;
+ *   latest-keyframe: the newest keyframe only), then fed live; a pad
+ *   more than max-lag behind drops whole GOPs.
+ *
+ * GST_GOP_BUFFER_LOCK protects the store, the queues and the settings;
+ * it is never held while pushing or posting (messages are built under it
+ * and posted after).  Each request pad's task waits on its own cond.
+ */
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -155,7 +175,7 @@ struct _GstGopBuffer
   GstPad *audio_sinkpad;        /* request, NULL if none */
   GstPad *audio_srcpad;         /* request, NULL if none */
 
-  /* GOP_LOCK protects everything below, settings included */
+  /* GST_GOP_BUFFER_LOCK protects everything below, settings included */
   GMutex lock;
 
   GopStore *store;
@@ -210,8 +230,8 @@ G_STATIC_ASSERT (SLOT_TAGS < GOP_STICKY_SLOTS);
 /* bytes a stored sticky event counts in the cache besides its buffers */
 #define STICKY_EVENT_OVERHEAD 256
 
-#define GOP_LOCK(s) g_mutex_lock (&(s)->lock)
-#define GOP_UNLOCK(s) g_mutex_unlock (&(s)->lock)
+#define GST_GOP_BUFFER_LOCK(s) g_mutex_lock (&(s)->lock)
+#define GST_GOP_BUFFER_UNLOCK(s) g_mutex_unlock (&(s)->lock)
 
 #define gst_gop_buffer_parent_class parent_class
 G_DEFINE_TYPE (GstGopBuffer, gst_gop_buffer, GST_TYPE_ELEMENT);
@@ -515,7 +535,7 @@ gst_gop_buffer_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-/* with GOP_LOCK */
+/* with GST_GOP_BUFFER_LOCK */
 static void
 apply_limits_locked (GstGopBuffer * self)
 {
@@ -537,7 +557,7 @@ gst_gop_buffer_set_property (GObject * object, guint prop_id,
 {
   GstGopBuffer *self = GST_GOP_BUFFER (object);
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   switch (prop_id) {
     case PROP_MAX_GOPS:
       self->max_gops = g_value_get_uint (value);
@@ -568,10 +588,10 @@ gst_gop_buffer_set_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
-/* with GOP_LOCK */
+/* with GST_GOP_BUFFER_LOCK */
 static GstStructure *
 make_stats_locked (GstGopBuffer * self)
 {
@@ -657,7 +677,7 @@ gst_gop_buffer_get_property (GObject * object, guint prop_id,
 {
   GstGopBuffer *self = GST_GOP_BUFFER (object);
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   switch (prop_id) {
     case PROP_MAX_GOPS:
       g_value_set_uint (value, self->max_gops);
@@ -696,7 +716,7 @@ gst_gop_buffer_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -734,9 +754,9 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
   gchar *padname;
 
   if (templ == gst_element_class_get_pad_template (klass, "audio_sink")) {
-    GOP_LOCK (self);
+    GST_GOP_BUFFER_LOCK (self);
     if (self->audio_sinkpad) {
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       GST_WARNING_OBJECT (self, "audio_sink already requested");
       return NULL;
     }
@@ -749,15 +769,15 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
         GST_DEBUG_FUNCPTR (gst_gop_buffer_iterate_internal_links));
     GST_PAD_SET_PROXY_CAPS (pad);
     self->audio_sinkpad = pad;
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_element_add_pad (element, pad);
     return pad;
   }
 
   if (templ == gst_element_class_get_pad_template (klass, "audio_src")) {
-    GOP_LOCK (self);
+    GST_GOP_BUFFER_LOCK (self);
     if (self->audio_srcpad) {
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       GST_WARNING_OBJECT (self, "audio_src already requested");
       return NULL;
     }
@@ -766,16 +786,16 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
         GST_DEBUG_FUNCPTR (gst_gop_buffer_iterate_internal_links));
     GST_PAD_SET_PROXY_CAPS (pad);
     self->audio_srcpad = pad;
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_element_add_pad (element, pad);
     return pad;
   }
 
   audio = templ == gst_element_class_get_pad_template (klass, "audio_src_%u");
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   if (name && sscanf (name, audio ? "audio_src_%u" : "src_%u", &index) == 1) {
     if (index_in_use (self, index, audio)) {
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       GST_WARNING_OBJECT (self, "pad %s already exists", name);
       return NULL;
     }
@@ -818,7 +838,7 @@ gst_gop_buffer_request_new_pad (GstElement * element, GstPadTemplate * templ,
   out->pad = pad;
   gst_pad_set_element_private (pad, out);
   self->outs = g_list_append (self->outs, out);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   gst_pad_set_activatemode_function (pad,
       GST_DEBUG_FUNCPTR (gst_gop_buffer_out_activate_mode));
@@ -847,7 +867,7 @@ clear_pending (GopOut * out)
     gst_mini_object_unref (obj);
 }
 
-/* with GOP_LOCK: wake the task if it sleeps */
+/* with GST_GOP_BUFFER_LOCK: wake the task if it sleeps */
 static inline void
 wake_out (GopOut * out)
 {
@@ -870,36 +890,36 @@ gst_gop_buffer_release_pad (GstElement * element, GstPad * pad)
   GstGopBuffer *self = GST_GOP_BUFFER (element);
   GopOut *out;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   if (pad == self->audio_sinkpad) {
     self->audio_sinkpad = NULL;
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_pad_set_active (pad, FALSE);
     gst_element_remove_pad (element, pad);
     return;
   }
   if (pad == self->audio_srcpad) {
     self->audio_srcpad = NULL;
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_pad_set_active (pad, FALSE);
     gst_element_remove_pad (element, pad);
     return;
   }
   out = out_of (pad);
   if (!out || !g_list_find (self->outs, out)) {
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     return;
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   /* stops the task */
   gst_pad_set_active (pad, FALSE);
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   self->outs = g_list_remove (self->outs, out);
   self->dropped_gops_released += lag_queue_get_stats (out->queue)->dropped_gops;
   gst_pad_set_element_private (pad, NULL);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   out_free (out);
   gst_element_remove_pad (element, pad);
@@ -920,24 +940,24 @@ gst_gop_buffer_out_activate_mode (GstPad * pad, GstObject * parent,
   if (active) {
     gboolean linked = gst_pad_is_linked (pad);
 
-    GOP_LOCK (self);
+    GST_GOP_BUFFER_LOCK (self);
     out->flushing = FALSE;
     out->last_ret = GST_FLOW_OK;
     /* linked while inactive (READY -> PAUSED again): join now */
     if (linked && !out->joined)
       join_locked (self, out);
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     return gst_pad_start_task (pad, (GstTaskFunction) gst_gop_buffer_out_loop,
         out, NULL);
   }
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   out->flushing = TRUE;
   out->joined = FALSE;
   lag_queue_clear (out->queue, FALSE);
   clear_pending (out);
   g_cond_signal (&out->cond);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   return gst_pad_stop_task (pad);
 }
 
@@ -1012,7 +1032,7 @@ queue_event_locked (GopOut * out, GstEvent * ev)
         GOP_TIME_NONE, 0);
 }
 
-/* with GOP_LOCK: the sticky events a joiner of @out's stream starts with:
+/* with GST_GOP_BUFFER_LOCK: the sticky events a joiner of @out's stream starts with:
  * those current at the keyframe of @gop_id, or the current ones if
  * @gop_id is not cached (GOP_SEQ_NONE). Slots from @from to @to. */
 static void
@@ -1044,7 +1064,7 @@ find_pair_locked (GstGopBuffer * self, GopOut * out)
   return NULL;
 }
 
-/* with GOP_LOCK: start feeding @out from the cache */
+/* with GST_GOP_BUFFER_LOCK: start feeding @out from the cache */
 static void
 join_locked (GstGopBuffer * self, GopOut * out)
 {
@@ -1073,9 +1093,15 @@ join_locked (GstGopBuffer * self, GopOut * out)
     queue_sticky_locked (self, out, have && !latest ? gop_id : GOP_SEQ_NONE,
         SLOT_STREAM_START, SLOT_TAGS);
     if (have && !latest) {
+      /* the video of the branch joins at this GOP too (above, when it is
+       * linked after the audio). With no audio cached in it yet (a join
+       * right after the keyframe, before the audio since the keyframe came
+       * in) the live audio that follows belongs to it: waiting for the
+       * next keyframe instead left a muxer in the branch without audio, and
+       * so without output, for a whole GOP */
       out->gop_id = gop_id;
       if (gop_store_foreach_join (self->store, gop_id, TRUE, join_entry_cb,
-              &c) == 0 && pair && pair->gop_id != gop_id)
+              &c) == 0 && pair && pair->joined && pair->gop_id != gop_id)
         out->wait_video_key = TRUE;
     } else if (!have) {
       out->wait_video_key = TRUE;
@@ -1136,16 +1162,58 @@ join_locked (GstGopBuffer * self, GopOut * out)
   wake_out (out);
 }
 
+/* with GST_GOP_BUFFER_LOCK: the GOP a join of @out starts at now, as join_locked ()
+ * picks it; FALSE when it would wait for the next keyframe (or, audio in
+ * latest-keyframe mode, go live at once) */
+static gboolean
+join_gop_locked (GstGopBuffer * self, GopOut * out, guint64 * gop_id)
+{
+  gboolean latest = self->join_mode == GST_GOP_BUFFER_JOIN_LATEST_KEYFRAME;
+  GopOut *pair = find_pair_locked (self, out);
+
+  if (pair && pair->joined && pair->gop_id != GOP_SEQ_NONE) {
+    *gop_id = pair->gop_id;
+    return !(out->audio && latest);
+  }
+  if (!gop_store_join_point (self->store, latest, gop_id, NULL))
+    return FALSE;
+  return !(out->audio && latest);
+}
+
+/* with GST_GOP_BUFFER_LOCK: the caps a request pad that has not pushed any yet will
+ * push first (a reference), or NULL when none are known */
+static GstCaps *
+join_caps_locked (GstGopBuffer * self, GopOut * out)
+{
+  gpointer items[GOP_STICKY_SLOTS];
+  GstEvent *ev = NULL;
+  GstCaps *caps = NULL;
+  guint64 gop_id = out->gop_id;
+
+  if ((out->joined && out->gop_id != GOP_SEQ_NONE)
+      || (!out->joined && join_gop_locked (self, out, &gop_id))) {
+    if (gop_store_sticky_at (self->store, gop_id, out->audio, items))
+      ev = items[SLOT_CAPS];
+  }
+  if (ev == NULL)
+    ev = out->audio ? self->a_caps : self->v_caps;
+  if (ev) {
+    gst_event_parse_caps (ev, &caps);
+    gst_caps_ref (caps);
+  }
+  return caps;
+}
+
 static void
 gst_gop_buffer_out_linked (GstPad * pad, GstPad * peer, GstGopBuffer * self)
 {
   GopOut *out;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   out = out_of (pad);
   if (out && g_list_find (self->outs, out))
     join_locked (self, out);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
 static void
@@ -1153,14 +1221,14 @@ gst_gop_buffer_out_unlinked (GstPad * pad, GstPad * peer, GstGopBuffer * self)
 {
   GopOut *out;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   out = out_of (pad);
   if (out && g_list_find (self->outs, out)) {
     out->joined = FALSE;
     lag_queue_clear (out->queue, FALSE);
     clear_pending (out);
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1203,7 +1271,7 @@ ensure_sticky (GopOut * out, GstEventType before)
   if (G_LIKELY (!missing))
     return all;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   stored[0] = out->audio ? self->a_stream_start : self->v_stream_start;
   stored[1] = out->audio ? self->a_caps : self->v_caps;
   stored[2] = out->audio ? self->a_segment : self->v_segment;
@@ -1213,7 +1281,7 @@ ensure_sticky (GopOut * out, GstEventType before)
     else if (stored[i])
       gst_event_ref (stored[i]);
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   all = TRUE;
   for (i = 0; i < G_N_ELEMENTS (types); i++) {
@@ -1238,7 +1306,7 @@ gst_gop_buffer_out_loop (GopOut * out)
   guint64 pushed = 0;
   gboolean retry = FALSE, sticky_complete = FALSE;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   while (!out->flushing && g_queue_is_empty (&out->pending)
       && lag_queue_is_empty (out->queue)) {
     out->waiting = TRUE;
@@ -1267,7 +1335,7 @@ gst_gop_buffer_out_loop (GopOut * out)
       }
     }
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   /* never push with the lock held */
   for (i = 0; i < n; i++) {
@@ -1305,7 +1373,7 @@ gst_gop_buffer_out_loop (GopOut * out)
     items[i] = NULL;
   }
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   out->pushed += pushed;
   out->last_ret = ret;
   if (retry && !out->flushing && out->joined) {
@@ -1318,24 +1386,24 @@ gst_gop_buffer_out_loop (GopOut * out)
     while (!out->flushing && out->joined
         && g_cond_wait_until (&out->cond, &self->lock, end));
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   for (; i < n; i++)
     if (items[i])
       gst_mini_object_unref (items[i]);
 
   if (ret == GST_FLOW_NOT_NEGOTIATED || ret < GST_FLOW_EOS) {
     GST_ELEMENT_FLOW_ERROR (self, ret);
-    GOP_LOCK (self);
+    GST_GOP_BUFFER_LOCK (self);
     out->joined = FALSE;
     lag_queue_clear (out->queue, FALSE);
     clear_pending (out);
-    GOP_UNLOCK (self);
+    GST_GOP_BUFFER_UNLOCK (self);
     gst_pad_pause_task (pad);
   }
   return;
 
 flushing:
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   GST_DEBUG_OBJECT (pad, "flushing, pausing task");
   gst_pad_pause_task (pad);
 }
@@ -1382,7 +1450,7 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   if (discont)
     flags |= GOP_FLAG_DISCONT;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   self->video_in++;
   if (discont && !key && self->video_in > 1) {
     /* the GOP in progress lost data: nothing cached can be joined, and
@@ -1486,7 +1554,7 @@ gst_gop_buffer_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   if (!forward)
     self->src_dropped++;
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   if (post)
     post_gop_message (self, &completed, suppressed);
@@ -1514,7 +1582,7 @@ gst_gop_buffer_audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstPad *asrc = NULL;
   GList *l;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   self->audio_in++;
   gop_store_push (self->store, buf, GOP_FLAG_AUDIO,
       GST_CLOCK_TIME_IS_VALID (pts) ? pts : GOP_TIME_NONE, GOP_TIME_NONE,
@@ -1532,7 +1600,7 @@ gst_gop_buffer_audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   /* audio passthrough starts with the video passthrough */
   if (self->audio_srcpad && !self->src_wait_key)
     asrc = gst_object_ref (self->audio_srcpad);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   if (asrc) {
     GstFlowReturn ret = gst_pad_push (asrc, buf);
@@ -1545,7 +1613,7 @@ gst_gop_buffer_audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-/* with GOP_LOCK. Serialized event: to each joined request pad of the kind,
+/* with GST_GOP_BUFFER_LOCK. Serialized event: to each joined request pad of the kind,
  * in order */
 static void
 queue_event_to_outs_locked (GstGopBuffer * self, GstEvent * event,
@@ -1567,9 +1635,9 @@ queue_event_to_outs_locked (GstGopBuffer * self, GstEvent * event,
 static void
 queue_event_to_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
 {
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   queue_event_to_outs_locked (self, event, audio);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 }
 
 static void
@@ -1612,7 +1680,7 @@ sticky_event_size (GstEvent * event)
   return size;
 }
 
-/* with GOP_LOCK. A sticky event of the video or audio stream: kept in the
+/* with GST_GOP_BUFFER_LOCK. A sticky event of the video or audio stream: kept in the
  * store (at its place in the GOP being cached, and as the state the next
  * GOP starts with) and queued to the joined request pads, under one lock
  * so that a join sees it exactly once */
@@ -1644,13 +1712,13 @@ ref_out_pads (GstGopBuffer * self, gboolean audio)
 {
   GList *l, *pads = NULL;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   for (l = self->outs; l; l = l->next) {
     GopOut *out = l->data;
     if (out->audio == audio)
       pads = g_list_prepend (pads, gst_object_ref (out->pad));
   }
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   return pads;
 }
 
@@ -1667,7 +1735,7 @@ flush_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
     GopOut *out;
 
     if (start) {
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       out = out_of (p);
       if (out) {
         out->flushing = TRUE;
@@ -1675,12 +1743,12 @@ flush_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
         clear_pending (out);
         g_cond_signal (&out->cond);
       }
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       gst_pad_push_event (p, gst_event_ref (event));
       gst_pad_pause_task (p);
     } else {
       gst_pad_push_event (p, gst_event_ref (event));
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       out = out_of (p);
       if (out && GST_PAD_IS_ACTIVE (p)) {
         out->flushing = FALSE;
@@ -1688,11 +1756,11 @@ flush_outs (GstGopBuffer * self, GstEvent * event, gboolean audio)
         /* restart clean at the next keyframe */
         lag_queue_clear (out->queue, !audio);
         out->wait_video_key = audio;
-        GOP_UNLOCK (self);
+        GST_GOP_BUFFER_UNLOCK (self);
         gst_pad_start_task (p, (GstTaskFunction) gst_gop_buffer_out_loop, out,
             NULL);
       } else {
-        GOP_UNLOCK (self);
+        GST_GOP_BUFFER_UNLOCK (self);
       }
     }
   }
@@ -1716,48 +1784,48 @@ gst_gop_buffer_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         gst_event_unref (event);
         return FALSE;
       }
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->v_caps, event);
       store_sticky_locked (self, event, FALSE, SLOT_CAPS);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     }
     case GST_EVENT_STREAM_START:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->v_stream_start, event);
       gst_clear_event (&self->v_tags);
       store_sticky_locked (self, event, FALSE, SLOT_STREAM_START);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_SEGMENT:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->v_segment, event);
       gst_event_copy_segment (event, &self->vsegment);
       store_sticky_locked (self, event, FALSE, SLOT_SEGMENT);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_TAG:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->v_tags, event);
       store_sticky_locked (self, event, FALSE, SLOT_TAGS);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_FLUSH_START:
       flush_outs (self, event, FALSE);
       return gst_pad_push_event (self->srcpad, event);
     case GST_EVENT_FLUSH_STOP:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gop_store_clear (self->store);
       self->src_wait_key = TRUE;
       self->src_skip_leading = FALSE;
       self->live_pts = GST_CLOCK_TIME_NONE;
       gst_clear_event (&self->v_segment);
       gop_store_unset_sticky (self->store, FALSE, SLOT_SEGMENT);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       flush_outs (self, event, FALSE);
       return gst_pad_push_event (self->srcpad, event);
     default:
@@ -1809,30 +1877,30 @@ gst_gop_buffer_audio_sink_event (GstPad * pad, GstObject * parent,
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->a_caps, event);
       store_sticky_locked (self, event, TRUE, SLOT_CAPS);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_STREAM_START:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->a_stream_start, event);
       store_sticky_locked (self, event, TRUE, SLOT_STREAM_START);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_SEGMENT:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gst_event_replace (&self->a_segment, event);
       store_sticky_locked (self, event, TRUE, SLOT_SEGMENT);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_TAG:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       store_sticky_locked (self, event, TRUE, SLOT_TAGS);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       queued = TRUE;
       break;
     case GST_EVENT_FLUSH_START:
@@ -1846,10 +1914,10 @@ gst_gop_buffer_audio_sink_event (GstPad * pad, GstObject * parent,
       && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP)
     queue_event_to_outs (self, event, TRUE);
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   if (self->audio_srcpad)
     asrc = gst_object_ref (self->audio_srcpad);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
   if (asrc) {
     ret = gst_pad_push_event (asrc, event);
     gst_object_unref (asrc);
@@ -1887,15 +1955,16 @@ gst_gop_buffer_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
     case GST_QUERY_CAPS:{
       GstCaps *caps = NULL, *filter, *res;
 
-      /* a request pad offers what is flowing, or its template */
-      GOP_LOCK (self);
-      if (out && out->audio && self->a_caps)
-        gst_event_parse_caps (self->a_caps, &caps);
-      else if (out && !out->audio && self->v_caps)
-        gst_event_parse_caps (self->v_caps, &caps);
-      if (caps)
-        gst_caps_ref (caps);
-      GOP_UNLOCK (self);
+      /* a request pad offers the caps it will push first: what it pushed
+       * last, or, before it pushed any, those current at the keyframe it
+       * joins (or will join) at: a caps change later in that GOP comes at
+       * its place. Else its template. */
+      caps = out ? gst_pad_get_current_caps (pad) : NULL;
+      if (out && !caps) {
+        GST_GOP_BUFFER_LOCK (self);
+        caps = join_caps_locked (self, out);
+        GST_GOP_BUFFER_UNLOCK (self);
+      }
       if (!caps)
         caps = gst_pad_get_pad_template_caps (pad);
       gst_query_parse_caps (query, &filter);
@@ -1924,7 +1993,7 @@ gst_gop_buffer_iterate_internal_links (GstPad * pad, GstObject * parent)
   GstIterator *it = NULL;
   GValue v = G_VALUE_INIT;
 
-  GOP_LOCK (self);
+  GST_GOP_BUFFER_LOCK (self);
   if (pad == self->sinkpad)
     other = self->srcpad;
   else if (pad == self->srcpad)
@@ -1937,7 +2006,7 @@ gst_gop_buffer_iterate_internal_links (GstPad * pad, GstObject * parent)
     other = out_of (pad)->audio ? self->audio_sinkpad : self->sinkpad;
   if (other)
     gst_object_ref (other);
-  GOP_UNLOCK (self);
+  GST_GOP_BUFFER_UNLOCK (self);
 
   if (other) {
     g_value_init (&v, GST_TYPE_PAD);
@@ -1960,7 +2029,7 @@ gst_gop_buffer_change_state (GstElement * element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      GOP_LOCK (self);
+      GST_GOP_BUFFER_LOCK (self);
       gop_store_clear (self->store);
       gop_store_reset_sticky (self->store);
       clear_sticky (self);
@@ -1971,7 +2040,7 @@ gst_gop_buffer_change_state (GstElement * element, GstStateChange transition)
       self->live_pts = GST_CLOCK_TIME_NONE;
       self->video_in = 0;
       gst_segment_init (&self->vsegment, GST_FORMAT_TIME);
-      GOP_UNLOCK (self);
+      GST_GOP_BUFFER_UNLOCK (self);
       break;
     default:
       break;

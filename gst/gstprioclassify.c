@@ -55,7 +55,8 @@
 #include <gst/codecparsers/gsth264parser.h>
 #include <gst/codecparsers/gsth265parser.h>
 
-typedef enum {
+typedef enum
+{
   KIND_UNKNOWN,                 /* no caps yet: judge by flags */
   KIND_NON_VIDEO,
   KIND_VIDEO,
@@ -78,6 +79,7 @@ struct _GstPrioClassifier
   gboolean have_hint;
   /* read plain NAL headers in place (tests compare with FALSE) */
   gboolean in_place;
+  GType meta_api;               /* GstChunkMeta's, looked up once */
   guint64 n_in_place;
 
   GstH264NalParser *h264;
@@ -100,6 +102,7 @@ gst_prio_classifier_new (void)
   c->kind = KIND_UNKNOWN;
   c->nal_length_size = 4;
   c->in_place = TRUE;
+  c->meta_api = GST_CHUNK_META_API_TYPE;
   return c;
 }
 
@@ -543,16 +546,25 @@ ShedClass
 gst_prio_classifier_classify (GstPrioClassifier * c, GstBuffer * buffer,
     guint * flags, GstPrioRule * rule)
 {
+  return gst_prio_classifier_classify_full (c, buffer, flags, rule, NULL);
+}
+
+ShedClass
+gst_prio_classifier_classify_full (GstPrioClassifier * c, GstBuffer * buffer,
+    guint * flags, GstPrioRule * rule, gsize * size)
+{
   GstChunkMeta *meta;
   gboolean delta = GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   GstPrioRule r;
   ShedClass klass;
 
   *flags = 0;
+  if (size)
+    *size = G_MAXSIZE;
   if (delta)
     c->flags_seen = TRUE;
 
-  meta = gst_buffer_get_chunk_meta (buffer);
+  meta = (GstChunkMeta *) gst_buffer_get_meta (buffer, c->meta_api);
   if (G_UNLIKELY (meta != NULL)) {
     r = GST_PRIO_RULE_META;
     switch (meta->priority) {
@@ -605,6 +617,36 @@ gst_prio_classifier_classify (GstPrioClassifier * c, GstBuffer * buffer,
       klass = SHED_CLASS_HIGH;
       *flags = SHED_FLAG_KEYFRAME;
       goto done;
+    }
+
+    /* the common case, per frame: an H.264 byte-stream delta unit in one
+     * memory whose first slice starts where it did last time. One header
+     * byte read in place, without the general path's calls; whatever is
+     * not exactly that goes the general way below. */
+    if (delta && c->kind == KIND_H264 && !c->packetized && c->have_hint &&
+        c->in_place && gst_buffer_n_memory (buffer) == 1) {
+      GstMemory *mem = gst_buffer_peek_memory (buffer, 0);
+      GstMapInfo map;
+      gint b = -1;
+
+      if (gst_memory_map (mem, &map, GST_MAP_READ)) {
+        const guint8 *h = header_after_start_code (map.data, map.size,
+            c->slice_hint, 1);
+
+        if (h && !(h[0] & 0x80))
+          b = h[0];
+        if (size)
+          *size = mem->size;
+        gst_memory_unmap (mem, &map);
+      }
+      if (b >= 0 && (b & 0x1f) == GST_H264_NAL_SLICE) {
+        c->n_in_place++;
+        r = GST_PRIO_RULE_NAL;
+        *flags = SHED_FLAG_DELTA;
+        klass = !(b & 0x60) || GST_BUFFER_FLAG_IS_SET (buffer,
+            GST_BUFFER_FLAG_DROPPABLE) ? SHED_CLASS_LOW : SHED_CLASS_NORMAL;
+        goto done;
+      }
     }
 
     if (parse_nal (c, buffer, &info)) {

@@ -44,6 +44,10 @@ void gst_prio_classifier_reset (GstPrioClassifier * c);
  * KEYFRAME), @rule (optional) what decided. */
 ShedClass gst_prio_classifier_classify (GstPrioClassifier * c,
     GstBuffer * buffer, guint * flags, GstPrioRule * rule);
+/* The same; @size (optional) receives the size of @buffer when the
+ * classifier learned it on the way (it read the memory), else G_MAXSIZE */
+ShedClass gst_prio_classifier_classify_full (GstPrioClassifier * c,
+    GstBuffer * buffer, guint * flags, GstPrioRule * rule, gsize * size);
 
 /* the caps are video (or unknown): frames may depend on each other */
 gboolean gst_prio_classifier_is_video (GstPrioClassifier * c);

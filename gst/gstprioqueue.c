@@ -45,6 +45,28 @@
  * decoder and the display cannot keep up, with at most 300 ms queued.
  */
 
+/* Implementation notes
+ *
+ *   sink / sink_%u ──chain──► gstprioclassify.c: class (High / Normal /
+ *                     │        Low) from chunk meta, caps, NAL header
+ *                     ▼
+ *                  shedqueue.c (GLib only, under GST_PRIO_QUEUE_LOCK):
+ *                  one queue per stream; over max-size-* it sheds the
+ *                  lowest class oldest first and everything that depends
+ *                  on a shed frame (up to the next keyframe), High last
+ *                     │
+ *                     ▼ item_add / item_del conds
+ *   src / src_%u task (one per stream) ──► pops runs of up to 64 items
+ *                     under one lock round trip, pushes them unlocked
+ *
+ * As in queue: the chain waits on item_del when mode=block and the queue
+ * is full, the task on item_add when it is empty; flushing sets
+ * srcresult, wakes both and takes the pad's STREAM_LOCK before clearing.
+ * Serialized events and queries travel through the queue in order with
+ * the buffers.  Each stream keeps its own timeline of running time,
+ * bridged by wall time across timestamp jumps, for the latency bound.
+ */
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -55,6 +77,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 GST_DEBUG_CATEGORY_STATIC (prio_queue_debug);
 #define GST_CAT_DEFAULT prio_queue_debug
@@ -156,6 +179,9 @@ struct _GstPrioQueue
   GArray *pending;              /* PendingDrop */
   guint64 last_report;          /* monotonic ns, 0 = never */
   guint64 pending_high;
+
+  /* the latest precise clock reading, by any thread (see now_ns ()) */
+  guint64 last_precise;
 };
 
 struct _GstPrioQueuePad
@@ -164,22 +190,22 @@ struct _GstPrioQueuePad
   gint priority;
 };
 
-#define LOCK(q) g_mutex_lock (&(q)->lock)
-#define UNLOCK(q) g_mutex_unlock (&(q)->lock)
-#define LOCK_CHECK(q,s,label) G_STMT_START {    \
-  LOCK (q);                                     \
-  if ((s)->srcresult != GST_FLOW_OK)            \
-    goto label;                                 \
+#define GST_PRIO_QUEUE_LOCK(q) g_mutex_lock (&(q)->lock)
+#define GST_PRIO_QUEUE_UNLOCK(q) g_mutex_unlock (&(q)->lock)
+#define GST_PRIO_QUEUE_LOCK_CHECK(q,s,label) G_STMT_START {     \
+  GST_PRIO_QUEUE_LOCK (q);                                      \
+  if ((s)->srcresult != GST_FLOW_OK)                            \
+    goto label;                                                 \
 } G_STMT_END
 
-#define SIGNAL_ADD(s) G_STMT_START {            \
-  if ((s)->waiting_add)                         \
-    g_cond_signal (&(s)->item_add);             \
+#define GST_PRIO_QUEUE_SIGNAL_ADD(s) G_STMT_START {             \
+  if ((s)->waiting_add)                                         \
+    g_cond_signal (&(s)->item_add);                             \
 } G_STMT_END
 
-#define SIGNAL_DEL(q) G_STMT_START {            \
-  if ((q)->waiting_del)                         \
-    g_cond_broadcast (&(q)->item_del);          \
+#define GST_PRIO_QUEUE_SIGNAL_DEL(q) G_STMT_START {             \
+  if ((q)->waiting_del)                                         \
+    g_cond_broadcast (&(q)->item_del);                          \
 } G_STMT_END
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -210,7 +236,7 @@ gst_prio_queue_mode_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_PRIO_QUEUE_MODE_SHED,
-        "Never block upstream: drop the least important buffers first",
+          "Never block upstream: drop the least important buffers first",
         "shed"},
     {GST_PRIO_QUEUE_MODE_BLOCK, "Block upstream when full, as queue does",
         "block"},
@@ -463,8 +489,7 @@ gst_prio_queue_class_init (GstPrioQueueClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template_with_gtype (element_class,
       &sink_req_template, GST_TYPE_PRIO_QUEUE_PAD);
-  gst_element_class_add_static_pad_template (element_class,
-      &src_req_template);
+  gst_element_class_add_static_pad_template (element_class, &src_req_template);
 
   element_class->request_new_pad =
       GST_DEBUG_FUNCPTR (gst_prio_queue_request_new_pad);
@@ -474,10 +499,41 @@ gst_prio_queue_class_init (GstPrioQueueClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_PRIO_QUEUE_PAD, 0);
 }
 
-static guint64
+/* Clock reads. The monotonic clock costs 20-60 ns a read on the virtual
+ * machines this runs on, next to about 1 µs of work per buffer: reading it
+ * twice per buffer (entry, and the end of each push for the service time)
+ * was a good part of what prioqueue cost more than queue. So it is read
+ * precisely where the time is short and matters, and coarsely where it is
+ * long anyway:
+ *  - a buffer that enters behind a backlog (BACKLOG_COARSE buffers queued
+ *    in its stream) waits at least for the backlog: its entry time is the
+ *    coarse clock (one kernel tick, a few ms, resolution, and far cheaper:
+ *    no TSC read) or the latest precise reading, whichever is later;
+ *  - while downstream takes less than FAST_SERVICE per buffer, the source
+ *    task reads the precise clock once per run of pushes (PUSH_BATCH at
+ *    most, or when the coarse clock ticked) and reports their average
+ *    service time; the "now" of the pops in between is estimated from
+ *    the service time.
+ * Both are the same CLOCK_MONOTONIC, the coarse one at most a tick late. */
+#define BACKLOG_COARSE 32
+#define FAST_SERVICE (20 * GST_USECOND)
+
+static inline guint64
 now_ns (void)
 {
   return (guint64) g_get_monotonic_time () * 1000;
+}
+
+static inline guint64
+coarse_ns (void)
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+  struct timespec ts;
+
+  if (G_LIKELY (clock_gettime (CLOCK_MONOTONIC_COARSE, &ts) == 0))
+    return (guint64) ts.tv_sec * GST_SECOND + (guint64) ts.tv_nsec;
+#endif
+  return now_ns ();
 }
 
 static ShedConfig
@@ -577,9 +633,9 @@ prio_stream_new (GstPrioQueue * self, guint index, gint priority)
       GST_DEBUG_FUNCPTR (gst_prio_queue_iterate_internal_links));
   GST_PAD_SET_PROXY_CAPS (stream->srcpad);
 
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   stream->id = shed_queue_add_stream (self->shed, priority);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   return stream;
 }
@@ -831,7 +887,7 @@ flush_stream_locked (GstPrioQueue * self, PrioStream * stream, gboolean full)
 
   shed_queue_flush_stream (self->shed, stream->id, flush_item, &fd);
   query_done_locked (stream, FALSE);
-  SIGNAL_DEL (self);
+  GST_PRIO_QUEUE_SIGNAL_DEL (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -845,6 +901,10 @@ running_time (const GstSegment * segment, GstClockTime ts)
 
   if (!GST_CLOCK_TIME_IS_VALID (ts))
     return SHED_TIME_NONE;
+  /* the usual segment, as gst_segment_to_running_time_full () computes it
+   * (per buffer: spare the call) */
+  if (G_LIKELY (segment->rate == 1.0 && ts >= segment->start + segment->offset))
+    return ts - segment->start - segment->offset + segment->base;
   sign = gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, ts, &rt);
   if (sign > 0)
     return rt;
@@ -864,9 +924,10 @@ gst_prio_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   guint64 now;
   gboolean queued;
 
-  info.klass = gst_prio_classifier_classify (stream->classifier, buffer,
-      &info.flags, &rule);
-  info.size = gst_buffer_get_size (buffer);
+  info.klass = gst_prio_classifier_classify_full (stream->classifier, buffer,
+      &info.flags, &rule, &info.size);
+  if (info.size == G_MAXSIZE)
+    info.size = gst_buffer_get_size (buffer);
   info.time = running_time (&stream->sink_segment,
       GST_BUFFER_DTS_OR_PTS (buffer));
   info.duration = GST_BUFFER_DURATION_IS_VALID (buffer) ?
@@ -882,16 +943,16 @@ gst_prio_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
       (info.flags & SHED_FLAG_KEYFRAME) ? " keyframe" : "",
       (info.flags & SHED_FLAG_DELTA) ? " delta" : "", rule);
 
-  LOCK_CHECK (self, stream, out_flushing);
+  GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
   if (stream->eos)
     goto out_eos;
   if (stream->unexpected)
     goto out_eos;
 
   if (shed_queue_is_full (self->shed)) {
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     g_signal_emit (self, prio_queue_signals[SIGNAL_OVERRUN], 0);
-    LOCK_CHECK (self, stream, out_flushing);
+    GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
 
     /* block: wait for room, unless this stream has nothing queued: as
      * multiqueue does, so that a muxer waiting for this stream while the
@@ -911,12 +972,18 @@ gst_prio_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     }
   }
 
-  now = now_ns ();
+  if (G_LIKELY (shed_queue_stream_n_buffers (self->shed, stream->id) <
+          BACKLOG_COARSE)) {
+    now = self->last_precise = now_ns ();
+  } else {
+    /* it waits for the backlog anyway (see now_ns ()) */
+    now = MAX (coarse_ns (), self->last_precise);
+  }
   queued = shed_queue_push_buffer (self->shed, stream->id, buffer, &info, now);
   if (queued)
-    SIGNAL_ADD (stream);
+    GST_PRIO_QUEUE_SIGNAL_ADD (stream);
   take_drops_locked (self, &work, now);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   finish_drops (self, &work);
   return GST_FLOW_OK;
@@ -927,14 +994,14 @@ out_flushing:
     GstFlowReturn ret = stream->srcresult;
 
     GST_LOG_OBJECT (pad, "refusing buffer: %s", gst_flow_get_name (ret));
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     gst_buffer_unref (buffer);
     return ret;
   }
 out_eos:
   {
     GST_LOG_OBJECT (pad, "refusing buffer after EOS");
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     gst_buffer_unref (buffer);
     return GST_FLOW_EOS;
   }
@@ -953,17 +1020,17 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_FLUSH_START:
       ret = gst_pad_push_event (stream->srcpad, event);
 
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       stream->srcresult = GST_FLOW_FLUSHING;
-      SIGNAL_ADD (stream);
+      GST_PRIO_QUEUE_SIGNAL_ADD (stream);
       g_cond_broadcast (&self->item_del);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
 
       gst_pad_pause_task (stream->srcpad);
 
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       query_done_locked (stream, FALSE);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       break;
     case GST_EVENT_FLUSH_STOP:
       ret = gst_pad_push_event (stream->srcpad, event);
@@ -971,7 +1038,7 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_segment_init (&stream->sink_segment, GST_FORMAT_TIME);
       gst_prio_classifier_reset (stream->classifier);
 
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       flush_stream_locked (self, stream, FALSE);
       stream->srcresult = GST_FLOW_OK;
       stream->eos = FALSE;
@@ -979,7 +1046,7 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       if (gst_pad_is_active (stream->srcpad))
         gst_pad_start_task (stream->srcpad,
             (GstTaskFunction) gst_prio_queue_loop, stream, NULL);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       break;
     default:
       if (!GST_EVENT_IS_SERIALIZED (event)) {
@@ -1000,7 +1067,7 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         }
       }
 
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       if (stream->srcresult == GST_FLOW_EOS &&
           (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START ||
               GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT))
@@ -1011,10 +1078,10 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
         /* sticky events are kept by the pad: only complain about EOS */
         if (!GST_EVENT_IS_STICKY (event)) {
-          UNLOCK (self);
+          GST_PRIO_QUEUE_UNLOCK (self);
           goto out_flow_error;
         } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-          UNLOCK (self);
+          GST_PRIO_QUEUE_UNLOCK (self);
           if (res == GST_FLOW_NOT_LINKED || res < GST_FLOW_EOS)
             GST_ELEMENT_FLOW_ERROR (self, res);
           goto out_flow_error;
@@ -1033,7 +1100,7 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
                   (GstTaskFunction) gst_prio_queue_loop, stream, NULL);
             break;
           default:
-            UNLOCK (self);
+            GST_PRIO_QUEUE_UNLOCK (self);
             GST_LOG_OBJECT (pad, "refusing event after EOS");
             gst_event_unref (event);
             return GST_FLOW_EOS;
@@ -1045,8 +1112,8 @@ gst_prio_queue_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       else if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
         stream->unexpected = FALSE;
       shed_queue_push_other (self->shed, stream->id, event);
-      SIGNAL_ADD (stream);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_SIGNAL_ADD (stream);
+      GST_PRIO_QUEUE_UNLOCK (self);
       break;
   }
 
@@ -1061,9 +1128,9 @@ out_flow_error:
   {
     GstFlowReturn res;
 
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     res = stream->srcresult;
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     GST_LOG_OBJECT (pad, "refusing event, downstream flow error: %s",
         gst_flow_get_name (res));
     gst_event_unref (event);
@@ -1083,11 +1150,11 @@ gst_prio_queue_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
     return gst_pad_query_default (pad, parent, query);
 
   /* serialized queries travel through the queue, in order with data */
-  LOCK_CHECK (self, stream, out_flushing);
+  GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
   GST_LOG_OBJECT (pad, "queuing query %" GST_PTR_FORMAT, query);
   seq = ++stream->queries_sent;
   shed_queue_push_other (self->shed, stream->id, query);
-  SIGNAL_ADD (stream);
+  GST_PRIO_QUEUE_SIGNAL_ADD (stream);
   while (stream->srcresult == GST_FLOW_OK && stream->queries_done < seq)
     g_cond_wait (&stream->query_handled, &self->lock);
   if (stream->srcresult != GST_FLOW_OK) {
@@ -1097,14 +1164,14 @@ gst_prio_queue_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
     goto out_flushing;
   }
   res = stream->last_query;
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
   return res;
 
   /* ERRORS */
 out_flushing:
   {
     GST_DEBUG_OBJECT (pad, "flushing, query not handled");
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     return FALSE;
   }
 }
@@ -1139,30 +1206,145 @@ skip_after_eos_locked (GstPrioQueue * self, PrioStream * stream,
   return NULL;
 }
 
-/* Pops and pushes one item. Called and returns with the lock. *clock is
- * the monotonic time to use as "now", 0 to read the clock; it returns the
- * end of the push of a buffer (the next item's "now" when the task goes on
- * without waiting), else 0. */
+/* the most items one call of the task function pushes */
+#define PUSH_BATCH 64
+
+/* The source task's clock over one call of the task function (see
+ * now_ns ()): the "now" of the next pop, and the pushes not timed yet. */
+typedef struct
+{
+  guint64 now;                  /* 0 = read the clock */
+  guint64 run_start;            /* precise time the untimed pushes began */
+  guint64 run_tick;             /* the coarse clock then */
+  guint run_n;                  /* pushes since run_start */
+  guint64 service;              /* the stream's service time, as the
+                                 * loop read it for this item */
+} TaskClock;
+
+#define TASK_CLOCK_INIT { 0, 0, 0, 0, 0 }
+
+/* The untimed pushes end now: read the clock, report their average
+ * service time. With the lock. */
+static void
+task_clock_end_run_locked (GstPrioQueue * self, PrioStream * stream,
+    TaskClock * clk, guint64 end)
+{
+  if (clk->run_n == 1)
+    shed_queue_report_service (self->shed, stream->id,
+        end > clk->run_start ? end - clk->run_start : 0);
+  else if (clk->run_n > 1 && end > clk->run_start)
+    shed_queue_report_service_n (self->shed, stream->id,
+        end - clk->run_start, clk->run_n);
+  clk->run_n = 0;
+  clk->now = end;
+  self->last_precise = MAX (self->last_precise, end);
+}
+
+/* Pops and pushes one item. Called and returns with the lock. @clk gives
+ * the monotonic time to use as "now" (0: read the clock); after a buffer
+ * it holds the end of its push (the next item's "now" when the task goes
+ * on without waiting), else 0. */
+static GstFlowReturn push_item_locked (GstPrioQueue * self,
+    PrioStream * stream, DropWork * work, TaskClock * clk, gpointer item,
+    ShedPopInfo * info, guint64 now);
+
 static GstFlowReturn
 push_one_locked (GstPrioQueue * self, PrioStream * stream, DropWork * work,
-    guint64 * clock)
+    TaskClock * clk)
 {
-  GstFlowReturn result = GST_FLOW_OK;
   ShedPopInfo info;
   gpointer item;
-  guint64 now = *clock ? *clock : now_ns ();
+  guint64 now = clk->now ? clk->now : now_ns ();
 
-  *clock = 0;
+  clk->now = 0;
 
   item = shed_queue_pop (self->shed, stream->id, now, &info);
   if (item == NULL)
     return GST_FLOW_OK;
-  SIGNAL_DEL (self);
+  GST_PRIO_QUEUE_SIGNAL_DEL (self);
+
+  return push_item_locked (self, stream, work, clk, item, &info, now);
+}
+
+/* Downstream is fast and buffers are queued: pop a run of up to @max of
+ * them under the lock at once, push them all without it, read the clock
+ * once at the end (see now_ns ()). This saves a lock round trip per
+ * buffer, which is a good part of what a queue costs per buffer. Only
+ * while downstream takes less than FAST_SERVICE per buffer: the run is
+ * out of the queue's control (it cannot shed it) for a millisecond at
+ * most. When a push fails, the rest of the run goes with the failed
+ * buffer, as if each had been pushed and refused; after EOS, what follows
+ * is handled as in push_item_locked (). Called and returns with the
+ * lock. */
+static GstFlowReturn
+push_run_locked (GstPrioQueue * self, PrioStream * stream, DropWork * work,
+    TaskClock * clk, guint max, guint * n_pushed)
+{
+  GstBuffer *run[PUSH_BATCH];
+  GstFlowReturn result = GST_FLOW_OK;
+  guint64 service = clk->service;
+  guint64 now = clk->now ? clk->now : now_ns ();
+  guint64 end;
+  ShedPopInfo info;
+  guint n = 0, i;
+
+  max = MIN (max, PUSH_BATCH);
+  while (n < max && shed_queue_stream_head_is_buffer (self->shed, stream->id)) {
+    GstBuffer *buf = shed_queue_pop (self->shed, stream->id,
+        now + n * service, &info);
+
+    if (info.discont) {
+      buf = gst_buffer_make_writable (buf);
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    }
+    run[n++] = buf;
+  }
+  GST_PRIO_QUEUE_SIGNAL_DEL (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
+
+  for (i = 0; i < n && result == GST_FLOW_OK; i++)
+    result = gst_pad_push (stream->srcpad, run[i]);
+  *n_pushed = i;
+  for (; i < n; i++)
+    gst_buffer_unref (run[i]);
+  end = now_ns ();
+
+  GST_PRIO_QUEUE_LOCK (self);
+  clk->now = 0;
+  if (result == GST_FLOW_OK) {
+    clk->run_n = n;
+    clk->run_start = now;
+    task_clock_end_run_locked (self, stream, clk, end);
+  }
+  if (stream->srcresult != GST_FLOW_OK)
+    return stream->srcresult;
+  if (result == GST_FLOW_EOS) {
+    gpointer item;
+
+    GST_DEBUG_OBJECT (stream->srcpad, "downstream is EOS");
+    item = skip_after_eos_locked (self, stream, &info, work);
+    if (item)
+      return push_item_locked (self, stream, work, clk, item, &info, end);
+    /* refuse data until a SEGMENT or STREAM_START comes in */
+    stream->unexpected = TRUE;
+    result = GST_FLOW_OK;
+  }
+  return result;
+}
+
+/* Pushes @item, popped at @now. Called and returns with the lock. */
+static GstFlowReturn
+push_item_locked (GstPrioQueue * self, PrioStream * stream, DropWork * work,
+    TaskClock * clk, gpointer item, ShedPopInfo * popinfo, guint64 now)
+{
+  GstFlowReturn result = GST_FLOW_OK;
+  ShedPopInfo info = *popinfo;
 
 next:
   if (GST_IS_BUFFER (item)) {
     GstBuffer *buffer = GST_BUFFER_CAST (item);
-    guint64 t0, t1;
+    guint64 service, t1 = 0;
+    gboolean fast;
 
     if (info.discont) {
       buffer = gst_buffer_make_writable (buffer);
@@ -1171,20 +1353,45 @@ next:
     if (self->pending->len > 0 && self->drop_message_interval > 0 &&
         now - self->last_report >= self->drop_message_interval)
       flush_reports_locked (self, work, now);
-    UNLOCK (self);
-
-    t0 = now;
-    if (work->unref || work->messages) {
+    if (G_UNLIKELY (work->unref || work->messages)) {
+      /* unreffing and posting is not downstream's time: end the run */
+      GST_PRIO_QUEUE_UNLOCK (self);
       finish_drops (self, work);
-      t0 = now_ns ();
+      now = now_ns ();
+      GST_PRIO_QUEUE_LOCK (self);
+      task_clock_end_run_locked (self, stream, clk, now);
     }
-    result = gst_pad_push (stream->srcpad, buffer);
-    t1 = now_ns ();
+    if (clk->run_n == 0) {
+      clk->run_start = now;
+      clk->run_tick = 0;
+    }
+    /* a fast downstream: this push is timed with the next ones */
+    service = clk->service;
+    fast = service > 0 && service < FAST_SERVICE && clk->run_n + 1 < PUSH_BATCH;
+    GST_PRIO_QUEUE_UNLOCK (self);
 
-    LOCK (self);
+    result = gst_pad_push (stream->srcpad, buffer);
+    if (fast) {
+      guint64 tick = coarse_ns ();
+
+      /* the coarse clock ticked: this run took long after all */
+      if (clk->run_tick == 0)
+        clk->run_tick = tick;
+      else if (tick != clk->run_tick)
+        fast = FALSE;
+    }
+    if (!fast)
+      t1 = now_ns ();
+
+    GST_PRIO_QUEUE_LOCK (self);
     if (result == GST_FLOW_OK) {
-      shed_queue_report_service (self->shed, stream->id, t1 - t0);
-      *clock = t1;
+      clk->run_n++;
+      if (fast)
+        clk->now = now + service;
+      else
+        task_clock_end_run_locked (self, stream, clk, t1);
+    } else {
+      clk->run_n = 0;
     }
     if (stream->srcresult != GST_FLOW_OK)
       return stream->srcresult;
@@ -1205,12 +1412,12 @@ next:
     /* the reports precede the EOS on the bus */
     if (type == GST_EVENT_EOS)
       flush_reports_locked (self, work, now);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
 
     finish_drops (self, work);
     gst_pad_push_event (stream->srcpad, event);
 
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     if (stream->srcresult != GST_FLOW_OK)
       return stream->srcresult;
     if (type == GST_EVENT_EOS)
@@ -1219,9 +1426,9 @@ next:
     GstQuery *query = GST_QUERY_CAST (item);
     gboolean res;
 
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     res = gst_pad_peer_query (stream->srcpad, query);
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     if (stream->srcresult != GST_FLOW_OK) {
       query_done_locked (stream, FALSE);
       return stream->srcresult;
@@ -1232,8 +1439,6 @@ next:
   return result;
 }
 
-/* the most items one call of the task function pushes */
-#define PUSH_BATCH 16
 
 static void
 gst_prio_queue_loop (PrioStream * stream)
@@ -1241,16 +1446,16 @@ gst_prio_queue_loop (PrioStream * stream)
   GstPrioQueue *self = stream->self;
   DropWork work = DROP_WORK_INIT;
   GstFlowReturn ret;
-  guint64 clock = 0;
+  TaskClock clk = TASK_CLOCK_INIT;
   guint n = 0;
 
-  LOCK_CHECK (self, stream, out_flushing);
+  GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
 
   while (shed_queue_stream_is_empty (self->shed, stream->id)) {
     GST_LOG_OBJECT (stream->srcpad, "empty");
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     g_signal_emit (self, prio_queue_signals[SIGNAL_UNDERRUN], 0);
-    LOCK_CHECK (self, stream, out_flushing);
+    GST_PRIO_QUEUE_LOCK_CHECK (self, stream, out_flushing);
 
     while (shed_queue_stream_is_empty (self->shed, stream->id)) {
       stream->waiting_add = TRUE;
@@ -1263,17 +1468,39 @@ gst_prio_queue_loop (PrioStream * stream)
 
   /* Up to PUSH_BATCH items per call while the queue is not empty: the end
    * of one push is the next pop's "now" (only the task's own bookkeeping
-   * in between), one clock read per buffer fewer when downstream is the
-   * bottleneck. A flush or an error ends the batch at once (srcresult). */
+   * in between), and pushes to a fast downstream are timed together (see
+   * now_ns ()). A flush or an error ends the batch at once (srcresult). */
   do {
-    ret = push_one_locked (self, stream, &work, &clock);
+    guint64 service = shed_queue_get_service_time (self->shed, stream->id);
+    guint done = 1;
+
+    clk.service = service;
+    /* runs only while nobody waits for room (mode=block): a run frees
+     * room in steps of many buffers, and the waiting upstream thread woke
+     * and blocked more often than with one buffer at a time */
+    if (service > 0 && service < FAST_SERVICE && clk.run_n == 0 &&
+        self->waiting_del == 0 && self->pending->len == 0 && !work.unref &&
+        !work.messages &&
+        shed_queue_stream_head_is_buffer (self->shed, stream->id))
+      ret = push_run_locked (self, stream, &work, &clk, PUSH_BATCH - n, &done);
+    else
+      ret = push_one_locked (self, stream, &work, &clk);
     if (stream->srcresult == GST_FLOW_OK)
       stream->srcresult = ret;
     if (stream->srcresult != GST_FLOW_OK)
       goto out_flushing;
-  } while (++n < PUSH_BATCH &&
+    n += MAX (done, 1);
+  } while (n < PUSH_BATCH &&
       !shed_queue_stream_is_empty (self->shed, stream->id));
-  UNLOCK (self);
+  if (clk.run_n > 0) {
+    guint64 end;
+
+    GST_PRIO_QUEUE_UNLOCK (self);
+    end = now_ns ();
+    GST_PRIO_QUEUE_LOCK (self);
+    task_clock_end_run_locked (self, stream, &clk, end);
+  }
+  GST_PRIO_QUEUE_UNLOCK (self);
   finish_drops (self, &work);
   return;
 
@@ -1290,10 +1517,10 @@ out_flushing:
     if (res != GST_FLOW_NOT_LINKED && res != GST_FLOW_EOS) {
       flush_stream_locked (self, stream, FALSE);
     } else {
-      SIGNAL_DEL (self);
+      GST_PRIO_QUEUE_SIGNAL_DEL (self);
       query_done_locked (stream, FALSE);
     }
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     finish_drops (self, &work);
     /* upstream will not learn about it: tell the application */
     if (eos && (res == GST_FLOW_NOT_LINKED || res < GST_FLOW_EOS)) {
@@ -1312,14 +1539,14 @@ gst_prio_queue_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_RECONFIGURE:
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       if (stream->srcresult == GST_FLOW_NOT_LINKED) {
         /* downstream may be linked again: try pushing */
         stream->srcresult = GST_FLOW_OK;
         gst_pad_start_task (pad, (GstTaskFunction) gst_prio_queue_loop,
             stream, NULL);
       }
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       return gst_pad_push_event (stream->sinkpad, event);
     default:
       return gst_pad_event_default (pad, parent, event);
@@ -1351,9 +1578,9 @@ gst_prio_queue_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
       guint64 bytes, time;
 
       gst_query_parse_position (query, &format, &pos);
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       shed_queue_get_level (self->shed, NULL, &bytes, &time);
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       if (format == GST_FORMAT_BYTES)
         pos = MAX (0, pos - (gint64) bytes);
       else if (format == GST_FORMAT_TIME)
@@ -1370,10 +1597,10 @@ gst_prio_queue_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
       GstPrioQueueMode mode;
 
       gst_query_parse_latency (query, &live, &min, &max);
-      LOCK (self);
+      GST_PRIO_QUEUE_LOCK (self);
       max_time = self->max_size_time;
       mode = self->mode;
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       /* we can delay by up to max-size-time; shedding never delays more */
       if (max_time > 0 && mode == GST_PRIO_QUEUE_MODE_SHED)
         max = GST_CLOCK_TIME_IS_VALID (max) ? MAX (max_time, max) : max_time;
@@ -1401,22 +1628,22 @@ gst_prio_queue_sink_activate_mode (GstPad * pad, GstObject * parent,
     return FALSE;
 
   if (active) {
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     stream->srcresult = GST_FLOW_OK;
     stream->eos = FALSE;
     stream->unexpected = FALSE;
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
   } else {
     /* unblock the chain function, wait for it, then flush */
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     stream->srcresult = GST_FLOW_FLUSHING;
     g_cond_broadcast (&self->item_del);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
 
     GST_PAD_STREAM_LOCK (pad);
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     flush_stream_locked (self, stream, TRUE);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
     gst_segment_init (&stream->sink_segment, GST_FORMAT_TIME);
     gst_prio_classifier_reset (stream->classifier);
     GST_PAD_STREAM_UNLOCK (pad);
@@ -1436,25 +1663,25 @@ gst_prio_queue_src_activate_mode (GstPad * pad, GstObject * parent,
     return FALSE;
 
   if (active) {
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     stream->srcresult = GST_FLOW_OK;
     stream->eos = FALSE;
     stream->unexpected = FALSE;
     result = gst_pad_start_task (pad, (GstTaskFunction) gst_prio_queue_loop,
         stream, NULL);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
   } else {
     /* unblock the loop, wait for it to stop, then flush */
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     stream->srcresult = GST_FLOW_FLUSHING;
     g_cond_signal (&stream->item_add);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
 
     result = gst_pad_stop_task (pad);
 
-    LOCK (self);
+    GST_PRIO_QUEUE_LOCK (self);
     flush_stream_locked (self, stream, FALSE);
-    UNLOCK (self);
+    GST_PRIO_QUEUE_UNLOCK (self);
   }
   return result;
 }
@@ -1501,9 +1728,9 @@ gst_prio_queue_request_new_pad (GstElement * element, GstPadTemplate * templ,
     return NULL;
   }
 
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   g_ptr_array_add (self->streams, stream);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   gst_element_add_pad (element, stream->srcpad);
   gst_element_add_pad (element, stream->sinkpad);
@@ -1525,10 +1752,10 @@ gst_prio_queue_release_pad (GstElement * element, GstPad * pad)
 
   fd.stream = stream;
   fd.full = TRUE;
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   shed_queue_remove_stream (self->shed, stream->id, flush_item, &fd);
   g_ptr_array_remove (self->streams, stream);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   gst_element_remove_pad (element, stream->srcpad);
   gst_element_remove_pad (element, stream->sinkpad);
@@ -1548,9 +1775,9 @@ gst_prio_queue_pad_priority_changed (GstPrioQueuePad * pad)
   GST_OBJECT_LOCK (pad);
   prio = pad->priority;
   GST_OBJECT_UNLOCK (pad);
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   shed_queue_set_stream_priority (self->shed, stream->id, prio);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1608,7 +1835,7 @@ gst_prio_queue_set_property (GObject * object, guint prop_id,
   DropWork work = DROP_WORK_INIT;
   ShedConfig cfg;
 
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   switch (prop_id) {
     case PROP_MAX_SIZE_BUFFERS:
       self->max_size_buffers = g_value_get_uint (value);
@@ -1626,7 +1853,7 @@ gst_prio_queue_set_property (GObject * object, guint prop_id,
       self->drop_message_interval = g_value_get_uint64 (value);
       break;
     default:
-      UNLOCK (self);
+      GST_PRIO_QUEUE_UNLOCK (self);
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
   }
@@ -1636,7 +1863,7 @@ gst_prio_queue_set_property (GObject * object, guint prop_id,
   shed_queue_configure (self->shed, &cfg);
   take_drops_locked (self, &work, now_ns ());
   g_cond_broadcast (&self->item_del);
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 
   finish_drops (self, &work);
 }
@@ -1649,7 +1876,7 @@ gst_prio_queue_get_property (GObject * object, guint prop_id,
   guint buffers;
   guint64 bytes, time;
 
-  LOCK (self);
+  GST_PRIO_QUEUE_LOCK (self);
   switch (prop_id) {
     case PROP_CUR_LEVEL_BUFFERS:
       shed_queue_get_level (self->shed, &buffers, NULL, NULL);
@@ -1685,5 +1912,5 @@ gst_prio_queue_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  UNLOCK (self);
+  GST_PRIO_QUEUE_UNLOCK (self);
 }

@@ -16,6 +16,21 @@
  * `capacity` released sequence numbers, whether the number was pushed
  * (a later copy is a duplicate) or skipped (a later copy is late).
  *
+ * The start of a numbering (the first item, after a flush, a restart or a
+ * reset) is special: nothing says which number comes first, and the first
+ * item to arrive may not be the first one sent. So the ring holds the
+ * first window, as rtpjitterbuffer holds its first packet: while
+ * `starting`, every item is held, `expected` is the lowest number seen so
+ * far (a lower one that arrives later, within the window, lowers it) and
+ * held items lie in [expected, expected + window). The start ends, and the
+ * lowest number becomes the first one released, when
+ *  - the held numbers span the whole window (a lower number would be late
+ *    anyway: the window cannot hold it),
+ *  - the first item has been held for `timeout`,
+ *  - a cap is exceeded, or on drain/restart/reconfiguration.
+ * Numbers below the first one released are not counted as lost: nobody
+ * knows that they were sent.
+ *
  * Nothing here allocates per item: the output list grows to its high-water
  * mark once and is reused. */
 
@@ -27,15 +42,26 @@
 
 #include <string.h>
 
-typedef struct {
+typedef struct
+{
   gpointer item;
   guint64 seq;
   guint64 arrival;
+  guint64 order;                /* stats.in when it arrived: arrival order */
   guint size;
   gboolean used;
 } Slot;
 
-struct _ReorderRing {
+/* while releasing the start window: a number that arrived after every
+ * lower one */
+typedef struct
+{
+  guint64 seq;
+  guint64 order;
+} StartRecord;
+
+struct _ReorderRing
+{
   ReorderConfig cfg;
 
   guint capacity;               /* power of two >= window */
@@ -45,11 +71,15 @@ struct _ReorderRing {
   guint hist_size;              /* power of two >= capacity */
   guint hist_mask;
 
+  StartRecord *records;         /* capacity entries, see end_start () */
+
   ReorderOutput *out;
   guint n_out;
   guint out_alloc;
 
   gboolean have_expected;
+  gboolean starting;            /* holding the first window, see above;
+                                 * implies held > 0 */
   guint64 expected;
   guint64 base;                 /* first sequence number since start/reset */
   guint64 max_held;             /* highest held seq, valid when held > 0.
@@ -86,6 +116,8 @@ alloc_arrays (ReorderRing * ring, guint window)
   ring->hist_size = MAX (ring->capacity, REORDER_MIN_HISTORY);
   ring->hist_mask = ring->hist_size - 1;
   ring->seen = g_new0 (guint8, ring->hist_size);
+  g_free (ring->records);
+  ring->records = g_new (StartRecord, ring->capacity);
   if (ring->out_alloc < ring->capacity + 1) {
     ring->out_alloc = ring->capacity + 1;
     ring->out = g_renew (ReorderOutput, ring->out, ring->out_alloc);
@@ -122,6 +154,7 @@ reorder_ring_free (ReorderRing * ring, GDestroyNotify free_item)
   reorder_ring_clear (ring, free_item);
   g_free (ring->slots);
   g_free (ring->seen);
+  g_free (ring->records);
   g_free (ring->out);
   g_free (ring);
 }
@@ -155,7 +188,8 @@ recompute_oldest (ReorderRing * ring)
   guint64 s, oldest = REORDER_TIME_NONE;
 
   if (ring->stats.held > 0) {
-    for (s = ring->expected + 1; s != ring->max_held + 1; s++) {
+    /* from expected: while starting, the item at expected is held too */
+    for (s = ring->expected; s != ring->max_held + 1; s++) {
       Slot *slot = &ring->slots[s & ring->mask];
 
       if (slot->used && slot->arrival < oldest)
@@ -221,6 +255,7 @@ skip_one_gap (ReorderRing * ring)
   guint64 s;
 
   g_assert (ring->stats.held > 0);
+  g_assert (!ring->starting);
 
   for (s = ring->expected; s != ring->max_held + 1; s++) {
     Slot *slot = &ring->slots[s & ring->mask];
@@ -230,6 +265,86 @@ skip_one_gap (ReorderRing * ring)
   }
   mark_lost (ring, s);
   release_consecutive (ring);
+}
+
+/* End the start of a numbering: the lowest number held becomes the first
+ * one released, with the items that follow it without a gap; what lies
+ * behind a gap stays held as usual. Counts as reordered (with its distance)
+ * an item that was released here only if a lower number arrived after it,
+ * i.e. it really came ahead of a gap: the first one missing when it came
+ * is the lowest number that arrived after it, found by a binary search in
+ * the arrival records of the numbers below it (each record arrived after
+ * every lower number, so their arrival order increases). */
+/* The lowest of the first @n_rec start records that arrived after @order
+ * (the last one does). */
+static guint64
+first_arrived_after (const ReorderRing * ring, guint n_rec, guint64 order)
+{
+  guint lo = 0, hi = n_rec - 1;
+
+  while (lo < hi) {
+    guint mid = (lo + hi) / 2;
+
+    if (ring->records[mid].order > order)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return ring->records[lo].seq;
+}
+
+static void
+end_start (ReorderRing * ring)
+{
+  guint n_rec = 0;
+  guint64 s;
+
+  if (!ring->starting)
+    return;
+  ring->starting = FALSE;
+
+  while (ring->stats.held > 0) {
+    Slot *slot = &ring->slots[ring->expected & ring->mask];
+
+    if (!slot->used || slot->seq != ring->expected)
+      break;
+
+    if (n_rec == 0 || slot->order > ring->records[n_rec - 1].order) {
+      ring->records[n_rec].seq = slot->seq;
+      ring->records[n_rec].order = slot->order;
+      n_rec++;
+    } else {
+      guint64 first_missing = first_arrived_after (ring, n_rec, slot->order);
+
+      ring->stats.reordered++;
+      if (slot->seq - first_missing > ring->stats.max_reorder_distance)
+        ring->stats.max_reorder_distance = slot->seq - first_missing;
+    }
+
+    push_output (ring, slot->item, slot->seq);
+    ring->stats.held--;
+    ring->stats.held_bytes -= slot->size;
+    slot->used = FALSE;
+    slot->item = NULL;
+    ring->expected++;
+  }
+
+  /* what is left waits behind the gap at expected, from now on as usual;
+   * when it came, the first number missing was at most expected */
+  if (ring->stats.held > 0) {
+    for (s = ring->expected + 1; s != ring->max_held + 1; s++) {
+      Slot *slot = &ring->slots[s & ring->mask];
+      guint64 first_missing = ring->expected;
+
+      if (!slot->used || slot->seq != s)
+        continue;
+      if (n_rec > 0 && slot->order < ring->records[n_rec - 1].order)
+        first_missing = first_arrived_after (ring, n_rec, slot->order);
+      if (s - first_missing > ring->stats.max_reorder_distance)
+        ring->stats.max_reorder_distance = s - first_missing;
+    }
+  }
+  recompute_oldest (ring);
 }
 
 /* Move expected forward to at least `target`, releasing held items below
@@ -260,6 +375,7 @@ advance_to (ReorderRing * ring, guint64 target)
 static void
 drain_all (ReorderRing * ring)
 {
+  end_start (ring);
   while (ring->stats.held > 0)
     skip_one_gap (ring);
 }
@@ -276,6 +392,8 @@ do_reset (ReorderRing * ring, guint64 seq)
   ring->base = seq;
   memset (ring->seen, 0, ring->hist_size);
   ring->pend_reset = TRUE;
+  /* the new numbering starts like the first one: its first window is held */
+  ring->starting = TRUE;
 }
 
 static void
@@ -288,7 +406,10 @@ enforce_caps (ReorderRing * ring)
           (ring->cfg.max_bytes &&
               ring->stats.held_bytes > ring->cfg.max_bytes))) {
     over = TRUE;
-    skip_one_gap (ring);
+    if (ring->starting)
+      end_start (ring);
+    else
+      skip_one_gap (ring);
   }
   if (over)
     ring->stats.overflows++;
@@ -307,9 +428,11 @@ reorder_ring_push (ReorderRing * ring, guint64 seq, gpointer item,
     ring->have_expected = TRUE;
     ring->expected = seq;
     ring->base = seq;
+    ring->starting = TRUE;
+    goto hold;
   }
 
-  /* fast path: in order, nothing held */
+  /* fast path: in order, nothing held (so not starting) */
   if (G_LIKELY (seq == ring->expected && ring->stats.held == 0 &&
           ring->pend_lost_count == 0 && !ring->pend_reset)) {
     ring->seen[seq & ring->hist_mask] = 1;
@@ -318,30 +441,47 @@ reorder_ring_push (ReorderRing * ring, guint64 seq, gpointer item,
     return REORDER_RESULT_PUSH;
   }
 
+  if (G_UNLIKELY (ring->starting)) {
+    if (seq < ring->expected) {
+      if (ring->expected - seq > ring->cfg.max_dropout) {
+        do_reset (ring, seq);
+        goto hold;
+      }
+      /* the window cannot hold it beside the highest number */
+      if (ring->max_held - seq >= ring->cfg.window)
+        goto late;
+      /* sent before the first one that arrived */
+      ring->expected = seq;
+      ring->base = seq;
+      goto hold;
+    }
+    dist = seq - ring->expected;
+    if (dist > ring->cfg.max_dropout) {
+      do_reset (ring, seq);
+      goto hold;
+    }
+    if (dist < ring->cfg.window)
+      goto hold;
+    /* the window is exceeded: nothing lower can come any more */
+    end_start (ring);
+  }
+
   if (seq < ring->expected) {
     dist = ring->expected - seq;
     if (dist > ring->cfg.max_dropout) {
       do_reset (ring, seq);
-      goto in_order;
+      goto hold;
     }
     if (seq >= ring->base && dist <= ring->hist_size &&
-        ring->seen[seq & ring->hist_mask]) {
-      ring->stats.duplicates++;
-      if (ring->cfg.drop_duplicates)
-        ring->stats.dropped++;
-      else
-        ring->stats.pushed++;
-      return REORDER_RESULT_DUPLICATE;
-    }
-    ring->stats.late++;
-    ring->stats.dropped++;
-    return REORDER_RESULT_LATE;
+        ring->seen[seq & ring->hist_mask])
+      goto duplicate;
+    goto late;
   }
 
   dist = seq - ring->expected;
   if (dist > ring->cfg.max_dropout) {
     do_reset (ring, seq);
-    goto in_order;
+    goto hold;
   }
 
   if (dist >= ring->cfg.window) {
@@ -350,19 +490,20 @@ reorder_ring_push (ReorderRing * ring, guint64 seq, gpointer item,
     dist = seq - ring->expected;
   }
 
-  if (dist == 0)
-    goto in_order;
+  if (dist == 0) {
+    /* in order */
+    push_output (ring, item, seq);
+    ring->expected = seq + 1;
+    release_consecutive (ring);
+    return REORDER_RESULT_TAKEN;
+  }
 
+hold:
   slot = &ring->slots[seq & ring->mask];
   if (slot->used) {
     /* within the window two numbers cannot share a slot */
     g_assert (slot->seq == seq);
-    ring->stats.duplicates++;
-    if (ring->cfg.drop_duplicates)
-      ring->stats.dropped++;
-    else
-      ring->stats.pushed++;
-    return REORDER_RESULT_DUPLICATE;
+    goto duplicate;
   }
 
   slot->used = TRUE;
@@ -370,23 +511,36 @@ reorder_ring_push (ReorderRing * ring, guint64 seq, gpointer item,
   slot->item = item;
   slot->size = size;
   slot->arrival = now;
+  slot->order = ring->stats.in;
   if (ring->stats.held == 0 || seq > ring->max_held)
     ring->max_held = seq;
   ring->stats.held++;
   ring->stats.held_bytes += size;
   if (now < ring->oldest_arrival)
     ring->oldest_arrival = now;
-  if (dist > ring->stats.max_reorder_distance)
-    ring->stats.max_reorder_distance = dist;
+  if (!ring->starting
+      && seq - ring->expected > ring->stats.max_reorder_distance)
+    ring->stats.max_reorder_distance = seq - ring->expected;
+
+  /* the held numbers span the window: a lower one would be late */
+  if (ring->starting && ring->max_held - ring->expected + 1 >= ring->cfg.window)
+    end_start (ring);
 
   enforce_caps (ring);
   return REORDER_RESULT_TAKEN;
 
-in_order:
-  push_output (ring, item, seq);
-  ring->expected = seq + 1;
-  release_consecutive (ring);
-  return REORDER_RESULT_TAKEN;
+duplicate:
+  ring->stats.duplicates++;
+  if (ring->cfg.drop_duplicates)
+    ring->stats.dropped++;
+  else
+    ring->stats.pushed++;
+  return REORDER_RESULT_DUPLICATE;
+
+late:
+  ring->stats.late++;
+  ring->stats.dropped++;
+  return REORDER_RESULT_LATE;
 }
 
 guint
@@ -399,6 +553,11 @@ reorder_ring_expire (ReorderRing * ring, guint64 now)
 
   while (ring->stats.held > 0 && ring->oldest_arrival != REORDER_TIME_NONE
       && ring->oldest_arrival + ring->cfg.timeout <= now) {
+    if (ring->starting) {
+      /* the first window was held long enough */
+      end_start (ring);
+      continue;
+    }
     ring->stats.timeouts++;
     skip_one_gap (ring);
   }
@@ -433,6 +592,8 @@ reorder_ring_configure (ReorderRing * ring, const ReorderConfig * config)
 
   sanitize_config (&cfg);
 
+  if (ring->starting && ring->max_held - ring->expected + 1 >= cfg.window)
+    end_start (ring);
   if (ring->stats.held > 0 && ring->max_held - ring->expected >= cfg.window)
     advance_to (ring, ring->max_held - cfg.window + 1);
 
@@ -445,7 +606,8 @@ reorder_ring_configure (ReorderRing * ring, const ReorderConfig * config)
 
     alloc_arrays (ring, cfg.window);
     if (ring->stats.held > 0) {
-      for (s = ring->expected + 1; s != ring->max_held + 1; s++)
+      /* from expected: while starting, the item at expected is held too */
+      for (s = ring->expected; s != ring->max_held + 1; s++)
         ring->slots[s & ring->mask] = old_slots[s & old_mask];
     }
     if (ring->have_expected) {
@@ -487,6 +649,7 @@ reorder_ring_clear (ReorderRing * ring, GDestroyNotify free_item)
   ring->stats.held = 0;
   ring->stats.held_bytes = 0;
   ring->have_expected = FALSE;
+  ring->starting = FALSE;
   ring->oldest_arrival = REORDER_TIME_NONE;
   ring->pend_lost_count = 0;
   ring->pend_reset = FALSE;

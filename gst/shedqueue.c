@@ -13,7 +13,25 @@
  * list, and any buffer can be unlinked in O(1). Entries come from a pool
  * that grows in chunks and is reused, so the steady state allocates
  * nothing. The time spent queued goes into a fixed log-linear histogram
- * (8 sub-buckets per power of two). */
+ * (8 sub-buckets per power of two).
+ *
+ * The stream's timeline. The latency bound (and the time level) is the
+ * span from the start of the oldest queued buffer to the end of the
+ * newest input, measured on a per-stream timeline that follows the running
+ * time, except across a jump of the timestamps. A jump is where one buffer
+ * moves the input position (the end of the newest buffer) on by more than
+ * half of max_time (and four frames) beyond the wall time that passed
+ * since the previous buffer came in, or back by more than max_time (and
+ * four frames). There the timeline moves on by the wall time instead:
+ *  - a gap forward (a sender that came back after an outage, a parser that
+ *    held its last frame until the next data arrived, a new segment) is not
+ *    time that queued data waited, unless the wall clock ran as long;
+ *  - a jump backwards (timestamps starting again) would otherwise leave
+ *    the input position far ahead of everything that follows it.
+ * Smaller steps are the timestamps' own business (frames in decode order
+ * with PTS only go forward and back by a few frames) and count as running
+ * time. A stall of the input (nothing comes in for a while) moves neither:
+ * as before, the bound is checked when data comes in. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -66,8 +84,18 @@ typedef struct
 
   guint n_buffers;
   guint64 bytes;
-  guint64 newest_end;           /* input position: end of the newest buffer */
-  guint64 last_time;            /* for buffers without a timestamp */
+  guint64 newest_end;           /* end of the newest buffer on the stream's
+                                 * timeline, while buffers are queued */
+  guint64 last_time;            /* running time of the end of the previous
+                                 * buffer: for buffers without a timestamp */
+  /* the timeline (see above): timeline = running time + shift */
+  guint64 in_raw;               /* input position, running time, or NONE */
+  guint64 in_timeline;          /* the same on the timeline */
+  gint64 shift;
+  guint64 in_wall;              /* caller's clock when the previous buffer
+                                 * came in */
+  guint64 last_start;           /* running time of the previous start */
+  guint64 step;                 /* a frame: duration or start-to-start */
 
   gboolean waiting;             /* keyframe wait */
   guint64 resume_pts;           /* wait ended on a keyframe with this pts */
@@ -100,7 +128,7 @@ struct _ShedQueue
 /* ------------------------------------------------------------------ */
 /* entry pool */
 
-static ShedEntry *
+static inline ShedEntry *
 entry_new (ShedQueue * q)
 {
   ShedEntry *e;
@@ -117,17 +145,11 @@ entry_new (ShedQueue * q)
   }
   e = q->free_entries;
   q->free_entries = e->next;
-  /* the callers set every other field */
-  e->prev = e->next = e->cprev = e->cnext = NULL;
-  e->flags = 0;
-  e->end = SHED_TIME_NONE;
-  e->in_time = 0;
-  e->size = 0;
-  e->klass = SHED_CLASS_HIGH;
+  /* the callers set every field (the links: stream_append ()) */
   return e;
 }
 
-static void
+static inline void
 entry_free (ShedQueue * q, ShedEntry * e)
 {
   e->item = NULL;
@@ -138,7 +160,7 @@ entry_free (ShedQueue * q, ShedEntry * e)
 /* ------------------------------------------------------------------ */
 /* histogram */
 
-static guint
+static inline guint
 hist_index (guint64 v)
 {
   guint msb;
@@ -171,7 +193,7 @@ hist_value (guint idx)
 /* ------------------------------------------------------------------ */
 /* lists */
 
-static void
+static inline void
 stream_append (ShedStream * s, ShedEntry * e)
 {
   e->prev = s->tail;
@@ -197,7 +219,7 @@ stream_append (ShedStream * s, ShedEntry * e)
   }
 }
 
-static void
+static inline void
 stream_unlink (ShedStream * s, ShedEntry * e)
 {
   if (e->prev)
@@ -528,10 +550,71 @@ shed_stream_time (ShedQueue * q, guint stream)
   if (s->service > 0) {
     guint64 max_n = max_time / s->service;
 
-    while (s->n_buffers > 1 && s->n_buffers > max_n &&
-        s->chead[SHED_CLASS_LOW])
+    while (s->n_buffers > 1 && s->n_buffers > max_n && s->chead[SHED_CLASS_LOW])
       drop_entry (q, stream, s->chead[SHED_CLASS_LOW], SHED_REASON_LATENCY);
   }
+}
+
+/* ------------------------------------------------------------------ */
+/* the stream's timeline */
+
+/* a jump is larger than this many frames (see above) */
+#define JUMP_FRAMES 4
+
+static void
+timeline_reset (ShedStream * s)
+{
+  s->newest_end = SHED_TIME_NONE;
+  s->last_time = SHED_TIME_NONE;
+  s->in_raw = SHED_TIME_NONE;
+  s->in_timeline = SHED_TIME_NONE;
+  s->shift = 0;
+  s->in_wall = 0;
+  s->last_start = SHED_TIME_NONE;
+  s->step = 0;
+}
+
+/* A buffer at running time [@time, @end) came in at @now: returns its
+ * start on the stream's timeline (*@tl_end its end) and moves the input
+ * position on. */
+static inline guint64
+timeline_map (ShedQueue * q, ShedStream * s, guint64 time, guint64 end,
+    guint64 now, guint64 * tl_end)
+{
+  guint64 frames = JUMP_FRAMES * s->step;
+
+  if (G_UNLIKELY (s->in_raw == SHED_TIME_NONE)) {
+    s->in_raw = end;
+    s->in_timeline = end + s->shift;
+  } else if (G_LIKELY (end >= s->in_raw)) {
+    guint64 advance = end - s->in_raw;
+
+    /* a few frames ahead is never a jump: no need to look further */
+    if (G_UNLIKELY (advance > frames)) {
+      guint64 wall = now > s->in_wall ? now - s->in_wall : 0;
+
+      if (advance > wall + MAX (frames, q->config.max_time / 2))
+        s->shift = (gint64) (s->in_timeline + wall) - (gint64) end;
+    }
+    s->in_raw = end;
+  } else if (G_UNLIKELY (s->in_raw - end > MAX (frames, q->config.max_time))) {
+    guint64 wall = now > s->in_wall ? now - s->in_wall : 0;
+
+    s->shift = (gint64) (s->in_timeline + wall) - (gint64) end;
+  }
+
+  if (G_LIKELY (end > time))
+    s->step = end - time;
+  else if (s->last_start != SHED_TIME_NONE && time > s->last_start)
+    s->step = time - s->last_start;
+  s->last_start = time;
+  s->last_time = end;
+  s->in_wall = now;
+  *tl_end = end + s->shift;
+  if (*tl_end > s->in_timeline)
+    s->in_timeline = *tl_end;
+
+  return time + s->shift;
 }
 
 /* ------------------------------------------------------------------ */
@@ -610,8 +693,7 @@ shed_queue_add_stream (ShedQueue * q, gint priority)
     memset (s, 0, sizeof (ShedStream));
     s->used = TRUE;
     s->priority = priority;
-    s->newest_end = SHED_TIME_NONE;
-    s->last_time = SHED_TIME_NONE;
+    timeline_reset (s);
     s->resume_pts = SHED_TIME_NONE;
     if (i + 1 > q->n_streams)
       q->n_streams = i + 1;
@@ -687,7 +769,7 @@ shed_queue_push_buffer (ShedQueue * q, guint stream, gpointer item,
 
           if (info->duration != SHED_TIME_NONE)
             end += info->duration;
-          s->last_time = end;
+          timeline_map (q, s, time, end, now, &end);
           if (s->n_buffers > 0 && (s->newest_end == SHED_TIME_NONE ||
                   end > s->newest_end)) {
             s->newest_end = end;
@@ -706,6 +788,17 @@ shed_queue_push_buffer (ShedQueue * q, guint stream, gpointer item,
   e = entry_new (q);
   e->item = item;
   e->seq = q->seq++;
+  e->end = SHED_TIME_NONE;
+  if (time != SHED_TIME_NONE) {
+    guint64 end = time;
+
+    if (info->duration != SHED_TIME_NONE)
+      end += info->duration;
+    time = timeline_map (q, s, time, end, now, &end);
+    e->end = end;
+    if (s->newest_end == SHED_TIME_NONE || end > s->newest_end)
+      s->newest_end = end;
+  }
   e->time = time;
   e->pts = info->pts;
   e->in_time = now;
@@ -724,21 +817,11 @@ shed_queue_push_buffer (ShedQueue * q, guint stream, gpointer item,
   q->n_buffers++;
   q->bytes += info->size;
 
-  e->end = SHED_TIME_NONE;
-  if (time != SHED_TIME_NONE) {
-    guint64 end = time;
-
-    if (info->duration != SHED_TIME_NONE)
-      end += info->duration;
-    e->end = end;
-    s->last_time = end;
-    if (s->newest_end == SHED_TIME_NONE || end > s->newest_end)
-      s->newest_end = end;
-  }
-
   if (q->config.mode == SHED_MODE_SHED) {
-    shed_capacity (q);
-    shed_stream_time (q, stream);
+    if (q->config.max_buffers || q->config.max_bytes)
+      shed_capacity (q);
+    if (q->config.max_time)
+      shed_stream_time (q, stream);
   }
 
   return TRUE;
@@ -756,7 +839,12 @@ shed_queue_push_other (ShedQueue * q, guint stream, gpointer item)
   e->item = item;
   e->seq = q->seq++;
   e->time = SHED_TIME_NONE;
+  e->end = SHED_TIME_NONE;
   e->pts = SHED_TIME_NONE;
+  e->in_time = 0;
+  e->size = 0;
+  e->klass = SHED_CLASS_HIGH;
+  e->flags = 0;
   e->is_buffer = FALSE;
   stream_append (s, e);
 }
@@ -847,6 +935,38 @@ shed_queue_report_service (ShedQueue * q, guint stream, guint64 duration)
   }
 }
 
+/* (7/8)^n in 1/65536, for n reports at once */
+static const guint32 ewma_keep[] = {
+  65536, 57344, 50176, 43904, 38416, 33614, 29412, 25736, 22519, 19704,
+  17241, 15086, 13200, 11550, 10106, 8843, 7738
+};
+
+void
+shed_queue_report_service_n (ShedQueue * q, guint stream, guint64 total,
+    guint n)
+{
+  ShedStream *s = get_stream (q, stream);
+  guint64 avg;
+
+  if (s == NULL || n == 0)
+    return;
+  avg = total / n;
+  if (n == 1 || s->service == 0 || n >= G_N_ELEMENTS (ewma_keep)) {
+    guint i;
+
+    for (i = 0; i < n; i++)
+      shed_queue_report_service (q, stream, avg);
+    return;
+  }
+  if (q->config.max_time > 0 && avg > q->config.max_time)
+    avg = q->config.max_time;
+  /* n steps of the moving average at once: avg + (service - avg) (7/8)^n */
+  if (s->service >= avg)
+    s->service = avg + (((s->service - avg) * ewma_keep[n]) >> 16);
+  else
+    s->service = avg - (((avg - s->service) * ewma_keep[n]) >> 16);
+}
+
 guint64
 shed_queue_get_service_time (const ShedQueue * q, guint stream)
 {
@@ -881,8 +1001,7 @@ shed_queue_flush_stream (ShedQueue * q, guint stream, ShedItemFunc func,
     if (func)
       func (item, is_buffer, user_data);
   }
-  s->newest_end = SHED_TIME_NONE;
-  s->last_time = SHED_TIME_NONE;
+  timeline_reset (s);
   s->waiting = FALSE;
   s->resume_pts = SHED_TIME_NONE;
   s->discont_next = FALSE;
@@ -899,6 +1018,14 @@ shed_queue_is_full (const ShedQueue * q)
       queue_level_time (q) >= q->config.max_time)
     return TRUE;
   return FALSE;
+}
+
+gboolean
+shed_queue_stream_head_is_buffer (const ShedQueue * q, guint stream)
+{
+  const ShedStream *s = get_stream (q, stream);
+
+  return s != NULL && s->head != NULL && s->head->is_buffer;
 }
 
 gboolean

@@ -164,6 +164,9 @@ gpointer shed_queue_pop (ShedQueue * q, guint stream, guint64 now,
  * latency prediction. */
 void shed_queue_report_service (ShedQueue * q, guint stream,
     guint64 duration);
+/* @n buffers took @total together: as @n reports of their average */
+void shed_queue_report_service_n (ShedQueue * q, guint stream,
+    guint64 total, guint n);
 guint64 shed_queue_get_service_time (const ShedQueue * q, guint stream);
 
 /* Discard every item of @stream (flush): not counted as drops. Resets the
@@ -174,6 +177,9 @@ void shed_queue_flush_stream (ShedQueue * q, guint stream,
 /* queue's notion of full: a limit is reached (>=). Block mode waits on it. */
 gboolean shed_queue_is_full (const ShedQueue * q);
 gboolean shed_queue_stream_is_empty (const ShedQueue * q, guint stream);
+/* the next item of @stream is a buffer */
+gboolean shed_queue_stream_head_is_buffer (const ShedQueue * q,
+    guint stream);
 guint shed_queue_stream_n_items (const ShedQueue * q, guint stream);
 guint shed_queue_stream_n_buffers (const ShedQueue * q, guint stream);
 gboolean shed_queue_stream_is_waiting (const ShedQueue * q, guint stream);

@@ -14,6 +14,12 @@ BUILD_PKGS=(
   libgstreamer-plugins-bad1.0-dev
   libsoup-3.0-dev
   libxml2-dev
+  # GObject-introspection of libgstlivestream-1.0 (GstChunkMeta from
+  # Python and other languages): g-ir-scanner, GObject/GLib GIRs
+  gobject-introspection libgirepository1.0-dev
+  # srtingestsrc (gst/srt): libsrt; the OpenSSL flavour (the GnuTLS one
+  # that GStreamer's srtsrc and srt-tools use can stay installed beside it)
+  libsrt-openssl-dev
   # scripts/gst-indent.sh: GStreamer's C formatting
   indent
 )
@@ -35,6 +41,9 @@ TEST_PKGS=(
   nodejs npm
   nginx-light
   curl
+  # dashlivesink behind a CDN: Varnish edges (deploy/varnish/) in the
+  # integration test dashlivesink-cdn
+  varnish
   # elements/soup2-coexist: the core plug-in beside libsoup-2.4
   libsoup2.4-1
   # reliability: ASan/UBSan runtimes come with gcc; libFuzzer with clang

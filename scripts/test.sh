@@ -13,12 +13,15 @@ rc=0
 meson test -C build --print-errorlogs --num-processes 1 "$@" || rc=$?
 
 # Reliability (docs/reliability.md), with the full run only: the suite again
-# under ASan+UBSan, a short libFuzzer run of every target, a 1-hour soak of
-# dashlivesink, the harness tests under valgrind. LIVESTREAM_QUICK=1 skips.
+# under ASan+UBSan, prioqueue's state-change stress 50 times with fatal
+# criticals (in the ASan build), a short libFuzzer run of every target, a
+# 1-hour soak of dashlivesink, the harness tests under valgrind.
+# LIVESTREAM_QUICK=1 skips.
 reliability=()
 if [ $# -eq 0 ] && [ "${LIVESTREAM_QUICK:-0}" != 1 ]; then
-  for step in "scripts/test-sanitizers.sh" "scripts/fuzz.sh --ci" \
-      "scripts/soak.sh --ci" "scripts/test-valgrind.sh --ci"; do
+  for step in "scripts/test-sanitizers.sh" "scripts/stress-statechange.sh" \
+      "scripts/fuzz.sh --ci" "scripts/soak.sh --ci" \
+      "scripts/test-valgrind.sh --ci"; do
     echo
     echo "== $step"
     start=$SECONDS

@@ -29,6 +29,7 @@
 #define DEFAULT_BASE_URL NULL
 #define DEFAULT_HTTP_PORT 0
 #define DEFAULT_HTTP_ADDRESS DASH_DEFAULT_HTTP_ADDRESS
+#define DEFAULT_HTTP_LISTEN_BACKLOG 4096
 #define DEFAULT_TARGET_LATENCY 0
 #define DEFAULT_MIN_LATENCY 0
 #define DEFAULT_MAX_LATENCY 0
@@ -36,6 +37,7 @@
 #define DEFAULT_MAX_PLAYBACK_RATE 1.04
 #define DEFAULT_UPLOAD_LOCATION NULL
 #define DEFAULT_UPLOAD_QUEUE_SIZE 64
+#define DEFAULT_UPLOAD_LL_MANIFESTS FALSE
 #define DEFAULT_MANIFEST_MIN_INTERVAL GST_SECOND
 #define MAX_MANIFEST_MIN_INTERVAL (60 * GST_SECOND)
 
@@ -58,6 +60,7 @@ dash_settings_init (DashSettings * s)
   s->base_url = g_strdup (DEFAULT_BASE_URL);
   s->http_port = DEFAULT_HTTP_PORT;
   s->http_address = g_strdup (DEFAULT_HTTP_ADDRESS);
+  s->http_listen_backlog = DEFAULT_HTTP_LISTEN_BACKLOG;
   s->target_latency = DEFAULT_TARGET_LATENCY;
   s->min_latency = DEFAULT_MIN_LATENCY;
   s->max_latency = DEFAULT_MAX_LATENCY;
@@ -65,6 +68,7 @@ dash_settings_init (DashSettings * s)
   s->max_playback_rate = DEFAULT_MAX_PLAYBACK_RATE;
   s->upload_location = g_strdup (DEFAULT_UPLOAD_LOCATION);
   s->upload_queue_size = DEFAULT_UPLOAD_QUEUE_SIZE;
+  s->upload_ll_manifests = DEFAULT_UPLOAD_LL_MANIFESTS;
   s->manifest_min_interval = DEFAULT_MANIFEST_MIN_INTERVAL;
 }
 
@@ -146,7 +150,10 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    *
    * Duration of the CMAF chunks (moof+mdat) a segment is made of, in
    * nanoseconds.  Chunks are written to the segment's temporary file as
-   * soon as they are complete.  0 = one chunk per segment.
+   * soon as they are complete.  0 = one chunk per segment.  Chunks are cut
+   * on one grid for every pad (the duration rounded to whole frames of the
+   * first video pad); with http-port they are also the parts of the
+   * LL-HLS playlists the embedded server answers.
    */
   g_object_class_install_property (gobject_class, DASH_SETTING_CHUNK_DURATION,
       g_param_spec_uint64 ("chunk-duration", "Chunk duration",
@@ -262,14 +269,31 @@ dash_settings_install_properties (GObjectClass * gobject_class)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstDashLiveSink:http-listen-backlog:
+   *
+   * Connections the kernel queues for the embedded server before it
+   * accepts them (capped by net.core.somaxconn): room for a crowd of
+   * viewers connecting in the same second.
+   */
+  g_object_class_install_property (gobject_class,
+      DASH_SETTING_HTTP_LISTEN_BACKLOG,
+      g_param_spec_uint ("http-listen-backlog", "HTTP listen backlog",
+          "Pending connections the kernel queues for the embedded server",
+          1, 65535, DEFAULT_HTTP_LISTEN_BACKLOG,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstDashLiveSink:target-latency:
    *
    * Low latency (chunk-duration > 0): ServiceDescription Latency@target in
-   * nanoseconds.  0 = max (1 s, 4 chunk durations).
+   * nanoseconds, and the LL-HLS PART-HOLD-BACK (at least three part
+   * targets).  0 = max (1 s, 4 chunk durations).
    */
   g_object_class_install_property (gobject_class, DASH_SETTING_TARGET_LATENCY,
       g_param_spec_uint64 ("target-latency", "Target latency",
-          "Low-latency target for players in ns (0 = max (1 s, 4 chunks))",
+          "Low-latency target for players in ns: DASH Latency@target, HLS "
+          "PART-HOLD-BACK (0 = max (1 s, 4 chunks))",
           0, 60 * GST_SECOND, DEFAULT_TARGET_LATENCY,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -366,6 +390,32 @@ dash_settings_install_properties (GObjectClass * gobject_class)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstDashLiveSink:upload-ll-manifests:
+   *
+   * With upload-location and chunk-duration > 0: push the low-latency MPD
+   * (the one the embedded server answers: the segment in progress and the
+   * next one announced, availabilityTimeOffset, ServiceDescription)
+   * instead of the file under location, which lists complete segments
+   * only.  For an origin that serves a segment to players while its
+   * chunked PUT is still arriving; an origin that stores a PUT only once
+   * it is complete (nginx's WebDAV, Apache's mod_dav) needs the default.
+   * Such an MPD reaches the origin only after the request headers of the
+   * chunked PUT of the segment it announces in progress were sent.
+   * Set utc-timing-url to a clock the players reach: without it the
+   * pushed MPD names the embedded server's /time when http-port is set,
+   * else uses the direct scheme (the publish time).
+   */
+  g_object_class_install_property (gobject_class,
+      DASH_SETTING_UPLOAD_LL_MANIFESTS,
+      g_param_spec_boolean ("upload-ll-manifests",
+          "Upload low-latency manifests",
+          "Push the low-latency MPD (segments in progress announced) "
+          "instead of the complete-segments file (needs an origin that "
+          "serves growing uploads)", DEFAULT_UPLOAD_LL_MANIFESTS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstDashLiveSink:manifest-min-interval:
    *
    * When the stream runs faster than real time (a file remuxed as fast as
@@ -430,6 +480,9 @@ dash_settings_set_property (DashSettings * s, guint prop_id,
     case DASH_SETTING_HTTP_PORT:
       s->http_port = g_value_get_uint (value);
       break;
+    case DASH_SETTING_HTTP_LISTEN_BACKLOG:
+      s->http_listen_backlog = g_value_get_uint (value);
+      break;
     case DASH_SETTING_HTTP_ADDRESS:
       g_free (s->http_address);
       s->http_address = g_value_dup_string (value);
@@ -458,6 +511,9 @@ dash_settings_set_property (DashSettings * s, guint prop_id,
       break;
     case DASH_SETTING_MANIFEST_MIN_INTERVAL:
       s->manifest_min_interval = g_value_get_uint64 (value);
+      break;
+    case DASH_SETTING_UPLOAD_LL_MANIFESTS:
+      s->upload_ll_manifests = g_value_get_boolean (value);
       break;
     default:
       return FALSE;
@@ -503,6 +559,9 @@ dash_settings_get_property (const DashSettings * s, guint prop_id,
     case DASH_SETTING_HTTP_PORT:
       g_value_set_uint (value, s->http_port);
       break;
+    case DASH_SETTING_HTTP_LISTEN_BACKLOG:
+      g_value_set_uint (value, s->http_listen_backlog);
+      break;
     case DASH_SETTING_HTTP_ADDRESS:
       g_value_set_string (value, s->http_address);
       break;
@@ -529,6 +588,9 @@ dash_settings_get_property (const DashSettings * s, guint prop_id,
       break;
     case DASH_SETTING_MANIFEST_MIN_INTERVAL:
       g_value_set_uint64 (value, s->manifest_min_interval);
+      break;
+    case DASH_SETTING_UPLOAD_LL_MANIFESTS:
+      g_value_set_boolean (value, s->upload_ll_manifests);
       break;
     default:
       return FALSE;

@@ -46,6 +46,8 @@ enum
   DASH_SETTING_UPLOAD_LOCATION,
   DASH_SETTING_UPLOAD_QUEUE_SIZE,
   DASH_SETTING_MANIFEST_MIN_INTERVAL,
+  DASH_SETTING_HTTP_LISTEN_BACKLOG,
+  DASH_SETTING_UPLOAD_LL_MANIFESTS,
   DASH_SETTING_LAST             /* the element's own ids start here */
 };
 
@@ -64,11 +66,13 @@ typedef struct
   gchar *base_url;
   guint http_port;
   gchar *http_address;
+  guint http_listen_backlog;
   guint64 target_latency, min_latency, max_latency;
   gdouble min_playback_rate, max_playback_rate;
   gchar *upload_location;
   guint upload_queue_size;
   guint64 manifest_min_interval;
+  gboolean upload_ll_manifests;
 } DashSettings;
 
 /* The defaults */

@@ -24,10 +24,15 @@ G_BEGIN_DECLS
 
 #define DASH_NS_PER_SECOND G_GUINT64_CONSTANT (1000000000)
 
-/* How far the manifests run ahead at low latency: the MPD announces this
- * many segments after the last complete one (the one in progress and the
- * next) and the HTTP server makes requests for them wait. */
+/* How far the manifests run ahead at low latency: the MPD announces the
+ * reference's segments up to this many after its last complete one (the
+ * one in progress and the next), and every other representation up to
+ * the same media time — one more segment for a representation whose
+ * segment of the round is not published yet when the MPD is written
+ * (DASH_MAX_ANNOUNCED).  The HTTP server makes requests for segments up to
+ * DASH_MAX_AHEAD numbers past the one being written wait. */
 #define DASH_MAX_AHEAD 2
+#define DASH_MAX_ANNOUNCED (DASH_MAX_AHEAD + 1)
 
 /* @ns nanoseconds in ticks of @timescale (per second), rounded */
 static inline guint64

@@ -365,7 +365,7 @@ mpd_representation_set_ahead (MpdRepresentation * rep, const guint64 * d,
   guint i;
 
   rep->n_ahead = 0;
-  for (i = 0; i < MIN (n, DASH_MAX_AHEAD); i++) {
+  for (i = 0; i < MIN (n, DASH_MAX_ANNOUNCED); i++) {
     if (d[i] == 0)
       break;
     rep->ahead_d[rep->n_ahead++] = d[i];

@@ -73,7 +73,7 @@ typedef struct _MpdRepresentation {
   guint64 total_ticks;
   /* low latency: durations of the segments after the last one that are
    * announced before they are complete (in progress or next) */
-  guint64 ahead_d[DASH_MAX_AHEAD];
+  guint64 ahead_d[DASH_MAX_ANNOUNCED];
   guint n_ahead;
   /* ProducerReferenceTime, rendered when prt_wallclock_us > 0 */
   gint64 prt_wallclock_us;      /* µs since the Unix epoch */
@@ -134,7 +134,7 @@ MpdRepresentation *mpd_period_add_representation (MpdPeriod * period,
 guint64 mpd_representation_add_segment (MpdRepresentation * rep,
     guint64 t, guint64 d, guint64 size);
 
-/* Announces @n (<= DASH_MAX_AHEAD) segments after the last one, with
+/* Announces @n (<= DASH_MAX_ANNOUNCED) segments after the last one, with
  * durations @d, in a dynamic MPD (low latency: the segment in progress and
  * the next one).  They are rendered as S elements after the complete
  * segments and replaced by the next call. */

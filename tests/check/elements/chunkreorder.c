@@ -288,6 +288,27 @@ pending_clock_ids (GstHarness * h)
   return n;
 }
 
+/* The first chunk of a numbering is held for the timeout (50 ms), in case
+ * lower numbers arrive after it: push @first, let the start window's wait
+ * fire (the test clock moves to 50 ms) and check it came out, so that the
+ * test goes on from a started stream. */
+#define START_END (50 * MS)
+
+static void
+start_offset (GstHarness * h, guint64 seq0)
+{
+  gchar *want = g_strdup_printf ("%" G_GUINT64_FORMAT, seq0);
+
+  push_offset (h, seq0);
+  assert_log ("");
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless_equals_uint64 (pending_clock_time (h), START_END);
+  fail_unless (gst_harness_crank_single_clock_wait (h));
+  wait_log_items (1);
+  assert_log (want);
+  g_free (want);
+}
+
 /* ------------------------------------------------------------------------ */
 
 GST_START_TEST (test_in_order_straight_through)
@@ -295,7 +316,10 @@ GST_START_TEST (test_in_order_straight_through)
   GstHarness *h = setup ("application/octet-stream", TRUE);
   guint64 i;
 
-  for (i = 0; i < 100; i++) {
+  /* the start: held until the timeout, then out by the timer task */
+  start_offset (h, 0);
+  gst_buffer_unref (gst_harness_pull (h));
+  for (i = 1; i < 100; i++) {
     GstBuffer *in = offset_buf (i, i * MS), *out;
 
     gst_buffer_ref (in);
@@ -313,7 +337,9 @@ GST_START_TEST (test_in_order_straight_through)
     GstStructure *s = get_stats (h);
     fail_unless_equals_uint64 (stat (s, "in"), 100);
     fail_unless_equals_uint64 (stat (s, "pushed"), 100);
+    /* held at the start, but not ahead of a gap */
     fail_unless_equals_uint64 (stat (s, "reordered"), 0);
+    fail_unless_equals_uint64 (stat (s, "lost"), 0);
     gst_structure_free (s);
   }
   check_accounting (h, TRUE);
@@ -328,16 +354,16 @@ GST_START_TEST (test_gap_closes_before_timeout)
   GstStructure *s;
   gchar *l;
 
-  push_offset (h, 0);
-  gst_harness_set_time (h, 5 * MS);
+  start_offset (h, 0);
+  gst_harness_set_time (h, START_END + 5 * MS);
   push_offset (h, 2);
   push_offset (h, 3);
   /* one timer for the gap at 1: 50 ms after 2 arrived */
   fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
-  fail_unless_equals_uint64 (pending_clock_time (h), 55 * MS);
-  assert_log ("0");
+  fail_unless_equals_uint64 (pending_clock_time (h), START_END + 55 * MS);
+  assert_log ("");
 
-  gst_harness_set_time (h, 30 * MS);
+  gst_harness_set_time (h, START_END + 30 * MS);
   push_offset (h, 1);
   assert_log ("1 2 3");
 
@@ -371,11 +397,11 @@ GST_START_TEST (test_gap_times_out)
   guint64 v;
 
   gst_element_set_bus (h->element, bus);
-  push_offset (h, 0);
+  start_offset (h, 0);
   push_offset (h, 2);
   push_offset (h, 3);
   fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
-  assert_log ("0");
+  assert_log ("");
 
   /* 1 does not come: at 50 ms the gap is given up */
   fail_unless (gst_harness_crank_single_clock_wait (h));
@@ -421,22 +447,23 @@ GST_START_TEST (test_many_holes_one_clock_wait)
   guint i;
   GstStructure *s;
 
-  push_offset (h, 0);
+  start_offset (h, 0);
   /* holes at 1, 3, 5, 7, 9; each following chunk 5 ms later */
   for (i = 0; i < 5; i++) {
-    gst_harness_set_time (h, i * 5 * MS);
+    gst_harness_set_time (h, START_END + i * 5 * MS);
     push_offset (h, 2 * i + 2);
     fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
     fail_unless_equals_int (pending_clock_ids (h), 1);
   }
   /* the one wait is for the oldest gap */
-  fail_unless_equals_uint64 (pending_clock_time (h), 50 * MS);
-  assert_log ("0");
+  fail_unless_equals_uint64 (pending_clock_time (h), START_END + 50 * MS);
+  assert_log ("");
 
   for (i = 0; i < 5; i++) {
     fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
     fail_unless_equals_int (pending_clock_ids (h), 1);
-    fail_unless_equals_uint64 (pending_clock_time (h), (50 + 5 * i) * MS);
+    fail_unless_equals_uint64 (pending_clock_time (h),
+        START_END + (50 + 5 * i) * MS);
     fail_unless (gst_harness_crank_single_clock_wait (h));
     wait_log_items (2);
     {
@@ -481,11 +508,11 @@ GST_START_TEST (test_eos_while_holding)
   GstStructure *s;
 
   gst_element_set_bus (h->element, bus);
-  push_offset (h, 0);
+  start_offset (h, 0);
   push_offset (h, 3);
   push_offset (h, 2);
   push_offset (h, 5);
-  assert_log ("0");
+  assert_log ("");
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   /* everything held, in order, then EOS */
   assert_log ("L1+1 D2 3 L4+1 D5 EOS");
@@ -524,12 +551,12 @@ GST_START_TEST (test_serialized_event_releases)
   GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, "x", NULL);
   GstCaps *caps = gst_caps_from_string ("application/octet-stream");
 
-  push_offset (h, 0);
+  start_offset (h, 0);
   push_offset (h, 2);
   /* the same caps again change nothing */
   fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps)));
   gst_caps_unref (caps);
-  assert_log ("0");
+  assert_log ("");
   fail_unless (gst_harness_push_event (h, gst_event_new_tag (tags)));
   /* the held chunk goes out before the event; numbering continues */
   assert_log ("L1+1 D2");
@@ -551,12 +578,19 @@ GST_START_TEST (test_rtp_wraparound)
   guint64 ts, dur;
   guint sn;
 
-  gst_harness_push (h, rtp_buf (65533, SSRC, 0));
-  gst_harness_push (h, rtp_buf (65534, SSRC, 10 * MS));
+  /* the first packets straddle the wrap and the first to arrive is not the
+   * first sent: the start window holds them all */
   gst_harness_push (h, rtp_buf (0, SSRC, 30 * MS));
+  gst_harness_push (h, rtp_buf (65534, SSRC, 10 * MS));
+  gst_harness_push (h, rtp_buf (65533, SSRC, 0));
   gst_harness_push (h, rtp_buf (65535, SSRC, 20 * MS));
   gst_harness_push (h, rtp_buf (2, SSRC, 50 * MS));
   gst_harness_push (h, rtp_buf (1, SSRC, 40 * MS));
+  assert_log ("");
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless_equals_uint64 (pending_clock_time (h), START_END);
+  fail_unless (gst_harness_crank_single_clock_wait (h));
+  wait_log_items (6);
   assert_log ("65533 65534 65535 0 1 2");
 
   /* a loss across the wrap: 3 never comes, 4 is held */
@@ -585,6 +619,7 @@ GST_START_TEST (test_rtp_wraparound)
 
   s = get_stats (h);
   fail_unless_equals_uint64 (stat (s, "lost"), 1);
+  fail_unless_equals_uint64 (stat (s, "late"), 0);
   fail_unless_equals_uint64 (stat (s, "resets"), 0);
   fail_unless_equals_uint64 (stat (s, "pushed"), 7);
   gst_structure_free (s);
@@ -600,20 +635,35 @@ GST_START_TEST (test_rtp_ssrc_change_and_dropout)
   GstStructure *s;
 
   gst_harness_push (h, rtp_buf (100, SSRC, 0));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_crank_single_clock_wait (h));
+  wait_log_items (1);
   gst_harness_push (h, rtp_buf (102, SSRC, 0));
-  /* a new sender: what was held goes out, the new numbering starts */
-  gst_harness_push (h, rtp_buf (40000, SSRC + 1, 0));
+  /* a new sender: what was held goes out, the new numbering starts; its
+   * first packets are held like the very first ones */
   gst_harness_push (h, rtp_buf (40001, SSRC + 1, 0));
-  assert_log ("100 R101+1 D102 D40000 40001");
+  gst_harness_push (h, rtp_buf (40000, SSRC + 1, 0));
+  assert_log ("100 R101+1 D102");
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless_equals_uint64 (pending_clock_time (h), 2 * START_END);
+  fail_unless (gst_harness_crank_single_clock_wait (h));
+  wait_log_items (2);
+  assert_log ("D40000 40001");
 
   /* a jump beyond max-dropout within one SSRC is a restart too */
-  gst_harness_push (h, rtp_buf (50000, SSRC + 1, 0));
   gst_harness_push (h, rtp_buf (50001, SSRC + 1, 0));
-  assert_log ("D50000 50001");
+  gst_harness_push (h, rtp_buf (50000, SSRC + 1, 0));
+  gst_harness_push (h, rtp_buf (50002, SSRC + 1, 0));
+  assert_log ("");
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_crank_single_clock_wait (h));
+  wait_log_items (3);
+  assert_log ("D50000 50001 50002");
 
   s = get_stats (h);
   fail_unless_equals_uint64 (stat (s, "resets"), 2);
   fail_unless_equals_uint64 (stat (s, "lost"), 1);
+  fail_unless_equals_uint64 (stat (s, "late"), 0);
   gst_structure_free (s);
   check_accounting (h, TRUE);
   teardown (h);
@@ -629,6 +679,9 @@ GST_START_TEST (test_meta_validate)
   g_object_set (h->element, "seqnum-source", 1 /* meta */ ,
       "validate", TRUE, NULL);
   gst_harness_push (h, meta_buf (0, FALSE));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_crank_single_clock_wait (h));
+  wait_log_items (1);
   gst_harness_push (h, meta_buf (1, FALSE));
   gst_harness_push (h, meta_buf (2, TRUE));     /* corrupted */
   gst_harness_push (h, meta_buf (3, FALSE));
@@ -654,27 +707,34 @@ GST_END_TEST;
 
 GST_START_TEST (test_offset_window_without_clock)
 {
-  /* no clock: only the window releases a gap */
+  /* no clock: only the window releases a gap, and ends the start */
   GstHarness *h = setup ("application/octet-stream", FALSE);
   GstStructure *s;
   guint64 i;
 
   g_object_set (h->element, "seqnum-source", 3 /* offset */ ,
       "window", 4, NULL);
-  push_offset (h, 10);
-  push_offset (h, 12);
   push_offset (h, 11);
-  assert_log ("10 11 12");
-  /* 13 lost: 14..16 held, 17 is 4 ahead of it */
-  for (i = 14; i <= 16; i++)
+  push_offset (h, 12);
+  push_offset (h, 10);
+  assert_log ("");
+  /* 10..13 fill the window: nothing lower can come */
+  push_offset (h, 13);
+  assert_log ("10 11 12 13");
+  /* 14 lost: 15..17 held, 18 is 4 ahead of it */
+  for (i = 15; i <= 17; i++)
     push_offset (h, i);
   assert_log ("");
-  push_offset (h, 17);
-  assert_log ("L13+1 D14 15 16 17");
+  push_offset (h, 18);
+  assert_log ("L14+1 D15 16 17 18");
+  /* a number a window below is late */
+  push_offset (h, 9);
+  assert_log ("");
 
   s = get_stats (h);
   fail_unless_equals_uint64 (stat (s, "timeouts"), 0);
   fail_unless_equals_uint64 (stat (s, "lost"), 1);
+  fail_unless_equals_uint64 (stat (s, "late"), 1);
   gst_structure_free (s);
   check_accounting (h, TRUE);
   teardown (h);
@@ -692,6 +752,11 @@ GST_START_TEST (test_duplicates)
   push_offset (h, 2);
   push_offset (h, 2);
   push_offset (h, 1);
+  /* also while the start window holds them */
+  assert_log ("");
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_crank_single_clock_wait (h));
+  wait_log_items (3);
   assert_log ("0 1 2");
   g_object_set (h->element, "drop-duplicates", FALSE, NULL);
   push_offset (h, 1);
@@ -712,10 +777,10 @@ GST_START_TEST (test_overflow_max_size)
   GstStructure *s;
 
   g_object_set (h->element, "max-size-buffers", 2, NULL);
-  push_offset (h, 0);
+  start_offset (h, 0);
   push_offset (h, 2);
   push_offset (h, 3);
-  assert_log ("0");
+  assert_log ("");
   push_offset (h, 5);
   /* a third held chunk: the oldest gap gives way, nothing is dropped */
   assert_log ("L1+1 D2 3");
@@ -765,7 +830,7 @@ GST_START_TEST (test_flush_forgets)
   GstHarness *h = setup ("application/octet-stream", TRUE);
   GstStructure *s;
 
-  push_offset (h, 0);
+  start_offset (h, 0);
   push_offset (h, 2);
   push_offset (h, 3);
   fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
@@ -774,14 +839,37 @@ GST_START_TEST (test_flush_forgets)
       GST_FLOW_FLUSHING);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   gst_harness_set_src_caps_str (h, "application/octet-stream");
-  /* the numbering starts again: an old number is fine */
-  push_offset (h, 1);
+  /* the numbering starts again: an old number is fine, and the first ones
+   * may come in any order within the window */
   push_offset (h, 2);
-  assert_log ("0 1 2");
+  push_offset (h, 1);
+  assert_log ("");
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless_equals_uint64 (pending_clock_time (h), 2 * START_END);
+  fail_unless (gst_harness_crank_single_clock_wait (h));
+  wait_log_items (2);
+  assert_log ("1 2");
 
   s = get_stats (h);
   fail_unless_equals_uint64 (stat (s, "flushed"), 2);
   fail_unless_equals_uint64 (stat (s, "lost"), 0);
+  fail_unless_equals_uint64 (stat (s, "late"), 0);
+  gst_structure_free (s);
+  check_accounting (h, TRUE);
+
+  /* a flush while the start window holds forgets it too */
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gst_harness_set_src_caps_str (h, "application/octet-stream");
+  push_offset (h, 9);
+  push_offset (h, 8);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gst_harness_set_src_caps_str (h, "application/octet-stream");
+  assert_log ("");
+  s = get_stats (h);
+  fail_unless_equals_uint64 (stat (s, "flushed"), 4);
+  fail_unless_equals_uint64 (stat (s, "held"), 0);
   gst_structure_free (s);
   check_accounting (h, TRUE);
   teardown (h);
@@ -903,10 +991,10 @@ GST_START_TEST (test_window_shrinks_while_playing)
   GstHarness *h = setup ("application/octet-stream", TRUE);
   GstStructure *s;
 
-  push_offset (h, 0);
+  start_offset (h, 0);
   push_offset (h, 5);
   push_offset (h, 9);
-  assert_log ("0");
+  assert_log ("");
   /* 9 is 8 ahead of the gap at 1: a window of 4 cannot hold it, so the
    * gap 1..4 is given up (applied with the next chunk) */
   g_object_set (h->element, "window", 4, NULL);
@@ -993,8 +1081,7 @@ GST_START_TEST (test_accounting_identity)
       gst_harness_crank_single_clock_wait (h);
     if (i == input->len / 2) {
       fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-      fail_unless (gst_harness_push_event (h,
-              gst_event_new_flush_stop (TRUE)));
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
       gst_harness_set_src_caps_str (h, "application/octet-stream");
       have_last = FALSE;
     }
@@ -1061,8 +1148,7 @@ GST_START_TEST (test_stress_real_clock)
 
     if (i % 1000 == 999) {
       fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-      fail_unless (gst_harness_push_event (h,
-              gst_event_new_flush_stop (TRUE)));
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
       gst_harness_set_src_caps_str (h, "application/octet-stream");
       while ((out = gst_harness_try_pull (h))) {
         received++;
@@ -1309,6 +1395,158 @@ GST_START_TEST (test_pipeline_netsim)
 
 GST_END_TEST;
 
+/* ---- the first chunks of a numbering, in any order -------------------- */
+
+typedef enum
+{
+  KIND_OFFSET,
+  KIND_META,
+  KIND_RTP,
+} SeqKind;
+
+/* Push n chunks numbered base.. (RTP: 16-bit numbers from base, wrapping),
+ * shuffled within blocks of @block, one ms apart when @advance (the timer
+ * fires as it would), and append what must come out to @want. */
+static void
+push_shuffled (GstHarness * h, GRand * rand, SeqKind kind, guint64 base,
+    guint n, guint block, gboolean advance, gboolean discont, GString * want)
+{
+  guint64 *order = g_new (guint64, n);
+  guint i, b;
+  static GstClockTime now = 0;
+
+  for (i = 0; i < n; i++) {
+    order[i] = base + i;
+    if (want->len > 0)
+      g_string_append_c (want, ' ');
+    if (i == 0 && discont)
+      g_string_append_c (want, 'D');
+    g_string_append_printf (want, "%" G_GUINT64_FORMAT,
+        kind == KIND_RTP ? (guint64) (guint16) (base + i) : base + i);
+  }
+  for (b = 0; b < n; b += block) {
+    guint len = MIN (block, n - b);
+
+    for (i = len - 1; i > 0; i--) {
+      guint j = g_rand_int_range (rand, 0, i + 1);
+      guint64 t = order[b + i];
+      order[b + i] = order[b + j];
+      order[b + j] = t;
+    }
+  }
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *buf;
+
+    if (advance) {
+      GstTestClock *tc = gst_harness_get_testclock (h);
+
+      now = MAX (now, gst_clock_get_time (GST_CLOCK (tc))) + MS;
+      gst_object_unref (tc);
+      gst_harness_set_time (h, now);
+      while (pending_clock_ids (h) > 0 && pending_clock_time (h) <= now)
+        gst_harness_crank_single_clock_wait (h);
+    }
+    switch (kind) {
+      case KIND_OFFSET:
+        buf = offset_buf (order[i], (order[i] - base) * 10 * MS);
+        break;
+      case KIND_META:
+        buf = meta_buf (order[i], FALSE);
+        break;
+      default:
+        buf = rtp_buf ((guint16) order[i], SSRC, (order[i] - base) * 10 * MS);
+        break;
+    }
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  g_free (order);
+}
+
+static void
+drop_output (GstHarness * h)
+{
+  GstBuffer *b;
+
+  while ((b = gst_harness_try_pull (h)))
+    gst_buffer_unref (b);
+}
+
+/* Chunks shuffled within blocks of up to 8 from the very first one,
+ * window 32: every chunk comes out, in order, for offsets, chunk meta and
+ * RTP (whose first numbers straddle the 16-bit wrap); at the start, after
+ * a flush and after a max-dropout restart; ended by the window alone (the
+ * clock stands still) or by the timer as time passes. */
+GST_START_TEST (test_start_shuffled)
+{
+  guint round;
+
+  for (round = 0; round < 36; round++) {
+    SeqKind kind = round % 3;
+    guint scenario = (round / 3) % 3;   /* start, flush, restart */
+    gboolean advance = (round / 9) % 2;
+    GRand *rand = g_rand_new_with_seed (round + 1);
+    GstHarness *h = setup (kind == KIND_RTP ? RTP_CAPS :
+        "application/octet-stream", TRUE);
+    GString *want = g_string_new (NULL);
+    guint block = g_rand_int_range (rand, 2, 9);
+    guint64 base;
+    GstStructure *s;
+    gchar *l;
+
+    g_object_set (h->element, "window", 32, "seqnum-source",
+        kind == KIND_OFFSET ? 3 : kind == KIND_META ? 1 : 2, NULL);
+    switch (kind) {
+      case KIND_OFFSET:
+        base = 0;
+        break;
+      case KIND_META:
+        base = G_GUINT64_CONSTANT (1) << 40;
+        break;
+      default:
+        base = 65535 - g_rand_int_range (rand, 0, 20);
+        break;
+    }
+
+    push_shuffled (h, rand, kind, base, 120, block, advance, FALSE, want);
+    if (scenario == 1) {
+      /* what was held is gone with the flush; then a new numbering */
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+      gst_harness_set_src_caps_str (h, kind == KIND_RTP ? RTP_CAPS :
+          "application/octet-stream");
+      g_free (log_take ());
+      drop_output (h);
+      g_string_truncate (want, 0);
+      base += kind == KIND_RTP ? 20 : 7;
+      push_shuffled (h, rand, kind, base, 120, block, advance, FALSE, want);
+    } else if (scenario == 2) {
+      /* a sender restart: a jump beyond max-dropout */
+      base += 120 + 20000;
+      push_shuffled (h, rand, kind, base, 120, block, advance, TRUE, want);
+    }
+    fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+    g_string_append (want, " EOS");
+
+    l = log_take ();
+    fail_unless_equals_string (l, want->str);
+    g_free (l);
+    s = get_stats (h);
+    fail_unless_equals_uint64 (stat (s, "late"), 0);
+    fail_unless_equals_uint64 (stat (s, "lost"), 0);
+    fail_unless_equals_uint64 (stat (s, "resets"), scenario == 2 ? 1 : 0);
+    fail_unless (stat (s, "max-reorder-distance") < 8);
+    gst_structure_free (s);
+    check_accounting (h, TRUE);
+
+    g_string_free (want, TRUE);
+    g_rand_free (rand);
+    teardown (h);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 chunkreorder_suite (void)
 {
@@ -1338,6 +1576,7 @@ chunkreorder_suite (void)
   tcase_add_test (tc, test_auto_prefers_meta);
   tcase_add_test (tc, test_accounting_identity);
   tcase_add_test (tc, test_stress_real_clock);
+  tcase_add_test (tc, test_start_shuffled);
 
   suite_add_tcase (s, tp);
   tcase_set_timeout (tp, 60);

@@ -512,6 +512,146 @@ GST_START_TEST (test_join_replays_audio_caps_change)
 
 GST_END_TEST;
 
+/* A branch whose audio pad is linked first (as pipelines/restream does),
+ * a few ms after a keyframe: no audio of that GOP is cached yet. The audio
+ * that comes next belongs to the GOP the video joins at: it must flow at
+ * once. (It waited for the next keyframe: a muxer in the branch got no
+ * audio, and so muxed nothing, for a whole GOP.) */
+static GstBuffer *
+try_pull_for (GstHarness * h, gint64 max_us)
+{
+  gint64 end = g_get_monotonic_time () + max_us;
+  GstBuffer *b;
+
+  while (!(b = gst_harness_try_pull (h)) && g_get_monotonic_time () < end)
+    g_usleep (1000);
+  return b;
+}
+
+GST_START_TEST (test_audio_joins_right_after_keyframe)
+{
+  GstHarness *h = harness_new ();
+  GstHarness *ha, *h2, *h2a;
+  GstPad *vpad;
+  GstBuffer *b;
+  guint n;
+
+  ha = gst_harness_new_with_element (h->element, "audio_sink", NULL);
+  gst_harness_set_src_caps_str (ha,
+      "audio/x-raw, format=S16LE, rate=8000, channels=1, layout=interleaved");
+  /* video every 40 ms (GOP of 5), audio every 20 ms; the keyframe at
+   * 200 ms has just arrived, its audio not yet */
+  for (n = 0; n < 6; n++) {
+    gst_harness_push (h, make_buf (n, n % 5 == 0, 100));
+    if (n == 5)
+      break;
+    fail_unless_equals_int (gst_harness_push (ha, make_audio (2 * n)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (ha, make_audio (2 * n + 1)),
+        GST_FLOW_OK);
+  }
+  /* as pipelines/restream: both pads requested, the audio linked first */
+  vpad = gst_element_request_pad_simple (h->element, "src_%u");
+  h2a = gst_harness_new_with_element (h->element, NULL, "audio_src_%u");
+  h2 = gst_harness_new_with_element (h->element, NULL, GST_PAD_NAME (vpad));
+  gst_object_unref (vpad);
+  fail_unless_equals_int (pull_n (h2), 5);
+
+  /* the audio from 200 ms on arrives now: straight through */
+  fail_unless_equals_int (gst_harness_push (ha, make_audio (10)), GST_FLOW_OK);
+  b = try_pull_for (h2a, 2 * G_TIME_SPAN_SECOND);
+  fail_unless (b != NULL, "the audio of the GOP joined at did not come");
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (b), 200 * MS);
+  gst_buffer_unref (b);
+  gst_harness_push (h, make_buf (6, FALSE, 100));
+  fail_unless_equals_int (gst_harness_push (ha, make_audio (11)), GST_FLOW_OK);
+  fail_unless_equals_int (pull_n (h2), 6);
+  fail_unless_equals_int (pull_n (h2a), 11);
+
+  gst_harness_teardown (h2a);
+  gst_harness_teardown (h2);
+  gst_harness_teardown (ha);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A request pad answers a caps query with the caps it will push first:
+ * those of the keyframe it joins at, not a later change inside the GOP
+ * (downstream set up for the current caps would get the old ones first) */
+static gint
+query_width (GstElement * e, const gchar * padname, const gchar * field)
+{
+  GstPad *pad = gst_element_get_static_pad (e, padname);
+  GstCaps *caps;
+  gint w = 0;
+
+  fail_unless (pad != NULL, "no pad %s", padname);
+  caps = gst_pad_query_caps (pad, NULL);
+  fail_unless (caps != NULL && gst_caps_is_fixed (caps), "%s: %"
+      GST_PTR_FORMAT, padname, caps);
+  fail_unless (gst_structure_get_int (gst_caps_get_structure (caps, 0),
+          field, &w));
+  gst_caps_unref (caps);
+  gst_object_unref (pad);
+  return w;
+}
+
+GST_START_TEST (test_request_pad_caps_query)
+{
+  GstHarness *h = harness_new ();
+  GstHarness *ha, *h2, *h3;
+  GstCaps *caps_b = gst_caps_from_string ("video/x-vp8, width=(int)32, "
+      "height=(int)32, framerate=(fraction)25/1");
+  GstPad *pad, *apad;
+  guint n;
+
+  ha = gst_harness_new_with_element (h->element, "audio_sink", NULL);
+  gst_harness_set_src_caps_str (ha, "audio/x-raw, format=S16LE, rate=8000, "
+      "channels=1, layout=interleaved");
+  /* a GOP with caps A (16x16) changing to B (32x32) after frame 2; audio
+   * 8000 Hz changing to 16000 Hz in the middle too */
+  for (n = 0; n < 5; n++) {
+    if (n == 3) {
+      fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps_b)));
+      gst_harness_set_src_caps_str (ha, "audio/x-raw, format=S16LE, "
+          "rate=16000, channels=1, layout=interleaved");
+    }
+    gst_harness_push (h, make_buf (n, n == 0, 100));
+    gst_harness_push (ha, make_audio (2 * n));
+    gst_harness_push (ha, make_audio (2 * n + 1));
+  }
+
+  /* requested, not linked yet: what a join would send first */
+  pad = gst_element_request_pad_simple (h->element, "src_%u");
+  apad = gst_element_request_pad_simple (h->element, "audio_src_%u");
+  fail_unless_equals_int (query_width (h->element, GST_PAD_NAME (pad),
+          "width"), 16);
+  fail_unless_equals_int (query_width (h->element, GST_PAD_NAME (apad),
+          "rate"), 8000);
+  /* once the branch pushed the new caps, that is what it answers */
+  h2 = gst_harness_new_with_element (h->element, NULL, GST_PAD_NAME (pad));
+  pull_offsets (h2, 0, 4);
+  fail_unless_equals_int (query_width (h->element, GST_PAD_NAME (pad),
+          "width"), 32);
+
+  /* in the next GOP a joiner starts with B */
+  push_frames (h, 100, 100, 100);
+  h3 = gst_harness_new_with_element (h->element, NULL, "src_%u");
+  fail_unless_equals_int (pull_n (h3), 100);
+
+  gst_harness_teardown (h3);
+  gst_harness_teardown (h2);
+  gst_element_release_request_pad (h->element, apad);
+  gst_object_unref (apad);
+  gst_object_unref (pad);
+  gst_harness_teardown (ha);
+  gst_harness_teardown (h);
+  gst_caps_unref (caps_b);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_join_before_keyframe_waits)
 {
   GstHarness *h = harness_new ();
@@ -1499,6 +1639,8 @@ gopbuffer_suite (void)
   tcase_add_test (tc, test_join_latest_keyframe);
   tcase_add_test (tc, test_join_replays_caps_change);
   tcase_add_test (tc, test_join_replays_audio_caps_change);
+  tcase_add_test (tc, test_audio_joins_right_after_keyframe);
+  tcase_add_test (tc, test_request_pad_caps_query);
   tcase_add_test (tc, test_join_before_keyframe_waits);
   tcase_add_test (tc, test_bounded_without_keyframes);
   tcase_add_test (tc, test_gop_messages_and_stats);

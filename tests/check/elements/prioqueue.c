@@ -382,17 +382,13 @@ GST_START_TEST (test_classify_h265_nal)
   GstHarness *h = new_harness (H265_CAPS, NULL);
 
   /* IDR_W_RADL, CRA: HIGH */
-  fail_unless_equals_string (classify_one (h, h265_au (0, 19, 0, 0)),
-      "high");
-  fail_unless_equals_string (classify_one (h, h265_au (1, 21, 0, 0)),
-      "high");
+  fail_unless_equals_string (classify_one (h, h265_au (0, 19, 0, 0)), "high");
+  fail_unless_equals_string (classify_one (h, h265_au (1, 21, 0, 0)), "high");
   /* TRAIL_R: NORMAL, TRAIL_N / RASL_N: LOW, RASL_R: NORMAL */
   fail_unless_equals_string (classify_one (h, h265_au (2, 1, 0, DELTA)),
       "normal");
-  fail_unless_equals_string (classify_one (h, h265_au (3, 0, 0, DELTA)),
-      "low");
-  fail_unless_equals_string (classify_one (h, h265_au (4, 8, 0, DELTA)),
-      "low");
+  fail_unless_equals_string (classify_one (h, h265_au (3, 0, 0, DELTA)), "low");
+  fail_unless_equals_string (classify_one (h, h265_au (4, 8, 0, DELTA)), "low");
   fail_unless_equals_string (classify_one (h, h265_au (5, 9, 0, DELTA)),
       "normal");
   gst_harness_teardown (h);
@@ -484,8 +480,7 @@ GST_START_TEST (test_shed_order)
    * it */
   gst_harness_push (h, make_buffer (7, DELTA, 10));
   fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-normal"), 4);
-  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-keyframe-wait"),
-      3);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-keyframe-wait"), 3);
   fail_unless_equals_uint64 (stat_u64 (h->element, "keyframe-waits"), 1);
   /* waiting for a keyframe: deltas are refused at the door */
   gst_harness_push (h, make_buffer (8, DROPPABLE, 10));
@@ -579,6 +574,143 @@ GST_START_TEST (test_latency_bound)
 
 GST_END_TEST;
 
+/* An SRT sender reconnects: aacparse holds the last frame of the first
+ * session until the first frame of the second arrives, 2.5 s of running
+ * time later, and pushes both at once. Neither waited in the queue: no
+ * HIGH (audio) buffer may be shed as "older than max-size-time", no
+ * warning. (The span on running time made the held frame 2.5 s old.)
+ * Also: timestamps starting again lower, after a new segment. But data
+ * that really waited across the outage still goes. */
+static GstBuffer *
+audio_buffer (GstClockTime pts)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 64, NULL);
+
+  gst_buffer_memset (buf, 0, 0x11, 64);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = 21333333;
+  return buf;
+}
+
+GST_START_TEST (test_timestamp_jump_not_waiting)
+{
+  GstHarness *h = new_harness (AUDIO_CAPS,
+      "max-size-buffers=0 max-size-bytes=0 max-size-time=1000000000");
+  GstBus *bus = gst_bus_new ();
+  GstSegment seg;
+  GstMessage *msg;
+  Hold hold;
+  guint i, warnings = 0;
+
+  gst_element_set_bus (h->element, bus);
+  hold_start (&hold, h->element, "src");
+  /* the first session; downstream is slow: its first buffer is still
+   * being pushed */
+  gst_harness_push (h, audio_buffer (12309152088));
+  hold_wait_blocked (&hold);
+  gst_harness_push (h, audio_buffer (12330485421));
+  /* the held last frame and the first frame of the second session */
+  gst_harness_push (h, audio_buffer (12351818754));
+  gst_harness_push (h, audio_buffer (14902140587));
+  gst_harness_push (h, audio_buffer (14923473920));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-high"), 0);
+  wait_level (h->element, 4);
+
+  /* a new segment: the timestamps start again from zero */
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  for (i = 0; i < 5; i++)
+    gst_harness_push (h, audio_buffer (i * 21333333));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-high"), 0);
+
+  /* everything goes out; afterwards, measured against the new
+   * timestamps only */
+  hold_release (&hold);
+  for (i = 0; i < 10; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+  for (i = 5; i < 10; i++)
+    gst_harness_push (h, audio_buffer (i * 21333333));
+  for (i = 0; i < 5; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-high"), 0);
+  while ((msg = gst_bus_pop (bus))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+      warnings++;
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (warnings, 0);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+
+  /* the consumer stalls through the outage: what was queued waited
+   * 300 ms (> max-size-time) by the time the next session starts */
+  h = new_harness (AUDIO_CAPS,
+      "max-size-buffers=0 max-size-bytes=0 max-size-time=200000000");
+  hold_start (&hold, h->element, "src");
+  gst_harness_push (h, audio_buffer (0));
+  hold_wait_blocked (&hold);
+  gst_harness_push (h, audio_buffer (21333333));
+  g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+  gst_harness_push (h, audio_buffer (2 * GST_SECOND));
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-high"), 1);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "dropped-max-size-time"), 1);
+  hold_release (&hold);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* The time-in-queue statistics, with the clock read coarsely behind a
+ * backlog and the pushes to a fast downstream timed in runs (see now_ns ()
+ * in gstprioqueue.c): buffers held 200 ms report about 200 ms. */
+GST_START_TEST (test_queue_time_stats)
+{
+  GstHarness *h = new_harness (VIDEO_CAPS,
+      "max-size-buffers=0 max-size-bytes=0 max-size-time=0");
+  Hold hold;
+  guint64 p50, p99, max, service;
+  guint i;
+
+  hold_start (&hold, h->element, "src");
+  gst_harness_push (h, make_buffer (0, KEY, 10));
+  hold_wait_blocked (&hold);
+  for (i = 1; i < 100; i++)
+    gst_harness_push (h, make_buffer (i, KEY, 10));
+  g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+  hold_release (&hold);
+  for (i = 0; i < 100; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+
+  p50 = stat_u64 (h->element, "queue-time-p50");
+  p99 = stat_u64 (h->element, "queue-time-p99");
+  max = stat_u64 (h->element, "queue-time-max");
+  service = stat_u64 (h->element, "service-time");
+  GST_INFO ("p50 %" GST_TIME_FORMAT " p99 %" GST_TIME_FORMAT " max %"
+      GST_TIME_FORMAT " service %" GST_TIME_FORMAT, GST_TIME_ARGS (p50),
+      GST_TIME_ARGS (p99), GST_TIME_ARGS (max), GST_TIME_ARGS (service));
+  /* buffer 0 left at once; the other 99 waited the 200 ms (histogram
+   * buckets within 1/16, the coarse clock within a tick) */
+  fail_unless (p50 >= 180 * MS && p50 <= 400 * MS, "p50 %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (p50));
+  fail_unless (max >= 200 * MS && max <= 1000 * MS, "max %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (max));
+  fail_unless (p99 <= max + max / 8);
+  fail_unless (service > 0 && service < 200 * MS);
+
+  /* one at a time to a free downstream: short waits */
+  for (i = 100; i < 200; i++) {
+    gst_harness_push (h, make_buffer (i, KEY, 10));
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  fail_unless (stat_u64 (h->element, "queue-time-p50") <= p50);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* HIGH only as last resort: counted, a warning is posted */
 GST_START_TEST (test_high_drop_warning)
 {
@@ -607,8 +739,7 @@ GST_START_TEST (test_high_drop_warning)
         gst_message_has_name (msg, "prioqueue-dropped")) {
       const GstStructure *s = gst_message_get_structure (msg);
       guint64 count;
-      fail_unless_equals_string (gst_structure_get_string (s, "class"),
-          "high");
+      fail_unless_equals_string (gst_structure_get_string (s, "class"), "high");
       fail_unless_equals_string (gst_structure_get_string (s, "reason"),
           "max-size-buffers");
       fail_unless (gst_structure_get_uint64 (s, "count", &count));
@@ -863,8 +994,7 @@ GST_START_TEST (test_overrun_underrun_signals)
   gint64 end;
   guint i;
 
-  g_signal_connect (h->element, "overrun", G_CALLBACK (count_signal),
-      &overrun);
+  g_signal_connect (h->element, "overrun", G_CALLBACK (count_signal), &overrun);
   g_signal_connect (h->element, "underrun", G_CALLBACK (count_signal),
       &underrun);
 
@@ -1169,8 +1299,7 @@ GST_START_TEST (test_query_dropped_after_downstream_eos)
   g_mutex_init (&g.lock);
   g_cond_init (&g.cond);
   g.peer = h->srcpad;
-  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER, eos_gate_cb, &g,
-      NULL);
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER, eos_gate_cb, &g, NULL);
 
   gst_harness_push (h, make_buffer (0, KEY, 10));
   end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
@@ -1219,6 +1348,8 @@ prioqueue_suite (void)
   tcase_add_test (tc, test_classify_garbage);
   tcase_add_test (tc, test_shed_order);
   tcase_add_test (tc, test_discont_after_gap);
+  tcase_add_test (tc, test_timestamp_jump_not_waiting);
+  tcase_add_test (tc, test_queue_time_stats);
   tcase_add_test (tc, test_latency_bound);
   tcase_add_test (tc, test_high_drop_warning);
   tcase_add_test (tc, test_drop_messages_rate_limited);

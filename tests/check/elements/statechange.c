@@ -22,7 +22,8 @@
  * than 64 MiB over the cycles.
  *
  * LS_STRESS_CYCLES overrides the number of cycles (the valgrind set-up uses
- * fewer). */
+ * fewer), LS_STRESS_SEED the random sequence, LS_STRESS_ONLY=a,b limits the
+ * run to these elements. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -323,7 +324,11 @@ GST_START_TEST (test_state_cycles)
   GstElementFactory *factory = g_list_nth_data (factories, __i__);
   const gchar *env = g_getenv ("LS_STRESS_CYCLES");
   guint cycles = env ? atoi (env) : 1000;
-  GRand *rand = g_rand_new_with_seed (0x5eed + __i__);
+  /* LS_STRESS_SEED: another sequence of transitions (repeated runs) */
+  guint32 seed = g_getenv ("LS_STRESS_SEED") ?
+      (guint32) g_ascii_strtoull (g_getenv ("LS_STRESS_SEED"), NULL, 0) :
+      0x5eed;
+  GRand *rand = g_rand_new_with_seed (seed + __i__);
   GstState cur = GST_STATE_NULL;
   guint i, seeks = 0, seeks_done = 0, changes = 0;
   guint64 rss_start, rss_end;
@@ -418,6 +423,24 @@ statechange_suite (void)
    * before fork() leaves GStreamer's thread pools pointing at threads the
    * child does not have */
   factories = ls_plugin_factories ();
+  /* LS_STRESS_ONLY=prioqueue,...: only these elements of the plug-in (the
+   * reliability suite repeats one element's run many times) */
+  if (g_getenv ("LS_STRESS_ONLY")) {
+    gchar **names = g_strsplit (g_getenv ("LS_STRESS_ONLY"), ",", -1);
+    GList *l = factories;
+
+    while (l) {
+      GList *next = l->next;
+
+      if (!g_strv_contains ((const gchar * const *) names,
+              GST_OBJECT_NAME (l->data))) {
+        gst_object_unref (l->data);
+        factories = g_list_delete_link (factories, l);
+      }
+      l = next;
+    }
+    g_strfreev (names);
+  }
   /* LS_STRESS_CONTROL=identity,queue,...: run the same rig on elements of
    * GStreamer itself, to tell a rig problem from an element problem */
   if (g_getenv ("LS_STRESS_CONTROL")) {

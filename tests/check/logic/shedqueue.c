@@ -271,8 +271,7 @@ GST_START_TEST (test_class_order_oldest_first)
   fail_unless (item_at (&f, n1)->dropped);
   fail_unless_equals_int (item_at (&f, n1)->reason, SHED_REASON_BUFFERS);
   fail_unless (item_at (&f, n2)->dropped);
-  fail_unless_equals_int (item_at (&f, n2)->reason,
-      SHED_REASON_KEYFRAME_WAIT);
+  fail_unless_equals_int (item_at (&f, n2)->reason, SHED_REASON_KEYFRAME_WAIT);
   fail_if (item_at (&f, k)->dropped);
   fail_unless (shed_queue_stream_is_waiting (f.q, 0));
   check_accounting (&f);
@@ -311,8 +310,7 @@ GST_START_TEST (test_keyframe_wait_includes_queued)
   l2 = push (&f, L, DELTA, 9);
   fail_unless (item_at (&f, n4)->dropped);
   fail_unless (item_at (&f, l2)->dropped);
-  fail_unless_equals_int (item_at (&f, l2)->reason,
-      SHED_REASON_KEYFRAME_WAIT);
+  fail_unless_equals_int (item_at (&f, l2)->reason, SHED_REASON_KEYFRAME_WAIT);
   k2 = push (&f, H, KEY, 10);
   fail_if (item_at (&f, k2)->dropped);
   fail_if (shed_queue_stream_is_waiting (f.q, 0));
@@ -321,8 +319,7 @@ GST_START_TEST (test_keyframe_wait_includes_queued)
   shed_queue_get_stats (f.q, &st);
   fail_unless_equals_uint64 (st.keyframe_waits, 1);
   fail_unless_equals_uint64 (st.dropped[H], 0);
-  fail_unless_equals_uint64 (st.dropped_reason[SHED_REASON_KEYFRAME_WAIT],
-      4);
+  fail_unless_equals_uint64 (st.dropped_reason[SHED_REASON_KEYFRAME_WAIT], 4);
 
   /* output: k1, the HIGH headers, k2 marked discont, then the delta */
   while (pop (&f, 0) != -1);
@@ -393,7 +390,7 @@ GST_START_TEST (test_leading_pictures_after_wait)
   fail_if (item_at (&f, after)->dropped);
   /* from here on earlier pts are fine again (closed GOP B-frames) */
   fail_if (item_at (&f, push_full (&f, 0, L, DELTA, 8 * FRAME, 10 * FRAME,
-                  100))->dropped);
+              100))->dropped);
   check_accounting (&f);
   fixture_clear (&f);
 }
@@ -572,6 +569,36 @@ GST_START_TEST (test_latency_prediction)
       + 1);
   check_accounting (&f);
   fixture_clear (&f);
+}
+
+GST_END_TEST;
+
+/* n pushes timed together move the service time as n reports of their
+ * average would (the source task times fast pushes in runs) */
+GST_START_TEST (test_report_service_n)
+{
+  ShedConfig cfg = { 0, 0, 0, SHED_MODE_SHED };
+  guint n, i;
+
+  for (n = 1; n <= 16; n++) {
+    ShedQueue *a = shed_queue_new (&cfg), *b = shed_queue_new (&cfg);
+    guint64 sa, sb;
+
+    fail_unless_equals_int (shed_queue_add_stream (a, 0), 0);
+    fail_unless_equals_int (shed_queue_add_stream (b, 0), 0);
+    shed_queue_report_service (a, 0, 50 * 1000);
+    shed_queue_report_service (b, 0, 50 * 1000);
+    for (i = 0; i < n; i++)
+      shed_queue_report_service (a, 0, 2 * 1000);
+    shed_queue_report_service_n (b, 0, n * 2 * 1000, n);
+    sa = shed_queue_get_service_time (a, 0);
+    sb = shed_queue_get_service_time (b, 0);
+    /* within the rounding of n integer steps */
+    fail_unless (sa + n + 1 >= sb && sb + n + 1 >= sa, "n %u: %"
+        G_GUINT64_FORMAT " vs %" G_GUINT64_FORMAT, n, sa, sb);
+    shed_queue_free (a, NULL);
+    shed_queue_free (b, NULL);
+  }
 }
 
 GST_END_TEST;
@@ -782,6 +809,97 @@ GST_START_TEST (test_stream_slots)
 
 GST_END_TEST;
 
+/* The latency bound measures how long queued data waited: a jump in the
+ * timestamps is not waiting (the stream's timeline, see shedqueue.c). Seen at an SRT reconnect: aacparse held the
+ * last frame of the first session until the first frame of the second
+ * arrived 2.5 s of running time later, both within a millisecond; the
+ * span made the held frame (HIGH audio) 2.5 s old and it was dropped. */
+GST_START_TEST (test_timeline_jumps)
+{
+  Fixture f;
+  ShedStats st;
+  guint a, b, c, i;
+  guint64 level;
+
+  /* a gap forward with no wall time passing: nothing waited */
+  fixture_init (&f, 0, 0, 100 * MS, SHED_MODE_SHED);
+  f.now = 5000 * MS;
+  a = push_full (&f, 0, H, 0, 12 * 1000 * MS, 12 * 1000 * MS, 100);
+  f.now += MS;
+  b = push_full (&f, 0, H, 0, 14500 * MS, 14500 * MS, 100);
+  fail_if (item_at (&f, a)->dropped);
+  fail_if (item_at (&f, b)->dropped);
+  shed_queue_get_level (f.q, NULL, NULL, &level);
+  fail_unless (level <= 2 * FRAME + MS, "level %" G_GUINT64_FORMAT, level);
+  /* and from there on the running time counts as usual */
+  for (i = 1; i < 10; i++)
+    push_full (&f, 0, H, 0, 14500 * MS + i * FRAME, 14500 * MS + i * FRAME,
+        100);
+  fail_unless (item_at (&f, a)->dropped);
+  fail_unless_equals_int (item_at (&f, a)->reason, SHED_REASON_TIME);
+  shed_queue_get_level (f.q, NULL, NULL, &level);
+  fail_unless (level <= 100 * MS);
+  check_accounting (&f);
+  fixture_clear (&f);
+
+  /* the same gap while the wall clock ran: what was queued waited */
+  fixture_init (&f, 0, 0, 100 * MS, SHED_MODE_SHED);
+  f.now = 5000 * MS;
+  a = push_full (&f, 0, H, 0, 12 * 1000 * MS, 12 * 1000 * MS, 100);
+  f.now += 2500 * MS;
+  b = push_full (&f, 0, H, 0, 14500 * MS, 14500 * MS, 100);
+  fail_unless (item_at (&f, a)->dropped);
+  fail_if (item_at (&f, b)->dropped);
+  check_accounting (&f);
+  fixture_clear (&f);
+
+  /* a small gap (below half the bound) is running time as usual */
+  fixture_init (&f, 0, 0, 100 * MS, SHED_MODE_SHED);
+  a = push_full (&f, 0, H, 0, 0, 0, 100);
+  f.now += MS;
+  b = push_full (&f, 0, H, 0, 40 * MS, 40 * MS, 100);
+  shed_queue_get_level (f.q, NULL, NULL, &level);
+  fail_unless_equals_uint64 (level, 40 * MS + FRAME);
+  check_accounting (&f);
+  fixture_clear (&f);
+
+  /* timestamps that start again lower (a new segment from zero): after
+   * the old buffers left, the new ones are not measured against them */
+  fixture_init (&f, 0, 0, 100 * MS, SHED_MODE_SHED);
+  a = push_full (&f, 0, H, 0, 10 * 1000 * MS, 10 * 1000 * MS, 100);
+  f.now += MS;
+  b = push_full (&f, 0, H, 0, 0, 0, 100);
+  fail_unless_equals_int (pop (&f, 0), a);
+  f.now += MS;
+  c = push_full (&f, 0, H, 0, FRAME, FRAME, 100);
+  fail_if (item_at (&f, b)->dropped);
+  fail_if (item_at (&f, c)->dropped);
+  shed_queue_get_level (f.q, NULL, NULL, &level);
+  fail_unless (level <= 2 * FRAME + MS, "level %" G_GUINT64_FORMAT, level);
+  check_accounting (&f);
+  fixture_clear (&f);
+
+  /* frames in decode order with PTS only (B-frames go back two frames),
+   * pushed faster than real time: the running time still counts (all
+   * HIGH here, so that only the time bound drops) */
+  fixture_init (&f, 0, 0, 200 * MS, SHED_MODE_SHED);
+  for (i = 0; i < 30; i++) {
+    /* I0 P3 B1 B2 P6 B4 B5 ... */
+    guint idx = i == 0 ? 0 : (i % 3 == 1 ? i + 2 : i - 1);
+
+    push_full (&f, 0, H, 0, idx * FRAME, idx * FRAME, 100);
+    shed_queue_get_level (f.q, NULL, NULL, &level);
+    fail_unless (level <= 200 * MS, "level %" G_GUINT64_FORMAT, level);
+  }
+  shed_queue_get_stats (f.q, &st);
+  fail_unless (st.dropped_reason[SHED_REASON_TIME] > 0);
+  fail_unless (level > 100 * MS, "level %" G_GUINT64_FORMAT, level);
+  check_accounting (&f);
+  fixture_clear (&f);
+}
+
+GST_END_TEST;
+
 /* A GOP-structured random stream against a slow random consumer, checked
  * against what the policy promises: every output delta is decodable
  * (its keyframe and every earlier reference of its GOP went out), no
@@ -811,8 +929,7 @@ GST_START_TEST (test_random_against_model)
       max_buffers = 10;
     fixture_init (&f, max_buffers, 0, max_time, SHED_MODE_SHED);
     if (g_rand_boolean (rand))
-      shed_queue_report_service (f.q, 0,
-          (guint64) (FRAME / speed));
+      shed_queue_report_service (f.q, 0, (guint64) (FRAME / speed));
 
     for (i = 0; i < n; i++) {
       ShedClass c;
@@ -915,12 +1032,14 @@ shedqueue_suite (void)
   tcase_add_test (tc, test_bytes_limit);
   tcase_add_test (tc, test_time_limit);
   tcase_add_test (tc, test_latency_prediction);
+  tcase_add_test (tc, test_report_service_n);
   tcase_add_test (tc, test_block_mode);
   tcase_add_test (tc, test_time_full_like_queue);
   tcase_add_test (tc, test_streams_share_budget);
   tcase_add_test (tc, test_sojourn_percentiles);
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_stream_slots);
+  tcase_add_test (tc, test_timeline_jumps);
   tcase_add_test (tc, test_random_against_model);
 
   return s;
