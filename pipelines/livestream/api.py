@@ -227,14 +227,19 @@ def get_file(req):
         cache = IMMUTABLE
         etag = f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
     headers = {"Content-Type": CONTENT_TYPES[ext], "Cache-Control": cache,
-               "ETag": etag, "Accept-Ranges": "bytes",
-               "Last-Modified": email.utils.formatdate(st.st_mtime,
-                                                       usegmt=True)}
+               "ETag": etag, "Accept-Ranges": "bytes"}
+    # a growing manifest is rewritten several times a second: a date (1 s
+    # resolution) would let a cache revalidate a stale one (304), so it is
+    # validated by its ETag only
+    dated = cache != GROWING_MANIFEST
+    if dated:
+        headers["Last-Modified"] = email.utils.formatdate(st.st_mtime,
+                                                          usegmt=True)
     inm = req.header("if-none-match")
     if inm is not None:
         if etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*":
             return 304, headers, b""
-    else:
+    elif dated:
         ims = req.header("if-modified-since")
         if ims:
             try:

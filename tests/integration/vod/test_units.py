@@ -5,6 +5,7 @@
 # handlers (errors, Range, validators, caching headers) on a store in a
 # temporary directory, the content service's job sharing (with a fake
 # packager), and the progress bar. No GStreamer, no pipeline.
+import email.utils
 import json
 import os
 import shutil
@@ -381,6 +382,25 @@ class ApiTest(unittest.TestCase):
         self.assertEqual((st, b, h["Content-Length"]), (200, b"", "100"))
         self.assertEqual(h["Content-Type"], "application/dash+xml")
         self.assertEqual(h["Cache-Control"], api.FINAL_MANIFEST)
+        future = email.utils.formatdate(time.time() + 3600, usegmt=True)
+        st, h, b = call(self.app, "GET", base + "/manifest.mpd", b"",
+                        {"If-Modified-Since": future})
+        self.assertEqual((st, b), (304, b""))
+        self.assertIn("Last-Modified", h)
+        # while it grows: revalidated by its ETag only (a date of 1 s
+        # resolution would call a manifest rewritten within the second
+        # unchanged)
+        final = self.app.is_final
+        self.app.is_final = lambda d: False
+        st, h, b = call(self.app, "GET", base + "/manifest.mpd", b"",
+                        {"If-Modified-Since": future})
+        self.assertEqual((st, len(b), h["Cache-Control"]),
+                         (200, 100, api.GROWING_MANIFEST))
+        self.assertNotIn("Last-Modified", h)
+        st, _h, b = call(self.app, "GET", base + "/manifest.mpd", b"",
+                         {"If-None-Match": h["ETag"]})
+        self.assertEqual((st, b), (304, b""))
+        self.app.is_final = final
         st, h, _b = call(self.app, "OPTIONS", base + "/manifest.mpd")
         self.assertEqual(st, 204)
         self.assertIn("Range", h["Access-Control-Allow-Headers"])
