@@ -10,6 +10,7 @@
 # through the API: a corrupt file's entry becomes "failed" with its reason.
 import json
 import os
+import random
 import resource
 import shutil
 import signal
@@ -70,9 +71,19 @@ events = expect_failure(os.path.join(work, "missing.mp4"), "source not found")
 check(not os.path.exists(store) or os.listdir(store) in ([], [".index"]),
       "missing path: no entry")
 
-# random bytes
-expect_failure(write("random.mp4", os.urandom(300000)),
+# random bytes (seeded: typefinders match some random data as a subtitle
+# format now and then, which the next case covers)
+expect_failure(write("random.mp4", random.Random(18).randbytes(300000)),
                "not a media file GStreamer can read")
+
+# an MP4 GStreamer reads, without audio or video (subtitles only)
+srt = write("subtitles.srt", b"1\n00:00:01,000 --> 00:00:02,000\nhello\n\n"
+            b"2\n00:00:03,000 --> 00:00:04,000\nworld\n")
+subs = os.path.join(work, "subtitles.mp4")
+r = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+                    "-i", srt, "-c:s", "mov_text", subs], timeout=60)
+check(r.returncode == 0, "made subtitles.mp4")
+expect_failure(subs, "no audio or video stream in the source")
 
 # an MP4 cut before its index (moov at the end, as most encoders write)
 tail_moov = make_media(os.path.join(work, "tail-moov.mp4"), 20,
