@@ -136,7 +136,8 @@ def run_variant(name, src, work, media_s):
            "ok": rc == 0}
     log(f"  {name:12s} {wall:7.1f} s  {media_s / wall:5.2f}x real time  "
         f"cpu {cpu:7.1f} s  load {la:.1f}{'' if rc == 0 else '  FAILED'}")
-    shutil.rmtree(out, ignore_errors=True)
+    if name != "auto":      # its store serves the repeated requests
+        shutil.rmtree(out, ignore_errors=True)
     return res
 
 
@@ -225,8 +226,8 @@ def time_to_playable_cli(src, work, trials):
 
 
 def repeat_times(src, work, trials):
-    store = os.path.join(work, "repeat")
-    shutil.rmtree(store, ignore_errors=True)
+    # the store of the 'auto' run when there is one (else packaged now)
+    store = os.path.join(work, "out-auto")
     subprocess.run([F2D, src, "-o", store, "--progress", "none"], check=True)
     srv = Server(store)
     api = []
