@@ -404,9 +404,19 @@ class ContentService:
                     self.by_key[key] = hashing
                     break
             if isinstance(pending, Job):
+                # a job that ended (complete, failed, deleted) may be
+                # listed until its thread has reaped the packager: that
+                # one is not shared, the request starts over
                 with self.lock:
-                    pending.requests += 1
-                return True, self.info(pending.hash)
+                    live = pending.state in ("queued", "processing") and \
+                        self.jobs.get(pending.hash) is pending
+                    if live:
+                        pending.requests += 1
+                    elif self.by_key.get(key) is pending:
+                        del self.by_key[key]
+                if live:
+                    return True, self.info(pending.hash)
+                continue
             pending.wait(600)
         # a source not hashed yet: a worker starts probing it while the
         # hash is computed (if a slot is free)
@@ -431,6 +441,7 @@ class ContentService:
                 self.by_key.pop(key, None)
                 if worker is not None:
                     self.running -= 1
+                    self._start_locked()
             hashing.set()
             if worker is not None:
                 self._discard(worker)
@@ -446,6 +457,14 @@ class ContentService:
                 job.requests += 1
                 self.by_key[key] = job
                 created = True
+                # the same bytes under another path were hashed first and
+                # queued while this request's worker held the slot: the
+                # worker (probing these bytes already) is theirs
+                if worker is not None and job.proc is None and \
+                        job in self.queue:
+                    self.queue.remove(job)
+                    job.proc, worker = worker, None
+                    self._run_locked(job)
             else:
                 job = Job(digest, path, key)
                 self.jobs[digest] = job
@@ -459,6 +478,7 @@ class ContentService:
                     self._start_locked()
             if worker is not None:
                 self.running -= 1      # the speculative worker is not needed
+                self._start_locked()   # its slot goes to a queued job
             tell = job is not None and job.proc is not None and \
                 not job.hash_sent
             if tell:
@@ -533,7 +553,8 @@ class ContentService:
                 "TranscodeCompleted" else "failed"
             if job.state == "failed":
                 job.error = job.error or terminal.get("reason")
-            self.by_key.pop(job.key, None)
+            if self.by_key.get(job.key) is job:
+                del self.by_key[job.key]
             self.running -= 1
             self._start_locked()
         with job.cond:

@@ -419,6 +419,45 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(st, 202)
         self.assertEqual(self.wait(digest)["state"], "complete")
 
+    def test_same_bytes_hashed_first_under_another_path(self):
+        # request A takes the only slot's worker and hashes slowly; B (the
+        # same bytes under another path) hashes first and is queued; A's
+        # worker must become the job's (it used to stay queued forever)
+        twin = os.path.join(self.dir, "b.mp4")
+        shutil.copy(self.src, twin)
+        a_hashing, b_done = threading.Event(), threading.Event()
+        real = content.sha256_file
+
+        def slow_for_a(path, *args, **kw):
+            if path == self.src:
+                a_hashing.set()
+                b_done.wait(30)
+            return real(path, *args, **kw)
+
+        content.sha256_file = slow_for_a
+        try:
+            answers = []
+            a = threading.Thread(target=lambda: answers.append(
+                self.post(self.src)))
+            a.start()
+            self.assertTrue(a_hashing.wait(30))
+            st, _h, b = self.post(twin)
+            self.assertEqual(st, 202)
+            self.assertEqual(body_json((st, _h, b))["state"], "queued")
+            b_done.set()
+            a.join(30)
+        finally:
+            content.sha256_file = real
+        digest = body_json(answers[0])["hash"]
+        self.assertEqual(body_json((st, _h, b))["hash"], digest)
+        self.assertEqual(self.wait(digest)["state"], "complete")
+        self.assertEqual(len(self.app.jobs), 1)
+        # the slot is free again once the job's thread has reaped it
+        job = self.app.jobs[digest]
+        with job.cond:
+            self.assertTrue(job.cond.wait_for(lambda: self.app.running == 0,
+                                              timeout=10))
+
     def test_stale_processing_entry(self):
         # left "processing" by a process that died: nobody holds its lock
         h = "b" * 64
