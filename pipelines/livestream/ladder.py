@@ -157,3 +157,32 @@ def keyframe_index(running_time_ns, interval_ns):
     if interval_ns <= 0:
         raise ValueError("interval must be positive")
     return running_time_ns // interval_ns
+
+
+# --- on demand (pipelines/file-to-dash) ------------------------------------
+
+# The ladder of the design for files: only the rungs at or below the
+# source's resolution are produced (see vodplan.py).
+DEFAULT_VOD_LADDER = "1080p,720p,480p"
+
+
+def x264_vod_properties(rung, preset="veryfast", keyint=60, threads=0):
+    """x264enc properties of a rung encoded from a file.
+
+    Not tune=zerolatency: nothing waits for the encoder here, so x264 keeps
+    its preset's B-frames and lookahead (better pictures per bit, and the
+    same settings as `ffmpeg -c:v libx264 -preset P`). Keyframes come from
+    x264 itself, every @keyint frames exactly (scenecut=0, min-keyint =
+    keyint): every rung gets the same decoded frames from one tee, so all
+    rungs have their keyframes on the same frames without any keyframe
+    request (no pad probe), and a copied source rung with a GOP of @keyint
+    frames lines up with them. CBR-like rate control: bitrate = the rung's,
+    VBV of two seconds (x264enc sets vbv-maxrate = bitrate)."""
+    return {
+        "speed-preset": preset,
+        "bitrate": rung.kbps,
+        "vbv-buf-capacity": 2000,
+        "key-int-max": keyint,
+        "threads": threads,
+        "option-string": f"scenecut=0:min-keyint={keyint}",
+    }
