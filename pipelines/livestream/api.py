@@ -22,13 +22,15 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
-from urllib.parse import parse_qs
-
+from . import routes
 from .content import HASH_RE, ContentError
+# the route-table machinery is livestream-server's (routes.py): one
+# Request, Route, dispatcher and error body for both services
+from .routes import (API_PREFIX, MAX_BODY, Route, dispatch,
+                     error, json_response)
 
-API_PREFIX = "/api/v1"
-MAX_BODY = 64 * 1024
+__all__ = ["API_PREFIX", "MAX_BODY", "ROUTES", "dispatch", "error",
+           "json_response", "make_request"]
 
 CONTENT_TYPES = {
     ".mpd": "application/dash+xml",
@@ -42,53 +44,6 @@ FILE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 FINAL_MANIFEST = "public, max-age=86400"
 GROWING_MANIFEST = "no-cache"
-CORS = {"Access-Control-Allow-Origin": "*",
-        "Access-Control-Expose-Headers":
-        "Content-Length, Content-Range, ETag, Location"}
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict = field(default_factory=dict)    # name -> first value
-    headers: dict = field(default_factory=dict)  # lower-case name -> value
-    body: bytes = b""
-    params: dict = field(default_factory=dict)   # from the route pattern
-    app: object = None                           # the ContentService
-
-    def header(self, name, default=None):
-        return self.headers.get(name.lower(), default)
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    pattern: str           # "/api/v1/content/{hash}/{file}"
-    handler: object
-    regex: re.Pattern = None
-
-    @staticmethod
-    def make(method, pattern, handler):
-        rx = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)",
-                          re.escape(pattern).replace(r"\{", "{")
-                          .replace(r"\}", "}")) + "$"
-        return Route(method, pattern, handler, re.compile(rx))
-
-
-# --- responses ----------------------------------------------------------------
-
-def json_response(status, obj, headers=None):
-    body = (json.dumps(obj, indent=1, sort_keys=True) + "\n").encode()
-    h = {"Content-Type": "application/json", "Cache-Control": "no-store"}
-    h.update(headers or {})
-    return status, h, body
-
-
-def error(status, code, message, headers=None):
-    return json_response(status, {"error": {"code": code,
-                                            "message": message}}, headers)
-
 
 # --- handlers -------------------------------------------------------------------
 
@@ -276,52 +231,9 @@ ROUTES = (
 )
 
 
-def dispatch(routes, req):
-    """The response of the first route whose method and pattern match.
-    HEAD is GET without a body; OPTIONS answers CORS preflights; a path
-    that matches with another method is 405, no match 404."""
-    method = req.method.upper()
-    want = "GET" if method == "HEAD" else method
-    allowed = []
-    for r in routes:
-        m = r.regex.match(req.path)
-        if m is None:
-            continue
-        allowed.append(r.method)
-        if r.method == want:
-            req.params = dict(m.groupdict())
-            status, headers, body = r.handler(req)
-            headers = dict(CORS, **headers)
-            if method == "HEAD":
-                headers.setdefault("Content-Length", str(len(body)))
-                body = b""
-            return status, headers, body
-    if not allowed:
-        return _with_cors(error(404, "not_found", f"no such resource: "
-                                f"{req.path}"))
-    allow = sorted(set(allowed) | ({"HEAD"} if "GET" in allowed else set())
-                   | {"OPTIONS"})
-    if method == "OPTIONS":
-        return 204, dict(CORS, **{
-            "Allow": ", ".join(allow),
-            "Access-Control-Allow-Methods": ", ".join(allow),
-            "Access-Control-Allow-Headers": "Content-Type, Range, "
-            "If-None-Match, If-Modified-Since, If-Range",
-            "Access-Control-Max-Age": "86400"}), b""
-    return _with_cors(error(405, "method_not_allowed",
-                            f"{method} is not allowed on {req.path}",
-                            {"Allow": ", ".join(allow)}))
-
-
-def _with_cors(resp):
-    status, headers, body = resp
-    return status, dict(CORS, **headers), body
-
-
 def make_request(method, target, headers, body, app):
-    """A Request from the parts of an HTTP request."""
+    """A Request from the parts of an HTTP request (target: path and
+    query string)."""
     path, _, qs = target.partition("?")
-    query = {k: v[0] for k, v in parse_qs(qs, keep_blank_values=True).items()}
-    return Request(method=method, path=path, query=query,
-                   headers={k.lower(): v for k, v in headers.items()},
-                   body=body, app=app)
+    return routes.make_request(method, path, qs, headers, body, app)
+
