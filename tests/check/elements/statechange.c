@@ -54,6 +54,8 @@ static struct
   GstElement *pipeline;
 } step;
 
+static gboolean watchdog_started;
+
 static gint64
 step_scale (void)
 {
@@ -434,6 +436,13 @@ GST_START_TEST (test_state_cycles)
   gint live0;
   Rig rig;
 
+  /* started here, in the process that runs the test (a thread started
+   * before check forks would not exist in the child) */
+  if (!watchdog_started) {
+    watchdog_started = TRUE;
+    g_thread_unref (g_thread_new ("watchdog", watchdog, NULL));
+  }
+
   /* with CK_FORK=no a failed test before may have left its buffers */
   live0 = ls_live_buffers ();
   rig_init (&rig, factory);
@@ -570,7 +579,6 @@ statechange_suite (void)
     }
     g_strfreev (names);
   }
-  g_thread_unref (g_thread_new ("watchdog", watchdog, NULL));
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 600);
   tcase_add_test (tc, test_plugin_loads);
