@@ -30,18 +30,11 @@
 #include <gst/check/gstcheck.h>
 #include <srt/srt.h>
 
-static gint64
-ck_multiplier (void)
-{
-  const gchar *m = g_getenv ("CK_TIMEOUT_MULTIPLIER");
+#include "lstest.h"
 
-  return m && atoi (m) > 1 ? atoi (m) : 1;
-}
-
-/* 15 s for what takes milliseconds, times check's CK_TIMEOUT_MULTIPLIER
- * (20 under valgrind, where a loaded machine once needed more than 15 s
- * for an SRT handshake) */
-#define WAIT_US (15 * G_USEC_PER_SEC * ck_multiplier ())
+/* 15 s for what takes milliseconds, scaled under valgrind (where a loaded
+ * machine once needed more than 15 s for an SRT handshake) */
+#define WAIT_US (15 * G_USEC_PER_SEC * ls_time_scale ())
 #define TS 188
 #define CHUNK (7 * TS)
 
