@@ -543,11 +543,12 @@ class Runner:
             emit(self.status.to_json(snap))
 
 
-def main(argv=None):
-    from . import options
-    parser = options.build_parser()
+def launch(argv, build_parser, check, make, prog):
+    """Parse and check the options, set up GStreamer, build what make(args)
+    returns (a Runner or a livestream-server Server) and run it."""
+    parser = build_parser()
     args = parser.parse_args(argv)
-    err = options.check(args)
+    err = check(args)
     if err:
         parser.error(err)
     _setup_environment(args)
@@ -556,10 +557,16 @@ def main(argv=None):
     from gi.repository import Gst
     Gst.init(None)
     from . import graph
-    runner = Runner(args)
+    app = make(args)
     try:
-        runner.build()
+        app.build()
     except graph.BuildError as e:
-        emit(f"livestream-run: error: {e}", err=True)
+        emit(f"{prog}: error: {e}", err=True)
         return EXIT_ERROR
-    return runner.run()
+    return app.run()
+
+
+def main(argv=None):
+    from . import options
+    return launch(argv, options.build_parser, options.check, Runner,
+                  "livestream-run")

@@ -1428,24 +1428,8 @@ class Server:
 def main(argv=None):
     import faulthandler
     from . import options
+    from .runner import launch
     # kill -USR1 PID prints every Python thread's stack (a stuck call)
     faulthandler.register(signal.SIGUSR1, all_threads=True)
-    from .runner import _setup_environment
-    parser = options.build_server_parser()
-    args = parser.parse_args(argv)
-    err = options.check_server(args)
-    if err:
-        parser.error(err)
-    _setup_environment(args)
-    import gi
-    gi.require_version("Gst", "1.0")
-    from gi.repository import Gst
-    Gst.init(None)
-    from . import graph
-    server = Server(args)
-    try:
-        server.build()
-    except graph.BuildError as e:
-        emit(f"livestream-server: error: {e}", err=True)
-        return EXIT_ERROR
-    return server.run()
+    return launch(argv, options.build_server_parser, options.check_server,
+                  Server, "livestream-server")
