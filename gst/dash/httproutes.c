@@ -137,6 +137,22 @@ http_routes_cache_control_for (DashFileKind kind,
 
 /* the default policy's values, spelled out (a logic test checks that they
  * equal http_routes_cache_control_for (kind, NULL)) */
+DashClientState
+http_routes_client_state (gint64 now, gint64 last_progress, guint64 queued,
+    gboolean live_open, guint64 stall_timeout)
+{
+  guint64 idle_ns;
+
+  if (now <= last_progress)
+    return DASH_CLIENT_OK;
+  idle_ns = (guint64) (now - last_progress) * 1000;
+  if (queued > 0 && idle_ns > stall_timeout)
+    return DASH_CLIENT_STALLED;
+  if (queued == 0 && live_open && idle_ns / 2 > stall_timeout)
+    return DASH_CLIENT_SOURCE_SILENT;
+  return DASH_CLIENT_OK;
+}
+
 const gchar *
 http_routes_cache_control (DashFileKind kind)
 {

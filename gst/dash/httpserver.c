@@ -102,6 +102,7 @@ struct _HttpServer
   GMainContext *ctx;            /* the listener's: the server thread */
   GList *reqs;                  /* Req, server thread only */
   GSource *tick;                /* server thread only */
+  gint64 last_tick;             /* monotonic µs, server thread only */
 
   GMutex lock;                  /* protects what follows */
   GSource *wake;                /* pending on_wake, or NULL */
@@ -321,8 +322,14 @@ req_cut (Req * r)
 
 /* Drops the connection of a client that does not keep up. */
 static void
-req_disconnect (Req * r)
+req_disconnect (Req * r, const gchar * why)
 {
+  GST_INFO ("%s: client %p dropped (%s): state %d, %" G_GUINT64_FORMAT
+      " bytes queued, %" G_GUINT64_FORMAT " written, %" G_GUINT64_FORMAT
+      " appended, body %s, last progress %" G_GINT64_FORMAT " ms ago",
+      r->name, r, why, r->state, r->queued, r->wrote, r->sent,
+      r->done ? "complete" : "open",
+      (g_get_monotonic_time () - r->last_progress) / 1000);
   g_mutex_lock (&r->srv->lock);
   r->srv->stats.disconnected_slow++;
   g_mutex_unlock (&r->srv->lock);
@@ -692,7 +699,7 @@ feed_live (HttpServer * srv, Req * r)
     r->done = TRUE;
   }
   if (r->queued > srv->max_client_buffer) {
-    req_disconnect (r);
+    req_disconnect (r, "over max-client-buffer");
     return;
   }
   _soup_server_message_unpause (r->msg);
@@ -901,6 +908,13 @@ on_tick (gpointer data)
   gint64 now = g_get_monotonic_time ();
   GList *l, *next;
 
+  /* a server thread that did not run for a while (a starved machine, or
+   * something blocking it) makes every client look stalled */
+  if (srv->last_tick && now - srv->last_tick > 1000 * G_GINT64_CONSTANT (1000))
+    GST_WARNING ("server thread late: %" G_GINT64_FORMAT " ms since the "
+        "last tick, %u requests open", (now - srv->last_tick) / 1000,
+        g_list_length (srv->reqs));
+  srv->last_tick = now;
   feed_all (srv);
   for (l = srv->reqs; l; l = next) {
     Req *r = l->data;
@@ -908,15 +922,23 @@ on_tick (gpointer data)
     if (r->state == REQ_WAIT || r->state == REQ_BLOCK)
       continue;
     /* a client that has not read anything for stall-timeout while data
-     * waits for it is dropped; so is a live segment whose writer went
-     * silent for as long */
-    if (r->queued > 0 && !r->head &&
-        (guint64) (now - r->last_progress) * 1000 > srv->stall_timeout)
-      req_disconnect (r);
-    else if (r->state == REQ_LIVE && !r->done && r->queued == 0 &&
-        (guint64) (now - r->last_progress) * 1000 > 2 * srv->stall_timeout) {
-      /* the segment never completed: cut, as for an abandoned one */
-      req_cut (r);
+     * waits for it is dropped; a live segment whose writer went silent
+     * for twice as long is cut.  (feed_all above may have started
+     * responses after @now was read: their progress is newer than @now.) */
+    if (r->head || (r->done && r->queued == 0))
+      continue;
+    switch (http_routes_client_state (now, r->last_progress, r->queued,
+            r->state == REQ_LIVE && !r->done, srv->stall_timeout)) {
+      case DASH_CLIENT_STALLED:
+        req_disconnect (r, "no progress for stall-timeout");
+        break;
+      case DASH_CLIENT_SOURCE_SILENT:
+        /* the segment never completed: cut, as for an abandoned one */
+        GST_DEBUG ("%s: writer silent, response to %p cut", r->name, r);
+        req_cut (r);
+        break;
+      case DASH_CLIENT_OK:
+        break;
     }
   }
   return G_SOURCE_CONTINUE;

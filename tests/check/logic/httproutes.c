@@ -519,6 +519,41 @@ GST_START_TEST (test_hls_directives)
 
 GST_END_TEST;
 
+/* the server's rule for responses in progress; a response started after
+ * the tick read the clock is not stalled (the load test dropped every
+ * client waiting for the next segment: the negative age, cast to unsigned,
+ * looked like an endless stall) */
+GST_START_TEST (test_client_state)
+{
+  const guint64 timeout = 10 * GST_SECOND;
+  const gint64 s = G_USEC_PER_SEC;
+
+  /* progress after now: never a stall, whatever is queued */
+  fail_unless_equals_int (http_routes_client_state (100 * s, 100 * s + 1,
+          4691, TRUE, timeout), DASH_CLIENT_OK);
+  fail_unless_equals_int (http_routes_client_state (100 * s, 100 * s + 5000,
+          4691, FALSE, timeout), DASH_CLIENT_OK);
+  fail_unless_equals_int (http_routes_client_state (100 * s, 100 * s,
+          1, FALSE, timeout), DASH_CLIENT_OK);
+  /* data waiting: stalled only past the timeout */
+  fail_unless_equals_int (http_routes_client_state (110 * s, 100 * s,
+          1, FALSE, timeout), DASH_CLIENT_OK);
+  fail_unless_equals_int (http_routes_client_state (110 * s + 1, 100 * s,
+          1, FALSE, timeout), DASH_CLIENT_STALLED);
+  fail_unless_equals_int (http_routes_client_state (110 * s + 1, 100 * s,
+          1, TRUE, timeout), DASH_CLIENT_STALLED);
+  /* nothing waiting: a complete body is never a stall, an open live body
+   * whose writer is silent for twice the timeout is */
+  fail_unless_equals_int (http_routes_client_state (1000 * s, 100 * s,
+          0, FALSE, timeout), DASH_CLIENT_OK);
+  fail_unless_equals_int (http_routes_client_state (115 * s, 100 * s,
+          0, TRUE, timeout), DASH_CLIENT_OK);
+  fail_unless_equals_int (http_routes_client_state (120 * s + 1, 100 * s,
+          0, TRUE, timeout), DASH_CLIENT_SOURCE_SILENT);
+}
+
+GST_END_TEST;
+
 static Suite *
 httproutes_suite (void)
 {
@@ -535,6 +570,7 @@ httproutes_suite (void)
   tcase_add_test (tc, test_part_route);
   tcase_add_test (tc, test_part_state);
   tcase_add_test (tc, test_hls_directives);
+  tcase_add_test (tc, test_client_state);
   return s;
 }
 
