@@ -51,6 +51,11 @@
 // encoder delivers late and every low-latency player stalls: with two
 // competing busy loops on this 2-core machine, dash.js saw 5 stalls (p50
 // 2.0 s) at niceness 0 and none (p50 1.02 s) at -10.
+// Chasing a failure: LL_TEST_TRACE=1 prints the diagnostics of a failed
+// run on success too; LL_TEST_FIRST=N prints the first N requests (default
+// 40); LL_TEST_HLSLOG=FILE writes window.__hlslog to FILE, which a wrapper
+// of hls.js given as GST_LIVESTREAM_HLSJS can fill from hls.js's debug
+// logger (docs/notes-ll-stalls.md).
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -540,8 +545,12 @@ try {
     if (notFound.length) log('404: ' + notFound.slice(0, 10).join(' | '));
     // last, so that a log cut to its tail still shows how playback began
     if (hlsMode)
-      log('first requests: ' + requests.slice(0, 40).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
+      log('first requests: ' + requests.slice(0, Number(process.env.LL_TEST_FIRST || 40)).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
     log('player every 2 s (first 8): ' + trace.slice(0, 8).join(' | '));
+    if (process.env.LL_TEST_HLSLOG) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(process.env.LL_TEST_HLSLOG, (await tab.evaluate(() => window.__hlslog || [])).join('\n'));
+    }
     log('waiting events: ' + (await tab.evaluate(() => window.__waits || [])).slice(0, 10).join(' | '));
     log(`RESULT ${JSON.stringify(result)}`);
   }
