@@ -28,7 +28,8 @@ import threading
 import time
 import warnings
 
-from .runner import EXIT_ERROR, EXIT_EOS_TIMEOUT, EXIT_OK, emit
+from .runner import (EXIT_ERROR, EXIT_EOS_TIMEOUT, EXIT_OK, emit,
+                     send_eos_async, stop_pipeline)
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast",
            "medium")
@@ -1348,8 +1349,11 @@ class Server:
                 s.outputs.stop()
             s.end_reason = s.end_reason or reason
         # EOS to every source: srtingestsrc's pads end, and so do the
-        # live mixers
-        self.pipeline.send_event(self.Gst.Event.new_eos())
+        # live mixers.  Not from the main loop: a stream whose encoders are
+        # being replaced has its tee blocked in a probe that this loop
+        # completes, and the EOS waits for that thread (it hung the server
+        # under overload)
+        send_eos_async(self.pipeline, self.Gst)
         for s in live:
             if s.state != "ended":
                 s.state = "ending"
@@ -1411,7 +1415,7 @@ class Server:
                  f"{self.budget >> 20} MiB", always=True)
         self.loop.run()
         self.events_log.close()
-        self.pipeline.set_state(Gst.State.NULL)
+        stop_pipeline(self.pipeline, Gst, "livestream-server")
         snap = self.snapshot()
         self.log(f"summary: {self.stop_reason or self.error or 'stopped'}; "
                  f"{snap['uptime']:.1f} s, ingest "

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Unit tests of the runner's pure parts: ladder parsing and x264 settings,
 # keyframe slots, option checks, gst-launch quoting, drop counting and the
-# status line. No pipeline runs.
+# status line; and the shutdown helpers on a small pipeline.
 import os
 import sys
 import unittest
@@ -10,8 +10,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "..", "pipelines"))
 
 from livestream import ladder, options, status  # noqa: E402
-from livestream import graph  # noqa: E402
-from gi.repository import Gst  # noqa: E402
+from livestream import graph, runner  # noqa: E402
+from gi.repository import GLib, Gst  # noqa: E402
 
 Gst.init(None)
 
@@ -196,6 +196,62 @@ class StatusTest(unittest.TestCase):
             "hls_latency": 1.21, "hls_edge": 0.21, "cpu_percent": 20})
         self.assertIn("| live ~1.0 s (edge 0.4 s) | hls ~1.2 s (edge 0.2 s) "
                       "| cpu 20%", line)
+
+
+class ShutdownTest(unittest.TestCase):
+    """A live source whose streaming thread is held in a blocking probe that
+    only the main loop releases (livestream-server's encoder swap, a new
+    stream being linked): the EOS of a shutdown must neither stop the main
+    loop nor be lost, and the teardown is bounded."""
+
+    def test_eos_while_main_loop_must_release_a_probe(self):
+        pipeline = Gst.parse_launch(
+            "videotestsrc is-live=true name=src ! "
+            "video/x-raw,width=64,height=48,framerate=30/1 ! fakesink sync=false")
+        loop = GLib.MainLoop()
+        seen = {"eos": False, "released": False}
+        pad = pipeline.get_by_name("src").get_static_pad("src")
+
+        def release(probe_id):
+            seen["released"] = True
+            pad.remove_probe(probe_id)
+            return False
+
+        def block(p, info):
+            # held until the main loop removes the probe, 300 ms after the
+            # EOS was sent
+            return Gst.PadProbeReturn.OK
+
+        def on_msg(bus, msg):
+            if msg.type == Gst.MessageType.EOS:
+                seen["eos"] = True
+                loop.quit()
+
+        bus = pipeline.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message", on_msg)
+        pipeline.set_state(Gst.State.PLAYING)
+        self.assertNotEqual(pipeline.get_state(5 * Gst.SECOND)[0],
+                            Gst.StateChangeReturn.FAILURE)
+
+        def shutdown():
+            probe_id = pad.add_probe(Gst.PadProbeType.BLOCK_DOWNSTREAM, block)
+            # wait until the streaming thread sits in the probe, then stop
+            # the way the runner and the server do
+            GLib.timeout_add(100, lambda: (
+                runner.send_eos_async(pipeline, Gst),
+                GLib.timeout_add(300, release, probe_id)) and False)
+            return False
+
+        GLib.timeout_add(200, shutdown)
+        # bound: the EOS arrives well within this, or the loop stops anyway
+        GLib.timeout_add(10000, loop.quit)
+        loop.run()
+        self.assertTrue(seen["released"], "the main loop stopped while the EOS was sent")
+        self.assertTrue(seen["eos"], "EOS never reached the bus")
+        runner.stop_pipeline(pipeline, Gst, "test", limit_s=10)
+        bus.remove_signal_watch()
+        self.assertEqual(pipeline.get_state(0)[1], Gst.State.NULL)
 
 
 if __name__ == "__main__":
