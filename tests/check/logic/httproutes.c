@@ -527,29 +527,34 @@ GST_START_TEST (test_client_state)
 {
   const guint64 timeout = 10 * GST_SECOND;
   const gint64 s = G_USEC_PER_SEC;
+  /* now, last progress, queued, live body open -> what the server does */
+  const struct
+  {
+    gint64 now, last;
+    guint64 queued;
+    gboolean live_open;
+    DashClientState expect;
+  } cases[] = {
+    /* progress after now: never a stall, whatever is queued */
+    {100 * s, 100 * s + 1, 4691, TRUE, DASH_CLIENT_OK},
+    {100 * s, 100 * s + 5000, 4691, FALSE, DASH_CLIENT_OK},
+    {100 * s, 100 * s, 1, FALSE, DASH_CLIENT_OK},
+    /* data waiting: stalled only past the timeout */
+    {110 * s, 100 * s, 1, FALSE, DASH_CLIENT_OK},
+    {110 * s + 1, 100 * s, 1, FALSE, DASH_CLIENT_STALLED},
+    {110 * s + 1, 100 * s, 1, TRUE, DASH_CLIENT_STALLED},
+    /* nothing waiting: a complete body is never a stall; an open live
+     * body whose writer is silent for twice the timeout is cut */
+    {1000 * s, 100 * s, 0, FALSE, DASH_CLIENT_OK},
+    {115 * s, 100 * s, 0, TRUE, DASH_CLIENT_OK},
+    {120 * s + 1, 100 * s, 0, TRUE, DASH_CLIENT_SOURCE_SILENT},
+  };
+  guint i;
 
-  /* progress after now: never a stall, whatever is queued */
-  fail_unless_equals_int (http_routes_client_state (100 * s, 100 * s + 1,
-          4691, TRUE, timeout), DASH_CLIENT_OK);
-  fail_unless_equals_int (http_routes_client_state (100 * s, 100 * s + 5000,
-          4691, FALSE, timeout), DASH_CLIENT_OK);
-  fail_unless_equals_int (http_routes_client_state (100 * s, 100 * s,
-          1, FALSE, timeout), DASH_CLIENT_OK);
-  /* data waiting: stalled only past the timeout */
-  fail_unless_equals_int (http_routes_client_state (110 * s, 100 * s,
-          1, FALSE, timeout), DASH_CLIENT_OK);
-  fail_unless_equals_int (http_routes_client_state (110 * s + 1, 100 * s,
-          1, FALSE, timeout), DASH_CLIENT_STALLED);
-  fail_unless_equals_int (http_routes_client_state (110 * s + 1, 100 * s,
-          1, TRUE, timeout), DASH_CLIENT_STALLED);
-  /* nothing waiting: a complete body is never a stall, an open live body
-   * whose writer is silent for twice the timeout is */
-  fail_unless_equals_int (http_routes_client_state (1000 * s, 100 * s,
-          0, FALSE, timeout), DASH_CLIENT_OK);
-  fail_unless_equals_int (http_routes_client_state (115 * s, 100 * s,
-          0, TRUE, timeout), DASH_CLIENT_OK);
-  fail_unless_equals_int (http_routes_client_state (120 * s + 1, 100 * s,
-          0, TRUE, timeout), DASH_CLIENT_SOURCE_SILENT);
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    fail_unless_equals_int (http_routes_client_state (cases[i].now,
+            cases[i].last, cases[i].queued, cases[i].live_open, timeout),
+        cases[i].expect);
 }
 
 GST_END_TEST;

@@ -245,8 +245,9 @@ class ShutdownTest(unittest.TestCase):
 
         GLib.timeout_add(200, shutdown)
         # bound: the EOS arrives well within this, or the loop stops anyway
-        GLib.timeout_add(10000, loop.quit)
+        bound = GLib.timeout_add(10000, loop.quit)
         loop.run()
+        GLib.source_remove(bound)
         self.assertTrue(seen["released"], "the main loop stopped while the EOS was sent")
         self.assertTrue(seen["eos"], "EOS never reached the bus")
         runner.stop_pipeline(pipeline, Gst, "test", limit_s=10)
