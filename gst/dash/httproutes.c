@@ -135,8 +135,6 @@ http_routes_cache_control_for (DashFileKind kind,
   return g_strdup ("no-cache");
 }
 
-/* the default policy's values, spelled out (a logic test checks that they
- * equal http_routes_cache_control_for (kind, NULL)) */
 DashClientState
 http_routes_client_state (gint64 now, gint64 last_progress, guint64 queued,
     gboolean live_open, guint64 stall_timeout)
@@ -153,6 +151,8 @@ http_routes_client_state (gint64 now, gint64 last_progress, guint64 queued,
   return DASH_CLIENT_OK;
 }
 
+/* the default policy's values, spelled out (a logic test checks that they
+ * equal http_routes_cache_control_for (kind, NULL)) */
 const gchar *
 http_routes_cache_control (DashFileKind kind)
 {
