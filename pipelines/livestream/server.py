@@ -28,12 +28,12 @@ import threading
 import time
 import warnings
 
+from .quality import Governor
 from .runner import (EXIT_ERROR, EXIT_EOS_TIMEOUT, EXIT_OK, emit,
                      send_eos_async, stop_pipeline)
 
-PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast",
-           "medium")
 CHECK_MS = 1000             # the load check of every stream
+SWAP_DRAIN_S = 2.0          # an encoder swap waits this long for the queues
 STREAM_BIN = "stream-"
 
 
@@ -52,13 +52,6 @@ def _rss_bytes():
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
-
-
-def degrade_levels(preset):
-    """The presets a stream steps through when its encoders fall behind:
-    the configured one, then each faster one down to ultrafast."""
-    i = PRESETS.index(preset) if preset in PRESETS else 2
-    return [PRESETS[k] for k in range(i, -1, -1)]
 
 
 class EventLog:
@@ -145,13 +138,11 @@ class Stream:
         self.errors = 0
         self.limits = {}
         # quality
-        self.levels = degrade_levels(self.args.x264_preset)
-        self.level = 0
+        self.quality = Governor(self.args.x264_preset,
+                                self.args.degrade_recover,
+                                now=time.monotonic())
         self.quality_changes = 0
-        self.behind = 0
-        self.calm_since = time.monotonic()
-        self.last_change = 0.0
-        self.recover_after = self.args.degrade_recover
+        self.swap_dropped = 0            # frames never encoded at swaps
         self.last_drops = 0
         self.swap = None                 # an encoder swap in progress
 
@@ -445,11 +436,9 @@ class Stream:
 
     # quality ---------------------------------------------------------------
     def check_load(self, now):
-        """Main loop, every second: the ladder falls behind when a rung's
-        queue (raw frames waiting for its encoder) is half full, or
-        prioqueue sheds video; two seconds of that step the encoders down
-        to a faster preset, a long calm (doubled after each relapse) steps
-        them back up."""
+        """Main loop, every second: how full the encoder queues are and
+        whether prioqueue shed video, for the Governor (quality.py) to
+        decide whether the encoders step to a faster preset or back."""
         if not self.plan or not self.plan.rungs or self.swap is not None or \
                 self.state not in ("live", "grace"):
             return
@@ -466,31 +455,14 @@ class Stream:
                     ("dropped-high", "dropped-normal", "dropped-low"))
         shed = drops > self.last_drops
         self.last_drops = drops
-        behind = fill >= 0.5 or shed
-        self.behind = self.behind + 1 if behind else 0
-        if behind:
-            self.calm_since = now
-        if self.behind >= 2 and self.level < len(self.levels) - 1 and \
-                now - self.last_change >= 5:
-            why = (f"encoder queue {fill * 100:.0f}% full" if fill >= 0.5
-                   else "prioqueue shed frames")
-            if now - self.last_change < 2 * self.recover_after and \
-                    self.last_change > 0:
-                # it fell behind again soon after a step up: wait longer
-                self.recover_after = min(self.recover_after * 2, 600)
-            self.set_level(self.level + 1, f"behind real time ({why})")
-        elif self.level > 0 and not behind and \
-                now - self.calm_since >= self.recover_after and \
-                now - self.last_change >= self.recover_after:
-            self.set_level(self.level - 1, "headroom: no backlog for "
-                           f"{now - self.calm_since:.0f} s")
+        old = self.quality.preset
+        step = self.quality.update(now, fill, shed)
+        if step is not None:
+            self.set_level(old, step[0], step[1])
 
-    def set_level(self, level, reason):
-        old = self.levels[self.level]
-        new = self.levels[level]
-        self.level = level
-        self.last_change = time.monotonic()
-        self.calm_since = self.last_change
+    def set_level(self, old, level, reason):
+        """The Governor moved to @level: say so, and swap the encoders."""
+        new = self.quality.levels[level]
         self.quality_changes += 1
         self.server.log(f"stream {self.id}: quality {old} -> {new}: {reason}")
         Gst = self.Gst
@@ -507,10 +479,12 @@ class Stream:
 
     def _swap_encoders(self, preset):
         """x264enc cannot change speed-preset while PLAYING: the tee in
-        front of the rungs is blocked, what the rung queues hold is dropped
-        (never encoded), each encoder is replaced once nothing is being
-        pushed into it, and the tee goes on. All rungs restart on the same
-        frame, so their fixed GOPs stay aligned.
+        front of the rungs is blocked, the old encoders encode what the
+        rung queues hold for up to SWAP_DRAIN_S, what is still queued then
+        is dropped (never encoded, counted in `swap_frames_dropped`), each
+        encoder is replaced once nothing is being pushed into it, and the
+        tee goes on. All rungs restart on the same frame, so their fixed
+        GOPs stay aligned.
 
         An encoder must not go to NULL while its queue is pushing a frame
         into it: that push returns FLUSHING, the queue, the tee and every
@@ -533,13 +507,26 @@ class Stream:
             Gst.PadProbeType.BLOCK_DOWNSTREAM, blocked)
 
     def _swap_drain(self):
-        """Main loop until the swap is done: the queued frames are dropped,
-        then each rung queue's src pad is waited for to be idle."""
+        """Main loop until the swap is done: the queued frames are encoded
+        by the old encoders (or dropped after SWAP_DRAIN_S), then each rung
+        queue's src pad is waited for to be idle."""
         sw = self.swap
         if sw is None or self.bin is None:
             return False
         Gst = self.Gst
+        busy = any(self.bin.get_by_name(f"q_{r.name}").get_property(
+            "current-level-buffers") > 0 for r in self.plan.rungs)
+        if busy and not sw["drops"] and \
+                time.monotonic() - sw["t0"] < SWAP_DRAIN_S:
+            # the old encoders encode what is queued for them first
+            self.GLib.timeout_add(10, self._swap_drain)
+            return False
         if not sw["drops"]:
+            sw["drained_ms"] = (time.monotonic() - sw["t0"]) * 1000
+            sw["dropped"] = sum(self.bin.get_by_name(f"q_{r.name}")
+                                .get_property("current-level-buffers")
+                                for r in self.plan.rungs)
+
             def drop(p, info):
                 return Gst.PadProbeReturn.DROP
             for r in self.plan.rungs:
@@ -596,8 +583,11 @@ class Stream:
         for qpad, pid in sw["drops"]:
             qpad.remove_probe(pid)
         sw["pad"].remove_probe(sw["probe"])
+        self.swap_dropped += sw["dropped"]
         self.server.log(f"stream {self.id}: encoders now {sw['preset']} "
-                        f"({(time.monotonic() - sw['t0']) * 1000:.0f} ms)")
+                        f"({(time.monotonic() - sw['t0']) * 1000:.0f} ms, "
+                        f"{sw['drained_ms']:.0f} ms draining the queues, "
+                        f"{sw['dropped']} frames dropped)")
         self.swap = None
         return False
 
@@ -627,7 +617,7 @@ class Stream:
             "bitrate": c.get("bitrate"),
             "segments": (dash or {}).get("segments-written", 0),
             "outputs": len(self.outputs.outputs) if self.outputs else 0,
-            "quality": self.levels[self.level] if self.plan and
+            "quality": self.quality.preset if self.plan and
             self.plan.rungs else "passthrough",
             "urls": self.urls(),
         }
@@ -645,8 +635,9 @@ class Stream:
                 "packets-dropped", "latency-ms") if k in c},
             "location": self.location,
             "ladder": [str(r) for r in self.plan.rungs] if self.plan else [],
-            "quality_level": self.level,
+            "quality_level": self.quality.level,
             "quality_changes": self.quality_changes,
+            "swap_frames_dropped": self.swap_dropped,
             "paused_since": self.paused_at,
             "memory": {"limit": self.args.max_stream_bytes,
                        "used": self.memory(), "bounds": dict(self.limits)},
@@ -1117,7 +1108,7 @@ class Server:
                        "used": used, "rss": _rss_bytes()},
             "cpu_s": round(cpu, 3),
             "cpu_percent_avg": round(100 * cpu / max(now - self.t0, 1e-3), 1),
-            "quality_degraded": sum(1 for s in streams if s.level > 0),
+            "quality_degraded": sum(1 for s in streams if s.quality.level > 0),
             "api": _stats(self.api),
         }
 
@@ -1140,7 +1131,7 @@ class Server:
             metric("stream_paused", "gauge",
                    [(l, int(s.paused)) for l, s in lab])
             metric("stream_quality_level", "gauge",
-                   [(l, s.level) for l, s in lab])
+                   [(l, s.quality.level) for l, s in lab])
             metric("stream_quality_changes_total", "counter",
                    [(l, s.quality_changes) for l, s in lab])
             metric("stream_memory_bytes", "gauge",
@@ -1186,7 +1177,7 @@ class Server:
                 "cpu_total_s": cpu - self.cpu0, "rss": _rss_bytes(),
                 "refused": st.get("refused", 0),
                 "degraded": sum(1 for s in self.streams.values()
-                                if s.level > 0),
+                                if s.quality.level > 0),
                 "per_stream": streams}
 
     def _on_status(self):

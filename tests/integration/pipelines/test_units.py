@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Unit tests of the runner's pure parts: ladder parsing and x264 settings,
 # keyframe slots, option checks, gst-launch quoting, drop counting and the
-# status line; and the shutdown helpers on a small pipeline.
+# status line, the quality governor's rules; and the shutdown helpers on a small pipeline.
 import os
 import sys
 import unittest
@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "..", "pipelines"))
 
 from livestream import ladder, options, status  # noqa: E402
-from livestream import graph, runner  # noqa: E402
+from livestream import graph, quality, runner  # noqa: E402
 from gi.repository import GLib, Gst  # noqa: E402
 
 Gst.init(None)
@@ -196,6 +196,92 @@ class StatusTest(unittest.TestCase):
             "hls_latency": 1.21, "hls_edge": 0.21, "cpu_percent": 20})
         self.assertIn("| live ~1.0 s (edge 0.4 s) | hls ~1.2 s (edge 0.2 s) "
                       "| cpu 20%", line)
+
+
+class QualityTest(unittest.TestCase):
+    """livestream-server's degradation decision, fed one check a second."""
+
+    def run_checks(self, g, t, n, fill, shed=False):
+        """@n checks from second @t; returns [(t, level, reason)] of the
+        steps taken and the next second."""
+        steps = []
+        for i in range(n):
+            r = g.update(t + i, fill, shed)
+            if r is not None:
+                steps.append((t + i, r[0], r[1]))
+        return steps, t + n
+
+    def test_levels(self):
+        self.assertEqual(quality.degrade_levels("medium"),
+                         ["medium", "fast", "faster", "veryfast",
+                          "superfast", "ultrafast"])
+        self.assertEqual(quality.degrade_levels("ultrafast"), ["ultrafast"])
+        self.assertEqual(quality.degrade_levels("nonsense")[0], "veryfast")
+
+    def test_steps_down_every_min_interval_then_recovers_at_pace(self):
+        g = quality.Governor("medium", recover_after=5, min_interval=5)
+        steps, t = self.run_checks(g, 100, 3, 0.2)
+        self.assertEqual(steps, [], "no backlog: no step")
+        # an overload that needs every step: one each 5 s, the first after
+        # two checks behind
+        steps, t = self.run_checks(g, t, 40, 1.0)
+        self.assertEqual([s[1] for s in steps], [1, 2, 3, 4, 5])
+        self.assertEqual(steps[0][0], 104)
+        self.assertEqual([b[0] - a[0] for a, b in zip(steps, steps[1:])],
+                         [5, 5, 5, 5])
+        self.assertIn("encoder queue 100% full", steps[0][2])
+        self.assertEqual(g.preset, "ultrafast")
+        # consecutive steps down are not relapses: recovery at the
+        # configured pace, one level per 5 s of calm
+        self.assertEqual(g.relapses, 0)
+        steps, t = self.run_checks(g, t, 40, 0.0)
+        self.assertEqual([s[1] for s in steps], [4, 3, 2, 1, 0])
+        self.assertEqual(steps[0][0], 142 + 5, "5 s after the last backlog")
+        self.assertIn("headroom: no backlog for 5 s", steps[0][2])
+        self.assertEqual(g.preset, "medium")
+
+    def test_one_check_behind_is_noise(self):
+        g = quality.Governor("veryfast", recover_after=5)
+        for t in range(100, 130):
+            self.assertIsNone(g.update(t, 0.9 if t % 2 else 0.1, False))
+
+    def test_shed_frames_count_as_behind(self):
+        g = quality.Governor("veryfast", recover_after=5)
+        self.assertIsNone(g.update(10, 0.0, True))
+        self.assertEqual(g.update(11, 0.0, True),
+                         (1, "behind real time (prioqueue shed frames)"))
+
+    def test_relapse_after_a_step_up_doubles_the_wait(self):
+        g = quality.Governor("fast", recover_after=10, min_interval=5)
+        steps, t = self.run_checks(g, 0, 2, 1.0)
+        self.assertEqual([s[1] for s in steps], [1])
+        steps, t = self.run_checks(g, t, 10, 0.0)
+        self.assertEqual([s[1] for s in steps], [0], "calm: back up")
+        up = steps[0][0]
+        # behind again 6 s after the step up: a relapse
+        steps, t = self.run_checks(g, up + 5, 2, 1.0)
+        self.assertEqual([s[1] for s in steps], [1])
+        self.assertEqual((g.relapses, g.recover_after), (1, 20))
+        down = steps[0][0]
+        steps, t = self.run_checks(g, t, 30, 0.0)
+        self.assertEqual([s[0] - down for s in steps], [20])
+        # the bound
+        g.recover_after = 500
+        g.last_step, g.last_change = -1, t - 1
+        g.update(t, 1.0, False)
+        g.update(t + 5, 1.0, False)
+        self.assertEqual(g.recover_after, 600)
+
+    def test_any_backlog_restarts_the_calm(self):
+        g = quality.Governor("fast", recover_after=10, min_interval=5)
+        self.run_checks(g, 0, 2, 1.0)
+        self.assertEqual(g.level, 1)
+        steps, _t = self.run_checks(g, 2, 9, 0.0)
+        self.assertEqual(steps, [])
+        self.assertIsNone(g.update(11, 0.6, False), "one check: no step down")
+        steps, _t = self.run_checks(g, 12, 9, 0.0)
+        self.assertEqual(steps, [], "calm restarted at 11")
+        self.assertIsNotNone(g.update(21, 0.0, False))
 
 
 class ShutdownTest(unittest.TestCase):
