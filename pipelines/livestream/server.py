@@ -562,9 +562,9 @@ class Stream:
             old = self.bin.get_by_name(f"enc_{r.name}")
             up = old.get_static_pad("sink").get_peer()
             down = old.get_static_pad("src").get_peer()
-            props = ladder.x264_properties(r, sw["preset"], kfi,
-                                           fps_hint=self.args.fps,
-                                           fixed_gop=True)
+            props = ladder.x264_properties(
+                r, sw["preset"], kfi, fps_hint=self.args.fps, fixed_gop=True,
+                parameter_sets_of=self.quality.levels[0])
             up.unlink(old.get_static_pad("sink"))
             old.get_static_pad("src").unlink(down)
             old.set_locked_state(True)

@@ -11,15 +11,23 @@
 #  - under the quota a `quality-changed` event steps the stream to a faster
 #    preset (reason "behind real time"), more follow at most one per 5 s,
 #    and the API, /api/v1/stats and /metrics show the level;
-#  - the stream stays live and its segments go on: the only holes in the
-#    video are the frames an encoder queue held at a swap (at most 1 s),
-#    and GStreamer plays the whole stopped stream back;
+#  - the stream stays live and its segments go on: video covers the run
+#    (a swap lets the old encoders finish their queues; what is left after
+#    2 s is dropped and counted, so no hole can be longer than a queue's
+#    1 s), and GStreamer plays the whole stopped stream back;
 #  - without the quota, "headroom" events step it back up to `medium`;
+#  - the swapped-in encoders write the SPS/PPS of `medium`: the MPD keeps
+#    one Period (each swap started a new one before);
+#  - dash.js and hls.js on the stream's player page keep playing through
+#    it all (no player error, currentTime advancing; stalls are reported:
+#    under the quota the producer itself falls behind real time);
 #  - SIGINT: exit 0.
 # Exits 77 (skipped) when no CPU cgroup can be created here (not root, or
 # no cpu controller).
+import json
 import os
 import re
+import subprocess
 import time
 
 import lslib
@@ -28,6 +36,7 @@ from lslib import check, log
 RECOVER = 4             # --degrade-recover (s)
 SEG = 2                 # --segment-duration (s)
 SEND = 150              # the publisher's seconds, longer than the test
+WATCH = 60              # seconds the viewers watch
 
 
 class CpuLimit:
@@ -203,6 +212,18 @@ def run(cg):
     check(s and s.get("state") == "live" and s.get("quality") == "medium",
           f"cam1 live at medium: {s and s.get('segments')} segments")
 
+    # viewers: the stream's player page, dash.js and hls.js, for the rest
+    site = f"http://127.0.0.1:{http}/live/cam1/"
+    viewers = {}
+    if WATCH:
+        for mode in ("dash", "hls"):
+            viewers[mode] = lslib.spawn(
+                ["node", os.path.join(lslib.HERE, "watch-player.mjs"),
+                 "--url", site + ("?mode=hls" if mode == "hls" else ""),
+                 "--seconds", str(WATCH)], stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True)
+        time.sleep(8)
+
     # what the stream needs at medium, measured here
     c0, t0 = cpu_seconds(pid), time.monotonic()
     time.sleep(6)
@@ -261,6 +282,27 @@ def run(cg):
           f"{time.monotonic() - t_free:.1f} s through {len(ups)} step(s) up")
     time.sleep(SEG * 2)
 
+    watched = {}
+    for mode, p in viewers.items():
+        try:
+            text, _e = p.communicate(timeout=WATCH + 60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            text, _e = p.communicate()
+        log(f"{mode}: {text.strip()}")
+        res = json.loads(text.strip().splitlines()[-1]) \
+            if p.returncode == 0 else None
+        if p.returncode == 77:
+            log(f"SKIP (viewer {mode}): {text.strip()}")
+            continue
+        watched[mode] = res
+    for mode, res in watched.items():
+        check(res is not None and not res["errors"] and
+              res["played"] >= 0.8 * WATCH,
+              f"{mode} viewer across the steps: played "
+              f"{res and res['played']:.1f} s of {WATCH}, stalls "
+              f"{res and res['stalls']}, errors {res and res['errors'][:2]}")
+
     # the whole run, from the MPD
     mpd = os.path.join(out, "cam1", "manifest.mpd")
     with open(mpd) as f:
@@ -271,6 +313,8 @@ def run(cg):
     log(f"video: {len(segs)} segments in {periods} Periods, {span:.1f} s "
         f"spanned, {covered:.1f} s covered, holes " +
         ", ".join(f"{b:.2f}+{e - b:.2f}" for b, e in holes))
+    check(periods == 1, f"one Period: the swapped-in encoders write the "
+          f"SPS/PPS of the configured preset ({periods} Periods)")
     check(holes == [] or max(e - b for b, e in holes) <= 1.1,
           "no hole in the video longer than the frames an encoder queue "
           "holds (1 s), the frames dropped at an encoder swap")
@@ -285,9 +329,9 @@ def run(cg):
     check(rc == 0, f"SIGINT: exit {rc}")
     res = lslib.play_with_gstreamer(mpd, limit=90)
     check(not res["errors"] and res["video"] >= 0.8 * covered * 30 and
-          res["audio"] > 0, f"playbin3 plays the stopped stream through all "
-          f"its Periods: {res['video']} video frames, {res['audio']} audio "
-          f"buffers, errors {res['errors']}")
+          res["audio"] > 0, f"playbin3 plays the stopped stream: "
+          f"{res['video']} video frames, {res['audio']} audio buffers, "
+          f"errors {res['errors']}")
 
 
 if __name__ == "__main__":

@@ -198,6 +198,77 @@ class StatusTest(unittest.TestCase):
                       "| cpu 20%", line)
 
 
+def codec_data(props, width=426, height=240):
+    """The avcC x264enc with @props writes for a few frames, as bytes."""
+    enc = Gst.ElementFactory.make("x264enc")
+    for k, v in props.items():
+        if k in ("tune", "speed-preset"):
+            Gst.util_set_object_arg(enc, k, v)
+        else:
+            enc.set_property(k, v)
+    p = Gst.Pipeline()
+    src = Gst.ElementFactory.make("videotestsrc")
+    src.set_property("num-buffers", 2)
+    f1 = Gst.ElementFactory.make("capsfilter")
+    f1.set_property("caps", Gst.Caps.from_string(
+        f"video/x-raw,format=I420,width={width},height={height},"
+        "framerate=30/1"))
+    f2 = Gst.ElementFactory.make("capsfilter")
+    f2.set_property("caps", Gst.Caps.from_string("video/x-h264,profile=high"))
+    sink = Gst.ElementFactory.make("fakesink")
+    for e in (src, f1, enc, f2, sink):
+        p.add(e)
+    src.link(f1)
+    f1.link(enc)
+    enc.link(f2)
+    f2.link(sink)
+    p.set_state(Gst.State.PLAYING)
+    p.get_bus().timed_pop_filtered(10 * Gst.SECOND, Gst.MessageType.EOS |
+                                   Gst.MessageType.ERROR)
+    caps = sink.get_static_pad("sink").get_current_caps()
+    p.set_state(Gst.State.NULL)
+    cd = caps.get_structure(0).get_value("codec_data")
+    ok, info = cd.map(Gst.MapFlags.READ)
+    data = bytes(info.data)
+    cd.unmap(info)
+    return data
+
+
+class ParameterSetTest(unittest.TestCase):
+    """An encoder swapped in at a faster preset writes the SPS/PPS of the
+    one it replaces: same codec_data, so the track goes on (no new init
+    segment, DASH Period or HLS discontinuity)."""
+
+    def test_pinned_presets_write_the_same_parameter_sets(self):
+        if Gst.ElementFactory.find("x264enc") is None:
+            self.skipTest("x264enc not installed")
+        rung = ladder.parse_ladder("240p")[0]
+        for like in ("medium", "veryfast", "fast"):
+            want = codec_data(ladder.x264_properties(rung, like))
+            for preset in quality.degrade_levels(like)[1:]:
+                plain = codec_data(ladder.x264_properties(rung, preset))
+                pinned = codec_data(ladder.x264_properties(
+                    rung, preset, parameter_sets_of=like))
+                self.assertEqual(pinned.hex(), want.hex(),
+                                 f"{preset} pinned to {like}")
+                if preset == "ultrafast":
+                    # the check can fail: unpinned, they differ
+                    self.assertNotEqual(plain, want, f"{preset} vs {like}")
+
+    def test_options(self):
+        self.assertEqual(ladder.parameter_set_options("medium", "medium"), "")
+        self.assertEqual(ladder.parameter_set_options("faster", "medium"),
+                         "ref=3:weightp=2:cabac=1:8x8dct=1:"
+                         "chroma-qp-offset=-2")
+        self.assertEqual(ladder.parameter_set_options("ultrafast",
+                                                      "veryfast"),
+                         "ref=1:weightp=1:cabac=1:8x8dct=1")
+        props = ladder.x264_properties(ladder.parse_ladder("240p")[0],
+                                       "fast", parameter_sets_of="medium")
+        self.assertEqual(props["option-string"], "scenecut=0:ref=3:"
+                         "weightp=2:cabac=1:8x8dct=1")
+
+
 class QualityTest(unittest.TestCase):
     """livestream-server's degradation decision, fed one check a second."""
 
