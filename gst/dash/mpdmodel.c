@@ -380,9 +380,11 @@ rep_bandwidth (MpdRepresentation * r)
   return MAX (r->bandwidth_hint, 1);
 }
 
+/* @live_edge: @p is the last Period, the one whose segments are being
+ * written; only there are segments announced ahead (low latency) */
 static gboolean
 write_adaptation_set (xmlTextWriterPtr w, MpdModel * model, MpdPeriod * p,
-    MpdKind kind, guint id, guint64 origin)
+    MpdKind kind, guint id, guint64 origin, gboolean live_edge)
 {
   gboolean video = kind == MPD_KIND_VIDEO;
   guint ri, max_w = 0, max_h = 0, n = 0;
@@ -502,7 +504,7 @@ write_adaptation_set (xmlTextWriterPtr w, MpdModel * model, MpdPeriod * p,
       W (attr (w, "availabilityTimeComplete",
               model->availability_time_complete ? "true" : "false"));
     }
-    if (write_timeline (w, r, model->render_ll) < 0)
+    if (write_timeline (w, r, model->render_ll && live_edge) < 0)
       goto fail;
     W (xmlTextWriterEndElement (w));    /* SegmentTemplate */
     W (xmlTextWriterEndElement (w));    /* Representation */
@@ -587,15 +589,18 @@ render (MpdModel * model, gint64 publish_time_us, gsize * len)
   for (pi = 0; pi < model->periods->len; pi++) {
     MpdPeriod *p = g_ptr_array_index (model->periods, pi);
     guint64 start = p->start;
+    gboolean live_edge = pi + 1 == model->periods->len;
 
     if (model->is_static)
       start = MAX (start, origin) - origin;
     W (xmlTextWriterStartElement (w, BAD_CAST "Period"));
     W (attr (w, "id", p->id));
     W (attr_dur (w, "start", start));
-    if (!write_adaptation_set (w, model, p, MPD_KIND_VIDEO, 0, origin))
+    if (!write_adaptation_set (w, model, p, MPD_KIND_VIDEO, 0, origin,
+            live_edge))
       goto fail;
-    if (!write_adaptation_set (w, model, p, MPD_KIND_AUDIO, 1, origin))
+    if (!write_adaptation_set (w, model, p, MPD_KIND_AUDIO, 1, origin,
+            live_edge))
       goto fail;
     W (xmlTextWriterEndElement (w));
   }
