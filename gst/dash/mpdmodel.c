@@ -516,13 +516,40 @@ fail:
   return FALSE;
 }
 
+/* The Periods a live MPD lists: a new Period once every representation
+ * of the one before has entered it (a player that loads it with video
+ * only prepares it without audio and cannot add the audio later: dash.js
+ * stopped at the boundary), or once one of its representations holds two
+ * segments (a track that ended never enters); a static MPD lists all. */
+static guint
+periods_shown (MpdModel * model)
+{
+  guint shown = model->periods->len;
+
+  while (!model->is_static && shown > 1) {
+    MpdPeriod *p = g_ptr_array_index (model->periods, shown - 1);
+    MpdPeriod *before = g_ptr_array_index (model->periods, shown - 2);
+    gboolean ready = p->reps->len >= before->reps->len;
+    guint ri;
+
+    for (ri = 0; !ready && ri < p->reps->len; ri++) {
+      MpdRepresentation *r = g_ptr_array_index (p->reps, ri);
+      ready = r->segments->len >= 2;
+    }
+    if (ready)
+      break;
+    shown--;
+  }
+  return shown;
+}
+
 static gchar *
 render (MpdModel * model, gint64 publish_time_us, gsize * len)
 {
   xmlBufferPtr buf = xmlBufferCreate ();
   xmlTextWriterPtr w = xmlNewTextWriterMemory (buf, 0);
   gchar *s, *res = NULL;
-  guint pi;
+  guint pi, shown = periods_shown (model);
   guint64 origin = model->is_static ? model_origin (model) : 0;
 
   if (w == NULL) {
@@ -586,7 +613,7 @@ render (MpdModel * model, gint64 publish_time_us, gsize * len)
     W (xmlTextWriterEndElement (w));
   }
 
-  for (pi = 0; pi < model->periods->len; pi++) {
+  for (pi = 0; pi < shown; pi++) {
     MpdPeriod *p = g_ptr_array_index (model->periods, pi);
     guint64 start = p->start;
     gboolean live_edge = pi + 1 == model->periods->len;

@@ -369,6 +369,45 @@ GST_START_TEST (test_ll_ahead_in_last_period_only)
 
 GST_END_TEST;
 
+/* A new Period reaches the MPDs with every representation of the one
+ * before: the video enters it at its keyframe, the audio at its next cut
+ * a little later; an MPD rendered in between listed a video-only Period,
+ * and dash.js, which prepares the next Period as soon as it sees it,
+ * played it without audio sources and stalled for good. */
+GST_START_TEST (test_new_period_listed_complete)
+{
+  Pres *p = pres_new (SEC, 200 * MS, 0, TRUE);
+  guint i, k, listed = 0, hidden = 0;
+
+  /* video 50 us late: audio cuts after it */
+  push_av_range (p, 0, 30 * 3 + 15, 50 * G_GUINT64_CONSTANT (1000));
+  segmenter_track_format_changed (p->seg, p->vt);
+  push_av_range (p, 30 * 3 + 15, 30 * 8, 50 * G_GUINT64_CONSTANT (1000));
+  fail_unless_equals_int (segmenter_n_periods (p->seg), 2);
+  for (k = 0; k < 2; k++) {
+    GPtrArray *mpds = k ? p->files : p->served;
+    for (i = 0; i < mpds->len; i++) {
+      const gchar *mpd = g_ptr_array_index (mpds, i);
+      const gchar *p1 = strstr (mpd, "<Period id=\"p1\"");
+
+      if (p1 == NULL) {
+        hidden++;
+        continue;
+      }
+      fail_unless (strstr (p1, "<Representation id=\"video_0\""), "%s",
+          mpd);
+      fail_unless (strstr (p1, "<Representation id=\"audio_0\""), "%s",
+          mpd);
+      listed++;
+    }
+  }
+  fail_unless (listed >= 6, "%u MPDs list Period p1", listed);
+  fail_unless (hidden >= 6, "%u MPDs before it", hidden);
+  pres_free (p);
+}
+
+GST_END_TEST;
+
 static Suite *
 dashpresentation_suite (void)
 {
@@ -381,6 +420,7 @@ dashpresentation_suite (void)
   tcase_add_test (tc, test_not_served);
   tcase_add_test (tc, test_dvr_deletes);
   tcase_add_test (tc, test_ll_ahead_in_last_period_only);
+  tcase_add_test (tc, test_new_period_listed_complete);
   return s;
 }
 
