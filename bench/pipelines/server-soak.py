@@ -4,28 +4,29 @@
   bench/pipelines/server-soak.py [--publishers 8] [--minutes 10]
       [--ladder 240p] [--segment-duration 2] [--grace-period 10]
       [--first-restart 60] [--restart-every 60] [--down 2]
-      [--sender file|live] [--max-rss-growth 0.25] [--keep DIR]
+      [--dvr-window 120] [--sender file|live] [--max-rss-growth 0.25]
+      [--keep DIR]
 
-One pipelines/livestream-server (--dvr-window 0, so that every segment
-stays in the MPD timeline; the other options its defaults) and
---publishers ffmpeg publishers cam1..camN on its SRT port (the integration
-tests' test signal, 640x360 30 fps H.264 + AAC, encoded once and copied;
---sender live encodes it in every publisher). Publisher k (0-based) is
-stopped at --first-restart + k x --restart-every seconds (even k with
-SIGTERM: ffmpeg closes its SRT connection; odd k with SIGKILL: the
-connection just stops) and started again with the same stream id
---down seconds later, within the server's --grace-period, so the same
+One pipelines/livestream-server (its defaults: a 120 s DVR window, quality
+degradation on) and --publishers ffmpeg publishers cam1..camN on its SRT
+port (the integration tests' test signal, 640x360 30 fps H.264 + AAC,
+encoded once and copied; --sender live encodes it in every publisher).
+Publisher k (0-based) is stopped at --first-restart + k x --restart-every
+seconds (even k with SIGTERM: ffmpeg closes its SRT connection; odd k with
+SIGKILL: the connection just stops) and started again with the same stream
+id --down seconds later, within the server's --grace-period, so the same
 stream (same pad, same MPD) goes on.
 
 Every 10 s: the server's RSS and Pss (its process tree, /proc), its CPU,
-the load average. At the end (with the publishers still sending) the
-server's counters: /api/v1/stats (refused), /api/v1/stats/streams/{id}
+the load average, and each stream's MPD timeline (video, first rung),
+merged into one timeline per stream (the DVR window is longer than 10 s,
+so no segment goes unseen). At the end (with the publishers still sending)
+the server's counters: /api/v1/stats (refused), /api/v1/stats/streams/{id}
 (each element's drops), /api/v1/streams/{id} (connections), /metrics
 (callers resumed / replaced / disconnected); then SIGINT and the exit
-status. Then each stream's final MPD: video segments (first rung) in the
-timeline against the wall time from its first segment to the SIGINT
-(segment duration each), gaps in the timeline (lost segments), whether it
-is static.
+status. Then each stream's final MPD, merged too: video segments against
+the wall time from its first segment to the SIGINT (segment duration
+each), gaps in the timeline (lost segments), whether the MPD is static.
 
 Exits 1 on a lost or missing segment, a gap, a crash, an exit status
 other than 0, a stream that did not continue after its reconnect (a new
@@ -78,6 +79,7 @@ def main():
     ap.add_argument("--ladder", default="240p")
     ap.add_argument("--segment-duration", type=float, default=2.0)
     ap.add_argument("--grace-period", type=float, default=10.0)
+    ap.add_argument("--dvr-window", type=float, default=120.0)
     ap.add_argument("--first-restart", type=float, default=60)
     ap.add_argument("--restart-every", type=float, default=60)
     ap.add_argument("--down", type=float, default=2.0)
@@ -117,7 +119,8 @@ def main():
            f"load average {sb.loadavg()}")
     server = sb.Proc([sb.SERVER, "--srt-port", str(srt), "--http-port",
                       str(http), "-o", out, "--ladder", args.ladder,
-                      "--segment-duration", str(seg), "--dvr-window", "0",
+                      "--segment-duration", str(seg),
+                      "--dvr-window", str(args.dvr_window),
                       "--grace-period", str(args.grace_period),
                       "--status-interval", "10"],
                      os.path.join(tmp, "server.log"))
@@ -126,6 +129,17 @@ def main():
     rc = "not stopped"
     samples = []
     first = {}
+    seen = {i: {} for i in ids}         # stream -> {t: d} (its timescale)
+    scale = {}
+
+    def merge():
+        for i in ids:
+            r = sb.video_timeline(mpds[i])
+            if r:
+                seen[i].update(r[0])
+                scale[i] = r[1]
+                typ[i] = r[2]
+    typ = {}
     stats, per, ing, stop_s = {}, {}, {}, 0.0
 
     def start_sender(i, gen):
@@ -173,6 +187,7 @@ def main():
                     del down[i]
                     sb.log(f"  {now:5.0f} s: {i} publisher started again")
             if now >= next_sample:
+                merge()
                 pids = sb.tree([server.pid])
                 rss, pss = sb.memory(pids)
                 st = sb.http_json(api + "/stats") or {}
@@ -233,9 +248,9 @@ def main():
     sb.log("| stream | segments | expected (wall) | gaps | MPD | "
            "connections | SRT lost/dropped pkts | drops | quality changes |")
     sb.log("|---|---|---|---|---|---|---|---|---|")
+    merge()
     for i in ids:
-        r = sb.video_timeline(mpds[i])
-        tl, ts, typ = r if r else ([], 1, None)
+        tl, ts = sorted(seen[i].items()), scale.get(i, 1)
         expected = (t_stop_wall - first.get(i)) / seg if first.get(i) else 0
         gaps = sb.timeline_gaps(tl, ts)
         old = [d for d in os.listdir(out) if d.startswith(i + ".")] \
@@ -243,7 +258,8 @@ def main():
         p = per.get(i, {})
         srtc = p.get("srt", {})
         sb.log(f"| {i} | {len(tl)} | {expected:.1f} | "
-               f"{len(gaps)}{' ' + str(gaps) if gaps else ''} | {typ} | "
+               f"{len(gaps)}{' ' + str(gaps) if gaps else ''} | "
+               f"{typ.get(i)} | "
                f"{p.get('connections')} | {srtc.get('packets-lost')}/"
                f"{srtc.get('packets-dropped')} | {p.get('drops') or 0} | "
                f"{p.get('quality_changes')} |")
@@ -252,8 +268,8 @@ def main():
         if not first.get(i) or len(tl) < expected - 1.5:
             failures.append(f"{i}: {len(tl)} segments, {expected:.1f} "
                             "expected")
-        if typ != "static":
-            failures.append(f"{i}: the MPD is {typ}, not static")
+        if typ.get(i) != "static":
+            failures.append(f"{i}: the MPD is {typ.get(i)}, not static")
         k = ids.index(i)
         if k in restarts and (p.get("connections") or 0) < 2:
             failures.append(f"{i}: {p.get('connections')} connection(s) "

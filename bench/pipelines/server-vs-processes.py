@@ -100,7 +100,7 @@ class Variant:
     def common(self):
         a = self.args
         return ["--segment-duration", str(a.segment_duration),
-                "--chunk-duration", "0.2", "--dvr-window", "0",
+                "--chunk-duration", "0.2",
                 "--status-interval", "2", "--status-format", "json"]
 
     def start(self):
