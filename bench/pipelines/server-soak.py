@@ -148,7 +148,9 @@ def main():
     try:
         if not server.wait_for("listening for SRT", 30):
             sys.exit("the server did not start:\n" + server.log_text())
-        for i in ids:
+        for k, i in enumerate(ids):
+            if k:
+                time.sleep(sb.SENDER_SPACING)     # the per-address rate
             start_sender(i, 0)
         end = time.monotonic() + 60
         while time.monotonic() < end and not all(
@@ -224,7 +226,7 @@ def main():
                "stream=" not in k}
         t_stop_wall = time.time()
         t0 = time.monotonic()
-        rc = server.stop(signal.SIGINT, 40)
+        rc = server.stop(signal.SIGINT, 45)
         stop_s = time.monotonic() - t0
     finally:
         for s in senders.values():

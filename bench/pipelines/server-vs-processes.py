@@ -134,7 +134,11 @@ class Variant:
         for p in self.producers:
             if not p.wait_for("listening for SRT", 30):
                 return f"{p.cmd[0]} did not listen: {p.log_text()[-500:]}"
-        for i in ids:
+        for k, i in enumerate(ids):
+            if k:
+                # srtingestsrc's default accept-rate-per-address is 10/s:
+                # 25 callers from 127.0.0.1 at once would be rate-limited
+                time.sleep(sb.SENDER_SPACING)
             self.senders.append(sb.Proc(
                 sb.sender_cmd(self.ports[i], i, self.source,
                               seconds=self.args.seconds + 120),
@@ -175,7 +179,13 @@ class Variant:
     def stop(self):
         for s in self.senders:
             s.stop(signal.SIGTERM, 5)
-        self.rcs = [p.stop(signal.SIGINT, 25) for p in self.producers]
+        # all at once; a producer bounds its own stop (--eos-timeout 10 s,
+        # then 20 s for the teardown, exit 3): 45 s before SIGKILL
+        for p in self.producers:
+            p.send(signal.SIGINT)
+        end = time.monotonic() + 45
+        self.rcs = [p.stop(None, max(1, end - time.monotonic()))
+                    for p in self.producers]
 
 
 def measure(kind, n, ladder, args, source):

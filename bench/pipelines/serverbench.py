@@ -24,6 +24,9 @@ SERVER = os.path.join(REPO, "pipelines", "livestream-server")
 RUN = os.path.join(REPO, "pipelines", "livestream-run")
 NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}
 TICK = os.sysconf("SC_CLK_TCK")
+# between two publishers' starts: srtingestsrc admits 10 callers a second
+# from one address by default (a burst of 20), the rest are rate-limited
+SENDER_SPACING = 0.15
 
 
 def log(*a):
@@ -102,21 +105,21 @@ class Proc:
         return False
 
     def send(self, sig):
+        """@sig to the process itself (not its group)"""
         if self.alive():
-            try:
-                os.killpg(self.pid, sig)
-            except OSError:
-                pass
-
-    def stop(self, sig=signal.SIGINT, timeout=25):
-        """@sig to the group, wait at most @timeout, then SIGKILL; the
-        exit code, or None if it had to be killed."""
-        rc = self.p.poll()
-        if rc is None:
             try:
                 os.kill(self.pid, sig)
             except OSError:
                 pass
+
+    def stop(self, sig=signal.SIGINT, timeout=25):
+        """@sig to the process (None: sent already), wait at most
+        @timeout, then SIGKILL to its group; the exit code, or None if it
+        had to be killed."""
+        rc = self.p.poll()
+        if rc is None:
+            if sig is not None:
+                self.send(sig)
             try:
                 rc = self.p.wait(timeout)
             except subprocess.TimeoutExpired:
