@@ -331,7 +331,8 @@ def main():
             source = sb.make_source(os.path.join(srcdir, "src.ts"),
                                     longest + args.warmup + 90)
         sb.log(f"server-vs-processes: {os.cpu_count()} cores, "
-               f"{os.uname().release}; {args.seconds:g} s measured after "
+               f"{os.uname().release}; {args.seconds:g} s measured "
+               f"({args.search_seconds:g} s in the search) after "
                f"{args.warmup:g} s warm-up, {seg:g} s segments, publishers: "
                f"{args.sender}; load average {sb.loadavg()}")
         table = {}
