@@ -44,8 +44,6 @@ import signal
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
-from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serverbench as sb  # noqa: E402
@@ -53,23 +51,14 @@ import serverbench as sb  # noqa: E402
 sys.path.insert(0, os.path.join(sb.REPO, "pipelines"))
 from livestream.status import drops_in  # noqa: E402
 
-FACTORY = {"vqueue": "prioqueue", "aqueue": "prioqueue", "gop": "gopbuffer",
-           "avs": "avsync", "dash": "dashlivesink"}
-
-
 def first_segment_wall(mpd_path):
     """wall-clock time (s since the epoch) of the start of the first video
     segment: availabilityStartTime + its presentation time"""
-    try:
-        root = ET.parse(mpd_path).getroot()
-        ast = datetime.fromisoformat(
-            root.get("availabilityStartTime").replace("Z", "+00:00"))
-    except (OSError, ET.ParseError, AttributeError, ValueError):
+    r = sb.video_timeline_wall(mpd_path)
+    if r is None:
         return None
-    r = sb.video_timeline(mpd_path)
-    if not r or not r[0]:
-        return None
-    return ast.timestamp() + r[0][0][0] / r[1]
+    ast, tl, ts = r
+    return ast + tl[0][0] / ts
 
 
 def main():
@@ -225,7 +214,7 @@ def main():
                 "srt": info.get("srt") or {},
                 "quality_changes": info.get("quality_changes"),
                 "drops": {k: d for k, d in (
-                    (k, drops_in(FACTORY.get(k, ""), v))
+                    (k, drops_in(sb.FACTORY.get(k, ""), v))
                     for k, v in (st.get("elements") or {}).items()) if d}}
         met = sb.metrics(base + "/metrics")
         ing = {k.split("{")[0][len("livestream_srtingestsrc_"):]: v

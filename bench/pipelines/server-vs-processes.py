@@ -55,7 +55,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serverbench as sb  # noqa: E402
@@ -63,25 +62,13 @@ import serverbench as sb  # noqa: E402
 sys.path.insert(0, os.path.join(sb.REPO, "pipelines"))
 from livestream.status import drops_in  # noqa: E402
 
-FACTORY = {"vqueue": "prioqueue", "aqueue": "prioqueue", "gop": "gopbuffer",
-           "avs": "avsync", "dash": "dashlivesink"}
-
-
 def edge_lag(mpd_path):
     """seconds between now and the end of the MPD's video timeline"""
-    import xml.etree.ElementTree as ET
-    try:
-        root = ET.parse(mpd_path).getroot()
-        ast = datetime.fromisoformat(
-            root.get("availabilityStartTime").replace("Z", "+00:00"))
-    except (OSError, ET.ParseError, AttributeError, ValueError):
+    r = sb.video_timeline_wall(mpd_path)
+    if r is None:
         return None
-    r = sb.video_timeline(mpd_path)
-    if not r or not r[0]:
-        return None
-    tl, ts, _ = r
-    end = (tl[-1][0] + tl[-1][1]) / ts
-    return time.time() - ast.timestamp() - end
+    ast, tl, ts = r
+    return time.time() - ast - (tl[-1][0] + tl[-1][1]) / ts
 
 
 class Variant:
@@ -169,7 +156,7 @@ class Variant:
         if self.kind == "server":
             for i in self.mpds:
                 st = sb.http_json(f"{self.api}/stats/streams/{i}") or {}
-                out[i] = {k: drops_in(FACTORY.get(k, ""), v)
+                out[i] = {k: drops_in(sb.FACTORY.get(k, ""), v)
                           for k, v in (st.get("elements") or {}).items()}
         else:
             for i, p in zip(self.mpds, self.producers):

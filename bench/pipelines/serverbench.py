@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -265,6 +266,27 @@ def metrics(url, timeout=10):
 
 
 # --- MPD -------------------------------------------------------------------------
+
+# the stream bin's element names -> factories, for status.drops_in()
+FACTORY = {"vqueue": "prioqueue", "aqueue": "prioqueue", "gop": "gopbuffer",
+           "avs": "avsync", "dash": "dashlivesink"}
+
+
+def video_timeline_wall(mpd_path):
+    """(availabilityStartTime in s since the epoch, timeline [(t, d)],
+    timescale) of the first video representation of a dynamic MPD, or None
+    if it cannot be read (yet) or lists no segment."""
+    try:
+        root = ET.parse(mpd_path).getroot()
+        ast = datetime.fromisoformat(
+            root.get("availabilityStartTime").replace("Z", "+00:00"))
+    except (OSError, ET.ParseError, AttributeError, ValueError):
+        return None
+    r = video_timeline(mpd_path)
+    if not r or not r[0]:
+        return None
+    return ast.timestamp(), r[0], r[1]
+
 
 def video_timeline(mpd_path):
     """(timeline [(t, d)], timescale, MPD type) of the first video
