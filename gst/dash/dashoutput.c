@@ -36,7 +36,7 @@ struct _DashSegmentFile
 {
   DashOutput *out;
   gchar *rep_id, *name, *tmp_name;
-  guint64 number;
+  guint64 key;
   gboolean chunked;
   gint fd;
   guint64 size;
@@ -61,8 +61,7 @@ dash_output_new (const gchar * dir)
 
   out->dir = g_strdup (dir);
   g_mutex_init (&out->lock);
-  out->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
+  out->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return out;
 }
 
@@ -184,8 +183,7 @@ dash_output_write_file (DashOutput * out, const gchar * name,
 
 gboolean
 dash_output_write_manifest (DashOutput * out, const gchar * name,
-    guint64 version, const gchar * text, const gchar * served,
-    GError ** error)
+    guint64 version, const gchar * text, const gchar * served, GError ** error)
 {
   gchar *path = g_build_filename (out->dir, name, NULL);
   /* one temporary name per version: two writers never share one */
@@ -224,6 +222,118 @@ dash_output_write_manifest (DashOutput * out, const gchar * name,
 }
 
 gboolean
+dash_output_write_private (DashOutput * out, const gchar * name,
+    guint64 version, const gchar * text, GError ** error)
+{
+  gchar *path = g_build_filename (out->dir, name, NULL);
+  gchar *tmp = g_strdup_printf ("%s.%" G_GUINT64_FORMAT ".tmp", path,
+      version);
+  gboolean ok;
+
+  ok = write_whole (tmp, (const guint8 *) text, strlen (text), error);
+  if (ok) {
+    gpointer newest;
+
+    g_mutex_lock (&out->lock);
+    if (g_hash_table_lookup_extended (out->versions, name, NULL, &newest) &&
+        GPOINTER_TO_SIZE (newest) > version) {
+      g_unlink (tmp);
+    } else {
+      ok = rename_into_place (tmp, path, error);
+      if (ok)
+        g_hash_table_insert (out->versions, g_strdup (name),
+            GSIZE_TO_POINTER ((gsize) version));
+    }
+    g_mutex_unlock (&out->lock);
+  }
+  g_free (tmp);
+  g_free (path);
+  return ok;
+}
+
+gboolean
+dash_output_open_presentation (DashOutput * out, const gchar * mpd_name,
+    gboolean resume, guint64 segment_duration, gboolean hls,
+    const gchar * const *rep_ids, DashResumePlan * plan, GError ** error)
+{
+  gchar *state_name = dash_resume_state_name (mpd_name), *text = NULL;
+  gchar **names = NULL;
+  gboolean ok = FALSE;
+  guint i;
+
+  names = dash_output_list (out, error);
+  if (names == NULL)
+    goto done;
+  text = dash_output_read (out, state_name, error);
+  if (text == NULL && error && *error)
+    goto done;
+  if (!dash_resume_plan (text, mpd_name, resume, segment_duration, hls,
+          rep_ids, (const gchar * const *) names, plan, error))
+    goto done;
+  /* what a crashed run was writing */
+  for (i = 0; i < plan->scan.temporary->len; i++)
+    dash_output_discard (out, g_ptr_array_index (plan->scan.temporary, i),
+        NULL);
+  ok = TRUE;
+
+done:
+  g_strfreev (names);
+  g_free (text);
+  g_free (state_name);
+  return ok;
+}
+
+gchar **
+dash_output_list (DashOutput * out, GError ** error)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  GDir *d = g_dir_open (out->dir, 0, error);
+  const gchar *n;
+
+  if (d == NULL) {
+    g_ptr_array_free (names, TRUE);
+    return NULL;
+  }
+  while ((n = g_dir_read_name (d)))
+    g_ptr_array_add (names, g_strdup (n));
+  g_dir_close (d);
+  g_ptr_array_add (names, NULL);
+  return (gchar **) g_ptr_array_free (names, FALSE);
+}
+
+gchar *
+dash_output_read (DashOutput * out, const gchar * name, GError ** error)
+{
+  gchar *path = g_build_filename (out->dir, name, NULL);
+  gchar *text = NULL;
+  GError *err = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &err)) {
+    if (!g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      g_set_error (error, DASH_OUTPUT_ERROR, DASH_OUTPUT_ERROR_OPEN,
+          "Could not read \"%s\": %s", path, err->message);
+    g_clear_error (&err);
+  }
+  g_free (path);
+  return text;
+}
+
+gboolean
+dash_output_discard (DashOutput * out, const gchar * name, GError ** error)
+{
+  gchar *path = g_build_filename (out->dir, name, NULL);
+  gboolean ok = TRUE;
+
+  if (g_unlink (path) != 0 && errno != ENOENT) {
+    dash_output_error_from_errno (error, errno, DASH_OUTPUT_ERROR_WRITE,
+        "delete", path);
+    ok = FALSE;
+  }
+  g_free (path);
+  return ok;
+}
+
+gboolean
 dash_output_remove (DashOutput * out, const gchar * name, GError ** error)
 {
   gchar *path = g_build_filename (out->dir, name, NULL);
@@ -256,7 +366,7 @@ dash_output_segment_expected (DashOutput * out, const gchar * name,
 
 DashSegmentFile *
 dash_output_segment_begin (DashOutput * out, const gchar * rep_id,
-    guint64 number, const gchar * name, gboolean chunked)
+    guint64 key, guint64 ahead, const gchar * name, gboolean chunked)
 {
   DashSegmentFile *f = g_new0 (DashSegmentFile, 1);
 
@@ -264,11 +374,11 @@ dash_output_segment_begin (DashOutput * out, const gchar * rep_id,
   f->rep_id = g_strdup (rep_id);
   f->name = g_strdup (name);
   f->tmp_name = g_strconcat (name, ".tmp", NULL);
-  f->number = number;
+  f->key = key;
   f->chunked = chunked;
   f->fd = -1;
   if (out->server)
-    http_server_segment_started (out->server, rep_id, number, f->tmp_name,
+    http_server_segment_started (out->server, rep_id, key, ahead, f->tmp_name,
         f->name);
   return f;
 }
@@ -348,8 +458,7 @@ dash_segment_file_append (DashSegmentFile * f, const struct iovec *iov,
   if (f->chunked && out->upload)
     dash_upload_chunk_written (out->upload, f->name, f->tmp_name, f->size);
   if (out->server)
-    http_server_chunk_written (out->server, f->rep_id, f->number, offset,
-        total);
+    http_server_chunk_written (out->server, f->rep_id, f->key, offset, total);
   return TRUE;
 }
 

@@ -43,13 +43,17 @@ struct _DashPresentation
   guint64 version;
   gint64 last_render_us;        /* monotonic */
   gboolean stale;               /* a due render was skipped */
+  gboolean ended;
+  GHashTable *restored;         /* id -> HlsMediaPlaylist of a resumed run */
+  GPtrArray *orphans;           /* gchar *: delete with the first render */
+  guint64 trim_now;             /* media time of the trim under way */
   DashPresentationStats stats;
 };
 
 gchar *
-dash_segment_name (const gchar * rep_id, guint64 number)
+dash_segment_name (const gchar * rep_id, guint64 t)
 {
-  return g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep_id, number);
+  return g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep_id, t);
 }
 
 void
@@ -69,6 +73,7 @@ dash_manifests_clear (DashManifests * m)
   g_ptr_array_free (m->texts, TRUE);
   g_ptr_array_free (m->served, TRUE);
   g_ptr_array_free (m->deletes, TRUE);
+  g_free (m->state);
 }
 
 /* @text (taken) replaces what @m holds for @name; @served (taken, may be
@@ -112,15 +117,22 @@ dash_presentation_new (Segmenter * seg)
 static void
 rep_reset (DashPresentation * pres, DashPresRep * r)
 {
+  HlsMediaPlaylist *restored = NULL;
+
   r->rep = NULL;
   r->rep_period = 0;
   r->predicted_d = 0;
   r->segments = r->bytes = r->last_duration = 0;
   g_clear_pointer (&r->init_name, g_free);
   hls_media_playlist_free (r->hls);
-  r->hls = pres->cfg.hls ?
-      hls_media_playlist_new ((guint) ((pres->cfg.segment_duration +
-                  DASH_NS_PER_SECOND - 1) / DASH_NS_PER_SECOND)) : NULL;
+  /* a resumed run's playlist goes on */
+  if (pres->restored && g_hash_table_steal_extended (pres->restored, r->id,
+          NULL, (gpointer *) & restored))
+    r->hls = restored;
+  else
+    r->hls = pres->cfg.hls ?
+        hls_media_playlist_new ((guint) ((pres->cfg.segment_duration +
+                DASH_NS_PER_SECOND - 1) / DASH_NS_PER_SECOND)) : NULL;
   r->hls_dirty = FALSE;
   g_queue_clear_full (&r->pending_deletes,
       (GDestroyNotify) pending_delete_free);
@@ -149,20 +161,23 @@ dash_presentation_free (DashPresentation * pres)
   g_free (pres->user_time_url);
   g_free (pres->served_time_url);
   g_free (pres->last_master);
+  if (pres->restored)
+    g_hash_table_unref (pres->restored);
+  if (pres->orphans)
+    g_ptr_array_free (pres->orphans, TRUE);
   g_free (pres);
 }
 
 /* The MPD's settings for this run */
-static MpdModel *
-new_model (const DashPresentationConfig * cfg)
+static void
+model_settings (MpdModel * mpd, const DashPresentationConfig * cfg)
 {
-  MpdModel *mpd = mpd_model_new ();
-
   mpd->min_buffer_time = cfg->min_buffer_time;
   mpd->suggested_presentation_delay = cfg->suggested_presentation_delay ?
       cfg->suggested_presentation_delay : 3 * cfg->segment_duration;
   mpd->minimum_update_period = cfg->segment_duration;
   mpd->time_shift_buffer_depth = cfg->dvr_window;
+  g_free (mpd->base_url);
   mpd->base_url = g_strdup (cfg->base_url);
   if (cfg->chunk_duration > 0) {
     /* low latency: a segment is available once its first chunk is */
@@ -181,14 +196,17 @@ new_model (const DashPresentationConfig * cfg)
     mpd->playback_rate_max = cfg->max_playback_rate;
     mpd->resync_dt = cfg->chunk_duration;
   }
-  mpd_model_add_period (mpd, 0);
-  return mpd;
+  /* media time is UTC: a segment is available when the wall clock reaches
+   * its end */
+  mpd_model_set_availability_start_time (mpd, 0);
 }
 
 void
 dash_presentation_start (DashPresentation * pres,
-    const DashPresentationConfig * config)
+    const DashPresentationConfig * config, DashResumeState * resume,
+    GPtrArray * orphans)
 {
+  guint i;
   GList *l;
 
   pres->cfg = *config;
@@ -201,8 +219,32 @@ dash_presentation_start (DashPresentation * pres,
   pres->served = FALSE;
   pres->cfg.utc_timing_url = pres->cfg.base_url = NULL;
   mpd_model_free (pres->mpd);
-  pres->mpd = new_model (config);
-  pres->model_periods = 1;
+  if (pres->restored)
+    g_clear_pointer (&pres->restored, g_hash_table_unref);
+  if (resume) {
+    /* the segmenter's periods of this run follow the restored ones */
+    pres->mpd = g_steal_pointer (&resume->mpd);
+    pres->model_periods = 0;
+    pres->restored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        (GDestroyNotify) hls_media_playlist_free);
+    while (resume->playlists->len > 0) {
+      guint last = resume->playlists->len - 1;
+      g_hash_table_insert (pres->restored,
+          g_ptr_array_steal_index (resume->playlist_ids, last),
+          g_ptr_array_steal_index (resume->playlists, last));
+    }
+  } else {
+    pres->mpd = mpd_model_new ();
+    mpd_model_add_period (pres->mpd, 0);
+    pres->model_periods = 1;
+  }
+  model_settings (pres->mpd, config);
+  if (pres->orphans)
+    g_ptr_array_free (pres->orphans, TRUE);
+  pres->orphans = g_ptr_array_new_with_free_func (g_free);
+  for (i = 0; orphans && i < orphans->len; i++)
+    g_ptr_array_add (pres->orphans, g_strdup (g_ptr_array_index (orphans, i)));
+  pres->ended = FALSE;
   g_clear_pointer (&pres->last_master, g_free);
   pres->version = 0;
   pres->last_render_us = 0;
@@ -269,15 +311,6 @@ set_time_source (DashPresentation * pres, gboolean served)
       g_strdup ("urn:mpeg:dash:utc:http-xsdate:2014") : NULL;
 }
 
-gboolean
-dash_presentation_set_ast (DashPresentation * pres, guint64 media_ns)
-{
-  if (pres->mpd->ast_set)
-    return FALSE;
-  return mpd_model_set_availability_start_time (pres->mpd,
-      g_get_real_time () - (gint64) (media_ns / 1000));
-}
-
 void
 dash_presentation_enter_period (DashPresentation * pres, DashPresRep * r,
     guint period, guint64 number)
@@ -293,7 +326,7 @@ dash_presentation_enter_period (DashPresentation * pres, DashPresRep * r,
   if (r->rep && r->rep_period == period)
     return;
   p = mpd_model_last_period (pres->mpd);
-  media = g_strdup_printf ("%s-$Number$.m4s", r->id);
+  media = g_strdup_printf ("%s-$Time$.m4s", r->id);
   info.id = r->id;
   info.kind = r->kind;
   info.codecs = r->codecs;
@@ -409,6 +442,28 @@ render_hls (DashPresentation * pres, DashManifests * out)
   g_ptr_array_free (strings, TRUE);
 }
 
+/* The resume state: what the manifests list, for a later run */
+static void
+render_state (DashPresentation * pres, DashManifests * out)
+{
+  GPtrArray *ids = g_ptr_array_new (), *pls = g_ptr_array_new ();
+  GList *l;
+
+  for (l = pres->reps; l; l = l->next) {
+    DashPresRep *r = l->data;
+    if (r->hls) {
+      g_ptr_array_add (ids, r->id);
+      g_ptr_array_add (pls, r->hls);
+    }
+  }
+  g_free (out->state);
+  out->state = dash_resume_render (pres->cfg.segment_duration, pres->cfg.hls,
+      pres->ended, pres->mpd, (const gchar * const *) ids->pdata,
+      (HlsMediaPlaylist * const *) pls->pdata, pls->len);
+  g_ptr_array_free (ids, TRUE);
+  g_ptr_array_free (pls, TRUE);
+}
+
 /* Low latency: the MPD announces the segment in progress and the next
  * one, with durations the segmenter predicts; a wrong prediction is
  * corrected by the next MPD and counted. */
@@ -485,8 +540,13 @@ render (DashPresentation * pres, DashPresRep * published,
   pres->stats.manifests++;
   if (pres->cfg.hls)
     render_hls (pres, out);
+  render_state (pres, out);
   pres->last_render_us = g_get_monotonic_time ();
   pres->stale = FALSE;
+  /* what a previous run left and no manifest lists any more */
+  while (pres->orphans->len > 0)
+    g_ptr_array_add (out->deletes, g_ptr_array_steal_index (pres->orphans,
+            pres->orphans->len - 1));
   /* the manifests written with @out list none of the segments waiting
    * for deletion */
   for (l = pres->reps; l; l = l->next)
@@ -510,8 +570,11 @@ on_segment_removed (MpdPeriod * period, MpdRepresentation * rep,
   if (r == NULL)
     return;
   d = g_new0 (PendingDelete, 1);
-  d->name = dash_segment_name (rep->id, seg->number);
-  d->removed_at = mpd_representation_end (r->rep);
+  d->name = dash_segment_name (rep->id, seg->t);
+  /* (a representation that has not entered this run's period yet, after
+   * a restart: the media time of the trim) */
+  d->removed_at = r->rep && r->rep->segments->len > 0 ?
+      mpd_representation_end (r->rep) : pres->trim_now;
   d->listed = TRUE;
   if (r->hls && hls_media_playlist_remove_through (r->hls, d->name) > 0)
     r->hls_dirty = TRUE;
@@ -529,6 +592,7 @@ trim_window (DashPresentation * pres, guint64 now, DashManifests * out,
 
   if (pres->cfg.dvr_window == 0)
     return;
+  pres->trim_now = now;
   mpd_model_trim (pres->mpd, now, on_segment_removed, pres);
   for (l = pres->reps; l; l = l->next) {
     DashPresRep *r = l->data;
@@ -557,7 +621,6 @@ dash_presentation_add_segment (DashPresentation * pres, DashPresRep * r,
   g_return_val_if_fail (r->rep != NULL, 0);
   dur_ns = dash_ticks_to_ns (d, r->timescale);
   end_ns = seg->start_ns + dur_ns;
-  dash_presentation_set_ast (pres, end_ns);
   if (r->predicted_d > 0 && r->predicted_d != d)
     pres->stats.mispredicted++;
   r->predicted_d = 0;
@@ -569,16 +632,17 @@ dash_presentation_add_segment (DashPresentation * pres, DashPresRep * r,
     mpd_representation_set_ahead (r->rep, rest, r->rep->n_ahead - 1);
     r->predicted_d = rest[0];
   }
+  /* numbers (HLS media sequence) are the segmenter's */
+  r->rep->next_number = seg->number;
   number = mpd_representation_add_segment (r->rep, seg->start_ticks, d,
       seg->size);
-  g_warn_if_fail (number == seg->number);
   if (seg->prt_wallclock_us > 0) {
     /* the MPD's ProducerReferenceTime repeats the latest segment's prft */
     r->rep->prt_wallclock_us = seg->prt_wallclock_us;
     r->rep->prt_presentation_time = seg->prt_ticks;
   }
   if (r->hls) {
-    name = dash_segment_name (r->id, number);
+    name = dash_segment_name (r->id, seg->start_ticks);
     hls_media_playlist_add_segment (r->hls, number, name, dur_ns,
         pres->mpd->availability_start_time + (gint64) (seg->start_ns / 1000),
         seg->discont, r->init_name);
@@ -614,6 +678,7 @@ dash_presentation_finalize (DashPresentation * pres, DashManifests * out,
     }
   }
   mpd_model_finalize (pres->mpd, end);
+  pres->ended = TRUE;
   render (pres, NULL, out, error);
 }
 

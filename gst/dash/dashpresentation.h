@@ -18,6 +18,13 @@
  * it holds no lock.  At low latency the MPD also announces the segment in
  * progress and the next one with predicted durations.
  *
+ * Addresses: the media timeline is UTC (availabilityStartTime is the Unix
+ * epoch) and a segment is named after its start on it ($Time$: the tfdt
+ * in the representation's timescale), so that no name is used twice
+ * across runs and two producers on one clock name a segment alike.  With
+ * every render comes the resume state (dashresume.h): a later run on the
+ * same directory continues the presentation from it in a new period.
+ *
  * No locks, no files: the caller serialises the calls. */
 
 #ifndef __DASH_PRESENTATION_H__
@@ -28,6 +35,7 @@
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
 #include "segmenter.h"
+#include "dashresume.h"
 
 G_BEGIN_DECLS
 
@@ -76,6 +84,8 @@ typedef struct {
   GPtrArray *served;            /* gchar *, same index: what the embedded
                                  * server answers instead, NULL = the file */
   GPtrArray *deletes;           /* gchar *: file names */
+  gchar *state;                 /* the resume state, written first; NULL =
+                                 * unchanged */
 } DashManifests;
 
 void dash_manifests_init (DashManifests * m);
@@ -97,9 +107,14 @@ typedef struct _DashPresentation DashPresentation;
 DashPresentation *dash_presentation_new (Segmenter * seg);
 void dash_presentation_free (DashPresentation * pres);
 
-/* A new presentation for a run: every representation starts afresh */
+/* A presentation for a run: a new one, or (@resume) the one a previous
+ * run left, whose model and playlists are taken from @resume: the run
+ * adds a period (the segmenter's period 0 of a resumed run) and every
+ * playlist goes on after a discontinuity.  @orphans (gchar *, may be
+ * NULL): segment files to delete once the first manifests are written. */
 void dash_presentation_start (DashPresentation * pres,
-    const DashPresentationConfig * config);
+    const DashPresentationConfig * config, DashResumeState * resume,
+    GPtrArray * orphans);
 
 /* Representations are kept in the segmenter's track order */
 DashPresRep *dash_presentation_add_rep (DashPresentation * pres,
@@ -113,11 +128,6 @@ void dash_presentation_remove_rep (DashPresentation * pres,
  * reference a segment that is not complete. */
 void dash_presentation_set_served (DashPresentation * pres,
     const gchar * time_url);
-
-/* availabilityStartTime: media time 0 is @media_ns before now.  Set
- * once; FALSE when it was set already. */
-gboolean dash_presentation_set_ast (DashPresentation * pres,
-    guint64 media_ns);
 
 /* @rep's segments from @number on belong to the segmenter's @period. */
 void dash_presentation_enter_period (DashPresentation * pres,
@@ -144,9 +154,10 @@ typedef struct {
 void dash_presentation_get_stats (DashPresentation * pres,
     DashPresentationStats * stats);
 
-/* A media segment's file name: ID-NUMBER.m4s (the SegmentTemplate media
- * pattern ID-$Number$.m4s) */
-gchar *dash_segment_name (const gchar * rep_id, guint64 number);
+/* A media segment's file name: ID-T.m4s, T its start in the
+ * representation's timescale (the SegmentTemplate media pattern
+ * ID-$Time$.m4s) */
+gchar *dash_segment_name (const gchar * rep_id, guint64 t);
 
 G_END_DECLS
 

@@ -195,11 +195,16 @@ http_routes_parse_segment_name (const gchar * name, gchar ** rep,
 
 /* ------------------------------------------------------------------ */
 
+typedef struct
+{
+  guint64 key;                  /* of the last started segment */
+  guint64 ahead;                /* keys announced after it */
+} StartedSegment;
+
 struct _DashServeState
 {
-  guint max_ahead;
   GHashTable *live;             /* name -> DashLiveSegment */
-  GHashTable *started;          /* rep -> guint64 * last started number */
+  GHashTable *started;          /* rep -> StartedSegment */
   guint64 generation;
 };
 
@@ -212,11 +217,10 @@ live_segment_free (DashLiveSegment * l)
 }
 
 DashServeState *
-http_routes_state_new (guint max_ahead)
+http_routes_state_new (void)
 {
   DashServeState *st = g_new0 (DashServeState, 1);
 
-  st->max_ahead = max_ahead;
   st->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) live_segment_free);
   st->started = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -235,10 +239,10 @@ http_routes_state_free (DashServeState * st)
 
 void
 http_routes_state_segment_started (DashServeState * st, const gchar * rep,
-    guint64 number, const gchar * tmp_name, const gchar * name)
+    guint64 key, guint64 ahead, const gchar * tmp_name, const gchar * name)
 {
   DashLiveSegment *l = g_new0 (DashLiveSegment, 1);
-  guint64 *last;
+  StartedSegment *last;
 
   l->name = g_strdup (name);
   l->tmp_name = g_strdup (tmp_name);
@@ -246,10 +250,11 @@ http_routes_state_segment_started (DashServeState * st, const gchar * rep,
   g_hash_table_replace (st->live, l->name, l);
   last = g_hash_table_lookup (st->started, rep);
   if (last == NULL) {
-    last = g_new (guint64, 1);
+    last = g_new (StartedSegment, 1);
     g_hash_table_insert (st->started, g_strdup (rep), last);
   }
-  *last = number;
+  last->key = key;
+  last->ahead = ahead;
 }
 
 void
@@ -287,7 +292,8 @@ http_routes_state_lookup (DashServeState * st, const gchar * name,
 {
   DashLiveSegment *l = g_hash_table_lookup (st->live, name);
   gchar *rep = NULL;
-  guint64 number = 0, *last;
+  guint64 number = 0;
+  StartedSegment *last;
   DashAvailability res = DASH_AVAIL_FILE;
 
   if (l) {
@@ -298,7 +304,7 @@ http_routes_state_lookup (DashServeState * st, const gchar * name,
   if (!http_routes_parse_segment_name (name, &rep, &number))
     return DASH_AVAIL_FILE;
   last = g_hash_table_lookup (st->started, rep);
-  if (last && number > *last && number - *last <= st->max_ahead)
+  if (last && number > last->key && number - last->key <= last->ahead)
     res = DASH_AVAIL_WAIT;
   g_free (rep);
   return res;

@@ -84,7 +84,7 @@ typedef enum {
 } DashAvailability;
 
 typedef struct {
-  gchar *name;                  /* published name, e.g. v0-12.m4s */
+  gchar *name;                  /* published name, e.g. v0-180000.m4s */
   gchar *tmp_name;              /* file being written */
   guint64 complete;             /* bytes [0, complete) are final */
   guint64 generation;           /* bumped on every change */
@@ -92,13 +92,16 @@ typedef struct {
 
 typedef struct _DashServeState DashServeState;
 
-/* @max_ahead: how many segment numbers past the last started one count as
- * announced (the MPD may list the next one or two before they start). */
-DashServeState *http_routes_state_new (guint max_ahead);
+/* Segments are known by their key, the number in their name
+ * ("<rep>-<key>.m4s": the start time in the representation's timescale). */
+DashServeState *http_routes_state_new (void);
 void http_routes_state_free (DashServeState * st);
 
+/* Segment @key of @rep starts (being written to @tmp_name).  Names of
+ * @rep with a key after it by at most @ahead count as announced: the MPD
+ * may list the next one or two before they start. */
 void http_routes_state_segment_started (DashServeState * st, const gchar * rep,
-    guint64 number, const gchar * tmp_name, const gchar * name);
+    guint64 key, guint64 ahead, const gchar * tmp_name, const gchar * name);
 void http_routes_state_chunk_written (DashServeState * st, const gchar * rep,
     guint64 number, guint64 offset, guint64 size);
 /* @name is complete on disk: it is no longer live. */

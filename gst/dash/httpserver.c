@@ -829,7 +829,7 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   srv->metrics_data = cfg->metrics_data;
   srv->listen_backlog = cfg->listen_backlog ? cfg->listen_backlog :
       HTTP_SERVER_DEFAULT_BACKLOG;
-  srv->state = http_routes_state_new (DASH_MAX_AHEAD);
+  srv->state = http_routes_state_new ();
   srv->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) g_bytes_unref);
   g_mutex_init (&srv->lock);
@@ -891,10 +891,11 @@ http_server_get_stats (HttpServer * srv, HttpServerStats * stats)
 
 void
 http_server_segment_started (HttpServer * srv, const gchar * rep,
-    guint64 number, const gchar * tmp_name, const gchar * name)
+    guint64 key, guint64 ahead, const gchar * tmp_name, const gchar * name)
 {
   g_mutex_lock (&srv->lock);
-  http_routes_state_segment_started (srv->state, rep, number, tmp_name, name);
+  http_routes_state_segment_started (srv->state, rep, key, ahead, tmp_name,
+      name);
   wake_locked (srv);
   g_mutex_unlock (&srv->lock);
 }
@@ -912,8 +913,7 @@ http_server_chunk_written (HttpServer * srv, const gchar * rep,
 }
 
 void
-http_server_set_document (HttpServer * srv, const gchar * name,
-    GBytes * bytes)
+http_server_set_document (HttpServer * srv, const gchar * name, GBytes * bytes)
 {
   g_mutex_lock (&srv->lock);
   if (bytes)

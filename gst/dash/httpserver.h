@@ -66,7 +66,7 @@ guint http_server_get_port (HttpServer * server);
 void http_server_get_stats (HttpServer * server, HttpServerStats * stats);
 
 void http_server_segment_started (HttpServer * server, const gchar * rep,
-    guint64 number, const gchar * tmp_name, const gchar * name);
+    guint64 key, guint64 ahead, const gchar * tmp_name, const gchar * name);
 void http_server_chunk_written (HttpServer * server, const gchar * rep,
     guint64 number, guint64 offset, guint64 size);
 void http_server_file_published (HttpServer * server, const gchar * name);

@@ -39,6 +39,10 @@ struct _Segmenter
   GArray *period_starts;        /* guint64 ns, one per period */
   gboolean force_period;        /* a format changed: next ref cut opens one */
   gboolean finished;
+  /* the segment grid: its points are grid_phase + k × segment_duration */
+  gboolean have_grid;
+  guint64 grid_phase;           /* ns, < segment_duration */
+  gboolean ref_started;         /* the reference opened its first segment */
 };
 
 /* ---------------------------------------------------------------- */
@@ -70,10 +74,11 @@ static void
 track_reset (Segmenter * seg, SegTrack * t)
 {
   track_clear (seg, t);
-  t->number = 1;
+  t->number = 0;
   t->period = 0;
   t->seg_start_ns = t->seg_start_ticks = 0;
-  t->discont = FALSE;
+  /* a resumed run continues after a discontinuity */
+  t->discont = seg->cfg.resumed;
   t->config_changed = FALSE;
   t->waiting = FALSE;
   t->wait_start_ns = 0;
@@ -91,6 +96,11 @@ apply_config (Segmenter * seg, const SegmenterConfig * config)
   seg->cfg = *config;
   seg->max_wait = config->max_wait ? config->max_wait :
       MAX (10 * SECOND, 10 * config->segment_duration);
+  /* a clock timeline's grid is fixed; else the reference's first
+   * keyframe sets it */
+  seg->have_grid = config->grid_from_zero;
+  seg->grid_phase = 0;
+  seg->ref_started = FALSE;
 }
 
 Segmenter *
@@ -99,10 +109,11 @@ segmenter_new (const SegmenterConfig * config)
   Segmenter *seg = g_new0 (Segmenter, 1);
 
   g_return_val_if_fail (config->segment_duration > 0, NULL);
-  apply_config (seg, config);
+  seg->cfg = *config;
   seg->boundaries = g_array_new (FALSE, FALSE, sizeof (Boundary));
   seg->period_starts = g_array_new (FALSE, TRUE, sizeof (guint64));
   g_array_set_size (seg->period_starts, 1);
+  apply_config (seg, config);
   return seg;
 }
 
@@ -218,6 +229,12 @@ segmenter_track_set_format (SegTrack * t, guint32 timescale, gint fps_n,
 }
 
 void
+segmenter_track_continue (SegTrack * track, guint64 next)
+{
+  track->number = next;
+}
+
+void
 segmenter_track_format_changed (Segmenter * seg, SegTrack * track)
 {
   track->config_changed = TRUE;
@@ -259,6 +276,55 @@ seg_op_clear (Segmenter * seg, SegOp * op)
   }
   g_clear_pointer (&op->message, g_free);
   g_clear_pointer (&op->debug, g_free);
+}
+
+/* ---------------------------------------------------------------- */
+/* the segment grid */
+
+/* The first grid point (@p + k × segment duration) at least half a
+ * segment after @start_ns */
+static guint64
+grid_after (Segmenter * seg, guint64 p, guint64 start_ns)
+{
+  guint64 d = seg->cfg.segment_duration, b;
+
+  if (start_ns + SEGMENTER_BOUNDARY_TOLERANCE < p)
+    return start_ns + d;
+  /* the first grid point after the start, at least half a segment on */
+  b = p + ((start_ns + SEGMENTER_BOUNDARY_TOLERANCE - p) / d + 1) * d;
+  if (b - start_ns < d / 2)
+    b += d;
+  return b;
+}
+
+guint64
+segmenter_next_boundary (Segmenter * seg, guint64 start_ns)
+{
+  if (!seg->have_grid)
+    return start_ns + seg->cfg.segment_duration;
+  return grid_after (seg, seg->grid_phase, start_ns);
+}
+
+/* Grid slot of @ns: k for media times from a quarter segment before grid
+ * point k to a quarter segment before point k + 1 (counted from media
+ * time 0: on a clock timeline, slot k starts at k × segment_duration) */
+static guint64
+grid_slot (Segmenter * seg, guint64 ns)
+{
+  guint64 d = seg->cfg.segment_duration;
+
+  ns += d / 4;
+  return ns < seg->grid_phase ? 0 : (ns - seg->grid_phase) / d;
+}
+
+/* Numbers count from the grid: a track's first segment gets the slot
+ * before that of the grid point it ends at, so that producers on one
+ * clock number the same segment alike whenever they started. */
+static void
+number_first_segment (Segmenter * seg, SegTrack * t, guint64 end_ns)
+{
+  if (t->number == 0)
+    t->number = MAX (grid_slot (seg, end_ns), 1) - 1;
 }
 
 /* ---------------------------------------------------------------- */
@@ -325,12 +391,16 @@ last_sample_duration (SegTrack * t)
 /* Closes the open segment; its last chunk is the first @n pending
  * samples, the last one ending at @end_ticks. */
 static void
-finish_segment (SegTrack * t, guint n, guint64 end_ticks, GArray * ops)
+finish_segment (Segmenter * seg, SegTrack * t, guint n, guint64 end_ticks,
+    GArray * ops)
 {
   SegOp *op;
   GArray *tail;
 
   g_assert (t->in_segment && n <= t->samples->len);
+  /* numbered by where it ends when the grid was not known at its start */
+  number_first_segment (seg, t, t->seg_start_ns +
+      dash_ticks_to_ns (end_ticks - t->seg_start_ticks, t->timescale));
   tail = take_samples (t, n);
   op = add_op (ops, SEG_OP_FINISH, t);
   op->samples = tail;
@@ -352,13 +422,14 @@ finish_last_segment (Segmenter * seg, SegTrack * t, GArray * ops)
 {
   if (!t->in_segment || t->seg_samples == 0)
     return;
-  finish_segment (t, t->samples->len, t->last_ticks + last_sample_duration (t),
-      ops);
+  finish_segment (seg, t, t->samples->len,
+      t->last_ticks + last_sample_duration (t), ops);
 }
 
 /* Opens a segment with the first pending sample as its first sample */
 static void
-start_segment (SegTrack * t, guint period, gboolean new_period, GArray * ops)
+start_segment (Segmenter * seg, SegTrack * t, guint period,
+    gboolean new_period, GArray * ops)
 {
   SegSample *first = &g_array_index (t->samples, SegSample, 0);
   SegOp *op;
@@ -367,6 +438,9 @@ start_segment (SegTrack * t, guint period, gboolean new_period, GArray * ops)
   t->seg_start_ns = first->dec_ns;
   t->seg_start_ticks = first->ticks;
   t->seg_samples = t->samples->len;
+  if (seg->have_grid)
+    number_first_segment (seg, t, segmenter_next_boundary (seg,
+            t->seg_start_ns));
   op = add_op (ops, SEG_OP_START, t);
   op->period = period;
   op->new_period = new_period;
@@ -449,8 +523,9 @@ follower_cut (Segmenter * seg, SegTrack * t, GArray * ops)
     }
     if (i == t->samples->len)
       return;
-    finish_segment (t, i, g_array_index (t->samples, SegSample, i).ticks, ops);
-    start_segment (t, MAX (period, t->period), FALSE, ops);
+    finish_segment (seg, t, i, g_array_index (t->samples, SegSample, i).ticks,
+        ops);
+    start_segment (seg, t, MAX (period, t->period), FALSE, ops);
   }
 }
 
@@ -544,7 +619,7 @@ leader_cut (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
   gboolean new_period = FALSE;
   GList *l;
 
-  finish_segment (t, t->samples->len, x->ticks, ops);
+  finish_segment (seg, t, t->samples->len, x->ticks, ops);
   b.ns = x->dec_ns;
   b.period = seg->period_starts->len - 1;
   if (seg->force_period || t->config_changed) {
@@ -554,7 +629,7 @@ leader_cut (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
   if (t == seg->reference)
     g_array_append_val (seg->boundaries, b);
   append_sample (t, x);
-  start_segment (t, b.period, new_period, ops);
+  start_segment (seg, t, b.period, new_period, ops);
   /* followers already at EOS are cut from here */
   for (l = seg->tracks; l; l = l->next) {
     SegTrack *o = l->data;
@@ -584,10 +659,10 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
     } else if (t->config_changed && !leader) {
       /* new format on a follower: its old segment ends here, the new
        * one waits for the period the reference opens */
-      finish_segment (t, t->samples->len, x->ticks, ops);
+      finish_segment (seg, t, t->samples->len, x->ticks, ops);
     } else if (leader && x->key && (x->dec_ns + t->cut_tolerance >=
-            t->seg_start_ns + seg->cfg.segment_duration || seg->force_period
-            || t->config_changed)) {
+            segmenter_next_boundary (seg, t->seg_start_ns) ||
+            seg->force_period || t->config_changed)) {
       leader_cut (seg, t, x, ops);
       goto done;
     } else if (x->dec_ns - t->seg_start_ns > seg->max_wait) {
@@ -606,7 +681,7 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
   if (!t->in_segment) {
     const Boundary *b = NULL;
     guint period = seg->period_starts->len - 1;
-    gboolean new_period = FALSE;
+    gboolean new_period = FALSE, before_start = FALSE;
 
     if (!leader && t->config_changed && x->key) {
       /* the new format starts with the reference's new period */
@@ -614,7 +689,11 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
       if (b != NULL && b->period <= t->period)
         b = NULL;
     }
-    if (!x->key || (!leader && t->config_changed && b == NULL)) {
+    /* a resumed run's period starts with the reference's first keyframe:
+     * nothing of another track before it */
+    if (!leader && seg->cfg.resumed && prev_boundary (seg, x->dec_ns) == NULL)
+      before_start = TRUE;
+    if (!x->key || (!leader && t->config_changed && b == NULL) || before_start) {
       /* bounded: frames are dropped (and counted) while waiting */
       if (!t->waiting) {
         t->waiting = TRUE;
@@ -633,6 +712,19 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
         b = prev_boundary (seg, x->dec_ns);
       if (b)
         period = MAX (b->period, t->period);
+    } else if (t == seg->reference && !seg->ref_started) {
+      /* the run's first keyframe: the grid's origin unless fixed; a
+       * resumed run's period starts here */
+      seg->ref_started = TRUE;
+      if (!seg->have_grid) {
+        seg->have_grid = TRUE;
+        seg->grid_phase = x->dec_ns % seg->cfg.segment_duration;
+      }
+      if (seg->cfg.resumed) {
+        Boundary nb = { x->dec_ns, 0 };
+        g_array_index (seg->period_starts, guint64, 0) = x->dec_ns;
+        g_array_append_val (seg->boundaries, nb);
+      }
     } else if (t == seg->reference && t->published > 0) {
       /* the reference restarts after a gap: announce the boundary */
       Boundary nb = { x->dec_ns, seg->period_starts->len - 1 };
@@ -644,7 +736,7 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
       g_array_append_val (seg->boundaries, nb);
     }
     append_sample (t, x);
-    start_segment (t, period, new_period, ops);
+    start_segment (seg, t, period, new_period, ops);
     goto done;
   }
 
@@ -784,8 +876,6 @@ segmenter_manifests_skip (Segmenter * seg, SegTrack * published,
     return FALSE;
   /* a live stream publishes a segment about when the wall clock reaches
    * its end; a file remuxed as fast as possible runs ahead */
-  if (ast_us == 0)
-    return FALSE;
   end_us = ast_us + (gint64) (published->published_end / 1000);
   return end_us > now_us + (gint64) (2 * seg->cfg.segment_duration / 1000);
 }
@@ -808,13 +898,10 @@ segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
    * the MPD they hold stalls them although it is being written) */
   horizon = grid + DASH_MAX_AHEAD * seg_dur;
   end_ns = dash_ticks_to_ns (end_ticks, t->timescale);
-  /* first grid point after this track's end */
-  if (end_ns + SEGMENTER_BOUNDARY_TOLERANCE < grid)
-    b = grid - ((grid - end_ns - SEGMENTER_BOUNDARY_TOLERANCE) / seg_dur) *
-        seg_dur;
-  else
-    b = grid + ((end_ns + SEGMENTER_BOUNDARY_TOLERANCE - grid) / seg_dur + 1) *
-        seg_dur;
+  /* the boundary that ends this track's next segment (on the grid, or on
+   * the reference's last cut when it has none) */
+  b = grid_after (seg, seg->have_grid ? seg->grid_phase : grid % seg_dur,
+      end_ns);
   f = segmenter_track_frame_ticks (t);
   for (i = 0; i < DASH_MAX_ANNOUNCED && (i < DASH_MAX_AHEAD ||
           end_ns + SEGMENTER_BOUNDARY_TOLERANCE < horizon); i++) {

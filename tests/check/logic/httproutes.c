@@ -170,7 +170,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_live_state)
 {
-  DashServeState *st = http_routes_state_new (2);
+  DashServeState *st = http_routes_state_new ();
   const DashLiveSegment *l = NULL;
   guint64 g;
 
@@ -178,7 +178,7 @@ GST_START_TEST (test_live_state)
   fail_unless_equals_int (http_routes_state_lookup (st, "v-1.m4s", NULL),
       DASH_AVAIL_FILE);
 
-  http_routes_state_segment_started (st, "v", 5, "v-5.m4s.tmp", "v-5.m4s");
+  http_routes_state_segment_started (st, "v", 5, 2, "v-5.m4s.tmp", "v-5.m4s");
   fail_unless_equals_int (http_routes_state_lookup (st, "v-5.m4s", &l),
       DASH_AVAIL_LIVE);
   fail_unless_equals_string (l->tmp_name, "v-5.m4s.tmp");
@@ -215,7 +215,7 @@ GST_START_TEST (test_live_state)
   /* still announced after publication until the next one starts */
   fail_unless_equals_int (http_routes_state_lookup (st, "v-6.m4s", NULL),
       DASH_AVAIL_WAIT);
-  http_routes_state_segment_started (st, "v", 6, "v-6.m4s.tmp", "v-6.m4s");
+  http_routes_state_segment_started (st, "v", 6, 2, "v-6.m4s.tmp", "v-6.m4s");
   fail_unless_equals_int (http_routes_state_lookup (st, "v-6.m4s", NULL),
       DASH_AVAIL_LIVE);
   fail_unless_equals_int (http_routes_state_lookup (st, "v-8.m4s", NULL),

@@ -562,7 +562,7 @@ GST_START_TEST (test_live_chunked)
 
   fixture_start (&f, &cfg);
   write_file (f.dir, "v-7.m4s.tmp", NULL, 0);
-  http_server_segment_started (f.srv, "v", 7, "v-7.m4s.tmp", "v-7.m4s");
+  http_server_segment_started (f.srv, "v", 7, 2, "v-7.m4s.tmp", "v-7.m4s");
 
   /* asked for before its first chunk: it waits */
   s = stream_start (&f, "/v-7.m4s");
@@ -630,7 +630,7 @@ GST_START_TEST (test_wait_announced)
 
   cfg.segment_duration = 200 * GST_MSECOND;
   fixture_start (&f, &cfg);
-  http_server_segment_started (f.srv, "v", 3, "v-3.m4s.tmp", "v-3.m4s");
+  http_server_segment_started (f.srv, "v", 3, 2, "v-3.m4s.tmp", "v-3.m4s");
 
   /* far ahead: not announced */
   msg = request (&f, "GET", "/v-9.m4s", NULL, NULL, NULL);
@@ -644,7 +644,7 @@ GST_START_TEST (test_wait_announced)
   WAIT_STATS (&f, st, st.waited == 1);
   fail_if (stream_has_headers (s));
   write_file (f.dir, "v-4.m4s.tmp", data, 5000);
-  http_server_segment_started (f.srv, "v", 4, "v-4.m4s.tmp", "v-4.m4s");
+  http_server_segment_started (f.srv, "v", 4, 2, "v-4.m4s.tmp", "v-4.m4s");
   http_server_chunk_written (f.srv, "v", 4, 0, 5000);
   fail_unless_equals_int (stream_wait_bytes (s, 5000), 5000);
   fail_unless_equals_int (s->status, 200);
@@ -693,7 +693,7 @@ GST_START_TEST (test_slow_client)
   cfg.max_client_buffer = 256 * 1024;
   fixture_start (&f, &cfg);
   write_file (f.dir, "v-5.m4s.tmp", data, 1000);
-  http_server_segment_started (f.srv, "v", 5, "v-5.m4s.tmp", "v-5.m4s");
+  http_server_segment_started (f.srv, "v", 5, 2, "v-5.m4s.tmp", "v-5.m4s");
   http_server_chunk_written (f.srv, "v", 5, 0, 1000);
 
   fast = stream_start (&f, "/v-5.m4s");
