@@ -287,6 +287,26 @@ dash_presentation_remove_rep (DashPresentation * pres, DashPresRep * rep)
   rep_free (rep);
 }
 
+guint64
+dash_presentation_continued_number (DashPresentation * pres, DashPresRep * r)
+{
+  guint64 next = 0;
+  guint pi, ri;
+
+  for (pi = 0; pres->mpd && pi < pres->mpd->periods->len; pi++) {
+    MpdPeriod *p = g_ptr_array_index (pres->mpd->periods, pi);
+    for (ri = 0; ri < p->reps->len; ri++) {
+      MpdRepresentation *m = g_ptr_array_index (p->reps, ri);
+      if (g_str_equal (m->id, r->id))
+        next = MAX (next, m->next_number);
+    }
+  }
+  if (r->hls && r->hls->segments->len > 0)
+    next = MAX (next, ((HlsSegment *) g_ptr_array_index (r->hls->segments,
+                r->hls->segments->len - 1))->number + 1);
+  return next;
+}
+
 void
 dash_presentation_set_served (DashPresentation * pres, const gchar * time_url)
 {

@@ -122,6 +122,12 @@ DashPresRep *dash_presentation_add_rep (DashPresentation * pres,
 void dash_presentation_remove_rep (DashPresentation * pres,
     DashPresRep * rep);
 
+/* The number @rep's next segment continues with: after what the
+ * presentation lists of a representation with its id (a resumed run),
+ * 0 when nothing */
+guint64 dash_presentation_continued_number (DashPresentation * pres,
+    DashPresRep * rep);
+
 /* An embedded server serves this presentation: it gets an MPD of its own
  * (the low-latency one at low latency) with @time_url as the players'
  * clock (UTCTiming), unless the config named one.  The files never

@@ -480,6 +480,12 @@ fail:
 /* ---------------------------------------------------------------- */
 /* decisions */
 
+static gint
+compare_str (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
 /* The representations of the last period (the configuration of the run
  * that wrote the state), sorted, joined with ", " */
 static gchar *
@@ -493,17 +499,11 @@ last_rep_ids (const DashResumeState * st)
   for (i = 0; p && i < p->reps->len; i++)
     g_ptr_array_add (ids, ((MpdRepresentation *) g_ptr_array_index (p->reps,
                 i))->id);
-  g_ptr_array_sort (ids, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (ids, compare_str);
   g_ptr_array_add (ids, NULL);
   res = g_strjoinv (", ", (gchar **) ids->pdata);
   g_ptr_array_free (ids, TRUE);
   return res;
-}
-
-static gint
-compare_str (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 (*(const gchar * const *) a, *(const gchar * const *) b);
 }
 
 gboolean
@@ -537,12 +537,21 @@ dash_resume_check (const DashResumeState * st, guint64 segment_duration,
   now = g_strjoinv (", ", (gchar **) ids->pdata);
   g_ptr_array_free (ids, TRUE);
   was = last_rep_ids (st);
-  if (mpd_model_last_period (st->mpd) && !g_str_equal (was, now)) {
-    g_set_error (error, DASH_RESUME_ERROR, DASH_RESUME_ERROR_INCOMPATIBLE,
-        "it has the representations %s, this sink has %s", was, now);
-    g_free (was);
-    g_free (now);
-    return FALSE;
+  /* a representation the previous run had must go on (its HLS playlist
+   * would stop); new ones may join */
+  {
+    MpdPeriod *p = mpd_model_last_period (st->mpd);
+    for (i = 0; p && i < p->reps->len; i++) {
+      MpdRepresentation *r = g_ptr_array_index (p->reps, i);
+      if (!g_strv_contains (rep_ids, r->id)) {
+        g_set_error (error, DASH_RESUME_ERROR,
+            DASH_RESUME_ERROR_INCOMPATIBLE, "it has the representations %s, "
+            "this sink has %s (no %s)", was, now, r->id);
+        g_free (was);
+        g_free (now);
+        return FALSE;
+      }
+    }
   }
   g_free (was);
   g_free (now);

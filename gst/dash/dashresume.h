@@ -75,7 +75,9 @@ DashResumeState *dash_resume_parse (const gchar * text, GError ** error);
 
 /* Whether a run with @segment_duration, @hls and the representations
  * @rep_ids (NULL-terminated; NULL or empty = not known yet) continues
- * @st; DASH_RESUME_ERROR_INCOMPATIBLE says what differs. */
+ * @st: the same segment duration and HLS setting, and every
+ * representation of @st's last period among @rep_ids (new ones may
+ * join); DASH_RESUME_ERROR_INCOMPATIBLE says what differs. */
 gboolean dash_resume_check (const DashResumeState * st,
     guint64 segment_duration, gboolean hls, const gchar * const *rep_ids,
     GError ** error);

@@ -1241,9 +1241,13 @@ gst_dash_live_sink_request_new_pad (GstElement * element,
       SEG_TRACK_AUDIO, idx, pad_name, s);
   s->prep = dash_presentation_add_rep (self->pres, pad_name, s->kind, s->track);
   self->streams = g_list_insert_sorted (self->streams, s, stream_compare);
-  /* a pad added while running joins at its first keyframe */
-  if (self->running)
+  /* a pad added while running joins at its first keyframe (a
+   * representation of a resumed presentation goes on with its numbers) */
+  if (self->running) {
     stream_reset_locked (self, s);
+    segmenter_track_continue (s->track,
+        dash_presentation_continued_number (self->pres, s->prep));
+  }
   GST_DASH_LIVE_SINK_UNLOCK (self);
 
   pad = gst_pad_new_from_template (templ, pad_name);

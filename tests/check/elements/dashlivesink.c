@@ -100,6 +100,10 @@ fixture_setup_in (Fixture * f, const gchar * dir, gboolean audio,
   }
   f->bus = gst_bus_new ();
   gst_element_set_bus (f->sink, f->bus);
+  /* every pad before the harness starts the sink (a resumed run checks
+   * them against the previous one's) */
+  if (audio)
+    gst_object_unref (gst_element_request_pad_simple (f->sink, "audio_0"));
   f->v = gst_harness_new_with_element (f->sink, "video_0", NULL);
   gst_harness_set_src_caps (f->v, video_caps (avcc, sizeof (avcc), 640));
   if (audio) {
@@ -276,8 +280,8 @@ listed_segments (const gchar * mpd)
     gchar *tmpl, **parts;
     guint64 t = 0;
 
-    end = strstr (p, "</SegmentTimeline>");
-    fail_unless (media != NULL && end != NULL);
+    end = strstr (p, "</Representation>");
+    fail_unless (media != NULL && end != NULL && media < end);
     media += strlen ("media=\"");
     tmpl = g_strndup (media, strchr (media, '"') - media);
     parts = g_strsplit (tmpl, "$Time$", 2);
@@ -952,6 +956,348 @@ GST_START_TEST (test_ll_files_complete)
 
 GST_END_TEST;
 
+
+/* --- restarts ------------------------------------------------------ */
+
+/* Writes @text into @name in @f's directory */
+static void
+write_into (Fixture * f, const gchar * name, const gchar * text)
+{
+  gchar *p = g_build_filename (f->dir, name, NULL);
+  fail_unless (g_file_set_contents (p, text, -1, NULL));
+  g_free (p);
+}
+
+/* The contents of every .m4s / .mp4 file: name -> GBytes */
+static GHashTable *
+snapshot (Fixture * f)
+{
+  GHashTable *h = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) g_bytes_unref);
+  GDir *d = g_dir_open (f->dir, 0, NULL);
+  const gchar *n;
+
+  while ((n = g_dir_read_name (d))) {
+    gchar *c;
+    gsize len;
+    if (!g_str_has_suffix (n, ".m4s") && !g_str_has_suffix (n, ".mp4"))
+      continue;
+    c = read_file (f, n);
+    fail_unless (c != NULL);
+    len = 0;
+    {
+      gchar *p = g_build_filename (f->dir, n, NULL);
+      g_free (c);
+      fail_unless (g_file_get_contents (p, &c, &len, NULL));
+      g_free (p);
+    }
+    g_hash_table_insert (h, g_strdup (n), g_bytes_new_take (c, len));
+  }
+  g_dir_close (d);
+  return h;
+}
+
+/* Every name in @before that is still on disk has the same bytes;
+ * returns how many were compared */
+static guint
+same_bytes (Fixture * f, GHashTable * before)
+{
+  GHashTable *now = snapshot (f);
+  GHashTableIter it;
+  gpointer k, v;
+  guint n = 0;
+
+  g_hash_table_iter_init (&it, before);
+  while (g_hash_table_iter_next (&it, &k, &v)) {
+    GBytes *b = g_hash_table_lookup (now, k);
+    if (b == NULL)
+      continue;
+    fail_unless (g_bytes_equal (b, v), "%s changed", (gchar *) k);
+    n++;
+  }
+  g_hash_table_unref (now);
+  return n;
+}
+
+/* pushes video frames [@first, @first + @n) (and their audio), frame i at
+ * i / 30 s */
+static void
+push_range (Fixture * f, guint first, guint n)
+{
+  push_media (f, first, n, 0);
+}
+
+static GstMessage *
+pop_element (Fixture * f, const gchar * name)
+{
+  GstMessage *m;
+
+  while ((m = gst_bus_pop_filtered (f->bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (m, name))
+      return m;
+    gst_message_unref (m);
+  }
+  return NULL;
+}
+
+/* A run started on the directory of a killed one continues its
+ * presentation: the same MPD with a new Period from its first keyframe,
+ * the old segments still listed and untouched, the HLS playlist continued
+ * after a discontinuity with the next media sequence numbers, the
+ * temporary files of the killed run removed, no name used twice. */
+GST_START_TEST (test_resume_continues)
+{
+  Fixture f = { 0, };
+  GHashTable *before;
+  GstMessage *m;
+  const GstStructure *st;
+  guint segments = 0, i;
+  guint64 number = 0;
+  gchar *mpd, *pl, *dir;
+  GPtrArray *names;
+
+  fixture_setup (&f, TRUE, "dvr-window=60000000000");
+  push_range (&f, 0, 150);      /* 0-5 s: 4 segments complete */
+  fixture_stop (&f);
+  /* what a kill -9 leaves: the segment and a manifest being written */
+  write_into (&f, "video_0-450000.m4s.tmp", "partial");
+  write_into (&f, "manifest.mpd.9.tmp", "partial");
+  before = snapshot (&f);
+  fail_unless_equals_int (g_hash_table_size (before), 2 * 4 + 2);
+
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, TRUE, "dvr-window=60000000000");
+  g_free (dir);
+  push_range (&f, 240, 121);    /* from 8 s to 12 s */
+  m = pop_element (&f, "dashlivesink-resumed");
+  fail_unless (m != NULL);
+  st = gst_message_get_structure (m);
+  fail_unless (gst_structure_get_uint (st, "segments", &segments));
+  fail_unless_equals_int (segments, 2 * 4);
+  gst_message_unref (m);
+  fail_unless_equals_int (count_files (&f, ".tmp"), 0);
+  /* the next number after the previous run's last (segment 3, 3-4 s) */
+  m = pop_element (&f, "dashlivesink-segment");
+  fail_unless (m != NULL);
+  fail_unless (gst_structure_get_uint64 (gst_message_get_structure (m),
+          "number", &number));
+  fail_unless_equals_uint64 (number, 4);
+  gst_message_unref (m);
+
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 2);
+  fail_unless (strstr (mpd, "<Period id=\"p1\" start=\"PT8S\"") != NULL, mpd);
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"3\"/>") != NULL, mpd);
+  fail_unless (strstr (mpd, "<S t=\"720000\" d=\"90000\" r=\"3\"/>") != NULL,
+      mpd);
+  fail_unless (strstr (mpd, "presentationTimeOffset=\"720000\"") != NULL);
+  names = listed_segments (mpd);
+  for (i = 0; i < names->len; i++)
+    fail_unless (exists (&f, g_ptr_array_index (names, i)));
+  fail_unless_equals_int (names->len, 2 * 4 + 2 * 4);
+  g_ptr_array_free (names, TRUE);
+  g_free (mpd);
+  pl = read_file (&f, "video_0.m3u8");
+  fail_unless (strstr (pl, "#EXT-X-MEDIA-SEQUENCE:0\n") != NULL, pl);
+  fail_unless (strstr (pl, "video_0-270000.m4s\n#EXT-X-DISCONTINUITY\n")
+      != NULL, pl);
+  fail_unless (strstr (pl, "video_0-720000.m4s") != NULL, pl);
+  fail_unless_equals_int (count_substr (pl, "#EXTINF:"), 4 + 4);
+  g_free (pl);
+  /* what was published before is untouched */
+  /* (the init segments were written again, the same bytes) */
+  fail_unless_equals_int (same_bytes (&f, before), 2 * 4 + 2);
+  g_hash_table_unref (before);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+/* After a restart the DVR window that reaches back before it is kept and
+ * trimmed on schedule: the old segments go as media time passes, never
+ * while a manifest on disk lists them. */
+GST_START_TEST (test_resume_dvr_window)
+{
+  Fixture f = { 0, };
+  guint sec;
+  gchar *dir, *mpd;
+
+  fixture_setup (&f, TRUE, "dvr-window=4000000000");
+  push_range (&f, 0, 30 * 6);
+  fixture_stop (&f);
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, TRUE, "dvr-window=4000000000");
+  g_free (dir);
+  for (sec = 8; sec < 18; sec++) {
+    push_range (&f, sec * 30, 30);
+    if (sec >= 9)
+      check_listed_segments_exist (&f);
+  }
+  /* the old period is gone with its last segment */
+  fail_if (seg_exists (&f, TRUE, 5));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 1);
+  g_free (mpd);
+  /* 4 in the window, 1 of grace, 1 more for audio trimmed by video's
+   * segment ends */
+  fail_unless (count_files (&f, ".m4s") <= 2 * 6);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+static gchar *
+start_error (Fixture * f, const gchar * props, gboolean audio)
+{
+  GstMessage *m;
+  GError *err = NULL;
+  gchar *dir = g_strdup (f->dir), *msg;
+
+  f->sink = gst_element_factory_make ("dashlivesink", NULL);
+  g_object_set (f->sink, "location", dir, "segment-duration", GST_SECOND,
+      NULL);
+  if (props) {
+    gchar **kv = g_strsplit (props, "=", 2);
+    gst_util_set_object_arg (G_OBJECT (f->sink), kv[0], kv[1]);
+    g_strfreev (kv);
+  }
+  f->bus = gst_bus_new ();
+  gst_element_set_bus (f->sink, f->bus);
+  gst_object_unref (gst_element_request_pad_simple (f->sink, "video_0"));
+  if (audio)
+    gst_object_unref (gst_element_request_pad_simple (f->sink, "audio_0"));
+  fail_unless_equals_int (gst_element_set_state (f->sink, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_pop_filtered (f->bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS), err->message);
+  msg = g_strdup (err->message);
+  g_error_free (err);
+  gst_message_unref (m);
+  gst_element_set_state (f->sink, GST_STATE_NULL);
+  gst_bus_set_flushing (f->bus, TRUE);
+  gst_object_unref (f->bus);
+  gst_object_unref (f->sink);
+  f->bus = NULL;
+  f->sink = NULL;
+  g_free (dir);
+  return msg;
+}
+
+/* A directory that holds another configuration's presentation, or an MPD
+ * without a state, is refused with a clear error and left as it is;
+ * resume=false replaces it. */
+GST_START_TEST (test_resume_refused)
+{
+  Fixture f = { 0, };
+  GHashTable *before;
+  gchar *msg, *dir, *mpd;
+
+  fixture_setup (&f, TRUE, "dvr-window=0");
+  push_range (&f, 0, 90);
+  fixture_stop (&f);
+  before = snapshot (&f);
+
+  msg = start_error (&f, "segment-duration=2000000000", TRUE);
+  fail_unless (strstr (msg, "segment-duration 1000000000") != NULL, msg);
+  g_free (msg);
+  msg = start_error (&f, NULL, FALSE);
+  fail_unless (strstr (msg, "(no audio_0)") != NULL, msg);
+  g_free (msg);
+  msg = start_error (&f, "hls=false", TRUE);
+  fail_unless (strstr (msg, "hls=true") != NULL, msg);
+  g_free (msg);
+  fail_unless_equals_int (same_bytes (&f, before), 2 * 2 + 2);
+  g_hash_table_unref (before);
+
+  /* resume=false: a new presentation; the old segments go with its first
+   * manifest (their names are never used again) */
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, TRUE, "dvr-window=0 resume=false");
+  push_range (&f, 120, 61);
+  fail_if (seg_exists (&f, TRUE, 1));
+  fail_if (seg_exists (&f, FALSE, 2));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 1);
+  fail_unless (strstr (mpd, "<S t=\"360000\" d=\"90000\" r=\"1\"/>") != NULL,
+      mpd);
+  g_free (mpd);
+  fixture_stop (&f);
+
+  /* an MPD dashlivesink cannot continue (no state) */
+  {
+    gchar *state = g_build_filename (dir, ".manifest.mpd.state", NULL);
+    fail_unless (g_unlink (state) == 0);
+    g_free (state);
+  }
+  msg = start_error (&f, NULL, TRUE);
+  fail_unless (strstr (msg, "no state file") != NULL, msg);
+  g_free (msg);
+  g_free (dir);
+  remove_dir (f.dir);
+  g_free (f.dir);
+}
+
+GST_END_TEST;
+
+/* A presentation that ended (EOS) is replaced, not continued */
+GST_START_TEST (test_resume_after_eos)
+{
+  Fixture f = { 0, };
+  gchar *dir, *mpd;
+
+  fixture_setup (&f, TRUE, "dvr-window=0");
+  push_range (&f, 0, 90);
+  push_eos (&f);
+  fixture_stop (&f);
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, TRUE, "dvr-window=0");
+  g_free (dir);
+  push_range (&f, 150, 61);
+  fail_if (pop_element (&f, "dashlivesink-resumed"));
+  fail_if (seg_exists (&f, TRUE, 1));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "type=\"dynamic\"") != NULL);
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 1);
+  g_free (mpd);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+/* A clock that went back (or a run faster than real time before the
+ * crash): what comes before the end of the previous run's segments is
+ * dropped, so that no segment name is used twice. */
+GST_START_TEST (test_resume_clock_back)
+{
+  Fixture f = { 0, };
+  GHashTable *before;
+  GstMessage *m;
+  gchar *dir;
+  guint64 start = 0;
+
+  fixture_setup (&f, FALSE, "dvr-window=0");
+  push_range (&f, 0, 30 * 6);
+  fixture_stop (&f);
+  before = snapshot (&f);
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, FALSE, "dvr-window=0");
+  g_free (dir);
+  push_range (&f, 60, 30 * 6);  /* from 2 s */
+  m = pop_element (&f, "dashlivesink-segment");
+  fail_unless (m != NULL);
+  gst_structure_get_uint64 (gst_message_get_structure (m), "start", &start);
+  gst_message_unref (m);
+  fail_unless (start >= 5 * GST_SECOND, "%" G_GUINT64_FORMAT, start);
+  fail_unless_equals_int (same_bytes (&f, before), 5 + 1);
+  g_hash_table_unref (before);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
 static Suite *
 dashlivesink_suite (void)
 {
@@ -974,6 +1320,11 @@ dashlivesink_suite (void)
   tcase_add_test (tc, test_unwritable_dir);
   tcase_add_test (tc, test_manifest_coalescing);
   tcase_add_test (tc, test_manifest_coalescing_dvr);
+  tcase_add_test (tc, test_resume_continues);
+  tcase_add_test (tc, test_resume_dvr_window);
+  tcase_add_test (tc, test_resume_refused);
+  tcase_add_test (tc, test_resume_after_eos);
+  tcase_add_test (tc, test_resume_clock_back);
   return s;
 }
 

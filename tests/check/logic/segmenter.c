@@ -540,6 +540,174 @@ GST_START_TEST (test_predict)
 
 GST_END_TEST;
 
+
+/* --- the segment grid, restarts, redundant producers ---------------- */
+
+static Sim *
+sim_new_cfg (const SegmenterConfig * base, gboolean audio)
+{
+  Sim *sim = sim_new (base->segment_duration, base->chunk_duration, audio);
+  SegmenterConfig cfg = *base;
+
+  cfg.manifest_min_interval = SEC;
+  cfg.free_data = count_free;
+  segmenter_reset (sim->seg, &cfg);
+  return sim;
+}
+
+/* A keyframe a frame late does not shift the grid: the segment after it
+ * ends at the next grid point (with start + duration it would have run
+ * to the keyframe after, 2 s) */
+GST_START_TEST (test_grid_after_late_keyframe)
+{
+  Sim *sim = sim_new (SEC, 0, FALSE);
+  guint i;
+
+  for (i = 0; i <= 30 * 6; i++) {
+    gint64 jitter = i == 90 ? 20 * (gint64) MS : 0;
+    push_video (sim, i, 30, jitter);
+  }
+  fail_unless_equals_int (sim->rv.finishes->len, 6);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 2)->end_ticks,
+      3 * VIDEO_TS + 20 * VIDEO_TS / 1000);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 3)->end_ticks,
+      4 * VIDEO_TS);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 3)->number, 3);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 4)->number, 4);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  guint64 start_ticks, end_ticks, number;
+} Cut;
+
+/* The video and audio segments of a producer whose clock timeline
+ * (grid from the epoch) gets the frames of a common source from
+ * @first_frame on: 30 fps and AAC frames on the epoch's grid, a keyframe
+ * every 2 s of the epoch (as epoch-locked encoders force them), the
+ * first frame a keyframe (an encoder's first), until 1030 s. */
+static void
+producer (guint first_frame, GArray * vcuts, GArray * acuts)
+{
+  SegmenterConfig cfg = { 0, };
+  Sim *sim;
+  guint64 i, last = 1030 * 30, a;
+  guint k;
+
+  cfg.segment_duration = 2 * SEC;
+  cfg.grid_from_zero = TRUE;
+  sim = sim_new_cfg (&cfg, TRUE);
+  a = (guint64) gst_util_uint64_scale_ceil (first_frame, AUDIO_TS, 30 * 1024);
+  for (i = first_frame; i < last; i++) {
+    push (sim, sim->v, i * SEC / 30, i % 60 == 0 || i == first_frame);
+    for (; AAC_NS (a) < (i + 1) * SEC / 30; a++)
+      push (sim, sim->a, AAC_NS (a), TRUE);
+  }
+  for (k = 0; k < sim->rv.finishes->len; k++) {
+    SegOp *f = finish_n (&sim->rv, k);
+    Cut c = { f->start_ticks, f->end_ticks, f->number };
+    g_array_append_val (vcuts, c);
+  }
+  for (k = 0; k < sim->ra.finishes->len; k++) {
+    SegOp *f = finish_n (&sim->ra, k);
+    Cut c = { f->start_ticks, f->end_ticks, f->number };
+    g_array_append_val (acuts, c);
+  }
+  sim_free (sim);
+}
+
+/* Two producers on one clock that started at different times cut the
+ * same segments with the same numbers once both run: from the first grid
+ * point both had a keyframe at */
+GST_START_TEST (test_grid_redundant_producers)
+{
+  GArray *va = g_array_new (FALSE, FALSE, sizeof (Cut));
+  GArray *aa = g_array_new (FALSE, FALSE, sizeof (Cut));
+  GArray *vb = g_array_new (FALSE, FALSE, sizeof (Cut));
+  GArray *ab = g_array_new (FALSE, FALSE, sizeof (Cut));
+  GArray *pairs[2][2] = { {va, vb}, {aa, ab} };
+  guint kind, i, j, common;
+
+  producer (1000 * 30 + 3, va, aa);     /* from 1000.1 s */
+  producer (1001 * 30 + 15, vb, ab);    /* from 1001.5 s */
+  /* A: [1000.1, 1002) is its first segment, numbered for the slot it
+   * ends */
+  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).end_ticks,
+      1002 * VIDEO_TS);
+  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).number, 500);
+  /* B: less than half a segment before 1002 s: its first runs to 1004 s */
+  fail_unless_equals_uint64 (g_array_index (vb, Cut, 0).end_ticks,
+      1004 * VIDEO_TS);
+  fail_unless_equals_uint64 (g_array_index (vb, Cut, 0).number, 501);
+  for (kind = 0; kind < 2; kind++) {
+    GArray *a = pairs[kind][0], *b = pairs[kind][1];
+    common = 0;
+    /* every segment of B after its first is one of A's */
+    for (j = 1; j < b->len; j++) {
+      Cut *cb = &g_array_index (b, Cut, j);
+      for (i = 0; i < a->len; i++) {
+        Cut *ca = &g_array_index (a, Cut, i);
+        if (ca->start_ticks != cb->start_ticks)
+          continue;
+        fail_unless_equals_uint64 (ca->end_ticks, cb->end_ticks);
+        fail_unless_equals_uint64 (ca->number, cb->number);
+        common++;
+      }
+    }
+    /* 1004 s to 1028 s */
+    fail_unless_equals_int (common, 12);
+  }
+  g_array_free (va, TRUE);
+  g_array_free (aa, TRUE);
+  g_array_free (vb, TRUE);
+  g_array_free (ab, TRUE);
+}
+
+GST_END_TEST;
+
+/* A resumed run: a new period from the reference's first keyframe, no
+ * audio before it, every track's first segment after a discontinuity,
+ * numbers continued */
+GST_START_TEST (test_resumed_run)
+{
+  SegmenterConfig cfg = { 0, };
+  Sim *sim;
+  guint i, k;
+
+  cfg.segment_duration = SEC;
+  cfg.resumed = TRUE;
+  sim = sim_new_cfg (&cfg, TRUE);
+  segmenter_track_continue (sim->v, 42);
+  segmenter_track_continue (sim->a, 40);
+  /* 0.5 s of audio before the first video frame (at 10.5 s) */
+  k = (guint) gst_util_uint64_scale_ceil (10 * SEC, AUDIO_TS, 1024 * SEC);
+  for (; AAC_NS (k) < 10 * SEC + SEC / 2; k++)
+    push_audio (sim, k);
+  for (i = 0; i < 30 * 3 + 1; i++) {
+    push (sim, sim->v, 10 * SEC + SEC / 2 + i * FRAME_NS, i % 30 == 0);
+    for (; AAC_NS (k) < 10 * SEC + SEC / 2 + (i + 1) * FRAME_NS; k++)
+      push_audio (sim, k);
+  }
+  fail_unless_equals_uint64 (segmenter_period_start (sim->seg, 0),
+      10 * SEC + SEC / 2);
+  fail_unless (sim->ra.drops > 0);
+  fail_unless (finish_n (&sim->ra, 0)->start_ticks >=
+      dash_ns_to_ticks (10 * SEC + SEC / 2, AUDIO_TS));
+  fail_unless (finish_n (&sim->rv, 0)->discont);
+  fail_unless (finish_n (&sim->ra, 0)->discont);
+  fail_if (finish_n (&sim->rv, 1)->discont);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 0)->number, 42);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 1)->number, 43);
+  fail_unless_equals_uint64 (finish_n (&sim->ra, 0)->number, 40);
+  fail_unless_equals_int (finish_n (&sim->ra, 0)->period, 0);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
 static Suite *
 segmenter_suite (void)
 {
@@ -559,6 +727,9 @@ segmenter_suite (void)
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_manifests_due);
   tcase_add_test (tc, test_manifests_skip);
+  tcase_add_test (tc, test_grid_after_late_keyframe);
+  tcase_add_test (tc, test_grid_redundant_producers);
+  tcase_add_test (tc, test_resumed_run);
   tcase_add_test (tc, test_predict);
   return s;
 }
