@@ -486,8 +486,7 @@ GST_START_TEST (test_dvr_window)
   fail_unless (seg_exists (&f, TRUE, 19));
   mpd = read_file (&f, "manifest.mpd");
   fail_unless (strstr (mpd, "timeShiftBufferDepth=\"PT3S\"") != NULL);
-  /* the segment from 16 s: slot 16 */
-  fail_unless (strstr (mpd, "startNumber=\"16\"") != NULL, mpd);
+  /* the segment from 16 s */
   fail_unless (strstr (mpd, "<S t=\"1440000\"") != NULL, mpd);
   g_free (mpd);
   pl = read_file (&f, "video_0.m3u8");
