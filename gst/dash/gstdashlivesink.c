@@ -151,6 +151,7 @@ struct _DashStream
   DashPresRep *prep;            /* in the manifests, LOCK */
   gboolean init_prepared;       /* an init segment was prepared */
   guint chunks_cut;             /* of the open segment */
+  guint64 seg_key;              /* its start: the number in its name */
 
   DashTrackWriter *writer;      /* the open segment file */
 
@@ -694,11 +695,12 @@ prepare_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs)
         op->samples->len > 0) {
       /* bench/dashlivesink-publish.py: when a chunk was cut, before I/O */
       GST_LOG_OBJECT (self, "chunk %s-%" G_GUINT64_FORMAT " #%u complete",
-          s->id, op->number, s->chunks_cut++);
+          s->id, s->seg_key, s->chunks_cut++);
     }
     if (op->kind != SEG_OP_START)
       continue;
     s->chunks_cut = 0;
+    s->seg_key = op->start_ticks;
     /* named after its start: a name never comes back with other content */
     job->seg_name = dash_segment_name (s->id, op->start_ticks);
     job->ahead = dash_ns_to_ticks ((2 * DASH_MAX_ANNOUNCED + 1) *

@@ -885,6 +885,7 @@ segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
     guint64 ahead[DASH_MAX_ANNOUNCED])
 {
   guint64 grid, horizon, seg_dur = seg->cfg.segment_duration, end_ns, b, f;
+  guint64 slack;
   guint i;
 
   if (seg->cfg.chunk_duration == 0 || seg->finished || seg->reference == NULL
@@ -903,11 +904,15 @@ segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
   b = grid_after (seg, seg->have_grid ? seg->grid_phase : grid % seg_dur,
       end_ns);
   f = segmenter_track_frame_ticks (t);
+  /* a frame that starts within the cut tolerance before a boundary ends
+   * the segment there (and ns/tick rounding is not a frame) */
+  slack = MIN (dash_ns_to_ticks (SEGMENTER_BOUNDARY_TOLERANCE, t->timescale),
+      f - 1);
   for (i = 0; i < DASH_MAX_ANNOUNCED && (i < DASH_MAX_AHEAD ||
           end_ns + SEGMENTER_BOUNDARY_TOLERANCE < horizon); i++) {
     guint64 bt = dash_ns_to_ticks (b, t->timescale);
-    guint64 d = bt > end_ticks ? bt - end_ticks : f;
-    d = (d + f - 1) / f * f;
+    guint64 d = bt > end_ticks + slack ? bt - end_ticks : f;
+    d = MAX ((d + f - 1 - slack) / f, 1) * f;
     ahead[i] = d;
     end_ticks += d;
     end_ns = dash_ticks_to_ns (end_ticks, t->timescale);

@@ -128,7 +128,8 @@ def files_of(d):
     out = {}
     for root, _, names in os.walk(d):
         for n in names:
-            if n.endswith(".tmp"):
+            # (the resume state is the sink's own: it stays local)
+            if n.endswith(".tmp") or n.startswith("."):
                 continue
             p = os.path.join(root, n)
             with open(p, "rb") as f:
@@ -149,13 +150,25 @@ class RecordingOrigin(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, break_path=None):
+    def __init__(self, break_nth=None):
         super().__init__(("127.0.0.1", 0), RecordingHandler)
         self.lock = threading.Lock()
         self.puts = []
         self.files = {}
         self.deletes = []
-        self.break_path = break_path
+        # the @break_nth video segment (counted from 1 in the order their
+        # PUTs begin): segments are named after their start time
+        self.break_nth = break_nth
+        self.seen_video = []
+        self.break_path = None
+
+    def video_segment_seen(self, path):
+        """Called with the lock held for every PUT"""
+        if (self.break_nth and path.startswith("/live/video_0-") and
+                path.endswith(".m4s") and path not in self.seen_video):
+            self.seen_video.append(path)
+            if len(self.seen_video) == self.break_nth:
+                self.break_path = path
 
     def handle_error(self, request, client_address):
         # a client that aborts its request (on purpose here) is no error
@@ -181,6 +194,7 @@ class RecordingHandler(http.server.BaseHTTPRequestHandler):
                "start": time.monotonic()}
         with srv.lock:
             srv.puts.append(rec)
+            srv.video_segment_seen(self.path)
         body = bytearray()
         if "chunked" in te.lower():
             while True:
@@ -225,7 +239,7 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2):
     bodies equal the local files, a PUT broken off midway is made good."""
     failures = []
     local = os.path.join(tmp, "rec")
-    origin = RecordingOrigin(break_path="/live/video_0-3.m4s")
+    origin = RecordingOrigin(break_nth=3)
     thread = threading.Thread(target=origin.serve_forever, daemon=True)
     thread.start()
     port = origin.server_address[1]
@@ -305,18 +319,19 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2):
                 seg_done.setdefault(n, p["chunks"][-1][0])
     mpds = [p["start"] for p in puts if p["path"].endswith(".mpd")]
     waits = []
-    for n in sorted(seg_start):
-        if n - 1 not in seg_done:
+    order = sorted(seg_start)       # by start time: the names
+    for prev, n in zip(order, order[1:]):
+        if prev not in seg_done:
             continue
         early = [t for t in mpds
-                 if seg_done[n - 1] + 0.05 < t < seg_start[n] - 0.05]
+                 if seg_done[prev] + 0.05 < t < seg_start[n] - 0.05]
         if early:
             failures.append("recording: an MPD reached the origin %.3f s "
                             "before segment %d's PUT started" %
                             (seg_start[n] - early[0], n))
-        after = [t for t in mpds if t > seg_done[n - 1]]
+        after = [t for t in mpds if t > seg_done[prev]]
         if after:
-            waits.append(after[0] - seg_done[n - 1])
+            waits.append(after[0] - seg_done[prev])
     if waits:
         print("MPD after a segment's last chunk: median %.3f s, max %.3f s" %
               (statistics.median(waits), max(waits)))
