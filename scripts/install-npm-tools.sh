@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the browser-test tools (dash.js, shaka-player, playwright-core)
+# Install the browser-test tools (dash.js, hls.js, shaka-player, playwright-core)
 # into tests/integration/node_modules from the committed package.json and
 # package-lock.json (pinned versions).  Quick no-op when already installed.
 # Chromium itself comes from Debian (scripts/install-deps.sh): playwright's
@@ -13,7 +13,7 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 
 up_to_date=1
-for pkg in dashjs shaka-player playwright-core; do
+for pkg in dashjs hls.js shaka-player playwright-core; do
   want=$(node -e "console.log(require('./package.json').dependencies['$pkg'])")
   have=$(node -e "try{console.log(require('./node_modules/$pkg/package.json').version)}catch(e){console.log('')}")
   if [ "$want" != "$have" ]; then
@@ -21,7 +21,7 @@ for pkg in dashjs shaka-player playwright-core; do
   fi
 done
 if [ "$up_to_date" = 1 ]; then
-  echo "install-npm-tools: dashjs, shaka-player, playwright-core present"
+  echo "install-npm-tools: dashjs, hls.js, shaka-player, playwright-core present"
   exit 0
 fi
 
