@@ -251,6 +251,63 @@ dash_output_write_private (DashOutput * out, const gchar * name,
   return ok;
 }
 
+static void
+remove_name (GPtrArray * names, const gchar * name)
+{
+  guint i;
+
+  for (i = 0; i < names->len; i++)
+    if (g_str_equal (g_ptr_array_index (names, i), name)) {
+      g_ptr_array_remove_index (names, i);
+      return;
+    }
+}
+
+/* The segments a crashed run published after its last manifest, and the
+ * complete chunks of the ones it was writing, continue the timelines of
+ * the presentation it left: players may have them, or parts of them
+ * (low latency).  The rest stays an orphan. */
+static void
+adopt_segments (DashOutput * out, DashResumePlan * plan)
+{
+  guint i;
+
+  for (i = 0; i < plan->scan.adoptable->len; i++) {
+    const gchar *name = g_ptr_array_index (plan->scan.adoptable, i);
+    gboolean tmp = g_str_has_suffix (name, ".tmp");
+    gchar *final = g_strndup (name, strlen (name) - (tmp ? 4 : 0));
+    gchar *path = g_build_filename (out->dir, name, NULL);
+    gchar *dash = strrchr (final, '-'), *rep, *data = NULL;
+    gsize len = 0, complete;
+    guint64 t, d = 0;
+
+    rep = g_strndup (final, dash - final);
+    t = g_ascii_strtoull (dash + 1, NULL, 10);
+    if (g_file_get_contents (path, &data, &len, NULL) &&
+        (complete = dash_resume_complete_chunks ((const guint8 *) data, len,
+                &d)) > 0) {
+      gchar *to = g_build_filename (out->dir, final, NULL);
+      /* a partial one: its complete chunks, published */
+      if (tmp && (truncate (path, complete) != 0 || g_rename (path, to) != 0))
+        d = 0;
+      else if (tmp)
+        remove_name (plan->scan.temporary, name);
+      if (d > 0 && dash_resume_adopt (plan->state, rep, final, t, d, complete)) {
+        remove_name (plan->scan.orphans, final);
+        plan->scan.floor_ns = MAX (plan->scan.floor_ns,
+            dash_resume_end (plan->state));
+      } else if (d > 0 && tmp) {
+        g_ptr_array_add (plan->scan.orphans, g_strdup (final));
+      }
+      g_free (to);
+    }
+    g_free (data);
+    g_free (rep);
+    g_free (path);
+    g_free (final);
+  }
+}
+
 gboolean
 dash_output_open_presentation (DashOutput * out, const gchar * mpd_name,
     gboolean resume, guint64 segment_duration, gboolean hls,
@@ -270,6 +327,8 @@ dash_output_open_presentation (DashOutput * out, const gchar * mpd_name,
   if (!dash_resume_plan (text, mpd_name, resume, segment_duration, hls,
           rep_ids, (const gchar * const *) names, plan, error))
     goto done;
+  if (plan->state)
+    adopt_segments (out, plan);
   /* what a crashed run was writing */
   for (i = 0; i < plan->scan.temporary->len; i++)
     dash_output_discard (out, g_ptr_array_index (plan->scan.temporary, i),

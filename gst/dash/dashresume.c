@@ -51,6 +51,7 @@
 
 #include "dashresume.h"
 #include "dashtime.h"
+#include "cmafwriter.h"
 
 #define FORMAT 1
 #define G_PRES "presentation"
@@ -617,6 +618,8 @@ dash_resume_scan_clear (DashResumeScan * scan)
     g_ptr_array_free (scan->temporary, TRUE);
   if (scan->orphans)
     g_ptr_array_free (scan->orphans, TRUE);
+  if (scan->adoptable)
+    g_ptr_array_free (scan->adoptable, TRUE);
   memset (scan, 0, sizeof (*scan));
 }
 
@@ -649,6 +652,33 @@ segment_file (GHashTable * reps, const gchar * name, gboolean tmp,
   return ok;
 }
 
+static guint32
+read_u32 (const guint8 * p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) |
+      ((guint32) p[2] << 8) | p[3];
+}
+
+#define GST_READ_UINT32_BE_(p) read_u32 (p)
+
+/* By representation, then by start */
+static gint
+compare_segment_files (gconstpointer pa, gconstpointer pb, gpointer reps)
+{
+  const gchar *a = *(const gchar * const *) pa, *b =
+      *(const gchar * const *) pb;
+  guint32 ta, tb;
+  guint64 xa = 0, xb = 0;
+  gsize la = strrchr (a, '-') - a, lb = strrchr (b, '-') - b;
+  gint c = strncmp (a, b, MIN (la, lb));
+
+  if (c != 0 || la != lb)
+    return c != 0 ? c : (la < lb ? -1 : 1);
+  segment_file (reps, a, g_str_has_suffix (a, ".tmp"), &ta, &xa);
+  segment_file (reps, b, g_str_has_suffix (b, ".tmp"), &tb, &xb);
+  return xa < xb ? -1 : (xa > xb ? 1 : 0);
+}
+
 static gchar *
 expand (const MpdRepresentation * r, const MpdSegment * s)
 {
@@ -676,6 +706,7 @@ dash_resume_scan (const DashResumeState * st, gboolean resume,
   memset (scan, 0, sizeof (*scan));
   scan->temporary = g_ptr_array_new_with_free_func (g_free);
   scan->orphans = g_ptr_array_new_with_free_func (g_free);
+  scan->adoptable = g_ptr_array_new_with_free_func (g_free);
   for (i = 0; rep_ids && rep_ids[i]; i++)
     g_hash_table_insert (reps, g_strdup (rep_ids[i]), NULL);
   for (pi = 0; st && pi < st->mpd->periods->len; pi++) {
@@ -703,17 +734,129 @@ dash_resume_scan (const DashResumeState * st, gboolean resume,
 
     if (g_str_has_suffix (n, ".tmp")) {
       g_ptr_array_add (scan->temporary, g_strdup (n));
-      if (segment_file (reps, n, TRUE, &ts, &t) && ts > 0)
+      if (segment_file (reps, n, TRUE, &ts, &t) && ts > 0) {
         scan->floor_ns = MAX (scan->floor_ns, dash_ticks_to_ns (t + 1, ts));
+        if (resume)
+          g_ptr_array_add (scan->adoptable, g_strdup (n));
+      }
     } else if (segment_file (reps, n, FALSE, &ts, &t) &&
         !g_hash_table_contains (listed, n)) {
       g_ptr_array_add (scan->orphans, g_strdup (n));
-      if (ts > 0)
+      if (ts > 0) {
         scan->floor_ns = MAX (scan->floor_ns, dash_ticks_to_ns (t + 1, ts));
+        if (resume)
+          g_ptr_array_add (scan->adoptable, g_strdup (n));
+      }
     }
   }
+  /* in time order: a representation's next one first */
+  g_ptr_array_sort_with_data (scan->adoptable, compare_segment_files, reps);
   g_hash_table_unref (listed);
   g_hash_table_unref (reps);
+}
+
+/* ---------------------------------------------------------------- */
+/* segments a crashed run published after its last manifest, or was
+ * writing */
+
+gsize
+dash_resume_complete_chunks (const guint8 * data, gsize size,
+    guint64 * duration)
+{
+  gsize pos = 0, complete = 0;
+  guint64 d = 0, chunk_d = 0;
+  gboolean have_moof = FALSE;
+
+  while (pos + 8 <= size) {
+    guint64 bs = GST_READ_UINT32_BE_ (data + pos);
+    gsize hdr = 8;
+    const guint8 *type = data + pos + 4;
+
+    if (bs == 1 && pos + 16 <= size) {
+      bs = ((guint64) GST_READ_UINT32_BE_ (data + pos + 8) << 32) |
+          GST_READ_UINT32_BE_ (data + pos + 12);
+      hdr = 16;
+    }
+    if (bs < hdr || bs > size - pos)
+      break;                    /* cut short: the end of what is complete */
+    if (memcmp (type, "moof", 4) == 0) {
+      const guint8 *traf, *trun;
+      gsize ts, rs, n, i, off;
+      guint32 flags;
+
+      chunk_d = 0;
+      traf = cmaf_find_box (data + pos + 8, bs - 8, "traf", &ts);
+      trun = traf ? cmaf_find_box (traf + 8, ts - 8, "trun", &rs) : NULL;
+      if (trun == NULL || rs < 16)
+        break;
+      flags = GST_READ_UINT32_BE_ (trun + 8) & 0xffffff;
+      n = GST_READ_UINT32_BE_ (trun + 12);
+      off = 16 + (flags & 0x1 ? 4 : 0) + (flags & 0x4 ? 4 : 0);
+      if (!(flags & 0x100))
+        break;                  /* not ours: durations elsewhere */
+      for (i = 0; i < n; i++) {
+        if (off + 4 > rs)
+          break;
+        chunk_d += GST_READ_UINT32_BE_ (trun + off);
+        off += 4 * (1 + !!(flags & 0x200) + !!(flags & 0x400) +
+            !!(flags & 0x800));
+      }
+      if (i < n)
+        break;
+      have_moof = TRUE;
+    } else if (memcmp (type, "mdat", 4) == 0) {
+      if (!have_moof)
+        break;
+      d += chunk_d;
+      have_moof = FALSE;
+      complete = pos + bs;
+    } else if (complete == 0 && (memcmp (type, "styp", 4) == 0 ||
+            memcmp (type, "prft", 4) == 0)) {
+      /* the segment's header, before its first chunk */
+    } else if (memcmp (type, "prft", 4) != 0) {
+      break;
+    }
+    pos += bs;
+  }
+  if (duration)
+    *duration = complete ? d : 0;
+  return complete;
+}
+
+gboolean
+dash_resume_adopt (DashResumeState * st, const gchar * rep_id,
+    const gchar * name, guint64 t, guint64 d, guint64 size)
+{
+  MpdPeriod *p = mpd_model_last_period (st->mpd);
+  MpdRepresentation *r = NULL;
+  const MpdSegment *last;
+  HlsMediaPlaylist *pl = NULL;
+  HlsSegment *hl = NULL;
+  guint i;
+
+  for (i = 0; p && i < p->reps->len; i++)
+    if (g_str_equal (((MpdRepresentation *) g_ptr_array_index (p->reps,
+                    i))->id, rep_id))
+      r = g_ptr_array_index (p->reps, i);
+  if (r == NULL || r->segments->len == 0 || d == 0)
+    return FALSE;
+  last = &g_array_index (r->segments, MpdSegment, r->segments->len - 1);
+  if (last->t + last->d != t)
+    return FALSE;
+  for (i = 0; i < st->playlists->len; i++)
+    if (g_str_equal (g_ptr_array_index (st->playlist_ids, i), rep_id))
+      pl = g_ptr_array_index (st->playlists, i);
+  if (pl && pl->segments->len > 0)
+    hl = g_ptr_array_index (pl->segments, pl->segments->len - 1);
+  mpd_representation_add_segment (r, t, d, size);
+  st->mpd->max_segment_duration = MAX (st->mpd->max_segment_duration,
+      dash_ticks_to_ns (d, r->timescale));
+  if (hl)
+    hls_media_playlist_add_segment (pl, hl->number + 1, name,
+        dash_ticks_to_ns (d, r->timescale),
+        (gint64) (dash_ticks_to_ns (t, r->timescale) / 1000), FALSE,
+        hl->map_uri);
+  return TRUE;
 }
 
 void

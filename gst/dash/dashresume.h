@@ -98,6 +98,11 @@ typedef struct {
   GPtrArray *temporary;         /* gchar *: "*.tmp", remove now */
   GPtrArray *orphans;           /* gchar *: segment files no manifest will
                                  * list, remove after the first manifest */
+  GPtrArray *adoptable;         /* gchar *: segment files (published after
+                                 * the last manifest, or being written:
+                                 * ".tmp") that may continue a
+                                 * representation's timeline, in time order
+                                 * (also in orphans / temporary) */
   guint64 floor_ns;             /* media time the new run starts at or
                                  * after: past every segment name in use */
 } DashResumeScan;
@@ -111,6 +116,21 @@ void dash_resume_scan_clear (DashResumeScan * scan);
 void dash_resume_scan (const DashResumeState * st, gboolean resume,
     const gchar * const *rep_ids, const gchar * const *names,
     DashResumeScan * scan);
+
+/* The complete CMAF chunks of a media segment's bytes (a segment file, or
+ * the temporary file of one a crashed run was writing): their length
+ * (styp and prft included, every moof with its whole mdat) and their
+ * duration in ticks (the sum of their trun sample durations).  0 when no
+ * chunk is complete. */
+gsize dash_resume_complete_chunks (const guint8 * data, gsize size,
+    guint64 * duration);
+
+/* Lists segment @t (@d ticks, @size bytes) of @rep_id in @st, in the last
+ * period's representation and in the HLS playlist, numbered after the
+ * last one, when it starts where they end (@name: its file).  FALSE when
+ * it does not continue them. */
+gboolean dash_resume_adopt (DashResumeState * st, const gchar * rep_id,
+    const gchar * name, guint64 t, guint64 d, guint64 size);
 
 /* What a run starting on a directory does */
 typedef struct {

@@ -147,6 +147,7 @@ struct _DashStream
   GstSegment segment;
   gboolean have_delay;
   gint64 delay;                 /* pts - dts of the first sample */
+  guint64 last_media;           /* timeline=clock: of the last sample + 1 */
 
   DashPresRep *prep;            /* in the manifests, LOCK */
   gboolean init_prepared;       /* an init segment was prepared */
@@ -996,10 +997,25 @@ convert_bytestream (GstDashLiveSink * self, DashStream * s, GstBuffer * buf,
 
 /* The media time (UTC ns) of decode time @dec of the running time (LOCK) */
 static guint64
-media_time_locked (GstDashLiveSink * self, guint64 dec, GstClockTime base)
+media_time_locked (GstDashLiveSink * self, DashStream * s, guint64 dec,
+    GstClockTime base)
 {
-  if (self->run.timeline == GST_DASH_LIVE_SINK_TIMELINE_CLOCK)
-    return dec + (GST_CLOCK_TIME_IS_VALID (base) ? base : 0);
+  if (self->run.timeline == GST_DASH_LIVE_SINK_TIMELINE_CLOCK) {
+    guint64 t = dec + (GST_CLOCK_TIME_IS_VALID (base) ? base : 0), num, den;
+    /* onto the nearest frame of the stream's grid counted from the epoch:
+     * producers whose frames started at other instants timestamp them
+     * alike; one that lands on the previous frame's is dropped */
+    num = s->kind == MPD_KIND_VIDEO ? (guint64) s->fmt.fps_d * GST_SECOND :
+        (guint64) dash_format_audio_frame (&s->fmt) * GST_SECOND;
+    den = s->kind == MPD_KIND_VIDEO ? (guint64) s->fmt.fps_n : s->timescale;
+    if (num > 0 && den > 0)
+      t = gst_util_uint64_scale_round (gst_util_uint64_scale_round (t, den,
+              num), num, den);
+    if (t < s->last_media)
+      return G_MAXUINT64;
+    s->last_media = t + 1;
+    return t;
+  }
   if (!self->have_offset) {
     /* the run starts now, and after everything a previous run named */
     guint64 start = MAX ((guint64) g_get_real_time () * 1000,
@@ -1074,8 +1090,8 @@ gst_dash_live_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   dec = dts_rt + s->delay;
   if (dec < 0 || pts_rt < 0)
     goto drop;
-  media = media_time_locked (self, dec, base);
-  if (media < self->floor_ns)
+  media = media_time_locked (self, s, dec, base);
+  if (media < self->floor_ns || media == G_MAXUINT64)
     goto drop;
 
   x.data = buf;
@@ -1197,6 +1213,7 @@ static void
 stream_reset_locked (GstDashLiveSink * self, DashStream * s)
 {
   s->have_delay = FALSE;
+  s->last_media = 0;
   s->dropped = 0;
   s->config_version = 0;
   s->init_prepared = FALSE;

@@ -407,7 +407,8 @@ GST_START_TEST (test_live_av)
               G_FILE_TEST_EXISTS));
       if (g_str_equal (rep, "video_0")) {
         /* numbered by grid slot */
-        fail_unless_equals_uint64 (start, number * 30 * FRAME);
+        /* on the frame grid counted from the epoch (timeline=clock) */
+        fail_unless_equals_uint64 (start, number * GST_SECOND);
         fail_unless (duration + 1000 > GST_SECOND
             && duration < GST_SECOND + 1000);
       }
@@ -1153,8 +1154,7 @@ start_error (Fixture * f, const gchar * props, gboolean audio)
   gchar *dir = g_strdup (f->dir), *msg;
 
   f->sink = gst_element_factory_make ("dashlivesink", NULL);
-  g_object_set (f->sink, "location", dir, "segment-duration", GST_SECOND,
-      NULL);
+  g_object_set (f->sink, "location", dir, "segment-duration", GST_SECOND, NULL);
   if (props) {
     gchar **kv = g_strsplit (props, "=", 2);
     gst_util_set_object_arg (G_OBJECT (f->sink), kv[0], kv[1]);
@@ -1297,6 +1297,68 @@ GST_START_TEST (test_resume_clock_back)
 
 GST_END_TEST;
 
+
+/* The segment a killed run was writing: its complete chunks are
+ * published and listed (low-latency players may hold parts of it), the
+ * cut chunk dropped */
+GST_START_TEST (test_resume_adopts_partial)
+{
+  Fixture f = { 0, };
+  GByteArray *b = g_byte_array_new ();
+  CmafSample cs[6];
+  guint8 payload[100] = { 0, };
+  gchar *dir, *mpd, *pl, *p, *data;
+  gsize len, complete = 0;
+  guint i, k;
+
+  fixture_setup (&f, FALSE, "dvr-window=0 chunk-duration=200000000");
+  push_range (&f, 0, 30 * 4 + 15);      /* segments 0-4 s, 4 s open */
+  fixture_stop (&f);
+  /* what it had written of the segment from 4 s: 2 chunks and a half */
+  cmaf_write_styp (b);
+  for (i = 0; i < 3; i++) {
+    for (k = 0; k < 6; k++) {
+      cs[k].duration = 3000;
+      cs[k].size = 100;
+      cs[k].flags = i == 0 && k == 0 ? CMAF_SAMPLE_FLAGS_SYNC :
+          CMAF_SAMPLE_FLAGS_NON_SYNC;
+      cs[k].cts_offset = 0;
+    }
+    cmaf_write_chunk_header (b, 100 + i, 1, 360000 + i * 18000, cs, 6);
+    for (k = 0; k < 6; k++)
+      g_byte_array_append (b, payload, sizeof (payload));
+    if (i == 1)
+      complete = b->len;
+  }
+  p = g_build_filename (f.dir, "video_0-360000.m4s.tmp", NULL);
+  fail_unless (g_file_set_contents (p, (gchar *) b->data, b->len - 50, NULL));
+  g_free (p);
+  g_byte_array_unref (b);
+
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, FALSE, "dvr-window=0 chunk-duration=200000000");
+  g_free (dir);
+  push_range (&f, 30 * 6, 30 * 2 + 1);
+  p = g_build_filename (f.dir, "video_0-360000.m4s", NULL);
+  fail_unless (g_file_get_contents (p, &data, &len, NULL));
+  fail_unless_equals_int (len, complete);
+  g_free (data);
+  g_free (p);
+  fail_unless_equals_int (count_files (&f, ".tmp"), 0);
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 2);
+  fail_unless (strstr (mpd, "<S d=\"36000\"/>") != NULL, mpd);
+  fail_unless (strstr (mpd, "<S t=\"540000\" d=\"90000\"") != NULL, mpd);
+  g_free (mpd);
+  pl = read_file (&f, "video_0.m3u8");
+  fail_unless (strstr (pl, "#EXTINF:0.400000,\nvideo_0-360000.m4s\n"
+          "#EXT-X-DISCONTINUITY\n") != NULL, pl);
+  g_free (pl);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
 static Suite *
 dashlivesink_suite (void)
 {
@@ -1324,6 +1386,7 @@ dashlivesink_suite (void)
   tcase_add_test (tc, test_resume_refused);
   tcase_add_test (tc, test_resume_after_eos);
   tcase_add_test (tc, test_resume_clock_back);
+  tcase_add_test (tc, test_resume_adopts_partial);
   return s;
 }
 

@@ -20,6 +20,7 @@
 
 #include "dashresume.h"
 #include "dashtime.h"
+#include "cmafwriter.h"
 
 #define SEC G_GUINT64_CONSTANT (1000000000)
 
@@ -344,6 +345,83 @@ GST_START_TEST (test_scan)
 
 GST_END_TEST;
 
+
+/* A segment's bytes as the sink writes them: styp, prft, @n chunks of 10
+ * video samples (3000 ticks each, 100 bytes) */
+static GByteArray *
+segment_bytes (guint n)
+{
+  GByteArray *b = g_byte_array_new ();
+  CmafSample cs[10];
+  guint i, k;
+  guint8 payload[100] = { 0, };
+
+  cmaf_write_styp (b);
+  cmaf_write_prft (b, 1, 1000, 0, CMAF_PRFT_ENCODER_OUTPUT);
+  for (i = 0; i < n; i++) {
+    for (k = 0; k < 10; k++) {
+      cs[k].duration = 3000;
+      cs[k].size = 100;
+      cs[k].flags = k == 0 && i == 0 ? CMAF_SAMPLE_FLAGS_SYNC :
+          CMAF_SAMPLE_FLAGS_NON_SYNC;
+      cs[k].cts_offset = 0;
+    }
+    cmaf_write_chunk_header (b, i + 1, 1, 90000000 + i * 30000, cs, 10);
+    for (k = 0; k < 10; k++)
+      g_byte_array_append (b, payload, sizeof (payload));
+  }
+  return b;
+}
+
+/* The complete chunks of a segment cut anywhere: their length and
+ * duration; the segment continues the timeline it belongs to */
+GST_START_TEST (test_complete_chunks)
+{
+  GByteArray *whole = segment_bytes (3), *one = segment_bytes (1),
+      *two = segment_bytes (2);
+  gchar *text = render_state (FALSE);
+  DashResumeState *st = dash_resume_parse (text, NULL);
+  guint64 d = 0;
+  gsize cut;
+
+  fail_unless_equals_int (dash_resume_complete_chunks (whole->data,
+          whole->len, &d), whole->len);
+  fail_unless_equals_uint64 (d, 3 * 30000);
+  /* cut anywhere in the third chunk: two complete ones */
+  for (cut = two->len; cut < whole->len; cut += 97) {
+    fail_unless_equals_int (dash_resume_complete_chunks (whole->data, cut,
+            &d), two->len);
+    fail_unless_equals_uint64 (d, 2 * 30000);
+  }
+  /* in the first: nothing */
+  fail_unless_equals_int (dash_resume_complete_chunks (whole->data,
+          one->len - 1, &d), 0);
+  fail_unless_equals_uint64 (d, 0);
+  fail_unless_equals_int (dash_resume_complete_chunks (whole->data, 20, &d), 0);
+
+  /* video_0's timeline ends at 1012 s: a segment from there continues
+   * it, one from elsewhere does not */
+  fail_if (dash_resume_adopt (st, "video_0", "video_0-91000000.m4s",
+          91000000, 60000, two->len));
+  fail_unless (dash_resume_adopt (st, "video_0", "video_0-91080000.m4s",
+          91080000, 60000, two->len));
+  fail_unless_equals_uint64 (dash_resume_next_number (st, "video_0"), 507);
+  {
+    HlsMediaPlaylist *pl = g_ptr_array_index (st->playlists, 0);
+    gchar *r = hls_media_playlist_render (pl);
+    fail_unless (g_str_has_suffix (r, "#EXTINF:0.666666,\n"
+            "video_0-91080000.m4s\n"), r);
+    g_free (r);
+  }
+  g_byte_array_unref (whole);
+  g_byte_array_unref (one);
+  g_byte_array_unref (two);
+  dash_resume_state_free (st);
+  g_free (text);
+}
+
+GST_END_TEST;
+
 static Suite *
 dashresume_suite (void)
 {
@@ -355,6 +433,7 @@ dashresume_suite (void)
   tcase_add_test (tc, test_corrupt);
   tcase_add_test (tc, test_plan);
   tcase_add_test (tc, test_scan);
+  tcase_add_test (tc, test_complete_chunks);
   return s;
 }
 

@@ -278,8 +278,7 @@ GST_START_TEST (test_follower_cuts_at_boundaries)
     fail_unless (a_start >= v_start || v_start - a_start <
         SEGMENTER_BOUNDARY_TOLERANCE, "audio %u starts before video", i);
     fail_unless (a_start < v_start + AAC_NS (1) + 1,
-        "audio %u starts %" G_GUINT64_FORMAT " ns late", i,
-        a_start - v_start);
+        "audio %u starts %" G_GUINT64_FORMAT " ns late", i, a_start - v_start);
   }
   /* one END, nothing lost: every sample handed out or dropped */
   fail_unless_equals_int (sim->rv.ends + sim->ra.ends, 1);
@@ -400,8 +399,7 @@ GST_START_TEST (test_chunks)
   fail_unless (sim->rv.chunks >= 3 * 4 && sim->rv.chunks <= 3 * 5,
       "%u video chunks", sim->rv.chunks);
   fail_unless (sim->ra.chunks >= 2 * 4, "%u audio chunks", sim->ra.chunks);
-  fail_unless_equals_int (sim->rv.chunk_samples + sim->rv.finish_samples,
-      90);
+  fail_unless_equals_int (sim->rv.chunk_samples + sim->rv.finish_samples, 90);
   sim_free (sim);
 }
 
@@ -465,8 +463,7 @@ GST_START_TEST (test_manifests_due)
   fail_if (segmenter_manifests_due (sim->seg, sim->v));
   segmenter_published (sim->seg, sim->v, 3 * SEC, 3 * VIDEO_TS);
   fail_if (segmenter_manifests_due (sim->seg, sim->v));
-  segmenter_published (sim->seg, sim->v, 3 * SEC + SEC / 2,
-      7 * VIDEO_TS / 2);
+  segmenter_published (sim->seg, sim->v, 3 * SEC + SEC / 2, 7 * VIDEO_TS / 2);
   fail_unless (segmenter_manifests_due (sim->seg, sim->v));
   /* forced */
   fail_unless (segmenter_manifests_due (sim->seg, NULL));
@@ -507,10 +504,9 @@ GST_START_TEST (test_predict)
 {
   Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
   guint64 ahead[DASH_MAX_ANNOUNCED];
-  guint64 end = dash_ns_to_ticks (AAC_NS (94), AUDIO_TS);     /* ~2.005 s */
+  guint64 end = dash_ns_to_ticks (AAC_NS (94), AUDIO_TS);       /* ~2.005 s */
 
-  fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead),
-      0);
+  fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead), 0);
   segmenter_published (sim->seg, sim->v, 2 * SEC, 2 * VIDEO_TS);
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->v, 2 * VIDEO_TS,
           ahead), DASH_MAX_AHEAD);
@@ -570,8 +566,7 @@ GST_START_TEST (test_grid_after_late_keyframe)
   fail_unless_equals_int (sim->rv.finishes->len, 6);
   fail_unless_equals_uint64 (finish_n (&sim->rv, 2)->end_ticks,
       3 * VIDEO_TS + 20 * VIDEO_TS / 1000);
-  fail_unless_equals_uint64 (finish_n (&sim->rv, 3)->end_ticks,
-      4 * VIDEO_TS);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 3)->end_ticks, 4 * VIDEO_TS);
   fail_unless_equals_uint64 (finish_n (&sim->rv, 3)->number, 3);
   fail_unless_equals_uint64 (finish_n (&sim->rv, 4)->number, 4);
   sim_free (sim);
@@ -628,7 +623,8 @@ GST_START_TEST (test_grid_redundant_producers)
   GArray *aa = g_array_new (FALSE, FALSE, sizeof (Cut));
   GArray *vb = g_array_new (FALSE, FALSE, sizeof (Cut));
   GArray *ab = g_array_new (FALSE, FALSE, sizeof (Cut));
-  GArray *pairs[2][2] = { {va, vb}, {aa, ab} };
+  GArray *pairs[2][2] = { {va, vb}, {aa, ab}
+  };
   guint kind, i, j, common;
 
   producer (1000 * 30 + 3, va, aa);     /* from 1000.1 s */
