@@ -47,6 +47,8 @@ struct _DashPresentation
   GHashTable *restored;         /* id -> HlsMediaPlaylist of a resumed run */
   GPtrArray *orphans;           /* gchar *: delete with the first render */
   guint64 trim_now;             /* media time of the trim under way */
+  guint64 resume_end;           /* where a resumed presentation's segments
+                                 * end (ns), 0 = not resumed */
   DashPresentationStats stats;
 };
 
@@ -221,6 +223,7 @@ dash_presentation_start (DashPresentation * pres,
   mpd_model_free (pres->mpd);
   if (pres->restored)
     g_clear_pointer (&pres->restored, g_hash_table_unref);
+  pres->resume_end = resume ? dash_resume_end (resume) : 0;
   if (resume) {
     /* the segmenter's periods of this run follow the restored ones */
     pres->mpd = g_steal_pointer (&resume->mpd);
@@ -339,10 +342,17 @@ dash_presentation_enter_period (DashPresentation * pres, DashPresRep * r,
   MpdPeriod *p;
   gchar *media;
 
-  /* periods reach the model when their first representation enters */
-  while (pres->model_periods <= period)
-    mpd_model_add_period (pres->mpd, segmenter_period_start (pres->seg,
-            pres->model_periods++));
+  /* periods reach the model when their first representation enters; a
+   * resumed run's first one starts where the previous run's segments end
+   * (a Period ends where the next begins: the previous one is complete
+   * and the time the producer was away is a gap at the start of this
+   * one, before its first segment) */
+  while (pres->model_periods <= period) {
+    guint64 start = segmenter_period_start (pres->seg, pres->model_periods);
+    if (pres->model_periods++ == 0 && pres->resume_end > 0)
+      start = MIN (start, pres->resume_end);
+    mpd_model_add_period (pres->mpd, start);
+  }
   if (r->rep && r->rep_period == period)
     return;
   p = mpd_model_last_period (pres->mpd);

@@ -685,49 +685,61 @@ class FileWatch:
 
 
 class SenderLoop:
-    """Keeps an ffmpeg SRT sender (testsrc2 + a tone, H.264/AAC MPEG-TS)
-    running, as a contribution encoder that reconnects would: restarted
-    0.5 s after it exits, until stop(). Several ports: one sender with
-    ffmpeg's tee muxer feeding every listener (redundant producers)."""
+    """A contribution encoder that reconnects: Debian's ffmpeg encodes
+    testsrc2 + a tone (H.264/AAC, MPEG-TS) to UDP on 127.0.0.1, and one
+    srt-live-transmit per listener port carries it over SRT (caller) with a
+    1 s peer idle timeout, so that a listener that went away is noticed
+    within a second and called again (every process restarted 0.5 s after
+    it exits, until stop()). Several ports: ffmpeg's tee muxer feeds one
+    srt-live-transmit per port (redundant producers fed the same source)."""
 
     def __init__(self, ports, size="640x360", fps=30, gop=30):
         self.ports = list(ports)
+        self.udp = [free_udp_port() for _ in self.ports]
         self.size, self.fps, self.gop = size, fps, gop
         self.stop_ev = threading.Event()
-        self.starts = 0
-        self.proc = None
-        self.t = threading.Thread(target=self._run, daemon=True)
-        self.t.start()
+        self.starts = {}
+        self.threads = [threading.Thread(target=self._loop, args=(name, cmd),
+                                         daemon=True)
+                        for name, cmd in self._cmds()]
+        for t in self.threads:
+            t.start()
 
-    def _cmd(self):
-        urls = [f"srt://127.0.0.1:{p}?mode=caller&latency=120000"
-                f"&connect_timeout=1000" for p in self.ports]
-        out = (["-f", "mpegts", urls[0]] if len(urls) == 1 else
+    def _cmds(self):
+        udp = [f"udp://127.0.0.1:{u}?pkt_size=1316" for u in self.udp]
+        out = (["-f", "mpegts", udp[0]] if len(udp) == 1 else
                ["-map", "0:v", "-map", "1:a", "-f", "tee",
-                "|".join(f"[f=mpegts:onfail=ignore]{u}" for u in urls)])
-        return ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
-                "-re", "-f", "lavfi", "-i",
-                f"testsrc2=size={self.size}:rate={self.fps}", "-re", "-f",
-                "lavfi", "-i", "sine=frequency=1000:sample_rate=48000",
-                "-c:v", "libx264", "-preset", "ultrafast", "-tune",
-                "zerolatency", "-g", str(self.gop), "-b:v", "800k",
-                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", *out]
+                "|".join(f"[f=mpegts]{u}" for u in udp)])
+        yield "ffmpeg", [
+            "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
+            "-re", "-f", "lavfi", "-i",
+            f"testsrc2=size={self.size}:rate={self.fps}", "-re", "-f",
+            "lavfi", "-i", "sine=frequency=1000:sample_rate=48000",
+            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+            "-g", str(self.gop), "-b:v", "800k", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", "96k", *out]
+        for u, p in zip(self.udp, self.ports):
+            yield f"slt{p}", [
+                "srt-live-transmit", "-q", "-a:yes", f"udp://127.0.0.1:{u}",
+                f"srt://127.0.0.1:{p}?mode=caller&latency=120"
+                "&peeridletimeo=1000&conntimeo=1000"]
 
-    def _run(self):
+    def _loop(self, name, cmd):
         while not self.stop_ev.is_set():
-            self.starts += 1
-            self.proc = spawn(self._cmd(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-            while self.proc.poll() is None and not self.stop_ev.is_set():
+            self.starts[name] = self.starts.get(name, 0) + 1
+            proc = spawn(cmd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+            while proc.poll() is None and not self.stop_ev.is_set():
                 time.sleep(0.1)
-            if self.proc.poll() is None:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
             self.stop_ev.wait(0.5)
 
     def stop(self):
         self.stop_ev.set()
-        self.t.join(10)
+        for t in self.threads:
+            t.join(10)
 
 
 class Viewers:
@@ -796,6 +808,18 @@ class Viewers:
             rc = None
         self.t.join(5)
         return rc
+
+    def timeline(self, name, since, before=5, after=30):
+        """One line per sample around wall time @since: seconds from it,
+        currentTime, buffer ahead, stalls, errors"""
+        rows = []
+        for x in self.samples[name]:
+            dt = x["wall"] - since
+            if -before <= dt <= after:
+                rows.append(f"{dt:+6.1f} t={x['t'] or 0:.1f} "
+                            f"buf={x.get('buffer', 0):.1f} "
+                            f"stalls={x['stalls']} errors={len(x['errors'])}")
+        return rows
 
     def judge(self, name, since):
         """What the viewer @name went through from wall time @since on:
