@@ -41,6 +41,9 @@ TEST_PKGS=(
   nodejs npm
   nginx-light
   curl
+  # dashlivesink behind a CDN: Varnish edges (deploy/varnish/) in the
+  # integration test dashlivesink-cdn
+  varnish
   # elements/soup2-coexist: the core plug-in beside libsoup-2.4
   libsoup2.4-1
   # reliability: ASan/UBSan runtimes come with gcc; libFuzzer with clang

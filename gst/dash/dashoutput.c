@@ -26,6 +26,7 @@ struct _DashOutput
   gchar *dir;
   HttpServer *server;
   DashUpload *upload;
+  gboolean upload_served;       /* the uploader gets the served manifests */
 
   /* manifest renames: name -> newest version in place */
   GMutex lock;
@@ -108,6 +109,12 @@ dash_output_set_consumers (DashOutput * out, HttpServer * server,
 {
   out->server = server;
   out->upload = upload;
+}
+
+void
+dash_output_set_upload_served (DashOutput * out, gboolean served)
+{
+  out->upload_served = served;
 }
 
 static void
@@ -203,14 +210,18 @@ dash_output_write_manifest (DashOutput * out, const gchar * name,
     } else {
       ok = rename_into_place (tmp, path, error);
       if (ok) {
+        GBytes *doc = served ? g_bytes_new (served, strlen (served)) : NULL;
+
         g_hash_table_insert (out->versions, g_strdup (name),
             GSIZE_TO_POINTER ((gsize) version));
-        if (out->server) {
-          GBytes *doc = served ? g_bytes_new (served, strlen (served)) : NULL;
+        if (out->server)
           http_server_set_document (out->server, name, doc);
-          if (doc)
-            g_bytes_unref (doc);
-        }
+        /* an origin that serves growing uploads gets what the embedded
+         * server would answer (upload-ll-manifests) */
+        if (out->upload && out->upload_served)
+          dash_upload_set_document (out->upload, name, doc);
+        if (doc)
+          g_bytes_unref (doc);
         announce (out, name);
       }
     }
@@ -219,6 +230,15 @@ dash_output_write_manifest (DashOutput * out, const gchar * name,
   g_free (tmp);
   g_free (path);
   return ok;
+}
+
+void
+dash_output_serve_playlist (DashOutput * out, const gchar * name,
+    guint64 version, const gchar * text, const gchar * delta,
+    const HlsPlaylistState * state)
+{
+  if (out->server)
+    http_server_set_playlist (out->server, name, version, text, delta, state);
 }
 
 gboolean
@@ -569,6 +589,10 @@ dash_segment_file_abandon (DashSegmentFile * f)
     g_unlink (path);
     g_free (path);
   }
+  /* responses streaming it are cut (the server sees its file unlinked):
+   * no client or cache takes the truncated body for the segment */
+  if (f->out->server)
+    http_server_file_published (f->out->server, f->name);
   /* its chunked PUT to the origin is ended */
   if (f->out->upload)
     dash_upload_segment_abandoned (f->out->upload, f->name);

@@ -76,6 +76,10 @@ gboolean dash_output_open_presentation (DashOutput * out,
  * file is written and cleared after the last. */
 void dash_output_set_consumers (DashOutput * out, HttpServer * server,
     DashUpload * upload);
+/* The uploader pushes the manifests the embedded server answers (the
+ * low-latency MPD: dash_output_write_manifest's @served) instead of the
+ * files: upload-ll-manifests. */
+void dash_output_set_upload_served (DashOutput * out, gboolean served);
 
 /* Writes @name atomically and announces it. */
 gboolean dash_output_write_file (DashOutput * out, const gchar * name,
@@ -106,6 +110,13 @@ gchar *dash_output_read (DashOutput * out, const gchar * name,
  * anyone; a missing file is no error. */
 gboolean dash_output_discard (DashOutput * out, const gchar * name,
     GError ** error);
+
+/* LL-HLS: the embedded server answers playlist @name with @text (@delta
+ * for _HLS_skip, may be NULL), which lists @state — from memory, no file
+ * is written.  A version older than the one the server has is ignored. */
+void dash_output_serve_playlist (DashOutput * out, const gchar * name,
+    guint64 version, const gchar * text, const gchar * delta,
+    const HlsPlaylistState * state);
 
 /* Removes @name (a segment that left the DVR window); a missing file is
  * no error.  The uploader deletes it from the origin too. */

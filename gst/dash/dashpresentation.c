@@ -50,12 +50,24 @@ struct _DashPresentation
   guint64 resume_end;           /* where a resumed presentation's segments
                                  * end (ns), 0 = not resumed */
   DashPresentationStats stats;
+  /* LL-HLS (the served playlists) */
+  gboolean served_ready;        /* the manifests were rendered once */
+  guint64 part_target, part_hold_back;  /* ns, 0 = no parts yet */
 };
 
 gchar *
 dash_segment_name (const gchar * rep_id, guint64 t)
 {
   return g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep_id, t);
+}
+
+static void
+served_playlist_free (DashServedPlaylist * p)
+{
+  g_free (p->name);
+  g_free (p->text);
+  g_free (p->delta);
+  g_free (p);
 }
 
 void
@@ -65,6 +77,8 @@ dash_manifests_init (DashManifests * m)
   m->names = g_ptr_array_new_with_free_func (g_free);
   m->texts = g_ptr_array_new_with_free_func (g_free);
   m->served = g_ptr_array_new_with_free_func (g_free);
+  m->playlists = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      served_playlist_free);
   m->deletes = g_ptr_array_new_with_free_func (g_free);
 }
 
@@ -74,8 +88,26 @@ dash_manifests_clear (DashManifests * m)
   g_ptr_array_free (m->names, TRUE);
   g_ptr_array_free (m->texts, TRUE);
   g_ptr_array_free (m->served, TRUE);
+  g_ptr_array_free (m->playlists, TRUE);
   g_ptr_array_free (m->deletes, TRUE);
   g_free (m->state);
+}
+
+/* @p (taken) replaces what @m holds for its name */
+static void
+manifests_add_playlist (DashManifests * m, DashServedPlaylist * p)
+{
+  guint i;
+
+  for (i = 0; i < m->playlists->len; i++) {
+    DashServedPlaylist *o = g_ptr_array_index (m->playlists, i);
+    if (g_str_equal (o->name, p->name)) {
+      served_playlist_free (o);
+      g_ptr_array_index (m->playlists, i) = p;
+      return;
+    }
+  }
+  g_ptr_array_add (m->playlists, p);
 }
 
 /* @text (taken) replaces what @m holds for @name; @served (taken, may be
@@ -124,6 +156,8 @@ rep_reset (DashPresentation * pres, DashPresRep * r)
   r->rep = NULL;
   r->rep_period = 0;
   r->predicted_d = 0;
+  r->open_number = r->open_start_ns = r->part_end_ns = 0;
+  r->open_discont = FALSE;
   r->segments = r->bytes = r->last_duration = 0;
   g_clear_pointer (&r->init_name, g_free);
   hls_media_playlist_free (r->hls);
@@ -252,6 +286,8 @@ dash_presentation_start (DashPresentation * pres,
   pres->version = 0;
   pres->last_render_us = 0;
   pres->stale = FALSE;
+  pres->served_ready = FALSE;
+  pres->part_target = pres->part_hold_back = 0;
   memset (&pres->stats, 0, sizeof (pres->stats));
   for (l = pres->reps; l; l = l->next)
     rep_reset (pres, l->data);
@@ -472,6 +508,142 @@ render_hls (DashPresentation * pres, DashManifests * out)
   g_ptr_array_free (strings, TRUE);
 }
 
+/* LL-HLS: @r's playlist as the embedded server answers it, with a
+ * rendition report for each other playlist of its kind */
+static void
+render_served (DashPresentation * pres, DashPresRep * r, DashManifests * out)
+{
+  GArray *reports = g_array_new (FALSE, TRUE, sizeof (HlsRenditionReport));
+  GPtrArray *uris = g_ptr_array_new_with_free_func (g_free);
+  DashServedPlaylist *p;
+  GList *l;
+
+  if (r->hls == NULL || r->hls->part_target == 0 || r->segments == 0)
+    goto done;
+  for (l = pres->reps; l; l = l->next) {
+    DashPresRep *o = l->data;
+    HlsRenditionReport rr = { 0, };
+    guint idx;
+
+    if (o == r || o->hls == NULL || o->segments == 0 || o->kind != r->kind)
+      continue;
+    rr.uri = playlist_name (o);
+    g_ptr_array_add (uris, (gpointer) rr.uri);
+    if (hls_media_playlist_last_part (o->hls, &rr.last_msn, &idx)) {
+      rr.last_part = idx;
+    } else {
+      hls_media_playlist_last_segment (o->hls, &rr.last_msn);
+      rr.last_part = -1;
+    }
+    g_array_append_val (reports, rr);
+  }
+  p = g_new0 (DashServedPlaylist, 1);
+  p->name = playlist_name (r);
+  p->text = hls_media_playlist_render_ll (r->hls, FALSE,
+      (HlsRenditionReport *) reports->data, reports->len);
+  p->delta = hls_media_playlist_render_ll (r->hls, TRUE,
+      (HlsRenditionReport *) reports->data, reports->len);
+  if (g_str_equal (p->delta, p->text))
+    g_clear_pointer (&p->delta, g_free);
+  hls_media_playlist_get_state (r->hls, &p->state);
+  manifests_add_playlist (out, p);
+
+done:
+  g_array_free (reports, TRUE);
+  g_ptr_array_free (uris, TRUE);
+}
+
+/* Every media playlist of the presentation has the same target duration
+ * (RFC 8216bis 6.2.4) */
+static void
+sync_target_durations (DashPresentation * pres)
+{
+  guint td = 0;
+  GList *l;
+
+  for (l = pres->reps; l; l = l->next) {
+    DashPresRep *r = l->data;
+    if (r->hls)
+      td = MAX (td, r->hls->target_duration);
+  }
+  for (l = pres->reps; l; l = l->next) {
+    DashPresRep *r = l->data;
+    if (r->hls)
+      r->hls->target_duration = td;
+  }
+}
+
+void
+dash_presentation_start_segment (DashPresentation * pres, DashPresRep * r,
+    guint64 number, guint64 start_ns, gboolean discont)
+{
+  r->open_number = number;
+  r->open_start_ns = start_ns;
+  r->open_discont = discont;
+}
+
+/* The first part fixes the part target: every playlist gets parts, with
+ * the same EXT-X-PART-INF and EXT-X-SERVER-CONTROL (6.2.4) */
+static void
+enable_parts (DashPresentation * pres)
+{
+  guint64 target = pres->cfg.target_latency ? pres->cfg.target_latency :
+      MAX (DASH_NS_PER_SECOND, 4 * pres->cfg.chunk_duration);
+  GList *l;
+
+  pres->part_target = segmenter_part_target (pres->seg);
+  if (pres->part_target == 0)
+    return;
+  /* PART-HOLD-BACK: the latency target, at least 3 part targets (the
+   * SHOULD of RFC 8216bis 4.4.3.8).  (The target less half a part, what
+   * would make an LL-HLS player's wall-clock latency equal an LL-DASH
+   * player's, made hls.js 1.7.4 start with the audio a part after the
+   * video and stall in 4 of 10 starts on a loaded machine; 0 of 8 with
+   * the full target: docs/dashlivesink.md.) */
+  pres->part_hold_back = MAX (target, 3 * pres->part_target);
+  for (l = pres->reps; l; l = l->next) {
+    DashPresRep *r = l->data;
+    /* parts are <rep>-<segment's $Time$>.<index>.m4s */
+    gchar *prefix = g_strdup_printf ("%s-", r->id);
+    if (r->hls)
+      hls_media_playlist_set_parts (r->hls, prefix, pres->part_target,
+          pres->part_hold_back);
+    g_free (prefix);
+  }
+  pres->stats.hls_part_target = pres->part_target;
+  pres->stats.hls_part_hold_back = pres->part_hold_back;
+}
+
+void
+dash_presentation_add_part (DashPresentation * pres, DashPresRep * r,
+    const DashPresPart * part, DashManifests * out)
+{
+  guint64 dur;
+
+  /* parts need the server (blocking reload, hints) and a date */
+  if (!pres->served || r->hls == NULL || !pres->mpd->ast_set ||
+      part->number != r->open_number)
+    return;
+  if (pres->part_target == 0)
+    enable_parts (pres);
+  if (pres->part_target == 0)
+    return;
+  dur = dash_ticks_to_ns (part->duration_ticks, r->timescale);
+  hls_media_playlist_add_part_keyed (r->hls, part->number, part->key,
+      part->index, dur,
+      part->independent, pres->mpd->availability_start_time +
+      (gint64) (r->open_start_ns / 1000), r->open_discont, r->init_name);
+  pres->stats.hls_parts++;
+  if (part->index == 0)
+    r->part_end_ns = r->open_start_ns;
+  r->part_end_ns += dur;
+  if (pres->served_ready) {
+    /* newer than any batch rendered before */
+    out->version = ++pres->version;
+    render_served (pres, r, out);
+  }
+}
+
 /* The resume state: what the manifests list, for a later run */
 static void
 render_state (DashPresentation * pres, DashManifests * out)
@@ -568,8 +740,13 @@ render (DashPresentation * pres, DashPresRep * published,
   out->version = ++pres->version;
   manifests_add (out, pres->mpd_name, xml, served);
   pres->stats.manifests++;
-  if (pres->cfg.hls)
+  if (pres->cfg.hls) {
     render_hls (pres, out);
+    /* the served LL-HLS playlists list what the files do, and more */
+    for (l = pres->reps; l; l = l->next)
+      render_served (pres, l->data, out);
+    pres->served_ready = TRUE;
+  }
   render_state (pres, out);
   pres->last_render_us = g_get_monotonic_time ();
   pres->stale = FALSE;
@@ -676,8 +853,11 @@ dash_presentation_add_segment (DashPresentation * pres, DashPresRep * r,
     hls_media_playlist_add_segment (r->hls, number, name, dur_ns,
         pres->mpd->availability_start_time + (gint64) (seg->start_ns / 1000),
         seg->discont, r->init_name);
+    /* the next segment's parts: named after where it starts */
+    hls_media_playlist_set_next_part_key (r->hls, seg->end_ticks);
     r->hls_dirty = TRUE;
     g_free (name);
+    sync_target_durations (pres);
   }
   pres->mpd->max_segment_duration =
       MAX (pres->mpd->max_segment_duration, dur_ns);
@@ -688,6 +868,11 @@ dash_presentation_add_segment (DashPresentation * pres, DashPresRep * r,
   segmenter_published (pres->seg, r->track, end_ns, seg->end_ticks);
   trim_window (pres, end_ns, out, error);
   render (pres, r, out, error);
+  if (pres->served_ready && r->hls && r->hls->part_target > 0) {
+    /* the served playlist lists the segment at once */
+    out->version = ++pres->version;
+    render_served (pres, r, out);
+  }
   return dur_ns;
 }
 
@@ -716,5 +901,21 @@ void
 dash_presentation_get_stats (DashPresentation * pres,
     DashPresentationStats * stats)
 {
+  guint64 edge = G_MAXUINT64;
+  GList *l;
+
   *stats = pres->stats;
+  if (pres->part_target == 0 || !pres->mpd->ast_set)
+    return;
+  /* the edge every LL-HLS playlist has reached */
+  for (l = pres->reps; l; l = l->next) {
+    DashPresRep *r = l->data;
+    if (r->hls && r->segments > 0)
+      edge = MIN (edge, r->part_end_ns);
+  }
+  if (edge != G_MAXUINT64) {
+    gint64 age = g_get_real_time () - (pres->mpd->availability_start_time +
+        (gint64) (edge / 1000));
+    stats->hls_edge_age = (guint64) MAX (age, 0) * 1000;
+  }
 }

@@ -25,6 +25,12 @@
  * every render comes the resume state (dashresume.h): a later run on the
  * same directory continues the presentation from it in a new period.
  *
+ * With an embedded server at low latency, every media playlist also has
+ * an LL-HLS variant (hlsplaylist.h) that only the server answers: it is
+ * rendered after every part (chunk) of its representation and at every
+ * manifest round, into DashManifests.playlists.  The playlist files stay
+ * classic (complete segments only, valid for any HTTP server).
+ *
  * No locks, no files: the caller serialises the calls. */
 
 #ifndef __DASH_PRESENTATION_H__
@@ -75,7 +81,19 @@ typedef struct {
   GQueue pending_deletes;       /* left the window, not deleted yet */
   guint64 predicted_d;          /* announced duration of the open one */
   guint64 segments, bytes, last_duration;
+  /* LL-HLS: the segment in progress */
+  guint64 open_number, open_start_ns;
+  gboolean open_discont;
+  guint64 part_end_ns;          /* media time the newest part ends at */
 } DashPresRep;
+
+/* A playlist that only the embedded server answers (from memory) */
+typedef struct {
+  gchar *name;                  /* e.g. video_0.m3u8 */
+  gchar *text;                  /* the LL-HLS playlist */
+  gchar *delta;                 /* its Playlist Delta Update, NULL = none */
+  HlsPlaylistState state;       /* what it lists (blocking reloads) */
+} DashServedPlaylist;
 
 /* Manifests rendered, and segments to delete once they are written */
 typedef struct {
@@ -83,6 +101,8 @@ typedef struct {
   GPtrArray *names, *texts;     /* gchar *, same index: the files */
   GPtrArray *served;            /* gchar *, same index: what the embedded
                                  * server answers instead, NULL = the file */
+  GPtrArray *playlists;         /* DashServedPlaylist: the server answers
+                                 * these instead of the files */
   GPtrArray *deletes;           /* gchar *: file names */
   gchar *state;                 /* the resume state, written first; NULL =
                                  * unchanged */
@@ -139,6 +159,26 @@ void dash_presentation_set_served (DashPresentation * pres,
 void dash_presentation_enter_period (DashPresentation * pres,
     DashPresRep * rep, guint period, guint64 number);
 
+/* Segment @number of @rep starts at @start_ns (@discont: after a gap);
+ * its parts come with dash_presentation_add_part(). */
+void dash_presentation_start_segment (DashPresentation * pres,
+    DashPresRep * rep, guint64 number, guint64 start_ns, gboolean discont);
+
+/* A part (chunk) of @rep's segment in progress */
+typedef struct {
+  guint64 number;               /* its segment */
+  guint64 key;                  /* its segment's start (ticks): the
+                                 * segment's name and its parts' */
+  guint index;                  /* from 0 */
+  guint64 duration_ticks;       /* in the representation's timescale */
+  gboolean independent;         /* starts with a sync sample */
+} DashPresPart;
+
+/* Low latency with a server: records @part (written, announced to the
+ * server) and renders @rep's LL-HLS playlist into @out. */
+void dash_presentation_add_part (DashPresentation * pres, DashPresRep * rep,
+    const DashPresPart * part, DashManifests * out);
+
 /* Records @seg of @rep (published on disk), trims the window and renders
  * the manifests into @out if they are due.  Returns the segment's
  * duration in ns.  FALSE in @error only when the MPD cannot be rendered. */
@@ -155,6 +195,12 @@ typedef struct {
   guint64 manifests;            /* rendered */
   guint64 manifests_skipped;    /* due, but coalesced */
   guint64 mispredicted;         /* segments announced with another d */
+  guint64 hls_parts;            /* LL-HLS parts listed */
+  guint64 hls_part_target;      /* ns, 0 = no LL-HLS */
+  guint64 hls_part_hold_back;   /* ns */
+  /* how far the newest part listed in every LL-HLS playlist is behind
+   * the wall clock (ns): the least latency an LL-HLS player can have */
+  guint64 hls_edge_age;
 } DashPresentationStats;
 
 void dash_presentation_get_stats (DashPresentation * pres,

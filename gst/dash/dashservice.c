@@ -98,6 +98,12 @@ build_metrics (gpointer user_data)
   SRV_METRIC ("sent_bytes_total", "counter", ss.bytes_sent);
   SRV_METRIC ("slow_clients_dropped_total", "counter", ss.disconnected_slow);
   SRV_METRIC ("active_responses", "gauge", ss.active);
+  SRV_METRIC ("hls_parts_served_total", "counter", ss.parts_served);
+  SRV_METRIC ("hls_parts_waited_total", "counter", ss.parts_waited);
+  SRV_METRIC ("hls_playlists_blocked_total", "counter", ss.playlists_blocked);
+  SRV_METRIC ("hls_playlist_timeouts_total", "counter", ss.playlist_timeouts);
+  SRV_METRIC ("hls_bad_requests_total", "counter", ss.bad_requests);
+  SRV_METRIC ("hls_delta_updates_total", "counter", ss.delta_updates);
 #undef SRV_METRIC
   g_string_free (labels, TRUE);
   g_free (en);
@@ -129,6 +135,7 @@ start_server (DashService * svc, const DashSettings * run, GError ** error)
   cfg.listen_backlog = run->http_listen_backlog;
   cfg.mpd_name = run->mpd_name;
   cfg.segment_duration = run->segment_duration;
+  cfg.dvr_window = run->dvr_window;
   cfg.metrics = build_metrics;
   cfg.metrics_data = svc;
   srv = http_server_start (&cfg, &err);

@@ -37,6 +37,7 @@
 #define DEFAULT_MAX_PLAYBACK_RATE 1.04
 #define DEFAULT_UPLOAD_LOCATION NULL
 #define DEFAULT_UPLOAD_QUEUE_SIZE 64
+#define DEFAULT_UPLOAD_LL_MANIFESTS FALSE
 #define DEFAULT_MANIFEST_MIN_INTERVAL GST_SECOND
 #define MAX_MANIFEST_MIN_INTERVAL (60 * GST_SECOND)
 
@@ -92,6 +93,7 @@ dash_settings_init (DashSettings * s)
   s->max_playback_rate = DEFAULT_MAX_PLAYBACK_RATE;
   s->upload_location = g_strdup (DEFAULT_UPLOAD_LOCATION);
   s->upload_queue_size = DEFAULT_UPLOAD_QUEUE_SIZE;
+  s->upload_ll_manifests = DEFAULT_UPLOAD_LL_MANIFESTS;
   s->manifest_min_interval = DEFAULT_MANIFEST_MIN_INTERVAL;
   s->timeline = DEFAULT_TIMELINE;
   s->resume = DEFAULT_RESUME;
@@ -210,7 +212,10 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    *
    * Duration of the CMAF chunks (moof+mdat) a segment is made of, in
    * nanoseconds.  Chunks are written to the segment's temporary file as
-   * soon as they are complete.  0 = one chunk per segment.
+   * soon as they are complete.  0 = one chunk per segment.  Chunks are cut
+   * on one grid for every pad (the duration rounded to whole frames of the
+   * first video pad); with http-port they are also the parts of the
+   * LL-HLS playlists the embedded server answers.
    */
   g_object_class_install_property (gobject_class, DASH_SETTING_CHUNK_DURATION,
       g_param_spec_uint64 ("chunk-duration", "Chunk duration",
@@ -344,11 +349,13 @@ dash_settings_install_properties (GObjectClass * gobject_class)
    * GstDashLiveSink:target-latency:
    *
    * Low latency (chunk-duration > 0): ServiceDescription Latency@target in
-   * nanoseconds.  0 = max (1 s, 4 chunk durations).
+   * nanoseconds, and the LL-HLS PART-HOLD-BACK (at least three part
+   * targets).  0 = max (1 s, 4 chunk durations).
    */
   g_object_class_install_property (gobject_class, DASH_SETTING_TARGET_LATENCY,
       g_param_spec_uint64 ("target-latency", "Target latency",
-          "Low-latency target for players in ns (0 = max (1 s, 4 chunks))",
+          "Low-latency target for players in ns: DASH Latency@target, HLS "
+          "PART-HOLD-BACK (0 = max (1 s, 4 chunks))",
           0, 60 * GST_SECOND, DEFAULT_TARGET_LATENCY,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -444,6 +451,32 @@ dash_settings_install_properties (GObjectClass * gobject_class)
           "Upload queue size",
           "Upload requests waiting for the origin before the oldest "
           "segments are dropped", 1, 100000, DEFAULT_UPLOAD_QUEUE_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:upload-ll-manifests:
+   *
+   * With upload-location and chunk-duration > 0: push the low-latency MPD
+   * (the one the embedded server answers: the segment in progress and the
+   * next one announced, availabilityTimeOffset, ServiceDescription)
+   * instead of the file under location, which lists complete segments
+   * only.  For an origin that serves a segment to players while its
+   * chunked PUT is still arriving; an origin that stores a PUT only once
+   * it is complete (nginx's WebDAV, Apache's mod_dav) needs the default.
+   * Such an MPD reaches the origin only after the request headers of the
+   * chunked PUT of the segment it announces in progress were sent.
+   * Set utc-timing-url to a clock the players reach: without it the
+   * pushed MPD names the embedded server's /time when http-port is set,
+   * else uses the direct scheme (the publish time).
+   */
+  g_object_class_install_property (gobject_class,
+      DASH_SETTING_UPLOAD_LL_MANIFESTS,
+      g_param_spec_boolean ("upload-ll-manifests",
+          "Upload low-latency manifests",
+          "Push the low-latency MPD (segments in progress announced) "
+          "instead of the complete-segments file (needs an origin that "
+          "serves growing uploads)", DEFAULT_UPLOAD_LL_MANIFESTS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -596,6 +629,9 @@ dash_settings_set_property (DashSettings * s, guint prop_id,
     case DASH_SETTING_RESUME:
       s->resume = g_value_get_boolean (value);
       break;
+    case DASH_SETTING_UPLOAD_LL_MANIFESTS:
+      s->upload_ll_manifests = g_value_get_boolean (value);
+      break;
     default:
       return FALSE;
   }
@@ -675,6 +711,9 @@ dash_settings_get_property (const DashSettings * s, guint prop_id,
       break;
     case DASH_SETTING_RESUME:
       g_value_set_boolean (value, s->resume);
+      break;
+    case DASH_SETTING_UPLOAD_LL_MANIFESTS:
+      g_value_set_boolean (value, s->upload_ll_manifests);
       break;
     default:
       return FALSE;

@@ -52,6 +52,7 @@ enum
   DASH_SETTING_HTTP_LISTEN_BACKLOG,
   DASH_SETTING_TIMELINE,
   DASH_SETTING_RESUME,
+  DASH_SETTING_UPLOAD_LL_MANIFESTS,
   DASH_SETTING_LAST             /* the element's own ids start here */
 };
 
@@ -100,6 +101,7 @@ typedef struct
   guint64 manifest_min_interval;
   GstDashLiveSinkTimeline timeline;
   gboolean resume;
+  gboolean upload_ll_manifests;
 } DashSettings;
 
 /* The defaults */

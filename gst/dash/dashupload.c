@@ -321,6 +321,7 @@ struct _DashUpload
   gboolean pump_scheduled;
   guint64 uploads, upload_bytes, deletes, failed_attempts, vanished;
   GHashTable *live;             /* name -> LiveSeg */
+  GHashTable *documents;        /* name -> GBytes PUT instead of the file */
   gboolean chunked_refused;     /* the origin answered 411/501 */
   guint64 refused_fallbacks;    /* segments sent whole since */
   guint64 behind;               /* chunked PUTs that fell behind */
@@ -690,8 +691,17 @@ pump (DashUpload * up)
       gsize len = 0;
       GError *err = NULL;
 
+      /* a document given for this name (the low-latency manifest): its
+       * newest version, as the newest file would be read */
+      g_mutex_lock (&up->mutex);
+      r->bytes = g_hash_table_lookup (up->documents, r->name);
+      if (r->bytes)
+        g_bytes_ref (r->bytes);
+      g_mutex_unlock (&up->mutex);
       path = g_build_filename (up->dir, r->name, NULL);
-      if (!g_file_get_contents (path, &data, &len, &err)) {
+      if (r->bytes) {
+        r->size = g_bytes_get_size (r->bytes);
+      } else if (!g_file_get_contents (path, &data, &len, &err)) {
         /* gone from the DVR window (or the directory) before its turn */
         g_debug ("dashupload: cannot read %s: %s", path, err->message);
         g_clear_error (&err);
@@ -705,8 +715,10 @@ pump (DashUpload * up)
         continue;
       }
       g_free (path);
-      r->bytes = g_bytes_new_take (data, len);
-      r->size = len;
+      if (r->bytes == NULL) {
+        r->bytes = g_bytes_new_take (data, len);
+        r->size = len;
+      }
     }
 
     escaped = g_uri_escape_string (r->name, "/", FALSE);
@@ -847,6 +859,8 @@ dash_upload_start (const DashUploadConfig * config, GError ** error)
   up->queue = upload_queue_new (&qc);
   up->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) live_seg_unref);
+  up->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) g_bytes_unref);
   g_mutex_init (&up->mutex);
   g_cond_init (&up->cond);
   up->ctx = g_main_context_new ();
@@ -914,6 +928,7 @@ dash_upload_stop (DashUpload * up)
 
   upload_queue_free (up->queue);
   g_hash_table_unref (up->live);
+  g_hash_table_unref (up->documents);
   g_main_loop_unref (up->loop);
   g_main_context_unref (up->ctx);
   g_object_unref (up->cancel);
@@ -930,6 +945,17 @@ push (DashUpload * up, UploadMethod method, const gchar * name)
   g_mutex_lock (&up->mutex);
   upload_queue_push (up->queue, method, name, g_get_monotonic_time ());
   schedule_pump_locked (up);
+  g_mutex_unlock (&up->mutex);
+}
+
+void
+dash_upload_set_document (DashUpload * up, const gchar * name, GBytes * bytes)
+{
+  g_mutex_lock (&up->mutex);
+  if (bytes)
+    g_hash_table_replace (up->documents, g_strdup (name), g_bytes_ref (bytes));
+  else
+    g_hash_table_remove (up->documents, name);
   g_mutex_unlock (&up->mutex);
 }
 

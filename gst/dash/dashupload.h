@@ -83,6 +83,11 @@ guint dash_upload_drain (DashUpload * up, gint64 timeout);
 /* Cancels what is left, stops the thread and frees. */
 void dash_upload_stop (DashUpload * up);
 void dash_upload_file_published (DashUpload * up, const gchar * name);
+/* The PUTs of @name send @bytes (its newest version) instead of the file
+ * of that name (NULL: the file again): the low-latency manifests, which
+ * exist only in memory.  Call before dash_upload_file_published(). */
+void dash_upload_set_document (DashUpload * up, const gchar * name,
+    GBytes * bytes);
 void dash_upload_file_removed (DashUpload * up, const gchar * name);
 /* Bytes [0, @size) of segment @name, being written as @tmp_name, are
  * complete: the first call starts its chunked PUT. */

@@ -51,8 +51,10 @@
  *                  │                       dashupload.c
  *                  │
  *                  ├─ 3. record (LOCK) ── mpdmodel.c, hlsplaylist.c,
- *                  │    stats, messages,   manifests rendered to text
- *                  │    DVR window trim
+ *                  │    stats, messages,   manifests rendered to text; at
+ *                  │    DVR window trim    low latency with a server each
+ *                  │                       chunk is an LL-HLS part and its
+ *                  │                       playlist is rendered for the server
  *                  │
  *                  └─ 4. publish ──────── messages posted in order
  *                       (no LOCK)          (post_lock), manifests written
@@ -199,7 +201,6 @@ struct _GstDashLiveSink
   Segmenter *seg;
   DashOutput *out;
   DashService *service;         /* HTTP server, uploader */
-  gboolean upload;              /* the uploader runs */
   DashPresentation *pres;       /* what the manifests list */
   GstFlowReturn flow;           /* sticky error */
   GList *pending_msgs;
@@ -295,6 +296,10 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
    *   bytes-written: #guint64
    * - last-segment-duration, publish-latency, max-publish-latency:
    *   #guint64, ns (publish latency: last sample in, segment published)
+   * - LL-HLS (served by the embedded server at low latency): hls-parts
+   *   (#guint64), hls-part-target, hls-part-hold-back, hls-edge-age
+   *   (#guint64, ns: how far the newest part every playlist lists is
+   *   behind the wall clock)
    * - periods: #guint
    * - representations: #GstValueArray of `representation` structures:
    *   id, codecs (#gchararray), segments, bytes, bitrate, peak-bitrate,
@@ -421,7 +426,11 @@ build_stats (GstDashLiveSink * self)
       "max-publish-latency", G_TYPE_UINT64, self->st_max_publish_latency,
       "periods", G_TYPE_UINT, self->seg ? segmenter_n_periods (self->seg) : 0,
       "mispredicted-segments", G_TYPE_UINT64, ps.mispredicted,
-      "manifests-skipped", G_TYPE_UINT64, ps.manifests_skipped, NULL);
+      "manifests-skipped", G_TYPE_UINT64, ps.manifests_skipped,
+      "hls-parts", G_TYPE_UINT64, ps.hls_parts,
+      "hls-part-target", G_TYPE_UINT64, ps.hls_part_target,
+      "hls-part-hold-back", G_TYPE_UINT64, ps.hls_part_hold_back,
+      "hls-edge-age", G_TYPE_UINT64, ps.hls_edge_age, NULL);
   for (l = self->streams; l; l = l->next) {
     DashStream *s = l->data;
     MpdRepresentation *rep = s->prep->rep;
@@ -771,6 +780,12 @@ write_manifests (GstDashLiveSink * self, DashManifests * m)
     dash_output_write_manifest (self->out, g_ptr_array_index (m->names, i),
         m->version, g_ptr_array_index (m->texts, i),
         g_ptr_array_index (m->served, i), &err);
+  /* LL-HLS: after the files, which they may list */
+  for (i = 0; i < m->playlists->len && err == NULL; i++) {
+    DashServedPlaylist *p = g_ptr_array_index (m->playlists, i);
+    dash_output_serve_playlist (self->out, p->name, m->version, p->text,
+        p->delta, &p->state);
+  }
   for (i = 0; i < m->deletes->len && err == NULL; i++) {
     GError *derr = NULL;
     if (dash_output_remove (self->out, g_ptr_array_index (m->deletes, i),
@@ -842,12 +857,32 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
   g_free (path);
   g_free (name);
 
-  if (self->upload && self->run.chunk_duration > 0 && !s->track->eos) {
-    /* the next segment, which the manifests announce, will come */
+  if (self->run.chunk_duration > 0 && self->run.upload_ll_manifests &&
+      !s->track->eos) {
+    /* the next segment, which the pushed manifests announce, will come */
     name = dash_segment_name (s->id, op->end_ticks);
     dash_output_segment_expected (self->out, name, TRUE);
     g_free (name);
   }
+}
+
+/* Step 3 (LOCK) for a chunk written: an LL-HLS part */
+static void
+record_part_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
+    DashManifests * out)
+{
+  const SegSample *first;
+  DashPresPart part = { 0, };
+
+  if (op->samples->len == 0)
+    return;
+  first = &g_array_index (op->samples, SegSample, 0);
+  part.number = op->number;
+  part.key = op->start_ticks;
+  part.index = op->part;
+  part.duration_ticks = op->end_ticks - first->ticks;
+  part.independent = first->key;
+  dash_presentation_add_part (self->pres, job->stream->prep, &part, out);
 }
 
 /* Step 3 (LOCK): the presentation, stats and messages; manifests into @out.
@@ -879,8 +914,11 @@ record_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs,
         }
         dash_presentation_enter_period (self->pres, s->prep, op->period,
             op->number);
+        dash_presentation_start_segment (self->pres, s->prep, op->number,
+            op->start_ns, op->discont);
         break;
       case SEG_OP_FINISH:
+        record_part_locked (self, op, job, out);
         record_finish_locked (self, op, job, out);
         break;
       case SEG_OP_DROP:
@@ -907,6 +945,7 @@ record_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs,
         break;
       }
       case SEG_OP_CHUNK:
+        record_part_locked (self, op, job, out);
         break;
     }
   }
@@ -939,7 +978,7 @@ carry_out_unlock (GstDashLiveSink * self, DashStream * s)
   ret = self->flow;
   unlock_and_post (self);
 
-  if (out.names->len > 0 || out.deletes->len > 0)
+  if (out.names->len > 0 || out.deletes->len > 0 || out.playlists->len > 0)
     write_manifests (self, &out);
   dash_manifests_clear (&out);
   for (i = 0; i < ops->len; i++) {
@@ -1171,15 +1210,17 @@ gst_dash_live_sink_sink_event (GstPad * pad, GstObject * parent,
       break;
     }
     case GST_EVENT_FLUSH_STOP:
+      /* a segment whose chunks may have been served ends with them (a
+       * FINISH in ops), any other is abandoned */
       GST_DASH_LIVE_SINK_LOCK (self);
-      segmenter_flush (self->seg, s->track);
+      segmenter_flush (self->seg, s->track, s->ops);
       gst_segment_init (&s->segment, GST_FORMAT_TIME);
-      GST_DASH_LIVE_SINK_UNLOCK (self);
+      carry_out_unlock (self, s);
       dash_track_writer_abandon (s->writer);
       break;
     case GST_EVENT_EOS:
       GST_DASH_LIVE_SINK_LOCK (self);
-      if (self->upload && !s->track->in_segment) {
+      if (!s->track->in_segment) {
         /* the segment the manifests announced will not come */
         gchar *name = dash_segment_name (s->id,
             s->track->published_end_ticks);
@@ -1419,7 +1460,7 @@ stop (GstDashLiveSink * self)
   streams = g_list_copy (self->streams);
   for (l = self->streams; l; l = l->next) {
     stream_ref (l->data);
-    segmenter_flush (self->seg, ((DashStream *) l->data)->track);
+    segmenter_flush (self->seg, ((DashStream *) l->data)->track, NULL);
   }
   GST_DASH_LIVE_SINK_UNLOCK (self);
   for (l = streams; l; l = l->next)
@@ -1457,8 +1498,13 @@ gst_dash_live_sink_change_state (GstElement * element,
         time_url = dash_service_time_url (self->service);
         dash_presentation_set_served (self->pres, time_url);
         g_free (time_url);
+      } else if (dash_service_get_upload (self->service) &&
+          self->run.upload_ll_manifests) {
+        /* the low-latency MPD is rendered for the origin alone */
+        dash_presentation_set_served (self->pres, NULL);
       }
-      self->upload = dash_service_get_upload (self->service) != NULL;
+      dash_output_set_upload_served (self->out,
+          self->run.upload_ll_manifests);
       dash_output_set_consumers (self->out,
           dash_service_get_server (self->service),
           dash_service_get_upload (self->service));
@@ -1476,7 +1522,6 @@ gst_dash_live_sink_change_state (GstElement * element,
        * uploader drains first (it abandons segments in progress) */
       GST_DASH_LIVE_SINK_LOCK (self);
       dash_output_set_consumers (self->out, NULL, NULL);
-      self->upload = FALSE;
       GST_DASH_LIVE_SINK_UNLOCK (self);
       dash_service_stop (self->service);
       stop (self);

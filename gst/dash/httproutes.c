@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "httproutes.h"
+#include "dashtime.h"
 
 void
 http_routes_route (const gchar * path, DashRoute * route)
@@ -39,6 +40,10 @@ http_routes_route_full (const gchar * path, const gchar * mpd_name,
   }
   if (g_str_equal (path, "/dash.all.min.js")) {
     route->kind = DASH_ROUTE_PLAYER_LIB;
+    return;
+  }
+  if (g_str_equal (path, "/hls.min.js")) {
+    route->kind = DASH_ROUTE_PLAYER_HLS_LIB;
     return;
   }
   if (g_str_equal (path, "/time")) {
@@ -66,6 +71,8 @@ http_routes_route_full (const gchar * path, const gchar * mpd_name,
     route->file_kind = DASH_FILE_PLAYLIST;
   else if (g_str_has_suffix (name, ".mp4"))
     route->file_kind = DASH_FILE_INIT;
+  else if (http_routes_parse_part_name (name, NULL, NULL, NULL))
+    route->file_kind = DASH_FILE_PART;
   else if (g_str_has_suffix (name, ".m4s"))
     route->file_kind = DASH_FILE_SEGMENT;
   else
@@ -85,21 +92,62 @@ http_routes_content_type (DashFileKind kind)
     case DASH_FILE_INIT:
       return "video/mp4";
     case DASH_FILE_SEGMENT:
+    case DASH_FILE_PART:
       return "video/iso.segment";
   }
   return "application/octet-stream";
 }
 
+#define NS_PER_S G_GUINT64_CONSTANT (1000000000)
+#define DEFAULT_CACHE_SEGMENT (2 * NS_PER_S)
+#define DEFAULT_CACHE_WINDOW (120 * NS_PER_S)
+/* max-age of what stays when the window keeps everything (VOD, dvr-window
+ * 0): a day */
+#define CACHE_KEEP_ALL_S 86400
+
+gchar *
+http_routes_cache_control_for (DashFileKind kind,
+    const DashCachePolicy * policy)
+{
+  guint64 seg = DEFAULT_CACHE_SEGMENT, window = DEFAULT_CACHE_WINDOW, age;
+
+  if (policy) {
+    seg = policy->segment_duration ? policy->segment_duration : seg;
+    window = policy->dvr_window;
+  }
+  switch (kind) {
+    case DASH_FILE_MPD:
+    case DASH_FILE_PLAYLIST:
+      /* half a segment, in the whole seconds Cache-Control has */
+      age = MAX (seg / 2 / NS_PER_S, 1);
+      return g_strdup_printf ("public, max-age=%" G_GUINT64_FORMAT, age);
+    case DASH_FILE_INIT:
+    case DASH_FILE_SEGMENT:
+    case DASH_FILE_PART:
+      /* as long as the origin keeps it: the window and the segment that
+       * is deleted one segment late, plus one for the segment in progress */
+      age = window ? (window + 2 * seg + NS_PER_S - 1) / NS_PER_S :
+          CACHE_KEEP_ALL_S;
+      age = MIN (age, CACHE_KEEP_ALL_S);
+      return g_strdup_printf ("public, max-age=%" G_GUINT64_FORMAT
+          ", immutable", age);
+  }
+  return g_strdup ("no-cache");
+}
+
+/* the default policy's values, spelled out (a logic test checks that they
+ * equal http_routes_cache_control_for (kind, NULL)) */
 const gchar *
 http_routes_cache_control (DashFileKind kind)
 {
   switch (kind) {
     case DASH_FILE_MPD:
     case DASH_FILE_PLAYLIST:
-      return "no-cache";
+      return "public, max-age=1";
     case DASH_FILE_INIT:
     case DASH_FILE_SEGMENT:
-      return "public, max-age=86400";
+    case DASH_FILE_PART:
+      return "public, max-age=124, immutable";
   }
   return "no-cache";
 }
@@ -193,6 +241,141 @@ http_routes_parse_segment_name (const gchar * name, gchar ** rep,
   return TRUE;
 }
 
+gboolean
+http_routes_parse_part_name (const gchar * name, gchar ** rep,
+    guint64 * number, guint * index)
+{
+  const gchar *dash, *dot, *end;
+  guint64 n, k;
+
+  if (!g_str_has_suffix (name, ".m4s"))
+    return FALSE;
+  end = name + strlen (name) - 4;
+  dot = g_strrstr_len (name, end - name, ".");
+  if (dot == NULL || !parse_u64 (dot + 1, end, &k) || k > G_MAXUINT16)
+    return FALSE;
+  dash = g_strrstr_len (name, dot - name, "-");
+  if (dash == NULL || dash == name || !parse_u64 (dash + 1, dot, &n))
+    return FALSE;
+  if (rep)
+    *rep = g_strndup (name, dash - name);
+  if (number)
+    *number = n;
+  if (index)
+    *index = (guint) k;
+  return TRUE;
+}
+
+/* --- LL-HLS delivery directives -------------------------------------- */
+
+static gboolean
+parse_decimal (const gchar * s, guint64 * out)
+{
+  return s != NULL && parse_u64 (s, s + strlen (s), out);
+}
+
+gboolean
+http_routes_parse_hls_directives (const gchar * msn, const gchar * part,
+    const gchar * skip, DashHlsDirectives * d)
+{
+  memset (d, 0, sizeof (*d));
+  if (msn) {
+    if (!parse_decimal (msn, &d->msn))
+      return FALSE;
+    d->has_msn = TRUE;
+  }
+  if (part) {
+    if (!parse_decimal (part, &d->part))
+      return FALSE;
+    d->has_part = TRUE;
+  }
+  if (skip) {
+    if (!g_str_equal (skip, "YES") && !g_str_equal (skip, "v2"))
+      return FALSE;
+    d->skip = TRUE;
+  }
+  return TRUE;
+}
+
+DashHlsDecision
+http_routes_hls_decide (const HlsPlaylistState * st,
+    const DashHlsDirectives * d)
+{
+  guint64 last_msn, pt = MAX (st->part_target, 1), limit, per_segment;
+  gint64 ahead;
+
+  /* directives mean nothing to a playlist without blocking reload, and
+   * are ignored once it has ended (6.2.5.2) */
+  if (!st->low_latency || st->ended)
+    return DASH_HLS_ANSWER;
+  if (!d->has_msn)
+    return d->has_part ? DASH_HLS_BAD_REQUEST : DASH_HLS_ANSWER;
+
+  last_msn = st->has_part ? MAX (st->part_msn, st->last_msn) : st->last_msn;
+  if (!st->has_segment && !st->has_part)
+    return DASH_HLS_HOLD;
+  /* more than two segments ahead */
+  if (d->msn > last_msn + 2)
+    return DASH_HLS_BAD_REQUEST;
+
+  if (!d->has_part) {
+    /* segment M complete */
+    return st->has_segment && d->msn <= st->last_msn ? DASH_HLS_ANSWER :
+        DASH_HLS_HOLD;
+  }
+  if (!st->has_part) {
+    /* no parts listed yet: a complete segment holds all of its parts */
+    return st->has_segment && d->msn < st->last_msn ? DASH_HLS_ANSWER :
+        DASH_HLS_HOLD;
+  }
+  /* the Advance Part Limit: 3 s of parts (at least 3 parts), counted
+   * with the parts a segment has (target duration / part target) */
+  limit = st->part_target < DASH_NS_PER_SECOND ?
+      (3 * DASH_NS_PER_SECOND + pt - 1) / pt : 3;
+  per_segment = MAX (((guint64) st->target_duration * DASH_NS_PER_SECOND +
+          pt / 2) / pt, 1);
+  ahead = ((gint64) d->msn - (gint64) st->part_msn) * (gint64) per_segment +
+      (gint64) MIN (d->part, G_MAXINT32) - (gint64) st->part_index;
+  if (ahead > (gint64) limit)
+    return DASH_HLS_BAD_REQUEST;
+  /* part N of segment M, or any later one (an N past the segment's last
+   * part is part 0 of the next: later than every part of M) */
+  if (d->msn < st->part_msn || (d->msn == st->part_msn &&
+          d->part <= st->part_index))
+    return DASH_HLS_ANSWER;
+  return DASH_HLS_HOLD;
+}
+
+guint
+http_routes_hls_pick (const HlsPlaylistState * states, guint n,
+    const DashHlsDirectives * d)
+{
+  guint i;
+
+  g_return_val_if_fail (n > 0, 0);
+  if (d == NULL || !d->has_msn)
+    return n - 1;
+  for (i = 0; i + 1 < n; i++)
+    if (http_routes_hls_decide (&states[i], d) == DASH_HLS_ANSWER)
+      return i;
+  return n - 1;
+}
+
+guint64
+http_routes_hls_hold (const HlsPlaylistState * st)
+{
+  return 3 * (guint64) MAX (st->target_duration, 1) * DASH_NS_PER_SECOND;
+}
+
+gchar *
+http_routes_hls_cache_control (const HlsPlaylistState * st,
+    const DashHlsDirectives * d)
+{
+  if (d == NULL || !d->has_msn || !st->low_latency)
+    return g_strdup ("no-cache");
+  return g_strdup_printf ("public, max-age=%u", MAX (st->target_duration, 1));
+}
+
 /* ------------------------------------------------------------------ */
 
 typedef struct
@@ -201,12 +384,59 @@ typedef struct
   guint64 ahead;                /* keys announced after it */
 } StartedSegment;
 
+/* The chunks of a recent segment: its LL-HLS parts */
+typedef struct
+{
+  guint64 key;                  /* of the segment (its name's number) */
+  gchar *name, *tmp_name;
+  GArray *chunks;               /* guint64 pairs: offset, size */
+  gboolean published;
+} PartSegment;
+
 struct _DashServeState
 {
   GHashTable *live;             /* name -> DashLiveSegment */
   GHashTable *started;          /* rep -> StartedSegment */
+  GHashTable *parts;            /* rep -> GQueue of PartSegment, oldest
+                                 * first, at most DASH_PARTS_KEPT */
   guint64 generation;
 };
+
+static void
+part_segment_free (PartSegment * p)
+{
+  g_free (p->name);
+  g_free (p->tmp_name);
+  g_array_free (p->chunks, TRUE);
+  g_free (p);
+}
+
+static void
+part_queue_free (GQueue * q)
+{
+  g_queue_free_full (q, (GDestroyNotify) part_segment_free);
+}
+
+static PartSegment *
+find_part_segment (DashServeState * st, const gchar * rep, guint64 key)
+{
+  GQueue *q = g_hash_table_lookup (st->parts, rep);
+  GList *l;
+
+  for (l = q ? q->tail : NULL; l; l = l->prev) {
+    PartSegment *p = l->data;
+    if (p->key == key)
+      return p;
+  }
+  return NULL;
+}
+
+void
+dash_part_range_clear (DashPartRange * range)
+{
+  g_clear_pointer (&range->name, g_free);
+  g_clear_pointer (&range->tmp_name, g_free);
+}
 
 static void
 live_segment_free (DashLiveSegment * l)
@@ -224,6 +454,8 @@ http_routes_state_new (void)
   st->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) live_segment_free);
   st->started = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  st->parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) part_queue_free);
   return st;
 }
 
@@ -234,6 +466,7 @@ http_routes_state_free (DashServeState * st)
     return;
   g_hash_table_unref (st->live);
   g_hash_table_unref (st->started);
+  g_hash_table_unref (st->parts);
   g_free (st);
 }
 
@@ -243,6 +476,28 @@ http_routes_state_segment_started (DashServeState * st, const gchar * rep,
 {
   DashLiveSegment *l = g_new0 (DashLiveSegment, 1);
   StartedSegment *last;
+  PartSegment *p;
+  GQueue *q;
+
+  /* its parts: none yet (a key started again forgets the old ones) */
+  q = g_hash_table_lookup (st->parts, rep);
+  if (q == NULL) {
+    q = g_queue_new ();
+    g_hash_table_insert (st->parts, g_strdup (rep), q);
+  }
+  p = find_part_segment (st, rep, key);
+  if (p) {
+    g_queue_remove (q, p);
+    part_segment_free (p);
+  }
+  p = g_new0 (PartSegment, 1);
+  p->key = key;
+  p->name = g_strdup (name);
+  p->tmp_name = g_strdup (tmp_name);
+  p->chunks = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_queue_push_tail (q, p);
+  while (q->length > DASH_PARTS_KEPT)
+    part_segment_free (g_queue_pop_head (q));
 
   l->name = g_strdup (name);
   l->tmp_name = g_strdup (tmp_name);
@@ -259,14 +514,20 @@ http_routes_state_segment_started (DashServeState * st, const gchar * rep,
 
 void
 http_routes_state_chunk_written (DashServeState * st, const gchar * rep,
-    guint64 number, guint64 offset, guint64 size)
+    guint64 key, guint64 offset, guint64 size)
 {
-  gchar *name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep, number);
+  gchar *name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep, key);
   DashLiveSegment *l = g_hash_table_lookup (st->live, name);
+  PartSegment *p = find_part_segment (st, rep, key);
 
   if (l && offset + size > l->complete) {
     l->complete = offset + size;
     l->generation = ++st->generation;
+  }
+  if (p && !p->published && size > 0) {
+    g_array_append_val (p->chunks, offset);
+    g_array_append_val (p->chunks, size);
+    st->generation++;
   }
   g_free (name);
 }
@@ -274,8 +535,19 @@ http_routes_state_chunk_written (DashServeState * st, const gchar * rep,
 void
 http_routes_state_published (DashServeState * st, const gchar * name)
 {
+  gchar *rep = NULL;
+  guint64 number;
+
   if (g_hash_table_remove (st->live, name))
     st->generation++;
+  if (http_routes_parse_segment_name (name, &rep, &number)) {
+    PartSegment *p = find_part_segment (st, rep, number);
+    if (p && !p->published) {
+      p->published = TRUE;
+      st->generation++;
+    }
+    g_free (rep);
+  }
 }
 
 void
@@ -283,6 +555,7 @@ http_routes_state_reset (DashServeState * st)
 {
   g_hash_table_remove_all (st->live);
   g_hash_table_remove_all (st->started);
+  g_hash_table_remove_all (st->parts);
   st->generation++;
 }
 
@@ -314,4 +587,39 @@ guint64
 http_routes_state_generation (DashServeState * st)
 {
   return st->generation;
+}
+
+/* how many parts past the last complete one a request may wait for: the
+ * preload hint names the next one; a player may ask for one more */
+#define PARTS_AHEAD 2
+
+DashPartAvailability
+http_routes_state_lookup_part (DashServeState * st, const gchar * rep,
+    guint64 key, guint index, DashPartRange * range)
+{
+  PartSegment *p = find_part_segment (st, rep, key);
+  StartedSegment *last;
+  guint n;
+
+  memset (range, 0, sizeof (*range));
+  if (p == NULL) {
+    /* the first parts of the segment after the one being written */
+    last = g_hash_table_lookup (st->started, rep);
+    if (last && key > last->key && key - last->key <= last->ahead &&
+        index < PARTS_AHEAD)
+      return DASH_PART_WAIT;
+    return DASH_PART_NOT_FOUND;
+  }
+  n = p->chunks->len / 2;
+  if (index < n) {
+    range->name = g_strdup (p->name);
+    range->tmp_name = p->published ? NULL : g_strdup (p->tmp_name);
+    range->offset = g_array_index (p->chunks, guint64, 2 * index);
+    range->size = g_array_index (p->chunks, guint64, 2 * index + 1);
+    return DASH_PART_READY;
+  }
+  /* a complete segment has all of its parts */
+  if (p->published || index >= n + PARTS_AHEAD)
+    return DASH_PART_NOT_FOUND;
+  return DASH_PART_WAIT;
 }

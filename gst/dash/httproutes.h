@@ -11,13 +11,18 @@
  * resource a path names, its Content-Type and Cache-Control, Range header
  * parsing, and which segments are in progress or announced (so that a
  * request is streamed chunk by chunk, made to wait, or answered from
- * disk).  No sockets, no locks: the server (httpserver.c) owns the
- * locking. */
+ * disk).  LL-HLS: where a part's bytes are, whether a part request waits
+ * (the preload hint), and what a playlist request with delivery
+ * directives (_HLS_msn, _HLS_part, _HLS_skip) gets: the playlist now, a
+ * held request (blocking reload), or 400.  No sockets, no locks: the
+ * server (httpserver.c) owns the locking. */
 
 #ifndef __HTTP_ROUTES_H__
 #define __HTTP_ROUTES_H__
 
 #include <glib.h>
+
+#include "hlsplaylist.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +30,7 @@ typedef enum {
   DASH_ROUTE_NOT_FOUND,
   DASH_ROUTE_PLAYER,            /* "/" and "/index.html" */
   DASH_ROUTE_PLAYER_LIB,        /* "/dash.all.min.js" */
+  DASH_ROUTE_PLAYER_HLS_LIB,    /* "/hls.min.js" */
   DASH_ROUTE_TIME,              /* "/time": http-xsdate clock */
   DASH_ROUTE_METRICS,           /* "/metrics": Prometheus text */
   DASH_ROUTE_FILE,              /* a file of the output directory */
@@ -35,6 +41,7 @@ typedef enum {
   DASH_FILE_PLAYLIST,
   DASH_FILE_INIT,
   DASH_FILE_SEGMENT,
+  DASH_FILE_PART,               /* LL-HLS part: <rep>-<number>.<index>.m4s */
 } DashFileKind;
 
 typedef struct {
@@ -55,8 +62,50 @@ void http_routes_route_full (const gchar * path, const gchar * mpd_name,
 
 const gchar *http_routes_content_type (DashFileKind kind);
 
-/* Cache-Control value: manifests "no-cache", init and media segments a
- * long max-age (their names never change content within a stream). */
+/* --- caching by edges (CDN) ------------------------------------------
+ *
+ * What an edge cache in front of the server may do with each answer.  The
+ * policy, for a stream with segment duration S and DVR window W:
+ *
+ *   MPD, playlists (live)    public, max-age=max(1, floor(S/2))
+ *                            one copy per edge per half segment; a copy
+ *                            that old still announces (MPD) or lists what
+ *                            a player needs until its next reload
+ *   init, media segments     public, max-age=W+2S (86400 when W = 0),
+ *                            immutable: a name never changes content
+ *                            within a stream; bounded by the time the
+ *                            origin keeps the file (W, + the segment
+ *                            deleted one segment late, + the one in
+ *                            progress) so
+ *                            that a stream restarted under the same names
+ *                            is not hidden by old copies for a day
+ *   a segment being written  the same as the complete segment: it becomes
+ *                            exactly that file.  Sent chunked (no
+ *                            Content-Length); the server ends the body
+ *                            with the last chunk only when the segment
+ *                            was published, and resets the connection
+ *                            (no terminating chunk) when it was abandoned
+ *                            or its writer went silent, so that no proxy
+ *                            stores a truncated segment as complete
+ *   errors (404), /time,     no-cache
+ *   /metrics, player page
+ *
+ * LL-HLS playlist responses to a blocking reload (_HLS_msn): the answer to
+ * a given query never changes, so "public, max-age=<target duration>"
+ * keyed by the query (http_routes_hls_cache_control on the LL-HLS side);
+ * LL-HLS parts like segments. */
+
+typedef struct {
+  guint64 segment_duration;     /* ns; 0 = 2 s */
+  guint64 dvr_window;           /* ns; 0 = every segment kept */
+} DashCachePolicy;
+
+/* Cache-Control value for @kind under @policy (NULL = 2 s segments, 120 s
+ * window), g_free(). */
+gchar *http_routes_cache_control_for (DashFileKind kind,
+    const DashCachePolicy * policy);
+
+/* Cache-Control value under the default policy (a static string). */
 const gchar *http_routes_cache_control (DashFileKind kind);
 
 typedef enum {
@@ -74,6 +123,68 @@ DashRangeResult http_routes_parse_range (const gchar * header, guint64 size,
 /* "<rep>-<number>.m4s" -> rep, number.  FALSE for any other name. */
 gboolean http_routes_parse_segment_name (const gchar * name, gchar ** rep,
     guint64 * number);
+
+/* "<rep>-<key>.<index>.m4s" (an LL-HLS part: its segment's name with the
+ * index before ".m4s") -> rep, key, index.  FALSE for any other name. */
+gboolean http_routes_parse_part_name (const gchar * name, gchar ** rep,
+    guint64 * number, guint * index);
+
+/* --- LL-HLS delivery directives ------------------------------------ */
+
+typedef struct {
+  gboolean has_msn, has_part;
+  guint64 msn;                  /* _HLS_msn */
+  guint64 part;                 /* _HLS_part */
+  gboolean skip;                /* _HLS_skip=YES or v2: a delta update */
+} DashHlsDirectives;
+
+/* Parses the query values of a playlist request (NULL = absent).  FALSE
+ * when one is not a decimal integer (resp. YES / v2): 400. */
+gboolean http_routes_parse_hls_directives (const gchar * msn,
+    const gchar * part, const gchar * skip, DashHlsDirectives * d);
+
+typedef enum {
+  DASH_HLS_ANSWER,              /* answer with the playlist now */
+  DASH_HLS_HOLD,                /* hold the request until the playlist
+                                 * holds what it asks for (blocking
+                                 * reload), at most http_routes_hls_hold ()*/
+  DASH_HLS_BAD_REQUEST,         /* 400: _HLS_part without _HLS_msn, or
+                                 * asking too far ahead */
+} DashHlsDecision;
+
+/* What a request with directives @d gets from a playlist that lists
+ * @st (RFC 8216bis 6.2.5.2): directives are ignored by a playlist without
+ * blocking reload or with EXT-X-ENDLIST; _HLS_msn=M waits for segment M
+ * complete, with _HLS_part=N for part N of segment M (an index past the
+ * segment's last part means part 0 of the next); more than two segments
+ * ahead of the last, or parts beyond the Advance Part Limit (3 s of
+ * parts, at least 3), is a bad request. */
+DashHlsDecision http_routes_hls_decide (const HlsPlaylistState * st,
+    const DashHlsDirectives * d);
+
+/* Which of @n recent versions of a playlist (@states, oldest first) to
+ * answer a request with @d that http_routes_hls_decide() answers on the
+ * newest: with _HLS_msn, the oldest that lists what was asked for — the
+ * version that added it — so that a player asking for the next part gets
+ * that part, not several at once (hls.js #5028 skipped the last part of a
+ * segment when parts came in a burst, as after a late encoder); the
+ * newest otherwise.  Returns an index into @states. */
+guint http_routes_hls_pick (const HlsPlaylistState * states, guint n,
+    const DashHlsDirectives * d);
+
+/* How many versions of a playlist the server keeps for that */
+#define DASH_HLS_VERSIONS_KEPT 8
+
+/* How long a blocking reload is held before 503 (ns): three target
+ * durations (6.2.5.2) */
+guint64 http_routes_hls_hold (const HlsPlaylistState * st);
+
+/* Cache-Control of a playlist response to a request with @d (NULL: no
+ * directives): "no-cache" without _HLS_msn; with it, the response lists
+ * what was asked for whenever it is fetched, so an edge may keep it for a
+ * target duration ("public, max-age=<target duration>", g_free). */
+gchar *http_routes_hls_cache_control (const HlsPlaylistState * st,
+    const DashHlsDirectives * d);
 
 /* --- live segments ------------------------------------------------- */
 
@@ -102,8 +213,9 @@ void http_routes_state_free (DashServeState * st);
  * may list the next one or two before they start. */
 void http_routes_state_segment_started (DashServeState * st, const gchar * rep,
     guint64 key, guint64 ahead, const gchar * tmp_name, const gchar * name);
+/* A chunk of segment @key of @rep is written: one more part */
 void http_routes_state_chunk_written (DashServeState * st, const gchar * rep,
-    guint64 number, guint64 offset, guint64 size);
+    guint64 key, guint64 offset, guint64 size);
 /* @name is complete on disk: it is no longer live. */
 void http_routes_state_published (DashServeState * st, const gchar * name);
 /* Forget every live segment (the stream stopped). */
@@ -117,6 +229,34 @@ DashAvailability http_routes_state_lookup (DashServeState * st,
 
 /* Total number of state changes so far (cheap change detection). */
 guint64 http_routes_state_generation (DashServeState * st);
+
+/* --- LL-HLS parts ---------------------------------------------------- */
+
+typedef enum {
+  DASH_PART_NOT_FOUND,          /* 404 */
+  DASH_PART_READY,              /* complete: its range */
+  DASH_PART_WAIT,               /* the next part (a preload hint): wait */
+} DashPartAvailability;
+
+typedef struct {
+  gchar *name;                  /* the segment that holds it */
+  gchar *tmp_name;              /* ... while it is written (NULL after) */
+  guint64 offset, size;         /* bytes of the segment */
+} DashPartRange;
+
+void dash_part_range_clear (DashPartRange * range);
+
+/* Part @index of segment @key of @rep: complete (every chunk the sink
+ * reported is one part, the first with the segment's header), the next
+ * one or two of a segment being written or of a segment announced after
+ * it (what a preload hint names: wait), or not there.  The parts of the last
+ * DASH_PARTS_KEPT segments of each representation are known (RFC 8216bis
+ * 6.2.2: a part stays available three target durations after it left the
+ * playlist, which lists parts for three). */
+DashPartAvailability http_routes_state_lookup_part (DashServeState * st,
+    const gchar * rep, guint64 key, guint index, DashPartRange * range);
+
+#define DASH_PARTS_KEPT 16
 
 G_END_DECLS
 

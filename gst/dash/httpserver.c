@@ -43,13 +43,26 @@ static gsize debug_init;
 
 #define PLAYER_PAGE_RESOURCE "/org/gstreamer/livestream/dash/index.html"
 #define DASHJS_FILE_NAME "dash.all.min.js"
+#define HLSJS_FILE_NAME "hls.min.js"
 
 typedef enum
 {
   REQ_FILE,                     /* complete body handed to soup */
   REQ_LIVE,                     /* segment being written, chunked */
-  REQ_WAIT,                     /* announced segment not started yet */
+  REQ_WAIT,                     /* announced segment not started yet, or
+                                 * the next part (LL-HLS preload hint) */
+  REQ_BLOCK,                    /* LL-HLS blocking playlist reload */
 } ReqState;
+
+/* LL-HLS: a playlist answered from memory, with its previous versions */
+typedef struct _ServedPlaylist ServedPlaylist;
+struct _ServedPlaylist
+{
+  GBytes *text, *delta;
+  HlsPlaylistState state;
+  guint64 version;
+  ServedPlaylist *older;        /* at most DASH_HLS_VERSIONS_KEPT in all */
+};
 
 typedef struct
 {
@@ -59,21 +72,27 @@ typedef struct
   DashFileKind kind;
   gchar name[256];
   gboolean head;
+  gboolean whole;               /* HTTP/1.0: no chunked transfer, a segment
+                                 * in progress is answered once complete */
   gint fd;                      /* REQ_LIVE */
   guint64 sent;                 /* bytes of the file appended so far */
   guint64 wrote;                /* bytes of the body written to the socket */
   guint64 queued;               /* appended, not yet written to the socket */
   gint64 last_progress;         /* monotonic µs */
-  gint64 deadline;              /* REQ_WAIT: monotonic µs */
+  gint64 deadline;              /* REQ_WAIT, REQ_BLOCK: monotonic µs */
+  DashHlsDirectives directives; /* REQ_BLOCK */
   gulong wrote_id, finished_id;
   gboolean done;                /* body complete */
 } Req;
 
 struct _HttpServer
 {
-  gchar *dir, *address, *mpd_name, *player_lib;
+  gchar *dir, *address, *mpd_name, *player_lib, *hls_lib;
   guint port;
   guint64 seg_dur, max_client_buffer, stall_timeout;
+  /* Cache-Control by DashFileKind (fewer than 8 kinds; any kind without
+   * a policy of its own gets "no-cache") */
+  gchar *cache_control[8];
   guint listen_backlog;
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
@@ -90,6 +109,7 @@ struct _HttpServer
   GCond cond;
   DashServeState *state;
   GHashTable *documents;        /* name -> GBytes answered instead of a file */
+  GHashTable *playlists;        /* name -> ServedPlaylist (LL-HLS) */
   gboolean wake_pending;
   HttpServerStats stats;
 };
@@ -113,26 +133,41 @@ own_dir (void)
   return dir;
 }
 
-gchar *
-http_server_find_player_lib (void)
+/* A player library: $@env, else the installed file, else (uninstalled)
+ * the copy the build puts next to the plug-in */
+static gchar *
+find_lib (const gchar * env_name, const gchar * installed,
+    const gchar * file_name)
 {
-  const gchar *env = g_getenv ("GST_LIVESTREAM_DASHJS");
+  const gchar *env = g_getenv (env_name);
   gchar *dir, *path;
 
   if (env && *env)
     return g_strdup (env);
-  if (g_file_test (DASHJS_INSTALL_PATH, G_FILE_TEST_IS_REGULAR))
-    return g_strdup (DASHJS_INSTALL_PATH);
-  /* uninstalled: the build copies it next to the plug-in */
+  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (installed);
   dir = own_dir ();
   if (dir == NULL)
     return NULL;
-  path = g_build_filename (dir, DASHJS_FILE_NAME, NULL);
+  path = g_build_filename (dir, file_name, NULL);
   g_free (dir);
   if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return path;
   g_free (path);
   return NULL;
+}
+
+gchar *
+http_server_find_player_lib (void)
+{
+  return find_lib ("GST_LIVESTREAM_DASHJS", DASHJS_INSTALL_PATH,
+      DASHJS_FILE_NAME);
+}
+
+gchar *
+http_server_find_hls_lib (void)
+{
+  return find_lib ("GST_LIVESTREAM_HLSJS", HLSJS_INSTALL_PATH, HLSJS_FILE_NAME);
 }
 
 /* The player page for @mpd_name, from the resource.  The name goes into
@@ -266,61 +301,55 @@ req_track (HttpServer * srv, SoupServerMessage * msg, ReqState state,
   return r;
 }
 
+/* Cuts the connection: a chunked body ends without its terminating
+ * chunk, so the client and any proxy on the way see an incomplete
+ * response, never a complete (cacheable) one. */
+static void
+req_cut (Req * r)
+{
+  GSocket *sock = _soup_server_message_get_socket (r->msg);
+
+  if (sock)
+    g_socket_shutdown (sock, TRUE, TRUE, NULL);
+  /* an open live body is ended: its terminating chunk then fails on the
+   * closed socket (the peer already saw the connection end without it),
+   * which finishes the message.  Until then nothing more is appended. */
+  if (r->state == REQ_LIVE && !r->done)
+    _soup_message_body_complete (_soup_server_message_get_response_body
+        (r->msg));
+  r->done = TRUE;
+  _soup_server_message_unpause (r->msg);
+}
+
 /* Drops the connection of a client that does not keep up. */
 static void
 req_disconnect (Req * r)
 {
-  GSocket *sock = _soup_server_message_get_socket (r->msg);
-
   g_mutex_lock (&r->srv->lock);
   r->srv->stats.disconnected_slow++;
   g_mutex_unlock (&r->srv->lock);
-  if (sock)
-    g_socket_shutdown (sock, TRUE, TRUE, NULL);
-  /* the write error finishes the message; until then nothing more is
-   * appended */
-  r->done = TRUE;
+  req_cut (r);
 }
 
 /* --- complete files -------------------------------------------------- */
 
-/* Answers @route from the file on disk.  Returns FALSE if it does not
- * exist (nothing was answered). */
-static gboolean
-serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
+/* Answers @bytes (taken) for @route: whole, or the Range asked for */
+static void
+serve_bytes (HttpServer * srv, SoupServerMessage * msg,
+    const DashRoute * route, GBytes * bytes, const gchar * cache_control,
     gboolean head)
 {
   SoupMessageHeaders *req_h = _soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *h = _soup_server_message_get_response_headers (msg);
-  gchar *path = g_build_filename (srv->dir, route->name, NULL);
-  GMappedFile *mf;
-  GBytes *bytes, *body;
-  guint64 size, start = 0, end = 0;
+  guint64 size = g_bytes_get_size (bytes), start = 0, end = 0;
   DashRangeResult rr;
+  GBytes *body;
   Req *r;
-
-  /* a document of the server's own (the low-latency MPD), else the file */
-  g_mutex_lock (&srv->lock);
-  bytes = g_hash_table_lookup (srv->documents, route->name);
-  if (bytes)
-    g_bytes_ref (bytes);
-  g_mutex_unlock (&srv->lock);
-  if (bytes == NULL) {
-    mf = g_mapped_file_new (path, FALSE, NULL);
-    if (mf == NULL) {
-      g_free (path);
-      return FALSE;
-    }
-    bytes = g_mapped_file_get_bytes (mf);
-    g_mapped_file_unref (mf);
-  }
-  g_free (path);
-  size = g_bytes_get_size (bytes);
 
   _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (route->file_kind));
-  _soup_message_headers_replace (h, "Cache-Control",
-      http_routes_cache_control (route->file_kind));
+  _soup_message_headers_replace (h, "Cache-Control", cache_control ?
+      cache_control : srv->cache_control[route->file_kind]);
   _soup_message_headers_replace (h, "Accept-Ranges", "bytes");
 
   rr = http_routes_parse_range (_soup_message_headers_get_one (req_h, "Range"),
@@ -332,7 +361,7 @@ serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
     _soup_server_message_set_status (msg,
         SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, NULL);
     g_bytes_unref (bytes);
-    return TRUE;
+    return;
   }
   if (rr == DASH_RANGE_OK) {
     gchar *cr = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "-%"
@@ -357,7 +386,255 @@ serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
         (msg), body);
   }
   g_bytes_unref (body);
+}
+
+/* Answers @route from the file on disk.  Returns FALSE if it does not
+ * exist (nothing was answered). */
+static gboolean
+serve_file (HttpServer * srv, SoupServerMessage * msg, const DashRoute * route,
+    gboolean head)
+{
+  gchar *path = g_build_filename (srv->dir, route->name, NULL);
+  GMappedFile *mf;
+  GBytes *bytes;
+
+  /* a document of the server's own (the low-latency MPD), else the file */
+  g_mutex_lock (&srv->lock);
+  bytes = g_hash_table_lookup (srv->documents, route->name);
+  if (bytes)
+    g_bytes_ref (bytes);
+  g_mutex_unlock (&srv->lock);
+  if (bytes == NULL) {
+    mf = g_mapped_file_new (path, FALSE, NULL);
+    if (mf == NULL) {
+      g_free (path);
+      return FALSE;
+    }
+    bytes = g_mapped_file_get_bytes (mf);
+    g_mapped_file_unref (mf);
+  }
+  g_free (path);
+  serve_bytes (srv, msg, route, bytes, NULL, head);
   return TRUE;
+}
+
+/* --- LL-HLS ---------------------------------------------------------- */
+
+static void
+served_playlist_free (ServedPlaylist * p)
+{
+  while (p) {
+    ServedPlaylist *older = p->older;
+    g_bytes_unref (p->text);
+    if (p->delta)
+      g_bytes_unref (p->delta);
+    g_free (p);
+    p = older;
+  }
+}
+
+/* The version of @p (the newest) to answer @d with (srv->lock held) */
+static ServedPlaylist *
+pick_version_locked (ServedPlaylist * p, const DashHlsDirectives * d)
+{
+  HlsPlaylistState states[DASH_HLS_VERSIONS_KEPT];
+  ServedPlaylist *v[DASH_HLS_VERSIONS_KEPT];
+  guint n = 0, i;
+
+  for (; p && n < DASH_HLS_VERSIONS_KEPT; p = p->older)
+    v[n++] = p;
+  /* oldest first */
+  for (i = 0; i < n; i++)
+    states[i] = v[n - 1 - i]->state;
+  return v[n - 1 - http_routes_hls_pick (states, n, d)];
+}
+
+static void
+respond_status (HttpServer * srv, SoupServerMessage * msg, guint status,
+    const gchar * text)
+{
+  respond_text (msg, status, "text/plain", "no-cache", g_strdup (text));
+}
+
+/* Answers playlist @route from memory with what @d asks for (the delta
+ * update for _HLS_skip).  FALSE if the server has no such playlist. */
+static gboolean
+serve_playlist (HttpServer * srv, SoupServerMessage * msg,
+    const DashRoute * route, const DashHlsDirectives * d, gboolean head)
+{
+  ServedPlaylist *p;
+  GBytes *body;
+  HlsPlaylistState st;
+  gchar *cc;
+
+  g_mutex_lock (&srv->lock);
+  p = g_hash_table_lookup (srv->playlists, route->name);
+  if (p == NULL) {
+    g_mutex_unlock (&srv->lock);
+    return FALSE;
+  }
+  /* the version that added what was asked for (one part at a time) */
+  p = pick_version_locked (p, d);
+  body = g_bytes_ref (d && d->skip && p->delta && !p->state.ended ? p->delta :
+      p->text);
+  if (body == p->delta)
+    srv->stats.delta_updates++;
+  st = p->state;
+  g_mutex_unlock (&srv->lock);
+  cc = http_routes_hls_cache_control (&st, d);
+  serve_bytes (srv, msg, route, body, cc, head);
+  g_free (cc);
+  return TRUE;
+}
+
+/* A playlist request: from memory when the server has it (LL-HLS: maybe
+ * held, maybe 400), else from the file.  FALSE if neither exists. */
+static gboolean
+handle_playlist (HttpServer * srv, SoupServerMessage * msg,
+    const DashRoute * route, GHashTable * query, gboolean head)
+{
+  DashHlsDirectives d;
+  DashHlsDecision dec = DASH_HLS_ANSWER;
+  ServedPlaylist *p;
+  gboolean parsed;
+  Req *r;
+
+  parsed = http_routes_parse_hls_directives (query ?
+      g_hash_table_lookup (query, "_HLS_msn") : NULL,
+      query ? g_hash_table_lookup (query, "_HLS_part") : NULL,
+      query ? g_hash_table_lookup (query, "_HLS_skip") : NULL, &d);
+  g_mutex_lock (&srv->lock);
+  p = g_hash_table_lookup (srv->playlists, route->name);
+  if (p && !parsed)
+    dec = p->state.low_latency ? DASH_HLS_BAD_REQUEST : DASH_HLS_ANSWER;
+  else if (p)
+    dec = http_routes_hls_decide (&p->state, &d);
+  if (dec == DASH_HLS_BAD_REQUEST)
+    srv->stats.bad_requests++;
+  else if (dec == DASH_HLS_HOLD)
+    srv->stats.playlists_blocked++;
+  g_mutex_unlock (&srv->lock);
+
+  if (p == NULL)
+    return serve_file (srv, msg, route, head);
+  switch (dec) {
+    case DASH_HLS_ANSWER:
+      return serve_playlist (srv, msg, route, parsed ? &d : NULL, head);
+    case DASH_HLS_BAD_REQUEST:
+      respond_status (srv, msg, SOUP_STATUS_BAD_REQUEST,
+          "bad delivery directives (_HLS_part without _HLS_msn, not a "
+          "number, or too far ahead)\n");
+      return TRUE;
+    case DASH_HLS_HOLD:
+      r = req_track (srv, msg, REQ_BLOCK, route, head);
+      r->directives = d;
+      g_mutex_lock (&srv->lock);
+      r->deadline = g_get_monotonic_time () +
+          (gint64) (http_routes_hls_hold (&p->state) / 1000);
+      g_mutex_unlock (&srv->lock);
+      GST_LOG ("%s: held for _HLS_msn=%" G_GUINT64_FORMAT " _HLS_part=%"
+          G_GUINT64_FORMAT, route->name, d.msn, d.part);
+      _soup_server_message_pause (msg);
+      return TRUE;
+  }
+  return TRUE;
+}
+
+/* The bytes of a complete part (@range), from the segment's temporary
+ * file while it is written, else from the segment; NULL if gone. */
+static GBytes *
+read_part (HttpServer * srv, const DashPartRange * range)
+{
+  const gchar *names[2] = { range->tmp_name, range->name };
+  guint i;
+
+  for (i = 0; i < 2; i++) {
+    gchar *path;
+    guint8 *data;
+    gssize got = -1;
+    gint fd;
+
+    if (names[i] == NULL)
+      continue;
+    path = g_build_filename (srv->dir, names[i], NULL);
+    fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+    g_free (path);
+    if (fd < 0)
+      continue;
+    data = g_malloc (MAX (range->size, 1));
+    got = pread (fd, data, range->size, range->offset);
+    close (fd);
+    if (got == (gssize) range->size)
+      return g_bytes_new_take (data, range->size);
+    g_free (data);
+  }
+  return NULL;
+}
+
+/* What a part request gets now */
+static DashPartAvailability
+lookup_part (HttpServer * srv, const gchar * name, DashPartRange * range)
+{
+  DashPartAvailability av = DASH_PART_NOT_FOUND;
+  gchar *rep = NULL;
+  guint64 number;
+  guint index;
+
+  memset (range, 0, sizeof (*range));
+  if (!http_routes_parse_part_name (name, &rep, &number, &index))
+    return DASH_PART_NOT_FOUND;
+  g_mutex_lock (&srv->lock);
+  av = http_routes_state_lookup_part (srv->state, rep, number, index, range);
+  g_mutex_unlock (&srv->lock);
+  g_free (rep);
+  return av;
+}
+
+/* Answers a complete part; FALSE (nothing answered) if its bytes are gone */
+static gboolean
+serve_part (HttpServer * srv, SoupServerMessage * msg,
+    const DashRoute * route, const DashPartRange * range, gboolean head)
+{
+  GBytes *bytes = read_part (srv, range);
+
+  if (bytes == NULL)
+    return FALSE;
+  g_mutex_lock (&srv->lock);
+  srv->stats.parts_served++;
+  g_mutex_unlock (&srv->lock);
+  serve_bytes (srv, msg, route, bytes, NULL, head);
+  return TRUE;
+}
+
+static void
+handle_part (HttpServer * srv, SoupServerMessage * msg,
+    const DashRoute * route, gboolean head)
+{
+  DashPartRange range;
+  Req *r;
+
+  switch (lookup_part (srv, route->name, &range)) {
+    case DASH_PART_READY:
+      if (!serve_part (srv, msg, route, &range, head))
+        not_found (srv, msg);
+      break;
+    case DASH_PART_WAIT:
+      /* a preload hint: answered whole once the part is complete (no byte
+       * of a part before all of it can go, RFC 8216bis 6.2.6) */
+      r = req_track (srv, msg, REQ_WAIT, route, head);
+      r->deadline = g_get_monotonic_time () +
+          (gint64) MAX (2 * srv->seg_dur, G_GUINT64_CONSTANT (1000000000)) /
+          1000;
+      g_mutex_lock (&srv->lock);
+      srv->stats.parts_waited++;
+      g_mutex_unlock (&srv->lock);
+      _soup_server_message_pause (msg);
+      break;
+    case DASH_PART_NOT_FOUND:
+      not_found (srv, msg);
+      break;
+  }
+  dash_part_range_clear (&range);
 }
 
 /* --- live segments --------------------------------------------------- */
@@ -372,6 +649,7 @@ feed_live (HttpServer * srv, Req * r)
   guint64 target;
   gboolean finished = FALSE;
   SoupMessageBody *body = _soup_server_message_get_response_body (r->msg);
+  struct stat sb;
 
   if (r->done)
     return;
@@ -380,12 +658,17 @@ feed_live (HttpServer * srv, Req * r)
   target = av == DASH_AVAIL_LIVE ? live->complete : 0;
   g_mutex_unlock (&srv->lock);
 
+  /* our file was unlinked: the segment was abandoned (and maybe started
+   * again under the same name, in another file).  A truncated segment must
+   * not look complete to a cache on the way: the response is cut, not
+   * ended.  Published, it was renamed: our descriptor reads the same file. */
+  if (fstat (r->fd, &sb) != 0 || sb.st_nlink == 0) {
+    GST_DEBUG ("%s: abandoned while sent to %p: connection cut", r->name, r);
+    req_cut (r);
+    return;
+  }
   if (av != DASH_AVAIL_LIVE) {
-    struct stat sb;
-    /* published (renamed: our descriptor reads the same file) or
-     * abandoned (unlinked: we send what was complete) */
-    if (fstat (r->fd, &sb) == 0)
-      target = sb.st_size;
+    target = sb.st_size;
     finished = TRUE;
   }
 
@@ -435,13 +718,98 @@ start_live (HttpServer * srv, Req * r, const gchar * tmp_name)
   _soup_message_headers_replace (h, "Content-Type",
       http_routes_content_type (r->kind));
   _soup_message_headers_replace (h, "Cache-Control",
-      http_routes_cache_control (r->kind));
+      srv->cache_control[r->kind]);
   _soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
   g_mutex_lock (&srv->lock);
   srv->stats.live_responses++;
   g_mutex_unlock (&srv->lock);
   feed_live (srv, r);
   return TRUE;
+}
+
+/* Replaces the tracking of @r's message (a held request about to be
+ * answered) by nothing: the answer tracks its own.  Returns the message,
+ * with a reference. */
+static SoupServerMessage *
+req_untrack (HttpServer * srv, Req * r)
+{
+  SoupServerMessage *msg = g_object_ref (r->msg);
+
+  srv->reqs = g_list_remove (srv->reqs, r);
+  req_free (r);
+  return msg;
+}
+
+/* A held part request: the part is complete, will not come, or the wait
+ * is over */
+static void
+check_part_wait (HttpServer * srv, Req * r, gint64 now)
+{
+  DashPartRange range;
+  DashPartAvailability av = lookup_part (srv, r->name, &range);
+  SoupServerMessage *msg;
+  DashRoute route;
+
+  if (av == DASH_PART_WAIT && now < r->deadline) {
+    dash_part_range_clear (&range);
+    return;
+  }
+  memset (&route, 0, sizeof (route));
+  route.kind = DASH_ROUTE_FILE;
+  route.file_kind = r->kind;
+  g_strlcpy (route.name, r->name, sizeof (route.name));
+  msg = req_untrack (srv, r);
+  if (av != DASH_PART_READY || !serve_part (srv, msg, &route, &range, FALSE)) {
+    if (av == DASH_PART_WAIT) {
+      g_mutex_lock (&srv->lock);
+      srv->stats.wait_timeouts++;
+      g_mutex_unlock (&srv->lock);
+    }
+    not_found (srv, msg);
+  }
+  _soup_server_message_unpause (msg);
+  g_object_unref (msg);
+  dash_part_range_clear (&range);
+}
+
+/* A held playlist request: the playlist lists what it asked for, or the
+ * hold is over (503) */
+static void
+check_block (HttpServer * srv, Req * r, gint64 now)
+{
+  DashHlsDecision dec = DASH_HLS_ANSWER;
+  ServedPlaylist *p;
+  SoupServerMessage *msg;
+  DashRoute route;
+  DashHlsDirectives d = r->directives;
+  gboolean head = r->head;
+
+  g_mutex_lock (&srv->lock);
+  p = g_hash_table_lookup (srv->playlists, r->name);
+  if (p)
+    dec = http_routes_hls_decide (&p->state, &d);
+  if (dec == DASH_HLS_HOLD && now >= r->deadline)
+    srv->stats.playlist_timeouts++;
+  g_mutex_unlock (&srv->lock);
+  if (dec == DASH_HLS_HOLD && now < r->deadline)
+    return;
+
+  memset (&route, 0, sizeof (route));
+  route.kind = DASH_ROUTE_FILE;
+  route.file_kind = r->kind;
+  g_strlcpy (route.name, r->name, sizeof (route.name));
+  msg = req_untrack (srv, r);
+  if (dec == DASH_HLS_HOLD)
+    respond_status (srv, msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "the playlist did not reach what was asked for in three target "
+        "durations\n");
+  else if (dec == DASH_HLS_BAD_REQUEST)
+    respond_status (srv, msg, SOUP_STATUS_BAD_REQUEST, "too far ahead\n");
+  else if (!serve_playlist (srv, msg, &route, &d, head)
+      && !serve_file (srv, msg, &route, head))
+    not_found (srv, msg);
+  _soup_server_message_unpause (msg);
+  g_object_unref (msg);
 }
 
 /* A waiting request: the segment started, was published, or the wait is
@@ -456,8 +824,9 @@ check_wait (HttpServer * srv, Req * r, gint64 now)
 
   g_mutex_lock (&srv->lock);
   av = http_routes_state_lookup (srv->state, r->name, &live);
-  /* the temporary file exists once the first chunk is written */
-  if (av == DASH_AVAIL_LIVE && live->complete == 0)
+  /* the temporary file exists once the first chunk is written; an
+   * HTTP/1.0 client waits for the complete segment */
+  if (av == DASH_AVAIL_LIVE && (live->complete == 0 || r->whole))
     av = DASH_AVAIL_WAIT;
   if (av == DASH_AVAIL_LIVE)
     tmp = g_strdup (live->tmp_name);
@@ -506,8 +875,12 @@ feed_all (HttpServer * srv)
     next = l->next;
     if (r->state == REQ_LIVE)
       feed_live (srv, r);
+    else if (r->state == REQ_WAIT && r->kind == DASH_FILE_PART)
+      check_part_wait (srv, r, now);
     else if (r->state == REQ_WAIT)
       check_wait (srv, r, now);
+    else if (r->state == REQ_BLOCK)
+      check_block (srv, r, now);
   }
 }
 
@@ -534,7 +907,7 @@ on_tick (gpointer data)
   for (l = srv->reqs; l; l = next) {
     Req *r = l->data;
     next = l->next;
-    if (r->state == REQ_WAIT)
+    if (r->state == REQ_WAIT || r->state == REQ_BLOCK)
       continue;
     /* a client that has not read anything for stall-timeout while data
      * waits for it is dropped; so is a live segment whose writer went
@@ -544,10 +917,8 @@ on_tick (gpointer data)
       req_disconnect (r);
     else if (r->state == REQ_LIVE && !r->done && r->queued == 0 &&
         (guint64) (now - r->last_progress) * 1000 > 2 * srv->stall_timeout) {
-      _soup_message_body_complete (_soup_server_message_get_response_body
-          (r->msg));
-      r->done = TRUE;
-      _soup_server_message_unpause (r->msg);
+      /* the segment never completed: cut, as for an abandoned one */
+      req_cut (r);
     }
   }
   return G_SOURCE_CONTINUE;
@@ -573,19 +944,34 @@ wake_locked (HttpServer * srv)
 
 static void
 handle_file (HttpServer * srv, SoupServerMessage * msg,
-    const DashRoute * route, gboolean head)
+    const DashRoute * route, GHashTable * query, gboolean head)
 {
   const DashLiveSegment *live = NULL;
   DashAvailability av;
   gchar *tmp = NULL;
   Req *r;
+  /* HTTP/1.0 has no chunked transfer: a body streamed to such a client
+   * (or proxy) ends with the connection, and a cut one would look
+   * complete.  It gets a segment in progress once complete, whole. */
+  gboolean whole =
+      _soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0;
+
+  if (route->file_kind == DASH_FILE_PART) {
+    handle_part (srv, msg, route, head);
+    return;
+  }
+  if (route->file_kind == DASH_FILE_PLAYLIST) {
+    if (!handle_playlist (srv, msg, route, query, head))
+      not_found (srv, msg);
+    return;
+  }
 
   g_mutex_lock (&srv->lock);
   av = route->file_kind == DASH_FILE_SEGMENT ?
       http_routes_state_lookup (srv->state, route->name, &live) :
       DASH_AVAIL_FILE;
-  if (av == DASH_AVAIL_LIVE && live->complete == 0)
-    av = DASH_AVAIL_WAIT;       /* no chunk written yet */
+  if (av == DASH_AVAIL_LIVE && (live->complete == 0 || whole))
+    av = DASH_AVAIL_WAIT;       /* no chunk written yet, or HTTP/1.0 */
   if (av == DASH_AVAIL_LIVE)
     tmp = g_strdup (live->tmp_name);
   if (av == DASH_AVAIL_WAIT)
@@ -605,6 +991,7 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
       break;
     case DASH_AVAIL_WAIT:
       r = req_track (srv, msg, REQ_WAIT, route, head);
+      r->whole = whole;
       r->deadline = g_get_monotonic_time () +
           (gint64) MAX (2 * srv->seg_dur, G_GUINT64_CONSTANT (1000000000)) /
           1000;
@@ -659,11 +1046,13 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
       respond_text (msg, SOUP_STATUS_OK, "text/html; charset=utf-8",
           "no-cache", player_page (srv->mpd_name));
       break;
-    case DASH_ROUTE_PLAYER_LIB:{
+    case DASH_ROUTE_PLAYER_LIB:
+    case DASH_ROUTE_PLAYER_HLS_LIB:{
+      gboolean hls = route.kind == DASH_ROUTE_PLAYER_HLS_LIB;
+      const gchar *lib = hls ? srv->hls_lib : srv->player_lib;
       gchar *data = NULL;
       gsize len = 0;
-      if (srv->player_lib && g_file_get_contents (srv->player_lib, &data,
-              &len, NULL)) {
+      if (lib && g_file_get_contents (lib, &data, &len, NULL)) {
         _soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
         _soup_message_headers_replace (_soup_server_message_get_response_headers
             (msg), "Cache-Control", "public, max-age=3600");
@@ -671,8 +1060,9 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
             SOUP_MEMORY_TAKE, data, len);
       } else {
         respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/javascript",
-            "no-cache", g_strdup ("/* dash.js not installed: run "
-                "scripts/install-npm-tools.sh and rebuild */\n"));
+            "no-cache", g_strdup_printf ("/* %s not installed: run "
+                "scripts/install-npm-tools.sh and rebuild */\n",
+                hls ? "hls.js" : "dash.js"));
       }
       break;
     }
@@ -686,7 +1076,7 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
           g_strdup (""));
       break;
     case DASH_ROUTE_FILE:
-      handle_file (srv, msg, &route, head);
+      handle_file (srv, msg, &route, query, head);
       break;
   }
 }
@@ -782,6 +1172,9 @@ http_server_free (HttpServer * srv)
   g_free (srv->address);
   g_free (srv->mpd_name);
   g_free (srv->player_lib);
+  g_free (srv->hls_lib);
+  for (guint i = 0; i < G_N_ELEMENTS (srv->cache_control); i++)
+    g_free (srv->cache_control[i]);
   if (srv->loop)
     g_main_loop_unref (srv->loop);
   if (srv->ctx)
@@ -789,6 +1182,8 @@ http_server_free (HttpServer * srv)
   http_routes_state_free (srv->state);
   if (srv->documents)
     g_hash_table_unref (srv->documents);
+  if (srv->playlists)
+    g_hash_table_unref (srv->playlists);
   g_mutex_clear (&srv->lock);
   g_cond_clear (&srv->cond);
   g_free (srv);
@@ -820,7 +1215,14 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   srv->mpd_name = g_strdup (cfg->mpd_name);
   srv->player_lib = cfg->player_lib ? g_strdup (cfg->player_lib) :
       http_server_find_player_lib ();
+  srv->hls_lib = cfg->hls_lib ? g_strdup (cfg->hls_lib) :
+      http_server_find_hls_lib ();
   srv->seg_dur = cfg->segment_duration;
+  {
+    DashCachePolicy policy = { cfg->segment_duration, cfg->dvr_window };
+    for (guint i = 0; i < G_N_ELEMENTS (srv->cache_control); i++)
+      srv->cache_control[i] = http_routes_cache_control_for (i, &policy);
+  }
   srv->max_client_buffer = cfg->max_client_buffer ? cfg->max_client_buffer :
       32 * 1024 * 1024;
   srv->stall_timeout = cfg->stall_timeout ? cfg->stall_timeout :
@@ -832,6 +1234,8 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   srv->state = http_routes_state_new ();
   srv->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) g_bytes_unref);
+  srv->playlists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) served_playlist_free);
   g_mutex_init (&srv->lock);
   g_cond_init (&srv->cond);
   srv->ctx = g_main_context_new ();
@@ -920,6 +1324,41 @@ http_server_set_document (HttpServer * srv, const gchar * name, GBytes * bytes)
     g_hash_table_insert (srv->documents, g_strdup (name), g_bytes_ref (bytes));
   else
     g_hash_table_remove (srv->documents, name);
+  g_mutex_unlock (&srv->lock);
+}
+
+void
+http_server_set_playlist (HttpServer * srv, const gchar * name,
+    guint64 version, const gchar * text, const gchar * delta,
+    const HlsPlaylistState * state)
+{
+  ServedPlaylist *p, *old, *v;
+  guint n;
+
+  g_mutex_lock (&srv->lock);
+  old = g_hash_table_lookup (srv->playlists, name);
+  if (old && old->version > version) {
+    g_mutex_unlock (&srv->lock);
+    return;
+  }
+  p = g_new0 (ServedPlaylist, 1);
+  p->text = g_bytes_new (text, strlen (text));
+  p->delta = delta ? g_bytes_new (delta, strlen (delta)) : NULL;
+  p->state = *state;
+  p->version = version;
+  if (old) {
+    /* the table's reference moves to the new one */
+    gchar *key = NULL;
+    g_hash_table_steal_extended (srv->playlists, name, (gpointer *) & key,
+        NULL);
+    g_free (key);
+    p->older = old;
+    for (v = p, n = 1; v->older && n < DASH_HLS_VERSIONS_KEPT; v = v->older)
+      n++;
+    g_clear_pointer (&v->older, served_playlist_free);
+  }
+  g_hash_table_replace (srv->playlists, g_strdup (name), p);
+  wake_locked (srv);
   g_mutex_unlock (&srv->lock);
 }
 

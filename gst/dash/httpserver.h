@@ -12,7 +12,15 @@
  * directory, streams segments that are still being written with chunked
  * transfer encoding (one HTTP chunk per CMAF chunk, as soon as the sink
  * reports it), makes requests for announced segments wait, and provides
- * /time, /metrics and a dash.js player page at /.
+ * /time, /metrics and a dash.js / hls.js player page at /.
+ *
+ * LL-HLS: each CMAF chunk is also a part with its own URI
+ * (<rep>-<number>.<index>.m4s, bytes of the segment); a request for the
+ * next part (the preload hint) is held until the part is complete and then
+ * answered whole; playlists set with http_server_set_playlist() are
+ * answered from memory, with their delta update for _HLS_skip, and a
+ * request with _HLS_msn / _HLS_part is held until the playlist lists what
+ * it asks for (blocking reload), decided by httproutes.c.
  *
  * The notify functions are thread-safe and never block on the network:
  * they take the server's state mutex briefly and wake the server thread. */
@@ -21,6 +29,8 @@
 #define __HTTP_SERVER_H__
 
 #include <glib.h>
+
+#include "hlsplaylist.h"
 
 G_BEGIN_DECLS
 
@@ -35,8 +45,12 @@ typedef struct {
   const gchar *address;         /* e.g. "127.0.0.1", "0.0.0.0", "::" */
   guint port;                   /* 0 is not allowed here */
   const gchar *mpd_name;        /* played by the player page (required) */
-  guint64 segment_duration;     /* ns: bounds the wait for segments */
+  guint64 segment_duration;     /* ns: bounds the wait for segments;
+                                 * with dvr_window, the Cache-Control of
+                                 * manifests and segments (httproutes.h) */
+  guint64 dvr_window;           /* ns, 0 = every segment kept */
   const gchar *player_lib;      /* path of dash.all.min.js, NULL = search */
+  const gchar *hls_lib;         /* path of hls.min.js, NULL = search */
   guint64 max_client_buffer;    /* bytes queued per response before disconnect */
   guint64 stall_timeout;        /* ns without progress before disconnect */
   HttpServerMetricsFunc metrics;
@@ -56,6 +70,13 @@ typedef struct {
   guint64 bytes_sent;           /* body bytes written to sockets */
   guint64 disconnected_slow;    /* clients dropped: too slow / stalled */
   guint active;                 /* responses in flight */
+  /* LL-HLS */
+  guint64 parts_served;         /* part responses */
+  guint64 parts_waited;         /* part requests held (preload hints) */
+  guint64 playlists_blocked;    /* playlist requests held (_HLS_msn) */
+  guint64 playlist_timeouts;    /* ... answered 503 after the hold */
+  guint64 bad_requests;         /* 400: bad or too far ahead directives */
+  guint64 delta_updates;        /* _HLS_skip answers that skipped segments */
 } HttpServerStats;
 
 HttpServer *http_server_start (const HttpServerConfig * config,
@@ -74,6 +95,12 @@ void http_server_file_published (HttpServer * server, const gchar * name);
  * the file again).  Thread-safe. */
 void http_server_set_document (HttpServer * server, const gchar * name,
     GBytes * bytes);
+/* LL-HLS: playlist @name is answered with @text (@delta, if not NULL, for
+ * _HLS_skip), which lists @state; held requests are woken.  A version
+ * older than the one in place is ignored.  Thread-safe. */
+void http_server_set_playlist (HttpServer * server, const gchar * name,
+    guint64 version, const gchar * text, const gchar * delta,
+    const HlsPlaylistState * state);
 
 /* Where the player page's dash.js is looked for when the config has none:
  * $GST_LIVESTREAM_DASHJS, then <datadir>/gst-livestream/dash.all.min.js
@@ -81,6 +108,9 @@ void http_server_set_document (HttpServer * server, const gchar * name,
  * NULL if none exists: /dash.all.min.js answers 404 with a hint and the
  * page says how to get it. */
 gchar *http_server_find_player_lib (void);
+/* The same for the page's hls.js: $GST_LIVESTREAM_HLSJS, then
+ * <datadir>/gst-livestream/hls.min.js, then next to the plug-in. */
+gchar *http_server_find_hls_lib (void);
 
 G_END_DECLS
 

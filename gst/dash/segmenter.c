@@ -43,6 +43,8 @@ struct _Segmenter
   gboolean have_grid;
   guint64 grid_phase;           /* ns, < segment_duration */
   gboolean ref_started;         /* the reference opened its first segment */
+  /* low latency: the chunk grid, fixed at the first chunk */
+  guint64 part_period, part_target;     /* ns, 0 = not yet */
 };
 
 /* ---------------------------------------------------------------- */
@@ -68,6 +70,7 @@ track_clear (Segmenter * seg, SegTrack * t)
   g_array_set_size (t->samples, 0);
   t->in_segment = FALSE;
   t->seg_samples = 0;
+  t->parts = 0;
 }
 
 static void
@@ -88,6 +91,9 @@ track_reset (Segmenter * seg, SegTrack * t)
   t->eos = FALSE;
   t->published = t->listed = 0;
   t->published_end = t->published_end_ticks = 0;
+  t->chunk_end_ticks = 0;
+  t->grid_origin_ns = t->next_grid_ns = 0;
+  t->grid_own = FALSE;
 }
 
 static void
@@ -155,6 +161,7 @@ segmenter_reset (Segmenter * seg, const SegmenterConfig * config)
   g_array_index (seg->period_starts, guint64, 0) = 0;
   seg->force_period = FALSE;
   seg->finished = FALSE;
+  seg->part_period = seg->part_target = 0;
 }
 
 /* video first, then by index: video_0 (the lowest video track) decides
@@ -338,6 +345,11 @@ add_op (GArray * ops, SegOpKind kind, SegTrack * t)
   op.kind = kind;
   op.track = t;
   op.number = t->number;
+  if (kind == SEG_OP_CHUNK) {
+    /* its segment's start: the segment's name, and its parts' */
+    op.start_ns = t->seg_start_ns;
+    op.start_ticks = t->seg_start_ticks;
+  }
   g_array_append_val (ops, op);
   return &g_array_index (ops, SegOp, ops->len - 1);
 }
@@ -389,7 +401,7 @@ last_sample_duration (SegTrack * t)
 }
 
 /* Closes the open segment; its last chunk is the first @n pending
- * samples, the last one ending at @end_ticks. */
+ * samples (maybe none), the last one ending at @end_ticks. */
 static void
 finish_segment (Segmenter * seg, SegTrack * t, guint n, guint64 end_ticks,
     GArray * ops)
@@ -409,27 +421,184 @@ finish_segment (Segmenter * seg, SegTrack * t, guint n, guint64 end_ticks,
   op->start_ticks = t->seg_start_ticks;
   op->discont = t->discont;
   op->period = t->period;
+  op->part = t->parts;
+  if (n > 0)
+    t->parts++;
+  op->n_parts = t->parts;
   /* (everything may have been handed out as chunks already) */
   op->last_arrival = t->last_taken_arrival;
+  t->chunk_end_ticks = end_ticks;
   t->seg_samples -= n;
   t->number++;
   t->in_segment = FALSE;
   t->discont = FALSE;
+  t->parts = 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* the chunk grid (low latency) */
+
+/* The smallest @origin + k × @period (k any integer) after @ns */
+static guint64
+part_grid_after (guint64 origin, guint64 period, guint64 ns)
+{
+  if (ns < origin)
+    return origin - ((origin - ns - 1) / period) * period;
+  return origin + ((ns - origin) / period + 1) * period;
+}
+
+/* Fixes the part period (the chunk duration rounded to whole frames of
+ * the reference) and the part target (the longest chunk any track can
+ * get on that grid, whole frames, plus room for jitter) from the formats
+ * known now.  Called at the first chunk: it must not change later. */
+static void
+fix_part_grid (Segmenter * seg)
+{
+  SegTrack *ref = seg->reference;
+  guint64 period = seg->cfg.chunk_duration, longest;
+  GList *l;
+
+  if (ref && ref->timescale > 0) {
+    guint64 f = segmenter_track_frame_ticks (ref);
+    guint64 f_ns = MAX (dash_ticks_to_ns (f, ref->timescale), 1);
+    guint64 n = (seg->cfg.chunk_duration + f_ns / 2) / f_ns;
+    period = dash_ticks_to_ns (MAX (n, 1) * f, ref->timescale);
+  }
+  longest = period;
+  for (l = seg->tracks; l; l = l->next) {
+    SegTrack *t = l->data;
+    guint64 f, p;
+
+    if (t == ref || t->timescale == 0)
+      continue;
+    /* a grid interval holds floor or ceil (period / frame) frames */
+    f = segmenter_track_frame_ticks (t);
+    p = dash_ns_to_ticks (period, t->timescale);
+    longest = MAX (longest, dash_ticks_to_ns ((p + f - 1) / f * f,
+            t->timescale));
+  }
+  seg->part_period = MAX (period, 1);
+  seg->part_target = longest + SEGMENTER_PART_JITTER;
+}
+
+/* The grid of a segment that starts now: from @origin_ns, the boundary it
+ * starts at (@own: its own start, no boundary known) */
+static void
+grid_start (Segmenter * seg, SegTrack * t, guint64 origin_ns, gboolean own)
+{
+  t->grid_origin_ns = origin_ns;
+  t->grid_own = own;
+  t->parts = 0;
+  t->next_grid_ns = seg->part_period == 0 ? 0 :
+      part_grid_after (origin_ns, seg->part_period,
+      t->seg_start_ns + t->cut_tolerance);
+}
+
+/* Hands out chunk @n_take pending samples as a chunk ending where the
+ * next pending sample starts */
+static void
+emit_chunk (Segmenter * seg, SegTrack * t, guint n_take, GArray * ops)
+{
+  SegOp *op = add_op (ops, SEG_OP_CHUNK, t);
+  const SegSample *next;
+
+  op->end_ticks = g_array_index (t->samples, SegSample, n_take).ticks;
+  op->samples = take_samples (t, n_take);
+  op->part = t->parts++;
+  t->chunk_end_ticks = op->end_ticks;
+  /* the next chunk starts with the next pending sample */
+  next = &g_array_index (t->samples, SegSample, 0);
+  if (t->next_grid_ns <= next->dec_ns + t->cut_tolerance)
+    t->next_grid_ns = part_grid_after (t->grid_origin_ns, seg->part_period,
+        next->dec_ns + t->cut_tolerance);
+}
+
+/* Hands out the first @n pending samples of @t's open segment as chunks:
+ * a chunk ends before the first sample whose decode time reaches the next
+ * grid point, or earlier when it would otherwise be longer than the part
+ * target.  With @closing those samples are the rest of the segment and
+ * end at @end_ticks (the caller finishes the segment with what is left);
+ * else the newest of them may still grow the last chunk, which stays
+ * pending.  Returns how many samples were handed out. */
+static guint
+cut_parts (Segmenter * seg, SegTrack * t, guint n, gboolean closing,
+    guint64 end_ticks, GArray * ops)
+{
+  guint taken = 0;
+  guint64 target;
+
+  if (seg->cfg.chunk_duration == 0 || !t->in_segment || n < 2)
+    return 0;
+  if (seg->part_period == 0)
+    fix_part_grid (seg);
+  if (t->next_grid_ns == 0)
+    t->next_grid_ns = part_grid_after (t->grid_origin_ns, seg->part_period,
+        g_array_index (t->samples, SegSample, 0).dec_ns + t->cut_tolerance);
+  /* the part target in ticks, rounded down */
+  target = (guint64) ((gdouble) seg->part_target * t->timescale /
+      DASH_NS_PER_SECOND);
+
+  while (n >= 2) {
+    const SegSample *x = (const SegSample *) t->samples->data;
+    guint64 start = x[0].ticks, end;
+    guint i, grid = 0, c;
+
+    for (i = 1; i < n; i++) {
+      if (x[i].dec_ns + t->cut_tolerance >= t->next_grid_ns) {
+        grid = i;
+        break;
+      }
+    }
+    end = grid ? x[grid].ticks : (closing ? end_ticks : x[n - 1].ticks);
+    if (end - start > target) {
+      /* too long: closed before the sample that would make it longer */
+      c = 1;
+      for (i = 2; i < (grid ? grid : n) && x[i].ticks - start <= target; i++)
+        c = i;
+    } else if (grid) {
+      c = grid;
+    } else {
+      break;
+    }
+    emit_chunk (seg, t, c, ops);
+    taken += c;
+    n -= c;
+  }
+  return taken;
+}
+
+/* Pending samples of @t before @limit_ns (they surely belong to the open
+ * segment when the next boundary is at or after @limit_ns) */
+static guint
+count_before (SegTrack * t, guint64 limit_ns)
+{
+  guint i;
+
+  for (i = 0; i < t->samples->len; i++)
+    if (g_array_index (t->samples, SegSample, i).dec_ns +
+        SEGMENTER_BOUNDARY_TOLERANCE >= limit_ns)
+      break;
+  return i;
 }
 
 static void
 finish_last_segment (Segmenter * seg, SegTrack * t, GArray * ops)
 {
+  guint64 end;
+
   if (!t->in_segment || t->seg_samples == 0)
     return;
-  finish_segment (seg, t, t->samples->len,
-      t->last_ticks + last_sample_duration (t), ops);
+  end = t->last_ticks + last_sample_duration (t);
+  cut_parts (seg, t, t->samples->len, TRUE, end, ops);
+  finish_segment (seg, t, t->samples->len, end, ops);
 }
 
-/* Opens a segment with the first pending sample as its first sample */
+/* Opens a segment with the first pending sample as its first sample; its
+ * chunk grid starts at @origin_ns (@own: not a boundary of the
+ * reference's) */
 static void
 start_segment (Segmenter * seg, SegTrack * t, guint period,
-    gboolean new_period, GArray * ops)
+    gboolean new_period, guint64 origin_ns, gboolean own, GArray * ops)
 {
   SegSample *first = &g_array_index (t->samples, SegSample, 0);
   SegOp *op;
@@ -441,6 +610,7 @@ start_segment (Segmenter * seg, SegTrack * t, guint period,
   if (seg->have_grid)
     number_first_segment (seg, t, segmenter_next_boundary (seg,
             t->seg_start_ns));
+  grid_start (seg, t, origin_ns, own);
   op = add_op (ops, SEG_OP_START, t);
   op->period = period;
   op->new_period = new_period;
@@ -502,33 +672,6 @@ has_error (GArray * ops, guint from)
   return FALSE;
 }
 
-/* A follower splits its pending samples at the boundaries the reference
- * announced. */
-static void
-follower_cut (Segmenter * seg, SegTrack * t, GArray * ops)
-{
-  while (t->in_segment && t->seg_samples > 1) {
-    const Boundary *b = next_boundary (seg, t->seg_start_ns);
-    guint i, period;
-
-    if (b == NULL)
-      return;
-    period = b->period;
-    /* the segment's first sample cannot end it */
-    for (i = t->seg_samples == t->samples->len ? 1 : 0;
-        i < t->samples->len; i++) {
-      SegSample *x = &g_array_index (t->samples, SegSample, i);
-      if (x->dec_ns + SEGMENTER_BOUNDARY_TOLERANCE >= b->ns && x->key)
-        break;
-    }
-    if (i == t->samples->len)
-      return;
-    finish_segment (seg, t, i, g_array_index (t->samples, SegSample, i).ticks,
-        ops);
-    start_segment (seg, t, MAX (period, t->period), FALSE, ops);
-  }
-}
-
 /* Whether @t cuts at the reference's boundaries.  After the reference's
  * EOS a track that lags behind still uses the boundaries announced so
  * far, and cuts by itself only after the last one. */
@@ -542,32 +685,62 @@ follows_reference (Segmenter * seg, SegTrack * t)
   return next_boundary (seg, t->in_segment ? t->seg_start_ns : 0) != NULL;
 }
 
+/* A follower whose segment started before any boundary was known cuts
+ * its chunks on the reference's grid once the reference has a segment */
 static void
-maybe_write_chunk (Segmenter * seg, SegTrack * t, GArray * ops)
+follower_rebase (Segmenter * seg, SegTrack * t)
 {
-  guint len = t->samples->len;
-  SegSample *first, *last;
-  SegOp *op;
+  SegTrack *ref = seg->reference;
 
-  if (seg->cfg.chunk_duration == 0 || len < 2)
+  if (!t->grid_own || ref == NULL || !ref->in_segment ||
+      seg->part_period == 0 || t->samples->len == 0)
     return;
-  first = &g_array_index (t->samples, SegSample, 0);
-  last = &g_array_index (t->samples, SegSample, len - 1);
-  if (last->ticks - first->ticks <
-      dash_ns_to_ticks (seg->cfg.chunk_duration, t->timescale))
-    return;
-  if (follows_reference (seg, t)) {
-    /* the next boundary is at least a segment duration after the last
-     * one: samples before that can be written without knowing it */
-    const Boundary *b = prev_boundary (seg, t->seg_start_ns);
-    guint64 horizon = (b ? MAX (b->ns, t->seg_start_ns) : t->seg_start_ns) +
-        seg->cfg.segment_duration;
-    if (g_array_index (t->samples, SegSample, len - 2).dec_ns >= horizon)
+  t->grid_origin_ns = ref->seg_start_ns;
+  t->grid_own = FALSE;
+  t->next_grid_ns = part_grid_after (t->grid_origin_ns, seg->part_period,
+      g_array_index (t->samples, SegSample, 0).dec_ns + t->cut_tolerance);
+}
+
+/* A follower splits its pending samples at the boundaries the reference
+ * announced, and into chunks on the grid as far as it knows that the
+ * samples belong to its open segment. */
+static void
+follower_cut (Segmenter * seg, SegTrack * t, GArray * ops)
+{
+  while (t->in_segment && t->seg_samples > 1) {
+    const Boundary *b = next_boundary (seg, t->seg_start_ns);
+    guint i, period;
+    guint64 limit, b_ns;
+
+    if (b == NULL) {
+      /* the next boundary is at least a segment duration (less the
+       * reference's tolerance) after the one this segment started at */
+      follower_rebase (seg, t);
+      limit = t->grid_origin_ns + seg->cfg.segment_duration -
+          (seg->reference ? MIN (seg->reference->cut_tolerance,
+              seg->cfg.segment_duration / 2) : 0);
+      cut_parts (seg, t, count_before (t, limit), FALSE, 0, ops);
       return;
+    }
+    period = b->period;
+    b_ns = b->ns;
+    /* the segment's first sample cannot end it */
+    for (i = t->seg_samples == t->samples->len ? 1 : 0;
+        i < t->samples->len; i++) {
+      SegSample *x = &g_array_index (t->samples, SegSample, i);
+      if (x->dec_ns + SEGMENTER_BOUNDARY_TOLERANCE >= b_ns && x->key)
+        break;
+    }
+    if (i == t->samples->len) {
+      cut_parts (seg, t, count_before (t, b_ns), FALSE, 0, ops);
+      return;
+    }
+    i -= cut_parts (seg, t, i, TRUE,
+        g_array_index (t->samples, SegSample, i).ticks, ops);
+    finish_segment (seg, t, i, g_array_index (t->samples, SegSample, i).ticks,
+        ops);
+    start_segment (seg, t, MAX (period, t->period), FALSE, b_ns, FALSE, ops);
   }
-  op = add_op (ops, SEG_OP_CHUNK, t);
-  op->end_ticks = last->ticks;
-  op->samples = take_samples (t, len - 1);
 }
 
 static void
@@ -619,6 +792,7 @@ leader_cut (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
   gboolean new_period = FALSE;
   GList *l;
 
+  cut_parts (seg, t, t->samples->len, TRUE, x->ticks, ops);
   finish_segment (seg, t, t->samples->len, x->ticks, ops);
   b.ns = x->dec_ns;
   b.period = seg->period_starts->len - 1;
@@ -629,7 +803,8 @@ leader_cut (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
   if (t == seg->reference)
     g_array_append_val (seg->boundaries, b);
   append_sample (t, x);
-  start_segment (seg, t, b.period, new_period, ops);
+  start_segment (seg, t, b.period, new_period, x->dec_ns,
+      t != seg->reference, ops);
   /* followers already at EOS are cut from here */
   for (l = seg->tracks; l; l = l->next) {
     SegTrack *o = l->data;
@@ -659,6 +834,7 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
     } else if (t->config_changed && !leader) {
       /* new format on a follower: its old segment ends here, the new
        * one waits for the period the reference opens */
+      cut_parts (seg, t, t->samples->len, TRUE, x->ticks, ops);
       finish_segment (seg, t, t->samples->len, x->ticks, ops);
     } else if (leader && x->key && (x->dec_ns + t->cut_tolerance >=
             segmenter_next_boundary (seg, t->seg_start_ns) ||
@@ -681,7 +857,8 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
   if (!t->in_segment) {
     const Boundary *b = NULL;
     guint period = seg->period_starts->len - 1;
-    gboolean new_period = FALSE, before_start = FALSE;
+    gboolean new_period = FALSE, before_start = FALSE, own = TRUE;
+    guint64 origin = x->dec_ns;
 
     if (!leader && t->config_changed && x->key) {
       /* the new format starts with the reference's new period */
@@ -710,11 +887,15 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
     if (!leader) {
       if (b == NULL)
         b = prev_boundary (seg, x->dec_ns);
-      if (b)
+      if (b) {
         period = MAX (b->period, t->period);
+        origin = b->ns;
+        own = FALSE;
+      }
     } else if (t == seg->reference && !seg->ref_started) {
       /* the run's first keyframe: the grid's origin unless fixed; a
        * resumed run's period starts here */
+      own = FALSE;
       seg->ref_started = TRUE;
       if (!seg->have_grid) {
         seg->have_grid = TRUE;
@@ -725,7 +906,10 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
         g_array_index (seg->period_starts, guint64, 0) = x->dec_ns;
         g_array_append_val (seg->boundaries, nb);
       }
-    } else if (t == seg->reference && t->published > 0) {
+    } else if (t == seg->reference) {
+      own = FALSE;
+    }
+    if (leader && t == seg->reference && t->published > 0) {
       /* the reference restarts after a gap: announce the boundary */
       Boundary nb = { x->dec_ns, seg->period_starts->len - 1 };
       if (seg->force_period || t->config_changed) {
@@ -736,15 +920,15 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
       g_array_append_val (seg->boundaries, nb);
     }
     append_sample (t, x);
-    start_segment (seg, t, period, new_period, ops);
+    start_segment (seg, t, period, new_period, origin, own, ops);
     goto done;
   }
 
   append_sample (t, x);
   if (!leader)
     follower_cut (seg, t, ops);
-  if (t->in_segment && !has_error (ops, first_op))
-    maybe_write_chunk (seg, t, ops);
+  else if (!has_error (ops, first_op))
+    cut_parts (seg, t, t->samples->len, FALSE, 0, ops);
 
 done:
   prune_boundaries (seg);
@@ -791,10 +975,13 @@ segmenter_eos (Segmenter * seg, SegTrack * t, GArray * ops)
 }
 
 gboolean
-segmenter_flush (Segmenter * seg, SegTrack * t)
+segmenter_flush (Segmenter * seg, SegTrack * t, GArray * ops)
 {
   gboolean was_open = t->in_segment;
 
+  /* chunks of it may have been served: it ends after the last one */
+  if (ops && t->in_segment && t->parts > 0)
+    finish_segment (seg, t, 0, t->chunk_end_ticks, ops);
   track_clear (seg, t);
   t->eos = FALSE;
   t->discont = TRUE;
@@ -878,6 +1065,18 @@ segmenter_manifests_skip (Segmenter * seg, SegTrack * published,
    * its end; a file remuxed as fast as possible runs ahead */
   end_us = ast_us + (gint64) (published->published_end / 1000);
   return end_us > now_us + (gint64) (2 * seg->cfg.segment_duration / 1000);
+}
+
+guint64
+segmenter_part_target (Segmenter * seg)
+{
+  return seg->part_target;
+}
+
+guint64
+segmenter_part_period (Segmenter * seg)
+{
+  return seg->part_period;
 }
 
 guint

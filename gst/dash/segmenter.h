@@ -37,7 +37,17 @@
  * - A track whose format changes starts a new period: at the reference's
  *   next cut, which every follower follows.
  * - With a chunk duration, the samples of the open segment are handed out
- *   as chunks (moof+mdat) as soon as a chunk's worth is there.
+ *   as chunks (moof+mdat) — the parts of LL-HLS — as soon as a chunk is
+ *   complete.  Chunks are cut on a grid shared by every track: every
+ *   part period (the chunk duration rounded to whole frames of the
+ *   reference) from the reference's segment start, a chunk ending before
+ *   the first sample whose decode time reaches the next grid point.  So
+ *   every track has the same number of chunks per segment and chunk k of
+ *   any track covers the same media time (within one frame of that
+ *   track): audio renditions publish their parts on the video's schedule.
+ *   No chunk is longer than the part target (segmenter_part_target()):
+ *   when one would be, it is closed before the sample that would make it
+ *   longer, on the decode-time axis.
  *
  * The caller feeds samples (segmenter_push()) and reads back a list of
  * operations to carry out in order: a segment starts, a chunk is
@@ -70,6 +80,8 @@ G_BEGIN_DECLS
 /* timestamps of different streams (and 1 ns rounding in encoders) must
  * not move a cut by a frame */
 #define SEGMENTER_BOUNDARY_TOLERANCE (100 * G_GUINT64_CONSTANT (1000))
+/* the part target leaves room for this much timestamp jitter */
+#define SEGMENTER_PART_JITTER (2 * G_GUINT64_CONSTANT (1000000))
 
 typedef enum {
   SEG_TRACK_VIDEO,
@@ -122,6 +134,12 @@ typedef struct _SegTrack {
   guint period;                 /* index of the period it belongs to */
   guint64 seg_start_ns, seg_start_ticks;
   guint seg_samples;            /* samples in it, written or not */
+  /* chunks (parts) of the open segment: the grid they are cut on */
+  guint parts;                  /* handed out so far */
+  guint64 chunk_end_ticks;      /* end of the last one handed out */
+  guint64 grid_origin_ns;       /* the boundary the segment started at */
+  gboolean grid_own;            /* ... or its own start (no boundary yet) */
+  guint64 next_grid_ns;         /* the next grid point */
   GArray *samples;              /* SegSample not yet handed out */
   gboolean discont;             /* the open / next segment follows a gap */
   gboolean config_changed;      /* a new format waits for its period */
@@ -162,12 +180,17 @@ typedef struct {
   guint period;
   gboolean new_period;
   gboolean new_config;
-  guint64 start_ns, start_ticks;        /* START, FINISH: segment start */
+  guint64 start_ns, start_ticks;        /* START, CHUNK, FINISH: segment
+                                         * start */
   gboolean discont;             /* FINISH: the segment follows a gap */
   /* CHUNK, FINISH: the samples of the chunk (FINISH: of the last chunk,
    * possibly none), owned by the op; the last one ends at end_ticks */
   GArray *samples;
   guint64 end_ticks;
+  /* CHUNK, FINISH with samples: index of the chunk in its segment, from
+   * 0; FINISH: how many chunks the segment has */
+  guint part;
+  guint n_parts;
   gint64 last_arrival;          /* FINISH: arrival of its last sample */
   SegDropReason reason;         /* DROP */
   gchar *message, *debug;       /* ERROR */
@@ -211,10 +234,25 @@ void segmenter_push (Segmenter * seg, SegTrack * track,
 /* The track ended (EOS): its last segment and, when the reference ends,
  * those of followers that ended before are finished. */
 void segmenter_eos (Segmenter * seg, SegTrack * track, GArray * ops);
-/* The track's pending samples are dropped (a flush); its open segment is
- * abandoned (not published) and the next one follows a gap.  Returns
- * whether a segment was open. */
-gboolean segmenter_flush (Segmenter * seg, SegTrack * track);
+/* The track's pending samples are dropped (a flush) and the next segment
+ * follows a gap.  An open segment is abandoned (not published, its number
+ * used again) — unless chunks of it were handed out and @ops is not NULL:
+ * those may have been served already (LL-HLS parts, a low-latency DASH
+ * segment streamed while written), so it ends after its last chunk (a
+ * FINISH without samples in @ops) and the next segment gets the next
+ * number: a number never names two different contents.  Returns whether
+ * a segment was open. */
+gboolean segmenter_flush (Segmenter * seg, SegTrack * track, GArray * ops);
+
+/* Low latency: the longest chunk (LL-HLS part) the grid can produce, in
+ * ns — the part period (chunk duration rounded to whole frames of the
+ * reference), or the longest whole number of frames of another track that
+ * a grid interval can hold, plus SEGMENTER_PART_JITTER.  Fixed once the
+ * first chunk is cut (it must not change during a stream); 0 before that
+ * or without chunking. */
+guint64 segmenter_part_target (Segmenter * seg);
+/* The part period (ns), fixed with the part target; 0 before. */
+guint64 segmenter_part_period (Segmenter * seg);
 
 /* Frees what an op holds (samples not taken by the caller). */
 void seg_op_clear (Segmenter * seg, SegOp * op);

@@ -61,6 +61,7 @@ typedef struct
   SOUP_FUNC (soup_server_get_listeners);
   SOUP_FUNC (soup_server_disconnect);
   SOUP_FUNC (soup_server_message_get_method);
+  SOUP_FUNC (soup_server_message_get_http_version);
   SOUP_FUNC (soup_server_message_get_request_headers);
   SOUP_FUNC (soup_server_message_get_response_headers);
   SOUP_FUNC (soup_server_message_get_response_body);
@@ -168,6 +169,7 @@ load_locked (const gchar * user, GError ** error)
   LOAD (soup_server_get_listeners);
   LOAD (soup_server_disconnect);
   LOAD (soup_server_message_get_method);
+  LOAD (soup_server_message_get_http_version);
   LOAD (soup_server_message_get_request_headers);
   LOAD (soup_server_message_get_response_headers);
   LOAD (soup_server_message_get_response_body);
@@ -288,6 +290,12 @@ const char *
 _soup_server_message_get_method (SoupServerMessage * msg)
 {
   return table.soup_server_message_get_method (msg);
+}
+
+SoupHTTPVersion
+_soup_server_message_get_http_version (SoupServerMessage * msg)
+{
+  return table.soup_server_message_get_http_version (msg);
 }
 
 SoupMessageHeaders *

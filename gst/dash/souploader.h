@@ -64,6 +64,8 @@ G_GNUC_INTERNAL void _soup_server_disconnect (SoupServer * server);
 
 G_GNUC_INTERNAL const char *_soup_server_message_get_method
     (SoupServerMessage * msg);
+G_GNUC_INTERNAL SoupHTTPVersion _soup_server_message_get_http_version
+    (SoupServerMessage * msg);
 G_GNUC_INTERNAL SoupMessageHeaders *_soup_server_message_get_request_headers
     (SoupServerMessage * msg);
 G_GNUC_INTERNAL SoupMessageHeaders *_soup_server_message_get_response_headers

@@ -697,20 +697,36 @@ def _restream(plan, env, args, vq, gop, transcode):
                      _sink_ref(plan, args, "audio", 0))
 
 
-def output_branch_description(uri, index, audio):
-    """A restream output: mux to MPEG-TS, send with srtsink. Ghost pads
-    'video' (and 'audio')."""
-    parts = [el("queue", f"out{index}_vq", max_size_time=2 * Gst.SECOND,
-                max_size_buffers=0, max_size_bytes=0) + " ! " +
+def output_branch_description(uri, index, audio, kind="srt"):
+    """A restream output: MPEG-TS over SRT (srtsink) or FLV over RTMP
+    (rtmp2sink). Ghost pads 'video' (and 'audio'). The sink neither blocks
+    nor reconnects by itself: the output is linked once its connection is
+    up, and a broken connection is an error after which the output is
+    rebuilt and starts again at the cached keyframe (outputs.py)."""
+    vq = el("queue", f"out{index}_vq", max_size_time=2 * Gst.SECOND,
+            max_size_buffers=0, max_size_bytes=0)
+    aq = el("queue", f"out{index}_aq", max_size_time=2 * Gst.SECOND,
+            max_size_buffers=0, max_size_bytes=0)
+    if kind == "rtmp":
+        parts = [vq + " ! " + el("h264parse", f"out{index}_vparse") +
+                 " ! video/x-h264,stream-format=avc,alignment=au ! "
+                 f"out{index}_mux.",
+                 el("flvmux", f"out{index}_mux", streamable=True) + " ! " +
+                 el("rtmp2sink", f"out{index}_sink", location=uri,
+                    async_connect=True, sync=False, **{"async": False})]
+        if audio:
+            parts.append(aq + " ! " + el("aacparse", f"out{index}_aparse") +
+                         f" ! out{index}_mux.")
+        return "  ".join(parts)
+    parts = [vq + " ! " +
              el("h264parse", f"out{index}_vparse", config_interval=-1) +
              f" ! out{index}_mux.",
              el("mpegtsmux", f"out{index}_mux", alignment=7) + " ! " +
              el("srtsink", f"out{index}_sink", uri=uri,
-                wait_for_connection=False, sync=False, **{"async": False})]
+                wait_for_connection=False, auto_reconnect=False, sync=False,
+                **{"async": False})]
     if audio:
-        parts.append(el("queue", f"out{index}_aq", max_size_time=2 * Gst.SECOND,
-                        max_size_buffers=0, max_size_bytes=0) +
-                     f" ! out{index}_mux.")
+        parts.append(aq + f" ! out{index}_mux.")
     return "  ".join(parts)
 
 

@@ -284,8 +284,9 @@ def _add_restream(p):
                    help="add the --srt-output outputs this long after start "
                         "(mid-stream joins start on the cached keyframe)")
     g.add_argument("--output-retry", type=_seconds, default=5.0, metavar="S",
-                   help="an output that fails is removed and re-added after "
-                        "this long (0 = never)")
+                   help="an output that fails or does not connect within "
+                        "5 s is taken down and tried again after this long, "
+                        "then 2, 4, ... times that, at most 60 s (0 = never)")
     g.add_argument("--control", action="store_true",
                    help="read commands from stdin: 'add URI', 'remove URI', "
                         "'list'")

@@ -74,6 +74,11 @@ def status_line(s):
              f"A/V {fmt_ms(s['av_offset_ns'])}",
              f"live {live}",
              f"cpu {s['cpu_percent']:.0f}%"]
+    if s.get("hls_edge") is not None:
+        # LL-HLS from the embedded server: a player holds PART-HOLD-BACK
+        # behind the newest part, which is hls_edge behind the wall clock
+        parts.insert(6, f"hls ~{s['hls_latency']:.1f} s "
+                        f"(edge {s['hls_edge']:.1f} s)")
     if s.get("reordered"):
         parts.insert(4, f"reordered {s['reordered']}")
     if s.get("note"):
@@ -230,6 +235,7 @@ class Collector:
         drops = {}
         stats = {}
         reordered = 0
+        hls_edge = hls_latency = None
         for el in _our_elements(self.pipeline):
             f = el.get_factory().get_name()
             s = element_stats(el)
@@ -246,6 +252,10 @@ class Collector:
             if f == "dashlivesink" and s:
                 self.segments = max(self.segments,
                                     int(s.get("segments-written", 0)))
+                if int(s.get("hls-parts", 0)) > 0:
+                    hls_edge = int(s.get("hls-edge-age", 0)) / 1e9
+                    hls_latency = (int(s.get("hls-part-hold-back", 0)) / 1e9
+                                   + hls_edge)
 
         # The newest media a player can fetch is as old as the time since
         # it entered the sink plus one chunk (or segment) to complete it;
@@ -268,6 +278,8 @@ class Collector:
             "av_offset_ns": self.av_offset_ns,
             "live_latency": live,
             "edge_age": edge,
+            "hls_latency": hls_latency,
+            "hls_edge": hls_edge,
             "cpu_percent": cpu_pct,
             "cpu_total_s": cpu - self.cpu_start,
             "stats": stats,

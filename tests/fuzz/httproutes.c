@@ -15,7 +15,10 @@
  *    of the output directory)
  *  - a usable range lies inside the file: start <= end < size
  *  - a parsed segment name is "<rep>-<number>.m4s" with that rep and a
- *    non-empty rep */
+ *    non-empty rep; a parsed LL-HLS part name "<rep>-<number>.<index>.m4s"
+ *    likewise, and never also a segment name
+ *  - LL-HLS delivery directives (the same bytes as _HLS_msn, _HLS_part,
+ *    _HLS_skip values) either fail to parse or give a decision */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -56,7 +59,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
             str, route.name);
         FUZZ_CHECK (strcmp (route.name, ".") != 0 &&
             strcmp (route.name, "..") != 0, "'%s' -> '%s'", str, route.name);
-        FUZZ_CHECK (route.file_kind <= DASH_FILE_SEGMENT, "file kind %d",
+        FUZZ_CHECK (route.file_kind <= DASH_FILE_PART, "file kind %d",
             route.file_kind);
       } else {
         FUZZ_CHECK (route.kind <= DASH_ROUTE_FILE, "route kind %d", route.kind);
@@ -79,6 +82,31 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
     default:{
       gchar *rep = NULL;
       guint64 number = 0;
+      guint index = 0;
+      DashHlsDirectives d;
+      HlsPlaylistState st = { 0, };
+
+      if (http_routes_parse_part_name (str, &rep, &number, &index)) {
+        gchar *prefix;
+
+        FUZZ_CHECK (rep != NULL && rep[0] != '\0', "no rep in '%s'", str);
+        FUZZ_CHECK (!http_routes_parse_segment_name (str, NULL, NULL),
+            "'%s' is a part and a segment", str);
+        prefix = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".", rep, number);
+        FUZZ_CHECK (g_str_has_prefix (str, prefix), "'%s' -> '%s'", str,
+            prefix);
+        g_free (prefix);
+        g_clear_pointer (&rep, g_free);
+      }
+      st.low_latency = TRUE;
+      st.has_segment = st.has_part = TRUE;
+      st.last_msn = st.part_msn = fsize;
+      st.part_target = 200000000;
+      st.target_duration = 2;
+      if (http_routes_parse_hls_directives (str, str, NULL, &d)) {
+        DashHlsDecision dec = http_routes_hls_decide (&st, &d);
+        FUZZ_CHECK (dec <= DASH_HLS_BAD_REQUEST, "decision %d", dec);
+      }
 
       if (http_routes_parse_segment_name (str, &rep, &number)) {
         gchar *prefix;

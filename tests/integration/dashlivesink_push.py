@@ -33,6 +33,7 @@ import argparse
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -145,7 +146,7 @@ def run_for(loop, seconds):
 class RecordingOrigin(http.server.ThreadingHTTPServer):
     """An origin that notes, per PUT, the Transfer-Encoding and the arrival
     time of every chunk of the body; keeps the last complete body of every
-    path (DELETE removes it). It breaks off the PUT of @break_path after
+    path (DELETE removes it). It breaks off the PUT of the @break_nth video segment after
     its first chunk (closes the connection), once."""
 
     daemon_threads = True
@@ -223,6 +224,8 @@ class RecordingHandler(http.server.BaseHTTPRequestHandler):
             rec["chunks"].append((time.monotonic(), len(body)))
         rec["complete"] = True
         rec["size"] = len(body)
+        if self.path.endswith(".mpd"):
+            rec["body"] = bytes(body)
         with srv.lock:
             srv.files[self.path] = bytes(body)
         self.reply(201)
@@ -234,12 +237,33 @@ class RecordingHandler(http.server.BaseHTTPRequestHandler):
         self.reply(204)
 
 
-def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2):
+def mpd_last_numbers(mpd):
+    """{representation id: number of the last segment its timeline lists}"""
+    out = {}
+    for rep in re.finditer(r'<Representation id="([^"]+)"(.*?)</Representation>', mpd, re.S):
+        body = rep.group(2)
+        m = re.search(r'startNumber="(\d+)"', body)
+        if not m:
+            continue
+        n = int(m.group(1)) - 1
+        for s_ in re.finditer(r"<S( [^/]*)/>", body):
+            r = re.search(r'r="(\d+)"', s_.group(1))
+            n += 1 + (int(r.group(1)) if r else 0)
+        out[rep.group(1)] = n
+    return out
+
+
+def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2, ll_manifests=True,
+                  break_nth=3):
     """Chunked PUTs on the wire: streamed while the segment is written,
-    bodies equal the local files, a PUT broken off midway is made good."""
+    bodies equal the local files, a PUT broken off midway is made good.
+    @ll_manifests (upload-ll-manifests): the MPDs pushed are the
+    low-latency ones, each after the chunked PUT of the segment it
+    announces in progress started; without it, each MPD lists only
+    segments the origin already holds."""
     failures = []
-    local = os.path.join(tmp, "rec")
-    origin = RecordingOrigin(break_nth=3)
+    local = os.path.join(tmp, "rec-ll" if ll_manifests else "rec")
+    origin = RecordingOrigin(break_nth=break_nth)
     thread = threading.Thread(target=origin.serve_forever, daemon=True)
     thread.start()
     port = origin.server_address[1]
@@ -251,6 +275,7 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2):
         f"dashlivesink name=s location={local} "
         f"segment-duration={int(seg_s * 1e9)} "
         f"chunk-duration={int(chunk_s * 1e9)} dvr-window=0 "
+        f"upload-ll-manifests={'true' if ll_manifests else 'false'} "
         f"upload-location=http://127.0.0.1:{port}/live")
     sink = pipeline.get_by_name("s")
     loop = GLib.MainLoop()
@@ -335,6 +360,56 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2):
     if waits:
         print("MPD after a segment's last chunk: median %.3f s, max %.3f s" %
               (statistics.median(waits), max(waits)))
+    # what each MPD lists against what the origin had when it arrived
+    # (the final, static MPD after EOS lists complete segments only)
+    seg_start_by = {}
+    seg_done_by = {}
+    for p in puts:
+        m = re.match(r".*/(\w+)-(\d+)\.m4s$", p["path"])
+        if m:
+            key = (m.group(1), int(m.group(2)))
+            seg_start_by.setdefault(key, p["start"])
+            if p["complete"]:
+                seg_done_by.setdefault(key, p["chunks"][-1][0])
+    live_mpds = 0
+    announcing = 0
+    for p in puts:
+        if not p["path"].endswith(".mpd") or not p.get("body"):
+            continue
+        text = p["body"].decode()
+        if 'type="static"' in text:
+            continue
+        live_mpds += 1
+        ll = "availabilityTimeOffset" in text
+        if ll != ll_manifests:
+            failures.append("recording: a pushed MPD %s low-latency "
+                            "signalling" % ("lacks" if ll_manifests else "has"))
+            break
+        t = p["chunks"][-1][0]          # its body is complete at the origin
+        for rep_id, last in mpd_last_numbers(text).items():
+            if ll_manifests:
+                # last = predicted, last - 1 = in progress: its PUT is under way
+                start = seg_start_by.get((rep_id, last - 1))
+                if start is None or start > t + 0.05:
+                    failures.append("recording: an MPD announcing %s-%d in "
+                                    "progress arrived before its PUT started"
+                                    % (rep_id, last - 1))
+                elif seg_done_by.get((rep_id, last - 1), t + 1) > t:
+                    announcing += 1
+            else:
+                done = seg_done_by.get((rep_id, last))
+                if done is None or done > t + 0.05:
+                    failures.append("recording: an MPD listing %s-%d arrived "
+                                    "before that segment was stored" % (rep_id, last))
+    print("recording origin: %d live MPDs pushed (%s), %d announced a segment "
+          "whose PUT was still under way" % (
+              live_mpds, "low-latency" if ll_manifests else "complete segments",
+              announcing))
+    if live_mpds < seconds / seg_s - 3:
+        failures.append("recording: only %d live MPDs pushed" % live_mpds)
+    if ll_manifests and announcing < live_mpds // 2:
+        failures.append("recording: only %d of %d MPDs announced a segment "
+                        "in progress" % (announcing, live_mpds))
     loc = files_of(local)
     for name, data in sorted(loc.items()):
         got = files.get("/live/" + name)
@@ -355,7 +430,9 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2):
     if any("chunked" in p["te"] for p in puts
            if not p["path"].endswith(".m4s")):
         failures.append("recording: a manifest or init segment went chunked")
-    if not broken:
+    if not break_nth:
+        pass
+    elif not broken:
         failures.append("recording: the PUT to break was never seen")
     else:
         # libsoup resends a request that failed on a reused connection
@@ -516,14 +593,16 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--outage-at", type=float, default=7)
     ap.add_argument("--outage", type=float, default=4)
-    ap.add_argument("--only", choices=["recording", "abandon", "overflow"])
+    ap.add_argument("--only", choices=["recording", "recording-complete", "abandon", "overflow"])
     args = ap.parse_args()
 
     Gst.init(None)
     tmp = tempfile.mkdtemp(prefix="dashpush-")
     if args.only:
         failures = {"recording": recording_run, "abandon": abandon_run,
-                    "overflow": overflow_run}[args.only](tmp)
+                    "overflow": overflow_run,
+                    "recording-complete": lambda t: recording_run(
+                        t, seconds=5, ll_manifests=False, break_nth=None)}[args.only](tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         for f in failures:
             print("FAIL:", f)
@@ -660,6 +739,7 @@ def main():
             failures.append("no chunked PUT fell back during the outage")
         failures += play_from_origin(port)
         failures += recording_run(tmp)
+        failures += recording_run(tmp, seconds=5, ll_manifests=False, break_nth=None)
         failures += abandon_run(tmp)
         failures += overflow_run(tmp)
     finally:

@@ -104,7 +104,8 @@ def main():
         r, mpd = get(port, "/manifest.mpd")
         check(r.status == 200, "MPD 200")
         check(r.getheader("Content-Type") == "application/dash+xml", "MPD Content-Type")
-        check(r.getheader("Cache-Control") == "no-cache", "MPD Cache-Control no-cache")
+        check(r.getheader("Cache-Control") == "public, max-age=1",
+              "MPD Cache-Control: edges keep it half a segment")
         check(r.getheader("Access-Control-Allow-Origin") == "*", "CORS header")
         mpd = mpd.decode()
         check('availabilityTimeComplete="false"' in mpd and
@@ -156,7 +157,8 @@ def main():
         size = len(seg)
         check(r.status == 200 and r.getheader("Content-Type") == "video/iso.segment",
               "media segment Content-Type")
-        check(r.getheader("Cache-Control") == "public, max-age=86400", "segment long max-age")
+        check(r.getheader("Cache-Control") == "public, max-age=24, immutable",
+              "segment Cache-Control: immutable, as long as the origin keeps it (20 s window + 2 segments)")
         check(seg == open(out + first_seg, "rb").read(), "segment bytes equal the file")
         r, body = get(port, first_seg, "HEAD")
         check(r.status == 200 and body == b"" and r.getheader("Content-Length") == str(size),

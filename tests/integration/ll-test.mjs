@@ -3,9 +3,14 @@
 // dashlivesink's own HTTP server (http-port); headless Debian Chromium
 // (playwright-core) opens the server's player page at / (dash.js, low
 // latency mode with live catch-up, latency targets from the MPD's
-// ServiceDescription) or a shaka-player page, and plays for --seconds.
+// ServiceDescription), the same page at /?mode=hls (hls.js in low-latency
+// mode playing the LL-HLS master.m3u8), or a shaka-player page (the MPD,
+// or --manifest master.m3u8), and plays for --seconds.
 // Passes when playback starts, no player error, no stall after start, and
-// (dash.js) the median live latency is at most --max-p50 seconds.
+// (dash.js, hls.js) the median live latency is at most --max-p50 seconds.
+// hls.js also: after a warm-up it loads parts only, never a whole segment
+// (MediaMTX #997), and every part of every segment it followed, the last
+// of each segment included (hls.js #5028).
 // Prints one JSON line "RESULT {...}" with the latency figures.
 //
 // --source ffmpeg (for bench/dashlivesink-latency.sh): the same source and
@@ -16,8 +21,27 @@
 // announced segments; the page uses the same dash.js settings as
 // dashlivesink's player page. The latency target is not enforced there.
 //
-//   node ll-test.mjs --player dashjs|shaka [--seconds 60] [--max-p50 1.5]
+// --url BASE: no pipeline of its own; plays BASE/ (the player page of a
+// dashlivesink that runs elsewhere, or of an edge cache in front of it:
+// tests/integration/dashlivesink_cdn.py).  --player hlsjs plays
+// BASE/master.m3u8 with hls.js (lowLatencyMode, live catch-up up to rate
+// 1.04, its latency estimate).
+// --static 1 (with --url): BASE is a plain static server of the output
+// directory (nginx, tests/integration/dashlivesink_static.py): dash.js
+// gets the test's own page (as for --source ffmpeg), no /metrics is asked,
+// no segment is expected to be streamed while written.
+//
+//   node ll-test.mjs --player dashjs|hlsjs|shaka [--seconds 60] [--max-p50 1.5]
+//        [--url http://host:port] [--static 1]
 //        [--chunk-ms 200] [--segment-ms 2000] [--source dashlivesink|ffmpeg]
+//        [--manifest manifest.mpd|master.m3u8] (shaka) [--target-latency-ms N]
+//        [--shaka-config '{...}'] [--stalls-ok true]
+//
+// Live latency, every player: the wall clock minus the program time of the
+// frame on screen (dash.js: getCurrentLiveLatency, from the MPD's
+// availabilityStartTime and the server's /time; hls.js: the page's
+// Date.now() - playingDate, from EXT-X-PROGRAM-DATE-TIME, which the sink
+// derives from the same availabilityStartTime), sampled every 0.5 s.
 //
 // Environment: GST_LAUNCH (default gst-launch-1.0), CHROMIUM
 // (default /usr/bin/chromium), GST_PLUGIN_PATH_1_0 etc. from meson;
@@ -30,7 +54,7 @@
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -52,6 +76,20 @@ const segmentMs = Number(args['segment-ms'] || 2000);
 const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
 const source = args.source || 'dashlivesink';
 const ffmpegMode = source === 'ffmpeg';
+const manifest = args.manifest || 'manifest.mpd';
+// dashlivesink's target-latency (ms, 0 = its default): the DASH
+// ServiceDescription target and the LL-HLS PART-HOLD-BACK
+const targetLatencyMs = Number(args['target-latency-ms'] || 0);
+// shaka: extra configuration (a JS object literal), e.g.
+// "{ manifest: { hls: { sequenceMode: true } } }"
+const shakaConfig = args['shaka-config'] || '';
+// stalls are reported but do not fail the run: shaka-player 5.2.12 with
+// LL-HLS parts (its bug #10589, fixed upstream after 5.2.12: a part that
+// does not start on a keyframe is dropped when its timestamp offset moves
+// by 1 ms, leaving gaps at the end of segments); the issue asks 0 errors
+const stallsOk = args['stalls-ok'] === 'true';
+const external = args.url ? args.url.replace(/\/$/, '') : null;
+const staticServer = external && args.static === '1';
 
 function log(...a) { console.log(`[ll-${player}]`, ...a); }
 function skip(why) { console.log(`SKIP: ${why}`); process.exit(77); }
@@ -65,6 +103,9 @@ try {
 if (!existsSync(chromium)) skip(`${chromium} not found`);
 const shakaLib = join(here, 'node_modules/shaka-player/dist/shaka-player.compiled.js');
 if (player === 'shaka' && !existsSync(shakaLib)) skip('shaka-player not installed');
+// hls.js: $HLSJS (a file path) or the pinned npm package
+const hlsLib = process.env.HLSJS || join(here, 'node_modules/hls.js/dist/hls.min.js');
+if (player === 'hlsjs' && !existsSync(hlsLib)) skip('hls.js not installed');
 
 async function freePort() {
   return await new Promise((resolve, reject) => {
@@ -109,14 +150,16 @@ const pipeline = [
   'h264parse', '!',
   'dashlivesink', 'name=s', `location=${outDir}`, 'dvr-window=30000000000',
   `segment-duration=${segmentMs * 1000000}`, `chunk-duration=${chunkMs * 1000000}`,
-  `http-port=${port}`,
+  `http-port=${port}`, `target-latency=${targetLatencyMs * 1000000}`,
   'audiotestsrc', 'is-live=true', 'wave=sine', '!',
   'audio/x-raw,rate=48000,channels=2', '!', 'avenc_aac', '!', 'aacparse', '!', 's.audio_0',
 ];
 let gst, ffmpeg, httpServer;
 let gstOut = '';
 let gstExited = false;
-if (!ffmpegMode) {
+if (external) {
+  gst = null;
+} else if (!ffmpegMode) {
   gst = spawnLive(gstLaunch, pipeline, { stdio: ['ignore', 'pipe', 'pipe'] });
   gst.stdout.on('data', (d) => { gstOut += d; });
 } else {
@@ -140,8 +183,10 @@ if (!ffmpegMode) {
   httpServer = createHttpServer((req, res) => serveGrowing(req, res));
   await new Promise((r) => httpServer.listen(port, '127.0.0.1', r));
 }
-gst.stderr.on('data', (d) => { gstOut += d; });
-gst.on('exit', () => { gstExited = true; });
+if (gst) {
+  gst.stderr.on('data', (d) => { gstOut += d; });
+  gst.on('exit', () => { gstExited = true; });
+}
 
 // static server for FFmpeg's output: complete files with Content-Length; a
 // file FFmpeg is still writing (NAME.tmp, renamed when done) with chunked
@@ -231,9 +276,31 @@ v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });
 shaka.polyfill.installAll();
 const p = window.__p = new shaka.Player();
 p.configure({ streaming: { lowLatencyMode: true } });
+${shakaConfig ? 'p.configure(' + shakaConfig + ');' : ''}
 p.addEventListener('error', (e) => st.errors.push('shaka: ' + JSON.stringify(e.detail).slice(0, 300)));
-p.attach(v).then(() => p.load('/manifest.mpd')).catch((e) => st.errors.push('shaka load: ' + (e.code || e.message)));
+p.attach(v).then(() => p.load('/${manifest}')).catch((e) => st.errors.push('shaka load: ' + (e.code || e.message)));
 setInterval(() => { const l = p.getStats().liveLatency; if (st.playing && l > 0) st.latency.push(l); }, 500);
+</script></body></html>`;
+
+const hlsPage = `<!doctype html><html><body>
+<video id="v" muted autoplay playsinline width="640" height="360"></video>
+<script src="/__hls.js"></script>
+<script>
+const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };
+const v = document.getElementById('v');
+v.addEventListener('playing', () => { st.playing = true; });
+v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });
+// live catch-up like dash.js's (rate up to 1.04): without it hls.js keeps
+// the latency of the moment it joined, which varies with the join phase by
+// up to a segment
+const p = window.__p = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.04 });
+p.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) st.errors.push('hls.js: ' + d.type + ' ' + d.details); });
+p.loadSource('/master.m3u8');
+p.attachMedia(v);
+// hls.js's getCurrentLiveLatency / getBufferLength, for the trace below
+p.getCurrentLiveLatency = () => p.latency;
+p.getBufferLength = () => { const b = v.buffered; return b.length ? b.end(b.length - 1) - v.currentTime : 0; };
+setInterval(() => { const l = p.latency; if (st.playing && l > 0) st.latency.push(l); }, 500);
 </script></body></html>`;
 
 let browser;
@@ -243,7 +310,7 @@ async function cleanup() {
   if (httpServer) httpServer.close();
   if (ffmpeg) ffmpeg.kill('SIGKILL');
   if (ffmpegMode) gst.kill('SIGKILL');
-  if (!gstExited) {
+  if (gst && !gstExited) {
     gst.kill('SIGINT');
     await new Promise((r) => { const t = setTimeout(() => { gst.kill('SIGKILL'); r(); }, 5000); gst.on('exit', () => { clearTimeout(t); r(); }); });
   }
@@ -251,7 +318,7 @@ async function cleanup() {
   rmSync(profileDir, { recursive: true, force: true });
 }
 
-const result = { player, source, seconds, chunkMs, segmentMs };
+const result = { player, source: external ? external : source, seconds, chunkMs, segmentMs };
 // CPU time the hypervisor gave to others (steal, all CPUs) during the run,
 // in 1/100 s: a starved VM explains stalls that no server can prevent
 function stealTicks() {
@@ -259,13 +326,18 @@ function stealTicks() {
 }
 const steal0 = stealTicks();
 try {
-  const base = `http://127.0.0.1:${port}`;
+  const base = external || `http://127.0.0.1:${port}`;
   // bounded wait for the server and the third segment
   const t0 = Date.now();
   for (;;) {
     if (gstExited) throw new Error('pipeline exited early:\n' + gstOut);
     if (Date.now() - t0 > 20000) throw new Error('no 3rd segment after 20 s:\n' + gstOut);
-    if (existsSync(join(outDir, ffmpegMode ? 'chunk-stream0-00003.m4s' : 'video_0-3.m4s'))) break;
+    if (external) {
+      const r = await fetch(`${base}/manifest.mpd`).catch(() => null);
+      if (r && r.status === 200 && (await r.text()).includes('<S ')) break;
+    } else if (ffmpegMode ? existsSync(join(outDir, 'chunk-stream0-00003.m4s'))
+      // segments are named after their start ($Time$): the third one
+      : existsSync(outDir) && readdirSync(outDir).filter((n) => /^video_0-\d+\.m4s$/.test(n)).length >= 3) break;
     await new Promise((r) => setTimeout(r, 100));
   }
 
@@ -285,12 +357,50 @@ try {
   const notFound = [];
   tab.on('response', (r) => { if (r.status() === 404) notFound.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${new URL(r.url()).pathname}`); });
   const trace = [];
+  // hls.js: what it requests (parts, segments, blocking reloads) and the
+  // parts every playlist it got lists
+  const requests = [];
+  const listed = new Map();
+  const hlsMode = player === 'hlsjs' || manifest.endsWith('.m3u8');
+  if (hlsMode) {
+    tab.on('request', (r) => {
+      const u = new URL(r.url());
+      requests.push({ t: Date.now(), name: u.pathname.slice(1), query: u.search });
+    });
+    tab.on('response', async (r) => {
+      if (!new URL(r.url()).pathname.endsWith('.m3u8') || r.status() !== 200) return;
+      try {
+        for (const m of (await r.text()).matchAll(/#EXT-X-PART:[^\n]*URI="([\w]+)-(\d+)\.(\d+)\.m4s"/g)) {
+          const key = `${m[1]}-${m[2]}`;
+          listed.set(key, Math.max(listed.get(key) ?? -1, Number(m[3])));
+        }
+      } catch (e) {}
+    });
+  }
+  // no favicon: a 404 in the server's log that no player caused
+  await tab.route(`${base}/favicon.ico`, (r) => r.fulfill({ status: 204, body: '' }));
   if (player === 'shaka') {
     await tab.route(`${base}/__shaka.html`, (r) => r.fulfill({ contentType: 'text/html', body: shakaPage }));
     await tab.route(`${base}/__shaka.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(shakaLib) }));
     await tab.goto(`${base}/__shaka.html`);
   } else if (ffmpegMode) {
     await tab.goto(`${base}/`);
+  } else if (player === 'hlsjs' && external) {
+    // through an edge or a static server: the test's own hls.js page
+    // (a static server has no player page)
+    await tab.route(`${base}/__hls.html`, (r) => r.fulfill({ contentType: 'text/html', body: hlsPage }));
+    await tab.route(`${base}/__hls.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(hlsLib) }));
+    await tab.goto(`${base}/__hls.html`);
+  } else if (player === 'hlsjs') {
+    // the element's own player page, HLS side: its bundled hls.js
+    await tab.goto(`${base}/?mode=hls`);
+    if (!(await tab.evaluate(() => typeof Hls !== 'undefined'))) throw new Error('player page has no hls.js');
+  } else if (staticServer) {
+    // the page and dash.js from the test, the stream from the server
+    const djs = join(here, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js');
+    await tab.route(`${base}/__dash.html`, (r) => r.fulfill({ contentType: 'text/html', body: ffPage }));
+    await tab.route(`${base}/dash.all.min.js`, (r) => r.fulfill({ contentType: 'text/javascript', body: readFileSync(djs) }));
+    await tab.goto(`${base}/__dash.html`);
   } else {
     // the element's own player page with its bundled dash.js
     await tab.goto(`${base}/`);
@@ -316,7 +426,14 @@ try {
       const v = document.getElementById('v'), p = window.__p, st = window.__st;
       let lat = -1, buf = -1;
       try { lat = p.getCurrentLiveLatency(); buf = p.getBufferLength('video'); } catch (e) {}
-      return `t=${v.currentTime.toFixed(1)} lat=${Number(lat).toFixed(2)} buf=${Number(buf).toFixed(2)} rate=${v.playbackRate.toFixed(2)} stalls=${st.stalls}`;
+      if (window.__hls) {
+        lat = st.latency.length ? st.latency[st.latency.length - 1] : -1;
+        buf = v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : 0;
+      }
+      // shaka: what it buffered, per type
+      const rr = [];
+      try { const bi = p.getBufferedInfo(); for (const k of ['audio', 'video']) rr.push(k + ':' + bi[k].map((x) => x.start.toFixed(2) + '-' + x.end.toFixed(2)).join(',')); } catch (e) {}
+      return `${rr.length ? 'buffered=' + rr.join(' ') + ' ' : ''}t=${v.currentTime.toFixed(1)} lat=${Number(lat).toFixed(2)} buf=${Number(buf).toFixed(2)} rate=${v.playbackRate.toFixed(2)} stalls=${st.stalls}`;
     }));
     if (!(t > last)) failed.push(`currentTime did not advance: ${last} -> ${t}`);
     last = t;
@@ -330,11 +447,52 @@ try {
   result.latencyP95 = Number(quantile(lat, 0.95).toFixed(3));
   result.latencyMax = Number(Math.max(...lat).toFixed(3));
   result.stalls = st.stalls - stallsAtStart;
+  if (player === 'hlsjs') {
+    // hls.js's own latency figure (edge of the playlist + its age - the
+    // position), for reference
+    result.hlsjsLatency = Number((await tab.evaluate(() => window.__hls.latency)).toFixed(3));
+    result.hlsjsWarnings = st.warnings || 0;
+    result.hlsjsWarningDetails = st.warnDetails || [];
+    result.liveJumps = st.liveJumps || 0;
+    // after a 10 s warm-up: no whole segment, only parts (MediaMTX #997)
+    const warmT = start + 10000;
+    const media = requests.filter((r) => r.t >= warmT && /-\d+(\.\d+)?\.m4s$/.test(r.name));
+    result.partRequests = media.filter((r) => /-\d+\.\d+\.m4s$/.test(r.name)).length;
+    result.segmentRequests = media.length - result.partRequests;
+    result.blockingReloads = requests.filter((r) => r.t >= warmT && r.query.includes('_HLS_msn')).length;
+    result.deltaUpdates = requests.filter((r) => r.query.includes('_HLS_skip')).length;
+    // every part of the segments followed, the last of each included
+    // (hls.js #5028): per rendition, the parts requested after the warm-up
+    // go 0, 1, ... up to the last part the playlists listed, then 0 of the
+    // next segment
+    const byRep = new Map();
+    for (const r of media) {
+      const m = r.name.match(/^(\w+)-(\d+)\.(\d+)\.m4s$/);
+      if (!m) continue;
+      if (!byRep.has(m[1])) byRep.set(m[1], []);
+      byRep.get(m[1]).push([Number(m[2]), Number(m[3])]);
+    }
+    result.partGaps = [];
+    for (const [rep, parts] of byRep) {
+      const seen = new Set(parts.map(([n, k]) => `${n}.${k}`));
+      const msns = [...new Set(parts.map(([n]) => n))].sort((a, b) => a - b);
+      // the first segment may have been joined midway, the last is in progress
+      for (const n of msns.slice(1, -1)) {
+        const last = listed.get(`${rep}-${n}`);
+        if (last === undefined) { result.partGaps.push(`${rep}-${n}: parts never listed`); continue; }
+        for (let k = 0; k <= last; k++)
+          if (!seen.has(`${n}.${k}`)) result.partGaps.push(`${rep}-${n}.${k}.m4s not loaded`);
+      }
+    }
+  }
   result.errors = st.errors.length;
   result.played = Number((last - first).toFixed(2));
+  result.notFound404 = notFound.length;
   if (ffmpegMode) {
     result.liveResponses = ffStats.growing;
     result.notFound = ffStats.notFound;
+  } else if (staticServer) {
+    result.liveResponses = null;
   } else {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const m = metrics.match(/livestream_dashlivesink_mispredicted_segments\{[^}]*\} (\d+)/);
@@ -347,14 +505,24 @@ try {
   log(`RESULT ${JSON.stringify(result)}`);
   console.log(`RESULT ${JSON.stringify(result)}`);
   if (st.errors.length) failed.push('player errors: ' + st.errors.join(' | '));
-  if (result.stalls > 0) failed.push(`${result.stalls} stalls after start`);
+  if (result.stalls > 0 && !stallsOk) failed.push(`${result.stalls} stalls after start`);
   if (result.played < seconds * 0.8 - 2) failed.push(`played only ${result.played} s in ${seconds} s`);
   if (!lat.length) failed.push('no live latency reported');
-  if (player === 'dashjs' && !ffmpegMode && !(result.latencyP50 <= maxP50)) failed.push(`live latency p50 ${result.latencyP50} s > ${maxP50} s`);
-  if (!(result.liveResponses > 0)) failed.push('no segment was served while being written');
+  // through an edge or a static server the caller compares latencies
+  if ((player === 'dashjs' || (player === 'hlsjs' && !external)) && !ffmpegMode && !(result.latencyP50 <= maxP50)) failed.push(`live latency p50 ${result.latencyP50} s > ${maxP50} s`);
+  // a static server has the classic files only (no parts)
+  if (player === 'hlsjs' && !staticServer) {
+    if (result.segmentRequests > 0) failed.push(`${result.segmentRequests} whole segments loaded after the warm-up (parts only expected)`);
+    if (!(result.partRequests > 0)) failed.push('no part loaded');
+    if (!(result.blockingReloads > 0)) failed.push('no blocking playlist reload');
+    if (result.partGaps.length) failed.push('parts skipped: ' + result.partGaps.slice(0, 10).join(', '));
+  }
+  if (!hlsMode && !staticServer && !(result.liveResponses > 0)) failed.push('no segment was served while being written');
   if (consoleErrors.length) log('console errors (informational):', consoleErrors.slice(0, 5).join(' | '));
   if (failed.length || process.env.LL_TEST_TRACE) {
     log('player every 2 s: ' + trace.join(' | '));
+    if (hlsMode)
+      log('requests: ' + requests.slice(-150).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
     // the pipeline's own complaints (an encoder dropping frames, ...)
     const errs = [...new Set(gstOut.split('\n').filter((l) => /ERROR|WARN|CRITICAL/.test(l))
       .map((l) => l.replace(/^[\d:.]+\s+\d+\s+0x[0-9a-f]+\s+/, '')))];

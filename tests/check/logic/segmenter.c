@@ -28,10 +28,23 @@
 #define AAC_NS(i) (gst_util_uint64_scale ((i), 1024 * SEC, AUDIO_TS))
 
 /* What the operations said, per track */
+/* A chunk (CHUNK, or a FINISH with samples) */
+typedef struct
+{
+  guint64 number;
+  guint part;
+  guint64 start_ticks, end_ticks;
+  guint64 start_ns;
+  guint samples;
+  gboolean key;                 /* starts with a sync sample */
+  gboolean last;                /* the segment's last (FINISH) */
+} Part;
+
 typedef struct
 {
   GArray *starts;               /* SegOp copies (no samples) */
   GArray *finishes;             /* SegOp copies (no samples) */
+  GArray *parts;                /* Part */
   guint chunks, chunk_samples, finish_samples;
   guint drops, errors, ends;
 } Record;
@@ -71,6 +84,20 @@ take_ops (Sim * sim, GArray * ops)
 
     copy.samples = NULL;
     copy.message = copy.debug = NULL;
+    if ((op->kind == SEG_OP_CHUNK || op->kind == SEG_OP_FINISH) &&
+        op->samples->len > 0) {
+      const SegSample *x = &g_array_index (op->samples, SegSample, 0);
+      Part p = { 0, };
+      p.number = op->number;
+      p.part = op->part;
+      p.start_ticks = x->ticks;
+      p.start_ns = x->dec_ns;
+      p.end_ticks = op->end_ticks;
+      p.samples = op->samples->len;
+      p.key = x->key;
+      p.last = op->kind == SEG_OP_FINISH;
+      g_array_append_val (r->parts, p);
+    }
     switch (op->kind) {
       case SEG_OP_START:
         g_array_append_val (r->starts, copy);
@@ -127,6 +154,8 @@ sim_new (guint64 seg_dur, guint64 chunk_dur, gboolean audio)
   sim->rv.finishes = g_array_new (FALSE, FALSE, sizeof (SegOp));
   sim->ra.starts = g_array_new (FALSE, FALSE, sizeof (SegOp));
   sim->ra.finishes = g_array_new (FALSE, FALSE, sizeof (SegOp));
+  sim->rv.parts = g_array_new (FALSE, FALSE, sizeof (Part));
+  sim->ra.parts = g_array_new (FALSE, FALSE, sizeof (Part));
   return sim;
 }
 
@@ -138,6 +167,8 @@ sim_free (Sim * sim)
   g_array_free (sim->rv.finishes, TRUE);
   g_array_free (sim->ra.starts, TRUE);
   g_array_free (sim->ra.finishes, TRUE);
+  g_array_free (sim->rv.parts, TRUE);
+  g_array_free (sim->ra.parts, TRUE);
   g_free (sim);
 }
 
@@ -433,7 +464,7 @@ GST_START_TEST (test_flush)
 
   for (i = 0; i < 40; i++)
     push_video (sim, i, 30, 0);
-  fail_unless (segmenter_flush (sim->seg, sim->v));
+  fail_unless (segmenter_flush (sim->seg, sim->v, NULL));
   fail_unless_equals_int (sim->freed, 10);
   for (i = 90; i < 90 + 61; i++)
     push_video (sim, i, 30, 0);
@@ -704,6 +735,245 @@ GST_START_TEST (test_resumed_run)
 
 GST_END_TEST;
 
+/* --- LL-HLS parts --------------------------------------------------- */
+
+/* feeds @secs of A/V at @fps_n/@fps_d (a keyframe every @gop frames, each
+ * frame's decode time off by up to ±@jitter ns) and AAC at @rate, audio
+ * @audio_lead ns ahead of the video in arrival order */
+static void
+push_av_fmt (Sim * sim, guint secs, gint fps_n, gint fps_d, guint gop,
+    guint rate, gint64 jitter, guint64 audio_lead)
+{
+  GRand *rand = g_rand_new_with_seed (42);
+  guint64 frames = (guint64) secs * fps_n / fps_d, i, a = 0;
+
+  segmenter_track_set_format (sim->v, VIDEO_TS, fps_n, fps_d, 0);
+  segmenter_track_set_format (sim->a, rate, 0, 1, 1024);
+  for (i = 0; i < frames; i++) {
+    guint64 t = gst_util_uint64_scale (i, SEC * fps_d, fps_n);
+    gint64 j = jitter && i > 0 ? g_rand_int_range (rand, -jitter, jitter + 1)
+        : 0;
+    push (sim, sim->v, t + j, i % gop == 0);
+    while (gst_util_uint64_scale (a, 1024 * SEC, rate) < t + FRAME_NS +
+        audio_lead) {
+      guint64 at = gst_util_uint64_scale (a++, 1024 * SEC, rate);
+      GArray *ops = g_array_new (FALSE, TRUE, sizeof (SegOp));
+      SegSample x = { 0, };
+      x.dec_ns = at;
+      x.ticks = a * 1024 - 1024;
+      x.key = TRUE;
+      x.data = GUINT_TO_POINTER (1);
+      segmenter_push (sim->seg, sim->a, &x, ops);
+      sim->pushed_a++;
+      take_ops (sim, ops);
+      g_array_free (ops, TRUE);
+    }
+  }
+  g_rand_free (rand);
+}
+
+static const Part *
+find_part (Record * r, guint64 number, guint part)
+{
+  guint i;
+
+  for (i = 0; i < r->parts->len; i++) {
+    const Part *p = &g_array_index (r->parts, Part, i);
+    if (p->number == number && p->part == part)
+      return p;
+  }
+  return NULL;
+}
+
+static guint
+parts_of (Record * r, guint64 number)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < r->parts->len; i++)
+    if (g_array_index (r->parts, Part, i).number == number)
+      n++;
+  return n;
+}
+
+/* Every part at most the part target, at least 85 % of it unless it is
+ * the last of its segment or starts with a sync sample (RFC 8216bis
+ * 4.4.4.9); parts numbered 0, 1, 2... in every segment */
+static void
+check_part_rules (Record * r, guint32 timescale, guint64 target)
+{
+  guint i;
+
+  for (i = 0; i < r->parts->len; i++) {
+    const Part *p = &g_array_index (r->parts, Part, i);
+    guint64 d = dash_ticks_to_ns (p->end_ticks - p->start_ticks, timescale);
+
+    fail_unless (d <= target, "part %" G_GUINT64_FORMAT ".%u lasts %"
+        G_GUINT64_FORMAT " ns > target %" G_GUINT64_FORMAT, p->number,
+        p->part, d, target);
+    fail_unless (p->last || p->key || d * 100 >= target * 85,
+        "part %" G_GUINT64_FORMAT ".%u lasts %" G_GUINT64_FORMAT
+        " ns < 85 %% of %" G_GUINT64_FORMAT, p->number, p->part, d, target);
+    if (i > 0 && g_array_index (r->parts, Part, i - 1).number == p->number) {
+      fail_unless_equals_int (p->part,
+          g_array_index (r->parts, Part, i - 1).part + 1);
+    } else {
+      fail_unless_equals_int (p->part, 0);
+    }
+  }
+}
+
+/* Audio parts follow the video's: the same number per segment, part k of
+ * the audio starting within one audio frame of part k of the video */
+static void
+check_parts_aligned (Sim * sim, guint rate, guint64 jitter)
+{
+  guint64 frame = gst_util_uint64_scale (1024, SEC, rate);
+  guint i, checked = 0;
+
+  for (i = 0; i < sim->rv.finishes->len; i++) {
+    guint64 n = finish_n (&sim->rv, i)->number;
+    guint k, nv = parts_of (&sim->rv, n);
+
+    if (i >= sim->ra.finishes->len)
+      break;
+    fail_unless_equals_int (parts_of (&sim->ra, n), nv);
+    for (k = 0; k < nv; k++) {
+      const Part *v = find_part (&sim->rv, n, k), *a = find_part (&sim->ra, n,
+          k);
+      fail_unless (a->start_ns + SEGMENTER_BOUNDARY_TOLERANCE + jitter >=
+          v->start_ns && a->start_ns < v->start_ns + frame + jitter,
+          "segment %" G_GUINT64_FORMAT " part %u: video at %" G_GUINT64_FORMAT
+          ", audio at %" G_GUINT64_FORMAT, n, k, v->start_ns, a->start_ns);
+      checked++;
+    }
+  }
+  fail_unless (checked >= 20, "only %u parts compared", checked);
+}
+
+/* 2 s segments, 200 ms chunks, 30 fps + AAC 48 kHz: 10 parts per segment
+ * in both, the video ones exactly 200 ms, the audio ones 9 or 10 frames;
+ * the part target is 10 AAC frames + the jitter room */
+GST_START_TEST (test_parts_grid)
+{
+  Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
+  guint64 target;
+  guint i;
+
+  push_av_fmt (sim, 12, 30, 1, 60, AUDIO_TS, 0, 0);
+  target = segmenter_part_target (sim->seg);
+  fail_unless_equals_uint64 (segmenter_part_period (sim->seg), 200 * MS);
+  fail_unless_equals_uint64 (target, AAC_NS (10) + SEGMENTER_PART_JITTER);
+  fail_unless_equals_int (sim->rv.finishes->len, 5);
+  /* numbered from the grid slot: the first segment is 0 */
+  for (i = 0; i < 5; i++)
+    fail_unless_equals_int (parts_of (&sim->rv, i), 10);
+  for (i = 0; i < sim->rv.parts->len; i++) {
+    const Part *p = &g_array_index (sim->rv.parts, Part, i);
+    fail_unless_equals_uint64 (p->end_ticks - p->start_ticks, VIDEO_TS / 5);
+    fail_unless_equals_int (p->key, p->part == 0);
+  }
+  check_part_rules (&sim->rv, VIDEO_TS, target);
+  check_part_rules (&sim->ra, AUDIO_TS, target);
+  check_parts_aligned (sim, AUDIO_TS, 0);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* Jittered live timestamps (±3 ms), 29.97 fps and AAC 44.1 kHz: no part is
+ * longer than the part target, the audio keeps the video's schedule */
+GST_START_TEST (test_parts_jitter)
+{
+  Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
+  guint64 target;
+
+  push_av_fmt (sim, 20, 30000, 1001, 60, 44100, 3 * MS, 0);
+  target = segmenter_part_target (sim->seg);
+  /* 6 frames of 29.97 fps = 200.2 ms; 9 AAC frames at 44.1 kHz = 209 ms */
+  fail_unless_equals_uint64 (segmenter_part_period (sim->seg),
+      dash_ticks_to_ns (6 * 3003, VIDEO_TS));
+  fail_unless_equals_uint64 (target, dash_ticks_to_ns (9 * 1024, 44100) +
+      SEGMENTER_PART_JITTER);
+  fail_unless (sim->rv.finishes->len >= 8);
+  check_part_rules (&sim->rv, VIDEO_TS, target);
+  check_part_rules (&sim->ra, 44100, target);
+  check_parts_aligned (sim, 44100, 3 * MS);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* Audio arriving 1 s ahead of the video (encoder delay) waits for the
+ * boundary only at the end of a segment: its parts are still cut on the
+ * video's grid */
+GST_START_TEST (test_parts_audio_ahead)
+{
+  Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
+  guint64 target;
+
+  push_av_fmt (sim, 12, 30, 1, 60, AUDIO_TS, 0, SEC);
+  target = segmenter_part_target (sim->seg);
+  check_part_rules (&sim->rv, VIDEO_TS, target);
+  check_part_rules (&sim->ra, AUDIO_TS, target);
+  check_parts_aligned (sim, AUDIO_TS, 0);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A late keyframe (2.1 s GOP): the grid goes on past the nominal segment
+ * end, the last part is short; every track still has the same parts */
+GST_START_TEST (test_parts_late_keyframe)
+{
+  Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
+  guint64 target;
+
+  push_av_fmt (sim, 13, 30, 1, 63, AUDIO_TS, 0, 0);
+  target = segmenter_part_target (sim->seg);
+  /* 2.1 s segments: 10 parts of 200 ms and one of 100 ms */
+  fail_unless_equals_int (parts_of (&sim->rv, 2), 11);
+  check_part_rules (&sim->rv, VIDEO_TS, target);
+  check_part_rules (&sim->ra, AUDIO_TS, target);
+  check_parts_aligned (sim, AUDIO_TS, 0);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* A flush after chunks were handed out ends the segment after its last
+ * chunk (they may have been served): the next segment gets a new number.
+ * Without chunks out the segment is abandoned as before. */
+GST_START_TEST (test_flush_after_parts)
+{
+  Sim *sim = sim_new (SEC, 200 * MS, FALSE);
+  GArray *ops = g_array_new (FALSE, TRUE, sizeof (SegOp));
+  guint i;
+  SegOp *f;
+
+  for (i = 0; i < 40; i++)
+    push_video (sim, i, 30, 0);
+  /* segment 1 started at frame 30; frames 30..35 are its part 0 */
+  fail_unless_equals_int (parts_of (&sim->rv, 1), 1);
+  fail_unless (segmenter_flush (sim->seg, sim->v, ops));
+  take_ops (sim, ops);
+  fail_unless_equals_int (sim->rv.finishes->len, 2);
+  f = finish_n (&sim->rv, 1);
+  fail_unless_equals_uint64 (f->number, 1);
+  fail_unless_equals_int (f->n_parts, 1);
+  fail_unless_equals_uint64 (f->end_ticks, dash_ns_to_ticks (36 * FRAME_NS,
+          VIDEO_TS));
+  for (i = 90; i < 90 + 61; i++)
+    push_video (sim, i, 30, 0);
+  f = finish_n (&sim->rv, 2);
+  fail_unless_equals_uint64 (f->number, 2);
+  fail_unless (f->discont);
+  g_array_free (ops, TRUE);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
 static Suite *
 segmenter_suite (void)
 {
@@ -727,6 +997,11 @@ segmenter_suite (void)
   tcase_add_test (tc, test_grid_redundant_producers);
   tcase_add_test (tc, test_resumed_run);
   tcase_add_test (tc, test_predict);
+  tcase_add_test (tc, test_parts_grid);
+  tcase_add_test (tc, test_parts_jitter);
+  tcase_add_test (tc, test_parts_audio_ahead);
+  tcase_add_test (tc, test_parts_late_keyframe);
+  tcase_add_test (tc, test_flush_after_parts);
   return s;
 }
 

@@ -467,6 +467,45 @@ GST_END_TEST;
 
 /* A segment announced chunk by chunk goes out with one chunked PUT: the
  * origin has each chunk before the next one is written. */
+/* upload-ll-manifests: a document given for a manifest (the low-latency
+ * MPD, in memory only) is PUT instead of the file of that name, its newest
+ * version; NULL goes back to the file. */
+GST_START_TEST (test_put_document)
+{
+  Fixture f = { 0, };
+  const gchar file[] = "<MPD>complete segments</MPD>\n";
+  const gchar ll1[] = "<MPD>announced 1</MPD>\n";
+  const gchar ll2[] = "<MPD>announced 2, newer</MPD>\n";
+  GBytes *b;
+  OriginReq *r;
+
+  fixture_start (&f, 3);
+  write_file (&f, "live.mpd", (const guint8 *) file, strlen (file));
+  b = g_bytes_new_static (ll1, strlen (ll1));
+  dash_upload_set_document (f.up, "live.mpd", b);
+  g_bytes_unref (b);
+  dash_upload_file_published (f.up, "live.mpd");
+  r = origin_wait (f.origin, "PUT", "/live/live.mpd", 0, G_MAXSIZE);
+  assert_body (r, (const guint8 *) ll1, strlen (ll1));
+
+  b = g_bytes_new_static (ll2, strlen (ll2));
+  dash_upload_set_document (f.up, "live.mpd", b);
+  g_bytes_unref (b);
+  dash_upload_file_published (f.up, "live.mpd");
+  r = origin_wait (f.origin, "PUT", "/live/live.mpd", 1, G_MAXSIZE);
+  assert_body (r, (const guint8 *) ll2, strlen (ll2));
+
+  dash_upload_set_document (f.up, "live.mpd", NULL);
+  dash_upload_file_published (f.up, "live.mpd");
+  r = origin_wait (f.origin, "PUT", "/live/live.mpd", 2, G_MAXSIZE);
+  assert_body (r, (const guint8 *) file, strlen (file));
+
+  fail_unless_equals_int (dash_upload_drain (f.up, WAIT_US), 0);
+  fixture_stop (&f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_chunked_put)
 {
   Fixture f = { 0, };
@@ -672,6 +711,7 @@ dashupload_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_put_delete);
+  tcase_add_test (tc, test_put_document);
   tcase_add_test (tc, test_chunked_put);
   tcase_add_test (tc, test_retry_backoff);
   tcase_add_test (tc, test_chunked_refused_411);

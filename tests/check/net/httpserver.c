@@ -13,7 +13,9 @@
  * libsoup-3 clients and a raw socket.  What players rely on: the files
  * and their headers, byte ranges, 404s, a segment streamed chunk by chunk
  * while it is written, requests for announced segments that wait, a slow
- * client dropped without holding back the others. */
+ * client dropped without holding back the others; LL-HLS parts (served
+ * while their segment is written, the hinted one held until complete),
+ * blocking playlist reloads, delta updates and their 400 / 503. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -208,6 +210,7 @@ typedef struct
   gboolean got_headers, done;
   guint status;
   SoupEncoding encoding;
+  gchar *cache_control;
   GByteArray *data;
   gchar *error;
 } Stream;
@@ -228,6 +231,8 @@ stream_thread (gpointer user_data)
   st->status = soup_message_get_status (msg);
   st->encoding = soup_message_headers_get_encoding
       (soup_message_get_response_headers (msg));
+  st->cache_control = g_strdup (soup_message_headers_get_one
+      (soup_message_get_response_headers (msg), "Cache-Control"));
   g_cond_broadcast (&st->cond);
   g_mutex_unlock (&st->lock);
 
@@ -313,6 +318,7 @@ stream_free (Stream * st)
   g_mutex_clear (&st->lock);
   g_cond_clear (&st->cond);
   g_free (st->error);
+  g_free (st->cache_control);
   g_free (st->url);
   g_free (st);
 }
@@ -358,13 +364,14 @@ GST_START_TEST (test_files)
   write_file (f.dir, "v-1.m4s", seg, seg_size);
   write_file (f.dir, "v-2.m4s.tmp", seg, 10);
 
-  /* the MPD: no caching, CORS */
+  /* the MPD: edges may keep it for half a segment (2 s by default), CORS */
   msg = request (&f, "GET", "/live.mpd", NULL, NULL, &body);
   fail_unless_equals_int (soup_message_get_status (msg), 200);
   assert_bytes (body, (const guint8 *) mpd, strlen (mpd));
   fail_unless_equals_string (resp_header (msg, "Content-Type"),
       "application/dash+xml");
-  fail_unless_equals_string (resp_header (msg, "Cache-Control"), "no-cache");
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"),
+      "public, max-age=1");
   fail_unless_equals_string (resp_header (msg,
           "Access-Control-Allow-Origin"), "*");
   g_bytes_unref (body);
@@ -381,8 +388,9 @@ GST_START_TEST (test_files)
   msg = request (&f, "GET", "/v-1.m4s", NULL, NULL, &body);
   fail_unless_equals_int (soup_message_get_status (msg), 200);
   assert_bytes (body, seg, seg_size);
-  fail_unless (g_str_has_prefix (resp_header (msg, "Cache-Control"),
-          "public, max-age="));
+  /* no DVR window configured: kept for ever, a day at the edge */
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"),
+      "public, max-age=86400, immutable");
   fail_unless_equals_string (resp_header (msg, "Accept-Ranges"), "bytes");
   /* no validators: names never change content, so there is nothing to
    * revalidate; a conditional request gets the whole file */
@@ -487,13 +495,17 @@ GST_START_TEST (test_player_page)
   HttpServerConfig cfg = { 0, };
   SoupMessage *msg;
   GBytes *body;
-  gchar *page, *js_path, *tmp;
+  gchar *page, *js_path, *hls_path, *tmp;
   const gchar js[] = "var dashjs = {};\n";
+  const gchar hls_js[] = "var Hls = {};\n";
 
   tmp = g_dir_make_tmp ("dashjs-XXXXXX", NULL);
   js_path = g_build_filename (tmp, "dash.all.min.js", NULL);
   fail_unless (g_file_set_contents (js_path, js, -1, NULL));
   g_setenv ("GST_LIVESTREAM_DASHJS", js_path, TRUE);
+  hls_path = g_build_filename (tmp, "hls.min.js", NULL);
+  fail_unless (g_file_set_contents (hls_path, hls_js, -1, NULL));
+  g_setenv ("GST_LIVESTREAM_HLSJS", hls_path, TRUE);
 
   cfg.mpd_name = "a&b<live>.mpd";
   fixture_start (&f, &cfg);
@@ -507,7 +519,11 @@ GST_START_TEST (test_player_page)
   fail_unless (strstr (page, ">a&amp;b&lt;live&gt;.mpd</a>") != NULL);
   fail_unless (strstr (page, "manifest.mpd") == NULL);
   fail_unless (strstr (page, "@MPD") == NULL);
-  fail_unless (strstr (page, "<script src=\"/dash.all.min.js\">") != NULL);
+  /* the two players, loaded from the server */
+  fail_unless (strstr (page, "load('/dash.all.min.js', playDash)") != NULL);
+  fail_unless (strstr (page, "load('/hls.min.js', playHls)") != NULL);
+  fail_unless (strstr (page, "href=\"/master.m3u8\"") != NULL);
+  fail_unless (strstr (page, "href=\"/?mode=hls\"") != NULL);
   g_free (page);
   g_bytes_unref (body);
   g_object_unref (msg);
@@ -517,10 +533,16 @@ GST_START_TEST (test_player_page)
   assert_bytes (body, (const guint8 *) js, strlen (js));
   g_bytes_unref (body);
   g_object_unref (msg);
+  msg = request (&f, "GET", "/hls.min.js", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, (const guint8 *) hls_js, strlen (hls_js));
+  g_bytes_unref (body);
+  g_object_unref (msg);
   fixture_stop (&f);
 
   /* missing: 404 with a hint, the page says how to get it */
   g_unlink (js_path);
+  g_unlink (hls_path);
   memset (&f, 0, sizeof (f));
   memset (&cfg, 0, sizeof (cfg));
   fixture_start (&f, &cfg);
@@ -528,6 +550,12 @@ GST_START_TEST (test_player_page)
   fail_unless_equals_int (soup_message_get_status (msg), 404);
   fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
           g_bytes_get_size (body), "install-npm-tools.sh") != NULL);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/hls.min.js", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 404);
+  fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body), "hls.js not installed") != NULL);
   g_bytes_unref (body);
   g_object_unref (msg);
   msg = request (&f, "GET", "/index.html", NULL, NULL, &body);
@@ -540,9 +568,11 @@ GST_START_TEST (test_player_page)
   fixture_stop (&f);
 
   g_unsetenv ("GST_LIVESTREAM_DASHJS");
+  g_unsetenv ("GST_LIVESTREAM_HLSJS");
   g_rmdir (tmp);
   g_free (tmp);
   g_free (js_path);
+  g_free (hls_path);
 }
 
 GST_END_TEST;
@@ -608,6 +638,201 @@ GST_START_TEST (test_live_chunked)
     g_bytes_unref (body);
     g_object_unref (msg);
   }
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+/* A segment abandoned while it is streamed (flush, error, stop): the
+ * response is cut without its terminating chunk, so neither the client
+ * nor a cache on the way can take the truncated body for the segment.
+ * Cache-Control of the live response equals that of the complete file. */
+static gint raw_http_minor = 1;
+
+/* Everything a raw HTTP/1.1 client receives for GET @path until the
+ * server closes the connection (at most 5 s): what a proxy sees on the
+ * wire. */
+static GString *
+raw_get_until_close (Fixture * f, const gchar * path, void (*midway) (Fixture
+        *), gsize midway_after)
+{
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+  GSocket *sock;
+  GString *got = g_string_new (NULL);
+  gchar *req, buf[8192];
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gboolean called = FALSE;
+  gssize n;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1",
+      http_server_get_port (f->srv), NULL, NULL);
+  fail_unless (conn != NULL);
+  sock = g_socket_connection_get_socket (conn);
+  g_socket_set_timeout (sock, 1);
+  req = g_strdup_printf ("GET %s HTTP/1.%d\r\nHost: 127.0.0.1\r\n\r\n", path,
+      raw_http_minor);
+  fail_unless (g_socket_send (sock, req, strlen (req), NULL, NULL) > 0);
+  g_free (req);
+  while (g_get_monotonic_time () < end) {
+    if (!called && got->len >= midway_after) {
+      midway (f);
+      called = TRUE;
+    }
+    n = g_socket_receive (sock, buf, sizeof (buf), NULL, NULL);
+    if (n == 0)
+      break;
+    if (n > 0)
+      g_string_append_len (got, buf, n);
+  }
+  g_object_unref (conn);
+  g_object_unref (client);
+  return got;
+}
+
+static void
+abandon_v8 (Fixture * f)
+{
+  /* what dash_segment_file_abandon () does */
+  gchar *path = g_build_filename (f->dir, "v-8.m4s.tmp", NULL);
+
+  g_unlink (path);
+  g_free (path);
+  http_server_file_published (f->srv, "v-8.m4s");
+}
+
+GST_START_TEST (test_live_abandoned_cut)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  const gsize chunk = 20000;
+  guint8 *data = pattern (2 * chunk, 5);
+  GString *got;
+  Stream *s;
+
+  cfg.segment_duration = 2 * GST_SECOND;
+  cfg.dvr_window = 30 * GST_SECOND;
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-8.m4s.tmp", NULL, 0);
+  http_server_segment_started (f.srv, "v", 8, 2, "v-8.m4s.tmp", "v-8.m4s");
+  append_file (f.dir, "v-8.m4s.tmp", data, chunk);
+  http_server_chunk_written (f.srv, "v", 8, 0, chunk);
+
+  /* a live response has the Cache-Control of the complete file */
+  s = stream_start (&f, "/v-8.m4s");
+  fail_unless_equals_int (stream_wait_bytes (s, chunk), chunk);
+  fail_unless_equals_int (s->encoding, SOUP_ENCODING_CHUNKED);
+  fail_unless_equals_string (s->cache_control, "public, max-age=34, immutable");
+
+  /* on the wire: the first chunk, then the connection ends without the
+   * terminating "0" chunk */
+  got = raw_get_until_close (&f, "/v-8.m4s", abandon_v8, chunk);
+  fail_unless (strstr (got->str, "Transfer-Encoding: chunked") != NULL,
+      "%s", got->str);
+  fail_unless (got->len > chunk);
+  fail_if (g_str_has_suffix (got->str, "\r\n0\r\n\r\n"),
+      "a truncated segment ended as complete");
+  g_string_free (got, TRUE);
+  fail_unless (stream_wait_done (s));
+  fail_unless_equals_int (s->data->len, chunk);
+  stream_free (s);
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+/* A segment abandoned and started again under the same name (a flush)
+ * before the server heard of the abandon: a response of the old one is
+ * cut; it never gets bytes of the new file. */
+static void
+restart_v9 (Fixture * f)
+{
+  guint8 *other = pattern (30000, 9);
+  gchar *path = g_build_filename (f->dir, "v-9.m4s.tmp", NULL);
+
+  g_unlink (path);
+  g_free (path);
+  write_file (f->dir, "v-9.m4s.tmp", other, 30000);
+  http_server_segment_started (f->srv, "v", 9, 2, "v-9.m4s.tmp", "v-9.m4s");
+  http_server_chunk_written (f->srv, "v", 9, 0, 30000);
+  g_free (other);
+}
+
+GST_START_TEST (test_live_restarted_cut)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  const gsize chunk = 20000;
+  guint8 *data = pattern (chunk, 6);
+  GString *got;
+  gchar *end;
+
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-9.m4s.tmp", data, chunk);
+  http_server_segment_started (f.srv, "v", 9, 2, "v-9.m4s.tmp", "v-9.m4s");
+  http_server_chunk_written (f.srv, "v", 9, 0, chunk);
+
+  got = raw_get_until_close (&f, "/v-9.m4s", restart_v9, chunk);
+  fail_if (g_str_has_suffix (got->str, "\r\n0\r\n\r\n"),
+      "a truncated segment ended as complete");
+  /* headers, then one chunk of the first file, nothing of the second */
+  end = strstr (got->str, "\r\n\r\n");
+  fail_unless (end != NULL);
+  fail_unless (got->len - (end + 4 - got->str) < chunk + 64,
+      "%" G_GSIZE_FORMAT " body bytes", got->len - (end + 4 - got->str));
+  g_string_free (got, TRUE);
+
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+/* An HTTP/1.0 client (or proxy) cannot tell a streamed body that was cut
+ * from a complete one: it gets a segment in progress once it is complete,
+ * with Content-Length. */
+static void
+publish_v10 (Fixture * f)
+{
+  guint8 *data = pattern (40000, 10);
+
+  g_usleep (200 * 1000);
+  append_file (f->dir, "v-10.m4s.tmp", data + 20000, 20000);
+  http_server_chunk_written (f->srv, "v", 10, 20000, 20000);
+  g_usleep (200 * 1000);
+  rename_file (f->dir, "v-10.m4s.tmp", "v-10.m4s");
+  http_server_file_published (f->srv, "v-10.m4s");
+  g_free (data);
+}
+
+GST_START_TEST (test_live_http10_whole)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  guint8 *data = pattern (40000, 10);
+  GString *got;
+  gchar *end;
+
+  fixture_start (&f, &cfg);
+  write_file (f.dir, "v-10.m4s.tmp", data, 20000);
+  http_server_segment_started (f.srv, "v", 10, 2, "v-10.m4s.tmp", "v-10.m4s");
+  http_server_chunk_written (f.srv, "v", 10, 0, 20000);
+
+  raw_http_minor = 0;
+  got = raw_get_until_close (&f, "/v-10.m4s", publish_v10, 0);
+  raw_http_minor = 1;
+  fail_unless (strstr (got->str, "Content-Length: 40000") != NULL, "%s",
+      got->str);
+  fail_if (strstr (got->str, "chunked") != NULL);
+  end = strstr (got->str, "\r\n\r\n");
+  fail_unless (end != NULL);
+  fail_unless_equals_int (got->len - (end + 4 - got->str), 40000);
+  fail_unless (memcmp (end + 4, data, 40000) == 0);
+  g_string_free (got, TRUE);
 
   fixture_stop (&f);
   g_free (data);
@@ -760,6 +985,221 @@ GST_START_TEST (test_slow_client)
 
 GST_END_TEST;
 
+
+/* --- LL-HLS ---------------------------------------------------------- */
+
+/* Parts are the chunks the sink reported, served from the segment being
+ * written and from the published one; the hinted next part is held until
+ * it is complete and then answered whole (never a byte of a part before
+ * all of it); a part the segment did not get is 404 */
+GST_START_TEST (test_parts)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  guint8 *data = pattern (3000, 5);
+  SoupMessage *msg;
+  GBytes *body;
+  Stream *hint, *next;
+  HttpServerStats st;
+
+  fixture_start (&f, &cfg);
+  http_server_segment_started (f.srv, "v", 7, 2, "v-7.m4s.tmp", "v-7.m4s");
+  append_file (f.dir, "v-7.m4s.tmp", data, 1200);
+  http_server_chunk_written (f.srv, "v", 7, 0, 1200);
+
+  msg = request (&f, "GET", "/v-7.0.m4s", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, data, 1200);
+  fail_unless_equals_string (resp_header (msg, "Content-Type"),
+      "video/iso.segment");
+  fail_unless (g_str_has_prefix (resp_header (msg, "Cache-Control"),
+          "public, max-age="));
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  /* the hint: held, no headers before the part is complete */
+  hint = stream_start (&f, "/v-7.1.m4s");
+  WAIT_STATS (&f, st, st.parts_waited == 1);
+  g_usleep (100000);
+  fail_if (stream_has_headers (hint));
+  /* half of it written (the sink never reports that): still held */
+  append_file (f.dir, "v-7.m4s.tmp", data + 1200, 400);
+  g_usleep (100000);
+  fail_if (stream_has_headers (hint));
+  append_file (f.dir, "v-7.m4s.tmp", data + 1600, 400);
+  http_server_chunk_written (f.srv, "v", 7, 1200, 800);
+  fail_unless (stream_wait_done (hint));
+  fail_unless_equals_int (hint->status, 200);
+  fail_unless (hint->encoding != SOUP_ENCODING_CHUNKED);
+  fail_unless_equals_int (hint->data->len, 800);
+  fail_unless (memcmp (hint->data->data, data + 1200, 800) == 0);
+  stream_free (hint);
+
+  /* published with 3 parts: parts read from the segment now; the hinted
+   * part 3 never comes (404 at once), part 0 of segment 8 waits */
+  next = stream_start (&f, "/v-7.3.m4s");
+  WAIT_STATS (&f, st, st.parts_waited == 2);
+  append_file (f.dir, "v-7.m4s.tmp", data + 2000, 1000);
+  http_server_chunk_written (f.srv, "v", 7, 2000, 1000);
+  rename_file (f.dir, "v-7.m4s.tmp", "v-7.m4s");
+  http_server_file_published (f.srv, "v-7.m4s");
+  fail_unless (stream_wait_done (next));
+  fail_unless_equals_int (next->status, 404);
+  stream_free (next);
+  msg = request (&f, "GET", "/v-7.2.m4s", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, data + 2000, 1000);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/v-9.0.m4s", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 404);
+  g_object_unref (msg);
+
+  next = stream_start (&f, "/v-8.0.m4s");
+  WAIT_STATS (&f, st, st.parts_waited == 3);
+  http_server_segment_started (f.srv, "v", 8, 2, "v-8.m4s.tmp", "v-8.m4s");
+  append_file (f.dir, "v-8.m4s.tmp", data, 500);
+  http_server_chunk_written (f.srv, "v", 8, 0, 500);
+  fail_unless (stream_wait_done (next));
+  fail_unless_equals_int (next->status, 200);
+  fail_unless_equals_int (next->data->len, 500);
+  stream_free (next);
+
+  get_stats (&f, &st);
+  fail_unless_equals_int (st.parts_served, 4);
+  fixture_stop (&f);
+  g_free (data);
+}
+
+GST_END_TEST;
+
+static void
+set_playlist (Fixture * f, guint64 version, guint64 msn, guint part,
+    gboolean complete)
+{
+  HlsPlaylistState st = { 0, };
+  gchar *text = g_strdup_printf ("#EXTM3U\n# v%" G_GUINT64_FORMAT
+      " %" G_GUINT64_FORMAT ".%u\n", version, msn, part);
+  gchar *delta = g_strdup_printf ("%s# delta\n", text);
+
+  st.low_latency = TRUE;
+  st.has_segment = TRUE;
+  st.last_msn = complete ? msn : msn - 1;
+  st.has_part = TRUE;
+  st.part_msn = msn;
+  st.part_index = part;
+  st.part_target = 200000000;
+  st.target_duration = 1;
+  http_server_set_playlist (f->srv, "v.m3u8", version, text, delta, &st);
+  g_free (text);
+  g_free (delta);
+}
+
+/* Blocking playlist reload: held until the playlist lists the part asked
+ * for, answered with the version that added it; _HLS_skip gets the delta
+ * update;
+ * 400 for _HLS_part alone and too far ahead; 503 after three target
+ * durations; an older version never replaces a newer one */
+GST_START_TEST (test_blocking_reload)
+{
+  Fixture f = { 0, };
+  HttpServerConfig cfg = { 0, };
+  SoupMessage *msg;
+  GBytes *body;
+  Stream *held, *skip, *late;
+  HttpServerStats st;
+  gint64 t0;
+
+  fixture_start (&f, &cfg);
+  /* a playlist file on disk (the classic one) is not what is answered */
+  write_file (f.dir, "v.m3u8", (const guint8 *) "#EXTM3U\n# file\n", 16);
+  set_playlist (&f, 5, 10, 2, FALSE);
+
+  msg = request (&f, "GET", "/v.m3u8", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless (strstr (g_bytes_get_data (body, NULL), "# v5 10.2") != NULL);
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"), "no-cache");
+  fail_unless_equals_string (resp_header (msg, "Content-Type"),
+      "application/vnd.apple.mpegurl");
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  /* there already: at once, cacheable for a target duration */
+  msg = request (&f, "GET", "/v.m3u8?_HLS_msn=10&_HLS_part=1", NULL, NULL,
+      &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"),
+      "public, max-age=1");
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  held = stream_start (&f, "/v.m3u8?_HLS_msn=10&_HLS_part=4");
+  skip = stream_start (&f, "/v.m3u8?_HLS_msn=10&_HLS_part=3&_HLS_skip=YES");
+  WAIT_STATS (&f, st, st.playlists_blocked == 2);
+  set_playlist (&f, 6, 10, 3, FALSE);
+  /* the skip request is answered, the other one still held */
+  fail_unless (stream_wait_done (skip));
+  fail_unless_equals_int (skip->status, 200);
+  fail_unless (g_strstr_len ((gchar *) skip->data->data, skip->data->len,
+          "# v6 10.3\n# delta") != NULL);
+  g_usleep (50000);
+  fail_if (stream_has_headers (held));
+  /* an older version arriving late changes nothing */
+  set_playlist (&f, 4, 10, 9, FALSE);
+  g_usleep (50000);
+  fail_if (stream_has_headers (held));
+  set_playlist (&f, 7, 10, 4, FALSE);
+  fail_unless (stream_wait_done (held));
+  fail_unless_equals_int (held->status, 200);
+  fail_unless (g_strstr_len ((gchar *) held->data->data, held->data->len,
+          "# v7 10.4") != NULL);
+  stream_free (held);
+  stream_free (skip);
+
+  /* a burst (a late encoder catching up): a player asking for a part
+   * gets the version that added it, not several parts at once */
+  set_playlist (&f, 8, 10, 5, FALSE);
+  set_playlist (&f, 9, 10, 6, FALSE);
+  set_playlist (&f, 10, 10, 7, FALSE);
+  msg = request (&f, "GET", "/v.m3u8?_HLS_msn=10&_HLS_part=5", NULL, NULL,
+      &body);
+  fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body), "# v8 10.5") != NULL);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/v.m3u8", NULL, NULL, &body);
+  fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body), "# v10 10.7") != NULL);
+  g_bytes_unref (body);
+  g_object_unref (msg);
+
+  /* bad requests */
+  msg = request (&f, "GET", "/v.m3u8?_HLS_part=1", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 400);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/v.m3u8?_HLS_msn=13", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 400);
+  g_object_unref (msg);
+  msg = request (&f, "GET", "/v.m3u8?_HLS_msn=x", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 400);
+  g_object_unref (msg);
+
+  /* nothing comes: 503 after three target durations (3 s) */
+  t0 = g_get_monotonic_time ();
+  late = stream_start (&f, "/v.m3u8?_HLS_msn=11&_HLS_part=0");
+  fail_unless (stream_wait_done (late));
+  fail_unless_equals_int (late->status, 503);
+  fail_unless (g_get_monotonic_time () - t0 >= 2900000);
+  stream_free (late);
+  get_stats (&f, &st);
+  fail_unless_equals_int (st.bad_requests, 3);
+  fail_unless_equals_int (st.playlist_timeouts, 1);
+  fail_unless_equals_int (st.delta_updates, 1);
+  fixture_stop (&f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_start_errors)
 {
   HttpServerConfig cfg = { 0, };
@@ -807,8 +1247,13 @@ httpserver_suite (void)
   tcase_add_test (tc, test_files);
   tcase_add_test (tc, test_player_page);
   tcase_add_test (tc, test_live_chunked);
+  tcase_add_test (tc, test_live_abandoned_cut);
+  tcase_add_test (tc, test_live_restarted_cut);
+  tcase_add_test (tc, test_live_http10_whole);
   tcase_add_test (tc, test_wait_announced);
   tcase_add_test (tc, test_slow_client);
+  tcase_add_test (tc, test_parts);
+  tcase_add_test (tc, test_blocking_reload);
   tcase_add_test (tc, test_start_errors);
   return s;
 }

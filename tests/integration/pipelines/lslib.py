@@ -468,6 +468,89 @@ print(json.dumps([n[0], errors, warnings]))
     return frames, errors, warnings
 
 
+class UdpDelayLink:
+    """A UDP link with @delay_ms of one-way delay in both directions: a
+    client sending to listen_port reaches 127.0.0.1:dest_port, the replies
+    come back to the client, every datagram @delay_ms late (in order). For
+    connection-oriented protocols over UDP (SRT): a handshake takes its
+    round trips."""
+
+    def __init__(self, listen_port, dest_port, delay_ms):
+        import heapq
+        self.heapq = heapq
+        self.delay = delay_ms / 1000.0
+        self.stop_ev = threading.Event()
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(("127.0.0.1", listen_port))
+        self.front.settimeout(0.1)
+        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.back.bind(("127.0.0.1", 0))
+        self.back.settimeout(0.1)
+        self.dest = ("127.0.0.1", dest_port)
+        self.client = None
+        self.heap = []          # (due, seq, socket, data, address)
+        self.seq = 0
+        self.cond = threading.Condition()
+        self.stats = {"forward": 0, "backward": 0}
+        self.threads = [threading.Thread(target=f, daemon=True) for f in
+                        (self._from_client, self._from_dest, self._send)]
+        for t in self.threads:
+            t.start()
+
+    def _queue(self, sock, data, addr, what):
+        with self.cond:
+            self.seq += 1
+            self.heapq.heappush(self.heap, (time.monotonic() + self.delay,
+                                            self.seq, sock, data, addr))
+            self.stats[what] += 1
+            self.cond.notify()
+
+    def _from_client(self):
+        while not self.stop_ev.is_set():
+            try:
+                data, addr = self.front.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.client = addr
+            self._queue(self.back, data, self.dest, "forward")
+
+    def _from_dest(self):
+        while not self.stop_ev.is_set():
+            try:
+                data, _ = self.back.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if self.client is not None:
+                self._queue(self.front, data, self.client, "backward")
+
+    def _send(self):
+        while not self.stop_ev.is_set():
+            with self.cond:
+                now = time.monotonic()
+                if not self.heap or self.heap[0][0] > now:
+                    wait = self.heap[0][0] - now if self.heap else 0.1
+                    self.cond.wait(min(wait, 0.1))
+                    continue
+                _, _, sock, data, addr = self.heapq.heappop(self.heap)
+            try:
+                sock.sendto(data, addr)
+            except OSError:
+                pass
+
+    def stop(self):
+        self.stop_ev.set()
+        with self.cond:
+            self.cond.notify()
+        for t in self.threads:
+            t.join(2)
+        self.front.close()
+        self.back.close()
+
+
 # --- a UDP impairment proxy -------------------------------------------------
 
 class UdpImpair:

@@ -3,19 +3,25 @@
 #
 # Debian's ffmpeg sends H.264 (2 s GOPs) + AAC over SRT into `restream`,
 # which writes DASH (passthrough) and fans the stream out through gopbuffer
-# request pads. 5.3 s in — in the middle of a GOP — an SRT output to a
-# listening receiver (srtsrc ! tsdemux ! h264parse ! avdec_h264) is added
-# through restream's stdin control. Checked:
+# request pads. In the middle of a GOP an SRT output to a listening receiver
+# (srtsrc ! tsdemux ! h264parse ! avdec_h264) is added through restream's
+# stdin control; then a second one, to a receiver behind a link with 75 ms
+# of delay each way (its SRT handshake takes about 300 ms), 0.8 s into a
+# GOP. Checked, for both:
 #  - the first video access unit the receiver gets is a keyframe, and it
 #    decodes its first frame within 1 s of the output being added (with a
 #    plain tee it would wait for the next keyframe, up to 2 s, and get delta
-#    frames first);
+#    frames first; with the output linked before its SRT connection was up,
+#    srtsink dropped the cached GOP whenever the handshake took longer than
+#    the GOP took to pass: the second receiver then waited for the next
+#    keyframe, 1.2 s after the add, every time);
 #  - the receiver decodes every frame after that with no decoder error, and
 #    gets audio;
-#  - the output is removed again ("remove URI") while the DASH output goes
-#    on; SIGINT: exit 0 and a final MPD that GStreamer plays.
+#  - the outputs are removed again ("remove URI") while the DASH output
+#    goes on; SIGINT: exit 0 and a final MPD that GStreamer plays.
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -23,7 +29,8 @@ import time
 import lslib
 from lslib import check, log
 
-SEND = 14
+SEND = 20
+LINK_DELAY_MS = 75
 FPS = 30
 
 RECEIVER = r'''
@@ -80,6 +87,56 @@ emit(event="done", **st)
 '''
 
 
+def start_receiver(port, limit):
+    recv = lslib.spawn(["/usr/bin/python3", "-c", RECEIVER, str(port),
+                        str(limit)], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(json.loads(recv.stdout.readline()).get("event") == "listening",
+          f"a receiver listens on {port}")
+    return recv
+
+
+def first_frame(recv, t_add, what):
+    """Reads the receiver's events until its first decoded frame (at most
+    8 s); checks the first access unit and the time from the add."""
+    events = {}
+    end = time.time() + 8
+    while time.time() < end and "first-frame" not in events:
+        line = recv.stdout.readline()
+        if not line:
+            break
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        events[ev["event"]] = ev
+    check("first-au" in events and events["first-au"]["key"],
+          f"{what}: the first access unit the receiver gets is a keyframe")
+    dt = events.get("first-frame", {}).get("t", 1e9) - t_add
+    log("%s: receiver: first access unit %.0f ms, first frame %.0f ms after "
+        "the add" % (what, (events.get("first-au", {}).get("t", 1e9) - t_add)
+                     * 1000, dt * 1000))
+    check(dt < 1.0, f"{what}: the receiver decoded its first frame "
+          f"{dt * 1000:.0f} ms after the output was added")
+
+
+def receiver_done(recv, what, min_frames):
+    recv.send_signal(15)
+    line = ""
+    for line in recv.stdout:
+        if '"done"' in line:
+            break
+    done = json.loads(line)
+    log(f"{what}: receiver: "
+        f"{ {k: v for k, v in done.items() if k != 'event'} }")
+    check(done["frames"] >= min_frames and not done["errors"] and
+          not [w for w in done["warnings"] if "dec" in w],
+          f"{what}: the receiver decoded {done['frames']} frames with no "
+          "decoder error or warning")
+    check(done["audio"] > 0, f"{what}: the receiver got audio "
+          f"({done['audio']} buffers)")
+
+
 def main():
     lslib.require_elements("gopbuffer", "dashlivesink", "srtsrc", "srtsink",
                            "mpegtsmux", "avdec_h264")
@@ -87,11 +144,11 @@ def main():
     out = lslib.tmpdir("restream")
     port = lslib.free_udp_port()
     rport = lslib.free_udp_port((port,))
-    recv = lslib.spawn(["/usr/bin/python3", "-c", RECEIVER, str(rport), "40"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True)
-    check(json.loads(recv.stdout.readline()).get("event") == "listening",
-          "the receiver listens")
+    rport2 = lslib.free_udp_port((port, rport))
+    lport = lslib.free_udp_port((port, rport, rport2))
+    recv = start_receiver(rport, 40)
+    recv2 = start_receiver(rport2, 40)
+    link = lslib.UdpDelayLink(lport, rport2, LINK_DELAY_MS)
     r = lslib.Runner("restream", [
         "--input", "srt", "--srt-port", str(port), "--http-port", "0",
         "--output", out, "--segment-duration", "2", "--chunk-duration", "0",
@@ -107,47 +164,46 @@ def main():
     time.sleep(0.9)
     uri = f"srt://127.0.0.1:{rport}?mode=caller"
     t_add = time.time()
+    t_add_mono = time.monotonic()
     r.send(f"add {uri}")
-    check(r.wait_for_line("output 0", 5), "the output is added (stdin "
+    check(r.wait_for_line("output 0 srt", 5), "the output is added (stdin "
           "control)")
-    events = {}
-    end = time.time() + 8
-    while time.time() < end and "first-frame" not in events:
-        line = recv.stdout.readline()
-        if not line:
-            break
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            continue
-        events[ev["event"]] = ev
-    check("first-au" in events and events["first-au"]["key"],
-          "the first access unit the receiver gets is a keyframe")
-    dt = events.get("first-frame", {}).get("t", 1e9) - t_add
-    log("receiver: first access unit %.0f ms, first frame %.0f ms after the "
-        "add" % ((events.get("first-au", {}).get("t", 1e9) - t_add) * 1000,
-                 dt * 1000))
-    check(dt < 1.0, f"the receiver decoded its first frame {dt * 1000:.0f} ms "
-          "after the output was added")
+    first_frame(recv, t_add, "output 0")
+    # where the keyframes are: output 0 was linked N ms after one
+    phase = None
+    for ln in r.lines:
+        m = re.search(r"output 0 \S+ added on .*\((\d+) ms after a "
+                      r"keyframe\), connected in (\d+) ms", ln)
+        if m:
+            phase = (int(m.group(1)) - int(m.group(2))) / 1000.0
+    check(phase is not None, "restream logs where in the GOP output 0 was "
+          "added and how long its connection took")
+    # output 1: 0.8 s into a GOP, through the delaying link
+    t = t_add_mono - phase + 0.8
+    while t < time.monotonic() + 0.05:
+        t += 2.0
+    time.sleep(t - time.monotonic())
+    uri2 = f"srt://127.0.0.1:{lport}?mode=caller"
+    t_add2 = time.time()
+    r.send(f"add {uri2}")
+    check(r.wait_for_line("output 1 srt", 5), "the second output is added")
+    first_frame(recv2, t_add2, f"output 1 ({LINK_DELAY_MS} ms away)")
+    for ln in r.lines:
+        if "output 1 srt" in ln and "added on" in ln:
+            log(f"output 1: {ln.split('added on')[1].strip()}")
     time.sleep(3)
     r.send(f"remove {uri}")
-    check(r.wait_for_line("removed", 5), "the output is removed")
+    r.send(f"remove {uri2}")
+    check(r.wait_for_line(f"output 0 {uri} removed", 5) and
+          r.wait_for_line(f"output 1 {uri2} removed", 5),
+          "the outputs are removed")
     n = r.latest()["segments"]
     check(r.wait_until(lambda st: st["segments"] > n, 5) is not None,
-          "DASH goes on after the output left")
-    recv.send_signal(15)
-    line = ""
-    for line in recv.stdout:
-        if '"done"' in line:
-            break
-    done = json.loads(line)
-    log(f"receiver: { {k: v for k, v in done.items() if k != 'event'} }")
-    check(done["frames"] >= 2 * FPS and not done["errors"] and
-          not [w for w in done["warnings"] if "dec" in w],
-          f"the receiver decoded {done['frames']} frames with no decoder "
-          f"error or warning")
-    check(done["audio"] > 0, f"the receiver got audio ({done['audio']} "
-          "buffers)")
+          "DASH goes on after the outputs left")
+    receiver_done(recv, "output 0", 2 * FPS)
+    receiver_done(recv2, "output 1", 2 * FPS)
+    link.stop()
+    log(f"link: {link.stats}")
     s.wait(SEND + 20)
     rc = r.interrupt(30)
     check(rc == 0, f"SIGINT: clean exit ({rc})")

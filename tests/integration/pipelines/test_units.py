@@ -189,6 +189,13 @@ class StatusTest(unittest.TestCase):
             "uptime": 1, "ingest_bps": 0, "segments": 0, "drops": {},
             "av_offset_ns": None, "live_latency": None, "cpu_percent": 0})
         self.assertIn("drops - | A/V - | live -", line)
+        # LL-HLS served: its edge too
+        line = status.status_line({
+            "uptime": 5, "ingest_bps": 0, "segments": 4, "drops": {},
+            "av_offset_ns": None, "live_latency": 1.0, "edge_age": 0.4,
+            "hls_latency": 1.21, "hls_edge": 0.21, "cpu_percent": 20})
+        self.assertIn("| live ~1.0 s (edge 0.4 s) | hls ~1.2 s (edge 0.2 s) "
+                      "| cpu 20%", line)
 
 
 if __name__ == "__main__":
