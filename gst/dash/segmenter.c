@@ -43,6 +43,8 @@ struct _Segmenter
   gboolean have_grid;
   guint64 grid_phase;           /* ns, < segment_duration */
   gboolean ref_started;         /* the reference opened its first segment */
+  gboolean first_key_seen;      /* clock grid: the reference's first */
+  guint64 first_key_ns;         /* keyframe, waiting for one on the grid */
   /* low latency: the chunk grid, fixed at the first chunk */
   guint64 part_period, part_target;     /* ns, 0 = not yet */
 };
@@ -107,6 +109,8 @@ apply_config (Segmenter * seg, const SegmenterConfig * config)
   seg->have_grid = config->grid_from_zero;
   seg->grid_phase = 0;
   seg->ref_started = FALSE;
+  seg->first_key_seen = FALSE;
+  seg->first_key_ns = 0;
 }
 
 Segmenter *
@@ -310,6 +314,17 @@ segmenter_next_boundary (Segmenter * seg, guint64 start_ns)
   if (!seg->have_grid)
     return start_ns + seg->cfg.segment_duration;
   return grid_after (seg, seg->grid_phase, start_ns);
+}
+
+/* Whether @ns (a sample of @t) is on a grid point, within the cut
+ * tolerance */
+static gboolean
+grid_point (Segmenter * seg, SegTrack * t, guint64 ns)
+{
+  guint64 d = seg->cfg.segment_duration;
+  guint64 r = (ns + t->cut_tolerance + d - seg->grid_phase % d) % d;
+
+  return r <= 2 * t->cut_tolerance;
 }
 
 /* Grid slot of @ns: k for media times from a quarter segment before grid
@@ -866,10 +881,27 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
       if (b != NULL && b->period <= t->period)
         b = NULL;
     }
-    /* a resumed run's period starts with the reference's first keyframe:
-     * nothing of another track before it */
-    if (!leader && seg->cfg.resumed && prev_boundary (seg, x->dec_ns) == NULL)
+    /* a resumed run's period starts with the reference's first keyframe
+     * (on a clock grid too): nothing of another track before it */
+    if (!leader && (seg->cfg.resumed || seg->cfg.grid_from_zero) &&
+        prev_boundary (seg, x->dec_ns) == NULL)
       before_start = TRUE;
+    /* on a clock grid the run starts at a keyframe on a grid point, so
+     * that producers that started at other times publish the same
+     * segments from the first one on (no first segment of a run's own
+     * under a number another producer gives a whole one); at most a
+     * segment duration after the first keyframe, else at any keyframe
+     * (an encoder whose keyframes are not on the grid) */
+    if (leader && t == seg->reference && !seg->ref_started &&
+        seg->cfg.grid_from_zero && x->key && !grid_point (seg, t, x->dec_ns)) {
+      if (!seg->first_key_seen) {
+        seg->first_key_seen = TRUE;
+        seg->first_key_ns = x->dec_ns;
+      }
+      if (x->dec_ns < seg->first_key_ns + seg->cfg.segment_duration +
+          t->cut_tolerance)
+        before_start = TRUE;
+    }
     if (!x->key || (!leader && t->config_changed && b == NULL) || before_start) {
       /* bounded: frames are dropped (and counted) while waiting */
       if (!t->waiting) {
@@ -901,9 +933,11 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
         seg->have_grid = TRUE;
         seg->grid_phase = x->dec_ns % seg->cfg.segment_duration;
       }
-      if (seg->cfg.resumed) {
+      if (seg->cfg.resumed || seg->cfg.grid_from_zero) {
+        /* the other tracks start here */
         Boundary nb = { x->dec_ns, 0 };
-        g_array_index (seg->period_starts, guint64, 0) = x->dec_ns;
+        if (seg->cfg.resumed)
+          g_array_index (seg->period_starts, guint64, 0) = x->dec_ns;
         g_array_append_val (seg->boundaries, nb);
       }
     } else if (t == seg->reference) {

@@ -18,9 +18,12 @@
  *   timestamps jitter).  The grid is every segment-duration from its
  *   origin: the reference's first keyframe, or media time 0 (the Unix
  *   epoch of a clock timeline, SegmenterConfig.grid_from_zero, so that
- *   producers on one clock cut at the same times).  A segment is at least
- *   half a segment-duration long (the first one of a run may start
- *   between grid points).  Its cut points are boundaries that every other
+ *   producers on one clock cut at the same times; such a run starts at
+ *   the reference's first keyframe on a grid point, waiting at most a
+ *   segment duration for it, and the other tracks at that keyframe, so
+ *   that two producers publish the same segments from their first on).
+ *   A segment is at least half a segment-duration long (the first one of
+ *   a run may start between grid points).  Its cut points are boundaries that every other
  *   track (a follower) cuts at, at its first keyframe (every audio frame
  *   is one) at or after the boundary, so that all representations share
  *   segment times.

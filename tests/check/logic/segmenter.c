@@ -646,8 +646,10 @@ producer (guint first_frame, GArray * vcuts, GArray * acuts)
 }
 
 /* Two producers on one clock that started at different times cut the
- * same segments with the same numbers once both run: from the first grid
- * point both had a keyframe at */
+ * same segments with the same numbers once both run: each starts at its
+ * first keyframe on a grid point (its first frames before it dropped), so
+ * that no producer has a first segment of its own under a number the
+ * other gives a whole segment */
 GST_START_TEST (test_grid_redundant_producers)
 {
   GArray *va = g_array_new (FALSE, FALSE, sizeof (Cut));
@@ -660,20 +662,24 @@ GST_START_TEST (test_grid_redundant_producers)
 
   producer (1000 * 30 + 3, va, aa);     /* from 1000.1 s */
   producer (1001 * 30 + 15, vb, ab);    /* from 1001.5 s */
-  /* A: [1000.1, 1002) is its first segment, numbered for the slot it
-   * ends */
-  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).end_ticks,
+  /* A (from 1000.1 s) and B (from 1001.5 s) both start at 1002 s */
+  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).start_ticks,
       1002 * VIDEO_TS);
-  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).number, 500);
-  /* B: less than half a segment before 1002 s: its first runs to 1004 s */
-  fail_unless_equals_uint64 (g_array_index (vb, Cut, 0).end_ticks,
+  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).end_ticks,
       1004 * VIDEO_TS);
+  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).number, 501);
+  fail_unless_equals_uint64 (g_array_index (vb, Cut, 0).start_ticks,
+      1002 * VIDEO_TS);
   fail_unless_equals_uint64 (g_array_index (vb, Cut, 0).number, 501);
+  /* the audio too: from the first AAC frame at or after 1002 s */
+  fail_unless (g_array_index (aa, Cut, 0).start_ticks >= 1002 * AUDIO_TS);
+  fail_unless_equals_uint64 (g_array_index (aa, Cut, 0).start_ticks,
+      g_array_index (ab, Cut, 0).start_ticks);
   for (kind = 0; kind < 2; kind++) {
     GArray *a = pairs[kind][0], *b = pairs[kind][1];
     common = 0;
-    /* every segment of B after its first is one of A's */
-    for (j = 1; j < b->len; j++) {
+    /* every segment of B is one of A's */
+    for (j = 0; j < b->len; j++) {
       Cut *cb = &g_array_index (b, Cut, j);
       for (i = 0; i < a->len; i++) {
         Cut *ca = &g_array_index (a, Cut, i);
@@ -684,8 +690,8 @@ GST_START_TEST (test_grid_redundant_producers)
         common++;
       }
     }
-    /* 1004 s to 1028 s */
-    fail_unless_equals_int (common, 12);
+    /* 1002 s to 1028 s */
+    fail_unless_equals_int (common, 13);
   }
   g_array_free (va, TRUE);
   g_array_free (aa, TRUE);
