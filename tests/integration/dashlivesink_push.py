@@ -237,19 +237,20 @@ class RecordingHandler(http.server.BaseHTTPRequestHandler):
         self.reply(204)
 
 
-def mpd_last_numbers(mpd):
-    """{representation id: number of the last segment its timeline lists}"""
+def mpd_times(mpd):
+    """{representation id: the S@t of every segment its timeline lists}
+    (segments are named after them, $Time$)"""
     out = {}
     for rep in re.finditer(r'<Representation id="([^"]+)"(.*?)</Representation>', mpd, re.S):
-        body = rep.group(2)
-        m = re.search(r'startNumber="(\d+)"', body)
-        if not m:
-            continue
-        n = int(m.group(1)) - 1
-        for s_ in re.finditer(r"<S( [^/]*)/>", body):
-            r = re.search(r'r="(\d+)"', s_.group(1))
-            n += 1 + (int(r.group(1)) if r else 0)
-        out[rep.group(1)] = n
+        times, t = [], 0
+        for s_ in re.finditer(r"<S( [^/]*)/>", rep.group(2)):
+            a = dict(re.findall(r'(\w+)="(\d+)"', s_.group(1)))
+            t = int(a.get("t", t))
+            for _ in range(1 + int(a.get("r", 0))):
+                times.append(t)
+                t += int(a["d"])
+        if times:
+            out[rep.group(1)] = times
     return out
 
 
@@ -386,21 +387,26 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2, ll_manifests=True,
                             "signalling" % ("lacks" if ll_manifests else "has"))
             break
         t = p["chunks"][-1][0]          # its body is complete at the origin
-        for rep_id, last in mpd_last_numbers(text).items():
+        for rep_id, times in mpd_times(text).items():
             if ll_manifests:
-                # last = predicted, last - 1 = in progress: its PUT is under way
-                start = seg_start_by.get((rep_id, last - 1))
+                # the last one predicted, the one before in progress: its
+                # PUT is under way
+                if len(times) < 2:
+                    continue
+                key = (rep_id, times[-2])
+                start = seg_start_by.get(key)
                 if start is None or start > t + 0.05:
                     failures.append("recording: an MPD announcing %s-%d in "
                                     "progress arrived before its PUT started"
-                                    % (rep_id, last - 1))
-                elif seg_done_by.get((rep_id, last - 1), t + 1) > t:
+                                    % key)
+                elif seg_done_by.get(key, t + 1) > t:
                     announcing += 1
             else:
-                done = seg_done_by.get((rep_id, last))
+                key = (rep_id, times[-1])
+                done = seg_done_by.get(key)
                 if done is None or done > t + 0.05:
                     failures.append("recording: an MPD listing %s-%d arrived "
-                                    "before that segment was stored" % (rep_id, last))
+                                    "before that segment was stored" % key)
     print("recording origin: %d live MPDs pushed (%s), %d announced a segment "
           "whose PUT was still under way" % (
               live_mpds, "low-latency" if ll_manifests else "complete segments",
