@@ -293,7 +293,7 @@ v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });
 // live catch-up like dash.js's (rate up to 1.04): without it hls.js keeps
 // the latency of the moment it joined, which varies with the join phase by
 // up to a segment
-const p = window.__p = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.04 });
+const p = window.__p = window.__hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.04 });
 p.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) st.errors.push('hls.js: ' + d.type + ' ' + d.details); });
 p.loadSource('/master.m3u8');
 p.attachMedia(v);

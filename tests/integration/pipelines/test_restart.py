@@ -75,6 +75,9 @@ def main():
         tmp_at_kill = [n for n in os.listdir(out) if n.endswith(".tmp")]
         os.killpg(run1.proc.pid, signal.SIGKILL)
         run1.proc.wait(10)
+        # what is on disk once the producer is gone (the file watch may
+        # not have seen its last segments yet)
+        at_kill = set(segment_files(out))
         killed = time.time()
         killed_mono = time.monotonic()
         log(f"killed the producer (SIGKILL); temporary files left: "
@@ -88,7 +91,8 @@ def main():
         adopted = {n[:-4] for n in tmp_at_kill}
         while first_new is None and time.monotonic() < end:
             new = [n for n in segment_files(out)
-                   if n not in before and n not in adopted]
+                   if n not in before and n not in at_kill and
+                   n not in adopted]
             if new:
                 first_new = time.monotonic()
             time.sleep(0.05)
