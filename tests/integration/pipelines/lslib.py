@@ -878,9 +878,20 @@ class Viewers:
             if ok:
                 return True
             if self.proc.poll() is not None:
-                return False
+                break
             time.sleep(0.25)
+        log("not playing %s s yet: %s" % (played, self.where()))
         return False
+
+    def where(self):
+        """Each viewer's last sample, in a line"""
+        out = []
+        for name, s in self.samples.items():
+            x = s[-1] if s else {}
+            out.append(f"{name}: {len(s)} samples, playing "
+                       f"{x.get('playing')}, t={x.get('t')}, stalls "
+                       f"{x.get('stalls')}, errors {x.get('errors', [])[:2]}")
+        return "; ".join(out)
 
     def wait(self, timeout):
         try:
