@@ -347,19 +347,27 @@ end_start (ReorderRing * ring)
   recompute_oldest (ring);
 }
 
+/* a comes before b, modulo 2^64 (the numbers may wrap: target is never
+ * more than max-dropout ahead) */
+static inline gboolean
+seq_before (guint64 a, guint64 b)
+{
+  return (gint64) (a - b) < 0;
+}
+
 /* Move expected forward to at least `target`, releasing held items below
  * it in order. */
 static void
 advance_to (ReorderRing * ring, guint64 target)
 {
-  while (ring->expected < target) {
-    if (ring->stats.held > 0 && ring->max_held < target) {
+  while (seq_before (ring->expected, target)) {
+    if (ring->stats.held > 0 && seq_before (ring->max_held, target)) {
       skip_one_gap (ring);
     } else if (ring->stats.held > 0) {
       guint64 s;
 
       /* find the first held item; skip to it only if it lies below target */
-      for (s = ring->expected; s < target; s++) {
+      for (s = ring->expected; s != target; s++) {
         Slot *slot = &ring->slots[s & ring->mask];
         if (slot->used && slot->seq == s)
           break;

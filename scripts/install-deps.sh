@@ -40,6 +40,9 @@ TEST_PKGS=(
   chromium
   nodejs npm
   nginx-light
+  # livestream-server's RTMP output against a real RTMP server
+  # (pipelines/server_rtmp)
+  libnginx-mod-rtmp
   curl
   # dashlivesink behind a CDN: Varnish edges (deploy/varnish/) in the
   # integration test dashlivesink-cdn

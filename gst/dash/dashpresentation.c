@@ -169,6 +169,9 @@ rep_reset (DashPresentation * pres, DashPresRep * r)
     r->hls = pres->cfg.hls ?
         hls_media_playlist_new ((guint) ((pres->cfg.segment_duration +
                 DASH_NS_PER_SECOND - 1) / DASH_NS_PER_SECOND)) : NULL;
+  /* no DVR window: the playlists only grow (EVENT, then VOD at EOS) */
+  if (r->hls)
+    r->hls->event = pres->cfg.dvr_window == 0;
   r->hls_dirty = FALSE;
   g_queue_clear_full (&r->pending_deletes,
       (GDestroyNotify) pending_delete_free);

@@ -68,27 +68,23 @@ dash_service_free (DashService * svc)
   g_free (svc);
 }
 
-/* /metrics: every livestream element of the pipeline, then the server.
- * On the server's thread, which dash_service_stop() joins first. */
-static gchar *
-build_metrics (gpointer user_data)
+/* The site's own series on /metrics (the pipeline's elements are added
+ * by the server).  On the server's thread, which dash_service_stop()
+ * leaves first. */
+static void
+add_metrics (LivestreamMetrics * m, gpointer user_data)
 {
   DashService *svc = user_data;
-  GString *out = g_string_new (NULL), *labels;
   HttpServerStats ss = { 0, };
-  gchar *en;
+  GString *labels = g_string_new (NULL);
 
-  livestream_metrics_render (svc->element, out);
   g_mutex_lock (&svc->lock);
   if (svc->server)
     http_server_get_stats (svc->server, &ss);
   g_mutex_unlock (&svc->lock);
 
-  en = gst_object_get_name (GST_OBJECT (svc->element));
-  labels = g_string_new ("element=\"");
-  livestream_metrics_escape_label (labels, en);
-  g_string_append_c (labels, '"');
-#define SRV_METRIC(n, type, v) livestream_metrics_append (out, \
+  livestream_metrics_element_labels (labels, svc->element);
+#define SRV_METRIC(n, type, v) livestream_metrics_add (m, \
     "livestream_dashlivesink_http_" n, type, labels->str, (gdouble) (v))
   SRV_METRIC ("requests_total", "counter", ss.requests);
   SRV_METRIC ("not_found_total", "counter", ss.not_found);
@@ -106,8 +102,6 @@ build_metrics (gpointer user_data)
   SRV_METRIC ("hls_delta_updates_total", "counter", ss.delta_updates);
 #undef SRV_METRIC
   g_string_free (labels, TRUE);
-  g_free (en);
-  return g_string_free (out, FALSE);
 }
 
 static void
@@ -132,12 +126,14 @@ start_server (DashService * svc, const DashSettings * run, GError ** error)
   cfg.dir = run->location;
   cfg.address = run->http_address;
   cfg.port = run->http_port;
+  cfg.mount = run->http_mount;
   cfg.listen_backlog = run->http_listen_backlog;
   cfg.mpd_name = run->mpd_name;
   cfg.segment_duration = run->segment_duration;
   cfg.dvr_window = run->dvr_window;
-  cfg.metrics = build_metrics;
+  cfg.metrics = add_metrics;
   cfg.metrics_data = svc;
+  cfg.scope = svc->element;
   srv = http_server_start (&cfg, &err);
   if (srv == NULL && err && err->domain == DASH_SOUP_ERROR) {
     /* libsoup-3 cannot be loaded here: said as it is */
@@ -150,8 +146,8 @@ start_server (DashService * svc, const DashSettings * run, GError ** error)
     g_clear_error (&err);
     return NULL;
   }
-  GST_INFO_OBJECT (svc->element, "serving http://%s:%u/", run->http_address,
-      http_server_get_port (srv));
+  GST_INFO_OBJECT (svc->element, "serving http://%s:%u%s/",
+      run->http_address, http_server_get_port (srv), run->http_mount);
   return srv;
 }
 

@@ -107,6 +107,7 @@ dash_settings_clear (DashSettings * s)
   g_free (s->utc_timing_url);
   g_free (s->base_url);
   g_free (s->http_address);
+  g_free (s->http_mount);
   g_free (s->upload_location);
   memset (s, 0, sizeof (*s));
 }
@@ -126,6 +127,9 @@ dash_settings_copy (DashSettings * dst, const DashSettings * src)
   dst->http_address = g_strdup (src->http_address && *src->http_address ?
       src->http_address : DEFAULT_HTTP_ADDRESS);
   dst->upload_location = g_strdup (src->upload_location);
+  dst->http_mount = g_strdup (src->http_mount ? src->http_mount : "");
+  if (g_str_has_suffix (dst->http_mount, "/"))
+    dst->http_mount[strlen (dst->http_mount) - 1] = '\0';
   /* a chunk as long as a segment is a whole segment */
   if (dst->chunk_duration >= dst->segment_duration)
     dst->chunk_duration = 0;
@@ -342,6 +346,23 @@ dash_settings_install_properties (GObjectClass * gobject_class)
       g_param_spec_uint ("http-listen-backlog", "HTTP listen backlog",
           "Pending connections the kernel queues for the embedded server",
           1, 65535, DEFAULT_HTTP_LISTEN_BACKLOG,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstDashLiveSink:http-mount:
+   *
+   * Path under which the embedded server serves this sink ("/live/cam1":
+   * /live/cam1/manifest.mpd, /live/cam1/master.m3u8, the player page at
+   * /live/cam1/).  Sinks of one process with the same http-address and
+   * http-port share one server, each under its own mount; /time and
+   * /metrics (of every pipeline served) are then at the root.  Empty =
+   * the root.
+   */
+  g_object_class_install_property (gobject_class, DASH_SETTING_HTTP_MOUNT,
+      g_param_spec_string ("http-mount", "HTTP mount",
+          "Path prefix of this sink on the embedded server, e.g. /live/cam1 "
+          "(empty = the root; sinks on one port share a server)", NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -598,6 +619,10 @@ dash_settings_set_property (DashSettings * s, guint prop_id,
       g_free (s->http_address);
       s->http_address = g_value_dup_string (value);
       break;
+    case DASH_SETTING_HTTP_MOUNT:
+      g_free (s->http_mount);
+      s->http_mount = g_value_dup_string (value);
+      break;
     case DASH_SETTING_TARGET_LATENCY:
       s->target_latency = g_value_get_uint64 (value);
       break;
@@ -681,6 +706,9 @@ dash_settings_get_property (const DashSettings * s, guint prop_id,
       break;
     case DASH_SETTING_HTTP_ADDRESS:
       g_value_set_string (value, s->http_address);
+      break;
+    case DASH_SETTING_HTTP_MOUNT:
+      g_value_set_string (value, s->http_mount);
       break;
     case DASH_SETTING_TARGET_LATENCY:
       g_value_set_uint64 (value, s->target_latency);

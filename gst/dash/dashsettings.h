@@ -52,6 +52,7 @@ enum
   DASH_SETTING_HTTP_LISTEN_BACKLOG,
   DASH_SETTING_TIMELINE,
   DASH_SETTING_RESUME,
+  DASH_SETTING_HTTP_MOUNT,
   DASH_SETTING_UPLOAD_LL_MANIFESTS,
   DASH_SETTING_LAST             /* the element's own ids start here */
 };
@@ -94,6 +95,7 @@ typedef struct
   guint http_port;
   gchar *http_address;
   guint http_listen_backlog;
+  gchar *http_mount;
   guint64 target_latency, min_latency, max_latency;
   gdouble min_playback_rate, max_playback_rate;
   gchar *upload_location;
@@ -108,7 +110,8 @@ typedef struct
 void dash_settings_init (DashSettings * s);
 void dash_settings_clear (DashSettings * s);
 /* @dst (cleared first) becomes a copy of @src for a run: empty location,
- * mpd-name and http-address replaced by their defaults, a chunk as long
+ * mpd-name and http-address replaced by their defaults, http-mount
+ * without a trailing '/', a chunk as long
  * as a segment means whole segments. */
 void dash_settings_copy (DashSettings * dst, const DashSettings * src);
 

@@ -253,6 +253,9 @@ render_sequences (HlsMediaPlaylist * pl, GString * s)
     g_string_append_printf (s,
         "#EXT-X-DISCONTINUITY-SEQUENCE:%" G_GUINT64_FORMAT "\n",
         pl->discontinuity_sequence);
+  if (pl->event)
+    g_string_append (s, pl->ended ? "#EXT-X-PLAYLIST-TYPE:VOD\n" :
+        "#EXT-X-PLAYLIST-TYPE:EVENT\n");
   g_string_append (s, "#EXT-X-INDEPENDENT-SEGMENTS\n");
 }
 

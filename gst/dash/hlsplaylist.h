@@ -62,6 +62,8 @@ typedef struct {
   guint target_duration;        /* s, never decreases */
   gboolean ended;               /* EXT-X-ENDLIST */
   gboolean has_sequence;
+  gboolean event;               /* nothing is ever removed: PLAYLIST-TYPE
+                                 * EVENT while it grows, VOD once ended */
   gchar *last_map;              /* init segment of the last added one */
 
   /* LL-HLS: parts (part_target 0 = none) */

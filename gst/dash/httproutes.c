@@ -135,6 +135,22 @@ http_routes_cache_control_for (DashFileKind kind,
   return g_strdup ("no-cache");
 }
 
+DashClientState
+http_routes_client_state (gint64 now, gint64 last_progress, guint64 queued,
+    gboolean live_open, guint64 stall_timeout)
+{
+  guint64 idle_ns;
+
+  if (now <= last_progress)
+    return DASH_CLIENT_OK;
+  idle_ns = (guint64) (now - last_progress) * 1000;
+  if (queued > 0 && idle_ns > stall_timeout)
+    return DASH_CLIENT_STALLED;
+  if (queued == 0 && live_open && idle_ns / 2 > stall_timeout)
+    return DASH_CLIENT_SOURCE_SILENT;
+  return DASH_CLIENT_OK;
+}
+
 /* the default policy's values, spelled out (a logic test checks that they
  * equal http_routes_cache_control_for (kind, NULL)) */
 const gchar *
@@ -252,10 +268,14 @@ http_routes_parse_part_name (const gchar * name, gchar ** rep,
     return FALSE;
   end = name + strlen (name) - 4;
   dot = g_strrstr_len (name, end - name, ".");
-  if (dot == NULL || !parse_u64 (dot + 1, end, &k) || k > G_MAXUINT16)
+  /* numbers as the server writes them: no leading zero, so that one part
+   * has one URL (caches key by it) */
+  if (dot == NULL || (dot[1] == '0' && dot + 2 != end) ||
+      !parse_u64 (dot + 1, end, &k) || k > G_MAXUINT16)
     return FALSE;
   dash = g_strrstr_len (name, dot - name, "-");
-  if (dash == NULL || dash == name || !parse_u64 (dash + 1, dot, &n))
+  if (dash == NULL || dash == name || (dash[1] == '0' && dash + 2 != dot) ||
+      !parse_u64 (dash + 1, dot, &n))
     return FALSE;
   if (rep)
     *rep = g_strndup (name, dash - name);
@@ -330,19 +350,24 @@ http_routes_hls_decide (const HlsPlaylistState * st,
   }
   /* the Advance Part Limit: 3 s of parts (at least 3 parts), counted
    * with the parts a segment has (target duration / part target) */
-  limit = st->part_target < DASH_NS_PER_SECOND ?
-      (3 * DASH_NS_PER_SECOND + pt - 1) / pt : 3;
-  per_segment = MAX (((guint64) st->target_duration * DASH_NS_PER_SECOND +
-          pt / 2) / pt, 1);
-  ahead = ((gint64) d->msn - (gint64) st->part_msn) * (gint64) per_segment +
-      (gint64) MIN (d->part, G_MAXINT32) - (gint64) st->part_index;
-  if (ahead > (gint64) limit)
-    return DASH_HLS_BAD_REQUEST;
   /* part N of segment M, or any later one (an N past the segment's last
    * part is part 0 of the next: later than every part of M) */
   if (d->msn < st->part_msn || (d->msn == st->part_msn &&
           d->part <= st->part_index))
     return DASH_HLS_ANSWER;
+  limit = st->part_target < DASH_NS_PER_SECOND ?
+      (3 * DASH_NS_PER_SECOND + pt - 1) / pt : 3;
+  per_segment = MAX (((guint64) st->target_duration * DASH_NS_PER_SECOND +
+          pt / 2) / pt, 1);
+  /* d->msn >= part_msn here; a distance that would overflow the count
+   * is far beyond any limit (a playlist state with last_msn far past
+   * part_msn) */
+  if (d->msn - st->part_msn > (guint64) (G_MAXINT64 / 4) / per_segment)
+    return DASH_HLS_BAD_REQUEST;
+  ahead = (gint64) ((d->msn - st->part_msn) * per_segment) +
+      (gint64) MIN (d->part, G_MAXINT32) - (gint64) st->part_index;
+  if (ahead > (gint64) limit)
+    return DASH_HLS_BAD_REQUEST;
   return DASH_HLS_HOLD;
 }
 

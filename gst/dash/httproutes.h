@@ -120,6 +120,21 @@ typedef enum {
 DashRangeResult http_routes_parse_range (const gchar * header, guint64 size,
     guint64 * start, guint64 * end);
 
+typedef enum {
+  DASH_CLIENT_OK,
+  DASH_CLIENT_STALLED,          /* data waits, nothing read for the timeout */
+  DASH_CLIENT_SOURCE_SILENT,    /* a live body's writer went silent */
+} DashClientState;
+
+/* What the server does with a response in progress: @queued bytes wait to
+ * be written, the last progress (a write, or the response's start) was at
+ * @last_progress, @now is later or earlier (both monotonic µs: a request
+ * started after @now was read has made progress "in the future", never a
+ * stall).  @live_open: a live body not complete yet.  @stall_timeout in
+ * ns. */
+DashClientState http_routes_client_state (gint64 now, gint64 last_progress,
+    guint64 queued, gboolean live_open, guint64 stall_timeout);
+
 /* "<rep>-<number>.m4s" -> rep, number.  FALSE for any other name. */
 gboolean http_routes_parse_segment_name (const gchar * name, gchar ** rep,
     guint64 * number);

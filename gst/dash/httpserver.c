@@ -26,6 +26,7 @@
 #include "souploader.h"
 
 #include "httpserver.h"
+#include "httplistener.h"
 #include "httproutes.h"
 #include "dashtime.h"
 #include "mpdmodel.h"
@@ -87,30 +88,27 @@ typedef struct
 
 struct _HttpServer
 {
-  gchar *dir, *address, *mpd_name, *player_lib, *hls_lib;
+  gchar *dir, *address, *mpd_name, *player_lib, *hls_lib, *mount;
   guint port;
   guint64 seg_dur, max_client_buffer, stall_timeout;
   /* Cache-Control by DashFileKind (fewer than 8 kinds; any kind without
    * a policy of its own gets "no-cache") */
   gchar *cache_control[8];
-  guint listen_backlog;
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
+  GstElement *scope;
 
-  GThread *thread;
-  GMainContext *ctx;
-  GMainLoop *loop;
-  SoupServer *server;           /* server thread only */
+  HttpListener *listener;
+  GMainContext *ctx;            /* the listener's: the server thread */
   GList *reqs;                  /* Req, server thread only */
-  GError *start_error;
-  gboolean started;
+  GSource *tick;                /* server thread only */
+  gint64 last_tick;             /* monotonic µs, server thread only */
 
   GMutex lock;                  /* protects what follows */
-  GCond cond;
+  GSource *wake;                /* pending on_wake, or NULL */
   DashServeState *state;
   GHashTable *documents;        /* name -> GBytes answered instead of a file */
   GHashTable *playlists;        /* name -> ServedPlaylist (LL-HLS) */
-  gboolean wake_pending;
   HttpServerStats stats;
 };
 
@@ -178,7 +176,8 @@ player_page (const gchar * mpd_name)
   GBytes *page = g_resource_lookup_data (dash_player_get_resource (),
       PLAYER_PAGE_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   gchar *uri = g_uri_escape_string (mpd_name, "/", FALSE);
-  gchar *href = g_strconcat ("/", uri, NULL);
+  /* relative: the page works at the root and under a mount */
+  gchar *href = g_strdup (uri);
   gchar *href_html = g_markup_escape_text (href, -1);
   gchar *text_html = g_markup_escape_text (mpd_name, -1);
   GString *s;
@@ -323,8 +322,14 @@ req_cut (Req * r)
 
 /* Drops the connection of a client that does not keep up. */
 static void
-req_disconnect (Req * r)
+req_disconnect (Req * r, const gchar * why)
 {
+  GST_INFO ("%s: client %p dropped (%s): state %d, %" G_GUINT64_FORMAT
+      " bytes queued, %" G_GUINT64_FORMAT " written, %" G_GUINT64_FORMAT
+      " appended, body %s, last progress %" G_GINT64_FORMAT " ms ago",
+      r->name, r, why, r->state, r->queued, r->wrote, r->sent,
+      r->done ? "complete" : "open",
+      (g_get_monotonic_time () - r->last_progress) / 1000);
   g_mutex_lock (&r->srv->lock);
   r->srv->stats.disconnected_slow++;
   g_mutex_unlock (&r->srv->lock);
@@ -694,7 +699,7 @@ feed_live (HttpServer * srv, Req * r)
     r->done = TRUE;
   }
   if (r->queued > srv->max_client_buffer) {
-    req_disconnect (r);
+    req_disconnect (r, "over max-client-buffer");
     return;
   }
   _soup_server_message_unpause (r->msg);
@@ -890,7 +895,7 @@ on_wake (gpointer data)
   HttpServer *srv = data;
 
   g_mutex_lock (&srv->lock);
-  srv->wake_pending = FALSE;
+  g_clear_pointer (&srv->wake, g_source_unref);
   g_mutex_unlock (&srv->lock);
   feed_all (srv);
   return G_SOURCE_REMOVE;
@@ -903,6 +908,13 @@ on_tick (gpointer data)
   gint64 now = g_get_monotonic_time ();
   GList *l, *next;
 
+  /* a server thread that did not run for a while (a starved machine, or
+   * something blocking it) makes every client look stalled */
+  if (srv->last_tick && now - srv->last_tick > 1000 * G_GINT64_CONSTANT (1000))
+    GST_WARNING ("server thread late: %" G_GINT64_FORMAT " ms since the "
+        "last tick, %u requests open", (now - srv->last_tick) / 1000,
+        g_list_length (srv->reqs));
+  srv->last_tick = now;
   feed_all (srv);
   for (l = srv->reqs; l; l = next) {
     Req *r = l->data;
@@ -910,15 +922,23 @@ on_tick (gpointer data)
     if (r->state == REQ_WAIT || r->state == REQ_BLOCK)
       continue;
     /* a client that has not read anything for stall-timeout while data
-     * waits for it is dropped; so is a live segment whose writer went
-     * silent for as long */
-    if (r->queued > 0 && !r->head &&
-        (guint64) (now - r->last_progress) * 1000 > srv->stall_timeout)
-      req_disconnect (r);
-    else if (r->state == REQ_LIVE && !r->done && r->queued == 0 &&
-        (guint64) (now - r->last_progress) * 1000 > 2 * srv->stall_timeout) {
-      /* the segment never completed: cut, as for an abandoned one */
-      req_cut (r);
+     * waits for it is dropped; a live segment whose writer went silent
+     * for twice as long is cut.  (feed_all above may have started
+     * responses after @now was read: their progress is newer than @now.) */
+    if (r->head || (r->done && r->queued == 0))
+      continue;
+    switch (http_routes_client_state (now, r->last_progress, r->queued,
+            r->state == REQ_LIVE && !r->done, srv->stall_timeout)) {
+      case DASH_CLIENT_STALLED:
+        req_disconnect (r, "no progress for stall-timeout");
+        break;
+      case DASH_CLIENT_SOURCE_SILENT:
+        /* the segment never completed: cut, as for an abandoned one */
+        GST_DEBUG ("%s: writer silent, response to %p cut", r->name, r);
+        req_cut (r);
+        break;
+      case DASH_CLIENT_OK:
+        break;
     }
   }
   return G_SOURCE_CONTINUE;
@@ -928,16 +948,13 @@ on_tick (gpointer data)
 static void
 wake_locked (HttpServer * srv)
 {
-  GSource *s;
-
-  if (srv->wake_pending || srv->ctx == NULL)
+  if (srv->wake || srv->ctx == NULL)
     return;
-  srv->wake_pending = TRUE;
-  s = g_idle_source_new ();
-  g_source_set_priority (s, G_PRIORITY_HIGH);
-  g_source_set_callback (s, on_wake, srv, NULL);
-  g_source_attach (s, srv->ctx);
-  g_source_unref (s);
+  /* a reference kept until it ran: unmounting destroys it */
+  srv->wake = g_idle_source_new ();
+  g_source_set_priority (srv->wake, G_PRIORITY_HIGH);
+  g_source_set_callback (srv->wake, on_wake, srv, NULL);
+  g_source_attach (srv->wake, srv->ctx);
 }
 
 /* --- the handler ----------------------------------------------------- */
@@ -1005,9 +1022,23 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
   g_free (tmp);
 }
 
+/* /metrics of the site: its pipeline and its own series */
+static gchar *
+site_metrics (HttpServer * srv)
+{
+  LivestreamMetrics *m = livestream_metrics_new ();
+
+  if (srv->scope)
+    livestream_metrics_add_pipeline (m, srv->scope);
+  if (srv->metrics)
+    srv->metrics (m, srv->metrics_data);
+  return livestream_metrics_finish (m);
+}
+
+/* A request below the site's mount (HttpMountHandler) */
 static void
-handle_request (SoupServer * server, SoupServerMessage * msg,
-    const char *path, GHashTable * query, gpointer user_data)
+handle_request (SoupServerMessage * msg, const gchar * path,
+    GHashTable * query, gpointer user_data)
 {
   HttpServer *srv = user_data;
   const gchar *method = _soup_server_message_get_method (msg);
@@ -1072,8 +1103,7 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
       break;
     case DASH_ROUTE_METRICS:
       respond_text (msg, SOUP_STATUS_OK, "text/plain; version=0.0.4",
-          "no-cache", srv->metrics ? srv->metrics (srv->metrics_data) :
-          g_strdup (""));
+          "no-cache", site_metrics (srv));
       break;
     case DASH_ROUTE_FILE:
       handle_file (srv, msg, &route, query, head);
@@ -1081,88 +1111,70 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
   }
 }
 
-/* --- thread ---------------------------------------------------------- */
+/* --- mount ----------------------------------------------------------- */
 
-/* Listens on @addr with a backlog fit for a live origin: a flash crowd of
- * viewers connecting in the same second must not wait for SYN
- * retransmits (GLib's default backlog is 10). */
-static gboolean
-listen_socket (HttpServer * srv, GSocketAddress * addr, GError ** error)
-{
-  GSocket *sock;
-  gboolean ok;
-
-  sock = g_socket_new (g_socket_address_get_family (addr),
-      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (sock == NULL)
-    return FALSE;
-  g_socket_set_listen_backlog (sock, srv->listen_backlog);
-  ok = g_socket_bind (sock, addr, TRUE, error) &&
-      g_socket_listen (sock, error) &&
-      _soup_server_listen_socket (srv->server, sock, 0, error);
-  g_object_unref (sock);
-  return ok;
-}
-
-static gpointer
-server_thread (gpointer data)
+static void
+site_add_metrics (LivestreamMetrics * m, gpointer data)
 {
   HttpServer *srv = data;
-  GSocketAddress *addr = NULL;
-  GError *err = NULL;
-  GSource *tick;
 
-  g_main_context_push_thread_default (srv->ctx);
-  srv->server = _soup_server_new ("server-header", "dashlivesink ", NULL);
-  _soup_server_add_handler (srv->server, NULL, handle_request, srv, NULL);
-  addr = g_inet_socket_address_new_from_string (srv->address, srv->port);
-  if (addr == NULL) {
-    g_set_error (&err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "Invalid http-address \"%s\"", srv->address);
-  } else {
-    listen_socket (srv, addr, &err);
-    g_object_unref (addr);
-  }
+  if (srv->metrics)
+    srv->metrics (m, srv->metrics_data);
+}
 
-  if (err == NULL) {
-    /* the bound port, from the listening socket (libsoup 3.2's
-     * soup_server_get_uris() leaks a GSocketAddress per call) */
-    GSList *listeners = _soup_server_get_listeners (srv->server);
-    if (listeners) {
-      GSocketAddress *local =
-          g_socket_get_local_address (listeners->data, NULL);
-      if (G_IS_INET_SOCKET_ADDRESS (local))
-        srv->port = g_inet_socket_address_get_port
-            (G_INET_SOCKET_ADDRESS (local));
-      g_clear_object (&local);
-      g_slist_free (listeners);
-    }
-  }
+/* Unmounting (HttpMountDetach, server thread): every request still in
+ * flight is finished as it is and forgotten; no source of ours is left
+ * on the listener's context. */
+static void
+site_detach (gpointer data)
+{
+  HttpServer *srv = data;
+  GList *reqs = srv->reqs, *l;
 
-  g_mutex_lock (&srv->lock);
-  srv->start_error = err;
-  srv->started = TRUE;
-  g_cond_broadcast (&srv->cond);
-  g_mutex_unlock (&srv->lock);
-
-  if (err == NULL) {
-    tick = g_timeout_source_new (TICK_MS);
-    g_source_set_callback (tick, on_tick, srv, NULL);
-    g_source_attach (tick, srv->ctx);
-    g_main_loop_run (srv->loop);
-    g_source_destroy (tick);
-    g_source_unref (tick);
-  }
-
-  _soup_server_disconnect (srv->server);
-  /* in-flight messages: finished handlers free them while the server
-   * goes away; anything left is freed here */
-  g_clear_object (&srv->server);
-  while (g_main_context_iteration (srv->ctx, FALSE));
-  g_list_free_full (srv->reqs, (GDestroyNotify) req_free);
   srv->reqs = NULL;
-  g_main_context_pop_thread_default (srv->ctx);
-  return NULL;
+  for (l = reqs; l; l = l->next) {
+    Req *r = l->data;
+    if (r->state == REQ_LIVE && !r->done) {
+      /* cut, never completed: a proxy must not keep a segment that
+       * ends here as if it were whole */
+      req_cut (r);
+    } else if (r->state == REQ_WAIT || r->state == REQ_BLOCK) {
+      respond_text (r->msg, SOUP_STATUS_NOT_FOUND, "text/plain", "no-cache",
+          g_strdup ("not found\n"));
+      _soup_server_message_unpause (r->msg);
+    }
+    req_free (r);
+  }
+  g_list_free (reqs);
+  if (srv->tick) {
+    g_source_destroy (srv->tick);
+    g_clear_pointer (&srv->tick, g_source_unref);
+  }
+  g_mutex_lock (&srv->lock);
+  if (srv->wake) {
+    g_source_destroy (srv->wake);
+    g_clear_pointer (&srv->wake, g_source_unref);
+  }
+  srv->ctx = NULL;
+  g_mutex_unlock (&srv->lock);
+}
+
+static gboolean
+site_detach_cb (gpointer data)
+{
+  site_detach (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+site_attach (gpointer data)
+{
+  HttpServer *srv = data;
+
+  srv->tick = g_timeout_source_new (TICK_MS);
+  g_source_set_callback (srv->tick, on_tick, srv, NULL);
+  g_source_attach (srv->tick, srv->ctx);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1172,20 +1184,18 @@ http_server_free (HttpServer * srv)
   g_free (srv->address);
   g_free (srv->mpd_name);
   g_free (srv->player_lib);
+  g_free (srv->mount);
   g_free (srv->hls_lib);
   for (guint i = 0; i < G_N_ELEMENTS (srv->cache_control); i++)
     g_free (srv->cache_control[i]);
-  if (srv->loop)
-    g_main_loop_unref (srv->loop);
-  if (srv->ctx)
-    g_main_context_unref (srv->ctx);
+  if (srv->scope)
+    gst_object_unref (srv->scope);
   http_routes_state_free (srv->state);
   if (srv->documents)
     g_hash_table_unref (srv->documents);
   if (srv->playlists)
     g_hash_table_unref (srv->playlists);
   g_mutex_clear (&srv->lock);
-  g_cond_clear (&srv->cond);
   g_free (srv);
 }
 
@@ -1193,14 +1203,13 @@ HttpServer *
 http_server_start (const HttpServerConfig * cfg, GError ** error)
 {
   HttpServer *srv;
+  HttpMountConfig mc = { 0, };
 
   if (cfg->mpd_name == NULL || *cfg->mpd_name == '\0') {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "No MPD name for the player page");
     return NULL;
   }
-  if (!dash_soup_load ("The embedded HTTP server (http-port)", error))
-    return NULL;
   if (g_once_init_enter (&debug_init)) {
     GST_DEBUG_CATEGORY_INIT (http_server_debug, "dashlivesink-http", 0,
         "dashlivesink's embedded HTTP server");
@@ -1211,8 +1220,10 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
 
   srv->dir = g_strdup (cfg->dir);
   srv->address = g_strdup (cfg->address ? cfg->address : "127.0.0.1");
-  srv->port = cfg->port;
   srv->mpd_name = g_strdup (cfg->mpd_name);
+  srv->mount = g_strdup (cfg->mount ? cfg->mount : "");
+  if (g_str_has_suffix (srv->mount, "/"))
+    srv->mount[strlen (srv->mount) - 1] = '\0';
   srv->player_lib = cfg->player_lib ? g_strdup (cfg->player_lib) :
       http_server_find_player_lib ();
   srv->hls_lib = cfg->hls_lib ? g_strdup (cfg->hls_lib) :
@@ -1229,53 +1240,47 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
       G_GUINT64_CONSTANT (10000000000);
   srv->metrics = cfg->metrics;
   srv->metrics_data = cfg->metrics_data;
-  srv->listen_backlog = cfg->listen_backlog ? cfg->listen_backlog :
-      HTTP_SERVER_DEFAULT_BACKLOG;
+  srv->scope = cfg->scope ? gst_object_ref (cfg->scope) : NULL;
   srv->state = http_routes_state_new ();
   srv->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) g_bytes_unref);
   srv->playlists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) served_playlist_free);
   g_mutex_init (&srv->lock);
-  g_cond_init (&srv->cond);
-  srv->ctx = g_main_context_new ();
-  srv->loop = g_main_loop_new (srv->ctx, FALSE);
 
-  srv->thread = g_thread_new ("dashlivesink-http", server_thread, srv);
-  g_mutex_lock (&srv->lock);
-  while (!srv->started)
-    g_cond_wait (&srv->cond, &srv->lock);
-  g_mutex_unlock (&srv->lock);
+  srv->listener = http_listener_acquire (srv->address, cfg->port,
+      cfg->listen_backlog ? cfg->listen_backlog : HTTP_SERVER_DEFAULT_BACKLOG,
+      error);
+  if (srv->listener == NULL) {
+    http_server_free (srv);
+    return NULL;
+  }
+  srv->port = http_listener_get_port (srv->listener);
+  srv->ctx = http_listener_get_context (srv->listener);
+  http_listener_invoke_sync (srv->listener, site_attach, srv);
 
-  if (srv->start_error) {
-    g_propagate_error (error, srv->start_error);
-    srv->start_error = NULL;
-    g_thread_join (srv->thread);
+  mc.prefix = srv->mount;
+  mc.handler = handle_request;
+  mc.metrics = site_add_metrics;
+  mc.detach = site_detach;
+  mc.scope = srv->scope;
+  mc.user_data = srv;
+  if (!http_listener_mount (srv->listener, &mc, error)) {
+    http_listener_invoke_sync (srv->listener, site_detach_cb, srv);
+    http_listener_release (srv->listener);
     http_server_free (srv);
     return NULL;
   }
   return srv;
 }
 
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
 void
 http_server_stop (HttpServer * srv)
 {
-  GSource *s;
-
   if (srv == NULL)
     return;
-  s = g_idle_source_new ();
-  g_source_set_callback (s, quit_loop, srv->loop, NULL);
-  g_source_attach (s, srv->ctx);
-  g_source_unref (s);
-  g_thread_join (srv->thread);
+  http_listener_unmount (srv->listener, srv->mount);
+  http_listener_release (srv->listener);
   http_server_free (srv);
 }
 

@@ -7,9 +7,11 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* dashlivesink's embedded HTTP/1.1 server (libsoup-3.0 SoupServer) on its
- * own thread and GMainContext.  It serves the files of the output
- * directory, streams segments that are still being written with chunked
+/* dashlivesink's embedded HTTP/1.1 server: a *site* mounted on the shared
+ * listener of its address and port (httplistener.c: one libsoup-3.0
+ * SoupServer per port in the process, on its own thread), at the root or
+ * under a prefix such as /live/cam1, so that many sinks serve on one
+ * port.  It serves the files of the output directory, streams segments that are still being written with chunked
  * transfer encoding (one HTTP chunk per CMAF chunk, as soon as the sink
  * reports it), makes requests for announced segments wait, and provides
  * /time, /metrics and a dash.js / hls.js player page at /.
@@ -28,7 +30,9 @@
 #ifndef __HTTP_SERVER_H__
 #define __HTTP_SERVER_H__
 
-#include <glib.h>
+#include <gst/gst.h>
+
+#include "livestreammetrics.h"
 
 #include "hlsplaylist.h"
 
@@ -36,14 +40,17 @@ G_BEGIN_DECLS
 
 typedef struct _HttpServer HttpServer;
 
-/* Returns the /metrics body (Prometheus text), g_free()d by the server.
- * Called from the server thread with no server lock held. */
-typedef gchar *(*HttpServerMetricsFunc) (gpointer user_data);
+/* Adds the site's own series to /metrics (the pipeline of `scope` is
+ * added by the server).  Called from the server thread with no server
+ * lock held. */
+typedef void (*HttpServerMetricsFunc) (LivestreamMetrics * metrics,
+    gpointer user_data);
 
 typedef struct {
   const gchar *dir;             /* output directory */
   const gchar *address;         /* e.g. "127.0.0.1", "0.0.0.0", "::" */
-  guint port;                   /* 0 is not allowed here */
+  guint port;                   /* 0: a free port, not shared */
+  const gchar *mount;           /* NULL / "": the root; else "/live/cam1" */
   const gchar *mpd_name;        /* played by the player page (required) */
   guint64 segment_duration;     /* ns: bounds the wait for segments;
                                  * with dvr_window, the Cache-Control of
@@ -55,6 +62,7 @@ typedef struct {
   guint64 stall_timeout;        /* ns without progress before disconnect */
   HttpServerMetricsFunc metrics;
   gpointer metrics_data;
+  GstElement *scope;            /* /metrics shows its pipeline; NULL: none */
   guint listen_backlog;         /* 0 = HTTP_SERVER_DEFAULT_BACKLOG */
 } HttpServerConfig;
 
@@ -79,9 +87,14 @@ typedef struct {
   guint64 delta_updates;        /* _HLS_skip answers that skipped segments */
 } HttpServerStats;
 
+/* Mounts a site on the listener of config->address:port (started by
+ * the first site there).  Errors: G_IO_ERROR_EXISTS when the port already
+ * serves that mount, the listener's errors (httplistener.h). */
 HttpServer *http_server_start (const HttpServerConfig * config,
     GError ** error);
-/* Stops the thread (in-flight responses are dropped) and frees. */
+/* Unmounts (in-flight responses are finished as they are: a live segment
+ * ends where it is, a waiting request gets 404), releases the listener
+ * and frees. */
 void http_server_stop (HttpServer * server);
 guint http_server_get_port (HttpServer * server);
 void http_server_get_stats (HttpServer * server, HttpServerStats * stats);

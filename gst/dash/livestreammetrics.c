@@ -13,6 +13,8 @@
 #include "config.h"
 #endif
 
+#include <string.h>
+
 #include "livestreammetrics.h"
 
 /* plug-ins of this project: "livestream", "livestreamdash", ... */
@@ -26,8 +28,7 @@ metric_name (GString * out, const gchar * prefix, const gchar * field)
   g_string_append (out, prefix);
   g_string_append_c (out, '_');
   for (c = field; *c; c++)
-    g_string_append_c (out, g_ascii_isalnum (*c) ? g_ascii_tolower (*c) :
-        '_');
+    g_string_append_c (out, g_ascii_isalnum (*c) ? g_ascii_tolower (*c) : '_');
 }
 
 void
@@ -73,11 +74,97 @@ value_as_double (const GValue * v, gdouble * d)
   }
 }
 
-/* Appends the numeric fields of @st as samples to @metrics (name ->
- * GString of sample lines).  Arrays of structures become samples with an
- * extra label (their "id" field, or their index). */
+struct _LivestreamMetrics
+{
+  GHashTable *metrics;          /* name -> Metric */
+  GHashTable *pipelines;        /* top-level objects added */
+  GString *text;                /* livestream_metrics_add_text () */
+};
+
+typedef struct
+{
+  gchar *type;
+  GString *lines;
+} Metric;
+
 static void
-metrics_add_structure (GHashTable * metrics, const gchar * prefix,
+metric_free (Metric * m)
+{
+  g_free (m->type);
+  g_string_free (m->lines, TRUE);
+  g_free (m);
+}
+
+static GString *
+metric_lines (LivestreamMetrics * m, const gchar * name, const gchar * type)
+{
+  Metric *metric = g_hash_table_lookup (m->metrics, name);
+
+  if (metric == NULL) {
+    metric = g_new0 (Metric, 1);
+    metric->type = g_strdup (type);
+    metric->lines = g_string_new (NULL);
+    g_hash_table_insert (m->metrics, g_strdup (name), metric);
+  }
+  return metric->lines;
+}
+
+LivestreamMetrics *
+livestream_metrics_new (void)
+{
+  LivestreamMetrics *m = g_new0 (LivestreamMetrics, 1);
+
+  m->metrics = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) metric_free);
+  m->pipelines = g_hash_table_new_full (NULL, NULL, gst_object_unref, NULL);
+  m->text = g_string_new (NULL);
+  return m;
+}
+
+void
+livestream_metrics_add (LivestreamMetrics * m, const gchar * name,
+    const gchar * type, const gchar * labels, gdouble value)
+{
+  g_string_append_printf (metric_lines (m, name, type), "%s{%s} %.17g\n",
+      name, labels ? labels : "", value);
+}
+
+void
+livestream_metrics_add_text (LivestreamMetrics * m, const gchar * text)
+{
+  if (text == NULL || *text == '\0')
+    return;
+  g_string_append (m->text, text);
+  if (text[strlen (text) - 1] != '\n')
+    g_string_append_c (m->text, '\n');
+}
+
+gchar *
+livestream_metrics_finish (LivestreamMetrics * m)
+{
+  GString *out = g_string_new (NULL);
+  GList *names, *l;
+
+  names = g_list_sort (g_hash_table_get_keys (m->metrics),
+      (GCompareFunc) g_strcmp0);
+  for (l = names; l; l = l->next) {
+    Metric *metric = g_hash_table_lookup (m->metrics, l->data);
+    g_string_append_printf (out, "# TYPE %s %s\n%s", (gchar *) l->data,
+        metric->type, metric->lines->str);
+  }
+  g_list_free (names);
+  g_string_append (out, m->text->str);
+  g_hash_table_unref (m->metrics);
+  g_hash_table_unref (m->pipelines);
+  g_string_free (m->text, TRUE);
+  g_free (m);
+  return g_string_free (out, FALSE);
+}
+
+/* Adds the numeric fields of @st as samples.  Arrays of structures become
+ * samples with an extra label (their "id" field, or their index). */
+static void
+metrics_add_structure (LivestreamMetrics * m, const gchar * prefix,
     const GstStructure * st, const gchar * labels)
 {
   guint i, n = gst_structure_n_fields (st);
@@ -90,16 +177,11 @@ metrics_add_structure (GHashTable * metrics, const gchar * prefix,
 
     metric_name (name, prefix, field);
     if (value_as_double (v, &d)) {
-      GString *lines = g_hash_table_lookup (metrics, name->str);
-      if (lines == NULL) {
-        lines = g_string_new (NULL);
-        g_hash_table_insert (metrics, g_strdup (name->str), lines);
-      }
-      g_string_append_printf (lines, "%s{%s} %.17g\n", name->str, labels, d);
+      livestream_metrics_add (m, name->str, "gauge", labels, d);
     } else if (GST_VALUE_HOLDS_ARRAY (v) || GST_VALUE_HOLDS_LIST (v)) {
-      guint j, m = GST_VALUE_HOLDS_ARRAY (v) ? gst_value_array_get_size (v) :
+      guint j, k = GST_VALUE_HOLDS_ARRAY (v) ? gst_value_array_get_size (v) :
           gst_value_list_get_size (v);
-      for (j = 0; j < m; j++) {
+      for (j = 0; j < k; j++) {
         const GValue *e = GST_VALUE_HOLDS_ARRAY (v) ?
             gst_value_array_get_value (v, j) : gst_value_list_get_value (v, j);
         const GstStructure *sub;
@@ -117,7 +199,7 @@ metrics_add_structure (GHashTable * metrics, const gchar * prefix,
         else
           g_string_append_printf (l, "%u", j);
         g_string_append_c (l, '"');
-        metrics_add_structure (metrics, name->str, sub, l->str);
+        metrics_add_structure (m, name->str, sub, l->str);
         g_string_free (l, TRUE);
       }
     }
@@ -125,24 +207,65 @@ metrics_add_structure (GHashTable * metrics, const gchar * prefix,
   }
 }
 
-/* Every element of the top-level bin of @element (a reference each),
- * collected outside the iteration so that no bin lock is held while the
- * stats getters run */
-static GList *
-collect_elements (GstElement * element)
+#define STREAM_BIN_PREFIX "stream-"
+
+void
+livestream_metrics_element_labels (GString * out, GstElement * element)
+{
+  gchar *ename = gst_object_get_name (GST_OBJECT (element));
+  GstObject *p = gst_object_get_parent (GST_OBJECT (element));
+
+  g_string_append (out, "element=\"");
+  livestream_metrics_escape_label (out, ename);
+  g_string_append_c (out, '"');
+  g_free (ename);
+  /* the innermost "stream-<id>" bin, below the top level */
+  while (p) {
+    GstObject *pp = gst_object_get_parent (p);
+    gchar *pname = gst_object_get_name (p);
+
+    if (pp && g_str_has_prefix (pname, STREAM_BIN_PREFIX) &&
+        pname[strlen (STREAM_BIN_PREFIX)] != '\0') {
+      g_string_append (out, ",stream=\"");
+      livestream_metrics_escape_label (out, pname + strlen (STREAM_BIN_PREFIX));
+      g_string_append_c (out, '"');
+      g_free (pname);
+      gst_object_unref (p);
+      if (pp)
+        gst_object_unref (pp);
+      return;
+    }
+    g_free (pname);
+    gst_object_unref (p);
+    p = pp;
+  }
+}
+
+/* The top-level object of @element (a reference) */
+static GstObject *
+top_level (GstElement * element)
 {
   GstObject *top = gst_object_ref (GST_OBJECT (element)), *parent;
-  GList *elems = NULL;
-  GstIterator *it;
-  GValue item = G_VALUE_INIT;
-  gboolean done = FALSE;
 
   while ((parent = gst_object_get_parent (top))) {
     gst_object_unref (top);
     top = parent;
   }
+  return top;
+}
+
+/* Every element of @top (a reference each), collected outside the
+ * iteration so that no bin lock is held while the stats getters run */
+static GList *
+collect_elements (GstObject * top)
+{
+  GList *elems = NULL;
+  GstIterator *it;
+  GValue item = G_VALUE_INIT;
+  gboolean done = FALSE;
+
   if (!GST_IS_BIN (top))
-    return g_list_prepend (NULL, top);
+    return g_list_prepend (NULL, gst_object_ref (top));
 
   it = gst_bin_iterate_recurse (GST_BIN (top));
   while (!done) {
@@ -163,17 +286,21 @@ collect_elements (GstElement * element)
   }
   g_value_unset (&item);
   gst_iterator_free (it);
-  gst_object_unref (top);
   return elems;
 }
 
 void
-livestream_metrics_render (GstElement * element, GString * out)
+livestream_metrics_add_pipeline (LivestreamMetrics * m, GstElement * element)
 {
-  GHashTable *metrics = g_hash_table_new_full (g_str_hash, g_str_equal,
-      g_free, NULL);
-  GList *elems = collect_elements (element), *names, *l;
+  GstObject *top = top_level (element);
+  GList *elems, *l;
 
+  if (g_hash_table_contains (m->pipelines, top)) {
+    gst_object_unref (top);
+    return;
+  }
+  g_hash_table_add (m->pipelines, top);
+  elems = collect_elements (top);
   for (l = elems; l; l = l->next) {
     GstElement *e = l->data;
     GstElementFactory *f = gst_element_get_factory (e);
@@ -183,7 +310,6 @@ livestream_metrics_render (GstElement * element, GString * out)
         "stats");
     GstStructure *st = NULL;
     GString *labels, *prefix;
-    gchar *ename;
 
     if (plugin == NULL || !g_str_has_prefix (plugin, PLUGIN_PREFIX) ||
         ps == NULL || ps->value_type != GST_TYPE_STRUCTURE)
@@ -191,31 +317,29 @@ livestream_metrics_render (GstElement * element, GString * out)
     g_object_get (e, "stats", &st, NULL);
     if (st == NULL)
       continue;
-    ename = gst_object_get_name (GST_OBJECT (e));
-    labels = g_string_new ("element=\"");
-    livestream_metrics_escape_label (labels, ename);
-    g_string_append_c (labels, '"');
+    labels = g_string_new (NULL);
+    livestream_metrics_element_labels (labels, e);
     prefix = g_string_new (NULL);
     metric_name (prefix, "livestream", gst_plugin_feature_get_name
         (GST_PLUGIN_FEATURE (f)));
-    metrics_add_structure (metrics, prefix->str, st, labels->str);
+    metrics_add_structure (m, prefix->str, st, labels->str);
     g_string_free (prefix, TRUE);
     g_string_free (labels, TRUE);
-    g_free (ename);
     gst_structure_free (st);
   }
   g_list_free_full (elems, gst_object_unref);
+}
 
-  names = g_list_sort (g_hash_table_get_keys (metrics),
-      (GCompareFunc) g_strcmp0);
-  for (l = names; l; l = l->next) {
-    GString *lines = g_hash_table_lookup (metrics, l->data);
-    g_string_append_printf (out, "# TYPE %s gauge\n%s", (gchar *) l->data,
-        lines->str);
-    g_string_free (lines, TRUE);
-  }
-  g_list_free (names);
-  g_hash_table_unref (metrics);
+void
+livestream_metrics_render (GstElement * element, GString * out)
+{
+  LivestreamMetrics *m = livestream_metrics_new ();
+  gchar *text;
+
+  livestream_metrics_add_pipeline (m, element);
+  text = livestream_metrics_finish (m);
+  g_string_append (out, text);
+  g_free (text);
 }
 
 void

@@ -380,9 +380,11 @@ rep_bandwidth (MpdRepresentation * r)
   return MAX (r->bandwidth_hint, 1);
 }
 
+/* @live_edge: @p is the last Period, the one whose segments are being
+ * written; only there are segments announced ahead (low latency) */
 static gboolean
 write_adaptation_set (xmlTextWriterPtr w, MpdModel * model, MpdPeriod * p,
-    MpdKind kind, guint id, guint64 origin)
+    MpdKind kind, guint id, guint64 origin, gboolean live_edge)
 {
   gboolean video = kind == MPD_KIND_VIDEO;
   guint ri, max_w = 0, max_h = 0, n = 0;
@@ -506,7 +508,7 @@ write_adaptation_set (xmlTextWriterPtr w, MpdModel * model, MpdPeriod * p,
       W (attr (w, "availabilityTimeComplete",
               model->availability_time_complete ? "true" : "false"));
     }
-    if (write_timeline (w, r, model->render_ll) < 0)
+    if (write_timeline (w, r, model->render_ll && live_edge) < 0)
       goto fail;
     W (xmlTextWriterEndElement (w));    /* SegmentTemplate */
     W (xmlTextWriterEndElement (w));    /* Representation */
@@ -518,13 +520,40 @@ fail:
   return FALSE;
 }
 
+/* The Periods a live MPD lists: a new Period once every representation
+ * of the one before has entered it (a player that loads it with video
+ * only prepares it without audio and cannot add the audio later: dash.js
+ * stopped at the boundary), or once one of its representations holds two
+ * segments (a track that ended never enters); a static MPD lists all. */
+static guint
+periods_shown (MpdModel * model)
+{
+  guint shown = model->periods->len;
+
+  while (!model->is_static && shown > 1) {
+    MpdPeriod *p = g_ptr_array_index (model->periods, shown - 1);
+    MpdPeriod *before = g_ptr_array_index (model->periods, shown - 2);
+    gboolean ready = p->reps->len >= before->reps->len;
+    guint ri;
+
+    for (ri = 0; !ready && ri < p->reps->len; ri++) {
+      MpdRepresentation *r = g_ptr_array_index (p->reps, ri);
+      ready = r->segments->len >= 2;
+    }
+    if (ready)
+      break;
+    shown--;
+  }
+  return shown;
+}
+
 static gchar *
 render (MpdModel * model, gint64 publish_time_us, gsize * len)
 {
   xmlBufferPtr buf = xmlBufferCreate ();
   xmlTextWriterPtr w = xmlNewTextWriterMemory (buf, 0);
   gchar *s, *res = NULL;
-  guint pi;
+  guint pi, shown = periods_shown (model);
   guint64 origin = model->is_static ? model_origin (model) : 0;
 
   if (w == NULL) {
@@ -588,18 +617,21 @@ render (MpdModel * model, gint64 publish_time_us, gsize * len)
     W (xmlTextWriterEndElement (w));
   }
 
-  for (pi = 0; pi < model->periods->len; pi++) {
+  for (pi = 0; pi < shown; pi++) {
     MpdPeriod *p = g_ptr_array_index (model->periods, pi);
     guint64 start = p->start;
+    gboolean live_edge = pi + 1 == model->periods->len;
 
     if (model->is_static)
       start = MAX (start, origin) - origin;
     W (xmlTextWriterStartElement (w, BAD_CAST "Period"));
     W (attr (w, "id", p->id));
     W (attr_dur (w, "start", start));
-    if (!write_adaptation_set (w, model, p, MPD_KIND_VIDEO, 0, origin))
+    if (!write_adaptation_set (w, model, p, MPD_KIND_VIDEO, 0, origin,
+            live_edge))
       goto fail;
-    if (!write_adaptation_set (w, model, p, MPD_KIND_AUDIO, 1, origin))
+    if (!write_adaptation_set (w, model, p, MPD_KIND_AUDIO, 1, origin,
+            live_edge))
       goto fail;
     W (xmlTextWriterEndElement (w));
   }

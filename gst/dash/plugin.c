@@ -14,11 +14,16 @@
 #include <gst/gst.h>
 
 #include "gstdashlivesink.h"
+#include "gstlivestreamapi.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return GST_ELEMENT_REGISTER (dashlivesink, plugin);
+  gboolean ok = FALSE;
+
+  ok |= GST_ELEMENT_REGISTER (dashlivesink, plugin);
+  ok |= GST_ELEMENT_REGISTER (livestreamapi, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, livestreamdash,

@@ -66,6 +66,9 @@ typedef struct
   SOUP_FUNC (soup_server_message_get_response_headers);
   SOUP_FUNC (soup_server_message_get_response_body);
   SOUP_FUNC (soup_server_message_get_socket);
+  SOUP_FUNC (soup_server_message_get_request_body);
+  SOUP_FUNC (soup_server_message_get_uri);
+  SOUP_FUNC (soup_server_message_get_remote_host);
   SOUP_FUNC (soup_server_message_set_status);
   SOUP_FUNC (soup_server_message_set_response);
   SOUP_FUNC (soup_server_message_pause);
@@ -78,6 +81,7 @@ typedef struct
   SOUP_FUNC (soup_message_headers_replace);
   SOUP_FUNC (soup_message_headers_set_content_length);
   SOUP_FUNC (soup_message_headers_set_encoding);
+  SOUP_FUNC (soup_message_headers_foreach);
 
   SOUP_FUNC (soup_session_get_type);
   SOUP_FUNC (soup_session_send_and_read_async);
@@ -174,6 +178,9 @@ load_locked (const gchar * user, GError ** error)
   LOAD (soup_server_message_get_response_headers);
   LOAD (soup_server_message_get_response_body);
   LOAD (soup_server_message_get_socket);
+  LOAD (soup_server_message_get_request_body);
+  LOAD (soup_server_message_get_uri);
+  LOAD (soup_server_message_get_remote_host);
   LOAD (soup_server_message_set_status);
   LOAD (soup_server_message_set_response);
   LOAD (soup_server_message_pause);
@@ -185,6 +192,7 @@ load_locked (const gchar * user, GError ** error)
   LOAD (soup_message_headers_replace);
   LOAD (soup_message_headers_set_content_length);
   LOAD (soup_message_headers_set_encoding);
+  LOAD (soup_message_headers_foreach);
   LOAD (soup_session_get_type);
   LOAD (soup_session_send_and_read_async);
   LOAD (soup_session_send_and_read_finish);
@@ -320,6 +328,31 @@ GSocket *
 _soup_server_message_get_socket (SoupServerMessage * msg)
 {
   return table.soup_server_message_get_socket (msg);
+}
+
+SoupMessageBody *
+_soup_server_message_get_request_body (SoupServerMessage * msg)
+{
+  return table.soup_server_message_get_request_body (msg);
+}
+
+GUri *
+_soup_server_message_get_uri (SoupServerMessage * msg)
+{
+  return table.soup_server_message_get_uri (msg);
+}
+
+const char *
+_soup_server_message_get_remote_host (SoupServerMessage * msg)
+{
+  return table.soup_server_message_get_remote_host (msg);
+}
+
+void
+_soup_message_headers_foreach (SoupMessageHeaders * hdrs,
+    SoupMessageHeadersForeachFunc func, gpointer user_data)
+{
+  table.soup_message_headers_foreach (hdrs, func, user_data);
 }
 
 void

@@ -74,6 +74,11 @@ G_GNUC_INTERNAL SoupMessageBody *_soup_server_message_get_response_body
     (SoupServerMessage * msg);
 G_GNUC_INTERNAL GSocket *_soup_server_message_get_socket
     (SoupServerMessage * msg);
+G_GNUC_INTERNAL SoupMessageBody *_soup_server_message_get_request_body
+    (SoupServerMessage * msg);
+G_GNUC_INTERNAL GUri *_soup_server_message_get_uri (SoupServerMessage * msg);
+G_GNUC_INTERNAL const char *_soup_server_message_get_remote_host
+    (SoupServerMessage * msg);
 G_GNUC_INTERNAL void _soup_server_message_set_status (SoupServerMessage * msg,
     guint status_code, const char *reason_phrase);
 G_GNUC_INTERNAL void _soup_server_message_set_response
@@ -97,6 +102,8 @@ G_GNUC_INTERNAL void _soup_message_headers_set_content_length
     (SoupMessageHeaders * hdrs, goffset content_length);
 G_GNUC_INTERNAL void _soup_message_headers_set_encoding
     (SoupMessageHeaders * hdrs, SoupEncoding encoding);
+G_GNUC_INTERNAL void _soup_message_headers_foreach (SoupMessageHeaders * hdrs,
+    SoupMessageHeadersForeachFunc func, gpointer user_data);
 
 /* --- client (dashupload.c) --- */
 G_GNUC_INTERNAL SoupSession *_soup_session_new_with_options

@@ -255,6 +255,8 @@ def _dash(plan, env, args):
              ("resume", "true" if args.resume else "false", False)]
     if getattr(args, "epoch_lock", False):
         props.append(("timeline", "clock", False))
+    if getattr(args, "http_mount", None):
+        props.append(("http-mount", args.http_mount, False))
     probe = Gst.ElementFactory.make("dashlivesink", None)
     text = ["dashlivesink name=dash"]
     for pname, v, is_time in props:
@@ -338,20 +340,29 @@ def _transcode(plan, env, args, vsrc, asrc):
         plan.add(" ! ".join([vsrc, el("decodebin", "vdec", caps="video/x-raw"),
                              el("videoconvert", "vconv"),
                              "video/x-raw,format=I420", el("tee", "vtee")]))
-    plan.keyframe_tee = "vtee"
-    plan.keyframe_epoch = epoch
-    plan.keyframe_lead = _ns(0.5 / args.fps) if epoch else 0
-    plan.explain("vtee", f"keyframes forced before the tee every {kfi:g} s of "
-                 "running time (GstForceKeyUnit): every rung gets the same "
-                 "frames and the same requests, so segment boundaries align"
-                 + ("; counted from the Unix epoch, on the frame nearest to "
-                    "each grid point (--epoch-lock: the running time is UTC; "
-                    "dashlivesink timeline=clock moves each stream by less "
-                    "than half a frame onto the epoch's frame grid)"
-                    if epoch else ""))
+    if getattr(args, "fixed_gop", False):
+        plan.explain("vtee", "every rung gets every frame of the tee and "
+                     f"x264enc puts a keyframe every {kfi:g} s of frames "
+                     "(a fixed GOP, scenecut off): keyframes, and so "
+                     "segment boundaries, align without a keyframe request")
+    else:
+        plan.keyframe_tee = "vtee"
+        plan.keyframe_epoch = epoch
+        plan.keyframe_lead = _ns(0.5 / args.fps) if epoch else 0
+        plan.explain("vtee", f"keyframes forced before the tee every {kfi:g} "
+                     "s of running time (GstForceKeyUnit): every rung gets "
+                     "the same frames and the same requests, so segment "
+                     "boundaries align"
+                     + ("; counted from the Unix epoch, on the frame nearest "
+                        "to each grid point (--epoch-lock: the running time "
+                        "is UTC; dashlivesink timeline=clock moves each "
+                        "stream by less than half a frame onto the epoch's "
+                        "frame grid)" if epoch else ""))
     props_common = None
+    fixed = getattr(args, "fixed_gop", False)
     for i, r in enumerate(rungs):
-        props = ladder.x264_properties(r, args.x264_preset, kfi)
+        props = ladder.x264_properties(r, args.x264_preset, kfi,
+                                       fps_hint=args.fps, fixed_gop=fixed)
         props_common = props
         plan.add("vtee. ! " + " ! ".join([
             el("queue", f"q_{r.name}", max_size_buffers=0, max_size_bytes=0,
@@ -604,6 +615,49 @@ def _front(plan, env, args, input_, aac_only):
         _srt_front(plan, env, args, aac_only)
     else:
         _rtp_front(plan, env, args, aac_only)
+
+
+def stream_plan(args, env, location, mount):
+    """One stream of livestream-server, as a bin description: its input
+    (a ghost pad to the valve) is an srtingestsrc pad's MPEG-TS.
+
+      valve (pause) ! tsdemux -> parsers (linked at run time) ->
+      prioqueue -> gopbuffer (outputs: request pads, with the audio) ->
+      avsync -> the ladder (or passthrough) -> dashlivesink under @mount
+
+    The ladder's keyframes come from a fixed GOP (no Python pad probe on
+    every frame, the runner's keyframe requests)."""
+    import copy
+    a = copy.copy(args)
+    a.output = location
+    a.http_mount = mount
+    a.fixed_gop = True
+    a.pipeline = "stream"
+    plan = Plan("stream")
+    plan.audio = not a.no_audio
+    if a.on_loss is None:
+        a.on_loss = "freeze"
+    transcode = bool(a.ladder)
+    _dash(plan, env, a)
+    env.require("tsdemux", "h264parse", "valve")
+    plan.slots["video"] = Slot("video", "vqueue", _video_parsers())
+    if plan.audio:
+        plan.slots["audio"] = Slot("audio", "aqueue",
+                                   _audio_parsers(not transcode))
+    plan.demux = "demux"
+    plan.add(el("valve", "valve", drop_mode="forward-sticky-events") + " ! " +
+             el("tsdemux", "demux", latency=max(100, a.srt_latency)))
+    plan.explain("valve", "valve drop-mode=forward-sticky-events: pause "
+                 "drops the publisher's data (the publisher stays "
+                 "connected); resume starts again at a keyframe (the first "
+                 "buffer after it is DISCONT)")
+    vq = _queue(plan, env, a, "vqueue", "video")
+    gop = _gop(plan, env, a)
+    if not gop:
+        raise BuildError("livestream-server needs gopbuffer (previews, "
+                         "outputs)")
+    _restream(plan, env, a, vq, gop, transcode)
+    return plan
 
 
 def build_plan(args, env):

@@ -126,7 +126,7 @@ def keyframe_frames(fps, interval_s):
 
 
 def x264_properties(rung, preset="veryfast", keyframe_interval_s=2.0,
-                    fps_hint=30):
+                    fps_hint=30, fixed_gop=False, parameter_sets_of=None):
     """x264enc properties of a rung.
 
     Keyframes are forced by the runner at identical running times in every
@@ -136,15 +136,64 @@ def x264_properties(rung, preset="veryfast", keyframe_interval_s=2.0,
     rate, reset by every forced keyframe. tune=zerolatency: no B-frames, no
     lookahead, sliced threads: a frame leaves the encoder as soon as it is
     encoded. vbv-buf-capacity = one second keeps the peak bitrate near the
-    nominal one, which the ABR players rely on."""
+    nominal one, which the ABR players rely on.
+
+    fixed_gop: no keyframe requests; a keyframe every interval's worth of
+    frames at exactly fps_hint (the live compositor's constant rate), in
+    every rung from the same first frame, so the rungs stay aligned.
+
+    parameter_sets_of: another preset whose SPS/PPS this encoder must write
+    (parameter_set_options), for an encoder that replaces one at that
+    preset in a running stream."""
+    frames = keyframe_frames(fps_hint, keyframe_interval_s)
+    pin = parameter_set_options(preset, parameter_sets_of) \
+        if parameter_sets_of else ""
     return {
         "speed-preset": preset,
         "tune": "zerolatency",
         "bitrate": rung.kbps,
         "vbv-buf-capacity": 1000,
-        "key-int-max": keyframe_frames(fps_hint, keyframe_interval_s) * 2,
-        "option-string": "scenecut=0",
+        "key-int-max": frames if fixed_gop else frames * 2,
+        "option-string": "scenecut=0" + (":" + pin if pin else ""),
     }
+
+
+# What each x264 preset sets that ends up in the SPS/PPS (x264's
+# preset table): reference frames, weighted P prediction, CABAC, the 8x8
+# transform, and the sub-pixel refinement, which decides whether psy-rd is
+# on, and psy-rd lowers the chroma QP offset by 2.
+_PRESET_PARAMS = {
+    #            ref weightp cabac 8x8dct subme
+    "ultrafast": (1, 0, 0, 0, 0),
+    "superfast": (1, 1, 1, 1, 1),
+    "veryfast": (1, 1, 1, 1, 2),
+    "faster": (2, 1, 1, 1, 4),
+    "fast": (2, 1, 1, 1, 6),
+    "medium": (3, 2, 1, 1, 7),
+    "slow": (5, 2, 1, 1, 8),
+    "slower": (8, 2, 1, 1, 9),
+    "veryslow": (16, 2, 1, 1, 10),
+    "placebo": (16, 2, 1, 1, 11),
+}
+
+
+def parameter_set_options(preset, like):
+    """x264 options that make an encoder at @preset write the same SPS and
+    PPS as one at @like (tune=zerolatency), so that its output continues
+    the same track: same codec_data, no new init segment, no new DASH
+    Period or HLS discontinuity. The faster preset keeps its cheaper
+    analysis (sub-pixel refinement, motion search, partitions, trellis);
+    only what the parameter sets carry is taken from @like."""
+    if preset not in _PRESET_PARAMS or like not in _PRESET_PARAMS or \
+            preset == like:
+        return ""
+    ref, wp, cabac, dct8, subme = _PRESET_PARAMS[like]
+    psy = (subme >= 6) - (_PRESET_PARAMS[preset][4] >= 6)
+    opts = [f"ref={ref}", f"weightp={wp}", f"cabac={cabac}",
+            f"8x8dct={dct8}"]
+    if psy:
+        opts.append(f"chroma-qp-offset={-2 * psy}")
+    return ":".join(opts)
 
 
 def keyframe_index(running_time_ns, interval_ns):
@@ -152,3 +201,32 @@ def keyframe_index(running_time_ns, interval_ns):
     if interval_ns <= 0:
         raise ValueError("interval must be positive")
     return running_time_ns // interval_ns
+
+
+# --- on demand (pipelines/file-to-dash) ------------------------------------
+
+# The ladder of the design for files: only the rungs at or below the
+# source's resolution are produced (see vodplan.py).
+DEFAULT_VOD_LADDER = "1080p,720p,480p"
+
+
+def x264_vod_properties(rung, preset="veryfast", keyint=60, threads=0):
+    """x264enc properties of a rung encoded from a file.
+
+    Not tune=zerolatency: nothing waits for the encoder here, so x264 keeps
+    its preset's B-frames and lookahead (better pictures per bit, and the
+    same settings as `ffmpeg -c:v libx264 -preset P`). Keyframes come from
+    x264 itself, every @keyint frames exactly (scenecut=0, min-keyint =
+    keyint): every rung gets the same decoded frames from one tee, so all
+    rungs have their keyframes on the same frames without any keyframe
+    request (no pad probe), and a copied source rung with a GOP of @keyint
+    frames lines up with them. CBR-like rate control: bitrate = the rung's,
+    VBV of two seconds (x264enc sets vbv-maxrate = bitrate)."""
+    return {
+        "speed-preset": preset,
+        "bitrate": rung.kbps,
+        "vbv-buf-capacity": 2000,
+        "key-int-max": keyint,
+        "threads": threads,
+        "option-string": f"scenecut=0:min-keyint={keyint}",
+    }

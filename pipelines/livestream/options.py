@@ -371,3 +371,130 @@ def check(args):
         if round(kfi * 1e9) % round(args.segment_duration * 1e9):
             return "--epoch-lock needs keyframes on the segment grid"
     return None
+
+
+# --- livestream-server ---------------------------------------------------------
+
+def _server_ladder(text):
+    if text.strip().lower() in ("passthrough", "none", "copy"):
+        return []
+    return _ladder(text)
+
+
+def _bytes(text):
+    """1048576, 64M, 64MiB, 2G ..."""
+    t = text.strip().upper().rstrip("B").rstrip("I")
+    mult = 1
+    if t and t[-1] in "KMG":
+        mult = 1 << {"K": 10, "M": 20, "G": 30}[t[-1]]
+        t = t[:-1]
+    try:
+        v = int(float(t) * mult)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text} (e.g. 64M)")
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"negative size: {text}")
+    return v
+
+
+SERVER_EPILOG = textwrap.dedent("""\
+    Each publisher calls srt://HOST:SRT_PORT with its SRT stream id (plain
+    `cam1`, or `#!::r=cam1,m=publish`); it becomes stream `cam1`:
+      DIR/cam1/                         MPD, HLS playlists, segments
+      http://HOST:HTTP_PORT/live/cam1/  player page (manifest.mpd, master.m3u8)
+      http://HOST:HTTP_PORT/api/v1/     the REST API (docs/server.md)
+      http://HOST:HTTP_PORT/metrics     Prometheus text, stream="cam1" labels
+
+    Ctrl-C (SIGINT) or SIGTERM: every stream ends (EOS, static MPD), at most
+    --eos-timeout seconds. Exit status: 0 clean, 1 error, 2 bad options,
+    3 streams not finalised in time.""")
+
+
+def build_server_parser():
+    p = argparse.ArgumentParser(
+        prog="livestream-server",
+        description="Many SRT publishers on one port -> live DASH/HLS on one "
+                    "HTTP port, with a REST API, previews, sync control, "
+                    "restream outputs and per-stream limits.",
+        formatter_class=_Formatter, epilog=SERVER_EPILOG)
+    p.add_argument("--plugin-path", default=None, metavar="DIR",
+                   help="where the plug-ins are (default: $GST_PLUGIN_PATH, "
+                        "else build/gst of this checkout)")
+    g = p.add_argument_group("SRT ingest (srtingestsrc)")
+    g.add_argument("--srt-port", type=_port, default=9000,
+                   help="UDP port for every publisher (0: a free one)")
+    g.add_argument("--srt-address", default="127.0.0.1",
+                   help="address to listen on (0.0.0.0: every interface)")
+    g.add_argument("--srt-latency", type=int, default=125, metavar="MS",
+                   help="SRT receiver latency")
+    g.add_argument("--passphrase", default=None,
+                   help="publishers must encrypt with it (10..79 characters)")
+    g.add_argument("--allowed-ids", default=None, metavar="ID,...",
+                   type=lambda t: [x.strip() for x in t.split(",")
+                                   if x.strip()],
+                   help="accept only these stream names (default: any)")
+    g.add_argument("--max-streams", type=int, default=25, metavar="N",
+                   help="streams at most; more callers are refused at SRT "
+                        "accept (counted)")
+    g.add_argument("--grace-period", type=_seconds, default=10.0,
+                   metavar="S",
+                   help="a publisher that reconnects within this long "
+                        "continues its stream")
+    g = p.add_argument_group("limits and degradation")
+    g.add_argument("--max-stream-bytes", type=_bytes, default=64 << 20,
+                   metavar="SIZE",
+                   help="memory bound of one stream's queues and GOP cache "
+                        "(64M)")
+    g.add_argument("--max-total-bytes", type=_bytes, default=0,
+                   metavar="SIZE",
+                   help="memory budget of all streams: a new stream is "
+                        "refused at SRT accept when its bound does not fit "
+                        "(default: max-streams x max-stream-bytes)")
+    g.add_argument("--no-degrade", dest="degrade", action="store_false",
+                   default=True,
+                   help="never switch a stream's encoders to a faster preset "
+                        "when they fall behind real time")
+    g.add_argument("--degrade-recover", type=_seconds, default=30.0,
+                   metavar="S",
+                   help="seconds without backlog before a degraded stream "
+                        "steps back up (doubled after each relapse)")
+    g.add_argument("--max-outputs", type=int, default=4, metavar="N",
+                   help="restream outputs of one stream at most: one more "
+                        "through the API is refused (409, counted)")
+    g.add_argument("--output-retry", type=_seconds, default=1.0, metavar="S",
+                   help="an output that fails is tried again after this "
+                        "long, then 2, 4, ... times that (at most 60 s)")
+    g.add_argument("--public-host", default=None, metavar="HOST",
+                   help="host name in the URLs the API gives (default: "
+                        "--http-address)")
+    _add_output(p)
+    p.set_defaults(output="out/server")
+    _add_ladder(p)
+    for a in p._actions:
+        if a.dest == "ladder":
+            a.type = _server_ladder
+            a.help += "; 'passthrough' for no transcoding"
+    _add_audio(p, True)
+    _add_common(p)
+    return p
+
+
+def check_server(args):
+    err = check(args)
+    if err:
+        return err
+    if not 1 <= args.max_streams <= 1024:
+        return "--max-streams must be 1..1024"
+    if args.http_port == 0:
+        return "--http-port must be set (the streams and the API are served " \
+               "there)"
+    if not 0 <= args.max_outputs <= 64:
+        return "--max-outputs must be 0..64"
+    if args.max_stream_bytes < (4 << 20):
+        return "--max-stream-bytes must be at least 4M"
+    if args.max_total_bytes and args.max_total_bytes < args.max_stream_bytes:
+        return "--max-total-bytes must be at least --max-stream-bytes"
+    args.pipeline = "server"
+    args.stream_id = None
+    args.input_file = None
+    return None

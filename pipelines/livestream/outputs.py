@@ -182,7 +182,7 @@ class OutputSet:
     def __init__(self, container, gop, audio, log, warn, retry=5.0,
                  connect_timeout=CONNECT_TIMEOUT, atee=None,
                  audio_src_template="audio_src_%u", on_event=None,
-                 prefix="restream: "):
+                 prefix="restream: ", log_first_frame=True):
         from gi.repository import GLib, Gst
         self.Gst, self.GLib = Gst, GLib
         self.container = container
@@ -196,6 +196,7 @@ class OutputSet:
         self.connect_timeout = connect_timeout
         self.on_event = on_event
         self.prefix = prefix
+        self.log_first_frame = log_first_frame
         self.outputs = {}
         self.next_index = 0
         self.retrying = True
@@ -340,7 +341,7 @@ class OutputSet:
                 output.video_pid = int(vpeer.get_name().split("_")[-1])
             except (AttributeError, ValueError):
                 output.video_pid = None
-            if output.t_add is not None:
+            if output.t_add is not None and self.log_first_frame:
                 b.get_by_name(f"out{i}_mux").get_static_pad("src").add_probe(
                     Gst.PadProbeType.BUFFER | Gst.PadProbeType.BUFFER_LIST,
                     self._on_muxed, output)
@@ -400,10 +401,17 @@ class OutputSet:
                 setattr(o, attr, 0)
 
     def _drop(self, output):
+        """The bin goes to NULL first: its pads flush, so a gopbuffer pad
+        thread blocked pushing into a full queue returns and the request
+        pad can be released (releasing first waited for that push for
+        ever)."""
         Gst = self.Gst
         sink = output.sink()
         if sink is not None:
             output.bytes_before += _sent(output.kind, sink)
+        if output.bin is not None:
+            output.bin.set_locked_state(True)
+            output.bin.set_state(Gst.State.NULL)
         for pad in output.pads:
             peer = pad.get_peer()
             if peer is not None:
@@ -413,8 +421,6 @@ class OutputSet:
                 owner.release_request_pad(pad)
         output.pads = []
         if output.bin is not None:
-            output.bin.set_locked_state(True)
-            output.bin.set_state(Gst.State.NULL)
             self.container.remove(output.bin)
             output.bin = None
 

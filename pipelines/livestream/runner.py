@@ -2,9 +2,11 @@
 # line, clean shutdown on SIGINT/SIGTERM, exit codes.
 """The livestream-run program."""
 
+import faulthandler
 import os
 import signal
 import sys
+import threading
 import time
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_EOS_TIMEOUT = 0, 1, 2, 3
@@ -24,6 +26,55 @@ def emit(text, err=False):
             sys.stderr = devnull
         else:
             sys.stdout = devnull
+
+
+# set_state(NULL) at the end of a run: long enough for any pipeline that
+# can stop (about 0.1-1 s here), short against a supervisor's patience
+TEARDOWN_LIMIT_S = 20
+
+
+def send_eos_async(pipeline, Gst, then=None):
+    """EOS to every source of @pipeline, from a thread of its own.  A live
+    source whose streaming thread is blocked downstream (in a blocking pad
+    probe that the main loop completes, a queue that an overloaded encoder
+    does not drain) makes send_event wait for that thread (GstBaseSrc takes
+    its pad's stream lock; gst_element_send_event the state lock): sent
+    from the main loop, the loop that would unblock it, time the wait out
+    or hear a second signal stops for good.  @then runs on the main loop
+    once the event is delivered."""
+    from gi.repository import GLib
+
+    def run():
+        pipeline.send_event(Gst.Event.new_eos())
+        if then is not None:
+            GLib.idle_add(lambda: then() and False)
+
+    t = threading.Thread(target=run, name="send-eos", daemon=True)
+    t.start()
+    return t
+
+
+def stop_pipeline(pipeline, Gst, prog, limit_s=TEARDOWN_LIMIT_S):
+    """set_state(NULL), bounded: a pipeline whose streaming thread never
+    returns (blocked in an element) would hang the process on exit.  After
+    @limit_s the stacks of every Python thread are printed and the process
+    exits with EXIT_EOS_TIMEOUT (what was published stays published)."""
+    done = threading.Event()
+
+    def watchdog():
+        if done.wait(limit_s):
+            return
+        emit(f"{prog}: error: the pipeline did not stop in {limit_s:g} s "
+             "(a streaming thread is blocked): exiting without it", err=True)
+        faulthandler.dump_traceback(all_threads=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_EOS_TIMEOUT)
+
+    threading.Thread(target=watchdog, name="teardown-watchdog",
+                     daemon=True).start()
+    pipeline.set_state(Gst.State.NULL)
+    done.set()
 
 
 def guarded(func):
@@ -390,8 +441,7 @@ class Runner:
                  "finalised", always=True)
         if self.outputs is not None:
             self.outputs.stop_retrying()
-        self.pipeline.send_event(self.Gst.Event.new_eos())
-        self._eos_unlinked_inputs()
+        send_eos_async(self.pipeline, self.Gst, then=self._eos_unlinked_inputs)
         self.GLib.timeout_add(int(self.args.eos_timeout * 1000),
                               self._eos_timeout)
 
@@ -537,7 +587,7 @@ class Runner:
     def _teardown(self):
         Gst = self.Gst
         if self.pipeline is not None:
-            self.pipeline.set_state(Gst.State.NULL)
+            stop_pipeline(self.pipeline, Gst, "livestream-run")
 
     def _summary(self):
         snap = self.collector.snapshot()
@@ -567,11 +617,12 @@ class Runner:
             emit(self.status.to_json(snap))
 
 
-def main(argv=None):
-    from . import options
-    parser = options.build_parser()
+def launch(argv, build_parser, check, make, prog):
+    """Parse and check the options, set up GStreamer, build what make(args)
+    returns (a Runner or a livestream-server Server) and run it."""
+    parser = build_parser()
     args = parser.parse_args(argv)
-    err = options.check(args)
+    err = check(args)
     if err:
         parser.error(err)
     _setup_environment(args)
@@ -580,10 +631,16 @@ def main(argv=None):
     from gi.repository import Gst
     Gst.init(None)
     from . import graph
-    runner = Runner(args)
+    app = make(args)
     try:
-        runner.build()
+        app.build()
     except graph.BuildError as e:
-        emit(f"livestream-run: error: {e}", err=True)
+        emit(f"{prog}: error: {e}", err=True)
         return EXIT_ERROR
-    return runner.run()
+    return app.run()
+
+
+def main(argv=None):
+    from . import options
+    return launch(argv, options.build_parser, options.check, Runner,
+                  "livestream-run")

@@ -51,6 +51,11 @@
 // encoder delivers late and every low-latency player stalls: with two
 // competing busy loops on this 2-core machine, dash.js saw 5 stalls (p50
 // 2.0 s) at niceness 0 and none (p50 1.02 s) at -10.
+// Chasing a failure: LL_TEST_TRACE=1 prints the diagnostics of a failed
+// run on success too; LL_TEST_FIRST=N prints the first N requests (default
+// 40); LL_TEST_HLSLOG=FILE writes window.__hlslog to FILE, which a wrapper
+// of hls.js given as GST_LIVESTREAM_HLSJS can fill from hls.js's debug
+// logger (docs/notes-ll-stalls.md).
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -407,6 +412,18 @@ try {
     if (!(await tab.evaluate(() => typeof dashjs !== 'undefined'))) throw new Error('player page has no dash.js');
   }
 
+  // every "waiting" event: when, where, and what was buffered (for the log
+  // of a failed run)
+  await tab.evaluate(() => {
+    const v = document.getElementById('v');
+    const t0 = performance.now();
+    window.__waits = [];
+    v.addEventListener('waiting', () => {
+      const b = [];
+      for (let i = 0; i < v.buffered.length; i++) b.push(v.buffered.start(i).toFixed(3) + '-' + v.buffered.end(i).toFixed(3));
+      window.__waits.push(`${((performance.now() - t0) / 1000).toFixed(2)}s at ${v.currentTime.toFixed(3)} buffered ${b.join(',') || 'none'}`);
+    });
+  });
   const start = Date.now();
   while (!(await tab.evaluate(() => window.__st.playing))) {
     if (Date.now() - start > 20000) throw new Error('playback did not start in 20 s: ' + JSON.stringify(await tab.evaluate(() => window.__st)));
@@ -528,6 +545,16 @@ try {
       .map((l) => l.replace(/^[\d:.]+\s+\d+\s+0x[0-9a-f]+\s+/, '')))];
     if (errs.length) log('pipeline errors/warnings: ' + errs.slice(0, 8).join(' | '));
     if (notFound.length) log('404: ' + notFound.slice(0, 10).join(' | '));
+    // last, so that a log cut to its tail still shows how playback began
+    if (hlsMode)
+      log('first requests: ' + requests.slice(0, Number(process.env.LL_TEST_FIRST || 40)).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
+    log('player every 2 s (first 8): ' + trace.slice(0, 8).join(' | '));
+    if (process.env.LL_TEST_HLSLOG) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(process.env.LL_TEST_HLSLOG, (await tab.evaluate(() => window.__hlslog || [])).join('\n'));
+    }
+    log('waiting events: ' + (await tab.evaluate(() => window.__waits || [])).slice(0, 10).join(' | '));
+    log(`RESULT ${JSON.stringify(result)}`);
   }
 } catch (e) {
   failed.push(e.message);

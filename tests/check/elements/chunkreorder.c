@@ -21,8 +21,15 @@
 #include <gst/app/gstappsrc.h>
 
 #include "gstchunkmeta.h"
+#include "lstest.h"
 
 #define MS GST_MSECOND
+
+/* How long to wait for what takes milliseconds (the task reaching its
+ * clock wait, an output): 5 s, scaled under valgrind, where on a loaded
+ * machine 5 s was seen to pass; with CK_FORK=no a failed wait also leaves
+ * the element's task running and the next clean-up waits for it forever */
+#define WAIT_S (5 * ls_time_scale ())
 #define RTP_CAPS "application/x-rtp,media=video,clock-rate=90000," \
     "encoding-name=H264,payload=96"
 #define SSRC 0x12345678
@@ -128,7 +135,7 @@ log_take (void)
 static void
 wait_log_items (guint n)
 {
-  gint64 end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  gint64 end = g_get_monotonic_time () + WAIT_S * G_TIME_SPAN_SECOND;
 
   for (;;) {
     guint items = 0, i;
@@ -301,7 +308,7 @@ start_offset (GstHarness * h, guint64 seq0)
 
   push_offset (h, seq0);
   assert_log ("");
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless_equals_uint64 (pending_clock_time (h), START_END);
   fail_unless (gst_harness_crank_single_clock_wait (h));
   wait_log_items (1);
@@ -359,7 +366,7 @@ GST_START_TEST (test_gap_closes_before_timeout)
   push_offset (h, 2);
   push_offset (h, 3);
   /* one timer for the gap at 1: 50 ms after 2 arrived */
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless_equals_uint64 (pending_clock_time (h), START_END + 55 * MS);
   assert_log ("");
 
@@ -400,7 +407,7 @@ GST_START_TEST (test_gap_times_out)
   start_offset (h, 0);
   push_offset (h, 2);
   push_offset (h, 3);
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   assert_log ("");
 
   /* 1 does not come: at 50 ms the gap is given up */
@@ -452,7 +459,7 @@ GST_START_TEST (test_many_holes_one_clock_wait)
   for (i = 0; i < 5; i++) {
     gst_harness_set_time (h, START_END + i * 5 * MS);
     push_offset (h, 2 * i + 2);
-    fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+    fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
     fail_unless_equals_int (pending_clock_ids (h), 1);
   }
   /* the one wait is for the oldest gap */
@@ -460,7 +467,7 @@ GST_START_TEST (test_many_holes_one_clock_wait)
   assert_log ("");
 
   for (i = 0; i < 5; i++) {
-    fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+    fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
     fail_unless_equals_int (pending_clock_ids (h), 1);
     fail_unless_equals_uint64 (pending_clock_time (h),
         START_END + (50 + 5 * i) * MS);
@@ -587,7 +594,7 @@ GST_START_TEST (test_rtp_wraparound)
   gst_harness_push (h, rtp_buf (2, SSRC, 50 * MS));
   gst_harness_push (h, rtp_buf (1, SSRC, 40 * MS));
   assert_log ("");
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless_equals_uint64 (pending_clock_time (h), START_END);
   fail_unless (gst_harness_crank_single_clock_wait (h));
   wait_log_items (6);
@@ -595,7 +602,7 @@ GST_START_TEST (test_rtp_wraparound)
 
   /* a loss across the wrap: 3 never comes, 4 is held */
   gst_harness_push (h, rtp_buf (4, SSRC, 70 * MS));
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless (gst_harness_crank_single_clock_wait (h));
   wait_log_items (2);
   assert_log ("R3+1 D4");
@@ -635,7 +642,7 @@ GST_START_TEST (test_rtp_ssrc_change_and_dropout)
   GstStructure *s;
 
   gst_harness_push (h, rtp_buf (100, SSRC, 0));
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless (gst_harness_crank_single_clock_wait (h));
   wait_log_items (1);
   gst_harness_push (h, rtp_buf (102, SSRC, 0));
@@ -644,7 +651,7 @@ GST_START_TEST (test_rtp_ssrc_change_and_dropout)
   gst_harness_push (h, rtp_buf (40001, SSRC + 1, 0));
   gst_harness_push (h, rtp_buf (40000, SSRC + 1, 0));
   assert_log ("100 R101+1 D102");
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless_equals_uint64 (pending_clock_time (h), 2 * START_END);
   fail_unless (gst_harness_crank_single_clock_wait (h));
   wait_log_items (2);
@@ -655,7 +662,7 @@ GST_START_TEST (test_rtp_ssrc_change_and_dropout)
   gst_harness_push (h, rtp_buf (50000, SSRC + 1, 0));
   gst_harness_push (h, rtp_buf (50002, SSRC + 1, 0));
   assert_log ("");
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless (gst_harness_crank_single_clock_wait (h));
   wait_log_items (3);
   assert_log ("D50000 50001 50002");
@@ -679,7 +686,7 @@ GST_START_TEST (test_meta_validate)
   g_object_set (h->element, "seqnum-source", 1 /* meta */ ,
       "validate", TRUE, NULL);
   gst_harness_push (h, meta_buf (0, FALSE));
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless (gst_harness_crank_single_clock_wait (h));
   wait_log_items (1);
   gst_harness_push (h, meta_buf (1, FALSE));
@@ -754,7 +761,7 @@ GST_START_TEST (test_duplicates)
   push_offset (h, 1);
   /* also while the start window holds them */
   assert_log ("");
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless (gst_harness_crank_single_clock_wait (h));
   wait_log_items (3);
   assert_log ("0 1 2");
@@ -833,7 +840,7 @@ GST_START_TEST (test_flush_forgets)
   start_offset (h, 0);
   push_offset (h, 2);
   push_offset (h, 3);
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   fail_unless_equals_int (gst_harness_push (h, offset_buf (4, 0)),
       GST_FLOW_FLUSHING);
@@ -844,7 +851,7 @@ GST_START_TEST (test_flush_forgets)
   push_offset (h, 2);
   push_offset (h, 1);
   assert_log ("");
-  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, 5));
+  fail_unless (gst_harness_wait_for_clock_id_waits (h, 1, WAIT_S));
   fail_unless_equals_uint64 (pending_clock_time (h), 2 * START_END);
   fail_unless (gst_harness_crank_single_clock_wait (h));
   wait_log_items (2);

@@ -21,6 +21,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include "lstest.h"
+
 #define MS (GST_MSECOND)
 #define CAPS "video/x-vp8, width=(int)16, height=(int)16, framerate=(fraction)25/1"
 
@@ -81,14 +83,6 @@ pipeline_teardown (void)
     gst_element_set_state (running_pipeline, GST_STATE_NULL);
     gst_clear_object (&running_pipeline);
   }
-}
-
-/* memcheck runs the encoders and decoders some 40 times slower: time
- * bounds of the pipeline tests are scaled, what they check is not */
-static gint64
-time_scale (void)
-{
-  return g_getenv ("LS_UNDER_VALGRIND") ? 20 : 1;
 }
 
 static GstStructure *
@@ -1287,7 +1281,8 @@ bus_problems (GstElement * pipeline)
 static void
 wait_video_in (GstElement * g, guint64 frames)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC * time_scale ();
+  gint64 end = g_get_monotonic_time () +
+      10 * G_USEC_PER_SEC * ls_time_scale ();
 
   while (stat_u64 (g, "video-in") < frames) {
     fail_unless (g_get_monotonic_time () < end, "no data");
@@ -1341,7 +1336,7 @@ add_branch (GstElement * pipeline, GstElement * g, const gchar * decoder,
 static Branch
 wait_frames (Branch * b, guint n, gint64 timeout_us)
 {
-  gint64 end = g_get_monotonic_time () + timeout_us * time_scale ();
+  gint64 end = g_get_monotonic_time () + timeout_us * ls_time_scale ();
   Branch now;
 
   for (;;) {
@@ -1395,7 +1390,7 @@ run_join (const Codec * codec, gint join_mode, gboolean sync_first)
       g_atomic_int_get (&libav_errors));
   fail_unless (b.frames >= 1, "nothing decoded");
   /* at once: well below the 333 ms to the next keyframe */
-  fail_unless (latency_us < 150 * 1000 * time_scale (), "first frame after %"
+  fail_unless (latency_us < 150 * 1000 * ls_time_scale (), "first frame after %"
       G_GINT64_FORMAT " us", latency_us);
 
   /* keep decoding live for a while */
@@ -1586,7 +1581,7 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
       G_GUINT64_FORMAT " GOPs\n", in, fast_pushed, slow_dropped, slow_gops);
   /* under memcheck every thread crawls and the fast branch lags too: there
    * only the slow branch's dropping is checked */
-  if (time_scale () == 1) {
+  if (ls_time_scale () == 1) {
     fail_unless_equals_uint64 (fast_dropped, 0);
     fail_unless (fast_pushed + 5 >= in);
   }
@@ -1598,7 +1593,7 @@ GST_START_TEST (test_pipeline_slow_branch_drops_gops)
   while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     const GstStructure *st = gst_message_get_structure (m);
     if (gst_structure_has_name (st, "gopbuffer-lag")) {
-      if (time_scale () == 1)
+      if (ls_time_scale () == 1)
         fail_unless_equals_string (gst_structure_get_string (st, "pad"),
             "src_1");
       lag_messages++;

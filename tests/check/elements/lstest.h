@@ -72,6 +72,16 @@ guint64 ls_stats_drop_count (GstElement * element, gchar ** stats_str);
 /* Remove a directory tree (test output) */
 void ls_rm_rf (const gchar * path);
 
+/* What bounds a wait for something that takes milliseconds is multiplied
+ * by: 20 under valgrind (meson test --setup valgrind sets
+ * LS_UNDER_VALGRIND), else 1.  Header-only: tests that do not link
+ * lstest.c use it too. */
+static inline gint64
+ls_time_scale (void)
+{
+  return g_getenv ("LS_UNDER_VALGRIND") ? 20 : 1;
+}
+
 G_END_DECLS
 
 #endif /* __LSTEST_H__ */

@@ -37,6 +37,104 @@
 
 #define STATE_TIMEOUT (10 * GST_SECOND)
 #define RSS_GROWTH_LIMIT (64 * 1024 * 1024)
+/* a call that blocks (set_state, a flushing seek) this long is a deadlock:
+ * the watchdog prints where and aborts (s; valgrind: x6) */
+#define STEP_LIMIT_S 30
+/* a step slower than this is printed (s; valgrind: x6) */
+#define STEP_SLOW_S 2
+
+/* What the test thread is doing, for the watchdog */
+static struct
+{
+  GMutex lock;
+  const gchar *what;            /* NULL: between steps */
+  gchar element[64];
+  guint cycle;
+  gint64 since;                 /* monotonic µs */
+  GstElement *pipeline;
+} step;
+
+static gboolean watchdog_started;
+
+static gint64
+step_scale (void)
+{
+  return g_getenv ("LS_UNDER_VALGRIND") ? 6 : 1;
+}
+
+static void
+step_begin (const gchar * what, guint cycle)
+{
+  g_mutex_lock (&step.lock);
+  step.what = what;
+  step.cycle = cycle;
+  step.since = g_get_monotonic_time ();
+  g_mutex_unlock (&step.lock);
+}
+
+static void
+step_end (void)
+{
+  gint64 took;
+  const gchar *what;
+
+  g_mutex_lock (&step.lock);
+  took = g_get_monotonic_time () - step.since;
+  what = step.what;
+  step.what = NULL;
+  g_mutex_unlock (&step.lock);
+  if (took > STEP_SLOW_S * step_scale () * G_USEC_PER_SEC)
+    g_printerr ("statechange: %s: cycle %u: %s took %.1f s\n", step.element,
+        step.cycle, what, took / 1e6);
+}
+
+/* Prints each element's state and aborts when one step blocks for longer
+ * than STEP_LIMIT_S: a hang becomes a failure that names the step, instead
+ * of a test that runs until the suite's time limit. */
+static gpointer
+watchdog (gpointer data)
+{
+  gint64 limit = STEP_LIMIT_S * step_scale () * G_USEC_PER_SEC;
+
+  for (;;) {
+    gboolean stuck;
+
+    g_usleep (G_USEC_PER_SEC);
+    g_mutex_lock (&step.lock);
+    stuck = step.what != NULL &&
+        g_get_monotonic_time () - step.since > limit;
+    if (stuck) {
+      GstIterator *it = step.pipeline ?
+          gst_bin_iterate_elements (GST_BIN (step.pipeline)) : NULL;
+      GValue v = G_VALUE_INIT;
+
+      g_printerr ("statechange: %s: cycle %u: %s blocked for more than "
+          "%" G_GINT64_FORMAT " s: deadlock\n", step.element, step.cycle,
+          step.what, limit / G_USEC_PER_SEC);
+      while (it && gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+        GstElement *e = g_value_get_object (&v);
+
+        g_printerr ("  %s: %s, pending %s\n", GST_ELEMENT_NAME (e),
+            gst_element_state_get_name (GST_STATE (e)),
+            gst_element_state_get_name (GST_STATE_PENDING (e)));
+        g_value_reset (&v);
+      }
+      g_value_unset (&v);
+      if (it)
+        gst_iterator_free (it);
+      /* every thread's stack (gdb), not under valgrind */
+      if (!g_getenv ("LS_UNDER_VALGRIND")) {
+        gchar *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+        g_on_error_stack_trace (exe);
+        g_free (exe);
+      }
+      abort ();
+    }
+    g_mutex_unlock (&step.lock);
+  }
+  return NULL;
+}
 
 static GList *factories;
 
@@ -294,7 +392,9 @@ go_to (Rig * rig, GstState target)
   GstStateChangeReturn ret;
   GstState cur = GST_STATE_VOID_PENDING, pending;
 
+  step_begin (gst_element_state_get_name (target), step.cycle);
   ret = gst_element_set_state (rig->pipeline, target);
+  step_end ();
   fail_if (ret == GST_STATE_CHANGE_FAILURE, "%s: change to %s failed",
       GST_ELEMENT_NAME (rig->element), gst_element_state_get_name (target));
   ret = gst_element_get_state (rig->pipeline, &cur, &pending, STATE_TIMEOUT);
@@ -336,9 +436,21 @@ GST_START_TEST (test_state_cycles)
   gint live0;
   Rig rig;
 
+  /* started here, in the process that runs the test (a thread started
+   * before check forks would not exist in the child) */
+  if (!watchdog_started) {
+    watchdog_started = TRUE;
+    g_thread_unref (g_thread_new ("watchdog", watchdog, NULL));
+  }
+
   /* with CK_FORK=no a failed test before may have left its buffers */
   live0 = ls_live_buffers ();
   rig_init (&rig, factory);
+  g_mutex_lock (&step.lock);
+  g_strlcpy (step.element, GST_OBJECT_NAME (factory), sizeof (step.element));
+  step.pipeline = rig.pipeline;
+  step.cycle = 0;
+  g_mutex_unlock (&step.lock);
 
   /* warm-up: caches, pools, first allocations */
   go_to (&rig, GST_STATE_PLAYING);
@@ -353,15 +465,21 @@ GST_START_TEST (test_state_cycles)
     do {
       next = g_rand_int_range (rand, GST_STATE_NULL, GST_STATE_PLAYING + 1);
     } while (next == cur);
+    step.cycle = i;
     go_to (&rig, next);
     changes++;
     cur = next;
     if (cur == GST_STATE_PLAYING)
       let_flow (&rig);
     if (cur >= GST_STATE_PAUSED && g_rand_int_range (rand, 0, 4) == 0) {
+      gboolean done;
+
       seeks++;
-      if (gst_element_seek_simple (rig.pipeline, GST_FORMAT_TIME,
-              GST_SEEK_FLAG_FLUSH, 0))
+      step_begin ("flushing seek", i);
+      done = gst_element_seek_simple (rig.pipeline, GST_FORMAT_TIME,
+          GST_SEEK_FLAG_FLUSH, 0);
+      step_end ();
+      if (done)
         seeks_done++;
       /* a flushing seek in PAUSED prerolls again */
       go_to (&rig, cur);
@@ -385,7 +503,13 @@ GST_START_TEST (test_state_cycles)
       ((gint64) rss_end - (gint64) rss_start) / 1024, rig.stop_time_errors);
   fail_unless (rig.in_count > 0, "%s: no data reached the element",
       GST_OBJECT_NAME (factory));
+  /* the watchdog no longer looks at the pipeline being freed */
+  g_mutex_lock (&step.lock);
+  step.pipeline = NULL;
+  g_mutex_unlock (&step.lock);
+  step_begin ("clean-up", cycles);
   rig_clear (&rig);
+  step_end ();
   fail_unless_equals_int (ls_live_buffers () - live0, 0);
 #if !defined (LS_SANITIZED)
   /* ASan's quarantine and valgrind hold freed memory */

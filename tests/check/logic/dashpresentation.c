@@ -187,15 +187,23 @@ push (Pres * p, SegTrack * t, guint64 dec_ns, gboolean key)
 /* @secs of A/V in decode order; video shifted by @video_off ns (so that
  * an AAC frame may start just before a keyframe) */
 static void
-push_av (Pres * p, guint frames, guint64 video_off)
+push_av_range (Pres * p, guint from, guint to, guint64 video_off)
 {
   guint i, aidx = 0;
 
-  for (i = 0; i < frames; i++) {
+  while (AAC_NS (aidx) < from * FRAME_NS + video_off)
+    aidx++;
+  for (i = from; i < to; i++) {
     push (p, p->vt, i * FRAME_NS + video_off, i % 30 == 0);
     while (AAC_NS (aidx) < (i + 1) * FRAME_NS + video_off)
       push (p, p->at, AAC_NS (aidx++), TRUE);
   }
+}
+
+static void
+push_av (Pres * p, guint frames, guint64 video_off)
+{
+  push_av_range (p, 0, frames, video_off);
 }
 
 /* How many segments the SegmentTimeline of @id lists (and announces) in
@@ -323,6 +331,103 @@ GST_START_TEST (test_dvr_deletes)
 
 GST_END_TEST;
 
+/* The SegmentTimelines of Period @id in @mpd, concatenated (a new
+ * string; NULL if the MPD has no such Period) */
+static gchar *
+period_timelines (const gchar * mpd, const gchar * id)
+{
+  gchar *key = g_strdup_printf ("<Period id=\"%s\"", id);
+  const gchar *p = strstr (mpd, key), *end;
+  GString *out;
+
+  g_free (key);
+  if (p == NULL)
+    return NULL;
+  end = strstr (p + 1, "<Period ");
+  if (end == NULL)
+    end = p + strlen (p);
+  out = g_string_new (NULL);
+  while ((p = strstr (p, "<SegmentTimeline>")) && p < end) {
+    const gchar *e = strstr (p, "</SegmentTimeline>");
+    g_string_append_len (out, p, e - p);
+    p = e;
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Low latency across a format change: the segments announced ahead (in
+ * progress, next) belong to the live edge, the last Period. An earlier
+ * Period lists what it holds, as the file MPD does: announcing there
+ * too made the old Period run past the new one's start (segment numbers
+ * listed in both with different durations), and dash.js stopped at the
+ * Period boundary for good. */
+GST_START_TEST (test_ll_ahead_in_last_period_only)
+{
+  Pres *p = pres_new (SEC, 200 * MS, 0, TRUE);
+  guint i, compared = 0;
+
+  push_av_range (p, 0, 30 * 3 + 15, 0);
+  segmenter_track_format_changed (p->seg, p->vt);
+  push_av_range (p, 30 * 3 + 15, 30 * 8, 0);
+  fail_unless_equals_int (segmenter_n_periods (p->seg), 2);
+  for (i = 0; i < p->served->len; i++) {
+    gchar *served = period_timelines (g_ptr_array_index (p->served, i), "p0");
+    gchar *file = period_timelines (g_ptr_array_index (p->files, i), "p0");
+    gchar *live = period_timelines (g_ptr_array_index (p->served, i), "p1");
+
+    if (live != NULL) {
+      fail_unless_equals_string (served, file);
+      compared++;
+    }
+    g_free (served);
+    g_free (file);
+    g_free (live);
+  }
+  fail_unless (compared >= 3, "%u MPDs with two Periods", compared);
+  pres_free (p);
+}
+
+GST_END_TEST;
+
+/* A new Period reaches the MPDs with every representation of the one
+ * before: the video enters it at its keyframe, the audio at its next cut
+ * a little later; an MPD rendered in between listed a video-only Period,
+ * and dash.js, which prepares the next Period as soon as it sees it,
+ * played it without audio sources and stalled for good. */
+GST_START_TEST (test_new_period_listed_complete)
+{
+  Pres *p = pres_new (SEC, 200 * MS, 0, TRUE);
+  guint i, k, listed = 0, hidden = 0;
+
+  /* video 50 us late: audio cuts after it */
+  push_av_range (p, 0, 30 * 3 + 15, 50 * G_GUINT64_CONSTANT (1000));
+  segmenter_track_format_changed (p->seg, p->vt);
+  push_av_range (p, 30 * 3 + 15, 30 * 8, 50 * G_GUINT64_CONSTANT (1000));
+  fail_unless_equals_int (segmenter_n_periods (p->seg), 2);
+  for (k = 0; k < 2; k++) {
+    GPtrArray *mpds = k ? p->files : p->served;
+    for (i = 0; i < mpds->len; i++) {
+      const gchar *mpd = g_ptr_array_index (mpds, i);
+      const gchar *p1 = strstr (mpd, "<Period id=\"p1\"");
+
+      if (p1 == NULL) {
+        hidden++;
+        continue;
+      }
+      fail_unless (strstr (p1, "<Representation id=\"video_0\""), "%s",
+          mpd);
+      fail_unless (strstr (p1, "<Representation id=\"audio_0\""), "%s",
+          mpd);
+      listed++;
+    }
+  }
+  fail_unless (listed >= 6, "%u MPDs list Period p1", listed);
+  fail_unless (hidden >= 6, "%u MPDs before it", hidden);
+  pres_free (p);
+}
+
+GST_END_TEST;
+
 static Suite *
 dashpresentation_suite (void)
 {
@@ -334,6 +439,8 @@ dashpresentation_suite (void)
   tcase_add_test (tc, test_file_and_served);
   tcase_add_test (tc, test_not_served);
   tcase_add_test (tc, test_dvr_deletes);
+  tcase_add_test (tc, test_ll_ahead_in_last_period_only);
+  tcase_add_test (tc, test_new_period_listed_complete);
   return s;
 }
 

@@ -304,6 +304,42 @@ GST_START_TEST (test_ll_open_replaced)
 
 GST_END_TEST;
 
+/* An LL-HLS playlist without a window (dvr-window=0) is an EVENT one
+ * like the classic variant, delta updates included; ended, it is the
+ * classic VOD playlist with ENDLIST and no parts */
+GST_START_TEST (test_ll_event_then_vod)
+{
+  HlsMediaPlaylist *pl = ll_playlist ();
+  gchar *txt;
+  guint64 n;
+
+  pl->event = TRUE;
+  for (n = 1; n <= 20; n++)
+    add_segment (pl, n, n > 17 ? 10 : 0, FALSE, "video_0-init.mp4");
+  txt = hls_media_playlist_render_ll (pl, FALSE, NULL, 0);
+  fail_unless (strstr (txt, "#EXT-X-PLAYLIST-TYPE:EVENT\n") != NULL);
+  fail_unless (strstr (txt, "#EXT-X-PART:") != NULL);
+  fail_if (strstr (txt, "ENDLIST"));
+  g_free (txt);
+  txt = hls_media_playlist_render_ll (pl, TRUE, NULL, 0);
+  fail_unless (strstr (txt, "#EXT-X-PLAYLIST-TYPE:EVENT\n") != NULL);
+  fail_unless (strstr (txt, "#EXT-X-SKIP:") != NULL);
+  g_free (txt);
+
+  pl->ended = TRUE;
+  txt = hls_media_playlist_render_ll (pl, FALSE, NULL, 0);
+  fail_unless (strstr (txt, "#EXT-X-PLAYLIST-TYPE:VOD\n") != NULL);
+  fail_if (strstr (txt, "EVENT"));
+  fail_if (strstr (txt, "#EXT-X-PART:"));
+  fail_if (strstr (txt, "PRELOAD-HINT"));
+  fail_unless (strstr (txt, "#EXT-X-MEDIA-SEQUENCE:1\n") != NULL);
+  fail_unless (g_str_has_suffix (txt, "video_0-20.m4s\n#EXT-X-ENDLIST\n"));
+  g_free (txt);
+  hls_media_playlist_free (pl);
+}
+
+GST_END_TEST;
+
 static Suite *
 hlsplaylist_suite (void)
 {
@@ -316,6 +352,7 @@ hlsplaylist_suite (void)
   tcase_add_test (tc, test_ll_delta_discontinuity);
   tcase_add_test (tc, test_discontinuity_rules);
   tcase_add_test (tc, test_ll_open_replaced);
+  tcase_add_test (tc, test_ll_event_then_vod);
   return s;
 }
 

@@ -522,6 +522,46 @@ GST_START_TEST (test_hls_directives)
 
 GST_END_TEST;
 
+/* the server's rule for responses in progress; a response started after
+ * the tick read the clock is not stalled (the load test dropped every
+ * client waiting for the next segment: the negative age, cast to unsigned,
+ * looked like an endless stall) */
+GST_START_TEST (test_client_state)
+{
+  const guint64 timeout = 10 * GST_SECOND;
+  const gint64 s = G_USEC_PER_SEC;
+  /* now, last progress, queued, live body open -> what the server does */
+  const struct
+  {
+    gint64 now, last;
+    guint64 queued;
+    gboolean live_open;
+    DashClientState expect;
+  } cases[] = {
+    /* progress after now: never a stall, whatever is queued */
+    {100 * s, 100 * s + 1, 4691, TRUE, DASH_CLIENT_OK},
+    {100 * s, 100 * s + 5000, 4691, FALSE, DASH_CLIENT_OK},
+    {100 * s, 100 * s, 1, FALSE, DASH_CLIENT_OK},
+    /* data waiting: stalled only past the timeout */
+    {110 * s, 100 * s, 1, FALSE, DASH_CLIENT_OK},
+    {110 * s + 1, 100 * s, 1, FALSE, DASH_CLIENT_STALLED},
+    {110 * s + 1, 100 * s, 1, TRUE, DASH_CLIENT_STALLED},
+    /* nothing waiting: a complete body is never a stall; an open live
+     * body whose writer is silent for twice the timeout is cut */
+    {1000 * s, 100 * s, 0, FALSE, DASH_CLIENT_OK},
+    {115 * s, 100 * s, 0, TRUE, DASH_CLIENT_OK},
+    {120 * s + 1, 100 * s, 0, TRUE, DASH_CLIENT_SOURCE_SILENT},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    fail_unless_equals_int (http_routes_client_state (cases[i].now,
+            cases[i].last, cases[i].queued, cases[i].live_open, timeout),
+        cases[i].expect);
+}
+
+GST_END_TEST;
+
 static Suite *
 httproutes_suite (void)
 {
@@ -538,6 +578,7 @@ httproutes_suite (void)
   tcase_add_test (tc, test_part_route);
   tcase_add_test (tc, test_part_state);
   tcase_add_test (tc, test_hls_directives);
+  tcase_add_test (tc, test_client_state);
   return s;
 }
 

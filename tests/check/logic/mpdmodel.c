@@ -499,6 +499,38 @@ GST_START_TEST (test_hls_window)
 
 GST_END_TEST;
 
+/* No window (dvr-window=0): the playlist only grows, EVENT while it does,
+ * VOD with ENDLIST once ended; a windowed playlist has no type */
+GST_START_TEST (test_hls_event_then_vod)
+{
+  HlsMediaPlaylist *pl = hls_media_playlist_new (2);
+  gchar *txt;
+
+  hls_media_playlist_add_segment (pl, 1, "video_0-1.m4s", 2 * SEC,
+      G_GINT64_CONSTANT (1700000000) * G_USEC_PER_SEC, FALSE,
+      "video_0-init.mp4");
+  txt = hls_media_playlist_render (pl);
+  fail_if (strstr (txt, "PLAYLIST-TYPE"));
+  g_free (txt);
+
+  pl->event = TRUE;
+  txt = hls_media_playlist_render (pl);
+  fail_unless (strstr (txt, "#EXT-X-PLAYLIST-TYPE:EVENT\n") != NULL);
+  fail_if (strstr (txt, "VOD"));
+  fail_if (strstr (txt, "ENDLIST"));
+  g_free (txt);
+
+  pl->ended = TRUE;
+  txt = hls_media_playlist_render (pl);
+  fail_unless (strstr (txt, "#EXT-X-PLAYLIST-TYPE:VOD\n") != NULL);
+  fail_if (strstr (txt, "EVENT"));
+  fail_unless (g_str_has_suffix (txt, "video_0-1.m4s\n#EXT-X-ENDLIST\n"));
+  g_free (txt);
+  hls_media_playlist_free (pl);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_hls_master)
 {
   HlsVariant v[2] = { {0,}, {0,}
@@ -546,6 +578,7 @@ mpdmodel_suite (void)
   tcase_add_test (tc, test_low_latency_fields);
   tcase_add_test (tc, test_formats);
   tcase_add_test (tc, test_hls_window);
+  tcase_add_test (tc, test_hls_event_then_vod);
   tcase_add_test (tc, test_hls_master);
   return s;
 }

@@ -89,11 +89,13 @@ pattern (gsize size, guint seed)
   return d;
 }
 
-static gchar *
-metrics_text (gpointer data)
+static void
+metrics_text (LivestreamMetrics * m, gpointer data)
 {
-  return g_strdup_printf ("test_metric{element=\"%s\"} 42\n",
-      (const gchar *) data);
+  gchar *labels = g_strdup_printf ("element=\"%s\"", (const gchar *) data);
+
+  livestream_metrics_add (m, "test_metric", "gauge", labels, 42);
+  g_free (labels);
 }
 
 static void
@@ -472,7 +474,7 @@ GST_START_TEST (test_files)
   msg = request (&f, "GET", "/metrics", NULL, NULL, &body);
   fail_unless_equals_int (soup_message_get_status (msg), 200);
   fail_unless_equals_int (g_bytes_get_size (body),
-      strlen ("test_metric{element=\"sink0\"} 42\n"));
+      strlen ("# TYPE test_metric gauge\ntest_metric{element=\"sink0\"} 42\n"));
   g_bytes_unref (body);
   g_object_unref (msg);
 
@@ -514,16 +516,18 @@ GST_START_TEST (test_player_page)
   fail_unless (g_str_has_prefix (resp_header (msg, "Content-Type"),
           "text/html"));
   page = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  fail_unless (strstr (page, "href=\"/a%26b%3Clive%3E.mpd\"") != NULL, "%s",
+  /* relative: the page works at the root and under a mount */
+  fail_unless (strstr (page, "href=\"a%26b%3Clive%3E.mpd\"") != NULL, "%s",
       page);
   fail_unless (strstr (page, ">a&amp;b&lt;live&gt;.mpd</a>") != NULL);
   fail_unless (strstr (page, "manifest.mpd") == NULL);
   fail_unless (strstr (page, "@MPD") == NULL);
-  /* the two players, loaded from the server */
-  fail_unless (strstr (page, "load('/dash.all.min.js', playDash)") != NULL);
-  fail_unless (strstr (page, "load('/hls.min.js', playHls)") != NULL);
-  fail_unless (strstr (page, "href=\"/master.m3u8\"") != NULL);
-  fail_unless (strstr (page, "href=\"/?mode=hls\"") != NULL);
+  /* the two players, loaded from the server (relative URLs: the page
+   * works under a mount too) */
+  fail_unless (strstr (page, "load('dash.all.min.js', playDash)") != NULL);
+  fail_unless (strstr (page, "load('hls.min.js', playHls)") != NULL);
+  fail_unless (strstr (page, "href=\"master.m3u8\"") != NULL);
+  fail_unless (strstr (page, "href=\"?mode=hls\"") != NULL);
   g_free (page);
   g_bytes_unref (body);
   g_object_unref (msg);
@@ -562,7 +566,7 @@ GST_START_TEST (test_player_page)
   fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
           g_bytes_get_size (body), "dash.js is not installed") != NULL);
   fail_unless (g_strstr_len (g_bytes_get_data (body, NULL),
-          g_bytes_get_size (body), "href=\"/live.mpd\"") != NULL);
+          g_bytes_get_size (body), "href=\"live.mpd\"") != NULL);
   g_bytes_unref (body);
   g_object_unref (msg);
   fixture_stop (&f);
@@ -1237,6 +1241,342 @@ GST_START_TEST (test_start_errors)
 
 GST_END_TEST;
 
+/* A free TCP port on 127.0.0.1 (bound and closed again) */
+static guint
+free_tcp_port (void)
+{
+  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  GSocketAddress *any = g_inet_socket_address_new_from_string ("127.0.0.1",
+      0), *local;
+  guint port;
+
+  fail_unless (g_socket_bind (sock, any, TRUE, NULL));
+  local = g_socket_get_local_address (sock, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_object_unref (local);
+  g_object_unref (any);
+  g_object_unref (sock);
+  return port;
+}
+
+static HttpServer *
+start_site (const gchar * dir, guint port, const gchar * mount,
+    const gchar * name, GError ** err)
+{
+  HttpServerConfig cfg = { 0, };
+
+  cfg.dir = dir;
+  cfg.address = "127.0.0.1";
+  cfg.port = port;
+  cfg.mount = mount;
+  cfg.mpd_name = "live.mpd";
+  cfg.segment_duration = 200 * GST_MSECOND;
+  cfg.metrics = metrics_text;
+  cfg.metrics_data = (gpointer) name;
+  return http_server_start (&cfg, err);
+}
+
+static gchar *
+get_text (Fixture * f, const gchar * path, guint * status)
+{
+  SoupMessage *msg;
+  GBytes *body;
+  gchar *text;
+
+  msg = request (f, "GET", path, NULL, NULL, &body);
+  *status = soup_message_get_status (msg);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  return text;
+}
+
+static guint
+count_substrings (const gchar * text, const gchar * what)
+{
+  guint n = 0;
+
+  for (const gchar * p = text; (p = strstr (p, what)); p++)
+    n++;
+  return n;
+}
+
+/* Sinks with the same address and port share one server, each under its
+ * own mount (livestream-server: /live/<id>/): every mount serves its own
+ * directory, /metrics is one exposition of all, a sink that stops takes
+ * only its mount away (a request it held gets its answer at once), and
+ * the port is free again when the last one stops. */
+GST_START_TEST (test_mounts)
+{
+  Fixture f = { 0, };
+  gchar *dir_a = g_dir_make_tmp ("httpserver-a-XXXXXX", NULL);
+  gchar *dir_b = g_dir_make_tmp ("httpserver-b-XXXXXX", NULL);
+  const gchar mpd_a[] = "<MPD id=\"a\"/>", mpd_b[] = "<MPD id=\"b\"/>";
+  HttpServer *a, *b, *c;
+  GError *err = NULL;
+  SoupMessage *msg;
+  guint status;
+  gchar *text;
+  Stream *waiting;
+  gint64 t0;
+
+  write_file (dir_a, "live.mpd", (const guint8 *) mpd_a, strlen (mpd_a));
+  write_file (dir_b, "live.mpd", (const guint8 *) mpd_b, strlen (mpd_b));
+  f.port = free_tcp_port ();
+  f.session = soup_session_new_with_options ("timeout", 10, NULL);
+  a = start_site (dir_a, f.port, "/live/a", "a", &err);
+  fail_unless (a != NULL, "%s", err ? err->message : "?");
+  b = start_site (dir_b, f.port, "/live/b/", "b", &err);
+  fail_unless (b != NULL, "%s", err ? err->message : "?");
+  fail_unless_equals_int (http_server_get_port (b), f.port);
+
+  /* the same mount twice: refused; a bad one too */
+  c = start_site (dir_b, f.port, "/live/a", "c", &err);
+  fail_unless (c == NULL);
+  fail_unless (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_EXISTS), "%s",
+      err->message);
+  g_clear_error (&err);
+  c = start_site (dir_b, f.port, "/live/../x", "c", &err);
+  fail_unless (c == NULL);
+  g_clear_error (&err);
+
+  text = get_text (&f, "/live/a/live.mpd", &status);
+  fail_unless_equals_int (status, 200);
+  fail_unless_equals_string (text, mpd_a);
+  g_free (text);
+  text = get_text (&f, "/live/b/live.mpd", &status);
+  fail_unless_equals_int (status, 200);
+  fail_unless_equals_string (text, mpd_b);
+  g_free (text);
+  g_free (get_text (&f, "/live/c/live.mpd", &status));
+  fail_unless_equals_int (status, 404);
+  g_free (get_text (&f, "/live.mpd", &status));
+  fail_unless_equals_int (status, 404);
+  g_free (get_text (&f, "/live/ab/live.mpd", &status));
+  fail_unless_equals_int (status, 404);
+
+  /* the player page under its mount; "/live/a" is redirected there */
+  text = get_text (&f, "/live/a", &status);
+  fail_unless_equals_int (status, 200);
+  fail_unless (strstr (text, "href=\"live.mpd\"") != NULL);
+  g_free (text);
+
+  /* one exposition: one TYPE line, a sample per site */
+  text = get_text (&f, "/metrics", &status);
+  fail_unless_equals_int (status, 200);
+  fail_unless_equals_int (count_substrings (text, "# TYPE test_metric "), 1);
+  fail_unless (strstr (text, "test_metric{element=\"a\"} 42") != NULL);
+  fail_unless (strstr (text, "test_metric{element=\"b\"} 42") != NULL);
+  g_free (text);
+  g_free (get_text (&f, "/time", &status));
+  fail_unless_equals_int (status, 200);
+
+  /* a stops while a request for its announced segment waits: answered
+   * at once (not after the wait), b goes on */
+  http_server_segment_started (a, "v", 3, 2, "v-3.m4s.tmp", "v-3.m4s");
+  waiting = stream_start (&f, "/live/a/v-4.m4s");
+  {
+    HttpServerStats st;
+    gint64 end = g_get_monotonic_time () + WAIT_US;
+    do {
+      http_server_get_stats (a, &st);
+      if (st.waited == 1)
+        break;
+      g_usleep (1000);
+    } while (g_get_monotonic_time () < end);
+    fail_unless_equals_int (st.waited, 1);
+  }
+  t0 = g_get_monotonic_time ();
+  http_server_stop (a);
+  fail_unless (stream_wait_done (waiting));
+  fail_unless_equals_int (waiting->status, 404);
+  fail_unless (g_get_monotonic_time () - t0 < 300 * 1000);
+  stream_free (waiting);
+  g_free (get_text (&f, "/live/a/live.mpd", &status));
+  fail_unless_equals_int (status, 404);
+  text = get_text (&f, "/live/b/live.mpd", &status);
+  fail_unless_equals_int (status, 200);
+  g_free (text);
+
+  /* the last one stops: the port is free again (a new server binds it) */
+  http_server_stop (b);
+  a = start_site (dir_a, f.port, "", "a", &err);
+  fail_unless (a != NULL, "%s", err ? err->message : "?");
+  msg = request (&f, "GET", "/live.mpd", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  g_object_unref (msg);
+  http_server_stop (a);
+
+  g_object_unref (f.session);
+  for (const gchar ** d = (const gchar *[]) {
+        dir_a, dir_b, NULL
+      }; *d; d++) {
+    gchar *p = g_build_filename (*d, "live.mpd", NULL);
+    g_unlink (p);
+    g_free (p);
+    g_rmdir (*d);
+  }
+  g_free (dir_a);
+  g_free (dir_b);
+}
+
+GST_END_TEST;
+
+static void
+remove_dir (gchar * dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *n;
+
+  while (d && (n = g_dir_read_name (d))) {
+    gchar *p = g_build_filename (dir, n, NULL);
+    g_unlink (p);
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (dir);
+  g_free (dir);
+}
+
+static HttpServer *
+start_policy_site (const gchar * dir, guint port, const gchar * mount,
+    guint64 segment_duration, guint64 dvr_window)
+{
+  HttpServerConfig cfg = { 0, };
+  GError *err = NULL;
+  HttpServer *srv;
+
+  cfg.dir = dir;
+  cfg.address = "127.0.0.1";
+  cfg.port = port;
+  cfg.mount = mount;
+  cfg.mpd_name = "live.mpd";
+  cfg.segment_duration = segment_duration;
+  cfg.dvr_window = dvr_window;
+  srv = http_server_start (&cfg, &err);
+  fail_unless (srv != NULL, "%s", err ? err->message : "?");
+  return srv;
+}
+
+static void
+assert_cache_control (Fixture * f, const gchar * path, const gchar * want)
+{
+  SoupMessage *msg = request (f, "GET", path, NULL, NULL, NULL);
+
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"), want);
+  g_object_unref (msg);
+}
+
+/* A mounted site (livestream-server's /live/<id>/) has all that a site
+ * at the root has: the Cache-Control policy of its own segment duration
+ * and DVR window, LL-HLS (blocking playlist reloads, whose query reaches
+ * it through the listener; parts; the preload hint held), the player's
+ * hls.js at a relative URL; and a held playlist request is answered at
+ * once when its mount goes away. */
+GST_START_TEST (test_mount_llhls_cdn)
+{
+  Fixture f = { 0, };
+  gchar *dir_a = g_dir_make_tmp ("httpserver-a-XXXXXX", NULL);
+  gchar *dir_b = g_dir_make_tmp ("httpserver-b-XXXXXX", NULL);
+  guint8 *data = pattern (2000, 3);
+  HttpServer *a, *b;
+  HttpServerStats st;
+  SoupMessage *msg;
+  GBytes *body;
+  Stream *held, *hint;
+  gint64 t0;
+
+  f.port = free_tcp_port ();
+  f.session = soup_session_new_with_options ("timeout", 10, NULL);
+  a = start_policy_site (dir_a, f.port, "/live/a", 4 * GST_SECOND,
+      10 * GST_SECOND);
+  b = start_policy_site (dir_b, f.port, "/live/b", 2 * GST_SECOND, 0);
+  for (const gchar ** d = (const gchar *[]) {
+        dir_a, dir_b, NULL
+      }; *d; d++) {
+    write_file (*d, "live.mpd", (const guint8 *) "<MPD/>", 6);
+    write_file (*d, "v-1.m4s", data, 2000);
+  }
+
+  /* each mount its own policy: a keeps 10 s of 4 s segments, b all */
+  assert_cache_control (&f, "/live/a/live.mpd", "public, max-age=2");
+  assert_cache_control (&f, "/live/a/v-1.m4s", "public, max-age=18, immutable");
+  assert_cache_control (&f, "/live/b/live.mpd", "public, max-age=1");
+  assert_cache_control (&f, "/live/b/v-1.m4s",
+      "public, max-age=86400, immutable");
+
+  /* the page's hls.js, relative to the mount: the site answers it (the
+   * file, or its own JavaScript 404), not the listener */
+  msg = request (&f, "GET", "/live/a/hls.min.js", NULL, NULL, NULL);
+  fail_unless_equals_string (resp_header (msg, "Content-Type"),
+      "text/javascript");
+  g_object_unref (msg);
+
+  /* a blocking playlist reload under the mount */
+  f.srv = a;
+  set_playlist (&f, 5, 10, 2, FALSE);
+  held = stream_start (&f, "/live/a/v.m3u8?_HLS_msn=10&_HLS_part=3");
+  WAIT_STATS (&f, st, st.playlists_blocked == 1);
+  g_usleep (50000);
+  fail_if (stream_has_headers (held));
+  set_playlist (&f, 6, 10, 3, FALSE);
+  fail_unless (stream_wait_done (held));
+  fail_unless_equals_int (held->status, 200);
+  fail_unless (g_strstr_len ((gchar *) held->data->data, held->data->len,
+          "# v6 10.3") != NULL);
+  /* cacheable for a target duration (1 s in this playlist) */
+  fail_unless_equals_string (held->cache_control, "public, max-age=1");
+  stream_free (held);
+  /* b has no playlist of a */
+  msg = request (&f, "GET", "/live/b/v.m3u8?_HLS_msn=10", NULL, NULL, NULL);
+  fail_unless_equals_int (soup_message_get_status (msg), 404);
+  g_object_unref (msg);
+
+  /* a part, and the hint held until the next part is complete */
+  http_server_segment_started (a, "v", 7, 2, "v-7.m4s.tmp", "v-7.m4s");
+  append_file (dir_a, "v-7.m4s.tmp", data, 1200);
+  http_server_chunk_written (a, "v", 7, 0, 1200);
+  msg = request (&f, "GET", "/live/a/v-7.0.m4s", NULL, NULL, &body);
+  fail_unless_equals_int (soup_message_get_status (msg), 200);
+  assert_bytes (body, data, 1200);
+  fail_unless_equals_string (resp_header (msg, "Cache-Control"),
+      "public, max-age=18, immutable");
+  g_bytes_unref (body);
+  g_object_unref (msg);
+  hint = stream_start (&f, "/live/a/v-7.1.m4s");
+  WAIT_STATS (&f, st, st.parts_waited == 1);
+  append_file (dir_a, "v-7.m4s.tmp", data + 1200, 800);
+  http_server_chunk_written (a, "v", 7, 1200, 800);
+  fail_unless (stream_wait_done (hint));
+  fail_unless_equals_int (hint->status, 200);
+  fail_unless_equals_int (hint->data->len, 800);
+  fail_unless (memcmp (hint->data->data, data + 1200, 800) == 0);
+  stream_free (hint);
+
+  /* a held playlist request when the mount goes away: answered at once */
+  held = stream_start (&f, "/live/a/v.m3u8?_HLS_msn=10&_HLS_part=5");
+  WAIT_STATS (&f, st, st.playlists_blocked == 2);
+  t0 = g_get_monotonic_time ();
+  f.srv = NULL;
+  http_server_stop (a);
+  fail_unless (stream_wait_done (held));
+  fail_unless_equals_int (held->status, 404);
+  fail_unless (g_get_monotonic_time () - t0 < 300 * 1000);
+  stream_free (held);
+  assert_cache_control (&f, "/live/b/live.mpd", "public, max-age=1");
+
+  http_server_stop (b);
+  g_object_unref (f.session);
+  remove_dir (dir_a);
+  remove_dir (dir_b);
+  g_free (data);
+}
+
+GST_END_TEST;
+
 static Suite *
 httpserver_suite (void)
 {
@@ -1255,6 +1595,8 @@ httpserver_suite (void)
   tcase_add_test (tc, test_parts);
   tcase_add_test (tc, test_blocking_reload);
   tcase_add_test (tc, test_start_errors);
+  tcase_add_test (tc, test_mounts);
+  tcase_add_test (tc, test_mount_llhls_cdn);
   return s;
 }
 

@@ -21,6 +21,7 @@ SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 RUN = os.path.join(REPO, "pipelines", "livestream-run")
+SERVER = os.path.join(REPO, "pipelines", "livestream-server")
 NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}
 
 _children = []
@@ -125,9 +126,10 @@ class Runner:
     """pipelines/livestream-run with --status-format json: the JSON lines
     are collected, the log lines kept."""
 
-    def __init__(self, pipeline, args, status_interval=1.0):
-        self.cmd = [RUN, pipeline, "--status-format", "json",
-                    "--status-interval", str(status_interval)] + list(args)
+    def __init__(self, pipeline, args, status_interval=1.0, program=None):
+        self.cmd = ([program] if program else [RUN, pipeline]) + [
+            "--status-format", "json",
+            "--status-interval", str(status_interval)] + list(args)
         log("$ " + " ".join(self.cmd))
         self.proc = spawn(self.cmd, stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -219,6 +221,49 @@ class Runner:
             return None
         self.t.join(5)
         return rc
+
+
+def server(args, status_interval=1.0):
+    """pipelines/livestream-server with --status-format json (a Runner)"""
+    return Runner(None, args, status_interval, program=SERVER)
+
+
+def http(method, url, body=None, timeout=20, headers=None):
+    """(status, headers, body) of one request; HTTP errors are answers."""
+    import urllib.error
+    import urllib.request
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+    req = urllib.request.Request(url, data=body, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def http_json(method, url, body=None, timeout=20):
+    status, headers, data = http(method, url, body, timeout)
+    try:
+        doc = json.loads(data.decode() or "null")
+    except ValueError:
+        doc = None
+    return status, headers, doc
+
+
+def jpeg_size(data):
+    """(width, height) from a JPEG's SOF marker, or None."""
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker, seglen = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            return (int.from_bytes(data[i + 7:i + 9], "big"),
+                    int.from_bytes(data[i + 5:i + 7], "big"))
+        i += 2 + seglen
+    return None
 
 
 def ffmpeg_srt_sender(port, seconds, stream_id="test", size="640x360",

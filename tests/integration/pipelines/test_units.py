@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Unit tests of the runner's pure parts: ladder parsing and x264 settings,
 # keyframe slots, option checks, gst-launch quoting, drop counting and the
-# status line. No pipeline runs.
+# status line, the quality governor's rules; and the shutdown helpers on a small pipeline.
 import os
 import sys
 import unittest
@@ -10,8 +10,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "..", "pipelines"))
 
 from livestream import ladder, options, status  # noqa: E402
-from livestream import graph  # noqa: E402
-from gi.repository import Gst  # noqa: E402
+from livestream import graph, quality, runner  # noqa: E402
+from gi.repository import GLib, Gst  # noqa: E402
 
 Gst.init(None)
 
@@ -196,6 +196,220 @@ class StatusTest(unittest.TestCase):
             "hls_latency": 1.21, "hls_edge": 0.21, "cpu_percent": 20})
         self.assertIn("| live ~1.0 s (edge 0.4 s) | hls ~1.2 s (edge 0.2 s) "
                       "| cpu 20%", line)
+
+
+def codec_data(props, width=426, height=240):
+    """The avcC x264enc with @props writes for a few frames, as bytes."""
+    enc = Gst.ElementFactory.make("x264enc")
+    for k, v in props.items():
+        if k in ("tune", "speed-preset"):
+            Gst.util_set_object_arg(enc, k, v)
+        else:
+            enc.set_property(k, v)
+    p = Gst.Pipeline()
+    src = Gst.ElementFactory.make("videotestsrc")
+    src.set_property("num-buffers", 2)
+    f1 = Gst.ElementFactory.make("capsfilter")
+    f1.set_property("caps", Gst.Caps.from_string(
+        f"video/x-raw,format=I420,width={width},height={height},"
+        "framerate=30/1"))
+    f2 = Gst.ElementFactory.make("capsfilter")
+    f2.set_property("caps", Gst.Caps.from_string("video/x-h264,profile=high"))
+    sink = Gst.ElementFactory.make("fakesink")
+    for e in (src, f1, enc, f2, sink):
+        p.add(e)
+    src.link(f1)
+    f1.link(enc)
+    enc.link(f2)
+    f2.link(sink)
+    p.set_state(Gst.State.PLAYING)
+    p.get_bus().timed_pop_filtered(10 * Gst.SECOND, Gst.MessageType.EOS |
+                                   Gst.MessageType.ERROR)
+    caps = sink.get_static_pad("sink").get_current_caps()
+    p.set_state(Gst.State.NULL)
+    cd = caps.get_structure(0).get_value("codec_data")
+    ok, info = cd.map(Gst.MapFlags.READ)
+    data = bytes(info.data)
+    cd.unmap(info)
+    return data
+
+
+class ParameterSetTest(unittest.TestCase):
+    """An encoder swapped in at a faster preset writes the SPS/PPS of the
+    one it replaces: same codec_data, so the track goes on (no new init
+    segment, DASH Period or HLS discontinuity)."""
+
+    def test_pinned_presets_write_the_same_parameter_sets(self):
+        if Gst.ElementFactory.find("x264enc") is None:
+            self.skipTest("x264enc not installed")
+        rung = ladder.parse_ladder("240p")[0]
+        for like in ("medium", "veryfast", "fast"):
+            want = codec_data(ladder.x264_properties(rung, like))
+            for preset in quality.degrade_levels(like)[1:]:
+                plain = codec_data(ladder.x264_properties(rung, preset))
+                pinned = codec_data(ladder.x264_properties(
+                    rung, preset, parameter_sets_of=like))
+                self.assertEqual(pinned.hex(), want.hex(),
+                                 f"{preset} pinned to {like}")
+                if preset == "ultrafast":
+                    # the check can fail: unpinned, they differ
+                    self.assertNotEqual(plain, want, f"{preset} vs {like}")
+
+    def test_options(self):
+        self.assertEqual(ladder.parameter_set_options("medium", "medium"), "")
+        self.assertEqual(ladder.parameter_set_options("faster", "medium"),
+                         "ref=3:weightp=2:cabac=1:8x8dct=1:"
+                         "chroma-qp-offset=-2")
+        self.assertEqual(ladder.parameter_set_options("ultrafast",
+                                                      "veryfast"),
+                         "ref=1:weightp=1:cabac=1:8x8dct=1")
+        props = ladder.x264_properties(ladder.parse_ladder("240p")[0],
+                                       "fast", parameter_sets_of="medium")
+        self.assertEqual(props["option-string"], "scenecut=0:ref=3:"
+                         "weightp=2:cabac=1:8x8dct=1")
+
+
+class QualityTest(unittest.TestCase):
+    """livestream-server's degradation decision, fed one check a second."""
+
+    def run_checks(self, g, t, n, fill, shed=False):
+        """@n checks from second @t; returns [(t, level, reason)] of the
+        steps taken and the next second."""
+        steps = []
+        for i in range(n):
+            r = g.update(t + i, fill, shed)
+            if r is not None:
+                steps.append((t + i, r[0], r[1]))
+        return steps, t + n
+
+    def test_levels(self):
+        self.assertEqual(quality.degrade_levels("medium"),
+                         ["medium", "fast", "faster", "veryfast",
+                          "superfast", "ultrafast"])
+        self.assertEqual(quality.degrade_levels("ultrafast"), ["ultrafast"])
+        self.assertEqual(quality.degrade_levels("nonsense")[0], "veryfast")
+
+    def test_steps_down_every_min_interval_then_recovers_at_pace(self):
+        g = quality.Governor("medium", recover_after=5, min_interval=5)
+        steps, t = self.run_checks(g, 100, 3, 0.2)
+        self.assertEqual(steps, [], "no backlog: no step")
+        # an overload that needs every step: one each 5 s, the first after
+        # two checks behind
+        steps, t = self.run_checks(g, t, 40, 1.0)
+        self.assertEqual([s[1] for s in steps], [1, 2, 3, 4, 5])
+        self.assertEqual(steps[0][0], 104)
+        self.assertEqual([b[0] - a[0] for a, b in zip(steps, steps[1:])],
+                         [5, 5, 5, 5])
+        self.assertIn("encoder queue 100% full", steps[0][2])
+        self.assertEqual(g.preset, "ultrafast")
+        # consecutive steps down are not relapses: recovery at the
+        # configured pace, one level per 5 s of calm
+        self.assertEqual(g.relapses, 0)
+        steps, t = self.run_checks(g, t, 40, 0.0)
+        self.assertEqual([s[1] for s in steps], [4, 3, 2, 1, 0])
+        self.assertEqual(steps[0][0], 142 + 5, "5 s after the last backlog")
+        self.assertIn("headroom: no backlog for 5 s", steps[0][2])
+        self.assertEqual(g.preset, "medium")
+
+    def test_one_check_behind_is_noise(self):
+        g = quality.Governor("veryfast", recover_after=5)
+        for t in range(100, 130):
+            self.assertIsNone(g.update(t, 0.9 if t % 2 else 0.1, False))
+
+    def test_shed_frames_count_as_behind(self):
+        g = quality.Governor("veryfast", recover_after=5)
+        self.assertIsNone(g.update(10, 0.0, True))
+        self.assertEqual(g.update(11, 0.0, True),
+                         (1, "behind real time (prioqueue shed frames)"))
+
+    def test_relapse_after_a_step_up_doubles_the_wait(self):
+        g = quality.Governor("fast", recover_after=10, min_interval=5)
+        steps, t = self.run_checks(g, 0, 2, 1.0)
+        self.assertEqual([s[1] for s in steps], [1])
+        steps, t = self.run_checks(g, t, 10, 0.0)
+        self.assertEqual([s[1] for s in steps], [0], "calm: back up")
+        up = steps[0][0]
+        # behind again 6 s after the step up: a relapse
+        steps, t = self.run_checks(g, up + 5, 2, 1.0)
+        self.assertEqual([s[1] for s in steps], [1])
+        self.assertEqual((g.relapses, g.recover_after), (1, 20))
+        down = steps[0][0]
+        steps, t = self.run_checks(g, t, 30, 0.0)
+        self.assertEqual([s[0] - down for s in steps], [20])
+        # the bound
+        g.recover_after = 500
+        g.last_step, g.last_change = -1, t - 1
+        g.update(t, 1.0, False)
+        g.update(t + 5, 1.0, False)
+        self.assertEqual(g.recover_after, 600)
+
+    def test_any_backlog_restarts_the_calm(self):
+        g = quality.Governor("fast", recover_after=10, min_interval=5)
+        self.run_checks(g, 0, 2, 1.0)
+        self.assertEqual(g.level, 1)
+        steps, _t = self.run_checks(g, 2, 9, 0.0)
+        self.assertEqual(steps, [])
+        self.assertIsNone(g.update(11, 0.6, False), "one check: no step down")
+        steps, _t = self.run_checks(g, 12, 9, 0.0)
+        self.assertEqual(steps, [], "calm restarted at 11")
+        self.assertIsNotNone(g.update(21, 0.0, False))
+
+
+class ShutdownTest(unittest.TestCase):
+    """A live source whose streaming thread is held in a blocking probe that
+    only the main loop releases (livestream-server's encoder swap, a new
+    stream being linked): the EOS of a shutdown must neither stop the main
+    loop nor be lost, and the teardown is bounded."""
+
+    def test_eos_while_main_loop_must_release_a_probe(self):
+        pipeline = Gst.parse_launch(
+            "videotestsrc is-live=true name=src ! "
+            "video/x-raw,width=64,height=48,framerate=30/1 ! fakesink sync=false")
+        loop = GLib.MainLoop()
+        seen = {"eos": False, "released": False}
+        pad = pipeline.get_by_name("src").get_static_pad("src")
+
+        def release(probe_id):
+            seen["released"] = True
+            pad.remove_probe(probe_id)
+            return False
+
+        def block(p, info):
+            # held until the main loop removes the probe, 300 ms after the
+            # EOS was sent
+            return Gst.PadProbeReturn.OK
+
+        def on_msg(bus, msg):
+            if msg.type == Gst.MessageType.EOS:
+                seen["eos"] = True
+                loop.quit()
+
+        bus = pipeline.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message", on_msg)
+        pipeline.set_state(Gst.State.PLAYING)
+        self.assertNotEqual(pipeline.get_state(5 * Gst.SECOND)[0],
+                            Gst.StateChangeReturn.FAILURE)
+
+        def shutdown():
+            probe_id = pad.add_probe(Gst.PadProbeType.BLOCK_DOWNSTREAM, block)
+            # wait until the streaming thread sits in the probe, then stop
+            # the way the runner and the server do
+            GLib.timeout_add(100, lambda: (
+                runner.send_eos_async(pipeline, Gst),
+                GLib.timeout_add(300, release, probe_id)) and False)
+            return False
+
+        GLib.timeout_add(200, shutdown)
+        # bound: the EOS arrives well within this, or the loop stops anyway
+        bound = GLib.timeout_add(10000, loop.quit)
+        loop.run()
+        GLib.source_remove(bound)
+        self.assertTrue(seen["released"], "the main loop stopped while the EOS was sent")
+        self.assertTrue(seen["eos"], "EOS never reached the bus")
+        runner.stop_pipeline(pipeline, Gst, "test", limit_s=10)
+        bus.remove_signal_watch()
+        self.assertEqual(pipeline.get_state(0)[1], Gst.State.NULL)
 
 
 if __name__ == "__main__":
