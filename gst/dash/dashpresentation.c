@@ -215,13 +215,6 @@ model_settings (MpdModel * mpd, const DashPresentationConfig * cfg)
   mpd->suggested_presentation_delay = cfg->suggested_presentation_delay ?
       cfg->suggested_presentation_delay : 3 * cfg->segment_duration;
   mpd->minimum_update_period = cfg->segment_duration;
-  /* low latency: the MPD announces the segment in progress only (the next
-   * one's start, its name, depends on a keyframe still to come), so a
-   * player needs the MPD written at the cut soon after it: reloaded every
-   * chunk, at least every half second */
-  mpd->ll_minimum_update_period = cfg->chunk_duration > 0 ?
-      MIN (MAX (cfg->chunk_duration, 500 * MSECOND), cfg->segment_duration) :
-      0;
   mpd->time_shift_buffer_depth = cfg->dvr_window;
   g_free (mpd->base_url);
   mpd->base_url = g_strdup (cfg->base_url);

@@ -25,18 +25,13 @@ G_BEGIN_DECLS
 #define DASH_NS_PER_SECOND G_GUINT64_CONSTANT (1000000000)
 
 /* How far the manifests run ahead at low latency: the MPD announces the
- * reference's segment in progress (its start is known: the end of the
- * last complete one), and every other representation up to the same media
- * time — one more segment for a representation whose segment of the round
- * is not published yet when the MPD is written (DASH_MAX_ANNOUNCED), which
- * starts where the reference's last cut is.  Nothing further: segments
- * are named after their start ($Time$), and the start of the segment
- * after the one in progress is a guess (the keyframe that cuts it may
- * come late: a passthrough source, an encoder swap); a name announced
- * from a wrong guess is a 404 that stops dash.js.  The HTTP server makes
- * requests for segments up to a few durations past the one being written
- * wait. */
-#define DASH_MAX_AHEAD 1
+ * reference's segments up to this many after its last complete one (the
+ * one in progress and the next), and every other representation up to
+ * the same media time — one more segment for a representation whose
+ * segment of the round is not published yet when the MPD is written
+ * (DASH_MAX_ANNOUNCED).  The HTTP server makes requests for segments up to
+ * DASH_MAX_AHEAD numbers past the one being written wait. */
+#define DASH_MAX_AHEAD 2
 #define DASH_MAX_ANNOUNCED (DASH_MAX_AHEAD + 1)
 
 /* @ns nanoseconds in ticks of @timescale (per second), rounded */

@@ -578,9 +578,7 @@ render (MpdModel * model, gint64 publish_time_us, gsize * len)
   if (model->is_static) {
     W (attr_dur (w, "mediaPresentationDuration", model->static_duration));
   } else {
-    W (attr_dur (w, "minimumUpdatePeriod", model->render_ll &&
-            model->ll_minimum_update_period > 0 ?
-            model->ll_minimum_update_period : model->minimum_update_period));
+    W (attr_dur (w, "minimumUpdatePeriod", model->minimum_update_period));
     if (model->time_shift_buffer_depth > 0)
       W (attr_dur (w, "timeShiftBufferDepth", model->time_shift_buffer_depth));
     if (model->suggested_presentation_delay > 0)

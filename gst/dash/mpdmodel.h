@@ -91,8 +91,6 @@ typedef struct {
   guint64 min_buffer_time;      /* ns */
   guint64 suggested_presentation_delay; /* ns, 0 = omit */
   guint64 minimum_update_period;        /* ns */
-  guint64 ll_minimum_update_period;     /* ns, of the low-latency MPD (0:
-                                         * the same) */
   guint64 time_shift_buffer_depth;      /* ns, 0 = unlimited (omitted) */
   gchar *utc_timing_scheme;     /* e.g. urn:mpeg:dash:utc:http-xsdate:2014 */
   gchar *utc_timing_value;      /* NULL: direct scheme with publishTime */

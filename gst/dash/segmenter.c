@@ -92,7 +92,7 @@ track_reset (Segmenter * seg, SegTrack * t)
   t->last_taken_arrival = 0;
   t->eos = FALSE;
   t->published = t->listed = 0;
-  t->published_end = t->published_end_ticks = t->published_start = 0;
+  t->published_end = t->published_end_ticks = 0;
   t->chunk_end_ticks = 0;
   t->grid_origin_ns = t->next_grid_ns = 0;
   t->grid_own = FALSE;
@@ -1031,7 +1031,6 @@ segmenter_published (Segmenter * seg, SegTrack * t, guint64 end_ns,
     guint64 end_ticks)
 {
   t->published++;
-  t->published_start = t->published_end;
   t->published_end = end_ns;
   t->published_end_ticks = end_ticks;
 }
@@ -1118,52 +1117,39 @@ guint
 segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
     guint64 ahead[DASH_MAX_ANNOUNCED])
 {
-  guint64 grid, seg_dur = seg->cfg.segment_duration, end_ns, b, f;
+  guint64 grid, horizon, seg_dur = seg->cfg.segment_duration, end_ns, b, f;
   guint64 slack;
-  gboolean behind;
-  guint i, n;
+  guint i;
 
   if (seg->cfg.chunk_duration == 0 || seg->finished || seg->reference == NULL
       || seg->reference->published_end == 0 || t->eos || t->config_changed
       || t->period + 1 < seg->period_starts->len)
     return 0;
   grid = seg->reference->published_end;
-  /* Only segments that start where a cut is known are announced (they are
-   * named after their start): the one in progress, and for a track whose
-   * segment of the round is not published yet, the one after it, which
-   * starts at the reference's last cut (players reload the MPD only every
-   * minimumUpdatePeriod: a segment missing from the MPD they hold stalls
-   * them although it is being written).  The reference's next cut waits
-   * for a keyframe that may come late, so nothing past it is announced. */
+  /* every track is announced up to where the reference is: a track whose
+   * segment of the round is not published yet gets one more (players
+   * reload the MPD only every minimumUpdatePeriod: a segment missing from
+   * the MPD they hold stalls them although it is being written) */
+  horizon = grid + DASH_MAX_AHEAD * seg_dur;
   end_ns = dash_ticks_to_ns (end_ticks, t->timescale);
-  /* the boundary that ends this track's next segment: the reference's last
-   * cut for a track a round behind it, else the grid (or the reference's
-   * last cut when it has none); a track further behind gets its segment in
-   * progress only (the cuts it will meet first are not known here) */
-  behind = end_ns + SEGMENTER_BOUNDARY_TOLERANCE < grid;
-  if (behind && end_ns + SEGMENTER_BOUNDARY_TOLERANCE >=
-      seg->reference->published_start)
-    b = grid;
-  else
-    b = grid_after (seg, seg->have_grid ? seg->grid_phase : grid % seg_dur,
-        end_ns);
-  /* the start of every announced segment is a known cut: the segment after
-   * the one in progress only when that one ends at the reference's cut */
-  n = behind && b == grid ? 2 : 1;
+  /* the boundary that ends this track's next segment (on the grid, or on
+   * the reference's last cut when it has none) */
+  b = grid_after (seg, seg->have_grid ? seg->grid_phase : grid % seg_dur,
+      end_ns);
   f = segmenter_track_frame_ticks (t);
   /* a frame that starts within the cut tolerance before a boundary ends
    * the segment there (and ns/tick rounding is not a frame) */
   slack = MIN (dash_ns_to_ticks (SEGMENTER_BOUNDARY_TOLERANCE, t->timescale),
       f - 1);
-  for (i = 0; i < MIN (n, DASH_MAX_ANNOUNCED); i++) {
+  for (i = 0; i < DASH_MAX_ANNOUNCED && (i < DASH_MAX_AHEAD ||
+          end_ns + SEGMENTER_BOUNDARY_TOLERANCE < horizon); i++) {
     guint64 bt = dash_ns_to_ticks (b, t->timescale);
     guint64 d = bt > end_ticks + slack ? bt - end_ticks : f;
     d = MAX ((d + f - 1 - slack) / f, 1) * f;
     ahead[i] = d;
     end_ticks += d;
     end_ns = dash_ticks_to_ns (end_ticks, t->timescale);
-    b = grid_after (seg, seg->have_grid ? seg->grid_phase : grid % seg_dur,
-        end_ns);
+    b += seg_dur;
   }
   return i;
 }

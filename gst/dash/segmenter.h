@@ -158,7 +158,6 @@ typedef struct _SegTrack {
   guint64 listed;               /* published when manifests were last due */
   guint64 published_end;        /* ns */
   guint64 published_end_ticks;
-  guint64 published_start;      /* ns: the last published segment's start */
 } SegTrack;
 
 typedef enum {
@@ -300,11 +299,10 @@ guint64 segmenter_next_boundary (Segmenter * seg, guint64 start_ns);
 /* Low latency: durations (ticks) of the segments of @track after its
  * last published one ending at @end_ticks that the MPD announces,
  * predicted from the segment grid (a keyframe at every grid point)
- * rounded up to whole frames: DASH_MAX_AHEAD of them (the one in
- * progress), and for a track that lags the reference (its segment of the
- * round not published yet) as many more as it takes to reach the same
- * media time as the reference's (at most DASH_MAX_ANNOUNCED in all): every
- * announced segment starts where a cut is already known.  Returns how many were
+ * rounded up to whole frames: DASH_MAX_AHEAD of them, and for a
+ * track that lags the reference (its segment of the round not published
+ * yet) as many more as it takes to reach the same media time as the
+ * reference's (at most DASH_MAX_ANNOUNCED in all).  Returns how many were
  * predicted (0 when nothing can be: no chunking, finished, the track ended
  * or waits for a new period, no reference segment yet). */
 guint segmenter_predict (Segmenter * seg, SegTrack * track, guint64 end_ticks,

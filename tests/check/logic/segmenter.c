@@ -530,42 +530,38 @@ GST_END_TEST;
 
 /* Predicted durations follow the reference's grid and are whole frames:
  * AAC segments are multiples of 1024 samples that end at or after the
- * video boundary.  Only segments whose start is a known cut are
- * announced: the one in progress, and for a track that lags, the one
- * after it (it starts at the reference's last cut). */
+ * video boundary. */
 GST_START_TEST (test_predict)
 {
   Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
   guint64 ahead[DASH_MAX_ANNOUNCED];
   guint64 end = dash_ns_to_ticks (AAC_NS (94), AUDIO_TS);       /* ~2.005 s */
 
-  fail_unless_equals_int (DASH_MAX_AHEAD, 1);
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead), 0);
   segmenter_published (sim->seg, sim->v, 2 * SEC, 2 * VIDEO_TS);
-  /* the reference: its segment in progress, not the one after (its start
-   * depends on a keyframe that has not come) */
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->v, 2 * VIDEO_TS,
-          ahead), 1);
+          ahead), DASH_MAX_AHEAD);
   fail_unless_equals_uint64 (ahead[0], 2 * VIDEO_TS);
-  fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead), 1);
+  fail_unless_equals_uint64 (ahead[1], 2 * VIDEO_TS);
+  fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead),
+      DASH_MAX_AHEAD);
   fail_unless_equals_uint64 (ahead[0] % 1024, 0);
+  fail_unless_equals_uint64 (ahead[1] % 1024, 0);
   /* the predicted segment ends at the first frame at or after 4 s */
   fail_unless (end + ahead[0] >= 4 * AUDIO_TS);
   fail_unless (end + ahead[0] < 4 * AUDIO_TS + 1024);
+  fail_unless (end + ahead[0] + ahead[1] >= 6 * AUDIO_TS);
 
   /* audio lags a round (its segment ending at 4 s not published yet when
    * the MPD is written after video's): announced up to the same media
-   * time as video's segment in progress (6 s), one segment more */
+   * time as video (8 s), one segment more */
   segmenter_published (sim->seg, sim->v, 4 * SEC, 4 * VIDEO_TS);
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->v, 4 * VIDEO_TS,
-          ahead), 1);
+          ahead), DASH_MAX_AHEAD);
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead),
       DASH_MAX_ANNOUNCED);
-  /* the second starts at video's last cut (4 s, on an AAC frame) */
-  fail_unless (end + ahead[0] >= 4 * AUDIO_TS);
-  fail_unless (end + ahead[0] < 4 * AUDIO_TS + 1024);
-  fail_unless (end + ahead[0] + ahead[1] >= 6 * AUDIO_TS);
-  fail_unless (end + ahead[0] + ahead[1] < 6 * AUDIO_TS + 1024);
+  fail_unless (end + ahead[0] + ahead[1] + ahead[2] >= 8 * AUDIO_TS);
+  fail_unless (end + ahead[0] + ahead[1] + ahead[2] < 8 * AUDIO_TS + 1024);
   sim_free (sim);
 }
 
