@@ -608,6 +608,35 @@ http_routes_state_lookup (DashServeState * st, const gchar * name,
   return res;
 }
 
+gchar *
+http_routes_state_alias (DashServeState * st, const gchar * name)
+{
+  PartSegment *before = NULL, *after = NULL;
+  gchar *rep = NULL, *res = NULL;
+  guint64 key;
+  GQueue *q;
+  GList *l;
+
+  if (g_hash_table_lookup (st->live, name)
+      || !http_routes_parse_segment_name (name, &rep, &key))
+    return NULL;
+  q = g_hash_table_lookup (st->parts, rep);
+  /* oldest first: the last one starting before @key, and the next */
+  for (l = q ? q->head : NULL; l; l = l->next) {
+    PartSegment *p = l->data;
+    if (p->key == key)
+      break;
+    if (p->key < key)
+      before = p;
+    else if (before && after == NULL)
+      after = p;
+  }
+  if (l == NULL && before && after)
+    res = g_strdup (after->name);
+  g_free (rep);
+  return res;
+}
+
 guint64
 http_routes_state_generation (DashServeState * st)
 {

@@ -242,6 +242,17 @@ void http_routes_state_reset (DashServeState * st);
 DashAvailability http_routes_state_lookup (DashServeState * st,
     const gchar * name, const DashLiveSegment ** live);
 
+/* Low latency announces segments before they start, named after where
+ * they are predicted to start ($Time$); a keyframe that comes late (a
+ * passthrough source's GOP, a frame dropped under load) starts the
+ * segment later, under another name, and the announced name is never
+ * written.  A request for such a name (one that falls strictly between
+ * the starts of two recent segments of its representation, within the
+ * last DASH_PARTS_KEPT) is answered with the segment that started instead:
+ * the media the player asked for next.  Returns the real segment's name
+ * (free it), or NULL for a name that is a segment's own or not known. */
+gchar *http_routes_state_alias (DashServeState * st, const gchar * name);
+
 /* Total number of state changes so far (cheap change detection). */
 guint64 http_routes_state_generation (DashServeState * st);
 

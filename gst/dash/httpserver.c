@@ -817,6 +817,23 @@ check_block (HttpServer * srv, Req * r, gint64 now)
   g_object_unref (msg);
 }
 
+/* An announced name that was never written (the segment started
+ * elsewhere): @name (of @size bytes) becomes the segment's that started
+ * instead (LOCK) */
+static gboolean
+alias_locked (HttpServer * srv, gchar * name, gsize size)
+{
+  gchar *real = http_routes_state_alias (srv->state, name);
+
+  if (real == NULL)
+    return FALSE;
+  GST_INFO ("%s: announced, started as %s: answered with it", name, real);
+  g_strlcpy (name, real, size);
+  g_free (real);
+  srv->stats.aliased++;
+  return TRUE;
+}
+
 /* A waiting request: the segment started, was published, or the wait is
  * over. */
 static void
@@ -829,6 +846,8 @@ check_wait (HttpServer * srv, Req * r, gint64 now)
 
   g_mutex_lock (&srv->lock);
   av = http_routes_state_lookup (srv->state, r->name, &live);
+  if (av == DASH_AVAIL_FILE && alias_locked (srv, r->name, sizeof (r->name)))
+    av = http_routes_state_lookup (srv->state, r->name, &live);
   /* the temporary file exists once the first chunk is written; an
    * HTTP/1.0 client waits for the complete segment */
   if (av == DASH_AVAIL_LIVE && (live->complete == 0 || r->whole))
@@ -965,6 +984,7 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
 {
   const DashLiveSegment *live = NULL;
   DashAvailability av;
+  DashRoute aliased;
   gchar *tmp = NULL;
   Req *r;
   /* HTTP/1.0 has no chunked transfer: a body streamed to such a client
@@ -987,6 +1007,13 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
   av = route->file_kind == DASH_FILE_SEGMENT ?
       http_routes_state_lookup (srv->state, route->name, &live) :
       DASH_AVAIL_FILE;
+  if (av == DASH_AVAIL_FILE && route->file_kind == DASH_FILE_SEGMENT) {
+    aliased = *route;
+    if (alias_locked (srv, aliased.name, sizeof (aliased.name))) {
+      route = &aliased;
+      av = http_routes_state_lookup (srv->state, route->name, &live);
+    }
+  }
   if (av == DASH_AVAIL_LIVE && (live->complete == 0 || whole))
     av = DASH_AVAIL_WAIT;       /* no chunk written yet, or HTTP/1.0 */
   if (av == DASH_AVAIL_LIVE)

@@ -75,6 +75,8 @@ typedef struct {
   guint64 live_responses;       /* segments sent while being written */
   guint64 waited;               /* requests that waited for a segment */
   guint64 wait_timeouts;        /* ... and gave up (404) */
+  guint64 aliased;              /* announced names answered with the
+                                 * segment that started instead */
   guint64 bytes_sent;           /* body bytes written to sockets */
   guint64 disconnected_slow;    /* clients dropped: too slow / stalled */
   guint active;                 /* responses in flight */

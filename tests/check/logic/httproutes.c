@@ -291,6 +291,58 @@ GST_END_TEST;
 
 
 /* LL-HLS part names: <rep>-<number>.<index>.m4s, apart from segments */
+/* An announced name never written (the keyframe came late: the segment
+ * started at 2700 instead of 2000) is answered with the segment that
+ * started instead; a segment's own name, a name past the last start, one
+ * before the recent segments or of another representation is not
+ * aliased. */
+GST_START_TEST (test_alias)
+{
+  DashServeState *st = http_routes_state_new ();
+  const DashLiveSegment *l = NULL;
+  gchar *a;
+
+  http_routes_state_segment_started (st, "v", 700, 9000, "v-700.m4s.tmp",
+      "v-700.m4s");
+  /* announced after 700: 2000 (predicted); nothing started there yet */
+  fail_unless (http_routes_state_alias (st, "v-2000.m4s") == NULL);
+  fail_unless_equals_int (http_routes_state_lookup (st, "v-2000.m4s", NULL),
+      DASH_AVAIL_WAIT);
+  http_routes_state_published (st, "v-700.m4s");
+  http_routes_state_segment_started (st, "v", 2700, 9000, "v-2700.m4s.tmp",
+      "v-2700.m4s");
+  /* 2000 is not a segment: it lies inside 700's, the next started at 2700 */
+  fail_unless_equals_int (http_routes_state_lookup (st, "v-2000.m4s", NULL),
+      DASH_AVAIL_FILE);
+  a = http_routes_state_alias (st, "v-2000.m4s");
+  fail_unless_equals_string (a, "v-2700.m4s");
+  fail_unless_equals_int (http_routes_state_lookup (st, a, &l),
+      DASH_AVAIL_LIVE);
+  fail_unless_equals_string (l->tmp_name, "v-2700.m4s.tmp");
+  g_free (a);
+  /* the same answer once it is published (served from disk) */
+  http_routes_state_published (st, "v-2700.m4s");
+  http_routes_state_segment_started (st, "v", 4700, 9000, "v-4700.m4s.tmp",
+      "v-4700.m4s");
+  a = http_routes_state_alias (st, "v-2000.m4s");
+  fail_unless_equals_string (a, "v-2700.m4s");
+  g_free (a);
+  /* not aliased: a segment's own name, past the last start (announced:
+   * wait), before the first known, another representation, not a
+   * segment name */
+  fail_unless (http_routes_state_alias (st, "v-2700.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "v-4700.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "v-6000.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "v-500.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "a-2000.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "v-init.mp4") == NULL);
+  http_routes_state_reset (st);
+  fail_unless (http_routes_state_alias (st, "v-2000.m4s") == NULL);
+  http_routes_state_free (st);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_part_route)
 {
   DashRoute r;
@@ -575,6 +627,7 @@ httproutes_suite (void)
   tcase_add_test (tc, test_range);
   tcase_add_test (tc, test_segment_name);
   tcase_add_test (tc, test_live_state);
+  tcase_add_test (tc, test_alias);
   tcase_add_test (tc, test_part_route);
   tcase_add_test (tc, test_part_state);
   tcase_add_test (tc, test_hls_directives);
