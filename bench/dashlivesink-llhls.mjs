@@ -21,7 +21,7 @@
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,7 +84,8 @@ const steal0 = stealTicks();
 const load = [];
 try {
   const t0 = Date.now();
-  while (!existsSync(join(outDir, 'video_0-3.m4s'))) {
+  // segments are named after their start ($Time$): wait for the third
+  while (!existsSync(outDir) || readdirSync(outDir).filter((n) => /^video_0-\d+\.m4s$/.test(n)).length < 3) {
     if (gstExited || Date.now() - t0 > 20000) throw new Error('no 3rd segment:\n' + gstOut);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -69,6 +69,8 @@ import time
 import urllib.request
 
 REPS = 3
+# video segments of 2 s in 90 kHz ticks: the next one's name
+SEGMENT_TICKS = 2 * 90000
 SEG_NS = 2000000000
 CHUNK_NS = 200000000
 RUNGS = [(1280, 720, 3000), (854, 480, 1500), (426, 240, 500)]
@@ -180,16 +182,28 @@ async def read_body(reader, headers, stats):
 
 
 async def live_number(port, rep):
-    """The number of the segment being written (HEAD answers chunked)."""
+    """The start (S@t, its name) of the segment being written: the first
+    one the served MPD announces (HEAD answers chunked)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        for n in range(1, 1000):
+        writer.write(b"GET /manifest.mpd HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, headers = await read_headers(reader)
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        block = body.decode().split('id="%s"' % rep, 1)[1]
+        block = block.split("</Representation>", 1)[0]
+        times, t = [], 0
+        for m in re.finditer(r"<S( [^/]*)/>", block):
+            a = dict(re.findall(r'(\w+)="(\d+)"', m.group(1)))
+            t = int(a.get("t", t))
+            for _ in range(int(a.get("r", "0")) + 1):
+                times.append(t)
+                t += int(a["d"])
+        for n in times:
             writer.write(b"HEAD /%s-%d.m4s HTTP/1.1\r\nHost: x\r\n\r\n"
                          % (rep.encode(), n))
             status, headers = await read_headers(reader)
-            if status != 200:
-                return None
-            if headers.get("transfer-encoding", "").lower() == "chunked":
+            if status == 200 and \
+                    headers.get("transfer-encoding", "").lower() == "chunked":
                 return n
     finally:
         writer.close()
@@ -218,7 +232,7 @@ async def client(port, idx, stop_at, stats):
                                    max(0.1, stop_at - time.monotonic()))
             if status == 200:
                 stats.segments += 1
-                n += 1
+                n += SEGMENT_TICKS  # named after their start: 2 s later
             else:
                 n = None        # lost the live edge: find it again
         except asyncio.TimeoutError:

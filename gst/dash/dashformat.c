@@ -162,3 +162,43 @@ dash_format_audio_frame (const DashFormat * fmt)
       return 0;
   }
 }
+
+GstBuffer *
+dash_format_bytestream_to_avc (GstBuffer * buf, H264ParamSets * ps,
+    GstCaps * bs_caps, GBytes * current, GstCaps ** caps, gint * n_nals)
+{
+  GstMapInfo map;
+  GByteArray *out;
+  GstBuffer *res;
+  GBytes *avcc;
+  gsize len;
+
+  *caps = NULL;
+  *n_nals = -1;
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return NULL;
+  out = g_byte_array_sized_new (map.size + 16);
+  *n_nals = h264_annexb_to_avc (map.data, map.size, out, ps);
+  gst_buffer_unmap (buf, &map);
+
+  avcc = *n_nals >= 0 ? h264_build_avcc (ps) : NULL;
+  if (avcc && (current == NULL || !g_bytes_equal (avcc, current))) {
+    /* the buffer takes its own reference on the bytes */
+    GstBuffer *cd = gst_buffer_new_wrapped_bytes (avcc);
+    *caps = gst_caps_copy (bs_caps);
+    gst_caps_set_simple (*caps, "stream-format", G_TYPE_STRING, "avc",
+        "codec_data", GST_TYPE_BUFFER, cd, NULL);
+    gst_buffer_unref (cd);
+  }
+  if (avcc)
+    g_bytes_unref (avcc);
+  if (*n_nals <= 0) {
+    g_byte_array_unref (out);
+    return NULL;
+  }
+  len = out->len;
+  res = gst_buffer_new_wrapped (g_byte_array_free (out, FALSE), len);
+  gst_buffer_copy_into (res, buf, GST_BUFFER_COPY_FLAGS |
+      GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  return res;
+}

@@ -18,6 +18,7 @@
 #include <gst/gst.h>
 
 #include "cmafwriter.h"
+#include "h264bytestream.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,16 @@ gboolean dash_format_same_stream (const DashFormat * a, const DashFormat * b);
 
 /* Samples of one audio frame (1024 for AAC, 960 for Opus), 0 for video */
 guint dash_format_audio_frame (const DashFormat * fmt);
+
+/* H.264 byte-stream input: @buf's access unit in avc framing (4-byte NAL
+ * lengths), with @buf's timestamps and flags (@buf is not consumed); its
+ * SPS/PPS are kept in @ps.  *@caps: avc caps with the new avcC (from
+ * @bs_caps) when it differs from @current, else NULL.  NULL when nothing
+ * is left (parameter sets only: *@n_nals 0) or @buf has no start code
+ * (*@n_nals < 0). */
+GstBuffer *dash_format_bytestream_to_avc (GstBuffer * buf,
+    H264ParamSets * ps, GstCaps * bs_caps, GBytes * current, GstCaps ** caps,
+    gint * n_nals);
 
 G_END_DECLS
 

@@ -37,7 +37,7 @@ struct _DashSegmentFile
 {
   DashOutput *out;
   gchar *rep_id, *name, *tmp_name;
-  guint64 number;
+  guint64 key;
   gboolean chunked;
   gint fd;
   guint64 size;
@@ -242,6 +242,177 @@ dash_output_serve_playlist (DashOutput * out, const gchar * name,
 }
 
 gboolean
+dash_output_write_private (DashOutput * out, const gchar * name,
+    guint64 version, const gchar * text, GError ** error)
+{
+  gchar *path = g_build_filename (out->dir, name, NULL);
+  gchar *tmp = g_strdup_printf ("%s.%" G_GUINT64_FORMAT ".tmp", path,
+      version);
+  gboolean ok;
+
+  ok = write_whole (tmp, (const guint8 *) text, strlen (text), error);
+  if (ok) {
+    gpointer newest;
+
+    g_mutex_lock (&out->lock);
+    if (g_hash_table_lookup_extended (out->versions, name, NULL, &newest) &&
+        GPOINTER_TO_SIZE (newest) > version) {
+      g_unlink (tmp);
+    } else {
+      ok = rename_into_place (tmp, path, error);
+      if (ok)
+        g_hash_table_insert (out->versions, g_strdup (name),
+            GSIZE_TO_POINTER ((gsize) version));
+    }
+    g_mutex_unlock (&out->lock);
+  }
+  g_free (tmp);
+  g_free (path);
+  return ok;
+}
+
+static void
+remove_name (GPtrArray * names, const gchar * name)
+{
+  guint i;
+
+  for (i = 0; i < names->len; i++)
+    if (g_str_equal (g_ptr_array_index (names, i), name)) {
+      g_ptr_array_remove_index (names, i);
+      return;
+    }
+}
+
+/* The segments a crashed run published after its last manifest, and the
+ * complete chunks of the ones it was writing, continue the timelines of
+ * the presentation it left: players may have them, or parts of them
+ * (low latency).  The rest stays an orphan. */
+static void
+adopt_segments (DashOutput * out, DashResumePlan * plan)
+{
+  guint i;
+
+  for (i = 0; i < plan->scan.adoptable->len; i++) {
+    const gchar *name = g_ptr_array_index (plan->scan.adoptable, i);
+    gboolean tmp = g_str_has_suffix (name, ".tmp");
+    gchar *final = g_strndup (name, strlen (name) - (tmp ? 4 : 0));
+    gchar *path = g_build_filename (out->dir, name, NULL);
+    gchar *dash = strrchr (final, '-'), *rep, *data = NULL;
+    gsize len = 0, complete;
+    guint64 t, d = 0;
+
+    rep = g_strndup (final, dash - final);
+    t = g_ascii_strtoull (dash + 1, NULL, 10);
+    if (g_file_get_contents (path, &data, &len, NULL) &&
+        (complete = dash_resume_complete_chunks ((const guint8 *) data, len,
+                &d)) > 0) {
+      gchar *to = g_build_filename (out->dir, final, NULL);
+      /* a partial one: its complete chunks, published */
+      if (tmp && (truncate (path, complete) != 0 || g_rename (path, to) != 0))
+        d = 0;
+      else if (tmp)
+        remove_name (plan->scan.temporary, name);
+      if (d > 0 && dash_resume_adopt (plan->state, rep, final, t, d, complete)) {
+        remove_name (plan->scan.orphans, final);
+        plan->scan.floor_ns = MAX (plan->scan.floor_ns,
+            dash_resume_end (plan->state));
+      } else if (d > 0 && tmp) {
+        g_ptr_array_add (plan->scan.orphans, g_strdup (final));
+      }
+      g_free (to);
+    }
+    g_free (data);
+    g_free (rep);
+    g_free (path);
+    g_free (final);
+  }
+}
+
+gboolean
+dash_output_open_presentation (DashOutput * out, const gchar * mpd_name,
+    gboolean resume, guint64 segment_duration, gboolean hls,
+    const gchar * const *rep_ids, DashResumePlan * plan, GError ** error)
+{
+  gchar *state_name = dash_resume_state_name (mpd_name), *text = NULL;
+  gchar **names = NULL;
+  gboolean ok = FALSE;
+  guint i;
+
+  names = dash_output_list (out, error);
+  if (names == NULL)
+    goto done;
+  text = dash_output_read (out, state_name, error);
+  if (text == NULL && error && *error)
+    goto done;
+  if (!dash_resume_plan (text, mpd_name, resume, segment_duration, hls,
+          rep_ids, (const gchar * const *) names, plan, error))
+    goto done;
+  if (plan->state)
+    adopt_segments (out, plan);
+  /* what a crashed run was writing */
+  for (i = 0; i < plan->scan.temporary->len; i++)
+    dash_output_discard (out, g_ptr_array_index (plan->scan.temporary, i),
+        NULL);
+  ok = TRUE;
+
+done:
+  g_strfreev (names);
+  g_free (text);
+  g_free (state_name);
+  return ok;
+}
+
+gchar **
+dash_output_list (DashOutput * out, GError ** error)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  GDir *d = g_dir_open (out->dir, 0, error);
+  const gchar *n;
+
+  if (d == NULL) {
+    g_ptr_array_free (names, TRUE);
+    return NULL;
+  }
+  while ((n = g_dir_read_name (d)))
+    g_ptr_array_add (names, g_strdup (n));
+  g_dir_close (d);
+  g_ptr_array_add (names, NULL);
+  return (gchar **) g_ptr_array_free (names, FALSE);
+}
+
+gchar *
+dash_output_read (DashOutput * out, const gchar * name, GError ** error)
+{
+  gchar *path = g_build_filename (out->dir, name, NULL);
+  gchar *text = NULL;
+  GError *err = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &err)) {
+    if (!g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      g_set_error (error, DASH_OUTPUT_ERROR, DASH_OUTPUT_ERROR_OPEN,
+          "Could not read \"%s\": %s", path, err->message);
+    g_clear_error (&err);
+  }
+  g_free (path);
+  return text;
+}
+
+gboolean
+dash_output_discard (DashOutput * out, const gchar * name, GError ** error)
+{
+  gchar *path = g_build_filename (out->dir, name, NULL);
+  gboolean ok = TRUE;
+
+  if (g_unlink (path) != 0 && errno != ENOENT) {
+    dash_output_error_from_errno (error, errno, DASH_OUTPUT_ERROR_WRITE,
+        "delete", path);
+    ok = FALSE;
+  }
+  g_free (path);
+  return ok;
+}
+
+gboolean
 dash_output_remove (DashOutput * out, const gchar * name, GError ** error)
 {
   gchar *path = g_build_filename (out->dir, name, NULL);
@@ -274,7 +445,7 @@ dash_output_segment_expected (DashOutput * out, const gchar * name,
 
 DashSegmentFile *
 dash_output_segment_begin (DashOutput * out, const gchar * rep_id,
-    guint64 number, const gchar * name, gboolean chunked)
+    guint64 key, guint64 ahead, const gchar * name, gboolean chunked)
 {
   DashSegmentFile *f = g_new0 (DashSegmentFile, 1);
 
@@ -282,11 +453,11 @@ dash_output_segment_begin (DashOutput * out, const gchar * rep_id,
   f->rep_id = g_strdup (rep_id);
   f->name = g_strdup (name);
   f->tmp_name = g_strconcat (name, ".tmp", NULL);
-  f->number = number;
+  f->key = key;
   f->chunked = chunked;
   f->fd = -1;
   if (out->server)
-    http_server_segment_started (out->server, rep_id, number, f->tmp_name,
+    http_server_segment_started (out->server, rep_id, key, ahead, f->tmp_name,
         f->name);
   return f;
 }
@@ -366,8 +537,7 @@ dash_segment_file_append (DashSegmentFile * f, const struct iovec *iov,
   if (f->chunked && out->upload)
     dash_upload_chunk_written (out->upload, f->name, f->tmp_name, f->size);
   if (out->server)
-    http_server_chunk_written (out->server, f->rep_id, f->number, offset,
-        total);
+    http_server_chunk_written (out->server, f->rep_id, f->key, offset, total);
   return TRUE;
 }
 

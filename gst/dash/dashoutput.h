@@ -35,6 +35,7 @@
 
 #include "httpserver.h"
 #include "dashupload.h"
+#include "dashresume.h"
 
 G_BEGIN_DECLS
 
@@ -61,6 +62,16 @@ void dash_output_free (DashOutput * out);
  * in it. */
 gboolean dash_output_prepare (DashOutput * out, GError ** error);
 
+/* What a run does with the presentation in the directory
+ * (dash_resume_plan() on its state file and its files): temporary files
+ * a previous run left are removed here.  FALSE with DASH_RESUME_ERROR
+ * when the presentation cannot be continued, DASH_OUTPUT_ERROR when the
+ * directory cannot be read. */
+gboolean dash_output_open_presentation (DashOutput * out,
+    const gchar * mpd_name, gboolean resume, guint64 segment_duration,
+    gboolean hls, const gchar * const *rep_ids, DashResumePlan * plan,
+    GError ** error);
+
 /* Who hears about ready files (each may be NULL).  Set before the first
  * file is written and cleared after the last. */
 void dash_output_set_consumers (DashOutput * out, HttpServer * server,
@@ -81,6 +92,23 @@ gboolean dash_output_write_file (DashOutput * out, const gchar * name,
  * @served is NULL. */
 gboolean dash_output_write_manifest (DashOutput * out, const gchar * name,
     guint64 version, const gchar * text, const gchar * served,
+    GError ** error);
+
+/* Writes version @version of @name (@text) atomically, like a manifest,
+ * without announcing it: a file of the sink's own (the resume state). */
+gboolean dash_output_write_private (DashOutput * out, const gchar * name,
+    guint64 version, const gchar * text, GError ** error);
+
+/* The names of the directory's files (NULL-terminated, g_strfreev) */
+gchar **dash_output_list (DashOutput * out, GError ** error);
+
+/* The contents of @name, NULL when it does not exist (or @error) */
+gchar *dash_output_read (DashOutput * out, const gchar * name,
+    GError ** error);
+
+/* Removes @name (a temporary file a previous run left) without telling
+ * anyone; a missing file is no error. */
+gboolean dash_output_discard (DashOutput * out, const gchar * name,
     GError ** error);
 
 /* LL-HLS: the embedded server answers playlist @name with @text (@delta
@@ -104,11 +132,13 @@ void dash_output_segment_expected (DashOutput * out, const gchar * name,
 
 typedef struct _DashSegmentFile DashSegmentFile;
 
-/* A media segment @name of representation @rep_id, number @number, begins
- * (the server makes requests for it follow its chunks).  @chunked: its
- * chunks are pushed to the origin as they are written. */
+/* A media segment @name of representation @rep_id begins (the server
+ * makes requests for it follow its chunks); @key is the number in its
+ * name, and names of @rep_id up to @ahead after it are announced (the
+ * server makes requests for them wait).  @chunked: its chunks are pushed
+ * to the origin as they are written. */
 DashSegmentFile *dash_output_segment_begin (DashOutput * out,
-    const gchar * rep_id, guint64 number, const gchar * name,
+    const gchar * rep_id, guint64 key, guint64 ahead, const gchar * name,
     gboolean chunked);
 
 /* Appends one chunk (@iov, @n_iov) to the segment's temporary file

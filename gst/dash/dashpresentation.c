@@ -43,6 +43,12 @@ struct _DashPresentation
   guint64 version;
   gint64 last_render_us;        /* monotonic */
   gboolean stale;               /* a due render was skipped */
+  gboolean ended;
+  GHashTable *restored;         /* id -> HlsMediaPlaylist of a resumed run */
+  GPtrArray *orphans;           /* gchar *: delete with the first render */
+  guint64 trim_now;             /* media time of the trim under way */
+  guint64 resume_end;           /* where a resumed presentation's segments
+                                 * end (ns), 0 = not resumed */
   DashPresentationStats stats;
   /* LL-HLS (the served playlists) */
   gboolean served_ready;        /* the manifests were rendered once */
@@ -50,9 +56,9 @@ struct _DashPresentation
 };
 
 gchar *
-dash_segment_name (const gchar * rep_id, guint64 number)
+dash_segment_name (const gchar * rep_id, guint64 t)
 {
-  return g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep_id, number);
+  return g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep_id, t);
 }
 
 static void
@@ -84,6 +90,7 @@ dash_manifests_clear (DashManifests * m)
   g_ptr_array_free (m->served, TRUE);
   g_ptr_array_free (m->playlists, TRUE);
   g_ptr_array_free (m->deletes, TRUE);
+  g_free (m->state);
 }
 
 /* @p (taken) replaces what @m holds for its name */
@@ -144,6 +151,8 @@ dash_presentation_new (Segmenter * seg)
 static void
 rep_reset (DashPresentation * pres, DashPresRep * r)
 {
+  HlsMediaPlaylist *restored = NULL;
+
   r->rep = NULL;
   r->rep_period = 0;
   r->predicted_d = 0;
@@ -152,9 +161,14 @@ rep_reset (DashPresentation * pres, DashPresRep * r)
   r->segments = r->bytes = r->last_duration = 0;
   g_clear_pointer (&r->init_name, g_free);
   hls_media_playlist_free (r->hls);
-  r->hls = pres->cfg.hls ?
-      hls_media_playlist_new ((guint) ((pres->cfg.segment_duration +
-              DASH_NS_PER_SECOND - 1) / DASH_NS_PER_SECOND)) : NULL;
+  /* a resumed run's playlist goes on */
+  if (pres->restored && g_hash_table_steal_extended (pres->restored, r->id,
+          NULL, (gpointer *) & restored))
+    r->hls = restored;
+  else
+    r->hls = pres->cfg.hls ?
+        hls_media_playlist_new ((guint) ((pres->cfg.segment_duration +
+                DASH_NS_PER_SECOND - 1) / DASH_NS_PER_SECOND)) : NULL;
   /* no DVR window: the playlists only grow (EVENT, then VOD at EOS) */
   if (r->hls)
     r->hls->event = pres->cfg.dvr_window == 0;
@@ -186,20 +200,23 @@ dash_presentation_free (DashPresentation * pres)
   g_free (pres->user_time_url);
   g_free (pres->served_time_url);
   g_free (pres->last_master);
+  if (pres->restored)
+    g_hash_table_unref (pres->restored);
+  if (pres->orphans)
+    g_ptr_array_free (pres->orphans, TRUE);
   g_free (pres);
 }
 
 /* The MPD's settings for this run */
-static MpdModel *
-new_model (const DashPresentationConfig * cfg)
+static void
+model_settings (MpdModel * mpd, const DashPresentationConfig * cfg)
 {
-  MpdModel *mpd = mpd_model_new ();
-
   mpd->min_buffer_time = cfg->min_buffer_time;
   mpd->suggested_presentation_delay = cfg->suggested_presentation_delay ?
       cfg->suggested_presentation_delay : 3 * cfg->segment_duration;
   mpd->minimum_update_period = cfg->segment_duration;
   mpd->time_shift_buffer_depth = cfg->dvr_window;
+  g_free (mpd->base_url);
   mpd->base_url = g_strdup (cfg->base_url);
   if (cfg->chunk_duration > 0) {
     /* low latency: a segment is available once its first chunk is */
@@ -218,14 +235,17 @@ new_model (const DashPresentationConfig * cfg)
     mpd->playback_rate_max = cfg->max_playback_rate;
     mpd->resync_dt = cfg->chunk_duration;
   }
-  mpd_model_add_period (mpd, 0);
-  return mpd;
+  /* media time is UTC: a segment is available when the wall clock reaches
+   * its end */
+  mpd_model_set_availability_start_time (mpd, 0);
 }
 
 void
 dash_presentation_start (DashPresentation * pres,
-    const DashPresentationConfig * config)
+    const DashPresentationConfig * config, DashResumeState * resume,
+    GPtrArray * orphans)
 {
+  guint i;
   GList *l;
 
   pres->cfg = *config;
@@ -238,8 +258,33 @@ dash_presentation_start (DashPresentation * pres,
   pres->served = FALSE;
   pres->cfg.utc_timing_url = pres->cfg.base_url = NULL;
   mpd_model_free (pres->mpd);
-  pres->mpd = new_model (config);
-  pres->model_periods = 1;
+  if (pres->restored)
+    g_clear_pointer (&pres->restored, g_hash_table_unref);
+  pres->resume_end = resume ? dash_resume_end (resume) : 0;
+  if (resume) {
+    /* the segmenter's periods of this run follow the restored ones */
+    pres->mpd = g_steal_pointer (&resume->mpd);
+    pres->model_periods = 0;
+    pres->restored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        (GDestroyNotify) hls_media_playlist_free);
+    while (resume->playlists->len > 0) {
+      guint last = resume->playlists->len - 1;
+      g_hash_table_insert (pres->restored,
+          g_ptr_array_steal_index (resume->playlist_ids, last),
+          g_ptr_array_steal_index (resume->playlists, last));
+    }
+  } else {
+    pres->mpd = mpd_model_new ();
+    mpd_model_add_period (pres->mpd, 0);
+    pres->model_periods = 1;
+  }
+  model_settings (pres->mpd, config);
+  if (pres->orphans)
+    g_ptr_array_free (pres->orphans, TRUE);
+  pres->orphans = g_ptr_array_new_with_free_func (g_free);
+  for (i = 0; orphans && i < orphans->len; i++)
+    g_ptr_array_add (pres->orphans, g_strdup (g_ptr_array_index (orphans, i)));
+  pres->ended = FALSE;
   g_clear_pointer (&pres->last_master, g_free);
   pres->version = 0;
   pres->last_render_us = 0;
@@ -284,6 +329,26 @@ dash_presentation_remove_rep (DashPresentation * pres, DashPresRep * rep)
   rep_free (rep);
 }
 
+guint64
+dash_presentation_continued_number (DashPresentation * pres, DashPresRep * r)
+{
+  guint64 next = 0;
+  guint pi, ri;
+
+  for (pi = 0; pres->mpd && pi < pres->mpd->periods->len; pi++) {
+    MpdPeriod *p = g_ptr_array_index (pres->mpd->periods, pi);
+    for (ri = 0; ri < p->reps->len; ri++) {
+      MpdRepresentation *m = g_ptr_array_index (p->reps, ri);
+      if (g_str_equal (m->id, r->id))
+        next = MAX (next, m->next_number);
+    }
+  }
+  if (r->hls && r->hls->segments->len > 0)
+    next = MAX (next, ((HlsSegment *) g_ptr_array_index (r->hls->segments,
+                r->hls->segments->len - 1))->number + 1);
+  return next;
+}
+
 void
 dash_presentation_set_served (DashPresentation * pres, const gchar * time_url)
 {
@@ -308,15 +373,6 @@ set_time_source (DashPresentation * pres, gboolean served)
       g_strdup ("urn:mpeg:dash:utc:http-xsdate:2014") : NULL;
 }
 
-gboolean
-dash_presentation_set_ast (DashPresentation * pres, guint64 media_ns)
-{
-  if (pres->mpd->ast_set)
-    return FALSE;
-  return mpd_model_set_availability_start_time (pres->mpd,
-      g_get_real_time () - (gint64) (media_ns / 1000));
-}
-
 void
 dash_presentation_enter_period (DashPresentation * pres, DashPresRep * r,
     guint period, guint64 number)
@@ -325,14 +381,21 @@ dash_presentation_enter_period (DashPresentation * pres, DashPresRep * r,
   MpdPeriod *p;
   gchar *media;
 
-  /* periods reach the model when their first representation enters */
-  while (pres->model_periods <= period)
-    mpd_model_add_period (pres->mpd, segmenter_period_start (pres->seg,
-            pres->model_periods++));
+  /* periods reach the model when their first representation enters; a
+   * resumed run's first one starts where the previous run's segments end
+   * (a Period ends where the next begins: the previous one is complete
+   * and the time the producer was away is a gap at the start of this
+   * one, before its first segment) */
+  while (pres->model_periods <= period) {
+    guint64 start = segmenter_period_start (pres->seg, pres->model_periods);
+    if (pres->model_periods++ == 0 && pres->resume_end > 0)
+      start = MIN (start, pres->resume_end);
+    mpd_model_add_period (pres->mpd, start);
+  }
   if (r->rep && r->rep_period == period)
     return;
   p = mpd_model_last_period (pres->mpd);
-  media = g_strdup_printf ("%s-$Number$.m4s", r->id);
+  media = g_strdup_printf ("%s-$Time$.m4s", r->id);
   info.id = r->id;
   info.kind = r->kind;
   info.codecs = r->codecs;
@@ -543,6 +606,7 @@ enable_parts (DashPresentation * pres)
   pres->part_hold_back = MAX (target, 3 * pres->part_target);
   for (l = pres->reps; l; l = l->next) {
     DashPresRep *r = l->data;
+    /* parts are <rep>-<segment's $Time$>.<index>.m4s */
     gchar *prefix = g_strdup_printf ("%s-", r->id);
     if (r->hls)
       hls_media_playlist_set_parts (r->hls, prefix, pres->part_target,
@@ -568,7 +632,8 @@ dash_presentation_add_part (DashPresentation * pres, DashPresRep * r,
   if (pres->part_target == 0)
     return;
   dur = dash_ticks_to_ns (part->duration_ticks, r->timescale);
-  hls_media_playlist_add_part (r->hls, part->number, part->index, dur,
+  hls_media_playlist_add_part_keyed (r->hls, part->number, part->key,
+      part->index, dur,
       part->independent, pres->mpd->availability_start_time +
       (gint64) (r->open_start_ns / 1000), r->open_discont, r->init_name);
   pres->stats.hls_parts++;
@@ -580,6 +645,28 @@ dash_presentation_add_part (DashPresentation * pres, DashPresRep * r,
     out->version = ++pres->version;
     render_served (pres, r, out);
   }
+}
+
+/* The resume state: what the manifests list, for a later run */
+static void
+render_state (DashPresentation * pres, DashManifests * out)
+{
+  GPtrArray *ids = g_ptr_array_new (), *pls = g_ptr_array_new ();
+  GList *l;
+
+  for (l = pres->reps; l; l = l->next) {
+    DashPresRep *r = l->data;
+    if (r->hls) {
+      g_ptr_array_add (ids, r->id);
+      g_ptr_array_add (pls, r->hls);
+    }
+  }
+  g_free (out->state);
+  out->state = dash_resume_render (pres->cfg.segment_duration, pres->cfg.hls,
+      pres->ended, pres->mpd, (const gchar * const *) ids->pdata,
+      (HlsMediaPlaylist * const *) pls->pdata, pls->len);
+  g_ptr_array_free (ids, TRUE);
+  g_ptr_array_free (pls, TRUE);
 }
 
 /* Low latency: the MPD announces the segment in progress and the next
@@ -663,8 +750,13 @@ render (DashPresentation * pres, DashPresRep * published,
       render_served (pres, l->data, out);
     pres->served_ready = TRUE;
   }
+  render_state (pres, out);
   pres->last_render_us = g_get_monotonic_time ();
   pres->stale = FALSE;
+  /* what a previous run left and no manifest lists any more */
+  while (pres->orphans->len > 0)
+    g_ptr_array_add (out->deletes, g_ptr_array_steal_index (pres->orphans,
+            pres->orphans->len - 1));
   /* the manifests written with @out list none of the segments waiting
    * for deletion */
   for (l = pres->reps; l; l = l->next)
@@ -688,8 +780,11 @@ on_segment_removed (MpdPeriod * period, MpdRepresentation * rep,
   if (r == NULL)
     return;
   d = g_new0 (PendingDelete, 1);
-  d->name = dash_segment_name (rep->id, seg->number);
-  d->removed_at = mpd_representation_end (r->rep);
+  d->name = dash_segment_name (rep->id, seg->t);
+  /* (a representation that has not entered this run's period yet, after
+   * a restart: the media time of the trim) */
+  d->removed_at = r->rep && r->rep->segments->len > 0 ?
+      mpd_representation_end (r->rep) : pres->trim_now;
   d->listed = TRUE;
   if (r->hls && hls_media_playlist_remove_through (r->hls, d->name) > 0)
     r->hls_dirty = TRUE;
@@ -707,6 +802,7 @@ trim_window (DashPresentation * pres, guint64 now, DashManifests * out,
 
   if (pres->cfg.dvr_window == 0)
     return;
+  pres->trim_now = now;
   mpd_model_trim (pres->mpd, now, on_segment_removed, pres);
   for (l = pres->reps; l; l = l->next) {
     DashPresRep *r = l->data;
@@ -735,7 +831,6 @@ dash_presentation_add_segment (DashPresentation * pres, DashPresRep * r,
   g_return_val_if_fail (r->rep != NULL, 0);
   dur_ns = dash_ticks_to_ns (d, r->timescale);
   end_ns = seg->start_ns + dur_ns;
-  dash_presentation_set_ast (pres, end_ns);
   if (r->predicted_d > 0 && r->predicted_d != d)
     pres->stats.mispredicted++;
   r->predicted_d = 0;
@@ -747,19 +842,22 @@ dash_presentation_add_segment (DashPresentation * pres, DashPresRep * r,
     mpd_representation_set_ahead (r->rep, rest, r->rep->n_ahead - 1);
     r->predicted_d = rest[0];
   }
+  /* numbers (HLS media sequence) are the segmenter's */
+  r->rep->next_number = seg->number;
   number = mpd_representation_add_segment (r->rep, seg->start_ticks, d,
       seg->size);
-  g_warn_if_fail (number == seg->number);
   if (seg->prt_wallclock_us > 0) {
     /* the MPD's ProducerReferenceTime repeats the latest segment's prft */
     r->rep->prt_wallclock_us = seg->prt_wallclock_us;
     r->rep->prt_presentation_time = seg->prt_ticks;
   }
   if (r->hls) {
-    name = dash_segment_name (r->id, number);
+    name = dash_segment_name (r->id, seg->start_ticks);
     hls_media_playlist_add_segment (r->hls, number, name, dur_ns,
         pres->mpd->availability_start_time + (gint64) (seg->start_ns / 1000),
         seg->discont, r->init_name);
+    /* the next segment's parts: named after where it starts */
+    hls_media_playlist_set_next_part_key (r->hls, seg->end_ticks);
     r->hls_dirty = TRUE;
     g_free (name);
     sync_target_durations (pres);
@@ -798,6 +896,7 @@ dash_presentation_finalize (DashPresentation * pres, DashManifests * out,
     }
   }
   mpd_model_finalize (pres->mpd, end);
+  pres->ended = TRUE;
   render (pres, NULL, out, error);
 }
 

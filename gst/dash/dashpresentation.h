@@ -18,6 +18,13 @@
  * it holds no lock.  At low latency the MPD also announces the segment in
  * progress and the next one with predicted durations.
  *
+ * Addresses: the media timeline is UTC (availabilityStartTime is the Unix
+ * epoch) and a segment is named after its start on it ($Time$: the tfdt
+ * in the representation's timescale), so that no name is used twice
+ * across runs and two producers on one clock name a segment alike.  With
+ * every render comes the resume state (dashresume.h): a later run on the
+ * same directory continues the presentation from it in a new period.
+ *
  * With an embedded server at low latency, every media playlist also has
  * an LL-HLS variant (hlsplaylist.h) that only the server answers: it is
  * rendered after every part (chunk) of its representation and at every
@@ -34,6 +41,7 @@
 #include "mpdmodel.h"
 #include "hlsplaylist.h"
 #include "segmenter.h"
+#include "dashresume.h"
 
 G_BEGIN_DECLS
 
@@ -96,6 +104,8 @@ typedef struct {
   GPtrArray *playlists;         /* DashServedPlaylist: the server answers
                                  * these instead of the files */
   GPtrArray *deletes;           /* gchar *: file names */
+  gchar *state;                 /* the resume state, written first; NULL =
+                                 * unchanged */
 } DashManifests;
 
 void dash_manifests_init (DashManifests * m);
@@ -117,14 +127,25 @@ typedef struct _DashPresentation DashPresentation;
 DashPresentation *dash_presentation_new (Segmenter * seg);
 void dash_presentation_free (DashPresentation * pres);
 
-/* A new presentation for a run: every representation starts afresh */
+/* A presentation for a run: a new one, or (@resume) the one a previous
+ * run left, whose model and playlists are taken from @resume: the run
+ * adds a period (the segmenter's period 0 of a resumed run) and every
+ * playlist goes on after a discontinuity.  @orphans (gchar *, may be
+ * NULL): segment files to delete once the first manifests are written. */
 void dash_presentation_start (DashPresentation * pres,
-    const DashPresentationConfig * config);
+    const DashPresentationConfig * config, DashResumeState * resume,
+    GPtrArray * orphans);
 
 /* Representations are kept in the segmenter's track order */
 DashPresRep *dash_presentation_add_rep (DashPresentation * pres,
     const gchar * id, MpdKind kind, SegTrack * track);
 void dash_presentation_remove_rep (DashPresentation * pres,
+    DashPresRep * rep);
+
+/* The number @rep's next segment continues with: after what the
+ * presentation lists of a representation with its id (a resumed run),
+ * 0 when nothing */
+guint64 dash_presentation_continued_number (DashPresentation * pres,
     DashPresRep * rep);
 
 /* An embedded server serves this presentation: it gets an MPD of its own
@@ -133,11 +154,6 @@ void dash_presentation_remove_rep (DashPresentation * pres,
  * reference a segment that is not complete. */
 void dash_presentation_set_served (DashPresentation * pres,
     const gchar * time_url);
-
-/* availabilityStartTime: media time 0 is @media_ns before now.  Set
- * once; FALSE when it was set already. */
-gboolean dash_presentation_set_ast (DashPresentation * pres,
-    guint64 media_ns);
 
 /* @rep's segments from @number on belong to the segmenter's @period. */
 void dash_presentation_enter_period (DashPresentation * pres,
@@ -151,6 +167,8 @@ void dash_presentation_start_segment (DashPresentation * pres,
 /* A part (chunk) of @rep's segment in progress */
 typedef struct {
   guint64 number;               /* its segment */
+  guint64 key;                  /* its segment's start (ticks): the
+                                 * segment's name and its parts' */
   guint index;                  /* from 0 */
   guint64 duration_ticks;       /* in the representation's timescale */
   gboolean independent;         /* starts with a sync sample */
@@ -188,9 +206,10 @@ typedef struct {
 void dash_presentation_get_stats (DashPresentation * pres,
     DashPresentationStats * stats);
 
-/* A media segment's file name: ID-NUMBER.m4s (the SegmentTemplate media
- * pattern ID-$Number$.m4s) */
-gchar *dash_segment_name (const gchar * rep_id, guint64 number);
+/* A media segment's file name: ID-T.m4s, T its start in the
+ * representation's timescale (the SegmentTemplate media pattern
+ * ID-$Time$.m4s) */
+gchar *dash_segment_name (const gchar * rep_id, guint64 t);
 
 G_END_DECLS
 

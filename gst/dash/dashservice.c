@@ -91,6 +91,7 @@ add_metrics (LivestreamMetrics * m, gpointer user_data)
   SRV_METRIC ("live_responses_total", "counter", ss.live_responses);
   SRV_METRIC ("waited_total", "counter", ss.waited);
   SRV_METRIC ("wait_timeouts_total", "counter", ss.wait_timeouts);
+  SRV_METRIC ("aliased_total", "counter", ss.aliased);
   SRV_METRIC ("sent_bytes_total", "counter", ss.bytes_sent);
   SRV_METRIC ("slow_clients_dropped_total", "counter", ss.disconnected_slow);
   SRV_METRIC ("active_responses", "gauge", ss.active);

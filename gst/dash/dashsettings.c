@@ -41,7 +41,32 @@
 #define DEFAULT_MANIFEST_MIN_INTERVAL GST_SECOND
 #define MAX_MANIFEST_MIN_INTERVAL (60 * GST_SECOND)
 
+#define DEFAULT_TIMELINE GST_DASH_LIVE_SINK_TIMELINE_WALL_CLOCK
+#define DEFAULT_RESUME TRUE
+
 #define MIN_SEGMENT_DURATION (100 * GST_MSECOND)
+
+GType
+gst_dash_live_sink_timeline_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_DASH_LIVE_SINK_TIMELINE_WALL_CLOCK,
+          "Media time starts at the wall-clock time the first buffer arrives",
+        "wall-clock"},
+    {GST_DASH_LIVE_SINK_TIMELINE_CLOCK,
+          "Media time is the buffers' clock time (a UTC pipeline clock)",
+        "clock"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstDashLiveSinkTimeline", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
 #define MAX_SEGMENT_DURATION (60 * GST_SECOND)
 
 void
@@ -70,6 +95,8 @@ dash_settings_init (DashSettings * s)
   s->upload_queue_size = DEFAULT_UPLOAD_QUEUE_SIZE;
   s->upload_ll_manifests = DEFAULT_UPLOAD_LL_MANIFESTS;
   s->manifest_min_interval = DEFAULT_MANIFEST_MIN_INTERVAL;
+  s->timeline = DEFAULT_TIMELINE;
+  s->resume = DEFAULT_RESUME;
 }
 
 void
@@ -106,6 +133,41 @@ dash_settings_copy (DashSettings * dst, const DashSettings * src)
   /* a chunk as long as a segment is a whole segment */
   if (dst->chunk_duration >= dst->segment_duration)
     dst->chunk_duration = 0;
+}
+
+SegmenterConfig
+dash_settings_segmenter_config (const DashSettings * run)
+{
+  SegmenterConfig cfg = { 0, };
+
+  cfg.segment_duration = run->segment_duration;
+  cfg.chunk_duration = run->chunk_duration;
+  cfg.manifest_min_interval = run->manifest_min_interval;
+  cfg.grid_from_zero = run->timeline == GST_DASH_LIVE_SINK_TIMELINE_CLOCK;
+  cfg.free_data = (GDestroyNotify) gst_buffer_unref;
+  return cfg;
+}
+
+DashPresentationConfig
+dash_settings_presentation_config (const DashSettings * run)
+{
+  DashPresentationConfig pcfg = { 0, };
+
+  pcfg.segment_duration = run->segment_duration;
+  pcfg.chunk_duration = run->chunk_duration;
+  pcfg.dvr_window = run->dvr_window;
+  pcfg.min_buffer_time = run->min_buffer_time;
+  pcfg.suggested_presentation_delay = run->suggested_presentation_delay;
+  pcfg.utc_timing_url = run->utc_timing_url;
+  pcfg.base_url = run->base_url;
+  pcfg.mpd_name = run->mpd_name;
+  pcfg.hls = run->hls;
+  pcfg.target_latency = run->target_latency;
+  pcfg.min_latency = run->min_latency;
+  pcfg.max_latency = run->max_latency;
+  pcfg.min_playback_rate = run->min_playback_rate;
+  pcfg.max_playback_rate = run->max_playback_rate;
+  return pcfg;
 }
 
 void
@@ -461,6 +523,51 @@ dash_settings_install_properties (GObjectClass * gobject_class)
           MAX_MANIFEST_MIN_INTERVAL, DEFAULT_MANIFEST_MIN_INTERVAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  /**
+   * GstDashLiveSink:timeline:
+   *
+   * Where the media timeline comes from.  It is UTC either way: the
+   * MPD's availabilityStartTime is the Unix epoch, a segment becomes
+   * available when the wall clock reaches its end, and segments are named
+   * after their start on it (`video_0-$Time$.m4s`), so that a name never
+   * comes back with other content, across restarts too.  `wall-clock`: a
+   * run starts at the wall-clock time its first buffer arrives (and after
+   * everything a previous run in the directory published).  `clock`: the
+   * buffers' clock time (running time + base time) is used as it is; the
+   * pipeline clock must be UTC (a GstSystemClock with clock-type
+   * realtime, or a network clock), and the segment grid is every
+   * segment-duration from the epoch — two producers that timestamp the
+   * same frames alike on synchronised clocks write the same segment
+   * names and timeline (redundant encoders).
+   */
+  g_object_class_install_property (gobject_class, DASH_SETTING_TIMELINE,
+      g_param_spec_enum ("timeline", "Timeline",
+          "Where the media timeline (UTC) comes from",
+          GST_TYPE_DASH_LIVE_SINK_TIMELINE, DEFAULT_TIMELINE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstDashLiveSink:resume:
+   *
+   * Continue the live presentation a previous run left in the directory
+   * (after a crash, a kill or a restart): the same MPD and
+   * availabilityStartTime, a new Period from this run's first keyframe,
+   * the DVR window before it kept (and deleted on schedule), the HLS
+   * playlists continued after an EXT-X-DISCONTINUITY.  Temporary files
+   * of the previous run are removed.  A directory whose presentation was
+   * written with another segment-duration, hls setting or set of
+   * representations, or that holds an MPD without dashlivesink's state
+   * file, fails READY->PAUSED with a RESOURCE/SETTINGS error that says
+   * why.  A presentation that ended (EOS) is replaced.  false: a new
+   * presentation replaces whatever is there (its segment files are
+   * deleted once the new MPD is written; names are never reused).
+   */
+  g_object_class_install_property (gobject_class, DASH_SETTING_RESUME,
+      g_param_spec_boolean ("resume", "Resume",
+          "Continue the live presentation a previous run left in the "
+          "directory", DEFAULT_RESUME,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 }
 
 gboolean
@@ -541,6 +648,12 @@ dash_settings_set_property (DashSettings * s, guint prop_id,
     case DASH_SETTING_MANIFEST_MIN_INTERVAL:
       s->manifest_min_interval = g_value_get_uint64 (value);
       break;
+    case DASH_SETTING_TIMELINE:
+      s->timeline = g_value_get_enum (value);
+      break;
+    case DASH_SETTING_RESUME:
+      s->resume = g_value_get_boolean (value);
+      break;
     case DASH_SETTING_UPLOAD_LL_MANIFESTS:
       s->upload_ll_manifests = g_value_get_boolean (value);
       break;
@@ -620,6 +733,12 @@ dash_settings_get_property (const DashSettings * s, guint prop_id,
       break;
     case DASH_SETTING_MANIFEST_MIN_INTERVAL:
       g_value_set_uint64 (value, s->manifest_min_interval);
+      break;
+    case DASH_SETTING_TIMELINE:
+      g_value_set_enum (value, s->timeline);
+      break;
+    case DASH_SETTING_RESUME:
+      g_value_set_boolean (value, s->resume);
       break;
     case DASH_SETTING_UPLOAD_LL_MANIFESTS:
       g_value_set_boolean (value, s->upload_ll_manifests);

@@ -17,6 +17,9 @@
 
 #include <gst/gst.h>
 
+#include "segmenter.h"
+#include "dashpresentation.h"
+
 G_BEGIN_DECLS
 
 #define DASH_DEFAULT_MPD_NAME "manifest.mpd"
@@ -47,10 +50,34 @@ enum
   DASH_SETTING_UPLOAD_QUEUE_SIZE,
   DASH_SETTING_MANIFEST_MIN_INTERVAL,
   DASH_SETTING_HTTP_LISTEN_BACKLOG,
+  DASH_SETTING_TIMELINE,
+  DASH_SETTING_RESUME,
   DASH_SETTING_HTTP_MOUNT,
   DASH_SETTING_UPLOAD_LL_MANIFESTS,
   DASH_SETTING_LAST             /* the element's own ids start here */
 };
+
+/**
+ * GstDashLiveSinkTimeline:
+ * @GST_DASH_LIVE_SINK_TIMELINE_WALL_CLOCK: a run's media time starts at the
+ *   wall-clock time (UTC) at which its first buffer arrives and follows
+ *   the buffers' running time from there
+ * @GST_DASH_LIVE_SINK_TIMELINE_CLOCK: media time is the buffers' clock time
+ *   (running time + base time), which must be UTC: a realtime system clock
+ *   (or a network clock) shared by redundant producers
+ *
+ * Where dashlivesink's media timeline comes from.  Either way it is UTC
+ * (availabilityStartTime is the Unix epoch) and segments are named after
+ * their start on it.
+ */
+typedef enum
+{
+  GST_DASH_LIVE_SINK_TIMELINE_WALL_CLOCK,
+  GST_DASH_LIVE_SINK_TIMELINE_CLOCK,
+} GstDashLiveSinkTimeline;
+
+#define GST_TYPE_DASH_LIVE_SINK_TIMELINE (gst_dash_live_sink_timeline_get_type ())
+GType gst_dash_live_sink_timeline_get_type (void);
 
 /* The properties (durations in ns) */
 typedef struct
@@ -74,6 +101,8 @@ typedef struct
   gchar *upload_location;
   guint upload_queue_size;
   guint64 manifest_min_interval;
+  GstDashLiveSinkTimeline timeline;
+  gboolean resume;
   gboolean upload_ll_manifests;
 } DashSettings;
 
@@ -85,6 +114,12 @@ void dash_settings_clear (DashSettings * s);
  * without a trailing '/', a chunk as long
  * as a segment means whole segments. */
 void dash_settings_copy (DashSettings * dst, const DashSettings * src);
+
+/* The segmenter's and the presentation's configuration for a run with
+ * @run (the strings stay @run's) */
+SegmenterConfig dash_settings_segmenter_config (const DashSettings * run);
+DashPresentationConfig dash_settings_presentation_config (const DashSettings
+    * run);
 
 void dash_settings_install_properties (GObjectClass * klass);
 /* FALSE for an unknown @prop_id.  The caller holds the object lock. */

@@ -57,11 +57,11 @@ dash_track_writer_reset (DashTrackWriter * w)
 
 void
 dash_track_writer_begin (DashTrackWriter * w, DashOutput * out,
-    guint64 number, const gchar * name, gboolean low_latency)
+    guint64 key, guint64 ahead, const gchar * name, gboolean low_latency)
 {
   g_mutex_lock (&w->lock);
   g_clear_pointer (&w->file, dash_segment_file_abandon);
-  w->file = dash_output_segment_begin (out, w->rep_id, number, name,
+  w->file = dash_output_segment_begin (out, w->rep_id, key, ahead, name,
       low_latency);
   w->low_latency = low_latency;
   w->prt_wallclock_us = 0;
@@ -79,8 +79,7 @@ write_segment_header (DashTrackWriter * w, GByteArray * hdr,
     /* the wall-clock time at which the segment's first sample reached
      * the sink (about when the encoder output it), repeated in the MPD's
      * ProducerReferenceTime */
-    gint64 wall = first->arrival + g_get_real_time () -
-        g_get_monotonic_time ();
+    gint64 wall = first->arrival + g_get_real_time () - g_get_monotonic_time ();
     guint64 pts = (guint64) MAX ((gint64) first->ticks + first->cts, 0);
     cmaf_write_prft (hdr, 1, wall, pts, CMAF_PRFT_ENCODER_OUTPUT);
     w->prt_wallclock_us = wall;
@@ -157,8 +156,7 @@ dash_track_writer_write (DashTrackWriter * w, GArray * samples,
   g_mutex_lock (&w->lock);
   if (w->file == NULL) {
     res = DASH_TRACK_GONE;
-  } else if (samples->len > 0 && !append_locked (w, samples, end_ticks,
-          error)) {
+  } else if (samples->len > 0 && !append_locked (w, samples, end_ticks, error)) {
     res = DASH_TRACK_ERROR;
   } else if (finished) {
     finished->size = dash_segment_file_get_size (w->file);

@@ -39,11 +39,12 @@ void dash_track_writer_free (DashTrackWriter * w);
 /* A new run: fragment sequence numbers from 1 again */
 void dash_track_writer_reset (DashTrackWriter * w);
 
-/* Segment @number, file @name, begins in @out (a segment still open is
+/* Segment @name (@key: the number in it, @ahead: see
+ * dash_output_segment_begin()) begins in @out (a segment still open is
  * abandoned).  @low_latency: chunks are announced as they are written,
  * with a prft. */
 void dash_track_writer_begin (DashTrackWriter * w, DashOutput * out,
-    guint64 number, const gchar * name, gboolean low_latency);
+    guint64 key, guint64 ahead, const gchar * name, gboolean low_latency);
 
 typedef enum {
   DASH_TRACK_OK,

@@ -149,10 +149,12 @@ struct _DashStream
   GstSegment segment;
   gboolean have_delay;
   gint64 delay;                 /* pts - dts of the first sample */
+  guint64 last_media;           /* timeline=clock: of the last sample + 1 */
 
   DashPresRep *prep;            /* in the manifests, LOCK */
   gboolean init_prepared;       /* an init segment was prepared */
   guint chunks_cut;             /* of the open segment */
+  guint64 seg_key;              /* its start: the number in its name */
 
   DashTrackWriter *writer;      /* the open segment file */
 
@@ -171,6 +173,7 @@ typedef struct
   gchar *init_name;
   GError *error;                /* of the write step */
   gboolean abandoned;           /* the segment went meanwhile (flush) */
+  guint64 ahead;                /* START: announced names after it (ticks) */
   DashTrackSegment seg;         /* FINISH: what was published */
 } DashJob;
 
@@ -203,6 +206,12 @@ struct _GstDashLiveSink
   GList *pending_msgs;
   DashPendingError *pending_error;
   gboolean post_eos;
+
+  /* the run's media timeline (UTC), LOCK */
+  gboolean have_offset;
+  guint64 offset;               /* wall-clock: running time + offset */
+  guint64 floor_ns;             /* media time a previous run used: below it
+                                 * nothing is written */
 
   /* stats, LOCK */
   guint64 st_segments, st_deleted, st_bytes, st_init;
@@ -261,7 +270,6 @@ static GstFlowReturn gst_dash_live_sink_chain (GstPad * pad,
     GstObject * parent, GstBuffer * buf);
 static gboolean gst_dash_live_sink_sink_event (GstPad * pad,
     GstObject * parent, GstEvent * event);
-static SegmenterConfig segmenter_config (const DashSettings * run);
 
 /* ---------------------------------------------------------------- */
 
@@ -276,6 +284,7 @@ gst_dash_live_sink_class_init (GstDashLiveSinkClass * klass)
   gobject_class->get_property = gst_dash_live_sink_get_property;
 
   dash_settings_install_properties (gobject_class);
+  gst_type_mark_as_plugin_api (GST_TYPE_DASH_LIVE_SINK_TIMELINE, 0);
 
   /**
    * GstDashLiveSink:stats:
@@ -330,7 +339,7 @@ gst_dash_live_sink_init (GstDashLiveSink * self)
   g_mutex_init (&self->lock);
   g_mutex_init (&self->post_lock);
   {
-    SegmenterConfig cfg = segmenter_config (&self->props);
+    SegmenterConfig cfg = dash_settings_segmenter_config (&self->props);
     self->seg = segmenter_new (&cfg);
     self->pres = dash_presentation_new (self->seg);
   }
@@ -696,19 +705,25 @@ prepare_jobs_locked (GstDashLiveSink * self, GArray * ops, GArray * jobs)
         op->samples->len > 0) {
       /* bench/dashlivesink-publish.py: when a chunk was cut, before I/O */
       GST_LOG_OBJECT (self, "chunk %s-%" G_GUINT64_FORMAT " #%u complete",
-          s->id, op->number, s->chunks_cut++);
+          s->id, s->seg_key, s->chunks_cut++);
     }
     if (op->kind != SEG_OP_START)
       continue;
     s->chunks_cut = 0;
-    job->seg_name = dash_segment_name (s->id, op->number);
+    s->seg_key = op->start_ticks;
+    /* named after its start: a name never comes back with other content */
+    job->seg_name = dash_segment_name (s->id, op->start_ticks);
+    job->ahead = dash_ns_to_ticks ((2 * DASH_MAX_ANNOUNCED + 1) *
+        self->run.segment_duration / 2, s->timescale);
     if (!s->init_prepared || op->new_config) {
-      job->init_name = s->config_version == 0 ?
-          g_strdup_printf ("%s-init.mp4", s->id) :
-          g_strdup_printf ("%s-init-%u.mp4", s->id, s->config_version);
+      gchar *hash;
       job->init = build_init_locked (self, s);
       if (job->init == NULL)
         return FALSE;
+      /* named after its content, for the same reason */
+      hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, job->init);
+      job->init_name = g_strdup_printf ("%s-init-%.12s.mp4", s->id, hash);
+      g_free (hash);
       s->init_prepared = TRUE;
     }
   }
@@ -733,8 +748,8 @@ write_jobs (GstDashLiveSink * self, GArray * ops, GArray * jobs)
               g_bytes_get_data (job->init, NULL),
               g_bytes_get_size (job->init), &job->error))
         return i;
-      dash_track_writer_begin (s->writer, self->out, op->number,
-          job->seg_name, self->run.chunk_duration > 0);
+      dash_track_writer_begin (s->writer, self->out, op->start_ticks,
+          job->ahead, job->seg_name, self->run.chunk_duration > 0);
     } else if (op->kind == SEG_OP_CHUNK || op->kind == SEG_OP_FINISH) {
       res = dash_track_writer_write (s->writer, op->samples, op->end_ticks,
           op->kind == SEG_OP_FINISH ? &job->seg : NULL, &job->error);
@@ -755,6 +770,12 @@ write_manifests (GstDashLiveSink * self, DashManifests * m)
   GError *err = NULL;
   guint i, deleted = 0;
 
+  /* the resume state first: it lists at least what the MPD lists */
+  if (m->state) {
+    gchar *name = dash_resume_state_name (self->run.mpd_name);
+    dash_output_write_private (self->out, name, m->version, m->state, &err);
+    g_free (name);
+  }
   for (i = 0; i < m->names->len && err == NULL; i++)
     dash_output_write_manifest (self->out, g_ptr_array_index (m->names, i),
         m->version, g_ptr_array_index (m->texts, i),
@@ -805,8 +826,7 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
   seg.prt_wallclock_us = job->seg.prt_wallclock_us;
   seg.prt_ticks = job->seg.prt_ticks;
   seg.discont = op->discont;
-  dur_ns = dash_presentation_add_segment (self->pres, s->prep, &seg, out,
-      &err);
+  dur_ns = dash_presentation_add_segment (self->pres, s->prep, &seg, out, &err);
   if (err) {
     DASH_ERROR_LOCKED (self, STREAM, FAILED, g_strdup (err->message), NULL);
     g_clear_error (&err);
@@ -820,7 +840,7 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
   self->st_bytes += seg.size;
   self->st_last_duration = dur_ns;
 
-  name = dash_segment_name (s->id, op->number);
+  name = dash_segment_name (s->id, op->start_ticks);
   path = g_build_filename (self->run.location, name, NULL);
   self->pending_msgs = g_list_append (self->pending_msgs,
       gst_message_new_element (GST_OBJECT (self),
@@ -840,7 +860,7 @@ record_finish_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
   if (self->run.chunk_duration > 0 && self->run.upload_ll_manifests &&
       !s->track->eos) {
     /* the next segment, which the pushed manifests announce, will come */
-    name = dash_segment_name (s->id, op->number + 1);
+    name = dash_segment_name (s->id, op->end_ticks);
     dash_output_segment_expected (self->out, name, TRUE);
     g_free (name);
   }
@@ -858,6 +878,7 @@ record_part_locked (GstDashLiveSink * self, SegOp * op, DashJob * job,
     return;
   first = &g_array_index (op->samples, SegSample, 0);
   part.number = op->number;
+  part.key = op->start_ticks;
   part.index = op->part;
   part.duration_ticks = op->end_ticks - first->ticks;
   part.independent = first->key;
@@ -978,49 +999,27 @@ static GstBuffer *
 convert_bytestream (GstDashLiveSink * self, DashStream * s, GstBuffer * buf,
     GstFlowReturn * ret)
 {
-  GstMapInfo map;
-  GByteArray *out;
   GstBuffer *res;
-  GBytes *avcc;
-  gsize len;
+  GstCaps *caps;
   gint n;
 
   *ret = GST_FLOW_OK;
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    gst_buffer_unref (buf);
-    return NULL;
-  }
-  out = g_byte_array_sized_new (map.size + 16);
-  n = h264_annexb_to_avc (map.data, map.size, out, &s->ps);
-  gst_buffer_unmap (buf, &map);
+  res = dash_format_bytestream_to_avc (buf, &s->ps, s->bs_caps,
+      s->fmt.codec_data, &caps, &n);
   if (n < 0) {
-    g_byte_array_unref (out);
     gst_buffer_unref (buf);
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
         ("%s: byte-stream buffer without start code", GST_PAD_NAME (s->pad)));
     *ret = GST_FLOW_ERROR;
     return NULL;
   }
+  if (caps && !stream_set_caps (self, s, caps))
+    *ret = GST_FLOW_NOT_NEGOTIATED;
+  gst_clear_caps (&caps);
+  gst_buffer_unref (buf);
 
-  avcc = h264_build_avcc (&s->ps);
-  if (avcc && (s->fmt.codec_data == NULL || !g_bytes_equal (avcc, s->fmt.codec_data))) {
-    GstCaps *caps = gst_caps_copy (s->bs_caps);
-    /* the buffer takes its own reference on the bytes */
-    GstBuffer *cd = gst_buffer_new_wrapped_bytes (avcc);
-    g_bytes_unref (avcc);
-    gst_caps_set_simple (caps, "stream-format", G_TYPE_STRING, "avc",
-        "codec_data", GST_TYPE_BUFFER, cd, NULL);
-    gst_buffer_unref (cd);
-    if (!stream_set_caps (self, s, caps))
-      *ret = GST_FLOW_NOT_NEGOTIATED;
-    gst_caps_unref (caps);
-  } else if (avcc) {
-    g_bytes_unref (avcc);
-  }
-
-  if (n == 0 || s->fmt.codec_data == NULL || *ret != GST_FLOW_OK) {
-    g_byte_array_unref (out);
-    gst_buffer_unref (buf);
+  if (res == NULL || s->fmt.codec_data == NULL || *ret != GST_FLOW_OK) {
+    gst_clear_buffer (&res);
     GST_DASH_LIVE_SINK_LOCK (self);
     s->dropped++;
     if (s->fmt.codec_data == NULL && ++s->bs_unconfigured > 1000)
@@ -1032,12 +1031,38 @@ convert_bytestream (GstDashLiveSink * self, DashStream * s, GstBuffer * buf,
     unlock_and_post (self);
     return NULL;
   }
-  len = out->len;
-  res = gst_buffer_new_wrapped (g_byte_array_free (out, FALSE), len);
-  gst_buffer_copy_into (res, buf, GST_BUFFER_COPY_FLAGS |
-      GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
-  gst_buffer_unref (buf);
   return res;
+}
+
+/* The media time (UTC ns) of decode time @dec of the running time (LOCK) */
+static guint64
+media_time_locked (GstDashLiveSink * self, DashStream * s, guint64 dec,
+    GstClockTime base)
+{
+  if (self->run.timeline == GST_DASH_LIVE_SINK_TIMELINE_CLOCK) {
+    guint64 t = dec + (GST_CLOCK_TIME_IS_VALID (base) ? base : 0), num, den;
+    /* onto the nearest frame of the stream's grid counted from the epoch:
+     * producers whose frames started at other instants timestamp them
+     * alike; one that lands on the previous frame's is dropped */
+    num = s->kind == MPD_KIND_VIDEO ? (guint64) s->fmt.fps_d * GST_SECOND :
+        (guint64) dash_format_audio_frame (&s->fmt) * GST_SECOND;
+    den = s->kind == MPD_KIND_VIDEO ? (guint64) s->fmt.fps_n : s->timescale;
+    if (num > 0 && den > 0)
+      t = gst_util_uint64_scale_round (gst_util_uint64_scale_round (t, den,
+              num), num, den);
+    if (t < s->last_media)
+      return G_MAXUINT64;
+    s->last_media = t + 1;
+    return t;
+  }
+  if (!self->have_offset) {
+    /* the run starts now, and after everything a previous run named */
+    guint64 start = MAX ((guint64) g_get_real_time () * 1000,
+        self->floor_ns > 0 ? self->floor_ns + GST_SECOND : 0);
+    self->offset = start > dec ? start - dec : 0;
+    self->have_offset = TRUE;
+  }
+  return dec + self->offset;
 }
 
 static GstFlowReturn
@@ -1047,8 +1072,10 @@ gst_dash_live_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   DashStream *s = gst_pad_get_element_private (pad);
   SegSample x = { 0, };
   GstClockTime pts = GST_BUFFER_PTS (buf), dts = GST_BUFFER_DTS (buf);
+  /* read before LOCK: the object lock is never taken inside it */
+  GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
   gint64 pts_rt, dts_rt, dec;
-  guint64 rt;
+  guint64 rt, media;
   gint sign;
   GstFlowReturn ret;
 
@@ -1102,15 +1129,15 @@ gst_dash_live_sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   dec = dts_rt + s->delay;
   if (dec < 0 || pts_rt < 0)
     goto drop;
-
-  if (s->track == segmenter_get_reference (self->seg))
-    dash_presentation_set_ast (self->pres, dec);
+  media = media_time_locked (self, s, dec, base);
+  if (media < self->floor_ns || media == G_MAXUINT64)
+    goto drop;
 
   x.data = buf;
-  x.dec_ns = dec;
-  x.ticks = dash_ns_to_ticks (dec, s->timescale);
-  x.cts = (gint32) CLAMP ((gint64) dash_ns_to_ticks (pts_rt, s->timescale) -
-      (gint64) x.ticks, G_MININT32, G_MAXINT32);
+  x.dec_ns = media;
+  x.ticks = dash_ns_to_ticks (media, s->timescale);
+  x.cts = (gint32) CLAMP ((gint64) dash_ns_to_ticks (media + pts_rt - dec,
+          s->timescale) - (gint64) x.ticks, G_MININT32, G_MAXINT32);
   x.dur_ticks = GST_BUFFER_DURATION_IS_VALID (buf) ?
       dash_ns_to_ticks (GST_BUFFER_DURATION (buf), s->timescale) : 0;
   x.key = s->kind == MPD_KIND_AUDIO ||
@@ -1195,7 +1222,8 @@ gst_dash_live_sink_sink_event (GstPad * pad, GstObject * parent,
       GST_DASH_LIVE_SINK_LOCK (self);
       if (!s->track->in_segment) {
         /* the segment the manifests announced will not come */
-        gchar *name = dash_segment_name (s->id, s->track->number);
+        gchar *name = dash_segment_name (s->id,
+            s->track->published_end_ticks);
         dash_output_segment_expected (self->out, name, FALSE);
         g_free (name);
       }
@@ -1226,6 +1254,7 @@ static void
 stream_reset_locked (GstDashLiveSink * self, DashStream * s)
 {
   s->have_delay = FALSE;
+  s->last_media = 0;
   s->dropped = 0;
   s->config_version = 0;
   s->init_prepared = FALSE;
@@ -1270,12 +1299,15 @@ gst_dash_live_sink_request_new_pad (GstElement * element,
   gst_segment_init (&s->segment, GST_FORMAT_TIME);
   s->track = segmenter_add_track (self->seg, video ? SEG_TRACK_VIDEO :
       SEG_TRACK_AUDIO, idx, pad_name, s);
-  s->prep = dash_presentation_add_rep (self->pres, pad_name, s->kind,
-      s->track);
+  s->prep = dash_presentation_add_rep (self->pres, pad_name, s->kind, s->track);
   self->streams = g_list_insert_sorted (self->streams, s, stream_compare);
-  /* a pad added while running joins at its first keyframe */
-  if (self->running)
+  /* a pad added while running joins at its first keyframe (a
+   * representation of a resumed presentation goes on with its numbers) */
+  if (self->running) {
     stream_reset_locked (self, s);
+    segmenter_track_continue (s->track,
+        dash_presentation_continued_number (self->pres, s->prep));
+  }
   GST_DASH_LIVE_SINK_UNLOCK (self);
 
   pad = gst_pad_new_from_template (templ, pad_name);
@@ -1315,23 +1347,59 @@ gst_dash_live_sink_release_pad (GstElement * element, GstPad * pad)
 /* ---------------------------------------------------------------- */
 /* state */
 
-static SegmenterConfig
-segmenter_config (const DashSettings * run)
+/* What to do with the presentation in the directory: continue it (a
+ * dashlivesink-resumed message), replace it, or refuse to start */
+static gboolean
+open_presentation (GstDashLiveSink * self, DashOutput * out,
+    DashResumePlan * plan)
 {
-  SegmenterConfig cfg = { 0, };
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  GError *err = NULL;
+  gboolean ok;
+  GList *l;
 
-  cfg.segment_duration = run->segment_duration;
-  cfg.chunk_duration = run->chunk_duration;
-  cfg.manifest_min_interval = run->manifest_min_interval;
-  cfg.free_data = (GDestroyNotify) gst_buffer_unref;
-  return cfg;
+  GST_DASH_LIVE_SINK_LOCK (self);
+  for (l = self->streams; l; l = l->next)
+    g_ptr_array_add (ids, g_strdup (((DashStream *) l->data)->id));
+  GST_DASH_LIVE_SINK_UNLOCK (self);
+  g_ptr_array_add (ids, NULL);
+  ok = dash_output_open_presentation (out, self->run.mpd_name,
+      self->run.resume, self->run.segment_duration, self->run.hls,
+      (const gchar * const *) ids->pdata, plan, &err);
+  g_ptr_array_free (ids, TRUE);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Cannot continue the presentation in \"%s\": %s",
+            self->run.location, err->message),
+        ("resume=false replaces it; or use another directory"));
+    g_clear_error (&err);
+    return FALSE;
+  }
+  if (plan->state) {
+    GST_INFO_OBJECT (self, "resuming: %u segments, ending at %"
+        G_GUINT64_FORMAT " ns", dash_resume_n_segments (plan->state),
+        dash_resume_end (plan->state));
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("dashlivesink-resumed",
+                "segments", G_TYPE_UINT, dash_resume_n_segments (plan->state),
+                "periods", G_TYPE_UINT, plan->state->mpd->periods->len,
+                "end", G_TYPE_UINT64, dash_resume_end (plan->state),
+                "removed-temporary", G_TYPE_UINT, plan->scan.temporary->len,
+                "orphans", G_TYPE_UINT, plan->scan.orphans->len, NULL)));
+  } else if (plan->replaced) {
+    GST_INFO_OBJECT (self, "a new presentation replaces the one in %s: %s",
+        self->run.location, plan->replaced);
+  }
+  return TRUE;
 }
 
 static gboolean
 start (GstDashLiveSink * self)
 {
   SegmenterConfig cfg;
-  DashPresentationConfig pcfg = { 0, };
+  DashPresentationConfig pcfg;
+  DashResumePlan plan;
   DashOutput *out;
   GError *err = NULL;
   GList *l;
@@ -1351,27 +1419,24 @@ start (GstDashLiveSink * self)
     dash_output_free (out);
     return FALSE;
   }
+  if (!open_presentation (self, out, &plan)) {
+    dash_output_free (out);
+    return FALSE;
+  }
 
   GST_DASH_LIVE_SINK_LOCK (self);
   dash_output_free (self->out);
   self->out = out;
-  cfg = segmenter_config (&self->run);
+  cfg = dash_settings_segmenter_config (&self->run);
+  cfg.resumed = plan.state != NULL;
   segmenter_reset (self->seg, &cfg);
-  pcfg.segment_duration = self->run.segment_duration;
-  pcfg.chunk_duration = self->run.chunk_duration;
-  pcfg.dvr_window = self->run.dvr_window;
-  pcfg.min_buffer_time = self->run.min_buffer_time;
-  pcfg.suggested_presentation_delay = self->run.suggested_presentation_delay;
-  pcfg.utc_timing_url = self->run.utc_timing_url;
-  pcfg.base_url = self->run.base_url;
-  pcfg.mpd_name = self->run.mpd_name;
-  pcfg.hls = self->run.hls;
-  pcfg.target_latency = self->run.target_latency;
-  pcfg.min_latency = self->run.min_latency;
-  pcfg.max_latency = self->run.max_latency;
-  pcfg.min_playback_rate = self->run.min_playback_rate;
-  pcfg.max_playback_rate = self->run.max_playback_rate;
-  dash_presentation_start (self->pres, &pcfg);
+  for (l = self->streams; plan.state && l; l = l->next)
+    segmenter_track_continue (((DashStream *) l->data)->track,
+        dash_resume_next_number (plan.state, ((DashStream *) l->data)->id));
+  self->floor_ns = plan.scan.floor_ns;
+  self->have_offset = FALSE;
+  pcfg = dash_settings_presentation_config (&self->run);
+  dash_presentation_start (self->pres, &pcfg, plan.state, plan.scan.orphans);
   self->flow = GST_FLOW_OK;
   self->st_segments = self->st_deleted = self->st_bytes = self->st_init = 0;
   self->st_last_duration = self->st_publish_latency = 0;
@@ -1380,6 +1445,7 @@ start (GstDashLiveSink * self)
     stream_reset_locked (self, l->data);
   self->running = TRUE;
   GST_DASH_LIVE_SINK_UNLOCK (self);
+  dash_resume_plan_clear (&plan);
   return TRUE;
 }
 
@@ -1417,8 +1483,7 @@ gst_dash_live_sink_change_state (GstElement * element,
         return GST_STATE_CHANGE_FAILURE;
       if (!dash_service_start (self->service, &self->run, &err)) {
         if (err->domain == DASH_SOUP_ERROR)
-          GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("%s", err->message),
-              (NULL));
+          GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("%s", err->message), (NULL));
         else if (err->code == GST_RESOURCE_ERROR_OPEN_READ_WRITE)
           GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
               ("%s", err->message), (NULL));

@@ -285,15 +285,15 @@ hls_media_playlist_set_parts (HlsMediaPlaylist * pl, const gchar * prefix,
 }
 
 gchar *
-hls_media_playlist_part_uri (HlsMediaPlaylist * pl, guint64 number, guint index)
+hls_media_playlist_part_uri (HlsMediaPlaylist * pl, guint64 key, guint index)
 {
   return g_strdup_printf ("%s%" G_GUINT64_FORMAT ".%u.m4s",
-      pl->part_prefix ? pl->part_prefix : "", number, index);
+      pl->part_prefix ? pl->part_prefix : "", key, index);
 }
 
 void
-hls_media_playlist_add_part (HlsMediaPlaylist * pl, guint64 number,
-    guint index, guint64 duration_ns, gboolean independent,
+hls_media_playlist_add_part_keyed (HlsMediaPlaylist * pl, guint64 number,
+    guint64 key, guint index, guint64 duration_ns, gboolean independent,
     gint64 program_date_time_us, gboolean discontinuity, const gchar * map_uri)
 {
   HlsPart *p;
@@ -309,6 +309,7 @@ hls_media_playlist_add_part (HlsMediaPlaylist * pl, guint64 number,
   if (pl->open == NULL) {
     pl->open = segment_new (pl, number, program_date_time_us, discontinuity,
         map_uri);
+    pl->open->part_key = key;
     pl->open->parts = g_ptr_array_new_with_free_func ((GDestroyNotify)
         part_free);
   }
@@ -316,7 +317,7 @@ hls_media_playlist_add_part (HlsMediaPlaylist * pl, guint64 number,
   p = g_new0 (HlsPart, 1);
   p->duration = duration_ns;
   p->independent = independent;
-  uri = hls_media_playlist_part_uri (pl, number, index);
+  uri = hls_media_playlist_part_uri (pl, key, index);
   line = g_string_new ("#EXT-X-PART:DURATION=");
   append_seconds (line, duration_ns, FALSE);
   g_string_append_printf (line, ",URI=\"%s\"%s\n", uri,
@@ -325,6 +326,22 @@ hls_media_playlist_add_part (HlsMediaPlaylist * pl, guint64 number,
   g_free (uri);
   g_ptr_array_add (pl->open->parts, p);
   pl->open->duration += duration_ns;
+}
+
+void
+hls_media_playlist_add_part (HlsMediaPlaylist * pl, guint64 number,
+    guint index, guint64 duration_ns, gboolean independent,
+    gint64 program_date_time_us, gboolean discontinuity, const gchar * map_uri)
+{
+  hls_media_playlist_add_part_keyed (pl, number, number, index, duration_ns,
+      independent, program_date_time_us, discontinuity, map_uri);
+}
+
+void
+hls_media_playlist_set_next_part_key (HlsMediaPlaylist * pl, guint64 key)
+{
+  pl->next_part_key = key;
+  pl->has_next_part_key = TRUE;
 }
 
 gboolean
@@ -450,10 +467,13 @@ hls_media_playlist_render_ll (HlsMediaPlaylist * pl, gboolean delta,
       (gint64) PART_WINDOW_TDS *pl->target_duration * G_USEC_PER_SEC;
   render_segments (pl, s, skip, parts_from, skip_map);
 
-  /* the next part: of the segment in progress, or the first of the next */
+  /* the next part: of the segment in progress, or the first of the next
+   * (named by the key the caller gave, else by the next number) */
   if (pl->open) {
-    next_msn = pl->open->number;
+    next_msn = pl->open->part_key;
     next_part = pl->open->parts->len;
+  } else if (pl->has_next_part_key) {
+    next_msn = pl->next_part_key;
   } else if (hls_media_playlist_last_segment (pl, &next_msn)) {
     next_msn++;
   }

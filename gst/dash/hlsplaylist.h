@@ -17,7 +17,8 @@
  * - hls_media_playlist_render_ll(): Low-Latency HLS (RFC 8216bis) once
  *   parts are enabled (hls_media_playlist_set_parts()): EXT-X-PART for
  *   every part of the segments within three target durations of the end
- *   (each part a separate URI, <prefix><number>.<index>.m4s), the parts
+ *   (each part a separate URI, <prefix><key>.<index>.m4s, the key its
+ *   segment's address, see hls_media_playlist_add_part_keyed()), the parts
  *   of the segment in progress, EXT-X-PRELOAD-HINT for the next part,
  *   EXT-X-SERVER-CONTROL (blocking reload, delta updates, PART-HOLD-BACK),
  *   EXT-X-RENDITION-REPORT for the other renditions; with @delta the
@@ -51,6 +52,7 @@ typedef struct {
   gchar *tail;                  /* its EXTINF and URI lines, NULL while in
                                  * progress */
   GPtrArray *parts;             /* HlsPart, NULL without parts */
+  guint64 part_key;             /* its parts are <prefix><part_key>.<i>.m4s */
 } HlsSegment;
 
 typedef struct {
@@ -65,10 +67,12 @@ typedef struct {
   gchar *last_map;              /* init segment of the last added one */
 
   /* LL-HLS: parts (part_target 0 = none) */
-  gchar *part_prefix;           /* parts are <prefix><number>.<index>.m4s */
+  gchar *part_prefix;           /* parts are <prefix><key>.<index>.m4s */
   guint64 part_target;          /* ns, EXT-X-PART-INF */
   guint64 part_hold_back;       /* ns, EXT-X-SERVER-CONTROL */
   HlsSegment *open;             /* the segment in progress (parts only) */
+  guint64 next_part_key;        /* the key of the next segment's parts */
+  gboolean has_next_part_key;
 } HlsMediaPlaylist;
 
 HlsMediaPlaylist *hls_media_playlist_new (guint target_duration_s);
@@ -81,7 +85,7 @@ void hls_media_playlist_add_segment (HlsMediaPlaylist * pl, guint64 number,
 
 /* --- LL-HLS -------------------------------------------------------- */
 
-/* Parts are listed (render_ll) with URIs <@prefix><number>.<index>.m4s,
+/* Parts are listed (render_ll) with URIs <@prefix><key>.<index>.m4s,
  * EXT-X-PART-INF:PART-TARGET=@part_target, PART-HOLD-BACK=@part_hold_back
  * (both ns).  Set once, before the first part. */
 void hls_media_playlist_set_parts (HlsMediaPlaylist * pl,
@@ -96,8 +100,23 @@ void hls_media_playlist_add_part (HlsMediaPlaylist * pl, guint64 number,
     gint64 program_date_time_us, gboolean discontinuity,
     const gchar * map_uri);
 
-/* The part URI of part @index of segment @number (g_free) */
-gchar *hls_media_playlist_part_uri (HlsMediaPlaylist * pl, guint64 number,
+/* As hls_media_playlist_add_part(), the parts named after @key instead
+ * of @number (<@prefix><key>.<index>.m4s): the segment's address (its
+ * $Time$), so that a part URI never names two contents across restarts,
+ * where numbers may start again. */
+void hls_media_playlist_add_part_keyed (HlsMediaPlaylist * pl,
+    guint64 number, guint64 key, guint index, guint64 duration_ns,
+    gboolean independent, gint64 program_date_time_us,
+    gboolean discontinuity, const gchar * map_uri);
+
+/* The key of the next segment's parts (the preload hint names its first
+ * part while no part of it is listed); without it, the next number. */
+void hls_media_playlist_set_next_part_key (HlsMediaPlaylist * pl,
+    guint64 key);
+
+/* The part URI of part @index of the segment with key @key (its number
+ * unless keyed; g_free) */
+gchar *hls_media_playlist_part_uri (HlsMediaPlaylist * pl, guint64 key,
     guint index);
 
 /* The last part listed: its segment's number and its index.  FALSE when

@@ -403,10 +403,16 @@ http_routes_hls_cache_control (const HlsPlaylistState * st,
 
 /* ------------------------------------------------------------------ */
 
+typedef struct
+{
+  guint64 key;                  /* of the last started segment */
+  guint64 ahead;                /* keys announced after it */
+} StartedSegment;
+
 /* The chunks of a recent segment: its LL-HLS parts */
 typedef struct
 {
-  guint64 number;
+  guint64 key;                  /* of the segment (its name's number) */
   gchar *name, *tmp_name;
   GArray *chunks;               /* guint64 pairs: offset, size */
   gboolean published;
@@ -414,9 +420,8 @@ typedef struct
 
 struct _DashServeState
 {
-  guint max_ahead;
   GHashTable *live;             /* name -> DashLiveSegment */
-  GHashTable *started;          /* rep -> guint64 * last started number */
+  GHashTable *started;          /* rep -> StartedSegment */
   GHashTable *parts;            /* rep -> GQueue of PartSegment, oldest
                                  * first, at most DASH_PARTS_KEPT */
   guint64 generation;
@@ -438,14 +443,14 @@ part_queue_free (GQueue * q)
 }
 
 static PartSegment *
-find_part_segment (DashServeState * st, const gchar * rep, guint64 number)
+find_part_segment (DashServeState * st, const gchar * rep, guint64 key)
 {
   GQueue *q = g_hash_table_lookup (st->parts, rep);
   GList *l;
 
   for (l = q ? q->tail : NULL; l; l = l->prev) {
     PartSegment *p = l->data;
-    if (p->number == number)
+    if (p->key == key)
       return p;
   }
   return NULL;
@@ -467,11 +472,10 @@ live_segment_free (DashLiveSegment * l)
 }
 
 DashServeState *
-http_routes_state_new (guint max_ahead)
+http_routes_state_new (void)
 {
   DashServeState *st = g_new0 (DashServeState, 1);
 
-  st->max_ahead = max_ahead;
   st->live = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) live_segment_free);
   st->started = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -493,26 +497,26 @@ http_routes_state_free (DashServeState * st)
 
 void
 http_routes_state_segment_started (DashServeState * st, const gchar * rep,
-    guint64 number, const gchar * tmp_name, const gchar * name)
+    guint64 key, guint64 ahead, const gchar * tmp_name, const gchar * name)
 {
   DashLiveSegment *l = g_new0 (DashLiveSegment, 1);
+  StartedSegment *last;
   PartSegment *p;
   GQueue *q;
-  guint64 *last;
 
-  /* its parts: none yet (a number started again forgets the old ones) */
+  /* its parts: none yet (a key started again forgets the old ones) */
   q = g_hash_table_lookup (st->parts, rep);
   if (q == NULL) {
     q = g_queue_new ();
     g_hash_table_insert (st->parts, g_strdup (rep), q);
   }
-  p = find_part_segment (st, rep, number);
+  p = find_part_segment (st, rep, key);
   if (p) {
     g_queue_remove (q, p);
     part_segment_free (p);
   }
   p = g_new0 (PartSegment, 1);
-  p->number = number;
+  p->key = key;
   p->name = g_strdup (name);
   p->tmp_name = g_strdup (tmp_name);
   p->chunks = g_array_new (FALSE, FALSE, sizeof (guint64));
@@ -526,19 +530,20 @@ http_routes_state_segment_started (DashServeState * st, const gchar * rep,
   g_hash_table_replace (st->live, l->name, l);
   last = g_hash_table_lookup (st->started, rep);
   if (last == NULL) {
-    last = g_new (guint64, 1);
+    last = g_new (StartedSegment, 1);
     g_hash_table_insert (st->started, g_strdup (rep), last);
   }
-  *last = number;
+  last->key = key;
+  last->ahead = ahead;
 }
 
 void
 http_routes_state_chunk_written (DashServeState * st, const gchar * rep,
-    guint64 number, guint64 offset, guint64 size)
+    guint64 key, guint64 offset, guint64 size)
 {
-  gchar *name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep, number);
+  gchar *name = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", rep, key);
   DashLiveSegment *l = g_hash_table_lookup (st->live, name);
-  PartSegment *p = find_part_segment (st, rep, number);
+  PartSegment *p = find_part_segment (st, rep, key);
 
   if (l && offset + size > l->complete) {
     l->complete = offset + size;
@@ -585,7 +590,8 @@ http_routes_state_lookup (DashServeState * st, const gchar * name,
 {
   DashLiveSegment *l = g_hash_table_lookup (st->live, name);
   gchar *rep = NULL;
-  guint64 number = 0, *last;
+  guint64 number = 0;
+  StartedSegment *last;
   DashAvailability res = DASH_AVAIL_FILE;
 
   if (l) {
@@ -596,8 +602,37 @@ http_routes_state_lookup (DashServeState * st, const gchar * name,
   if (!http_routes_parse_segment_name (name, &rep, &number))
     return DASH_AVAIL_FILE;
   last = g_hash_table_lookup (st->started, rep);
-  if (last && number > *last && number - *last <= st->max_ahead)
+  if (last && number > last->key && number - last->key <= last->ahead)
     res = DASH_AVAIL_WAIT;
+  g_free (rep);
+  return res;
+}
+
+gchar *
+http_routes_state_alias (DashServeState * st, const gchar * name)
+{
+  PartSegment *before = NULL, *after = NULL;
+  gchar *rep = NULL, *res = NULL;
+  guint64 key;
+  GQueue *q;
+  GList *l;
+
+  if (g_hash_table_lookup (st->live, name)
+      || !http_routes_parse_segment_name (name, &rep, &key))
+    return NULL;
+  q = g_hash_table_lookup (st->parts, rep);
+  /* oldest first: the last one starting before @key, and the next */
+  for (l = q ? q->head : NULL; l; l = l->next) {
+    PartSegment *p = l->data;
+    if (p->key == key)
+      break;
+    if (p->key < key)
+      before = p;
+    else if (before && after == NULL)
+      after = p;
+  }
+  if (l == NULL && before && after)
+    res = g_strdup (after->name);
   g_free (rep);
   return res;
 }
@@ -614,17 +649,18 @@ http_routes_state_generation (DashServeState * st)
 
 DashPartAvailability
 http_routes_state_lookup_part (DashServeState * st, const gchar * rep,
-    guint64 number, guint index, DashPartRange * range)
+    guint64 key, guint index, DashPartRange * range)
 {
-  PartSegment *p = find_part_segment (st, rep, number);
-  guint64 *last;
+  PartSegment *p = find_part_segment (st, rep, key);
+  StartedSegment *last;
   guint n;
 
   memset (range, 0, sizeof (*range));
   if (p == NULL) {
     /* the first parts of the segment after the one being written */
     last = g_hash_table_lookup (st->started, rep);
-    if (last && number == *last + 1 && index < PARTS_AHEAD)
+    if (last && key > last->key && key - last->key <= last->ahead &&
+        index < PARTS_AHEAD)
       return DASH_PART_WAIT;
     return DASH_PART_NOT_FOUND;
   }

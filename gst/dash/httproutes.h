@@ -139,8 +139,8 @@ DashClientState http_routes_client_state (gint64 now, gint64 last_progress,
 gboolean http_routes_parse_segment_name (const gchar * name, gchar ** rep,
     guint64 * number);
 
-/* "<rep>-<number>.<index>.m4s" (an LL-HLS part) -> rep, number, index.
- * FALSE for any other name. */
+/* "<rep>-<key>.<index>.m4s" (an LL-HLS part: its segment's name with the
+ * index before ".m4s") -> rep, key, index.  FALSE for any other name. */
 gboolean http_routes_parse_part_name (const gchar * name, gchar ** rep,
     guint64 * number, guint * index);
 
@@ -210,7 +210,7 @@ typedef enum {
 } DashAvailability;
 
 typedef struct {
-  gchar *name;                  /* published name, e.g. v0-12.m4s */
+  gchar *name;                  /* published name, e.g. v0-180000.m4s */
   gchar *tmp_name;              /* file being written */
   guint64 complete;             /* bytes [0, complete) are final */
   guint64 generation;           /* bumped on every change */
@@ -218,15 +218,19 @@ typedef struct {
 
 typedef struct _DashServeState DashServeState;
 
-/* @max_ahead: how many segment numbers past the last started one count as
- * announced (the MPD may list the next one or two before they start). */
-DashServeState *http_routes_state_new (guint max_ahead);
+/* Segments are known by their key, the number in their name
+ * ("<rep>-<key>.m4s": the start time in the representation's timescale). */
+DashServeState *http_routes_state_new (void);
 void http_routes_state_free (DashServeState * st);
 
+/* Segment @key of @rep starts (being written to @tmp_name).  Names of
+ * @rep with a key after it by at most @ahead count as announced: the MPD
+ * may list the next one or two before they start. */
 void http_routes_state_segment_started (DashServeState * st, const gchar * rep,
-    guint64 number, const gchar * tmp_name, const gchar * name);
+    guint64 key, guint64 ahead, const gchar * tmp_name, const gchar * name);
+/* A chunk of segment @key of @rep is written: one more part */
 void http_routes_state_chunk_written (DashServeState * st, const gchar * rep,
-    guint64 number, guint64 offset, guint64 size);
+    guint64 key, guint64 offset, guint64 size);
 /* @name is complete on disk: it is no longer live. */
 void http_routes_state_published (DashServeState * st, const gchar * name);
 /* Forget every live segment (the stream stopped). */
@@ -237,6 +241,17 @@ void http_routes_state_reset (DashServeState * st);
  * call that changes the state. */
 DashAvailability http_routes_state_lookup (DashServeState * st,
     const gchar * name, const DashLiveSegment ** live);
+
+/* Low latency announces segments before they start, named after where
+ * they are predicted to start ($Time$); a keyframe that comes late (a
+ * passthrough source's GOP, a frame dropped under load) starts the
+ * segment later, under another name, and the announced name is never
+ * written.  A request for such a name (one that falls strictly between
+ * the starts of two recent segments of its representation, within the
+ * last DASH_PARTS_KEPT) is answered with the segment that started instead:
+ * the media the player asked for next.  Returns the real segment's name
+ * (free it), or NULL for a name that is a segment's own or not known. */
+gchar *http_routes_state_alias (DashServeState * st, const gchar * name);
 
 /* Total number of state changes so far (cheap change detection). */
 guint64 http_routes_state_generation (DashServeState * st);
@@ -257,15 +272,15 @@ typedef struct {
 
 void dash_part_range_clear (DashPartRange * range);
 
-/* Part @index of segment @number of @rep: complete (every chunk the sink
+/* Part @index of segment @key of @rep: complete (every chunk the sink
  * reported is one part, the first with the segment's header), the next
- * one or two of a segment being written or of the next segment (what a
- * preload hint names: wait), or not there.  The parts of the last
+ * one or two of a segment being written or of a segment announced after
+ * it (what a preload hint names: wait), or not there.  The parts of the last
  * DASH_PARTS_KEPT segments of each representation are known (RFC 8216bis
  * 6.2.2: a part stays available three target durations after it left the
  * playlist, which lists parts for three). */
 DashPartAvailability http_routes_state_lookup_part (DashServeState * st,
-    const gchar * rep, guint64 number, guint index, DashPartRange * range);
+    const gchar * rep, guint64 key, guint index, DashPartRange * range);
 
 #define DASH_PARTS_KEPT 16
 

@@ -817,6 +817,23 @@ check_block (HttpServer * srv, Req * r, gint64 now)
   g_object_unref (msg);
 }
 
+/* An announced name that was never written (the segment started
+ * elsewhere): @name (of @size bytes) becomes the segment's that started
+ * instead (LOCK) */
+static gboolean
+alias_locked (HttpServer * srv, gchar * name, gsize size)
+{
+  gchar *real = http_routes_state_alias (srv->state, name);
+
+  if (real == NULL)
+    return FALSE;
+  GST_INFO ("%s: announced, started as %s: answered with it", name, real);
+  g_strlcpy (name, real, size);
+  g_free (real);
+  srv->stats.aliased++;
+  return TRUE;
+}
+
 /* A waiting request: the segment started, was published, or the wait is
  * over. */
 static void
@@ -829,6 +846,8 @@ check_wait (HttpServer * srv, Req * r, gint64 now)
 
   g_mutex_lock (&srv->lock);
   av = http_routes_state_lookup (srv->state, r->name, &live);
+  if (av == DASH_AVAIL_FILE && alias_locked (srv, r->name, sizeof (r->name)))
+    av = http_routes_state_lookup (srv->state, r->name, &live);
   /* the temporary file exists once the first chunk is written; an
    * HTTP/1.0 client waits for the complete segment */
   if (av == DASH_AVAIL_LIVE && (live->complete == 0 || r->whole))
@@ -965,6 +984,7 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
 {
   const DashLiveSegment *live = NULL;
   DashAvailability av;
+  DashRoute aliased;
   gchar *tmp = NULL;
   Req *r;
   /* HTTP/1.0 has no chunked transfer: a body streamed to such a client
@@ -987,6 +1007,13 @@ handle_file (HttpServer * srv, SoupServerMessage * msg,
   av = route->file_kind == DASH_FILE_SEGMENT ?
       http_routes_state_lookup (srv->state, route->name, &live) :
       DASH_AVAIL_FILE;
+  if (av == DASH_AVAIL_FILE && route->file_kind == DASH_FILE_SEGMENT) {
+    aliased = *route;
+    if (alias_locked (srv, aliased.name, sizeof (aliased.name))) {
+      route = &aliased;
+      av = http_routes_state_lookup (srv->state, route->name, &live);
+    }
+  }
   if (av == DASH_AVAIL_LIVE && (live->complete == 0 || whole))
     av = DASH_AVAIL_WAIT;       /* no chunk written yet, or HTTP/1.0 */
   if (av == DASH_AVAIL_LIVE)
@@ -1241,7 +1268,7 @@ http_server_start (const HttpServerConfig * cfg, GError ** error)
   srv->metrics = cfg->metrics;
   srv->metrics_data = cfg->metrics_data;
   srv->scope = cfg->scope ? gst_object_ref (cfg->scope) : NULL;
-  srv->state = http_routes_state_new (DASH_MAX_AHEAD);
+  srv->state = http_routes_state_new ();
   srv->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) g_bytes_unref);
   srv->playlists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1300,10 +1327,11 @@ http_server_get_stats (HttpServer * srv, HttpServerStats * stats)
 
 void
 http_server_segment_started (HttpServer * srv, const gchar * rep,
-    guint64 number, const gchar * tmp_name, const gchar * name)
+    guint64 key, guint64 ahead, const gchar * tmp_name, const gchar * name)
 {
   g_mutex_lock (&srv->lock);
-  http_routes_state_segment_started (srv->state, rep, number, tmp_name, name);
+  http_routes_state_segment_started (srv->state, rep, key, ahead, tmp_name,
+      name);
   wake_locked (srv);
   g_mutex_unlock (&srv->lock);
 }

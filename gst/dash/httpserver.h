@@ -75,6 +75,8 @@ typedef struct {
   guint64 live_responses;       /* segments sent while being written */
   guint64 waited;               /* requests that waited for a segment */
   guint64 wait_timeouts;        /* ... and gave up (404) */
+  guint64 aliased;              /* announced names answered with the
+                                 * segment that started instead */
   guint64 bytes_sent;           /* body bytes written to sockets */
   guint64 disconnected_slow;    /* clients dropped: too slow / stalled */
   guint active;                 /* responses in flight */
@@ -100,7 +102,7 @@ guint http_server_get_port (HttpServer * server);
 void http_server_get_stats (HttpServer * server, HttpServerStats * stats);
 
 void http_server_segment_started (HttpServer * server, const gchar * rep,
-    guint64 number, const gchar * tmp_name, const gchar * name);
+    guint64 key, guint64 ahead, const gchar * tmp_name, const gchar * name);
 void http_server_chunk_written (HttpServer * server, const gchar * rep,
     guint64 number, guint64 offset, guint64 size);
 void http_server_file_published (HttpServer * server, const gchar * name);

@@ -492,6 +492,10 @@ write_adaptation_set (xmlTextWriterPtr w, MpdModel * model, MpdPeriod * p,
     W (attr (w, "media", r->media_template));
     start_number = r->segments->len > 0 ?
         g_array_index (r->segments, MpdSegment, 0).number : r->next_number;
+    /* $Time$ addresses need no number; FFmpeg's DASH demuxer (5.1) counts
+     * the timeline's segments from startNumber to find the first one */
+    if (r->media_template && strstr (r->media_template, "$Time$"))
+      start_number = 0;
     W (attr_u64 (w, "startNumber", start_number));
     if (r->presentation_time_offset > 0 || shift > 0)
       W (attr_u64 (w, "presentationTimeOffset",

@@ -39,6 +39,12 @@ struct _Segmenter
   GArray *period_starts;        /* guint64 ns, one per period */
   gboolean force_period;        /* a format changed: next ref cut opens one */
   gboolean finished;
+  /* the segment grid: its points are grid_phase + k × segment_duration */
+  gboolean have_grid;
+  guint64 grid_phase;           /* ns, < segment_duration */
+  gboolean ref_started;         /* the reference opened its first segment */
+  gboolean first_key_seen;      /* clock grid: the reference's first */
+  guint64 first_key_ns;         /* keyframe, waiting for one on the grid */
   /* low latency: the chunk grid, fixed at the first chunk */
   guint64 part_period, part_target;     /* ns, 0 = not yet */
 };
@@ -73,10 +79,11 @@ static void
 track_reset (Segmenter * seg, SegTrack * t)
 {
   track_clear (seg, t);
-  t->number = 1;
+  t->number = 0;
   t->period = 0;
   t->seg_start_ns = t->seg_start_ticks = 0;
-  t->discont = FALSE;
+  /* a resumed run continues after a discontinuity */
+  t->discont = seg->cfg.resumed;
   t->config_changed = FALSE;
   t->waiting = FALSE;
   t->wait_start_ns = 0;
@@ -97,6 +104,13 @@ apply_config (Segmenter * seg, const SegmenterConfig * config)
   seg->cfg = *config;
   seg->max_wait = config->max_wait ? config->max_wait :
       MAX (10 * SECOND, 10 * config->segment_duration);
+  /* a clock timeline's grid is fixed; else the reference's first
+   * keyframe sets it */
+  seg->have_grid = config->grid_from_zero;
+  seg->grid_phase = 0;
+  seg->ref_started = FALSE;
+  seg->first_key_seen = FALSE;
+  seg->first_key_ns = 0;
 }
 
 Segmenter *
@@ -105,10 +119,11 @@ segmenter_new (const SegmenterConfig * config)
   Segmenter *seg = g_new0 (Segmenter, 1);
 
   g_return_val_if_fail (config->segment_duration > 0, NULL);
-  apply_config (seg, config);
+  seg->cfg = *config;
   seg->boundaries = g_array_new (FALSE, FALSE, sizeof (Boundary));
   seg->period_starts = g_array_new (FALSE, TRUE, sizeof (guint64));
   g_array_set_size (seg->period_starts, 1);
+  apply_config (seg, config);
   return seg;
 }
 
@@ -225,6 +240,12 @@ segmenter_track_set_format (SegTrack * t, guint32 timescale, gint fps_n,
 }
 
 void
+segmenter_track_continue (SegTrack * track, guint64 next)
+{
+  track->number = next;
+}
+
+void
 segmenter_track_format_changed (Segmenter * seg, SegTrack * track)
 {
   track->config_changed = TRUE;
@@ -269,6 +290,66 @@ seg_op_clear (Segmenter * seg, SegOp * op)
 }
 
 /* ---------------------------------------------------------------- */
+/* the segment grid */
+
+/* The first grid point (@p + k × segment duration) at least half a
+ * segment after @start_ns */
+static guint64
+grid_after (Segmenter * seg, guint64 p, guint64 start_ns)
+{
+  guint64 d = seg->cfg.segment_duration, b;
+
+  if (start_ns + SEGMENTER_BOUNDARY_TOLERANCE < p)
+    return start_ns + d;
+  /* the first grid point after the start, at least half a segment on */
+  b = p + ((start_ns + SEGMENTER_BOUNDARY_TOLERANCE - p) / d + 1) * d;
+  if (b - start_ns < d / 2)
+    b += d;
+  return b;
+}
+
+guint64
+segmenter_next_boundary (Segmenter * seg, guint64 start_ns)
+{
+  if (!seg->have_grid)
+    return start_ns + seg->cfg.segment_duration;
+  return grid_after (seg, seg->grid_phase, start_ns);
+}
+
+/* Whether @ns (a sample of @t) is on a grid point, within the cut
+ * tolerance */
+static gboolean
+grid_point (Segmenter * seg, SegTrack * t, guint64 ns)
+{
+  guint64 d = seg->cfg.segment_duration;
+  guint64 r = (ns + t->cut_tolerance + d - seg->grid_phase % d) % d;
+
+  return r <= 2 * t->cut_tolerance;
+}
+
+/* Grid slot of @ns: k for media times from a quarter segment before grid
+ * point k to a quarter segment before point k + 1 (counted from media
+ * time 0: on a clock timeline, slot k starts at k × segment_duration) */
+static guint64
+grid_slot (Segmenter * seg, guint64 ns)
+{
+  guint64 d = seg->cfg.segment_duration;
+
+  ns += d / 4;
+  return ns < seg->grid_phase ? 0 : (ns - seg->grid_phase) / d;
+}
+
+/* Numbers count from the grid: a track's first segment gets the slot
+ * before that of the grid point it ends at, so that producers on one
+ * clock number the same segment alike whenever they started. */
+static void
+number_first_segment (Segmenter * seg, SegTrack * t, guint64 end_ns)
+{
+  if (t->number == 0)
+    t->number = MAX (grid_slot (seg, end_ns), 1) - 1;
+}
+
+/* ---------------------------------------------------------------- */
 /* cutting */
 
 static SegOp *
@@ -279,6 +360,11 @@ add_op (GArray * ops, SegOpKind kind, SegTrack * t)
   op.kind = kind;
   op.track = t;
   op.number = t->number;
+  if (kind == SEG_OP_CHUNK) {
+    /* its segment's start: the segment's name, and its parts' */
+    op.start_ns = t->seg_start_ns;
+    op.start_ticks = t->seg_start_ticks;
+  }
   g_array_append_val (ops, op);
   return &g_array_index (ops, SegOp, ops->len - 1);
 }
@@ -332,12 +418,16 @@ last_sample_duration (SegTrack * t)
 /* Closes the open segment; its last chunk is the first @n pending
  * samples (maybe none), the last one ending at @end_ticks. */
 static void
-finish_segment (SegTrack * t, guint n, guint64 end_ticks, GArray * ops)
+finish_segment (Segmenter * seg, SegTrack * t, guint n, guint64 end_ticks,
+    GArray * ops)
 {
   SegOp *op;
   GArray *tail;
 
   g_assert (t->in_segment && n <= t->samples->len);
+  /* numbered by where it ends when the grid was not known at its start */
+  number_first_segment (seg, t, t->seg_start_ns +
+      dash_ticks_to_ns (end_ticks - t->seg_start_ticks, t->timescale));
   tail = take_samples (t, n);
   op = add_op (ops, SEG_OP_FINISH, t);
   op->samples = tail;
@@ -365,7 +455,7 @@ finish_segment (SegTrack * t, guint n, guint64 end_ticks, GArray * ops)
 
 /* The smallest @origin + k × @period (k any integer) after @ns */
 static guint64
-grid_after (guint64 origin, guint64 period, guint64 ns)
+part_grid_after (guint64 origin, guint64 period, guint64 ns)
 {
   if (ns < origin)
     return origin - ((origin - ns - 1) / period) * period;
@@ -415,7 +505,7 @@ grid_start (Segmenter * seg, SegTrack * t, guint64 origin_ns, gboolean own)
   t->grid_own = own;
   t->parts = 0;
   t->next_grid_ns = seg->part_period == 0 ? 0 :
-      grid_after (origin_ns, seg->part_period,
+      part_grid_after (origin_ns, seg->part_period,
       t->seg_start_ns + t->cut_tolerance);
 }
 
@@ -434,7 +524,7 @@ emit_chunk (Segmenter * seg, SegTrack * t, guint n_take, GArray * ops)
   /* the next chunk starts with the next pending sample */
   next = &g_array_index (t->samples, SegSample, 0);
   if (t->next_grid_ns <= next->dec_ns + t->cut_tolerance)
-    t->next_grid_ns = grid_after (t->grid_origin_ns, seg->part_period,
+    t->next_grid_ns = part_grid_after (t->grid_origin_ns, seg->part_period,
         next->dec_ns + t->cut_tolerance);
 }
 
@@ -457,7 +547,7 @@ cut_parts (Segmenter * seg, SegTrack * t, guint n, gboolean closing,
   if (seg->part_period == 0)
     fix_part_grid (seg);
   if (t->next_grid_ns == 0)
-    t->next_grid_ns = grid_after (t->grid_origin_ns, seg->part_period,
+    t->next_grid_ns = part_grid_after (t->grid_origin_ns, seg->part_period,
         g_array_index (t->samples, SegSample, 0).dec_ns + t->cut_tolerance);
   /* the part target in ticks, rounded down */
   target = (guint64) ((gdouble) seg->part_target * t->timescale /
@@ -515,7 +605,7 @@ finish_last_segment (Segmenter * seg, SegTrack * t, GArray * ops)
     return;
   end = t->last_ticks + last_sample_duration (t);
   cut_parts (seg, t, t->samples->len, TRUE, end, ops);
-  finish_segment (t, t->samples->len, end, ops);
+  finish_segment (seg, t, t->samples->len, end, ops);
 }
 
 /* Opens a segment with the first pending sample as its first sample; its
@@ -532,6 +622,9 @@ start_segment (Segmenter * seg, SegTrack * t, guint period,
   t->seg_start_ns = first->dec_ns;
   t->seg_start_ticks = first->ticks;
   t->seg_samples = t->samples->len;
+  if (seg->have_grid)
+    number_first_segment (seg, t, segmenter_next_boundary (seg,
+            t->seg_start_ns));
   grid_start (seg, t, origin_ns, own);
   op = add_op (ops, SEG_OP_START, t);
   op->period = period;
@@ -619,7 +712,7 @@ follower_rebase (Segmenter * seg, SegTrack * t)
     return;
   t->grid_origin_ns = ref->seg_start_ns;
   t->grid_own = FALSE;
-  t->next_grid_ns = grid_after (t->grid_origin_ns, seg->part_period,
+  t->next_grid_ns = part_grid_after (t->grid_origin_ns, seg->part_period,
       g_array_index (t->samples, SegSample, 0).dec_ns + t->cut_tolerance);
 }
 
@@ -659,7 +752,8 @@ follower_cut (Segmenter * seg, SegTrack * t, GArray * ops)
     }
     i -= cut_parts (seg, t, i, TRUE,
         g_array_index (t->samples, SegSample, i).ticks, ops);
-    finish_segment (t, i, g_array_index (t->samples, SegSample, i).ticks, ops);
+    finish_segment (seg, t, i, g_array_index (t->samples, SegSample, i).ticks,
+        ops);
     start_segment (seg, t, MAX (period, t->period), FALSE, b_ns, FALSE, ops);
   }
 }
@@ -714,7 +808,7 @@ leader_cut (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
   GList *l;
 
   cut_parts (seg, t, t->samples->len, TRUE, x->ticks, ops);
-  finish_segment (t, t->samples->len, x->ticks, ops);
+  finish_segment (seg, t, t->samples->len, x->ticks, ops);
   b.ns = x->dec_ns;
   b.period = seg->period_starts->len - 1;
   if (seg->force_period || t->config_changed) {
@@ -756,10 +850,10 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
       /* new format on a follower: its old segment ends here, the new
        * one waits for the period the reference opens */
       cut_parts (seg, t, t->samples->len, TRUE, x->ticks, ops);
-      finish_segment (t, t->samples->len, x->ticks, ops);
+      finish_segment (seg, t, t->samples->len, x->ticks, ops);
     } else if (leader && x->key && (x->dec_ns + t->cut_tolerance >=
-            t->seg_start_ns + seg->cfg.segment_duration || seg->force_period
-            || t->config_changed)) {
+            segmenter_next_boundary (seg, t->seg_start_ns) ||
+            seg->force_period || t->config_changed)) {
       leader_cut (seg, t, x, ops);
       goto done;
     } else if (x->dec_ns - t->seg_start_ns > seg->max_wait) {
@@ -778,7 +872,7 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
   if (!t->in_segment) {
     const Boundary *b = NULL;
     guint period = seg->period_starts->len - 1;
-    gboolean new_period = FALSE, own = TRUE;
+    gboolean new_period = FALSE, before_start = FALSE, own = TRUE;
     guint64 origin = x->dec_ns;
 
     if (!leader && t->config_changed && x->key) {
@@ -787,7 +881,28 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
       if (b != NULL && b->period <= t->period)
         b = NULL;
     }
-    if (!x->key || (!leader && t->config_changed && b == NULL)) {
+    /* a resumed run's period starts with the reference's first keyframe
+     * (on a clock grid too): nothing of another track before it */
+    if (!leader && (seg->cfg.resumed || seg->cfg.grid_from_zero) &&
+        prev_boundary (seg, x->dec_ns) == NULL)
+      before_start = TRUE;
+    /* on a clock grid the run starts at a keyframe on a grid point, so
+     * that producers that started at other times publish the same
+     * segments from the first one on (no first segment of a run's own
+     * under a number another producer gives a whole one); at most a
+     * segment duration after the first keyframe, else at any keyframe
+     * (an encoder whose keyframes are not on the grid) */
+    if (leader && t == seg->reference && !seg->ref_started &&
+        seg->cfg.grid_from_zero && x->key && !grid_point (seg, t, x->dec_ns)) {
+      if (!seg->first_key_seen) {
+        seg->first_key_seen = TRUE;
+        seg->first_key_ns = x->dec_ns;
+      }
+      if (x->dec_ns < seg->first_key_ns + seg->cfg.segment_duration +
+          t->cut_tolerance)
+        before_start = TRUE;
+    }
+    if (!x->key || (!leader && t->config_changed && b == NULL) || before_start) {
       /* bounded: frames are dropped (and counted) while waiting */
       if (!t->waiting) {
         t->waiting = TRUE;
@@ -808,6 +923,22 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
         period = MAX (b->period, t->period);
         origin = b->ns;
         own = FALSE;
+      }
+    } else if (t == seg->reference && !seg->ref_started) {
+      /* the run's first keyframe: the grid's origin unless fixed; a
+       * resumed run's period starts here */
+      own = FALSE;
+      seg->ref_started = TRUE;
+      if (!seg->have_grid) {
+        seg->have_grid = TRUE;
+        seg->grid_phase = x->dec_ns % seg->cfg.segment_duration;
+      }
+      if (seg->cfg.resumed || seg->cfg.grid_from_zero) {
+        /* the other tracks start here */
+        Boundary nb = { x->dec_ns, 0 };
+        if (seg->cfg.resumed)
+          g_array_index (seg->period_starts, guint64, 0) = x->dec_ns;
+        g_array_append_val (seg->boundaries, nb);
       }
     } else if (t == seg->reference) {
       own = FALSE;
@@ -884,7 +1015,7 @@ segmenter_flush (Segmenter * seg, SegTrack * t, GArray * ops)
 
   /* chunks of it may have been served: it ends after the last one */
   if (ops && t->in_segment && t->parts > 0)
-    finish_segment (t, 0, t->chunk_end_ticks, ops);
+    finish_segment (seg, t, 0, t->chunk_end_ticks, ops);
   track_clear (seg, t);
   t->eos = FALSE;
   t->discont = TRUE;
@@ -966,8 +1097,6 @@ segmenter_manifests_skip (Segmenter * seg, SegTrack * published,
     return FALSE;
   /* a live stream publishes a segment about when the wall clock reaches
    * its end; a file remuxed as fast as possible runs ahead */
-  if (ast_us == 0)
-    return FALSE;
   end_us = ast_us + (gint64) (published->published_end / 1000);
   return end_us > now_us + (gint64) (2 * seg->cfg.segment_duration / 1000);
 }
@@ -989,6 +1118,7 @@ segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
     guint64 ahead[DASH_MAX_ANNOUNCED])
 {
   guint64 grid, horizon, seg_dur = seg->cfg.segment_duration, end_ns, b, f;
+  guint64 slack;
   guint i;
 
   if (seg->cfg.chunk_duration == 0 || seg->finished || seg->reference == NULL
@@ -1002,19 +1132,20 @@ segmenter_predict (Segmenter * seg, SegTrack * t, guint64 end_ticks,
    * the MPD they hold stalls them although it is being written) */
   horizon = grid + DASH_MAX_AHEAD * seg_dur;
   end_ns = dash_ticks_to_ns (end_ticks, t->timescale);
-  /* first grid point after this track's end */
-  if (end_ns + SEGMENTER_BOUNDARY_TOLERANCE < grid)
-    b = grid - ((grid - end_ns - SEGMENTER_BOUNDARY_TOLERANCE) / seg_dur) *
-        seg_dur;
-  else
-    b = grid + ((end_ns + SEGMENTER_BOUNDARY_TOLERANCE - grid) / seg_dur + 1) *
-        seg_dur;
+  /* the boundary that ends this track's next segment (on the grid, or on
+   * the reference's last cut when it has none) */
+  b = grid_after (seg, seg->have_grid ? seg->grid_phase : grid % seg_dur,
+      end_ns);
   f = segmenter_track_frame_ticks (t);
+  /* a frame that starts within the cut tolerance before a boundary ends
+   * the segment there (and ns/tick rounding is not a frame) */
+  slack = MIN (dash_ns_to_ticks (SEGMENTER_BOUNDARY_TOLERANCE, t->timescale),
+      f - 1);
   for (i = 0; i < DASH_MAX_ANNOUNCED && (i < DASH_MAX_AHEAD ||
           end_ns + SEGMENTER_BOUNDARY_TOLERANCE < horizon); i++) {
     guint64 bt = dash_ns_to_ticks (b, t->timescale);
-    guint64 d = bt > end_ticks ? bt - end_ticks : f;
-    d = (d + f - 1) / f * f;
+    guint64 d = bt > end_ticks + slack ? bt - end_ticks : f;
+    d = MAX ((d + f - 1 - slack) / f, 1) * f;
     ahead[i] = d;
     end_ticks += d;
     end_ns = dash_ticks_to_ns (end_ticks, t->timescale);

@@ -13,11 +13,28 @@
  * representation) are cut, and when the manifests are due:
  *
  * - The reference track (the first video track, else the first track)
- *   ends a segment at its first keyframe at or after segment-duration
- *   (a keyframe up to half a frame early counts: live timestamps jitter).
- *   Its cut points are boundaries that every other track (a follower)
- *   cuts at, at its first keyframe (every audio frame is one) at or after
- *   the boundary, so that all representations share segment times.
+ *   ends a segment at its first keyframe at or after the next point of
+ *   the segment grid (a keyframe up to half a frame early counts: live
+ *   timestamps jitter).  The grid is every segment-duration from its
+ *   origin: the reference's first keyframe, or media time 0 (the Unix
+ *   epoch of a clock timeline, SegmenterConfig.grid_from_zero, so that
+ *   producers on one clock cut at the same times; such a run starts at
+ *   the reference's first keyframe on a grid point, waiting at most a
+ *   segment duration for it, and the other tracks at that keyframe, so
+ *   that two producers publish the same segments from their first on).
+ *   A segment is at least half a segment-duration long (the first one of
+ *   a run may start between grid points).  Its cut points are boundaries that every other
+ *   track (a follower) cuts at, at its first keyframe (every audio frame
+ *   is one) at or after the boundary, so that all representations share
+ *   segment times.
+ * - Segment numbers (HLS media sequence numbers) count from the grid
+ *   slot of a track's first segment (floor (start / segment-duration) on
+ *   a clock timeline), one per segment; a resumed run continues a
+ *   track's numbers (segmenter_track_continue()).
+ * - A resumed run (SegmenterConfig.resumed) continues a presentation in
+ *   a new period: its period 0 starts at the reference's first keyframe,
+ *   the other tracks start at that boundary (their samples before it are
+ *   dropped), and every track's first segment follows a discontinuity.
  * - A decode-time jump larger than SEGMENTER_GAP_THRESHOLD ends the
  *   segment (a new S in the timeline, a discontinuity in HLS).
  * - A track whose format changes starts a new period: at the reference's
@@ -95,6 +112,11 @@ typedef struct {
    * last one was less than this long ago (ns of wall-clock time); 0 =
    * never skip */
   guint64 manifest_min_interval;
+  /* the segment grid starts at media time 0 instead of the reference's
+   * first keyframe */
+  gboolean grid_from_zero;
+  /* the run continues a presentation in a new period (see above) */
+  gboolean resumed;
   GDestroyNotify free_data;     /* for SegSample.data */
 } SegmenterConfig;
 
@@ -110,7 +132,8 @@ typedef struct _SegTrack {
 
   /* the open segment */
   gboolean in_segment;
-  guint64 number;               /* of the open / next segment, from 1 */
+  guint64 number;               /* of the open / next segment; 0 before
+                                 * the first: from the grid slot */
   guint period;                 /* index of the period it belongs to */
   guint64 seg_start_ns, seg_start_ticks;
   guint seg_samples;            /* samples in it, written or not */
@@ -160,7 +183,8 @@ typedef struct {
   guint period;
   gboolean new_period;
   gboolean new_config;
-  guint64 start_ns, start_ticks;        /* START, FINISH: segment start */
+  guint64 start_ns, start_ticks;        /* START, CHUNK, FINISH: segment
+                                         * start */
   gboolean discont;             /* FINISH: the segment follows a gap */
   /* CHUNK, FINISH: the samples of the chunk (FINISH: of the last chunk,
    * possibly none), owned by the op; the last one ends at end_ticks */
@@ -180,8 +204,8 @@ typedef struct _Segmenter Segmenter;
 Segmenter *segmenter_new (const SegmenterConfig * config);
 void segmenter_free (Segmenter * seg);
 
-/* A fresh start (new configuration, every track back to segment 1,
- * pending samples freed).  Tracks are kept. */
+/* A fresh start (new configuration, every track's numbers from its first
+ * segment's grid slot again, pending samples freed).  Tracks are kept. */
 void segmenter_reset (Segmenter * seg, const SegmenterConfig * config);
 
 /* Tracks are ordered video first, then by index; the first one is the
@@ -198,6 +222,10 @@ void segmenter_track_set_format (SegTrack * track, guint32 timescale,
 /* The track's format changed: it goes on in a new period from the
  * reference's next cut. */
 void segmenter_track_format_changed (Segmenter * seg, SegTrack * track);
+
+/* A resumed run: @track's next segment gets number @next (its HLS
+ * playlist goes on).  Call after segmenter_reset(). */
+void segmenter_track_continue (SegTrack * track, guint64 next);
 
 /* Duration in ticks of one frame of @track */
 guint64 segmenter_track_frame_ticks (const SegTrack * track);
@@ -257,17 +285,21 @@ gboolean segmenter_manifests_due (Segmenter * seg, SegTrack * published);
 
 /* Whether a due write may be skipped: the segment @published just
  * published ends more than two segments after the wall clock (@now_us,
- * real time; @ast_us the availabilityStartTime, 0 = unknown) — the input
+ * real time; @ast_us the availabilityStartTime, µs since the epoch) — the input
  * runs faster than real time — and the last write (@last_write_us,
  * monotonic, 0 = none) was less than manifest_min_interval before
  * @now_mono_us.  Never when forced or finished. */
 gboolean segmenter_manifests_skip (Segmenter * seg, SegTrack * published,
     gint64 ast_us, gint64 now_us, gint64 last_write_us, gint64 now_mono_us);
 
+/* The end of a segment starting at @start_ns by the grid (ns): the first
+ * grid point at least half a segment duration after it */
+guint64 segmenter_next_boundary (Segmenter * seg, guint64 start_ns);
+
 /* Low latency: durations (ticks) of the segments of @track after its
  * last published one ending at @end_ticks that the MPD announces,
- * predicted from the reference's segment grid (a keyframe every segment
- * duration) rounded up to whole frames: DASH_MAX_AHEAD of them, and for a
+ * predicted from the segment grid (a keyframe at every grid point)
+ * rounded up to whole frames: DASH_MAX_AHEAD of them, and for a
  * track that lags the reference (its segment of the round not published
  * yet) as many more as it takes to reach the same media time as the
  * reference's (at most DASH_MAX_ANNOUNCED in all).  Returns how many were

@@ -31,8 +31,9 @@ HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 EVENT_TYPES = ("SegmentReady", "ManifestUpdated", "ProgressUpdate",
                "TranscodeCompleted", "TranscodeFailed", "TranscodeStarted")
 STATES = ("queued", "processing", "complete", "failed")
-# files of an entry that are media (removed when a job fails)
-MEDIA_EXT = (".mpd", ".m3u8", ".m4s", ".mp4", ".tmp")
+# files of an entry that are media (removed when a job fails); .state is
+# dashlivesink's resume state (.manifest.mpd.state)
+MEDIA_EXT = (".mpd", ".m3u8", ".m4s", ".mp4", ".tmp", ".state")
 HERE = os.path.dirname(os.path.abspath(__file__))
 FILE_TO_DASH = os.path.join(os.path.dirname(HERE), "file-to-dash")
 

@@ -108,6 +108,8 @@ class Plan:
         self.ingest = []           # names of the network sources
         self.keyframe_interval = 0 # ns, 0 = no forcing
         self.keyframe_tee = None   # name of the tee before the ladder
+        self.keyframe_epoch = False  # keyframe slots counted from 0 (UTC)
+        self.keyframe_lead = 0       # ns the slots begin early
         self.sink_pads = []        # (element, pad) into the DASH sink
         self.rungs = []
         self.audio = False
@@ -244,13 +246,15 @@ def _dash(plan, env, args):
     # (property, value, is a duration in seconds)
     props = [("location", args.output, False),
              ("mpd-name", args.mpd_name, False),
-             ("segment-duration", dash_segment_target(args.segment_duration),
-              True),
+             ("segment-duration", args.segment_duration, True),
              ("chunk-duration", args.chunk_duration, True),
              ("dvr-window", args.dvr_window, True),
              ("target-latency", args.target_latency, True),
              ("http-port", args.http_port, False),
-             ("http-address", args.http_address, False)]
+             ("http-address", args.http_address, False),
+             ("resume", "true" if args.resume else "false", False)]
+    if getattr(args, "epoch_lock", False):
+        props.append(("timeline", "clock", False))
     if getattr(args, "http_mount", None):
         props.append(("http-mount", args.http_mount, False))
     probe = Gst.ElementFactory.make("dashlivesink", None)
@@ -273,17 +277,6 @@ def _dash(plan, env, args):
 
 def _ns(seconds):
     return int(round(seconds * Gst.SECOND))
-
-
-def dash_segment_target(segment_duration):
-    """dashlivesink ends a segment at the first keyframe at or after its
-    target duration. Live timestamps jitter by up to a frame, so a keyframe
-    forced (or sent) every segment_duration may land a few ms before the
-    nominal target, and the segment would run on to the next keyframe: a
-    2 s segment becomes 4 s. The target is therefore set a quarter second
-    (at most half the segment) early: the keyframe that belongs there cuts
-    the segment, earlier ones cannot."""
-    return segment_duration - min(segment_duration / 2, 0.25)
 
 
 def _time_value(spec, seconds):
@@ -315,6 +308,7 @@ def _transcode(plan, env, args, vsrc, asrc):
     plan.eos_targets = {"video": "vconv", "audio": "aconv"}
     top = max(rungs, key=lambda r: r.width * r.height)
     continuous = plan.live and args.continuous
+    epoch = getattr(args, "epoch_lock", False)
     if continuous:
         env.require("compositor")
         if plan.audio:
@@ -353,10 +347,17 @@ def _transcode(plan, env, args, vsrc, asrc):
                      "segment boundaries, align without a keyframe request")
     else:
         plan.keyframe_tee = "vtee"
+        plan.keyframe_epoch = epoch
+        plan.keyframe_lead = _ns(0.5 / args.fps) if epoch else 0
         plan.explain("vtee", f"keyframes forced before the tee every {kfi:g} "
                      "s of running time (GstForceKeyUnit): every rung gets "
                      "the same frames and the same requests, so segment "
-                     "boundaries align")
+                     "boundaries align"
+                     + ("; counted from the Unix epoch, on the frame nearest "
+                        "to each grid point (--epoch-lock: the running time "
+                        "is UTC; dashlivesink timeline=clock moves each "
+                        "stream by less than half a frame onto the epoch's "
+                        "frame grid)" if epoch else ""))
     props_common = None
     fixed = getattr(args, "fixed_gop", False)
     for i, r in enumerate(rungs):
@@ -783,15 +784,16 @@ def output_branch_description(uri, index, audio, kind="srt"):
     return "  ".join(parts)
 
 
-def force_keyframes(pad, interval_ns):
+def force_keyframes(pad, interval_ns, origin=None, lead=0):
     """Before the first buffer of every interval of running time (counted
-    from the first buffer), push a
+    from the first buffer, or from @origin: 0 when the running time is UTC,
+    --epoch-lock; the intervals begin @lead ns early), push a
     downstream force-key-unit event ahead of it on @pad (a src pad feeding
     the ladder's tee). The event carries no running time: GstVideoEncoder
     in 1.22 ignores timed requests from upstream once x264enc's 1000 h
     minimum PTS offset is applied, while an untimed request applies to the
     very next frame, which is the same frame in every rung."""
-    state = {"slot": None, "count": 0, "origin": None}
+    state = {"slot": None, "count": 0, "origin": origin}
 
     def probe(p, info):
         buf = info.get_buffer()
@@ -810,7 +812,7 @@ def force_keyframes(pad, interval_ns):
             state["origin"] = rt
         if rt < state["origin"]:
             return Gst.PadProbeReturn.OK
-        slot = ladder.keyframe_index(rt - state["origin"], interval_ns)
+        slot = ladder.keyframe_index(rt - state["origin"] + lead, interval_ns)
         if slot != state["slot"]:
             state["slot"] = slot
             state["count"] += 1

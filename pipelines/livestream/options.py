@@ -114,6 +114,12 @@ def _add_output(p):
     g.add_argument("--sink", choices=("dash", "fake"), default="dash",
                    help="'fake' replaces dashlivesink with fakesinks (CPU and "
                         "ingest measurements without output)")
+    g.add_argument("--no-resume", dest="resume", action="store_false",
+                   default=True,
+                   help="start a new presentation even when --output holds "
+                        "a live one of the same configuration (by default a "
+                        "restarted run continues it: same MPD, a new Period, "
+                        "the DVR window kept)")
 
 
 def _add_ladder(p):
@@ -143,6 +149,14 @@ def _add_ladder(p):
                    metavar="S",
                    help="forced keyframe interval, identical in every rung "
                         "(default: --segment-duration)")
+    g.add_argument("--epoch-lock", action="store_true",
+                   help="redundant producers: the pipeline runs on the "
+                        "system's UTC clock, frames, AAC frames and "
+                        "keyframes fall on a grid counted from the Unix "
+                        "epoch, and dashlivesink names segments by that "
+                        "clock (timeline=clock): two runs fed the same "
+                        "source on NTP-synchronised machines write the same "
+                        "segment names and timeline (live, continuous only)")
 
 
 def _add_audio(p, transcode):
@@ -345,6 +359,17 @@ def check(args):
         return "--fps must be 1..120"
     if getattr(args, "reorder_window", 1) < 1:
         return "--reorder-window must be at least 1"
+    if getattr(args, "epoch_lock", False):
+        if not getattr(args, "continuous", True) or \
+                getattr(args, "input_file", None):
+            return ("--epoch-lock needs the live compositor (not with "
+                    "--no-continuous or --input-file)")
+        if getattr(args, "pipeline", "") == "restream" and \
+                not getattr(args, "transcode", False):
+            return "--epoch-lock needs --transcode with restream"
+        kfi = args.keyframe_interval or args.segment_duration
+        if round(kfi * 1e9) % round(args.segment_duration * 1e9):
+            return "--epoch-lock needs keyframes on the segment grid"
     return None
 
 

@@ -175,8 +175,9 @@ class Runner:
         if plan.keyframe_interval and plan.keyframe_tee:
             tee = pipeline.get_by_name(plan.keyframe_tee)
             peer = tee.get_static_pad("sink").get_peer()
-            self.keyframes = graph.force_keyframes(peer,
-                                                   plan.keyframe_interval)
+            self.keyframes = graph.force_keyframes(
+                peer, plan.keyframe_interval,
+                0 if plan.keyframe_epoch else None, plan.keyframe_lead)
         self.collector = self.status.Collector(pipeline, plan)
         self.collector.chunk = self.args.chunk_duration
         self.collector.segment = self.args.segment_duration
@@ -382,6 +383,14 @@ class Runner:
                 self.log("end of stream")
                 self.stop_reason = self.stop_reason or "end of stream"
             self.loop.quit()
+        elif t == Gst.MessageType.ELEMENT and \
+                msg.get_structure().get_name() == "dashlivesink-resumed":
+            st = msg.get_structure()
+            self.log(f"resumed the presentation in {self.args.output}: "
+                     f"{st.get_value('segments')} segments of "
+                     f"{st.get_value('periods')} period(s) kept, "
+                     f"{st.get_value('removed-temporary')} temporary "
+                     "file(s) of the previous run removed", always=True)
         elif t == Gst.MessageType.ELEMENT:
             line = self.collector.on_element_message(msg)
             if line:
@@ -514,6 +523,8 @@ class Runner:
                                  "reached") and False)
         GLib.timeout_add(500, self._on_watchdog)
         self._announce()
+        if getattr(self.args, "epoch_lock", False):
+            self._epoch_lock()
         ret = self.pipeline.set_state(Gst.State.PLAYING)
         if ret == Gst.StateChangeReturn.FAILURE:
             # the bus has the reason; give it a chance to be printed
@@ -531,6 +542,19 @@ class Runner:
         self._teardown()
         self._summary()
         return self.exit_code
+
+    def _epoch_lock(self):
+        """--epoch-lock: the pipeline's running time is UTC (a realtime
+        system clock, base time 0). Keyframes are forced on the segment grid
+        counted from the Unix epoch and dashlivesink (timeline=clock) puts
+        each stream on the epoch's frame grid: producers on synchronised
+        clocks cut and name their segments alike, whenever they start."""
+        Gst = self.Gst
+        clock = Gst.SystemClock(clock_type=Gst.ClockType.REALTIME)
+        self.pipeline.use_clock(clock)
+        self.pipeline.set_start_time(Gst.CLOCK_TIME_NONE)
+        self.pipeline.set_base_time(0)
+        self.log("epoch lock: the pipeline runs on the UTC clock")
 
     def _announce(self):
         a = self.args

@@ -142,6 +142,7 @@ class Collector:
         self.segments = 0
         self.segment_msgs = {}
         self.last_segment = None
+        self.media_start_ns = None   # UTC media time of the run's first segment
         self.sink_rt = None          # running time of the newest sample in
         self.msg_counts = {}         # element name -> messages of interest
         self.av_offset_ns = None
@@ -202,6 +203,10 @@ class Collector:
             rep = st.get_string("representation") or "?"
             self.segment_msgs[rep] = self.segment_msgs.get(rep, 0) + 1
             self.last_segment = structure_to_dict(st)
+            ok, start = st.get_uint64("start")
+            if ok and (self.media_start_ns is None or
+                       start < self.media_start_ns):
+                self.media_start_ns = start
             return None
         if name.startswith("avsync"):
             for f in ("offset", "current-offset", "av-offset"):
@@ -273,6 +278,10 @@ class Collector:
             "ingest_bytes": self.ingest_bytes,
             "segments": self.segments,
             "segments_by_representation": dict(self.segment_msgs),
+            # where this run's media starts on the UTC media timeline the
+            # segments are named after (s since the epoch)
+            "media_start": (self.media_start_ns / Gst.SECOND
+                            if self.media_start_ns is not None else None),
             "drops": drops,
             "reordered": reordered,
             "av_offset_ns": self.av_offset_ns,

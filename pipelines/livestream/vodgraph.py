@@ -330,7 +330,10 @@ def describe(plan, info, out_dir, opts):
                   "segment-duration": plan.segment_ns, "chunk-duration": 0,
                   "dvr-window": 0, "hls": True,
                   "manifest-min-interval": int(opts.manifest_interval_s * NS),
-                  "min-buffer-time": 2 * NS}
+                  "min-buffer-time": 2 * NS,
+                  # a retried job starts the presentation over: a file is
+                  # packaged whole, not continued after a crash
+                  "resume": False}
     probe = Gst.ElementFactory.make("dashlivesink", None)
     text = ["dashlivesink name=dash"]
     for k, v in dash_props.items():
@@ -496,8 +499,9 @@ class Packager:
             self.start_ns = start
         self.ends[rep] = max(self.ends.get(rep, 0), start + duration)
         self.segments += 1
+        # start: from the beginning of the source (media time is UTC)
         self._emit("SegmentReady", representation=rep, number=number,
-                   start=round(start / NS, 3),
+                   start=round(max(0, start - self.start_ns) / NS, 3),
                    duration=round(duration / NS, 3), size=size)
         if self.manifests == 0 and all(r in self.ends for r in self.reps):
             # the first manifests follow the last first segment: report
@@ -617,7 +621,8 @@ class Packager:
             timelines[rid] = (int(tmpl.get("timescale", "1")), entries)
             files = [tmpl.get("initialization")] + [
                 tmpl.get("media").replace("$Number$", str(number + i))
-                for i in range(len(entries))]
+                .replace("$Time$", str(start))
+                for i, (start, _) in enumerate(entries)]
             for f in files:
                 if not os.path.exists(os.path.join(self.out_dir, f)):
                     return f"the MPD names a missing file: {f}"
@@ -628,10 +633,16 @@ class Packager:
         if len(video) > 1 and any(v != video[0] for v in video[1:]):
             return ("segments not aligned across the video renditions "
                     "(different keyframe positions)")
+        # media time is UTC (dashlivesink names segments after it), so the
+        # length is measured from the earliest first segment
+        firsts = [entries[0][0] / scale
+                  for scale, entries in timelines.values() if entries]
+        origin = min(firsts) if firsts else 0.0
         end = 0.0
         for scale, entries in timelines.values():
             if entries:
-                end = max(end, (entries[-1][0] + entries[-1][1]) / scale)
+                end = max(end, (entries[-1][0] + entries[-1][1]) / scale -
+                          origin)
         duration = self.info.duration_ns / NS
         if end < duration - max(1.0, 0.02 * duration):
             return (f"truncated source: the media ends at {end:.1f} s, the "

@@ -61,7 +61,9 @@ echo "ffprobe: $(echo $frames)"
 # representation (it reads all 360 from the same files concatenated, below)
 [ "$(grep -c '^video,3\(59\|60\)$' <<< "$frames")" -ge 2 ] || { echo "FAIL: ffprobe video frames"; exit 1; }
 for r in video_0 video_1; do
-  cat "$out/$r-init.mp4" "$out"/$r-{1..6}.m4s > "$work/$r.mp4"
+  mapfile -t files < <("$PY" "$check" files "$out" "$r")
+  [ "${#files[@]}" = 7 ] || { echo "FAIL: $r: ${#files[@]} files listed"; exit 1; }
+  cat "${files[@]}" > "$work/$r.mp4"
   n=$(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$work/$r.mp4")
   [ "$n" = 360 ] || { echo "FAIL: $r has $n frames of 360"; exit 1; }
 done

@@ -80,15 +80,23 @@ def origin_requests(port):
     return int(float(m.group(1)))
 
 
-def last_number(mpd, rep):
-    """Number of the last segment @rep's SegmentTimeline lists (in the
-    low-latency MPD: the next one, announced before it starts)."""
-    part = mpd.split('id="%s"' % rep, 1)[1].split("</Representation>", 1)[0]
-    n = int(re.search(r'startNumber="(\d+)"', part).group(1)) - 1
+def rep_timeline(mpd, rep):
+    """{t: d} of every segment @rep's SegmentTimeline lists in the last
+    Period (in the low-latency MPD: the next one too, announced before it
+    starts; segments are named after t, $Time$), and its init segment."""
+    part = mpd.split('id="%s"' % rep)[-1].split("</Representation>", 1)[0]
+    init = re.search(r'initialization="([^"]+)"', part).group(1)
+    out, t = {}, 0
     for m in re.finditer(r"<S( [^/]*)/>", part):
-        r = re.search(r'r="(\d+)"', m.group(1))
-        n += 1 + (int(r.group(1)) if r else 0)
-    return n
+        a = dict(re.findall(r'(\w+)="(\d+)"', m.group(1)))
+        t = int(a.get("t", t))
+        for _ in range(1 + int(a.get("r", 0))):
+            out[t] = int(a["d"])
+            t += int(a["d"])
+    return out, init
+
+
+REPS = ("video_0", "audio_0")
 
 
 class Stats:
@@ -116,7 +124,8 @@ def client(port, stats, stop_at, idx):
     """A low-latency player: MPD every segment duration, then the video and
     the audio segment being written, one after the other."""
     conn = None
-    n = None
+    n = None                        # rep -> time ($Time$) of the next one
+    known = {}                      # rep -> {t: d} the last MPD lists
     next_mpd = 0.0
     rnd = random.Random(idx)
     time.sleep(rnd.uniform(0, SEG_S))       # viewers do not arrive in step
@@ -140,21 +149,25 @@ def client(port, stats, stop_at, idx):
                 mpd = fetch("/manifest.mpd").decode()
                 stats.ok(len(mpd))
                 next_mpd = time.time() + SEG_S
-                last = min(last_number(mpd, "video_0"), last_number(mpd, "audio_0"))
+                inits = {}
+                for rep in REPS:
+                    known[rep], inits[rep] = rep_timeline(mpd, rep)
                 if n is None:
-                    for init in ("/video_0-init.mp4", "/audio_0-init.mp4"):
-                        stats.ok(len(fetch(init)))
-                    n = last - 1                    # the one being written
-                elif n > last:
-                    time.sleep(0.05)                # not announced yet
-                    continue
-            for rep in ("video_0", "audio_0"):
-                name = "%s-%d.m4s" % (rep, n)
+                    n = {}
+                    for rep in REPS:
+                        stats.ok(len(fetch("/" + inits[rep])))
+                        # the one being written (the last is announced)
+                        n[rep] = sorted(known[rep])[-2]
+            if any(n[rep] not in known[rep] for rep in REPS):
+                time.sleep(0.05)                # not announced yet
+                continue
+            for rep in REPS:
+                name = "%s-%d.m4s" % (rep, n[rep])
                 b = fetch("/" + name)
                 if len(b) < 100 or b[4:8] not in (b"styp", b"moof"):
                     raise RuntimeError("%s: not a CMAF segment" % name)
                 stats.ok(len(b), name)
-            n += 1
+                n[rep] += known[rep][n[rep]]
         except Exception as e:  # noqa: BLE001 - every failure is counted
             stats.error("client %d: %s: %s" % (idx, type(e).__name__, e))
             if conn is not None:
@@ -295,7 +308,9 @@ def main():
     try:
         proc = subprocess.Popen(pipeline, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
-        while not os.path.exists(os.path.join(out, "video_0-3.m4s")):
+        # segments are named after their start ($Time$): wait for the third
+        while len([f for f in (os.listdir(out) if os.path.isdir(out) else [])
+                   if re.match(r"video_0-\d+\.m4s$", f)]) < 3:
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("pipeline did not start: " +
                                    proc.stdout.read().decode(errors="replace")[-2000:])

@@ -110,6 +110,11 @@ def expand(st):
     return out
 
 
+def segment_name(media, number, t):
+    """The SegmentTemplate @media pattern for one segment"""
+    return media.replace('$Number$', str(number)).replace('$Time$', str(t))
+
+
 def check_timeline(outdir, exact_bandwidth=False, quiet=False):
     mpd = ET.parse(os.path.join(outdir, 'manifest.mpd')).getroot()
     checked = 0
@@ -127,7 +132,7 @@ def check_timeline(outdir, exact_bandwidth=False, quiet=False):
                     fail('codecs without profile: %s' % rep.get('codecs'))
                 peak = 0
                 for number, t, d in expand(st):
-                    name = st.get('media').replace('$Number$', str(number))
+                    name = segment_name(st.get('media'), number, t)
                     listed.add(name)
                     path = os.path.join(outdir, name)
                     if not os.path.exists(path):
@@ -244,8 +249,10 @@ def hour(outdir):
     pipe.set_state(Gst.State.PLAYING)
     t0 = time.time()
     msgs = {}
+    counts_by_rep = {}
     samples = []
     last_end = {}
+    first_start = None
     err = None
     while True:
         if time.time() - t0 > 180:
@@ -268,9 +275,11 @@ def hour(outdir):
         start = st.get_value('start')
         dur = st.get_value('duration')
         # (the file itself may already have left the window: the bus is
-        # read later than the sink publishes)
-        if st.get_value('path') != os.path.join(outdir, '%s-%d.m4s' % (rep, num)):
-            err = 'message names %s' % st.get_value('path')
+        # read later than the sink publishes); named after its start
+        ts = 90000 if rep.startswith('video') else 8000
+        t = (start * ts + 500000000) // 1000000000
+        if st.get_value('path') != os.path.join(outdir, '%s-%d.m4s' % (rep, t)):
+            err = 'message names %s, start %d' % (st.get_value('path'), t)
             break
         if rep in msgs and num != msgs[rep] + 1:
             err = '%s: number %d after %d' % (rep, num, msgs[rep])
@@ -279,46 +288,78 @@ def hour(outdir):
             err = '%s: segment %d starts at %d, previous ended at %d' % (rep, num, start, last_end[rep])
             break
         msgs[rep] = num
+        counts_by_rep[rep] = counts_by_rep.get(rep, 0) + 1
         last_end[rep] = start + dur
-        if rep == 'video_0' and start > 5 * 60 * Gst.SECOND:
+        if first_start is None:
+            first_start = start
+        if rep == 'video_0' and start - first_start > 5 * 60 * Gst.SECOND:
             samples.append(dir_stats(outdir))
     stats = sink.get_property('stats')
     pipe.set_state(Gst.State.NULL)
     elapsed = time.time() - t0
     if err:
         fail('hour run: %s' % (err,))
-    if msgs.get('video_0', 0) < 1700:
-        fail('only %s video segments for one hour' % msgs.get('video_0'))
+    if counts_by_rep.get('video_0', 0) < 1700:
+        fail('only %s video segments for one hour' % counts_by_rep.get('video_0'))
     counts = [c for c, _ in samples]
     sizes = [s for _, s in samples]
     print('hour: %.1f s wall for 3600 s of media, %d video segments, %d audio segments' %
-          (elapsed, msgs['video_0'], msgs['audio_0']))
+          (elapsed, counts_by_rep['video_0'], counts_by_rep['audio_0']))
     print('hour: directory %d..%d files, %d..%d bytes after the window filled' %
           (min(counts), max(counts), min(sizes), max(sizes)))
     # 30 segments in the window + 1 of grace + the one being written, per
-    # representation, plus init segments, MPD and playlists
-    if max(counts) > 2 * (window // 2 + 3) + 6:
+    # representation, plus init segments, MPD, playlists and resume state
+    if max(counts) > 2 * (window // 2 + 3) + 7:
         fail('directory grows: %d files' % max(counts))
     if max(sizes) > 1.5 * min(sizes):
         fail('directory size not flat: %d..%d' % (min(sizes), max(sizes)))
     deleted = stats.get_value('segments-deleted')
     written = stats.get_value('segments-written')
     print('hour: stats segments-written %d, segments-deleted %d' % (written, deleted))
-    if written != msgs['video_0'] + msgs['audio_0']:
-        fail('stats segments-written %d != messages %d' % (written, msgs['video_0'] + msgs['audio_0']))
+    if written != counts_by_rep['video_0'] + counts_by_rep['audio_0']:
+        fail('stats segments-written %d != messages %d' %
+             (written, counts_by_rep['video_0'] + counts_by_rep['audio_0']))
     if deleted < written - 2 * (window // 2 + 3):
         fail('too few deletions: %d of %d' % (deleted, written))
     _, listed = check_timeline(outdir)
     on_disk = set(e.name for e in os.scandir(outdir) if e.name.endswith('.m4s'))
     extra = on_disk - listed
-    if len(extra) > 2:
-        fail('segments on disk that no manifest lists: %s' % sorted(extra))
+    # a segment that left the window stays one segment duration longer for
+    # players holding the previous manifest: after the last (short)
+    # segment, up to two per representation, all older than the window
+    for rep in set(n.rsplit('-', 1)[0] for n in on_disk):
+        mine = sorted(int(n.rsplit('-', 1)[1][:-4]) for n in extra
+                      if n.rsplit('-', 1)[0] == rep)
+        kept = sorted(int(n.rsplit('-', 1)[1][:-4]) for n in on_disk & listed
+                      if n.rsplit('-', 1)[0] == rep)
+        if len(mine) > 2 or (mine and kept and mine[-1] >= kept[0]):
+            fail('segments on disk that no manifest lists: %s (listed from '
+                 '%s)' % (mine, kept[:1]))
+    print('hour: %d segments kept past the window at the end (%s)' %
+          (len(extra), ', '.join(sorted(extra))))
     if any(e.name.endswith('.tmp') for e in os.scandir(outdir)):
         fail('temporary files left behind')
 
 
+def rep_files(outdir, rep_id):
+    """The init segment and the media segments of @rep_id that the MPD
+    lists, in order (one period)"""
+    mpd = ET.parse(os.path.join(outdir, 'manifest.mpd')).getroot()
+    for rep in mpd.iter('{urn:mpeg:dash:schema:mpd:2011}Representation'):
+        if rep.get('id') != rep_id:
+            continue
+        st = rep.find('d:SegmentTemplate', NS)
+        return [os.path.join(outdir, st.get('initialization'))] + [
+            os.path.join(outdir, segment_name(st.get('media'), n, t))
+            for n, t, _ in expand(st)]
+    fail('no representation ' + rep_id)
+
+
 def main():
     cmd = sys.argv[1]
+    if cmd == 'files':
+        print('\n'.join(rep_files(sys.argv[2], sys.argv[3])))
+        return
     if cmd == 'timeline':
         check_timeline(sys.argv[2], '--exact-bandwidth' in sys.argv)
     elif cmd == 'play':

@@ -129,7 +129,8 @@ def files_of(d):
     out = {}
     for root, _, names in os.walk(d):
         for n in names:
-            if n.endswith(".tmp"):
+            # (the resume state is the sink's own: it stays local)
+            if n.endswith(".tmp") or n.startswith("."):
                 continue
             p = os.path.join(root, n)
             with open(p, "rb") as f:
@@ -145,18 +146,30 @@ def run_for(loop, seconds):
 class RecordingOrigin(http.server.ThreadingHTTPServer):
     """An origin that notes, per PUT, the Transfer-Encoding and the arrival
     time of every chunk of the body; keeps the last complete body of every
-    path (DELETE removes it). It breaks off the PUT of @break_path after
+    path (DELETE removes it). It breaks off the PUT of the @break_nth video segment after
     its first chunk (closes the connection), once."""
 
     daemon_threads = True
 
-    def __init__(self, break_path=None):
+    def __init__(self, break_nth=None):
         super().__init__(("127.0.0.1", 0), RecordingHandler)
         self.lock = threading.Lock()
         self.puts = []
         self.files = {}
         self.deletes = []
-        self.break_path = break_path
+        # the @break_nth video segment (counted from 1 in the order their
+        # PUTs begin): segments are named after their start time
+        self.break_nth = break_nth
+        self.seen_video = []
+        self.break_path = None
+
+    def video_segment_seen(self, path):
+        """Called with the lock held for every PUT"""
+        if (self.break_nth and path.startswith("/live/video_0-") and
+                path.endswith(".m4s") and path not in self.seen_video):
+            self.seen_video.append(path)
+            if len(self.seen_video) == self.break_nth:
+                self.break_path = path
 
     def handle_error(self, request, client_address):
         # a client that aborts its request (on purpose here) is no error
@@ -182,6 +195,7 @@ class RecordingHandler(http.server.BaseHTTPRequestHandler):
                "start": time.monotonic()}
         with srv.lock:
             srv.puts.append(rec)
+            srv.video_segment_seen(self.path)
         body = bytearray()
         if "chunked" in te.lower():
             while True:
@@ -223,24 +237,25 @@ class RecordingHandler(http.server.BaseHTTPRequestHandler):
         self.reply(204)
 
 
-def mpd_last_numbers(mpd):
-    """{representation id: number of the last segment its timeline lists}"""
+def mpd_times(mpd):
+    """{representation id: the S@t of every segment its timeline lists}
+    (segments are named after them, $Time$)"""
     out = {}
     for rep in re.finditer(r'<Representation id="([^"]+)"(.*?)</Representation>', mpd, re.S):
-        body = rep.group(2)
-        m = re.search(r'startNumber="(\d+)"', body)
-        if not m:
-            continue
-        n = int(m.group(1)) - 1
-        for s_ in re.finditer(r"<S( [^/]*)/>", body):
-            r = re.search(r'r="(\d+)"', s_.group(1))
-            n += 1 + (int(r.group(1)) if r else 0)
-        out[rep.group(1)] = n
+        times, t = [], 0
+        for s_ in re.finditer(r"<S( [^/]*)/>", rep.group(2)):
+            a = dict(re.findall(r'(\w+)="(\d+)"', s_.group(1)))
+            t = int(a.get("t", t))
+            for _ in range(1 + int(a.get("r", 0))):
+                times.append(t)
+                t += int(a["d"])
+        if times:
+            out[rep.group(1)] = times
     return out
 
 
 def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2, ll_manifests=True,
-                  break_path="/live/video_0-3.m4s"):
+                  break_nth=3):
     """Chunked PUTs on the wire: streamed while the segment is written,
     bodies equal the local files, a PUT broken off midway is made good.
     @ll_manifests (upload-ll-manifests): the MPDs pushed are the
@@ -249,7 +264,7 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2, ll_manifests=True,
     segments the origin already holds."""
     failures = []
     local = os.path.join(tmp, "rec-ll" if ll_manifests else "rec")
-    origin = RecordingOrigin(break_path=break_path)
+    origin = RecordingOrigin(break_nth=break_nth)
     thread = threading.Thread(target=origin.serve_forever, daemon=True)
     thread.start()
     port = origin.server_address[1]
@@ -330,18 +345,19 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2, ll_manifests=True,
                 seg_done.setdefault(n, p["chunks"][-1][0])
     mpds = [p["start"] for p in puts if p["path"].endswith(".mpd")]
     waits = []
-    for n in sorted(seg_start):
-        if n - 1 not in seg_done:
+    order = sorted(seg_start)       # by start time: the names
+    for prev, n in zip(order, order[1:]):
+        if prev not in seg_done:
             continue
         early = [t for t in mpds
-                 if seg_done[n - 1] + 0.05 < t < seg_start[n] - 0.05]
+                 if seg_done[prev] + 0.05 < t < seg_start[n] - 0.05]
         if early:
             failures.append("recording: an MPD reached the origin %.3f s "
                             "before segment %d's PUT started" %
                             (seg_start[n] - early[0], n))
-        after = [t for t in mpds if t > seg_done[n - 1]]
+        after = [t for t in mpds if t > seg_done[prev]]
         if after:
-            waits.append(after[0] - seg_done[n - 1])
+            waits.append(after[0] - seg_done[prev])
     if waits:
         print("MPD after a segment's last chunk: median %.3f s, max %.3f s" %
               (statistics.median(waits), max(waits)))
@@ -371,21 +387,26 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2, ll_manifests=True,
                             "signalling" % ("lacks" if ll_manifests else "has"))
             break
         t = p["chunks"][-1][0]          # its body is complete at the origin
-        for rep_id, last in mpd_last_numbers(text).items():
+        for rep_id, times in mpd_times(text).items():
             if ll_manifests:
-                # last = predicted, last - 1 = in progress: its PUT is under way
-                start = seg_start_by.get((rep_id, last - 1))
+                # the last one predicted, the one before in progress: its
+                # PUT is under way
+                if len(times) < 2:
+                    continue
+                key = (rep_id, times[-2])
+                start = seg_start_by.get(key)
                 if start is None or start > t + 0.05:
                     failures.append("recording: an MPD announcing %s-%d in "
                                     "progress arrived before its PUT started"
-                                    % (rep_id, last - 1))
-                elif seg_done_by.get((rep_id, last - 1), t + 1) > t:
+                                    % key)
+                elif seg_done_by.get(key, t + 1) > t:
                     announcing += 1
             else:
-                done = seg_done_by.get((rep_id, last))
+                key = (rep_id, times[-1])
+                done = seg_done_by.get(key)
                 if done is None or done > t + 0.05:
                     failures.append("recording: an MPD listing %s-%d arrived "
-                                    "before that segment was stored" % (rep_id, last))
+                                    "before that segment was stored" % key)
     print("recording origin: %d live MPDs pushed (%s), %d announced a segment "
           "whose PUT was still under way" % (
               live_mpds, "low-latency" if ll_manifests else "complete segments",
@@ -415,7 +436,7 @@ def recording_run(tmp, seconds=8, seg_s=1.0, chunk_s=0.2, ll_manifests=True,
     if any("chunked" in p["te"] for p in puts
            if not p["path"].endswith(".m4s")):
         failures.append("recording: a manifest or init segment went chunked")
-    if not break_path:
+    if not break_nth:
         pass
     elif not broken:
         failures.append("recording: the PUT to break was never seen")
@@ -587,7 +608,7 @@ def main():
         failures = {"recording": recording_run, "abandon": abandon_run,
                     "overflow": overflow_run,
                     "recording-complete": lambda t: recording_run(
-                        t, seconds=5, ll_manifests=False, break_path=None)}[args.only](tmp)
+                        t, seconds=5, ll_manifests=False, break_nth=None)}[args.only](tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         for f in failures:
             print("FAIL:", f)
@@ -724,7 +745,7 @@ def main():
             failures.append("no chunked PUT fell back during the outage")
         failures += play_from_origin(port)
         failures += recording_run(tmp)
-        failures += recording_run(tmp, seconds=5, ll_manifests=False, break_path=None)
+        failures += recording_run(tmp, seconds=5, ll_manifests=False, break_nth=None)
         failures += abandon_run(tmp)
         failures += overflow_run(tmp)
     finally:

@@ -112,7 +112,9 @@ def main():
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         proc = subprocess.Popen(pipeline, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
-        while not os.path.exists(os.path.join(out, "video_0-3.m4s")):
+        # segments are named after their start ($Time$): wait for the third
+        while len([f for f in (os.listdir(out) if os.path.isdir(out) else [])
+                   if re.match(r"video_0-\d+\.m4s$", f)]) < 3:
             if proc.poll() is not None or nginx.poll() is not None or time.time() > deadline:
                 raise RuntimeError("pipeline or nginx did not start: " +
                                    (proc.stdout.read().decode(errors="replace")[-2000:]

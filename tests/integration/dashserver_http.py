@@ -50,15 +50,30 @@ def metric(port, name):
     return float(m.group(1)) if m else None
 
 
-def live_number(port, rep="video_0"):
-    """The number of the segment being written (HEAD answers chunked)."""
-    for n in range(1, 200):
-        r, _ = get(port, "/%s-%d.m4s" % (rep, n), "HEAD")
-        if r.status != 200:
-            return None
-        if r.getheader("Transfer-Encoding") == "chunked":
-            return n
-    return None
+def segment_times(mpd, rep="video_0"):
+    """The S@t of every segment the MPD text lists or announces for @rep
+    (its segments are named <rep>-<t>.m4s)"""
+    block = mpd.split('id="%s"' % rep, 1)[1].split("</Representation>", 1)[0]
+    out, t = [], 0
+    for m in re.finditer(r"<S( [^/]*)/>", block):
+        a = dict(re.findall(r'(\w+)="(\d+)"', m.group(1)))
+        t = int(a.get("t", t))
+        for _ in range(int(a.get("r", "0")) + 1):
+            out.append(t)
+            t += int(a["d"])
+    return out
+
+
+def live_segment(port, rep="video_0"):
+    """The start of the segment being written (HEAD answers chunked) and of
+    the one announced after it, from the served MPD"""
+    _, mpd = get(port, "/manifest.mpd")
+    times = segment_times(mpd.decode(), rep)
+    for i, t in enumerate(times[:-1]):
+        r, _ = get(port, "/%s-%d.m4s" % (rep, t), "HEAD")
+        if r.status == 200 and r.getheader("Transfer-Encoding") == "chunked":
+            return t, times[i + 1]
+    return None, None
 
 
 def main():
@@ -78,7 +93,7 @@ def main():
     proc = subprocess.Popen(pipeline, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 20
-        while not os.path.exists(os.path.join(out, "video_0-2.m4s")):
+        while len([n for n in os.listdir(out) if re.fullmatch(r"video_0-\d+\.m4s", n)]) < 2:
             if proc.poll() is not None or time.time() > deadline:
                 print(proc.stdout.read().decode(errors="replace"))
                 check(False, "pipeline publishes segments")
@@ -131,27 +146,31 @@ def main():
         r, pl = get(port, "/master.m3u8")
         check(r.status == 200 and r.getheader("Content-Type") == "application/vnd.apple.mpegurl",
               "HLS master playlist")
-        r, init = get(port, "/video_0-init.mp4")
+        init_name = re.search(r'initialization="(video_0-init-[0-9a-f]{12}\.mp4)"', mpd)
+        check(init_name is not None, "init segment named after its content")
+        r, init = get(port, "/" + init_name.group(1))
         check(r.status == 200 and r.getheader("Content-Type") == "video/mp4", "init segment")
         check("max-age" in (r.getheader("Cache-Control") or ""), "init long max-age")
-        r, seg = get(port, "/video_0-1.m4s")
+        # the first segment listed: named after its start (S@t)
+        first_seg = "/video_0-%d.m4s" % segment_times(disk)[0]
+        r, seg = get(port, first_seg)
         size = len(seg)
         check(r.status == 200 and r.getheader("Content-Type") == "video/iso.segment",
               "media segment Content-Type")
         check(r.getheader("Cache-Control") == "public, max-age=24, immutable",
               "segment Cache-Control: immutable, as long as the origin keeps it (20 s window + 2 segments)")
-        check(seg == open(os.path.join(out, "video_0-1.m4s"), "rb").read(), "segment bytes equal the file")
-        r, body = get(port, "/video_0-1.m4s", "HEAD")
+        check(seg == open(out + first_seg, "rb").read(), "segment bytes equal the file")
+        r, body = get(port, first_seg, "HEAD")
         check(r.status == 200 and body == b"" and r.getheader("Content-Length") == str(size),
               "HEAD: Content-Length, no body")
-        r, body = get(port, "/video_0-1.m4s", headers={"Range": "bytes=100-199"})
+        r, body = get(port, first_seg, headers={"Range": "bytes=100-199"})
         check(r.status == 206 and body == seg[100:200] and
               r.getheader("Content-Range") == "bytes 100-199/%d" % size, "Range 206")
-        r, body = get(port, "/video_0-1.m4s", headers={"Range": "bytes=-10"})
+        r, body = get(port, first_seg, headers={"Range": "bytes=-10"})
         check(r.status == 206 and body == seg[-10:], "suffix Range")
-        r, body = get(port, "/video_0-1.m4s", headers={"Range": "bytes=%d-" % size})
+        r, body = get(port, first_seg, headers={"Range": "bytes=%d-" % size})
         check(r.status == 416 and r.getheader("Content-Range") == "bytes */%d" % size, "Range 416")
-        r, _ = get(port, "/video_0-1.m4s", "OPTIONS")
+        r, _ = get(port, first_seg, "OPTIONS")
         check(r.status == 204 and "Range" in (r.getheader("Access-Control-Allow-Headers") or ""),
               "CORS preflight")
         for bad in ["/nope.m4s", "/../etc/passwd", "/%2e%2e/etc/passwd", "/video_0-2.m4s.tmp", "/x.txt"]:
@@ -178,9 +197,8 @@ def main():
             check("h264" in codecs and "aac" in codecs, "ffprobe reads the live MPD: %s" % codecs)
 
         # --- chunked transfer of the segment being written ---------------
-        n = live_number(port)
+        n, nxt = live_segment(port)
         check(n is not None, "a segment is being written")
-        nxt = n + 1
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         t0 = time.time()
         c.request("GET", "/video_0-%d.m4s" % nxt)
@@ -213,7 +231,8 @@ def main():
         slow = socket.socket()
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         slow.connect(("127.0.0.1", port))
-        req = b"".join(b"GET /video_0-1.m4s HTTP/1.1\r\nHost: x\r\n\r\n" for _ in range(60))
+        req = b"".join(b"GET " + first_seg.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+                       for _ in range(60))
         slow.sendall(req)
         t0 = time.time()
         dropped = 0

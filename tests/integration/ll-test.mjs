@@ -59,7 +59,7 @@
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, openSync, readSync, closeSync, fstatSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -340,7 +340,9 @@ try {
     if (external) {
       const r = await fetch(`${base}/manifest.mpd`).catch(() => null);
       if (r && r.status === 200 && (await r.text()).includes('<S ')) break;
-    } else if (existsSync(join(outDir, ffmpegMode ? 'chunk-stream0-00003.m4s' : 'video_0-3.m4s'))) break;
+    } else if (ffmpegMode ? existsSync(join(outDir, 'chunk-stream0-00003.m4s'))
+      // segments are named after their start ($Time$): the third one
+      : existsSync(outDir) && readdirSync(outDir).filter((n) => /^video_0-\d+\.m4s$/.test(n)).length >= 3) break;
     await new Promise((r) => setTimeout(r, 100));
   }
 

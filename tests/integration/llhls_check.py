@@ -212,6 +212,7 @@ class Playlist:
 
 
 PART_URI = re.compile(r"^(\w+)-(\d+)\.(\d+)\.m4s$")
+SEGMENT_URI = re.compile(r"^(\w+)-(\d+)\.m4s$")
 
 
 def validate_version(rep, pl, first_map):
@@ -250,11 +251,19 @@ def validate_version(rep, pl, first_map):
             check(round(s["extinf"]) <= pl.td, w + "EXTINF %.3f rounds within "
                   "the target duration" % s["extinf"])
         n = len(s["parts"])
+        # parts are named after their segment's address (its $Time$, the
+        # number in its name: unique across restarts), not its MSN
+        keys = {PART_URI.match(p["uri"]).group(2) if PART_URI.match(p["uri"])
+                else None for p in s["parts"]}
+        seg_m = SEGMENT_URI.match(s.get("uri", ""))
         for k, p in enumerate(s["parts"]):
             m = PART_URI.match(p["uri"])
-            check(m is not None and m.group(1) == rep and int(m.group(2)) == s["msn"]
+            check(m is not None and m.group(1) == rep and len(keys) == 1 and
+                  (not complete or (seg_m is not None and
+                                    m.group(2) == seg_m.group(2)))
                   and int(m.group(3)) == k, w + "part %s named after its parent "
-                  "segment %d, index %d" % (p["uri"], s["msn"], k))
+                  "segment %d (%s), index %d" % (p["uri"], s["msn"],
+                                                 s.get("uri"), k))
             check(p["dur"] <= pt + 1e-9, w + "%s DURATION %.6f <= PART-TARGET %.6f"
                   % (p["uri"], p["dur"], pt))
             last = complete and k == n - 1
@@ -272,11 +281,20 @@ def validate_version(rep, pl, first_map):
     # the hint: the next part
     check(pl.hint is not None and pl.hint.get("TYPE") == "PART", w + "one "
           "EXT-X-PRELOAD-HINT TYPE=PART")
-    if pl.hint:
-        want = ("%s-%d.%d.m4s" % (rep, pl.open["msn"], len(pl.open["parts"]))
-                if pl.open else "%s-%d.0.m4s" % (rep, pl.next_msn))
+    if pl.hint and pl.open:
+        key = PART_URI.match(pl.open["parts"][0]["uri"]).group(2)
+        want = "%s-%s.%d.m4s" % (rep, key, len(pl.open["parts"]))
         check(pl.hint.get("URI") == want, w + "hint %s is the next part %s"
               % (pl.hint.get("URI"), want))
+    elif pl.hint:
+        # part 0 of the next segment, named after where it will start
+        m = PART_URI.match(pl.hint.get("URI", ""))
+        last = SEGMENT_URI.match(pl.segments[-1]["uri"]) if pl.segments else None
+        check(m is not None and m.group(1) == rep and m.group(3) == "0" and
+              last is not None and int(m.group(2)) > int(last.group(2)),
+              w + "hint %s is part 0 of a segment after %s"
+              % (pl.hint.get("URI"), pl.segments[-1]["uri"] if pl.segments
+                 else None))
 
 
 # --- MP4 -----------------------------------------------------------------
@@ -576,7 +594,9 @@ def classic_unchanged():
     try:
         c = Client(port)
         end = time.monotonic() + 15
-        while time.monotonic() < end and not os.path.exists(os.path.join(out, "video_0-4.m4s")):
+        while time.monotonic() < end and len([
+                n for n in os.listdir(out) if n.startswith("video_0-") and
+                n.endswith(".m4s")]) < 4:
             time.sleep(0.1)
         same = 0
         for _ in range(5):
@@ -602,6 +622,13 @@ def classic_unchanged():
         shutil.rmtree(out, ignore_errors=True)
 
 
+def init_name(c, rep):
+    """The init segment @rep's playlist names (named after its content)"""
+    _, body, _, _ = c.get("/%s.m3u8" % rep)
+    m = re.search(r'#EXT-X-MAP:URI="([^"]+)"', body.decode())
+    return m.group(1) if m else rep + "-init.mp4"
+
+
 def follow_all(port, reps, seconds):
     """The followers of every playlist for @seconds, reports checked"""
     c = Client(port)
@@ -611,7 +638,7 @@ def follow_all(port, reps, seconds):
     end = time.monotonic() + seconds
     for r in reps:
         fol[r] = Follower(port, r, end, shared)
-        st, body, _, _ = c.get("/%s-init.mp4" % r)
+        st, body, _, _ = c.get("/" + init_name(c, r))
         fol[r].timescale = init_timescale(body)
         check(fol[r].timescale, r + ": init segment timescale")
     for f in fol.values():
@@ -745,7 +772,7 @@ def main():
         end = time.monotonic() + SECONDS
         for r in reps:
             fol[r] = Follower(port, r, end, shared)
-            st, body, _, _ = c.get("/%s-init.mp4" % r)
+            st, body, _, _ = c.get("/" + init_name(c, r))
             fol[r].timescale = init_timescale(body)
             check(fol[r].timescale, r + ": init segment timescale")
         for f in fol.values():
@@ -787,12 +814,14 @@ def main():
                 ks = sorted(k for (mm, k) in f.part_bytes if mm == m)
                 if ks != list(range(len(ks))):
                     continue
-                st, body, _, _ = c.get("/%s-%d.m4s" % (r, m))
+                if m not in f.uris:
+                    continue
+                st, body, _, _ = c.get("/" + f.uris[m][0])
                 if st != 200:
                     continue
                 data = b"".join(f.part_bytes[(m, k)] for k in ks)
-                if check(body == data, "%s-%d.m4s equals its %d parts joined"
-                         % (r, m, len(ks))):
+                if check(body == data, "%s (MSN %d) equals its %d parts joined"
+                         % (f.uris[m][0], m, len(ks))):
                     joined += 1
         check(joined >= 3 * 5, "segments compared with their parts (%d)" % joined)
         print("     %d segments equal to their parts joined" % joined)

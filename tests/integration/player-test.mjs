@@ -15,7 +15,7 @@
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, extname, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,7 +177,9 @@ try {
   // a viewer joins a running stream: wait until the DVR window holds more
   // than the suggested presentation delay (3 segments) so that the player
   // can start behind the live edge
-  while (!existsSync(join(outDir, manifest)) || !existsSync(join(outDir, 'video_0-5.m4s'))) {
+  // segments are named after their start ($Time$): wait for the fifth
+  while (!existsSync(join(outDir, manifest)) ||
+      readdirSync(outDir).filter((n) => /^video_0-\d+\.m4s$/.test(n)).length < 5) {
     if (gstExited) throw new Error('pipeline exited early:\n' + gstOut);
     if (Date.now() - t0 > 20000) throw new Error('no 5th segment after 20 s:\n' + gstOut);
     await new Promise((r) => setTimeout(r, 200));

@@ -177,7 +177,7 @@ class Soak:
             tl = timeline(st)
             for number, t in tl.items():
                 name = media.replace("$RepresentationID$", rep.get("id")) \
-                    .replace("$Number$", str(number))
+                    .replace("$Number$", str(number)).replace("$Time$", str(t))
                 if name not in files:
                     continue
                 try:

@@ -72,10 +72,14 @@ audio_caps (void)
   return caps;
 }
 
+/* In @dir (NULL: a new temporary one).  The media timeline is the
+ * buffers' clock time (the harness' base time is 0): segment names are
+ * the test's timestamps, unless @props says timeline=wall-clock. */
 static void
-fixture_setup (Fixture * f, gboolean audio, const gchar * props)
+fixture_setup_in (Fixture * f, const gchar * dir, gboolean audio,
+    const gchar * props)
 {
-  f->dir = g_dir_make_tmp ("dashlivesink-XXXXXX", NULL);
+  f->dir = dir ? g_strdup (dir) : g_dir_make_tmp ("dashlivesink-XXXXXX", NULL);
   fail_unless (f->dir != NULL);
   f->sink = gst_element_factory_make ("dashlivesink", NULL);
   fail_unless (f->sink != NULL);
@@ -83,6 +87,7 @@ fixture_setup (Fixture * f, gboolean audio, const gchar * props)
    * segment round unless a test asks for coalescing */
   g_object_set (f->sink, "location", f->dir, "segment-duration", GST_SECOND,
       "manifest-min-interval", (guint64) 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (f->sink), "timeline", "clock");
   if (props) {
     gchar **kv = g_strsplit (props, " ", -1);
     guint i;
@@ -95,12 +100,22 @@ fixture_setup (Fixture * f, gboolean audio, const gchar * props)
   }
   f->bus = gst_bus_new ();
   gst_element_set_bus (f->sink, f->bus);
+  /* every pad before the harness starts the sink (a resumed run checks
+   * them against the previous one's) */
+  if (audio)
+    gst_object_unref (gst_element_request_pad_simple (f->sink, "audio_0"));
   f->v = gst_harness_new_with_element (f->sink, "video_0", NULL);
   gst_harness_set_src_caps (f->v, video_caps (avcc, sizeof (avcc), 640));
   if (audio) {
     f->a = gst_harness_new_with_element (f->sink, "audio_0", NULL);
     gst_harness_set_src_caps (f->a, audio_caps ());
   }
+}
+
+static void
+fixture_setup (Fixture * f, gboolean audio, const gchar * props)
+{
+  fixture_setup_in (f, NULL, audio, props);
 }
 
 static void
@@ -120,8 +135,9 @@ remove_dir (const gchar * dir)
   g_rmdir (dir);
 }
 
+/* Stops the sink (as a kill would: no EOS), the directory stays */
 static void
-fixture_teardown (Fixture * f)
+fixture_stop (Fixture * f)
 {
   if (f->a)
     gst_harness_teardown (f->a);
@@ -129,8 +145,33 @@ fixture_teardown (Fixture * f)
   gst_bus_set_flushing (f->bus, TRUE);
   gst_object_unref (f->bus);
   gst_object_unref (f->sink);
+  f->a = f->v = NULL;
+}
+
+static void
+fixture_teardown (Fixture * f)
+{
+  fixture_stop (f);
   remove_dir (f->dir);
   g_free (f->dir);
+}
+
+/* The file of the @k-th segment (from 1, the one starting at k - 1
+ * seconds of the test's media time) of video_0 / audio_0 on a clock
+ * timeline with 1 s segments */
+static gchar *
+vname (guint k)
+{
+  return g_strdup_printf ("video_0-%" G_GUINT64_FORMAT ".m4s",
+      (guint64) (k - 1) * 90000);
+}
+
+static gchar *
+aname (guint k)
+{
+  /* the first AAC frame at or after the boundary */
+  guint64 frames = ((guint64) (k - 1) * 48000 + 1023) / 1024;
+  return g_strdup_printf ("audio_0-%" G_GUINT64_FORMAT ".m4s", frames * 1024);
 }
 
 static GstFlowReturn
@@ -200,6 +241,76 @@ exists (Fixture * f, const gchar * name)
   return r;
 }
 
+/* Whether the @k-th segment of video (@video) or audio exists */
+static gboolean
+seg_exists (Fixture * f, gboolean video, guint k)
+{
+  gchar *n = video ? vname (k) : aname (k);
+  gboolean r = exists (f, n);
+
+  g_free (n);
+  return r;
+}
+
+/* Files whose names start with @prefix and end with @suffix */
+static guint
+count_named (Fixture * f, const gchar * prefix, const gchar * suffix)
+{
+  GDir *d = g_dir_open (f->dir, 0, NULL);
+  const gchar *n;
+  guint c = 0;
+
+  while ((n = g_dir_read_name (d)))
+    if (g_str_has_prefix (n, prefix) && g_str_has_suffix (n, suffix))
+      c++;
+  g_dir_close (d);
+  return c;
+}
+
+/* Every segment name the MPD text @mpd lists (all periods and
+ * representations: $Time$ of the SegmentTimeline), in order */
+static GPtrArray *
+listed_segments (const gchar * mpd)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const gchar *p = mpd;
+
+  while ((p = strstr (p, "<Representation id=\""))) {
+    const gchar *media = strstr (p, "media=\""), *end;
+    gchar *tmpl, **parts;
+    guint64 t = 0;
+
+    end = strstr (p, "</Representation>");
+    fail_unless (media != NULL && end != NULL && media < end);
+    media += strlen ("media=\"");
+    tmpl = g_strndup (media, strchr (media, '"') - media);
+    parts = g_strsplit (tmpl, "$Time$", 2);
+    fail_unless (parts[1] != NULL, tmpl);
+    while ((p = strstr (p, "<S ")) && p < end) {
+      const gchar *close = strchr (p, '>');
+      const gchar *ta = g_strstr_len (p, close - p, " t=\"");
+      const gchar *da = g_strstr_len (p, close - p, " d=\"");
+      const gchar *ra = g_strstr_len (p, close - p, " r=\"");
+      guint64 d, r, i;
+
+      if (ta)
+        t = g_ascii_strtoull (ta + 4, NULL, 10);
+      d = g_ascii_strtoull (da + 4, NULL, 10);
+      r = ra ? g_ascii_strtoull (ra + 4, NULL, 10) : 0;
+      for (i = 0; i <= r; i++) {
+        g_ptr_array_add (names, g_strdup_printf ("%s%" G_GUINT64_FORMAT "%s",
+                parts[0], t, parts[1]));
+        t += d;
+      }
+      p = close;
+    }
+    g_strfreev (parts);
+    g_free (tmpl);
+    p = end;
+  }
+  return names;
+}
+
 static guint
 count_files (Fixture * f, const gchar * suffix)
 {
@@ -266,18 +377,22 @@ GST_START_TEST (test_live_av)
   fixture_setup (&f, TRUE, "dvr-window=0");
   push_media (&f, 0, 150, 0);   /* 5 s */
 
-  /* 4 complete video segments and their audio; the MPD exists */
-  fail_unless (exists (&f, "video_0-init.mp4"));
-  fail_unless (exists (&f, "audio_0-init.mp4"));
-  fail_unless (exists (&f, "video_0-4.m4s"));
-  fail_unless (exists (&f, "audio_0-4.m4s"));
-  fail_if (exists (&f, "video_0-5.m4s"));
+  /* 4 complete video segments and their audio; the MPD exists; init
+   * segments are named after their content */
+  fail_unless_equals_int (count_named (&f, "video_0-init-", ".mp4"), 1);
+  fail_unless_equals_int (count_named (&f, "audio_0-init-", ".mp4"), 1);
+  fail_unless (seg_exists (&f, TRUE, 4));
+  fail_unless (seg_exists (&f, FALSE, 4));
+  fail_if (seg_exists (&f, TRUE, 5));
   mpd = read_file (&f, "manifest.mpd");
   fail_unless (mpd != NULL);
   fail_unless (strstr (mpd, "type=\"dynamic\"") != NULL);
   fail_unless (strstr (mpd, "codecs=\"avc1.64001f\"") != NULL);
   fail_unless (strstr (mpd, "codecs=\"mp4a.40.2\"") != NULL);
   fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"3\"/>") != NULL);
+  fail_unless (strstr (mpd, "media=\"video_0-$Time$.m4s\"") != NULL);
+  fail_unless (strstr (mpd,
+          "availabilityStartTime=\"1970-01-01T00:00:00.000Z\"") != NULL);
   g_free (mpd);
 
   while ((m = gst_bus_pop_filtered (f.bus, GST_MESSAGE_ELEMENT))) {
@@ -291,7 +406,9 @@ GST_START_TEST (test_live_av)
       fail_unless (g_file_test (gst_structure_get_string (s, "path"),
               G_FILE_TEST_EXISTS));
       if (g_str_equal (rep, "video_0")) {
-        fail_unless_equals_uint64 (start, (number - 1) * 30 * FRAME);
+        /* numbered by grid slot */
+        /* on the frame grid counted from the epoch (timeline=clock) */
+        fail_unless_equals_uint64 (start, number * GST_SECOND);
         fail_unless (duration + 1000 > GST_SECOND
             && duration < GST_SECOND + 1000);
       }
@@ -338,10 +455,10 @@ GST_START_TEST (test_chunks)
   fixture_setup (&f, FALSE, "chunk-duration=200000000");
   push_media (&f, 0, 40, 0);
   /* the open segment grows chunk by chunk under its temporary name */
-  fail_unless (exists (&f, "video_0-2.m4s.tmp"));
+  fail_unless (exists (&f, "video_0-90000.m4s.tmp"));
   push_eos (&f);
 
-  p = g_build_filename (f.dir, "video_0-1.m4s", NULL);
+  p = g_build_filename (f.dir, "video_0-0.m4s", NULL);
   fail_unless (g_file_get_contents (p, &data, &len, NULL));
   while ((box = cmaf_find_box ((guint8 *) data + pos, len - pos, "moof", &bs))) {
     pos = box - (guint8 *) data + bs;
@@ -366,15 +483,17 @@ GST_START_TEST (test_dvr_window)
   push_media (&f, 0, 30 * 20, 0);       /* 20 s */
   /* 3 in the window + 1 of grace + the open one (not .m4s yet) */
   fail_unless (count_files (&f, ".m4s") <= 2 * 4);
-  fail_if (exists (&f, "video_0-1.m4s"));
-  fail_unless (exists (&f, "video_0-19.m4s"));
+  fail_if (seg_exists (&f, TRUE, 1));
+  fail_unless (seg_exists (&f, TRUE, 19));
   mpd = read_file (&f, "manifest.mpd");
   fail_unless (strstr (mpd, "timeShiftBufferDepth=\"PT3S\"") != NULL);
-  fail_unless (strstr (mpd, "startNumber=\"17\"") != NULL);
+  /* the segment from 16 s */
+  fail_unless (strstr (mpd, "<S t=\"1440000\"") != NULL, mpd);
   g_free (mpd);
   pl = read_file (&f, "video_0.m3u8");
-  fail_unless (strstr (pl, "#EXT-X-MEDIA-SEQUENCE:17") != NULL, pl);
-  fail_if (strstr (pl, "video_0-16.m4s"));
+  fail_unless (strstr (pl, "#EXT-X-MEDIA-SEQUENCE:16") != NULL, pl);
+  fail_unless (strstr (pl, "video_0-1440000.m4s"));
+  fail_if (strstr (pl, "video_0-1350000.m4s"));
   g_free (pl);
   g_object_get (f.sink, "stats", &st, NULL);
   fail_unless (gst_structure_get_uint64 (st, "segments-deleted", &deleted));
@@ -408,21 +527,14 @@ check_listed_segments_exist (Fixture * f)
   }
   {
     gchar *mpd = read_file (f, "manifest.mpd");
-    const gchar *p = mpd;
-    guint found = 0;
+    GPtrArray *names = listed_segments (mpd);
+    guint i;
 
-    /* the first listed segment of each representation */
-    while ((p = strstr (p, "startNumber=\""))) {
-      guint64 n = g_ascii_strtoull (p + strlen ("startNumber=\""), NULL, 10);
-      gchar *v = g_strdup_printf ("video_0-%" G_GUINT64_FORMAT ".m4s", n);
-      gchar *a = g_strdup_printf ("audio_0-%" G_GUINT64_FORMAT ".m4s", n);
-      fail_unless (exists (f, v) || exists (f, a), "MPD lists deleted %s", v);
-      g_free (v);
-      g_free (a);
-      found++;
-      p++;
-    }
-    fail_unless (found > 0);
+    for (i = 0; i < names->len; i++)
+      fail_unless (exists (f, g_ptr_array_index (names, i)),
+          "MPD lists missing %s", (gchar *) g_ptr_array_index (names, i));
+    fail_unless (names->len > 0);
+    g_ptr_array_free (names, TRUE);
     g_free (mpd);
   }
 }
@@ -448,11 +560,14 @@ GST_START_TEST (test_manifest_coalescing)
   gchar *mpd;
   guint64 interval;
 
-  fixture_setup (&f, TRUE, "dvr-window=0 manifest-min-interval=60000000000");
+  /* media time is the wall clock's at the first buffer: 20 s pushed at
+   * once run ahead of it */
+  fixture_setup (&f, TRUE, "dvr-window=0 manifest-min-interval=60000000000 "
+      "timeline=wall-clock");
   g_object_get (f.sink, "manifest-min-interval", &interval, NULL);
   fail_unless_equals_uint64 (interval, 60 * GST_SECOND);
   push_media (&f, 0, 30 * 20, 0);       /* 20 s in well under a second */
-  fail_unless (exists (&f, "video_0-19.m4s"));
+  fail_unless (count_named (&f, "video_0-", ".m4s") >= 19);
   /* the first round was written, the rounds far ahead of the clock not */
   fail_unless (stat_u64 (&f, "manifests-written") >= 1);
   fail_unless (stat_u64 (&f, "manifests-written") <= 3);
@@ -466,8 +581,8 @@ GST_START_TEST (test_manifest_coalescing)
   push_eos (&f);
   mpd = read_file (&f, "manifest.mpd");
   fail_unless (strstr (mpd, "type=\"static\"") != NULL);
-  /* all 20 video segments of 1 s: t=0, d=90000, 19 repeats */
-  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"19\"/>") != NULL, mpd);
+  /* all 20 video segments of 1 s: d=90000, 19 repeats */
+  fail_unless (strstr (mpd, " d=\"90000\" r=\"19\"/>") != NULL, mpd);
   g_free (mpd);
   fixture_teardown (&f);
 
@@ -488,7 +603,8 @@ GST_START_TEST (test_manifest_coalescing_dvr)
   Fixture f = { 0, };
   guint sec;
 
-  fixture_setup (&f, TRUE, "dvr-window=3000000000 manifest-min-interval=60000000000");
+  fixture_setup (&f, TRUE, "dvr-window=3000000000 "
+      "manifest-min-interval=60000000000 timeline=wall-clock");
   for (sec = 0; sec < 20; sec++) {
     push_media (&f, sec * 30, 30, 0);
     if (sec >= 1)
@@ -566,11 +682,13 @@ GST_START_TEST (test_stream_change_new_period)
   gst_harness_set_src_caps (f.v, video_caps (avcc2, sizeof (avcc2), 1280));
   push_media (&f, 75, 105, 0);  /* keyframe at 3 s */
   push_eos (&f);
-  fail_unless (exists (&f, "video_0-init-1.mp4"));
+  /* a new init segment: another content, another name */
+  fail_unless_equals_int (count_named (&f, "video_0-init-", ".mp4"), 2);
   mpd = read_file (&f, "manifest.mpd");
   fail_unless_equals_int (count_substr (mpd, "<Period "), 2);
   fail_unless (strstr (mpd, "codecs=\"avc1.4d0028\"") != NULL, mpd);
-  fail_unless (strstr (mpd, "initialization=\"video_0-init-1.mp4\"") != NULL);
+  fail_unless_equals_int (count_substr (mpd, "initialization=\"video_0-init-"),
+      2);
   fail_unless (strstr (mpd, "width=\"1280\"") != NULL);
   g_free (mpd);
   fixture_teardown (&f);
@@ -612,7 +730,7 @@ GST_START_TEST (test_bytestream_input)
     0, 0, 0, 1, 0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9,
     0, 0, 0, 1, 0x68, 0xeb, 0xe3
   };
-  gchar *mpd, *init;
+  gchar *mpd;
   gsize len;
   guint i;
 
@@ -620,6 +738,7 @@ GST_START_TEST (test_bytestream_input)
   f.sink = gst_element_factory_make ("dashlivesink", NULL);
   g_object_set (f.sink, "location", f.dir, "segment-duration", GST_SECOND,
       "dvr-window", (guint64) 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (f.sink), "timeline", "clock");
   f.bus = gst_bus_new ();
   gst_element_set_bus (f.sink, f.bus);
   f.v = gst_harness_new_with_element (f.sink, "video_0", NULL);
@@ -647,11 +766,9 @@ GST_START_TEST (test_bytestream_input)
   fail_unless (strstr (mpd, "codecs=\"avc1.64001f\"") != NULL, mpd);
   fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL, mpd);
   g_free (mpd);
-  init = read_file (&f, "video_0-init.mp4");
-  fail_unless (init != NULL);
-  g_free (init);
+  fail_unless_equals_int (count_named (&f, "video_0-init-", ".mp4"), 1);
   {
-    gchar *p = g_build_filename (f.dir, "video_0-1.m4s", NULL);
+    gchar *p = g_build_filename (f.dir, "video_0-0.m4s", NULL);
     gchar *data;
     const guint8 *mdat;
     gsize bs;
@@ -718,7 +835,7 @@ GST_START_TEST (test_disk_full)
 
   fixture_setup (&f, FALSE, "dvr-window=0");
   push_media (&f, 0, 61, 0);    /* segments 1 and 2, about 18 kB each */
-  fail_unless (exists (&f, "video_0-2.m4s"));
+  fail_unless (seg_exists (&f, TRUE, 2));
 
   getrlimit (RLIMIT_FSIZE, &old);
   lim = old;
@@ -742,15 +859,15 @@ GST_START_TEST (test_disk_full)
   gst_message_parse_error (m, &err, NULL);
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NO_SPACE_LEFT), err->message);
-  fail_unless (strstr (err->message, "video_0-3.m4s.tmp") != NULL,
+  fail_unless (strstr (err->message, "video_0-180000.m4s.tmp") != NULL,
       err->message);
   g_error_free (err);
   gst_message_unref (m);
 
   fail_unless_equals_int (count_files (&f, ".tmp"), 0);
-  fail_unless (exists (&f, "video_0-1.m4s"));
-  fail_unless (exists (&f, "video_0-2.m4s"));
-  fail_if (exists (&f, "video_0-3.m4s"));
+  fail_unless (seg_exists (&f, TRUE, 1));
+  fail_unless (seg_exists (&f, TRUE, 2));
+  fail_if (seg_exists (&f, TRUE, 3));
   mpd = read_file (&f, "manifest.mpd");
   fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"1\"/>") != NULL, mpd);
   g_free (mpd);
@@ -785,27 +902,22 @@ GST_START_TEST (test_unwritable_dir)
 
 GST_END_TEST;
 
-/* Number of the last segment the MPD text @mpd lists for @rep_id */
-static G_GNUC_NO_INLINE guint64
+/* The last segment the MPD text @mpd lists for @rep_id (g_free) */
+static gchar *
 last_listed (const gchar * mpd, const gchar * rep_id)
 {
-  gchar *id = g_strdup_printf ("id=\"%s\"", rep_id);
-  const gchar *p = strstr (mpd, id), *end;
-  guint64 number;
+  GPtrArray *names = listed_segments (mpd);
+  gchar *prefix = g_strdup_printf ("%s-", rep_id), *last = NULL;
+  guint i;
 
-  g_free (id);
-  fail_unless (p != NULL, "%s not in the MPD", rep_id);
-  p = strstr (p, "startNumber=\"");
-  end = strstr (p, "</SegmentTimeline>");
-  fail_unless (p != NULL && end != NULL);
-  number = g_ascii_strtoull (p + strlen ("startNumber=\""), NULL, 10) - 1;
-  while ((p = strstr (p, "<S ")) && p < end) {
-    const gchar *close = strchr (p, '>');
-    const gchar *r = g_strstr_len (p, close - p, " r=\"");
-    number += 1 + (r ? g_ascii_strtoull (r + 4, NULL, 10) : 0);
-    p = close;
-  }
-  return number;
+  for (i = 0; i < names->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (names, i), prefix))
+      last = g_ptr_array_index (names, i);
+  fail_unless (last != NULL, "%s not in the MPD", rep_id);
+  last = g_strdup (last);
+  g_ptr_array_free (names, TRUE);
+  g_free (prefix);
+  return last;
 }
 
 /* Low latency: the files under location are a valid presentation for any
@@ -830,8 +942,7 @@ GST_START_TEST (test_ll_files_complete)
     fail_if (strstr (mpd, "availabilityTimeOffset"), mpd);
     fail_if (strstr (mpd, "ServiceDescription"), mpd);
     for (r = 0; r < G_N_ELEMENTS (reps); r++) {
-      gchar *last = g_strdup_printf ("%s-%" G_GUINT64_FORMAT ".m4s", reps[r],
-          last_listed (mpd, reps[r]));
+      gchar *last = last_listed (mpd, reps[r]);
       fail_unless (exists (&f, last), "%s listed but not complete", last);
       g_free (last);
     }
@@ -840,6 +951,413 @@ GST_START_TEST (test_ll_files_complete)
     checked++;
   }
   fail_unless (checked > 20);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+
+/* --- restarts ------------------------------------------------------ */
+
+/* Writes @text into @name in @f's directory */
+static void
+write_into (Fixture * f, const gchar * name, const gchar * text)
+{
+  gchar *p = g_build_filename (f->dir, name, NULL);
+  fail_unless (g_file_set_contents (p, text, -1, NULL));
+  g_free (p);
+}
+
+/* The contents of every .m4s / .mp4 file: name -> GBytes */
+static GHashTable *
+snapshot (Fixture * f)
+{
+  GHashTable *h = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) g_bytes_unref);
+  GDir *d = g_dir_open (f->dir, 0, NULL);
+  const gchar *n;
+
+  while ((n = g_dir_read_name (d))) {
+    gchar *c;
+    gsize len;
+    if (!g_str_has_suffix (n, ".m4s") && !g_str_has_suffix (n, ".mp4"))
+      continue;
+    c = read_file (f, n);
+    fail_unless (c != NULL);
+    len = 0;
+    {
+      gchar *p = g_build_filename (f->dir, n, NULL);
+      g_free (c);
+      fail_unless (g_file_get_contents (p, &c, &len, NULL));
+      g_free (p);
+    }
+    g_hash_table_insert (h, g_strdup (n), g_bytes_new_take (c, len));
+  }
+  g_dir_close (d);
+  return h;
+}
+
+/* Every name in @before that is still on disk has the same bytes;
+ * returns how many were compared */
+static guint
+same_bytes (Fixture * f, GHashTable * before)
+{
+  GHashTable *now = snapshot (f);
+  GHashTableIter it;
+  gpointer k, v;
+  guint n = 0;
+
+  g_hash_table_iter_init (&it, before);
+  while (g_hash_table_iter_next (&it, &k, &v)) {
+    GBytes *b = g_hash_table_lookup (now, k);
+    if (b == NULL)
+      continue;
+    fail_unless (g_bytes_equal (b, v), "%s changed", (gchar *) k);
+    n++;
+  }
+  g_hash_table_unref (now);
+  return n;
+}
+
+/* pushes video frames [@first, @first + @n) (and their audio), frame i at
+ * i / 30 s */
+static void
+push_range (Fixture * f, guint first, guint n)
+{
+  push_media (f, first, n, 0);
+}
+
+static GstMessage *
+pop_element (Fixture * f, const gchar * name)
+{
+  GstMessage *m;
+
+  while ((m = gst_bus_pop_filtered (f->bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (m, name))
+      return m;
+    gst_message_unref (m);
+  }
+  return NULL;
+}
+
+/* A run started on the directory of a killed one continues its
+ * presentation: the same MPD with a new Period from its first keyframe,
+ * the old segments still listed and untouched, the HLS playlist continued
+ * after a discontinuity with the next media sequence numbers, the
+ * temporary files of the killed run removed, no name used twice. */
+GST_START_TEST (test_resume_continues)
+{
+  Fixture f = { 0, };
+  GHashTable *before;
+  GstMessage *m;
+  const GstStructure *st;
+  guint segments = 0, i;
+  guint64 number = 0;
+  gchar *mpd, *pl, *dir;
+  GPtrArray *names;
+
+  fixture_setup (&f, TRUE, "dvr-window=60000000000");
+  push_range (&f, 0, 150);      /* 0-5 s: 4 segments complete */
+  fixture_stop (&f);
+  /* what a kill -9 leaves: the segment and a manifest being written */
+  write_into (&f, "video_0-450000.m4s.tmp", "partial");
+  write_into (&f, "manifest.mpd.9.tmp", "partial");
+  before = snapshot (&f);
+  fail_unless_equals_int (g_hash_table_size (before), 2 * 4 + 2);
+
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, TRUE, "dvr-window=60000000000");
+  g_free (dir);
+  push_range (&f, 240, 121);    /* from 8 s to 12 s */
+  m = pop_element (&f, "dashlivesink-resumed");
+  fail_unless (m != NULL);
+  st = gst_message_get_structure (m);
+  fail_unless (gst_structure_get_uint (st, "segments", &segments));
+  fail_unless_equals_int (segments, 2 * 4);
+  gst_message_unref (m);
+  fail_unless_equals_int (count_files (&f, ".tmp"), 0);
+  /* the next number after the previous run's last (segment 3, 3-4 s) */
+  m = pop_element (&f, "dashlivesink-segment");
+  fail_unless (m != NULL);
+  fail_unless (gst_structure_get_uint64 (gst_message_get_structure (m),
+          "number", &number));
+  fail_unless_equals_uint64 (number, 4);
+  gst_message_unref (m);
+
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 2);
+  /* where the previous run's segments end: its Period is complete, the
+   * gap is before this one's first segment */
+  fail_unless (strstr (mpd, "<Period id=\"p1\" start=\"PT4.011S\"") != NULL,
+      mpd);
+  fail_unless (strstr (mpd, "<S t=\"0\" d=\"90000\" r=\"3\"/>") != NULL, mpd);
+  fail_unless (strstr (mpd, "<S t=\"720000\" d=\"90000\" r=\"3\"/>") != NULL,
+      mpd);
+  fail_unless (strstr (mpd, "presentationTimeOffset=\"360960\"") != NULL,
+      mpd);
+  names = listed_segments (mpd);
+  for (i = 0; i < names->len; i++)
+    fail_unless (exists (&f, g_ptr_array_index (names, i)));
+  fail_unless_equals_int (names->len, 2 * 4 + 2 * 4);
+  g_ptr_array_free (names, TRUE);
+  g_free (mpd);
+  pl = read_file (&f, "video_0.m3u8");
+  fail_unless (strstr (pl, "#EXT-X-MEDIA-SEQUENCE:0\n") != NULL, pl);
+  fail_unless (strstr (pl, "video_0-270000.m4s\n#EXT-X-DISCONTINUITY\n")
+      != NULL, pl);
+  fail_unless (strstr (pl, "video_0-720000.m4s") != NULL, pl);
+  fail_unless_equals_int (count_substr (pl, "#EXTINF:"), 4 + 4);
+  g_free (pl);
+  /* what was published before is untouched */
+  /* (the init segments were written again, the same bytes) */
+  fail_unless_equals_int (same_bytes (&f, before), 2 * 4 + 2);
+  g_hash_table_unref (before);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+/* After a restart the DVR window that reaches back before it is kept and
+ * trimmed on schedule: the old segments go as media time passes, never
+ * while a manifest on disk lists them. */
+GST_START_TEST (test_resume_dvr_window)
+{
+  Fixture f = { 0, };
+  guint sec;
+  gchar *dir, *mpd;
+
+  fixture_setup (&f, TRUE, "dvr-window=4000000000");
+  push_range (&f, 0, 30 * 6);
+  fixture_stop (&f);
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, TRUE, "dvr-window=4000000000");
+  g_free (dir);
+  for (sec = 8; sec < 18; sec++) {
+    push_range (&f, sec * 30, 30);
+    if (sec >= 9)
+      check_listed_segments_exist (&f);
+  }
+  /* the old period is gone with its last segment */
+  fail_if (seg_exists (&f, TRUE, 5));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 1);
+  g_free (mpd);
+  /* 4 in the window, 1 of grace, 1 more for audio trimmed by video's
+   * segment ends */
+  fail_unless (count_files (&f, ".m4s") <= 2 * 6);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+static gchar *
+start_error (Fixture * f, const gchar * props, gboolean audio)
+{
+  GstMessage *m;
+  GError *err = NULL;
+  gchar *dir = g_strdup (f->dir), *msg;
+
+  f->sink = gst_element_factory_make ("dashlivesink", NULL);
+  g_object_set (f->sink, "location", dir, "segment-duration", GST_SECOND, NULL);
+  if (props) {
+    gchar **kv = g_strsplit (props, "=", 2);
+    gst_util_set_object_arg (G_OBJECT (f->sink), kv[0], kv[1]);
+    g_strfreev (kv);
+  }
+  f->bus = gst_bus_new ();
+  gst_element_set_bus (f->sink, f->bus);
+  gst_object_unref (gst_element_request_pad_simple (f->sink, "video_0"));
+  if (audio)
+    gst_object_unref (gst_element_request_pad_simple (f->sink, "audio_0"));
+  fail_unless_equals_int (gst_element_set_state (f->sink, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_pop_filtered (f->bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS), err->message);
+  msg = g_strdup (err->message);
+  g_error_free (err);
+  gst_message_unref (m);
+  gst_element_set_state (f->sink, GST_STATE_NULL);
+  gst_bus_set_flushing (f->bus, TRUE);
+  gst_object_unref (f->bus);
+  gst_object_unref (f->sink);
+  f->bus = NULL;
+  f->sink = NULL;
+  g_free (dir);
+  return msg;
+}
+
+/* A directory that holds another configuration's presentation, or an MPD
+ * without a state, is refused with a clear error and left as it is;
+ * resume=false replaces it. */
+GST_START_TEST (test_resume_refused)
+{
+  Fixture f = { 0, };
+  GHashTable *before;
+  gchar *msg, *dir, *mpd;
+
+  fixture_setup (&f, TRUE, "dvr-window=0");
+  push_range (&f, 0, 90);
+  fixture_stop (&f);
+  before = snapshot (&f);
+
+  msg = start_error (&f, "segment-duration=2000000000", TRUE);
+  fail_unless (strstr (msg, "segment-duration 1000000000") != NULL, msg);
+  g_free (msg);
+  msg = start_error (&f, NULL, FALSE);
+  fail_unless (strstr (msg, "(no audio_0)") != NULL, msg);
+  g_free (msg);
+  msg = start_error (&f, "hls=false", TRUE);
+  fail_unless (strstr (msg, "hls=true") != NULL, msg);
+  g_free (msg);
+  fail_unless_equals_int (same_bytes (&f, before), 2 * 2 + 2);
+  g_hash_table_unref (before);
+
+  /* resume=false: a new presentation; the old segments go with its first
+   * manifest (their names are never used again) */
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, TRUE, "dvr-window=0 resume=false");
+  push_range (&f, 120, 61);
+  fail_if (seg_exists (&f, TRUE, 1));
+  fail_if (seg_exists (&f, FALSE, 2));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 1);
+  fail_unless (strstr (mpd, "<S t=\"360000\" d=\"90000\" r=\"1\"/>") != NULL,
+      mpd);
+  g_free (mpd);
+  fixture_stop (&f);
+
+  /* an MPD dashlivesink cannot continue (no state) */
+  {
+    gchar *state = g_build_filename (dir, ".manifest.mpd.state", NULL);
+    fail_unless (g_unlink (state) == 0);
+    g_free (state);
+  }
+  msg = start_error (&f, NULL, TRUE);
+  fail_unless (strstr (msg, "no state file") != NULL, msg);
+  g_free (msg);
+  g_free (dir);
+  remove_dir (f.dir);
+  g_free (f.dir);
+}
+
+GST_END_TEST;
+
+/* A presentation that ended (EOS) is replaced, not continued */
+GST_START_TEST (test_resume_after_eos)
+{
+  Fixture f = { 0, };
+  gchar *dir, *mpd;
+
+  fixture_setup (&f, TRUE, "dvr-window=0");
+  push_range (&f, 0, 90);
+  push_eos (&f);
+  fixture_stop (&f);
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, TRUE, "dvr-window=0");
+  g_free (dir);
+  push_range (&f, 150, 61);
+  fail_if (pop_element (&f, "dashlivesink-resumed"));
+  fail_if (seg_exists (&f, TRUE, 1));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless (strstr (mpd, "type=\"dynamic\"") != NULL);
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 1);
+  g_free (mpd);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+/* A clock that went back (or a run faster than real time before the
+ * crash): what comes before the end of the previous run's segments is
+ * dropped, so that no segment name is used twice. */
+GST_START_TEST (test_resume_clock_back)
+{
+  Fixture f = { 0, };
+  GHashTable *before;
+  GstMessage *m;
+  gchar *dir;
+  guint64 start = 0;
+
+  fixture_setup (&f, FALSE, "dvr-window=0");
+  push_range (&f, 0, 30 * 6);
+  fixture_stop (&f);
+  before = snapshot (&f);
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, FALSE, "dvr-window=0");
+  g_free (dir);
+  push_range (&f, 60, 30 * 6);  /* from 2 s */
+  m = pop_element (&f, "dashlivesink-segment");
+  fail_unless (m != NULL);
+  gst_structure_get_uint64 (gst_message_get_structure (m), "start", &start);
+  gst_message_unref (m);
+  fail_unless (start >= 5 * GST_SECOND, "%" G_GUINT64_FORMAT, start);
+  fail_unless_equals_int (same_bytes (&f, before), 5 + 1);
+  g_hash_table_unref (before);
+  fixture_teardown (&f);
+}
+
+GST_END_TEST;
+
+
+/* The segment a killed run was writing: its complete chunks are
+ * published and listed (low-latency players may hold parts of it), the
+ * cut chunk dropped */
+GST_START_TEST (test_resume_adopts_partial)
+{
+  Fixture f = { 0, };
+  GByteArray *b = g_byte_array_new ();
+  CmafSample cs[6];
+  guint8 payload[100] = { 0, };
+  gchar *dir, *mpd, *pl, *p, *data;
+  gsize len, complete = 0;
+  guint i, k;
+
+  fixture_setup (&f, FALSE, "dvr-window=0 chunk-duration=200000000");
+  push_range (&f, 0, 30 * 4 + 15);      /* segments 0-4 s, 4 s open */
+  fixture_stop (&f);
+  /* what it had written of the segment from 4 s: 2 chunks and a half */
+  cmaf_write_styp (b);
+  for (i = 0; i < 3; i++) {
+    for (k = 0; k < 6; k++) {
+      cs[k].duration = 3000;
+      cs[k].size = 100;
+      cs[k].flags = i == 0 && k == 0 ? CMAF_SAMPLE_FLAGS_SYNC :
+          CMAF_SAMPLE_FLAGS_NON_SYNC;
+      cs[k].cts_offset = 0;
+    }
+    cmaf_write_chunk_header (b, 100 + i, 1, 360000 + i * 18000, cs, 6);
+    for (k = 0; k < 6; k++)
+      g_byte_array_append (b, payload, sizeof (payload));
+    if (i == 1)
+      complete = b->len;
+  }
+  p = g_build_filename (f.dir, "video_0-360000.m4s.tmp", NULL);
+  fail_unless (g_file_set_contents (p, (gchar *) b->data, b->len - 50, NULL));
+  g_free (p);
+  g_byte_array_unref (b);
+
+  dir = g_strdup (f.dir);
+  fixture_setup_in (&f, dir, FALSE, "dvr-window=0 chunk-duration=200000000");
+  g_free (dir);
+  push_range (&f, 30 * 6, 30 * 2 + 1);
+  p = g_build_filename (f.dir, "video_0-360000.m4s", NULL);
+  fail_unless (g_file_get_contents (p, &data, &len, NULL));
+  fail_unless_equals_int (len, complete);
+  g_free (data);
+  g_free (p);
+  fail_unless_equals_int (count_files (&f, ".tmp"), 0);
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 2);
+  fail_unless (strstr (mpd, "<S d=\"36000\"/>") != NULL, mpd);
+  fail_unless (strstr (mpd, "<S t=\"540000\" d=\"90000\"") != NULL, mpd);
+  g_free (mpd);
+  pl = read_file (&f, "video_0.m3u8");
+  fail_unless (strstr (pl, "#EXTINF:0.400000,\nvideo_0-360000.m4s\n"
+          "#EXT-X-DISCONTINUITY\n") != NULL, pl);
+  g_free (pl);
   fixture_teardown (&f);
 }
 
@@ -867,6 +1385,12 @@ dashlivesink_suite (void)
   tcase_add_test (tc, test_unwritable_dir);
   tcase_add_test (tc, test_manifest_coalescing);
   tcase_add_test (tc, test_manifest_coalescing_dvr);
+  tcase_add_test (tc, test_resume_continues);
+  tcase_add_test (tc, test_resume_dvr_window);
+  tcase_add_test (tc, test_resume_refused);
+  tcase_add_test (tc, test_resume_after_eos);
+  tcase_add_test (tc, test_resume_clock_back);
+  tcase_add_test (tc, test_resume_adopts_partial);
   return s;
 }
 

@@ -228,7 +228,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_live_state)
 {
-  DashServeState *st = http_routes_state_new (2);
+  DashServeState *st = http_routes_state_new ();
   const DashLiveSegment *l = NULL;
   guint64 g;
 
@@ -236,7 +236,7 @@ GST_START_TEST (test_live_state)
   fail_unless_equals_int (http_routes_state_lookup (st, "v-1.m4s", NULL),
       DASH_AVAIL_FILE);
 
-  http_routes_state_segment_started (st, "v", 5, "v-5.m4s.tmp", "v-5.m4s");
+  http_routes_state_segment_started (st, "v", 5, 2, "v-5.m4s.tmp", "v-5.m4s");
   fail_unless_equals_int (http_routes_state_lookup (st, "v-5.m4s", &l),
       DASH_AVAIL_LIVE);
   fail_unless_equals_string (l->tmp_name, "v-5.m4s.tmp");
@@ -273,7 +273,7 @@ GST_START_TEST (test_live_state)
   /* still announced after publication until the next one starts */
   fail_unless_equals_int (http_routes_state_lookup (st, "v-6.m4s", NULL),
       DASH_AVAIL_WAIT);
-  http_routes_state_segment_started (st, "v", 6, "v-6.m4s.tmp", "v-6.m4s");
+  http_routes_state_segment_started (st, "v", 6, 2, "v-6.m4s.tmp", "v-6.m4s");
   fail_unless_equals_int (http_routes_state_lookup (st, "v-6.m4s", NULL),
       DASH_AVAIL_LIVE);
   fail_unless_equals_int (http_routes_state_lookup (st, "v-8.m4s", NULL),
@@ -291,6 +291,58 @@ GST_END_TEST;
 
 
 /* LL-HLS part names: <rep>-<number>.<index>.m4s, apart from segments */
+/* An announced name never written (the keyframe came late: the segment
+ * started at 2700 instead of 2000) is answered with the segment that
+ * started instead; a segment's own name, a name past the last start, one
+ * before the recent segments or of another representation is not
+ * aliased. */
+GST_START_TEST (test_alias)
+{
+  DashServeState *st = http_routes_state_new ();
+  const DashLiveSegment *l = NULL;
+  gchar *a;
+
+  http_routes_state_segment_started (st, "v", 700, 9000, "v-700.m4s.tmp",
+      "v-700.m4s");
+  /* announced after 700: 2000 (predicted); nothing started there yet */
+  fail_unless (http_routes_state_alias (st, "v-2000.m4s") == NULL);
+  fail_unless_equals_int (http_routes_state_lookup (st, "v-2000.m4s", NULL),
+      DASH_AVAIL_WAIT);
+  http_routes_state_published (st, "v-700.m4s");
+  http_routes_state_segment_started (st, "v", 2700, 9000, "v-2700.m4s.tmp",
+      "v-2700.m4s");
+  /* 2000 is not a segment: it lies inside 700's, the next started at 2700 */
+  fail_unless_equals_int (http_routes_state_lookup (st, "v-2000.m4s", NULL),
+      DASH_AVAIL_FILE);
+  a = http_routes_state_alias (st, "v-2000.m4s");
+  fail_unless_equals_string (a, "v-2700.m4s");
+  fail_unless_equals_int (http_routes_state_lookup (st, a, &l),
+      DASH_AVAIL_LIVE);
+  fail_unless_equals_string (l->tmp_name, "v-2700.m4s.tmp");
+  g_free (a);
+  /* the same answer once it is published (served from disk) */
+  http_routes_state_published (st, "v-2700.m4s");
+  http_routes_state_segment_started (st, "v", 4700, 9000, "v-4700.m4s.tmp",
+      "v-4700.m4s");
+  a = http_routes_state_alias (st, "v-2000.m4s");
+  fail_unless_equals_string (a, "v-2700.m4s");
+  g_free (a);
+  /* not aliased: a segment's own name, past the last start (announced:
+   * wait), before the first known, another representation, not a
+   * segment name */
+  fail_unless (http_routes_state_alias (st, "v-2700.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "v-4700.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "v-6000.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "v-500.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "a-2000.m4s") == NULL);
+  fail_unless (http_routes_state_alias (st, "v-init.mp4") == NULL);
+  http_routes_state_reset (st);
+  fail_unless (http_routes_state_alias (st, "v-2000.m4s") == NULL);
+  http_routes_state_free (st);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_part_route)
 {
   DashRoute r;
@@ -330,14 +382,16 @@ GST_END_TEST;
  * not found */
 GST_START_TEST (test_part_state)
 {
-  DashServeState *st = http_routes_state_new (2);
+  DashServeState *st = http_routes_state_new ();
   DashPartRange r;
   guint i;
 
   fail_unless_equals_int (http_routes_state_lookup_part (st, "v", 1, 0, &r),
       DASH_PART_NOT_FOUND);
-  http_routes_state_segment_started (st, "v", 5, "v-5.m4s.tmp", "v-5.m4s");
-  /* announced (the hint): part 0 of the segment started, and of the next */
+  http_routes_state_segment_started (st, "v", 5, 1, "v-5.m4s.tmp",
+      "v-5.m4s");
+  /* announced (the hint): part 0 of the segment started, and of the next
+   * (keys up to 1 after it announced) */
   fail_unless_equals_int (http_routes_state_lookup_part (st, "v", 5, 0, &r),
       DASH_PART_WAIT);
   fail_unless_equals_int (http_routes_state_lookup_part (st, "v", 6, 0, &r),
@@ -374,8 +428,9 @@ GST_START_TEST (test_part_state)
   fail_unless_equals_int (http_routes_state_lookup_part (st, "v", 5, 3, &r),
       DASH_PART_NOT_FOUND);
 
-  /* a segment number started again (after a restart) forgets its parts */
-  http_routes_state_segment_started (st, "v", 5, "v-5.m4s.tmp", "v-5.m4s");
+  /* a key started again forgets its parts */
+  http_routes_state_segment_started (st, "v", 5, 1, "v-5.m4s.tmp",
+      "v-5.m4s");
   fail_unless_equals_int (http_routes_state_lookup_part (st, "v", 5, 0, &r),
       DASH_PART_WAIT);
 
@@ -383,7 +438,7 @@ GST_START_TEST (test_part_state)
   for (i = 10; i < 10 + DASH_PARTS_KEPT + 5; i++) {
     gchar *name = g_strdup_printf ("v-%u.m4s", i);
     gchar *tmp = g_strdup_printf ("v-%u.m4s.tmp", i);
-    http_routes_state_segment_started (st, "v", i, tmp, name);
+    http_routes_state_segment_started (st, "v", i, 1, tmp, name);
     http_routes_state_chunk_written (st, "v", i, 0, 100);
     http_routes_state_published (st, name);
     g_free (name);
@@ -572,6 +627,7 @@ httproutes_suite (void)
   tcase_add_test (tc, test_range);
   tcase_add_test (tc, test_segment_name);
   tcase_add_test (tc, test_live_state);
+  tcase_add_test (tc, test_alias);
   tcase_add_test (tc, test_part_route);
   tcase_add_test (tc, test_part_state);
   tcase_add_test (tc, test_hls_directives);

@@ -86,7 +86,7 @@ mini_new (gboolean two_videos)
     m->rep[i] = r;
     m->versions[i] = g_ptr_array_new_with_free_func (g_free);
   }
-  dash_presentation_start (m->pres, &pcfg);
+  dash_presentation_start (m->pres, &pcfg, NULL, NULL);
   for (i = 0; i < m->n; i++) {
     DashPresRep *r = m->rep[i];
     r->codecs = g_strdup (r->kind == MPD_KIND_VIDEO ? "avc1.64001f" :
@@ -149,6 +149,7 @@ add_part (Mini * m, DashPresRep * r, SegOp * op, DashManifests * out)
   const SegSample *x = &g_array_index (op->samples, SegSample, 0);
 
   p.number = op->number;
+  p.key = op->start_ticks;
   p.index = op->part;
   p.duration_ticks = op->end_ticks - x->ticks;
   p.independent = x->key;
@@ -222,8 +223,6 @@ push (Mini * m, guint slot, guint64 dec_ns, gboolean key)
   SegTrack *t = m->track[slot];
   SegSample x = { 0, };
 
-  if (t == segmenter_get_reference (m->seg))
-    dash_presentation_set_ast (m->pres, dec_ns);
   x.dec_ns = dec_ns;
   x.ticks = dash_ns_to_ticks (dec_ns, t->timescale);
   x.key = key;
@@ -298,23 +297,34 @@ count (const gchar * hay, const gchar * needle)
   return n;
 }
 
-/* The last part listed in @text: "LAST-MSN=n,LAST-PART=k" */
+/* The last part listed in @text: "LAST-MSN=n,LAST-PART=k" (parts are
+ * named after their segment's start, not its number: its number is the
+ * media sequence plus the complete segments listed before it) */
 static gchar *
 last_part_of (const gchar * text)
 {
-  const gchar *p = text, *last = NULL;
-  gchar *uri;
+  const gchar *p = text, *last = NULL, *q;
   guint64 msn;
   guint k;
 
   while ((p = strstr (p, "#EXT-X-PART:")))
     last = p++;
   fail_unless (last != NULL);
+  q = strstr (text, "#EXT-X-MEDIA-SEQUENCE:");
+  fail_unless (q != NULL);
+  msn = g_ascii_strtoull (q + strlen ("#EXT-X-MEDIA-SEQUENCE:"), NULL, 10);
+  for (q = strstr (text, "#EXTINF:"); q && q < last; q = strstr (q + 1,
+          "#EXTINF:"))
+    msn++;
   last = strstr (last, "URI=\"");
-  uri = g_strndup (last, strchr (last + 5, '"') - last);
-  fail_unless (sscanf (strrchr (uri, '-'), "-%" G_GUINT64_FORMAT ".%u.m4s",
-          &msn, &k) == 2);
-  g_free (uri);
+  q = strchr (last + 5, '"');
+  /* ...-<key>.<k>.m4s */
+  while (q > last && q[-1] != '.')
+    q--;
+  q--;
+  while (q > last && q[-1] != '.')
+    q--;
+  k = (guint) g_ascii_strtoull (q, NULL, 10);
   return g_strdup_printf ("LAST-MSN=%" G_GUINT64_FORMAT ",LAST-PART=%u", msn,
       k);
 }
@@ -347,10 +357,12 @@ GST_START_TEST (test_served_playlists)
     fail_unless (strstr (t, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"") != NULL);
     check_no_stale_parts (m, i);
   }
-  /* 10 parts per segment in every playlist */
-  for (n = 4; n <= 5; n++) {
-    gchar *v = g_strdup_printf ("URI=\"video_0-%u.", n);
-    gchar *a = g_strdup_printf ("URI=\"audio_0-%u.", n);
+  /* 10 parts per segment in every playlist (the segments from 6 and 8 s;
+   * parts named after their segment's start: its first frame) */
+  for (n = 3; n <= 4; n++) {
+    gchar *v = g_strdup_printf ("URI=\"video_0-%u.", n * 2 * 90000);
+    gchar *a = g_strdup_printf ("URI=\"audio_0-%u.",
+        (n * 2 * 48000 + 1023) / 1024 * 1024);
     fail_unless_equals_int (count (v0, v), 10);
     fail_unless_equals_int (count (a0, a), 10);
     g_free (v);
@@ -381,8 +393,8 @@ GST_START_TEST (test_served_playlists)
 GST_END_TEST;
 
 /* A flush (a sender reconnecting) after parts of a segment were listed
- * ends that segment with them; the next one has the next number, after a
- * discontinuity: no part URI ever names other media */
+ * ends that segment with them; the next one starts after a discontinuity
+ * and its parts have other names: no part URI ever names other media */
 GST_START_TEST (test_no_stale_parts_after_flush)
 {
   Mini *m = mini_new (FALSE);
@@ -391,22 +403,24 @@ GST_START_TEST (test_no_stale_parts_after_flush)
   guint i;
 
   push_av (m, 0, 30 * 7, 0);
-  /* segment 4 (6..8 s) has its first parts listed: 6.0..6.x s */
+  /* the segment from 6 s (540000) has its first parts listed: 6.0..6.x s */
   for (i = 0; i < m->n; i++) {
     segmenter_flush (m->seg, m->track[i], ops);
     carry_out (m, ops);
   }
   v = last_version (m, 0);
-  /* segment 4 complete with the parts it had, the hint now for 5.0 */
-  fail_unless (strstr (v, "video_0-4.m4s\n") != NULL, "%s", v);
-  fail_unless (strstr (v, "PRELOAD-HINT:TYPE=PART,URI=\"video_0-5.0.m4s\"")
-      != NULL);
+  /* that segment complete with the parts it had, the hint now for the
+   * next one's first (named after where it would start) */
+  fail_unless (strstr (v, "video_0-540000.m4s\n") != NULL, "%s", v);
+  fail_unless (strstr (v, "PRELOAD-HINT:TYPE=PART,URI=\"video_0-") != NULL);
+  fail_if (strstr (v, "PRELOAD-HINT:TYPE=PART,URI=\"video_0-540000."));
   /* the sender comes back 3 s later */
   m->next_audio = 0;
   push_av (m, 0, 30 * 7, 10 * SEC);
   v = last_version (m, 0);
   fail_unless (strstr (v, "#EXT-X-DISCONTINUITY\n") != NULL);
-  fail_unless (strstr (v, "video_0-5.m4s\n") != NULL);
+  /* the next segment starts at 10 s */
+  fail_unless (strstr (v, "video_0-900000.m4s\n") != NULL, "%s", v);
   for (i = 0; i < m->n; i++)
     check_no_stale_parts (m, i);
   g_array_free (ops, TRUE);
@@ -429,7 +443,8 @@ GST_START_TEST (test_new_period_parts)
   push_av (m, 30 * 7, 30 * 12, 0);
   for (i = 0; i < m->versions[0]->len; i++) {
     const gchar *t = g_ptr_array_index (m->versions[0], i);
-    const gchar *p = strstr (t, "URI=\"video_0-5.0.m4s\",INDEPENDENT");
+    /* the new period's first segment: from 8 s */
+    const gchar *p = strstr (t, "URI=\"video_0-720000.0.m4s\",INDEPENDENT");
     if (p == NULL)
       continue;
     seen++;

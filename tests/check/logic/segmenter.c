@@ -249,7 +249,8 @@ GST_START_TEST (test_reference_cuts)
   fail_unless_equals_int (sim->rv.finishes->len, 5);
   for (i = 0; i < 5; i++) {
     SegOp *f = finish_n (&sim->rv, i);
-    fail_unless_equals_uint64 (f->number, i + 1);
+    /* numbered by grid slot */
+    fail_unless_equals_uint64 (f->number, i);
     fail_unless_equals_uint64 (f->start_ticks, i * VIDEO_TS);
     fail_unless_equals_uint64 (f->end_ticks, (i + 1) * VIDEO_TS);
     fail_if (f->discont);
@@ -468,7 +469,7 @@ GST_START_TEST (test_flush)
   for (i = 90; i < 90 + 61; i++)
     push_video (sim, i, 30, 0);
   fail_unless_equals_int (sim->rv.finishes->len, 3);
-  fail_unless_equals_uint64 (finish_n (&sim->rv, 1)->number, 2);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 1)->number, 1);
   fail_unless (finish_n (&sim->rv, 1)->discont);
   sim_free (sim);
 }
@@ -534,7 +535,7 @@ GST_START_TEST (test_predict)
 {
   Sim *sim = sim_new (2 * SEC, 200 * MS, TRUE);
   guint64 ahead[DASH_MAX_ANNOUNCED];
-  guint64 end = dash_ns_to_ticks (AAC_NS (94), AUDIO_TS);     /* ~2.005 s */
+  guint64 end = dash_ns_to_ticks (AAC_NS (94), AUDIO_TS);       /* ~2.005 s */
 
   fail_unless_equals_int (segmenter_predict (sim->seg, sim->a, end, ahead), 0);
   segmenter_published (sim->seg, sim->v, 2 * SEC, 2 * VIDEO_TS);
@@ -566,6 +567,179 @@ GST_START_TEST (test_predict)
 
 GST_END_TEST;
 
+
+/* --- the segment grid, restarts, redundant producers ---------------- */
+
+static Sim *
+sim_new_cfg (const SegmenterConfig * base, gboolean audio)
+{
+  Sim *sim = sim_new (base->segment_duration, base->chunk_duration, audio);
+  SegmenterConfig cfg = *base;
+
+  cfg.manifest_min_interval = SEC;
+  cfg.free_data = count_free;
+  segmenter_reset (sim->seg, &cfg);
+  return sim;
+}
+
+/* A keyframe a frame late does not shift the grid: the segment after it
+ * ends at the next grid point (with start + duration it would have run
+ * to the keyframe after, 2 s) */
+GST_START_TEST (test_grid_after_late_keyframe)
+{
+  Sim *sim = sim_new (SEC, 0, FALSE);
+  guint i;
+
+  for (i = 0; i <= 30 * 6; i++) {
+    gint64 jitter = i == 90 ? 20 * (gint64) MS : 0;
+    push_video (sim, i, 30, jitter);
+  }
+  fail_unless_equals_int (sim->rv.finishes->len, 6);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 2)->end_ticks,
+      3 * VIDEO_TS + 20 * VIDEO_TS / 1000);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 3)->end_ticks, 4 * VIDEO_TS);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 3)->number, 3);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 4)->number, 4);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  guint64 start_ticks, end_ticks, number;
+} Cut;
+
+/* The video and audio segments of a producer whose clock timeline
+ * (grid from the epoch) gets the frames of a common source from
+ * @first_frame on: 30 fps and AAC frames on the epoch's grid, a keyframe
+ * every 2 s of the epoch (as epoch-locked encoders force them), the
+ * first frame a keyframe (an encoder's first), until 1030 s. */
+static void
+producer (guint first_frame, GArray * vcuts, GArray * acuts)
+{
+  SegmenterConfig cfg = { 0, };
+  Sim *sim;
+  guint64 i, last = 1030 * 30, a;
+  guint k;
+
+  cfg.segment_duration = 2 * SEC;
+  cfg.grid_from_zero = TRUE;
+  sim = sim_new_cfg (&cfg, TRUE);
+  a = (guint64) gst_util_uint64_scale_ceil (first_frame, AUDIO_TS, 30 * 1024);
+  for (i = first_frame; i < last; i++) {
+    push (sim, sim->v, i * SEC / 30, i % 60 == 0 || i == first_frame);
+    for (; AAC_NS (a) < (i + 1) * SEC / 30; a++)
+      push (sim, sim->a, AAC_NS (a), TRUE);
+  }
+  for (k = 0; k < sim->rv.finishes->len; k++) {
+    SegOp *f = finish_n (&sim->rv, k);
+    Cut c = { f->start_ticks, f->end_ticks, f->number };
+    g_array_append_val (vcuts, c);
+  }
+  for (k = 0; k < sim->ra.finishes->len; k++) {
+    SegOp *f = finish_n (&sim->ra, k);
+    Cut c = { f->start_ticks, f->end_ticks, f->number };
+    g_array_append_val (acuts, c);
+  }
+  sim_free (sim);
+}
+
+/* Two producers on one clock that started at different times cut the
+ * same segments with the same numbers once both run: each starts at its
+ * first keyframe on a grid point (its first frames before it dropped), so
+ * that no producer has a first segment of its own under a number the
+ * other gives a whole segment */
+GST_START_TEST (test_grid_redundant_producers)
+{
+  GArray *va = g_array_new (FALSE, FALSE, sizeof (Cut));
+  GArray *aa = g_array_new (FALSE, FALSE, sizeof (Cut));
+  GArray *vb = g_array_new (FALSE, FALSE, sizeof (Cut));
+  GArray *ab = g_array_new (FALSE, FALSE, sizeof (Cut));
+  GArray *pairs[2][2] = { {va, vb}, {aa, ab}
+  };
+  guint kind, i, j, common;
+
+  producer (1000 * 30 + 3, va, aa);     /* from 1000.1 s */
+  producer (1001 * 30 + 15, vb, ab);    /* from 1001.5 s */
+  /* A (from 1000.1 s) and B (from 1001.5 s) both start at 1002 s */
+  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).start_ticks,
+      1002 * VIDEO_TS);
+  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).end_ticks,
+      1004 * VIDEO_TS);
+  fail_unless_equals_uint64 (g_array_index (va, Cut, 0).number, 501);
+  fail_unless_equals_uint64 (g_array_index (vb, Cut, 0).start_ticks,
+      1002 * VIDEO_TS);
+  fail_unless_equals_uint64 (g_array_index (vb, Cut, 0).number, 501);
+  /* the audio too: from the first AAC frame at or after 1002 s */
+  fail_unless (g_array_index (aa, Cut, 0).start_ticks >= 1002 * AUDIO_TS);
+  fail_unless_equals_uint64 (g_array_index (aa, Cut, 0).start_ticks,
+      g_array_index (ab, Cut, 0).start_ticks);
+  for (kind = 0; kind < 2; kind++) {
+    GArray *a = pairs[kind][0], *b = pairs[kind][1];
+    common = 0;
+    /* every segment of B is one of A's */
+    for (j = 0; j < b->len; j++) {
+      Cut *cb = &g_array_index (b, Cut, j);
+      for (i = 0; i < a->len; i++) {
+        Cut *ca = &g_array_index (a, Cut, i);
+        if (ca->start_ticks != cb->start_ticks)
+          continue;
+        fail_unless_equals_uint64 (ca->end_ticks, cb->end_ticks);
+        fail_unless_equals_uint64 (ca->number, cb->number);
+        common++;
+      }
+    }
+    /* 1002 s to 1028 s */
+    fail_unless_equals_int (common, 13);
+  }
+  g_array_free (va, TRUE);
+  g_array_free (aa, TRUE);
+  g_array_free (vb, TRUE);
+  g_array_free (ab, TRUE);
+}
+
+GST_END_TEST;
+
+/* A resumed run: a new period from the reference's first keyframe, no
+ * audio before it, every track's first segment after a discontinuity,
+ * numbers continued */
+GST_START_TEST (test_resumed_run)
+{
+  SegmenterConfig cfg = { 0, };
+  Sim *sim;
+  guint i, k;
+
+  cfg.segment_duration = SEC;
+  cfg.resumed = TRUE;
+  sim = sim_new_cfg (&cfg, TRUE);
+  segmenter_track_continue (sim->v, 42);
+  segmenter_track_continue (sim->a, 40);
+  /* 0.5 s of audio before the first video frame (at 10.5 s) */
+  k = (guint) gst_util_uint64_scale_ceil (10 * SEC, AUDIO_TS, 1024 * SEC);
+  for (; AAC_NS (k) < 10 * SEC + SEC / 2; k++)
+    push_audio (sim, k);
+  for (i = 0; i < 30 * 3 + 1; i++) {
+    push (sim, sim->v, 10 * SEC + SEC / 2 + i * FRAME_NS, i % 30 == 0);
+    for (; AAC_NS (k) < 10 * SEC + SEC / 2 + (i + 1) * FRAME_NS; k++)
+      push_audio (sim, k);
+  }
+  fail_unless_equals_uint64 (segmenter_period_start (sim->seg, 0),
+      10 * SEC + SEC / 2);
+  fail_unless (sim->ra.drops > 0);
+  fail_unless (finish_n (&sim->ra, 0)->start_ticks >=
+      dash_ns_to_ticks (10 * SEC + SEC / 2, AUDIO_TS));
+  fail_unless (finish_n (&sim->rv, 0)->discont);
+  fail_unless (finish_n (&sim->ra, 0)->discont);
+  fail_if (finish_n (&sim->rv, 1)->discont);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 0)->number, 42);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 1)->number, 43);
+  fail_unless_equals_uint64 (finish_n (&sim->ra, 0)->number, 40);
+  fail_unless_equals_int (finish_n (&sim->ra, 0)->period, 0);
+  sim_free (sim);
+}
+
+GST_END_TEST;
 
 /* --- LL-HLS parts --------------------------------------------------- */
 
@@ -697,8 +871,9 @@ GST_START_TEST (test_parts_grid)
   fail_unless_equals_uint64 (segmenter_part_period (sim->seg), 200 * MS);
   fail_unless_equals_uint64 (target, AAC_NS (10) + SEGMENTER_PART_JITTER);
   fail_unless_equals_int (sim->rv.finishes->len, 5);
+  /* numbered from the grid slot: the first segment is 0 */
   for (i = 0; i < 5; i++)
-    fail_unless_equals_int (parts_of (&sim->rv, i + 1), 10);
+    fail_unless_equals_int (parts_of (&sim->rv, i), 10);
   for (i = 0; i < sim->rv.parts->len; i++) {
     const Part *p = &g_array_index (sim->rv.parts, Part, i);
     fail_unless_equals_uint64 (p->end_ticks - p->start_ticks, VIDEO_TS / 5);
@@ -784,20 +959,20 @@ GST_START_TEST (test_flush_after_parts)
 
   for (i = 0; i < 40; i++)
     push_video (sim, i, 30, 0);
-  /* segment 2 started at frame 30; frames 30..35 are its part 0 */
-  fail_unless_equals_int (parts_of (&sim->rv, 2), 1);
+  /* segment 1 started at frame 30; frames 30..35 are its part 0 */
+  fail_unless_equals_int (parts_of (&sim->rv, 1), 1);
   fail_unless (segmenter_flush (sim->seg, sim->v, ops));
   take_ops (sim, ops);
   fail_unless_equals_int (sim->rv.finishes->len, 2);
   f = finish_n (&sim->rv, 1);
-  fail_unless_equals_uint64 (f->number, 2);
+  fail_unless_equals_uint64 (f->number, 1);
   fail_unless_equals_int (f->n_parts, 1);
   fail_unless_equals_uint64 (f->end_ticks, dash_ns_to_ticks (36 * FRAME_NS,
           VIDEO_TS));
   for (i = 90; i < 90 + 61; i++)
     push_video (sim, i, 30, 0);
   f = finish_n (&sim->rv, 2);
-  fail_unless_equals_uint64 (f->number, 3);
+  fail_unless_equals_uint64 (f->number, 2);
   fail_unless (f->discont);
   g_array_free (ops, TRUE);
   sim_free (sim);
@@ -824,6 +999,9 @@ segmenter_suite (void)
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_manifests_due);
   tcase_add_test (tc, test_manifests_skip);
+  tcase_add_test (tc, test_grid_after_late_keyframe);
+  tcase_add_test (tc, test_grid_redundant_producers);
+  tcase_add_test (tc, test_resumed_run);
   tcase_add_test (tc, test_predict);
   tcase_add_test (tc, test_parts_grid);
   tcase_add_test (tc, test_parts_jitter);

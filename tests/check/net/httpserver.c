@@ -596,7 +596,7 @@ GST_START_TEST (test_live_chunked)
 
   fixture_start (&f, &cfg);
   write_file (f.dir, "v-7.m4s.tmp", NULL, 0);
-  http_server_segment_started (f.srv, "v", 7, "v-7.m4s.tmp", "v-7.m4s");
+  http_server_segment_started (f.srv, "v", 7, 2, "v-7.m4s.tmp", "v-7.m4s");
 
   /* asked for before its first chunk: it waits */
   s = stream_start (&f, "/v-7.m4s");
@@ -720,7 +720,7 @@ GST_START_TEST (test_live_abandoned_cut)
   cfg.dvr_window = 30 * GST_SECOND;
   fixture_start (&f, &cfg);
   write_file (f.dir, "v-8.m4s.tmp", NULL, 0);
-  http_server_segment_started (f.srv, "v", 8, "v-8.m4s.tmp", "v-8.m4s");
+  http_server_segment_started (f.srv, "v", 8, 2, "v-8.m4s.tmp", "v-8.m4s");
   append_file (f.dir, "v-8.m4s.tmp", data, chunk);
   http_server_chunk_written (f.srv, "v", 8, 0, chunk);
 
@@ -761,7 +761,7 @@ restart_v9 (Fixture * f)
   g_unlink (path);
   g_free (path);
   write_file (f->dir, "v-9.m4s.tmp", other, 30000);
-  http_server_segment_started (f->srv, "v", 9, "v-9.m4s.tmp", "v-9.m4s");
+  http_server_segment_started (f->srv, "v", 9, 2, "v-9.m4s.tmp", "v-9.m4s");
   http_server_chunk_written (f->srv, "v", 9, 0, 30000);
   g_free (other);
 }
@@ -777,7 +777,7 @@ GST_START_TEST (test_live_restarted_cut)
 
   fixture_start (&f, &cfg);
   write_file (f.dir, "v-9.m4s.tmp", data, chunk);
-  http_server_segment_started (f.srv, "v", 9, "v-9.m4s.tmp", "v-9.m4s");
+  http_server_segment_started (f.srv, "v", 9, 2, "v-9.m4s.tmp", "v-9.m4s");
   http_server_chunk_written (f.srv, "v", 9, 0, chunk);
 
   got = raw_get_until_close (&f, "/v-9.m4s", restart_v9, chunk);
@@ -823,7 +823,7 @@ GST_START_TEST (test_live_http10_whole)
 
   fixture_start (&f, &cfg);
   write_file (f.dir, "v-10.m4s.tmp", data, 20000);
-  http_server_segment_started (f.srv, "v", 10, "v-10.m4s.tmp", "v-10.m4s");
+  http_server_segment_started (f.srv, "v", 10, 2, "v-10.m4s.tmp", "v-10.m4s");
   http_server_chunk_written (f.srv, "v", 10, 0, 20000);
 
   raw_http_minor = 0;
@@ -859,7 +859,7 @@ GST_START_TEST (test_wait_announced)
 
   cfg.segment_duration = 200 * GST_MSECOND;
   fixture_start (&f, &cfg);
-  http_server_segment_started (f.srv, "v", 3, "v-3.m4s.tmp", "v-3.m4s");
+  http_server_segment_started (f.srv, "v", 3, 2, "v-3.m4s.tmp", "v-3.m4s");
 
   /* far ahead: not announced */
   msg = request (&f, "GET", "/v-9.m4s", NULL, NULL, NULL);
@@ -873,7 +873,7 @@ GST_START_TEST (test_wait_announced)
   WAIT_STATS (&f, st, st.waited == 1);
   fail_if (stream_has_headers (s));
   write_file (f.dir, "v-4.m4s.tmp", data, 5000);
-  http_server_segment_started (f.srv, "v", 4, "v-4.m4s.tmp", "v-4.m4s");
+  http_server_segment_started (f.srv, "v", 4, 2, "v-4.m4s.tmp", "v-4.m4s");
   http_server_chunk_written (f.srv, "v", 4, 0, 5000);
   fail_unless_equals_int (stream_wait_bytes (s, 5000), 5000);
   fail_unless_equals_int (s->status, 200);
@@ -922,7 +922,7 @@ GST_START_TEST (test_slow_client)
   cfg.max_client_buffer = 256 * 1024;
   fixture_start (&f, &cfg);
   write_file (f.dir, "v-5.m4s.tmp", data, 1000);
-  http_server_segment_started (f.srv, "v", 5, "v-5.m4s.tmp", "v-5.m4s");
+  http_server_segment_started (f.srv, "v", 5, 2, "v-5.m4s.tmp", "v-5.m4s");
   http_server_chunk_written (f.srv, "v", 5, 0, 1000);
 
   fast = stream_start (&f, "/v-5.m4s");
@@ -1007,7 +1007,7 @@ GST_START_TEST (test_parts)
   HttpServerStats st;
 
   fixture_start (&f, &cfg);
-  http_server_segment_started (f.srv, "v", 7, "v-7.m4s.tmp", "v-7.m4s");
+  http_server_segment_started (f.srv, "v", 7, 2, "v-7.m4s.tmp", "v-7.m4s");
   append_file (f.dir, "v-7.m4s.tmp", data, 1200);
   http_server_chunk_written (f.srv, "v", 7, 0, 1200);
 
@@ -1061,7 +1061,7 @@ GST_START_TEST (test_parts)
 
   next = stream_start (&f, "/v-8.0.m4s");
   WAIT_STATS (&f, st, st.parts_waited == 3);
-  http_server_segment_started (f.srv, "v", 8, "v-8.m4s.tmp", "v-8.m4s");
+  http_server_segment_started (f.srv, "v", 8, 2, "v-8.m4s.tmp", "v-8.m4s");
   append_file (f.dir, "v-8.m4s.tmp", data, 500);
   http_server_chunk_written (f.srv, "v", 8, 0, 500);
   fail_unless (stream_wait_done (next));
@@ -1374,7 +1374,7 @@ GST_START_TEST (test_mounts)
 
   /* a stops while a request for its announced segment waits: answered
    * at once (not after the wait), b goes on */
-  http_server_segment_started (a, "v", 3, "v-3.m4s.tmp", "v-3.m4s");
+  http_server_segment_started (a, "v", 3, 2, "v-3.m4s.tmp", "v-3.m4s");
   waiting = stream_start (&f, "/live/a/v-4.m4s");
   {
     HttpServerStats st;
@@ -1536,7 +1536,7 @@ GST_START_TEST (test_mount_llhls_cdn)
   g_object_unref (msg);
 
   /* a part, and the hint held until the next part is complete */
-  http_server_segment_started (a, "v", 7, "v-7.m4s.tmp", "v-7.m4s");
+  http_server_segment_started (a, "v", 7, 2, "v-7.m4s.tmp", "v-7.m4s");
   append_file (dir_a, "v-7.m4s.tmp", data, 1200);
   http_server_chunk_written (a, "v", 7, 0, 1200);
   msg = request (&f, "GET", "/live/a/v-7.0.m4s", NULL, NULL, &body);

@@ -137,6 +137,7 @@ class Runner:
         self.status = []
         self.final = None
         self.lines = []
+        self.line_times = []    # monotonic time each line arrived
         self.q = queue.Queue()
         self.t = threading.Thread(target=self._read, daemon=True)
         self.t.start()
@@ -156,8 +157,17 @@ class Runner:
                     self.status.append(obj)
             else:
                 self.lines.append(line)
+                self.line_times.append(time.monotonic())
                 log(f"  | {line}")
             self.q.put(line)
+
+    def line_time(self, text):
+        """When the first line containing @text arrived (monotonic), or
+        None"""
+        for ln, t in zip(self.lines, self.line_times):
+            if text in ln:
+                return t
+        return None
 
     def wait_for_line(self, text, timeout):
         end = time.monotonic() + timeout
@@ -661,3 +671,325 @@ class UdpImpair:
         self.stop_ev.set()
         for t in self.threads:
             t.join(2)
+
+
+# --- restarts and redundant producers -----------------------------------------
+
+NODE_MODULES = os.path.join(REPO, "tests", "integration", "node_modules")
+LIBS = {
+    "/lib/dash.all.min.js": os.path.join(NODE_MODULES, "dashjs", "dist",
+                                         "modern", "umd", "dash.all.min.js"),
+    "/lib/hls.min.js": os.path.join(NODE_MODULES, "hls.js", "dist",
+                                    "hls.min.js"),
+}
+TYPES = {".mpd": "application/dash+xml", ".m3u8": "application/vnd.apple.mpegurl",
+         ".m4s": "video/iso.segment", ".mp4": "video/mp4",
+         ".js": "text/javascript", ".html": "text/html"}
+
+
+class MediaServer:
+    """A plain HTTP server on 127.0.0.1 (a thread) like any origin or edge:
+    /page.html (live-page.html), /lib/* (dash.js, hls.js) and /live/<file>
+    from the directory that @root() names at the time of the request (an
+    edge that fails over between origins switches it). CORS, no caching
+    of manifests."""
+
+    def __init__(self, root):
+        import http.server
+        self.root = root
+        self.requests = 0
+        self.not_found = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                path = self.path.split("?", 1)[0]
+                server.requests += 1
+                if path == "/page.html":
+                    f = os.path.join(HERE, "live-page.html")
+                elif path in LIBS:
+                    f = LIBS[path]
+                elif path.startswith("/live/") and "/" not in path[6:] and \
+                        not path[6:].startswith("."):
+                    f = os.path.join(server.root(), path[6:])
+                else:
+                    f = None
+                try:
+                    with open(f, "rb") as fh:
+                        body = fh.read()
+                except (OSError, TypeError):
+                    server.not_found.append(path)
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.send_header("Access-Control-Allow-Origin", "*")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", TYPES.get(
+                    os.path.splitext(f)[1], "application/octet-stream"))
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.t = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.t.start()
+
+    def page(self, player, src):
+        return f"http://127.0.0.1:{self.port}/page.html?p={player}&src={src}"
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def have_players():
+    return all(os.path.exists(f) for f in LIBS.values())
+
+
+class FileWatch:
+    """Reads every segment and init segment (*.m4s, *.mp4) of a directory
+    as it appears (every 0.2 s) and again every @recheck seconds: a name
+    whose bytes ever differ from what was first read is a violation (a URL
+    that names two contents)."""
+
+    def __init__(self, directory, recheck=2.0):
+        import hashlib
+        self.hashlib = hashlib
+        self.dir = directory
+        self.recheck = recheck
+        self.digests = {}       # name -> sha256 of its first contents
+        self.first_seen = {}    # name -> monotonic time
+        self.changed = []       # (name, when)
+        self.stop_ev = threading.Event()
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _digest(self, name):
+        try:
+            with open(os.path.join(self.dir, name), "rb") as f:
+                return self.hashlib.sha256(f.read()).hexdigest()
+        except OSError:
+            return None         # deleted (DVR window) or not there yet
+
+    def _run(self):
+        last_recheck = time.monotonic()
+        while not self.stop_ev.wait(0.2):
+            try:
+                names = os.listdir(self.dir)
+            except OSError:
+                continue
+            now = time.monotonic()
+            for n in names:
+                if not (n.endswith(".m4s") or n.endswith(".mp4")) or \
+                        n in self.digests:
+                    continue
+                d = self._digest(n)
+                if d:
+                    self.digests[n] = d
+                    self.first_seen[n] = now
+            if now - last_recheck >= self.recheck:
+                last_recheck = now
+                for n, d in list(self.digests.items()):
+                    d2 = self._digest(n)
+                    if d2 and d2 != d:
+                        self.changed.append((n, now))
+
+    def new_since(self, t):
+        return sorted(n for n, s in self.first_seen.items() if s >= t)
+
+    def stop(self):
+        self.stop_ev.set()
+        self.t.join(5)
+
+
+class SenderLoop:
+    """A contribution encoder that reconnects: Debian's ffmpeg encodes
+    testsrc2 + a tone (H.264/AAC, MPEG-TS) to UDP on 127.0.0.1, and one
+    srt-live-transmit per listener port carries it over SRT (caller) with a
+    1 s peer idle timeout, so that a listener that went away is noticed
+    within a second and called again (every process restarted 0.5 s after
+    it exits, until stop()). Several ports: ffmpeg's tee muxer feeds one
+    srt-live-transmit per port (redundant producers fed the same source)."""
+
+    def __init__(self, ports, size="640x360", fps=30, gop=30):
+        self.ports = list(ports)
+        self.udp = [free_udp_port() for _ in self.ports]
+        self.size, self.fps, self.gop = size, fps, gop
+        self.stop_ev = threading.Event()
+        self.starts = {}
+        self.threads = [threading.Thread(target=self._loop, args=(name, cmd),
+                                         daemon=True)
+                        for name, cmd in self._cmds()]
+        for t in self.threads:
+            t.start()
+
+    def _cmds(self):
+        udp = [f"udp://127.0.0.1:{u}?pkt_size=1316" for u in self.udp]
+        out = (["-f", "mpegts", udp[0]] if len(udp) == 1 else
+               ["-map", "0:v", "-map", "1:a", "-f", "tee",
+                "|".join(f"[f=mpegts]{u}" for u in udp)])
+        yield "ffmpeg", [
+            "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
+            "-re", "-f", "lavfi", "-i",
+            f"testsrc2=size={self.size}:rate={self.fps}", "-re", "-f",
+            "lavfi", "-i", "sine=frequency=1000:sample_rate=48000",
+            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+            "-g", str(self.gop), "-b:v", "800k", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", "96k", *out]
+        for u, p in zip(self.udp, self.ports):
+            yield f"slt{p}", [
+                "srt-live-transmit", "-q", "-a:yes", f"udp://127.0.0.1:{u}",
+                f"srt://127.0.0.1:{p}?mode=caller&latency=120"
+                "&peeridletimeo=1000&conntimeo=1000"]
+
+    def _loop(self, name, cmd):
+        while not self.stop_ev.is_set():
+            self.starts[name] = self.starts.get(name, 0) + 1
+            proc = spawn(cmd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+            while proc.poll() is None and not self.stop_ev.is_set():
+                time.sleep(0.1)
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+            self.stop_ev.wait(0.5)
+
+    def stop(self):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join(10)
+
+
+class Viewers:
+    """view-live.mjs watching @watch ({name: url}) for @seconds; samples
+    collected per name as they come."""
+
+    def __init__(self, watch, seconds, interval=1.0):
+        cmd = ["node", os.path.join(HERE, "view-live.mjs"), "--seconds",
+               str(seconds), "--interval", str(interval)]
+        for name, url in watch.items():
+            cmd += ["--watch", f"{name}={url}"]
+        log("$ " + " ".join(cmd))
+        self.samples = {name: [] for name in watch}
+        self.other = []
+        self.done = False
+        self.proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, bufsize=1)
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            line = line.strip()
+            if line == "DONE":
+                self.done = True
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                self.other.append(line)
+                log(f"  viewer: {line}")
+                continue
+            if "t" in obj and obj.get("name") in self.samples:
+                self.samples[obj["name"]].append(obj)
+            else:
+                self.other.append(line)
+                log(f"  viewer: {line}")
+
+    def latest(self, name):
+        s = self.samples.get(name)
+        return s[-1] if s else None
+
+    def wait_playing(self, played, timeout):
+        """Every viewer playing and @played s of media past its start"""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            ok = True
+            for name, s in self.samples.items():
+                first = next((x for x in s if x.get("playing")), None)
+                if not s or first is None or \
+                        (s[-1].get("t") or 0) - (first.get("t") or 0) < played:
+                    ok = False
+            if ok:
+                return True
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.25)
+        log("not playing %s s yet: %s" % (played, self.where()))
+        return False
+
+    def where(self):
+        """Each viewer's last sample, in a line"""
+        out = []
+        for name, s in self.samples.items():
+            x = s[-1] if s else {}
+            out.append(f"{name}: {len(s)} samples, playing "
+                       f"{x.get('playing')}, t={x.get('t')}, stalls "
+                       f"{x.get('stalls')}, errors {x.get('errors', [])[:2]}")
+        return "; ".join(out)
+
+    def wait(self, timeout):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+            rc = None
+        self.t.join(5)
+        return rc
+
+    def timeline(self, name, since, before=5, after=30):
+        """One line per sample around wall time @since: seconds from it,
+        currentTime, buffer ahead, stalls, errors"""
+        rows = []
+        for x in self.samples[name]:
+            dt = x["wall"] - since
+            if -before <= dt <= after:
+                rows.append(f"{dt:+6.1f} t={x['t'] or 0:.1f} "
+                            f"buf={x.get('buffer', 0):.1f} "
+                            f"stalls={x['stalls']} errors={len(x['errors'])}")
+        return rows
+
+    def judge(self, name, since):
+        """What the viewer @name went through from wall time @since on:
+        stalls, new errors, reloads, media played, and whether playback
+        was still advancing at the end."""
+        s = self.samples[name]
+        before = [x for x in s if x["wall"] < since]
+        after = [x for x in s if x["wall"] >= since]
+        b = before[-1] if before else s[0]
+        e = after[-1] if after else s[-1]
+        tail = [x for x in after if x["wall"] >= e["wall"] - 8]
+        return {
+            "stalls": e["stalls"] - b["stalls"],
+            "errors": e["errors"][len(b["errors"]):],
+            "fatal": e["fatal"] - b["fatal"],
+            "reloads": max(x["loads"] for x in s) - 1,
+            "played": (e["t"] or 0) - (b["t"] or 0),
+            "wall": e["wall"] - b["wall"],
+            "advancing": len(tail) >= 2 and
+            (tail[-1]["t"] or 0) - (tail[0]["t"] or 0) > 2,
+            "longest_freeze": longest_freeze(after),
+        }
+
+
+def longest_freeze(samples):
+    """The longest wall time (s) over which currentTime did not advance"""
+    longest, start = 0.0, None
+    for x, y in zip(samples, samples[1:]):
+        if (y["t"] or 0) - (x["t"] or 0) < 0.05:
+            start = x["wall"] if start is None else start
+            longest = max(longest, y["wall"] - start)
+        else:
+            start = None
+    return round(longest, 1)

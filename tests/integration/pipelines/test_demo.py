@@ -55,7 +55,8 @@ def main():
     # first segments
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and \
-            not os.path.exists(os.path.join(out, "video_0-3.m4s")):
+            len([n for n in os.listdir(out) if n.startswith("video_0-")
+                 and n.endswith(".m4s")]) < 3:
         time.sleep(0.5)
     p = subprocess.run(["node", os.path.join(lslib.HERE, "watch-player.mjs"),
                         "--url", url, "--seconds", str(WATCH)],

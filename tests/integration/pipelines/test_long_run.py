@@ -114,11 +114,15 @@ def main():
     check(all(tl[i + 1][0] == tl[i][0] + tl[i][1] for i in range(len(tl) - 1)),
           f"final MPD: continuous timeline of {len(tl)} segments in the "
           "window")
-    vend = (tl[-1][0] + tl[-1][1]) / ts
+    # media time is UTC: the hour is counted from the run's first segment
+    origin = r.final.get("media_start")
+    check(origin is not None and origin > 1e9,
+          f"the run's media starts at {origin} s on the UTC timeline")
+    vend = (tl[-1][0] + tl[-1][1]) / ts - origin
     check(abs(vend - HOUR) < 2 * SEG, f"video ends at {vend:.1f} s")
     (_, aa, arep), = mpd.representations("audio")
     atl = mpd.timeline(aa, arep)
-    aend = (atl[-1][0] + atl[-1][1]) / mpd.timescale(aa, arep)
+    aend = (atl[-1][0] + atl[-1][1]) / mpd.timescale(aa, arep) - origin
     check(abs(aend - vend) < 0.1, f"audio ends {abs(aend - vend) * 1000:.0f} "
           "ms from the video")
     avs = r.final["stats"].get("avs") or {}

@@ -53,17 +53,26 @@ def llhls(site):
     hint = re.search(r'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"', text)
     check(st == 200 and "#EXT-X-PART:" in text and hint and
           "CAN-BLOCK-RELOAD=YES" in text, f"{uri}: parts, a preload hint")
-    m = re.search(r"-(\d+)\.(\d+)\.m4s$", hint.group(1))
+    # parts are named <rep>-<segment's $Time$>.<index>.m4s: the hinted
+    # part's MSN is the media sequence plus the segments listed before it
+    m = re.search(r"\.(\d+)\.m4s$", hint.group(1))
+    msn = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1)) + \
+        text.count("#EXTINF:")
     t0 = time.monotonic()
     st, h, part = lslib.http("GET", site + hint.group(1))
     check(st == 200 and len(part) > 0 and h.get("Cache-Control", "")
           .startswith("public, max-age="), f"the hinted part {hint.group(1)}"
           f": {len(part)} bytes after {time.monotonic() - t0:.2f} s")
-    st, _h, text = lslib.http("GET", f"{site}{uri}?_HLS_msn={m.group(1)}"
-                              f"&_HLS_part={int(m.group(2)) + 1}")
-    nxt = f"-{m.group(1)}.{int(m.group(2)) + 1}.m4s"
-    check(st == 200 and nxt in text.decode(), "a blocking playlist reload "
-          f"for the part after it: answered when it lists {nxt}")
+    st, _h, text = lslib.http("GET", f"{site}{uri}?_HLS_msn={msn}"
+                              f"&_HLS_part={int(m.group(1)) + 1}")
+    # answered once the part after the hinted one is listed (the next
+    # of its segment, or the first of the next segment)
+    parts = re.findall(r'^#EXT-X-PART:.*URI="([^"]+)"', text.decode(), re.M)
+    later = parts[parts.index(hint.group(1)) + 1:] \
+        if hint.group(1) in parts else []
+    check(st == 200 and later, "a blocking playlist reload for the part "
+          f"after {hint.group(1)} (MSN {msn}): answered when it lists "
+          f"{later[:1]}")
     seg = re.findall(r"^(\S+\.m4s)$", text.decode(), re.M)[-1]
     st, h, _b = lslib.http("GET", site + seg)
     check(st == 200 and h.get("Cache-Control", "").endswith("immutable"),

@@ -14,7 +14,7 @@ import threading
 import time
 
 from vodlib import (FILE_TO_DASH, ContentServer, check, cleanup, log,
-                    make_media, require_tools, tmpdir)
+                    make_media, media_names, require_tools, tmpdir)
 
 require_tools("ffmpeg")
 work = tmpdir("vod-api")
@@ -124,7 +124,9 @@ log(f"repeated POST: best {best * 1000:.1f} ms of 10")
 check(best < 0.050, f"repeated request under 50 ms ({best * 1000:.1f} ms)")
 
 # --- serving -------------------------------------------------------------------
-seg = f"{base}/video_0-2.m4s"
+status, _h, mpd_text = srv.request("GET", f"{base}/manifest.mpd")
+seg_name = media_names(mpd_text.decode())["video_0"][1][1]
+seg = f"{base}/{seg_name}"
 status, h, full = srv.request("GET", seg)
 check(status == 200 and h["content-type"] == "video/iso.segment" and
       "immutable" in h["cache-control"] and h.get("etag") and
@@ -158,7 +160,7 @@ check(status == 200 and h2["content-type"] == "application/dash+xml" and
 status, h2, _ = srv.request("GET", f"{base}/master.m3u8")
 check(status == 200 and
       h2["content-type"] == "application/vnd.apple.mpegurl", "HLS master")
-for bad in ("metadata.json", "..%2Fmetadata.json", "video_0-2.m4s.tmp",
+for bad in ("metadata.json", "..%2Fmetadata.json", seg_name + ".tmp",
             ".hidden.mp4", "video_0-999.m4s"):
     status, h2, doc = srv.json("GET", f"{base}/{bad}")
     check(status == 404 and is_error(doc, "not_found") and

@@ -13,7 +13,8 @@ import subprocess
 import time
 
 from vodlib import (ContentServer, check, cleanup, fail, log, make_media,
-                    players, require_tools, timelines, tmpdir)
+                    players, require_tools, media_names, timelines,
+                    tmpdir)
 from lslib import PLAY_SCRIPT  # noqa: E402 (on the path set by vodlib)
 
 require_tools("ffmpeg", "ffprobe", "gst-launch-1.0")
@@ -43,8 +44,16 @@ check(modes == {"360p": "copy", "240p": "encode"},
 check(doc["audio"]["mode"] == "copy", "AAC copied")
 check(abs(doc["duration"] - 120) < 0.5, f"duration {doc['duration']}")
 for name in ("manifest.mpd", "master.m3u8", "video_0.m3u8", "video_1.m3u8",
-             "audio_0.m3u8", "metadata.json", "video_0-init.mp4"):
+             "audio_0.m3u8", "metadata.json"):
     check(os.path.exists(os.path.join(entry, name)), f"{name} in the entry")
+with open(os.path.join(entry, "manifest.mpd")) as f:
+    names = media_names(f.read())
+missing = [n for init, media in names.values() for n in [init] + media
+           if not os.path.exists(os.path.join(entry, n))]
+check(sorted(names) == ["audio_0", "video_0", "video_1"] and not missing,
+      f"every init and media segment the MPD names is in the entry "
+      f"({sum(len(m) for _i, m in names.values())} segments; missing "
+      f"{missing[:3]})")
 check(not [n for n in os.listdir(entry) if n.endswith(".tmp")],
       "no temporary files left")
 with open(os.path.join(entry, "manifest.mpd")) as f:
@@ -55,8 +64,10 @@ check(v0[1] == v1[1], f"video segments aligned: {len(v0[1])} identical "
       "(t, d) in both rungs")
 durs = {d / v0[0] for _t, d in v0[1][:-1]}
 check(durs == {2.0}, f"2 s segments: {sorted(durs)}")
-end = (v0[1][-1][0] + v0[1][-1][1]) / v0[0]
-check(abs(end - 120) < 0.1, f"the video timeline ends at {end:.3f} s")
+# media time is UTC: the presentation is as long as the source from its
+# first segment, which presentationTimeOffset puts at the Period start
+end = (v0[1][-1][0] + v0[1][-1][1] - v0[1][0][0]) / v0[0]
+check(abs(end - 120) < 0.1, f"the video timeline is {end:.3f} s long")
 for rep in ("video_0", "video_1", "audio_0"):
     with open(os.path.join(entry, f"{rep}.m3u8")) as f:
         pl = f.read()

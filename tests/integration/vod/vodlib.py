@@ -166,6 +166,31 @@ def timelines(mpd_text):
     return root, out
 
 
+def media_names(mpd_text):
+    """{representation id: (initialization, [media file...])} of an MPD:
+    dashlivesink names segments after their start on the UTC media
+    timeline ($Time$) and init segments after their content."""
+    root = ET.fromstring(mpd_text)
+    out = {}
+    for rep in root.iter(MPD + "Representation"):
+        tmpl = rep.find(MPD + "SegmentTemplate")
+        number = int(tmpl.get("startNumber", "1"))
+        names, t = [], None
+        for s in tmpl.iter(MPD + "S"):
+            if s.get("t") is not None:
+                t = int(s.get("t"))
+            for _ in range(int(s.get("r", "0")) + 1):
+                names.append(tmpl.get("media")
+                             .replace("$RepresentationID$", rep.get("id"))
+                             .replace("$Number$", str(number + len(names)))
+                             .replace("$Time$", str(t)))
+                t += int(s.get("d"))
+        out[rep.get("id")] = (tmpl.get("initialization")
+                              .replace("$RepresentationID$", rep.get("id")),
+                              names)
+    return out
+
+
 def players(base, mode, extra=(), timeout=240):
     """vod-players.mjs: one dict per player, or skip when a tool is
     missing."""
