@@ -152,6 +152,7 @@ static void
 rep_reset (DashPresentation * pres, DashPresRep * r)
 {
   HlsMediaPlaylist *restored = NULL;
+  gchar *restored_id = NULL;
 
   r->rep = NULL;
   r->rep_period = 0;
@@ -163,9 +164,10 @@ rep_reset (DashPresentation * pres, DashPresRep * r)
   hls_media_playlist_free (r->hls);
   /* a resumed run's playlist goes on */
   if (pres->restored && g_hash_table_steal_extended (pres->restored, r->id,
-          NULL, (gpointer *) & restored))
+          (gpointer *) & restored_id, (gpointer *) & restored)) {
+    g_free (restored_id);
     r->hls = restored;
-  else
+  } else
     r->hls = pres->cfg.hls ?
         hls_media_playlist_new ((guint) ((pres->cfg.segment_duration +
                 DASH_NS_PER_SECOND - 1) / DASH_NS_PER_SECOND)) : NULL;

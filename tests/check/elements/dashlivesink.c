@@ -79,7 +79,11 @@ static void
 fixture_setup_in (Fixture * f, const gchar * dir, gboolean audio,
     const gchar * props)
 {
+  /* (a restart in the same directory: the stopped run's copy goes) */
+  gchar *old = f->dir;
+
   f->dir = dir ? g_strdup (dir) : g_dir_make_tmp ("dashlivesink-XXXXXX", NULL);
+  g_free (old);
   fail_unless (f->dir != NULL);
   f->sink = gst_element_factory_make ("dashlivesink", NULL);
   fail_unless (f->sink != NULL);
@@ -153,7 +157,7 @@ fixture_teardown (Fixture * f)
 {
   fixture_stop (f);
   remove_dir (f->dir);
-  g_free (f->dir);
+  g_clear_pointer (&f->dir, g_free);
 }
 
 /* The file of the @k-th segment (from 1, the one starting at k - 1
