@@ -188,12 +188,18 @@ dash_output_write_file (DashOutput * out, const gchar * name,
   return ok;
 }
 
-gboolean
-dash_output_write_manifest (DashOutput * out, const gchar * name,
-    guint64 version, const gchar * text, const gchar * served, GError ** error)
+typedef void (*PlacedFunc) (DashOutput * out, const gchar * name,
+    gpointer user_data);
+
+/* Writes @text as @name, newest version wins: one temporary name per
+ * version (two writers never share one), renamed into place unless a newer
+ * version is there already; @placed is called under the output's lock once
+ * this version is in place. */
+static gboolean
+write_newest (DashOutput * out, const gchar * name, guint64 version,
+    const gchar * text, PlacedFunc placed, gpointer user_data, GError ** error)
 {
   gchar *path = g_build_filename (out->dir, name, NULL);
-  /* one temporary name per version: two writers never share one */
   gchar *tmp = g_strdup_printf ("%s.%" G_GUINT64_FORMAT ".tmp", path,
       version);
   gboolean ok;
@@ -210,19 +216,10 @@ dash_output_write_manifest (DashOutput * out, const gchar * name,
     } else {
       ok = rename_into_place (tmp, path, error);
       if (ok) {
-        GBytes *doc = served ? g_bytes_new (served, strlen (served)) : NULL;
-
         g_hash_table_insert (out->versions, g_strdup (name),
             GSIZE_TO_POINTER ((gsize) version));
-        if (out->server)
-          http_server_set_document (out->server, name, doc);
-        /* an origin that serves growing uploads gets what the embedded
-         * server would answer (upload-ll-manifests) */
-        if (out->upload && out->upload_served)
-          dash_upload_set_document (out->upload, name, doc);
-        if (doc)
-          g_bytes_unref (doc);
-        announce (out, name);
+        if (placed)
+          placed (out, name, user_data);
       }
     }
     g_mutex_unlock (&out->lock);
@@ -230,6 +227,32 @@ dash_output_write_manifest (DashOutput * out, const gchar * name,
   g_free (tmp);
   g_free (path);
   return ok;
+}
+
+/* (LOCK) a manifest in place: the server and the uploader get it */
+static void
+manifest_placed (DashOutput * out, const gchar * name, gpointer user_data)
+{
+  const gchar *served = user_data;
+  GBytes *doc = served ? g_bytes_new (served, strlen (served)) : NULL;
+
+  if (out->server)
+    http_server_set_document (out->server, name, doc);
+  /* an origin that serves growing uploads gets what the embedded
+   * server would answer (upload-ll-manifests) */
+  if (out->upload && out->upload_served)
+    dash_upload_set_document (out->upload, name, doc);
+  if (doc)
+    g_bytes_unref (doc);
+  announce (out, name);
+}
+
+gboolean
+dash_output_write_manifest (DashOutput * out, const gchar * name,
+    guint64 version, const gchar * text, const gchar * served, GError ** error)
+{
+  return write_newest (out, name, version, text, manifest_placed,
+      (gpointer) served, error);
 }
 
 void
@@ -245,30 +268,7 @@ gboolean
 dash_output_write_private (DashOutput * out, const gchar * name,
     guint64 version, const gchar * text, GError ** error)
 {
-  gchar *path = g_build_filename (out->dir, name, NULL);
-  gchar *tmp = g_strdup_printf ("%s.%" G_GUINT64_FORMAT ".tmp", path,
-      version);
-  gboolean ok;
-
-  ok = write_whole (tmp, (const guint8 *) text, strlen (text), error);
-  if (ok) {
-    gpointer newest;
-
-    g_mutex_lock (&out->lock);
-    if (g_hash_table_lookup_extended (out->versions, name, NULL, &newest) &&
-        GPOINTER_TO_SIZE (newest) > version) {
-      g_unlink (tmp);
-    } else {
-      ok = rename_into_place (tmp, path, error);
-      if (ok)
-        g_hash_table_insert (out->versions, g_strdup (name),
-            GSIZE_TO_POINTER ((gsize) version));
-    }
-    g_mutex_unlock (&out->lock);
-  }
-  g_free (tmp);
-  g_free (path);
-  return ok;
+  return write_newest (out, name, version, text, NULL, NULL, error);
 }
 
 static void
