@@ -148,6 +148,23 @@ dash_presentation_new (Segmenter * seg)
   return pres;
 }
 
+/* How many segments a resumed run's first ones are held back from the
+ * manifests without low latency (MpdPeriod.hold_segments,
+ * hls_media_playlist_hold()): players seek over the gap the producer left
+ * to the first of them; held until there are as many as a player at the
+ * suggested presentation delay has ahead of it (the delay less the segment
+ * in progress), they land as far from the live edge as before the restart
+ * instead of at it, where each next segment comes just in time or late
+ * (issue 19: dash.js and hls.js then stalled 3-4 times more). */
+static guint
+resume_hold (DashPresentation * pres)
+{
+  guint64 k = pres->cfg.segment_duration ?
+      pres->mpd->suggested_presentation_delay / pres->cfg.segment_duration : 0;
+
+  return k > 1 ? (guint) MIN (k - 1, 10) : 0;
+}
+
 static void
 rep_reset (DashPresentation * pres, DashPresRep * r)
 {
@@ -167,6 +184,7 @@ rep_reset (DashPresentation * pres, DashPresRep * r)
           (gpointer *) & restored_id, (gpointer *) & restored)) {
     g_free (restored_id);
     r->hls = restored;
+    hls_media_playlist_hold (r->hls, resume_hold (pres));
   } else
     r->hls = pres->cfg.hls ?
         hls_media_playlist_new ((guint) ((pres->cfg.segment_duration +
@@ -390,9 +408,12 @@ dash_presentation_enter_period (DashPresentation * pres, DashPresRep * r,
    * one, before its first segment) */
   while (pres->model_periods <= period) {
     guint64 start = segmenter_period_start (pres->seg, pres->model_periods);
-    if (pres->model_periods++ == 0 && pres->resume_end > 0)
+    gboolean resumed = pres->model_periods++ == 0 && pres->resume_end > 0;
+    if (resumed)
       start = MIN (start, pres->resume_end);
-    mpd_model_add_period (pres->mpd, start);
+    p = mpd_model_add_period (pres->mpd, start);
+    if (resumed)
+      p->hold_segments = resume_hold (pres);
   }
   if (r->rep && r->rep_period == period)
     return;
@@ -669,6 +690,37 @@ render_state (DashPresentation * pres, DashManifests * out)
       (HlsMediaPlaylist * const *) pls->pdata, pls->len);
   g_ptr_array_free (ids, TRUE);
   g_ptr_array_free (pls, TRUE);
+}
+
+/* A resumed run, before its first segment: the manifests as the previous
+ * run left them plus the segments adopted from it (published after its
+ * last manifest, or the complete chunks of the ones it was writing), so
+ * that players get them at once rather than with the run's first segment:
+ * they play on up to where the previous run stopped. */
+void
+dash_presentation_render_restored (DashPresentation * pres,
+    DashManifests * out)
+{
+  gsize len = 0;
+  gchar *xml;
+  GList *l;
+
+  if (pres->restored == NULL || pres->mpd->periods->len == 0)
+    return;
+  set_time_source (pres, FALSE);
+  xml = mpd_model_render_full (pres->mpd, g_get_real_time (), FALSE, &len);
+  if (xml == NULL)
+    return;
+  out->version = ++pres->version;
+  manifests_add (out, pres->mpd_name, xml, NULL);
+  /* the playlists the run's representations took over (rep_reset) */
+  for (l = pres->reps; pres->cfg.hls && l; l = l->next) {
+    DashPresRep *r = l->data;
+    if (r->hls && r->hls->segments->len > 0)
+      manifests_add (out, playlist_name (r),
+          hls_media_playlist_render (r->hls), NULL);
+  }
+  render_state (pres, out);
 }
 
 /* Low latency: the MPD announces the segment in progress and the next

@@ -136,6 +136,12 @@ void dash_presentation_start (DashPresentation * pres,
     const DashPresentationConfig * config, DashResumeState * resume,
     GPtrArray * orphans);
 
+/* A resumed presentation (dash_presentation_start() with @resume), before
+ * the run's first segment: renders the MPD and the playlists the previous
+ * run left, with the segments adopted from it, into @out. */
+void dash_presentation_render_restored (DashPresentation * pres,
+    DashManifests * out);
+
 /* Representations are kept in the segmenter's track order */
 DashPresRep *dash_presentation_add_rep (DashPresentation * pres,
     const gchar * id, MpdKind kind, SegTrack * track);

@@ -1400,6 +1400,7 @@ start (GstDashLiveSink * self)
   SegmenterConfig cfg;
   DashPresentationConfig pcfg;
   DashResumePlan plan;
+  DashManifests m;
   DashOutput *out;
   GError *err = NULL;
   GList *l;
@@ -1444,8 +1445,15 @@ start (GstDashLiveSink * self)
   for (l = self->streams; l; l = l->next)
     stream_reset_locked (self, l->data);
   self->running = TRUE;
+  dash_manifests_init (&m);
+  /* a resumed run: players get what the previous run left at once */
+  if (plan.state)
+    dash_presentation_render_restored (self->pres, &m);
   GST_DASH_LIVE_SINK_UNLOCK (self);
   dash_resume_plan_clear (&plan);
+  if (m.names->len > 0)
+    write_manifests (self, &m);
+  dash_manifests_clear (&m);
   return TRUE;
 }
 

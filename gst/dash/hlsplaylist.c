@@ -173,6 +173,40 @@ hls_media_playlist_add_segment (HlsMediaPlaylist * pl, guint64 number,
   pl->target_duration = MAX (pl->target_duration, rounded);
   g_ptr_array_add (pl->segments, s);
   drop_old_parts (pl);
+  if (pl->hold_armed) {
+    pl->hold_armed = FALSE;
+    pl->holding = TRUE;
+    pl->hold_from = number;
+  }
+}
+
+void
+hls_media_playlist_hold (HlsMediaPlaylist * pl, guint count)
+{
+  pl->hold_count = count;
+  pl->hold_armed = count > 1;
+  pl->holding = FALSE;
+}
+
+/* How many segments the file lists: all but the held ones */
+static guint
+listed_segments (HlsMediaPlaylist * pl)
+{
+  guint i, first = pl->segments->len;
+
+  if (!pl->holding)
+    return pl->segments->len;
+  for (i = pl->segments->len; i > 0; i--) {
+    HlsSegment *s = g_ptr_array_index (pl->segments, i - 1);
+    if (s->number < pl->hold_from)
+      break;
+    first = i - 1;
+  }
+  if (pl->ended || pl->segments->len - first >= pl->hold_count) {
+    pl->holding = FALSE;
+    return pl->segments->len;
+  }
+  return first;
 }
 
 guint
@@ -205,14 +239,17 @@ hls_media_playlist_remove_through (HlsMediaPlaylist * pl, const gchar * uri)
   return n;
 }
 
-/* The segment list, from @from on; @parts_from: segments that end at or
+/* The segment list, from @from on, up to @to (G_MAXUINT: all, and the one
+ * in progress if it lists parts); @parts_from: segments that end at or
  * after this (µs) list their parts (G_MAXINT64: none); @map: the init
  * segment announced already */
 static void
-render_segments (HlsMediaPlaylist * pl, GString * s, guint from,
+render_segments (HlsMediaPlaylist * pl, GString * s, guint from, guint to,
     gint64 parts_from, const gchar * map)
 {
   guint i, n = pl->segments->len + (pl->open && parts_from < G_MAXINT64);
+
+  n = MIN (n, to);
 
   for (i = from; i < n; i++) {
     HlsSegment *seg = i < pl->segments->len ?
@@ -266,7 +303,7 @@ hls_media_playlist_render (HlsMediaPlaylist * pl)
 
   render_header (pl, s, 7);
   render_sequences (pl, s);
-  render_segments (pl, s, 0, G_MAXINT64, NULL);
+  render_segments (pl, s, 0, listed_segments (pl), G_MAXINT64, NULL);
   if (pl->ended)
     g_string_append (s, "#EXT-X-ENDLIST\n");
   return g_string_free (s, FALSE);
@@ -465,7 +502,7 @@ hls_media_playlist_render_ll (HlsMediaPlaylist * pl, gboolean delta,
   }
   parts_from = playlist_end (pl) -
       (gint64) PART_WINDOW_TDS *pl->target_duration * G_USEC_PER_SEC;
-  render_segments (pl, s, skip, parts_from, skip_map);
+  render_segments (pl, s, skip, G_MAXUINT, parts_from, skip_map);
 
   /* the next part: of the segment in progress, or the first of the next
    * (named by the key the caller gave, else by the next number) */

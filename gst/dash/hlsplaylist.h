@@ -73,6 +73,12 @@ typedef struct {
   HlsSegment *open;             /* the segment in progress (parts only) */
   guint64 next_part_key;        /* the key of the next segment's parts */
   gboolean has_next_part_key;
+  /* hls_media_playlist_hold(): the file lists the segments from number
+   * hold_from on once hold_count of them are there */
+  guint hold_count;
+  gboolean hold_armed;          /* hold_from is the next segment added */
+  gboolean holding;
+  guint64 hold_from;
 } HlsMediaPlaylist;
 
 HlsMediaPlaylist *hls_media_playlist_new (guint target_duration_s);
@@ -82,6 +88,13 @@ void hls_media_playlist_free (HlsMediaPlaylist * pl);
 void hls_media_playlist_add_segment (HlsMediaPlaylist * pl, guint64 number,
     const gchar * uri, guint64 duration_ns, gint64 program_date_time_us,
     gboolean discontinuity, const gchar * map_uri);
+
+/* The segments added from now on are listed by
+ * hls_media_playlist_render() (the file) once @count of them are there:
+ * a restarted producer's first ones, so that a player that seeks over the
+ * gap before them lands @count segments from the live edge, not at it
+ * (the low-latency render lists them at once).  @count <= 1: no hold. */
+void hls_media_playlist_hold (HlsMediaPlaylist * pl, guint count);
 
 /* --- LL-HLS -------------------------------------------------------- */
 

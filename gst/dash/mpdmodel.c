@@ -520,15 +520,43 @@ fail:
   return FALSE;
 }
 
+/* Whether the last Period @p is held (MpdPeriod.hold_segments) in a
+ * render without low latency: until every representation holds that many
+ * segments, or one holds one more (a track that stopped) */
+static gboolean
+period_held (MpdModel * model, MpdPeriod * p)
+{
+  guint ri, least = G_MAXUINT, most = 0;
+
+  if (p->hold_segments == 0 || model->render_ll || model->is_static)
+    return FALSE;
+  for (ri = 0; ri < p->reps->len; ri++) {
+    MpdRepresentation *r = g_ptr_array_index (p->reps, ri);
+    least = MIN (least, r->segments->len);
+    most = MAX (most, r->segments->len);
+  }
+  if (p->reps->len > 0 && (least >= p->hold_segments ||
+          most > p->hold_segments)) {
+    p->hold_segments = 0;
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* The Periods a live MPD lists: a new Period once every representation
  * of the one before has entered it (a player that loads it with video
  * only prepares it without audio and cannot add the audio later: dash.js
  * stopped at the boundary), or once one of its representations holds two
- * segments (a track that ended never enters); a static MPD lists all. */
+ * segments (a track that ended never enters), and not while it is held
+ * (period_held); a static MPD lists all. */
 static guint
 periods_shown (MpdModel * model)
 {
   guint shown = model->periods->len;
+
+  if (shown > 1 && period_held (model, g_ptr_array_index (model->periods,
+              shown - 1)))
+    return shown - 1;
 
   while (!model->is_static && shown > 1) {
     MpdPeriod *p = g_ptr_array_index (model->periods, shown - 1);

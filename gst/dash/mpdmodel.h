@@ -84,6 +84,11 @@ typedef struct {
   gchar *id;
   guint64 start;                /* ns on the model's media time */
   GPtrArray *reps;              /* MpdRepresentation */
+  /* a live MPD without low latency lists it once every representation
+   * holds this many segments (a restarted producer's Period: a player
+   * that seeks over the gap before them lands that far from the live
+   * edge); 0 = at once.  Cleared when reached. */
+  guint hold_segments;
 } MpdPeriod;
 
 typedef struct {

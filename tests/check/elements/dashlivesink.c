@@ -1346,7 +1346,28 @@ GST_START_TEST (test_resume_adopts_partial)
   dir = g_strdup (f.dir);
   fixture_setup_in (&f, dir, FALSE, "dvr-window=0 chunk-duration=200000000");
   g_free (dir);
-  push_range (&f, 30 * 6, 30 * 2 + 1);
+  /* listed at once, before the new run's first segment: players play on
+   * up to where the killed run stopped */
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 1);
+  fail_unless (strstr (mpd, "<S d=\"36000\"/>") != NULL, mpd);
+  g_free (mpd);
+  pl = read_file (&f, "video_0.m3u8");
+  fail_unless (g_str_has_suffix (pl, "#EXTINF:0.400000,\nvideo_0-360000.m4s\n"),
+      pl);
+  g_free (pl);
+  /* the new run's first segment is held back from the files until there
+   * are two (suggested presentation delay 3 s, 1 s segments): players that
+   * seek over the gap to it land two segments from the live edge */
+  push_range (&f, 30 * 6, 30 + 1);
+  fail_unless (exists (&f, "video_0-540000.m4s"));
+  mpd = read_file (&f, "manifest.mpd");
+  fail_unless_equals_int (count_substr (mpd, "<Period "), 1);
+  g_free (mpd);
+  pl = read_file (&f, "video_0.m3u8");
+  fail_unless (g_str_has_suffix (pl, "video_0-360000.m4s\n"), pl);
+  g_free (pl);
+  push_range (&f, 30 * 7 + 1, 30);
   p = g_build_filename (f.dir, "video_0-360000.m4s", NULL);
   fail_unless (g_file_get_contents (p, &data, &len, NULL));
   fail_unless_equals_int (len, complete);

@@ -19,6 +19,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "dashpresentation.h"
+#include "dashresume.h"
 #include "dashtime.h"
 
 #define MS G_GUINT64_CONSTANT (1000000)
@@ -37,6 +38,7 @@ typedef struct
   GPtrArray *served, *files;
   guint deleted;                /* segments deleted */
   GArray *ops;
+  gchar *state;                 /* the latest resume state rendered */
 } Pres;
 
 static Pres *
@@ -92,6 +94,7 @@ static void
 pres_free (Pres * p)
 {
   dash_manifests_clear (&p->out);
+  g_free (p->state);
   g_array_free (p->ops, TRUE);
   g_ptr_array_free (p->served, TRUE);
   g_ptr_array_free (p->files, TRUE);
@@ -160,6 +163,10 @@ record (Pres * p)
     p->deleted++;
   }
   /* what would be written now */
+  if (p->out.state) {
+    g_free (p->state);
+    p->state = g_steal_pointer (&p->out.state);
+  }
   for (i = 0; i < p->out.names->len; i++) {
     if (!g_str_equal (g_ptr_array_index (p->out.names, i), "manifest.mpd"))
       continue;
@@ -428,6 +435,84 @@ GST_START_TEST (test_new_period_listed_complete)
 
 GST_END_TEST;
 
+/* The text of file @name in @m, NULL if @m has none */
+static const gchar *
+manifest_text (DashManifests * m, const gchar * name)
+{
+  guint i;
+
+  for (i = 0; i < m->names->len; i++)
+    if (g_str_equal (g_ptr_array_index (m->names, i), name))
+      return g_ptr_array_index (m->texts, i);
+  return NULL;
+}
+
+/* A restarted run renders what the killed run left, with the segment
+ * adopted from it (the complete chunks of the one it was writing), before
+ * its own first segment: players play on up to where the killed run
+ * stopped instead of stalling there until the new run's first segment
+ * (issue 19: the restart test's viewers stalled twice, once at the end of
+ * the last manifest's segments and once after the adopted one). */
+GST_START_TEST (test_resumed_renders_adopted)
+{
+  Pres *p = pres_new (SEC, 0, 0, FALSE);
+  DashPresentationConfig pc = { 0, };
+  DashManifests m;
+  DashResumeState *st, *again;
+  MpdRepresentation *r = NULL;
+  const MpdSegment *last;
+  const gchar *mpd, *pl;
+  GError *err = NULL;
+  guint i, before;
+  guint64 end;
+  MpdPeriod *period;
+
+  push_av (p, 30 * 4 + 10, 0);
+  fail_unless (p->state != NULL);
+  st = dash_resume_parse (p->state, &err);
+  g_assert_no_error (err);
+  before = dash_resume_n_segments (st);
+  period = mpd_model_last_period (st->mpd);
+  for (i = 0; i < period->reps->len; i++)
+    if (g_str_equal (((MpdRepresentation *) g_ptr_array_index (period->reps,
+                    i))->id, "video_0"))
+      r = g_ptr_array_index (period->reps, i);
+  fail_unless (r != NULL && r->segments->len > 0);
+  last = &g_array_index (r->segments, MpdSegment, r->segments->len - 1);
+  end = last->t + last->d + 45000;
+  fail_unless (dash_resume_adopt (st, "video_0", "video_0-x.m4s",
+          last->t + last->d, 45000, 5000));
+
+  /* the run that follows, before any segment of its own */
+  pc.segment_duration = SEC;
+  pc.min_buffer_time = 2 * SEC;
+  pc.mpd_name = "manifest.mpd";
+  pc.hls = TRUE;
+  dash_presentation_start (p->pres, &pc, st, NULL);
+  dash_manifests_init (&m);
+  dash_presentation_render_restored (p->pres, &m);
+  mpd = manifest_text (&m, "manifest.mpd");
+  fail_unless (mpd != NULL);
+  fail_unless_equals_uint64 (timeline_end (mpd, "video_0", NULL),
+      dash_ticks_to_ns (end, 90000));
+  fail_unless (strstr (mpd, "type=\"dynamic\""), "%s", mpd);
+  pl = manifest_text (&m, "video_0.m3u8");
+  fail_unless (pl != NULL && strstr (pl, "video_0-x.m4s"), "%s", pl);
+  fail_if (strstr (pl, "#EXT-X-ENDLIST"), "%s", pl);
+  fail_unless (manifest_text (&m, "audio_0.m3u8") != NULL);
+  /* the state lists at least what the MPD lists */
+  fail_unless (m.state != NULL);
+  again = dash_resume_parse (m.state, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_int (dash_resume_n_segments (again), before + 1);
+  dash_resume_state_free (again);
+  dash_manifests_clear (&m);
+  dash_resume_state_free (st);
+  pres_free (p);
+}
+
+GST_END_TEST;
+
 static Suite *
 dashpresentation_suite (void)
 {
@@ -441,6 +526,7 @@ dashpresentation_suite (void)
   tcase_add_test (tc, test_dvr_deletes);
   tcase_add_test (tc, test_ll_ahead_in_last_period_only);
   tcase_add_test (tc, test_new_period_listed_complete);
+  tcase_add_test (tc, test_resumed_renders_adopted);
   return s;
 }
 

@@ -269,6 +269,48 @@ GST_START_TEST (test_discontinuity_rules)
 
 GST_END_TEST;
 
+/* A restarted producer's first segments: the file lists them once there
+ * are as many as the hold, the low-latency playlist at once */
+GST_START_TEST (test_hold)
+{
+  HlsMediaPlaylist *pl = hls_media_playlist_new (2);
+  gchar *txt;
+  guint n;
+
+  hls_media_playlist_set_parts (pl, "video_0-", 200 * MS, SEC);
+  for (n = 1; n <= 3; n++)
+    add_segment (pl, n, 0, FALSE, "video_0-init.mp4");
+  hls_media_playlist_hold (pl, 2);
+  txt = hls_media_playlist_render (pl);
+  fail_unless (g_str_has_suffix (txt, "video_0-3.m4s\n"), "%s", txt);
+  g_free (txt);
+
+  add_segment (pl, 5, 10, TRUE, "video_0-init.mp4");
+  txt = hls_media_playlist_render (pl);
+  fail_unless (g_str_has_suffix (txt, "video_0-3.m4s\n"), "%s", txt);
+  fail_if (strstr (txt, "#EXT-X-DISCONTINUITY"), "%s", txt);
+  g_free (txt);
+  txt = hls_media_playlist_render_ll (pl, FALSE, NULL, 0);
+  fail_unless (strstr (txt, "#EXT-X-DISCONTINUITY\n") != NULL, "%s", txt);
+  fail_unless (strstr (txt, "video_0-5.m4s\n") != NULL, "%s", txt);
+  g_free (txt);
+
+  add_segment (pl, 6, 10, FALSE, "video_0-init.mp4");
+  txt = hls_media_playlist_render (pl);
+  fail_unless (strstr (txt, "video_0-3.m4s\n#EXT-X-DISCONTINUITY\n") !=
+      NULL, "%s", txt);
+  fail_unless (g_str_has_suffix (txt, "video_0-6.m4s\n"), "%s", txt);
+  g_free (txt);
+  /* released for good: a later segment is listed at once */
+  add_segment (pl, 7, 10, FALSE, "video_0-init.mp4");
+  txt = hls_media_playlist_render (pl);
+  fail_unless (g_str_has_suffix (txt, "video_0-7.m4s\n"), "%s", txt);
+  g_free (txt);
+  hls_media_playlist_free (pl);
+}
+
+GST_END_TEST;
+
 /* Parts of a segment that never completed (the next one came) are
  * dropped, not attached to the next; a segment without parts (a
  * rendition that started late) is listed without */
@@ -351,6 +393,7 @@ hlsplaylist_suite (void)
   tcase_add_test (tc, test_ll_delta);
   tcase_add_test (tc, test_ll_delta_discontinuity);
   tcase_add_test (tc, test_discontinuity_rules);
+  tcase_add_test (tc, test_hold);
   tcase_add_test (tc, test_ll_open_replaced);
   tcase_add_test (tc, test_ll_event_then_vod);
   return s;

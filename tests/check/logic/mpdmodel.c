@@ -366,6 +366,44 @@ GST_START_TEST (test_periods_and_static)
 
 GST_END_TEST;
 
+/* A held Period (a restarted producer's): a render without low latency
+ * lists it once every representation holds hold_segments segments (or one
+ * holds more), a low-latency render at once */
+GST_START_TEST (test_period_hold)
+{
+  MpdModel *m = mpd_model_new ();
+  MpdPeriod *p0 = mpd_model_add_period (m, 0), *p1;
+  MpdRepresentation *v0 = add_video (p0, "video_0", 1), *v1, *a1;
+  gchar *xml;
+
+  mpd_model_set_availability_start_time (m, 0);
+  mpd_representation_add_segment (v0, 0, 180000, 10);
+  p1 = mpd_model_add_period (m, 2 * SEC);
+  p1->hold_segments = 2;
+  v1 = add_video (p1, "video_0", 3);
+  a1 = add_audio (p1, "audio_0");
+  mpd_representation_add_segment (v1, 540000, 180000, 10);
+  mpd_representation_add_segment (a1, 288000, 96000, 10);
+  mpd_representation_add_segment (v1, 720000, 180000, 10);
+
+  xml = mpd_model_render_full (m, 0, FALSE, NULL);
+  fail_if (strstr (xml, "<Period id=\"p1\""), "%s", xml);
+  g_free (xml);
+  xml = mpd_model_render_full (m, 0, TRUE, NULL);
+  fail_unless (strstr (xml, "<Period id=\"p1\"") != NULL, "%s", xml);
+  g_free (xml);
+  fail_unless_equals_int (p1->hold_segments, 2);
+
+  mpd_representation_add_segment (a1, 384000, 96000, 10);
+  xml = mpd_model_render_full (m, 0, FALSE, NULL);
+  fail_unless (strstr (xml, "<Period id=\"p1\"") != NULL, "%s", xml);
+  g_free (xml);
+  fail_unless_equals_int (p1->hold_segments, 0);
+  mpd_model_free (m);
+}
+
+GST_END_TEST;
+
 /* the low-latency fields the serving side sets */
 GST_START_TEST (test_low_latency_fields)
 {
@@ -580,6 +618,7 @@ mpdmodel_suite (void)
   tcase_add_test (tc, test_hls_window);
   tcase_add_test (tc, test_hls_event_then_vod);
   tcase_add_test (tc, test_hls_master);
+  tcase_add_test (tc, test_period_hold);
   return s;
 }
 

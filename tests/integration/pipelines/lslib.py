@@ -950,10 +950,14 @@ class Viewers:
 
     def timeline(self, name, since, before=5, after=30):
         """One line per sample around wall time @since: seconds from it,
-        currentTime, buffer ahead, stalls, errors"""
+        currentTime, buffer ahead, stalls, errors; between them, the
+        page's player events (indented: wall, currentTime, event)"""
         rows = []
         for x in self.samples[name]:
             dt = x["wall"] - since
+            for w, t, what in x.get("log", []):
+                if -before <= w - since <= after:
+                    rows.append(f"    {w - since:+7.2f} t={t:.2f} {what}")
             if -before <= dt <= after:
                 rows.append(f"{dt:+6.1f} t={x['t'] or 0:.1f} "
                             f"buf={x.get('buffer', 0):.1f} "

@@ -4,9 +4,8 @@
 # ever names two contents, and viewers keep playing.
 #
 # srt-to-dash (360p + 240p + AAC, 2 s segments, 200 ms chunks, embedded
-# server) fed by ffmpeg over SRT (srt-live-transmit, reconnecting within
-# about a second); a plain HTTP server
-# on the output directory. Viewers in headless Chromium: dash.js and hls.js
+# server) fed by ffmpeg over SRT (srt-live-transmit, started again 0.5 s
+# after it exits); a plain HTTP server on the output directory. Viewers in headless Chromium: dash.js and hls.js
 # on the files through the plain server (default settings), and dash.js on
 # the embedded server's own player page (low latency; that server goes away
 # with the producer and comes back with it). After 12 s of playback the
@@ -19,10 +18,14 @@
 # (availabilityStartTime, a second Period, the old segments still listed)
 # and the HLS playlists (EXT-X-DISCONTINUITY, the next media sequence
 # number); the killed run's temporary files are gone; no viewer reloads or
-# gets a fatal error, the plain-server ones keep playing.  The stalls (the
-# issue's goal: at most one) and the embedded server's viewer are measured,
-# not checked yet.
-# Prints the restart-to-first-new-segment time and what each viewer saw.
+# gets a fatal error, all keep playing, and each stalls at most once (a
+# stall: playback that had started stops for data; a seek over the gap
+# while stalled is the same stall).  The restart outage is longer than the
+# viewers' buffers (the SRT sender alone needs 5.1 s to notice the killed
+# listener: libsrt declares a connection broken after 16 response-timer
+# expirations of at least 300 ms), so one stall is the least there can be.
+# Prints the restart-to-first-new-segment time and what each viewer saw,
+# with its player's events around the kill.
 
 import json
 import os
@@ -176,24 +179,21 @@ def main():
         log(f"{name} around the kill:\n  " +
             "\n  ".join(viewers.timeline(name, killed)))
     log("RESULT " + json.dumps(result))
-    # Checked: no reload, no fatal error; the plain-server players keep
-    # playing.  Measured only (issue 19 deliverable 4 not met yet): the
-    # stalls (the goal is at most one; dash.js saw 4 and hls.js 3 in the
-    # last run) and the embedded server's player, which stays stalled
-    # after its server went away (dash.js at low latency does not pick
-    # up the new Period there).
+    # Checked: no reload, no fatal error, playing at the end, at most one
+    # stall (issue 19), for the players on the plain server and for the
+    # embedded server's own page (its server goes away with the producer).
     for name, j in judged.items():
         check(j["reloads"] == 0, f"{name}: no reload")
         check(j["fatal"] == 0, f"{name}: no fatal error {j['errors'][:3]}")
         log(f"{name}: {j['stalls']} stalls, longest freeze "
             f"{j['longest_freeze']} s, played {j['played']:.1f} s of the "
             f"{j['wall']:.1f} s after the kill, advancing {j['advancing']}")
-        if name == "embedded":
-            continue
         check(j["advancing"], f"{name}: still playing at the end")
         check(j["played"] > KEEP_PLAYING * 0.6,
               f"{name}: played {j['played']:.1f} s of the {j['wall']:.1f} s "
               "after the kill")
+        check(j["stalls"] <= 1, f"{name}: at most one stall across the "
+              f"restart ({j['stalls']})")
     log("PASS")
 
 

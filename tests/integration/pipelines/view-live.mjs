@@ -2,7 +2,8 @@
 // tab per --watch NAME=URL, for --seconds, and prints one JSON line per tab
 // every --interval seconds:
 //   {"name", "wall" (Unix s), "t" (currentTime), "playing", "stalls"
-//    (waiting events after playback started), "errors" (the player's
+//    (playback that had started stopped for data: the page's count), "log"
+//    (the page's player events since the last line), "errors" (the player's
 //    error events, text), "fatal" (errors the player gave up on), "loads"
 //    (page loads: more than 1 is a reload), "buffer" (s ahead of t)}
 // then "DONE".  A page sets window.__st = {playing, stalls, errors, fatal};
@@ -83,7 +84,7 @@ try {
           }
           return { t: v ? v.currentTime : null, playing: !!st.playing, stalls: st.stalls || 0,
             errors: (st.errors || []).slice(0, 20), fatal: st.fatal || 0, loads: window.__loads || 0,
-            buffer };
+            buffer, log: st.log ? st.log.splice(0) : [] };
         });
       } catch (e) {
         s = { evaluate_error: String(e).slice(0, 200) };
