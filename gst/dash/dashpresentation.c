@@ -671,10 +671,15 @@ dash_presentation_add_part (DashPresentation * pres, DashPresRep * r,
 }
 
 /* The resume state: what the manifests list, for a later run */
+/* The resume state: the representations' playlists, and (@restored) those
+ * of the previous run that no representation of this run took yet */
 static void
-render_state (DashPresentation * pres, DashManifests * out)
+render_state_full (DashPresentation * pres, DashManifests * out,
+    gboolean restored)
 {
   GPtrArray *ids = g_ptr_array_new (), *pls = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer id, pl;
   GList *l;
 
   for (l = pres->reps; l; l = l->next) {
@@ -684,12 +689,25 @@ render_state (DashPresentation * pres, DashManifests * out)
       g_ptr_array_add (pls, r->hls);
     }
   }
+  if (restored && pres->restored) {
+    g_hash_table_iter_init (&it, pres->restored);
+    while (g_hash_table_iter_next (&it, &id, &pl)) {
+      g_ptr_array_add (ids, id);
+      g_ptr_array_add (pls, pl);
+    }
+  }
   g_free (out->state);
   out->state = dash_resume_render (pres->cfg.segment_duration, pres->cfg.hls,
       pres->ended, pres->mpd, (const gchar * const *) ids->pdata,
       (HlsMediaPlaylist * const *) pls->pdata, pls->len);
   g_ptr_array_free (ids, TRUE);
   g_ptr_array_free (pls, TRUE);
+}
+
+static void
+render_state (DashPresentation * pres, DashManifests * out)
+{
+  render_state_full (pres, out, FALSE);
 }
 
 /* A resumed run, before its first segment: the manifests as the previous
@@ -713,14 +731,29 @@ dash_presentation_render_restored (DashPresentation * pres,
     return;
   out->version = ++pres->version;
   manifests_add (out, pres->mpd_name, xml, NULL);
-  /* the playlists the run's representations took over (rep_reset) */
+  /* the playlists the run's representations took over (rep_reset), and
+   * those of representations that join later */
   for (l = pres->reps; pres->cfg.hls && l; l = l->next) {
     DashPresRep *r = l->data;
-    if (r->hls && r->hls->segments->len > 0)
-      manifests_add (out, playlist_name (r),
-          hls_media_playlist_render (r->hls), NULL);
+    if (r->hls && r->hls->segments->len > 0) {
+      gchar *name = playlist_name (r);
+      manifests_add (out, name, hls_media_playlist_render (r->hls), NULL);
+      g_free (name);
+    }
   }
-  render_state (pres, out);
+  if (pres->cfg.hls) {
+    GHashTableIter it;
+    gpointer id, pl;
+    g_hash_table_iter_init (&it, pres->restored);
+    while (g_hash_table_iter_next (&it, &id, &pl)) {
+      if (((HlsMediaPlaylist *) pl)->segments->len > 0) {
+        gchar *name = g_strdup_printf ("%s.m3u8", (gchar *) id);
+        manifests_add (out, name, hls_media_playlist_render (pl), NULL);
+        g_free (name);
+      }
+    }
+  }
+  render_state_full (pres, out, TRUE);
 }
 
 /* Low latency: the MPD announces the segment in progress and the next

@@ -505,8 +505,32 @@ GST_START_TEST (test_resumed_renders_adopted)
   again = dash_resume_parse (m.state, &err);
   g_assert_no_error (err);
   fail_unless_equals_int (dash_resume_n_segments (again), before + 1);
+  fail_unless (dash_resume_next_number (again, "audio_0") > 0);
   dash_resume_state_free (again);
   dash_manifests_clear (&m);
+  dash_resume_state_free (st);
+
+  /* the same before any representation of the run exists (pads requested
+   * later): the playlists and the state keep what the previous run left */
+  st = dash_resume_parse (p->state, &err);
+  g_assert_no_error (err);
+  {
+    DashPresentation *q = dash_presentation_new (p->seg);
+
+    dash_presentation_start (q, &pc, st, NULL);
+    dash_manifests_init (&m);
+    dash_presentation_render_restored (q, &m);
+    fail_unless (manifest_text (&m, "video_0.m3u8") != NULL);
+    fail_unless (manifest_text (&m, "audio_0.m3u8") != NULL);
+    again = dash_resume_parse (m.state, &err);
+    g_assert_no_error (err);
+    fail_unless_equals_int (dash_resume_n_segments (again), before);
+    fail_unless (dash_resume_next_number (again, "video_0") > 0);
+    fail_unless (dash_resume_next_number (again, "audio_0") > 0);
+    dash_resume_state_free (again);
+    dash_manifests_clear (&m);
+    dash_presentation_free (q);
+  }
   dash_resume_state_free (st);
   pres_free (p);
 }
