@@ -151,18 +151,21 @@ dash_presentation_new (Segmenter * seg)
 /* How many segments a resumed run's first ones are held back from the
  * manifests without low latency (MpdPeriod.hold_segments,
  * hls_media_playlist_hold()): players seek over the gap the producer left
- * to the first of them; held until there are as many as a player at the
- * suggested presentation delay has ahead of it (the delay less the segment
- * in progress), they land as far from the live edge as before the restart
- * instead of at it, where each next segment comes just in time or late
- * (issue 19: dash.js and hls.js then stalled 3-4 times more). */
+ * to the first of them; held until they span the suggested presentation
+ * delay (hls.js: three target durations), a player lands as far from the
+ * live edge as it plays normally instead of at it, where each next segment
+ * comes just in time or late (issue 19: dash.js and hls.js then stalled
+ * 3-4 times more).  One less was not enough: dash.js's clock comes from
+ * the MPD file's UTCTiming (direct), as old as the file, up to a segment,
+ * and it fetches only the segments that clock says are complete, so it
+ * landed with one segment and stalled at each of the next three. */
 static guint
 resume_hold (DashPresentation * pres)
 {
   guint64 k = pres->cfg.segment_duration ?
       pres->mpd->suggested_presentation_delay / pres->cfg.segment_duration : 0;
 
-  return k > 1 ? (guint) MIN (k - 1, 10) : 0;
+  return k > 1 ? (guint) MIN (k, 10) : 0;
 }
 
 static void

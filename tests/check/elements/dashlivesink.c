@@ -1356,18 +1356,18 @@ GST_START_TEST (test_resume_adopts_partial)
   fail_unless (g_str_has_suffix (pl, "#EXTINF:0.400000,\nvideo_0-360000.m4s\n"),
       pl);
   g_free (pl);
-  /* the new run's first segment is held back from the files until there
-   * are two (suggested presentation delay 3 s, 1 s segments): players that
-   * seek over the gap to it land two segments from the live edge */
-  push_range (&f, 30 * 6, 30 + 1);
-  fail_unless (exists (&f, "video_0-540000.m4s"));
+  /* the new run's first segments are held back from the files until there
+   * are three (suggested presentation delay 3 s, 1 s segments): players
+   * that seek over the gap to the first land 3 s from the live edge */
+  push_range (&f, 30 * 6, 2 * 30 + 1);
+  fail_unless (exists (&f, "video_0-630000.m4s"));
   mpd = read_file (&f, "manifest.mpd");
   fail_unless_equals_int (count_substr (mpd, "<Period "), 1);
   g_free (mpd);
   pl = read_file (&f, "video_0.m3u8");
   fail_unless (g_str_has_suffix (pl, "video_0-360000.m4s\n"), pl);
   g_free (pl);
-  push_range (&f, 30 * 7 + 1, 30);
+  push_range (&f, 30 * 8 + 1, 30);
   p = g_build_filename (f.dir, "video_0-360000.m4s", NULL);
   fail_unless (g_file_get_contents (p, &data, &len, NULL));
   fail_unless_equals_int (len, complete);
