@@ -673,9 +673,9 @@ dash_presentation_add_part (DashPresentation * pres, DashPresRep * r,
   }
 }
 
-/* The resume state: what the manifests list, for a later run */
-/* The resume state: the representations' playlists, and (@restored) those
- * of the previous run that no representation of this run took yet */
+/* The resume state: what the manifests list, for a later run, with the
+ * representations' playlists and (@restored) those of the previous run
+ * that no representation of this run took yet */
 static void
 render_state_full (DashPresentation * pres, DashManifests * out,
     gboolean restored)
