@@ -6,3 +6,4 @@
 #   graph    builds the GStreamer pipelines (srt-to-dash, rtp-to-dash, ...)
 #   status   collects stats and element messages, formats the status line
 #   runner   bus handling, signals, clean shutdown, exit codes
+#   mpdfiles the files an MPD's SegmentTemplate names (pure; tests use it too)

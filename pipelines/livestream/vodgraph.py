@@ -28,11 +28,11 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstPbutils", "1.0")
 from gi.repository import GLib, Gst, GstPbutils  # noqa: E402
 
-from . import graph, ladder, mp4index, vodplan  # noqa: E402
+from . import graph, ladder, mp4index, mpdfiles, vodplan  # noqa: E402
 from .graph import el, quote  # noqa: E402
 
 NS = Gst.SECOND
-MPD_NS = "{urn:mpeg:dash:schema:mpd:2011}"
+MPD_NS = mpdfiles.MPD_NS
 
 
 class ProbeError(Exception):
@@ -608,22 +608,10 @@ class Packager:
             tmpl = rep.find(MPD_NS + "SegmentTemplate")
             if tmpl is None:
                 continue
-            t, entries = None, []
-            number = int(tmpl.get("startNumber", "1"))
-            for s in tmpl.iter(MPD_NS + "S"):
-                if s.get("t") is not None:
-                    t = int(s.get("t"))
-                d = int(s.get("d"))
-                for _ in range(int(s.get("r", "0")) + 1):
-                    entries.append((t, d))
-                    t += d
-            rid = rep.get("id")
-            timelines[rid] = (int(tmpl.get("timescale", "1")), entries)
-            files = [tmpl.get("initialization")] + [
-                tmpl.get("media").replace("$Number$", str(number + i))
-                .replace("$Time$", str(start))
-                for i, (start, _) in enumerate(entries)]
-            for f in files:
+            init, media = mpdfiles.files(rep)
+            timelines[rep.get("id")] = (int(tmpl.get("timescale", "1")),
+                                        [(t, d) for _, _, t, d in media])
+            for f in [init] * bool(init) + [name for name, _, _, _ in media]:
                 if not os.path.exists(os.path.join(self.out_dir, f)):
                     return f"the MPD names a missing file: {f}"
         missing = [r for r in self.reps if r not in timelines]

@@ -19,6 +19,10 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', '..', 'pipelines'))
+from livestream import mpdfiles  # noqa: E402
+
 NS = {'d': 'urn:mpeg:dash:schema:mpd:2011'}
 
 
@@ -95,24 +99,13 @@ def parse_segment(path):
 
 
 def expand(st):
-    tl = st.find('d:SegmentTimeline', NS)
-    number = int(st.get('startNumber', '1'))
-    t = 0
-    out = []
-    for s in tl.findall('d:S', NS):
-        if s.get('t') is not None:
-            t = int(s.get('t'))
-        d = int(s.get('d'))
-        for _ in range(int(s.get('r', '0')) + 1):
-            out.append((number, t, d))
-            number += 1
-            t += d
-    return out
+    """[(number, t, d)] of a SegmentTemplate's timeline"""
+    return mpdfiles.timeline(st)
 
 
 def segment_name(media, number, t):
     """The SegmentTemplate @media pattern for one segment"""
-    return media.replace('$Number$', str(number)).replace('$Time$', str(t))
+    return mpdfiles.expand(media, None, None, number, t)
 
 
 def check_timeline(outdir, exact_bandwidth=False, quiet=False):

@@ -20,6 +20,8 @@ import xml.etree.ElementTree as ET
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "pipelines"))
+from livestream import mpdfiles  # noqa: E402
 RUN = os.path.join(REPO, "pipelines", "livestream-run")
 SERVER = os.path.join(REPO, "pipelines", "livestream-server")
 NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}
@@ -319,28 +321,11 @@ class Mpd:
 
     @staticmethod
     def template(a, r):
-        t = r.find("d:SegmentTemplate", NS)
-        return t if t is not None else a.find("d:SegmentTemplate", NS)
+        return mpdfiles.template(a, r)
 
     def timeline(self, a, r):
         """[(t, d)] of a representation, @r expanded, in its timescale."""
-        t = self.template(a, r)
-        if t is None:
-            return []
-        tl = t.find("d:SegmentTimeline", NS)
-        if tl is None:
-            return []
-        out = []
-        cur = None
-        for s in tl.findall("d:S", NS):
-            start = int(s.get("t")) if s.get("t") is not None else cur
-            d = int(s.get("d"))
-            rep = int(s.get("r", "0"))
-            for _ in range(rep + 1):
-                out.append((start, d))
-                start += d
-            cur = start
-        return out
+        return [(t, d) for _, t, d in mpdfiles.timeline(self.template(a, r))]
 
     def timescale(self, a, r):
         t = self.template(a, r)
@@ -348,26 +333,10 @@ class Mpd:
 
     def segment_files(self, a, r):
         """Paths of the init and media segments of a representation."""
-        t = self.template(a, r)
         base = os.path.dirname(self.path)
-        rid = r.get("id")
-        bw = r.get("bandwidth")
-
-        def sub(tmpl, number=None, time_=None):
-            s = tmpl.replace("$RepresentationID$", rid).replace(
-                "$Bandwidth$", bw or "")
-            import re
-            for m in re.finditer(r"\$(Number|Time)(%0(\d+)d)?\$", s):
-                v = number if m.group(1) == "Number" else time_
-                txt = str(v).zfill(int(m.group(3))) if m.group(3) else str(v)
-                s = s.replace(m.group(0), txt)
-            return os.path.join(base, s)
-
-        init = sub(t.get("initialization"))
-        start = int(t.get("startNumber", "1"))
-        media = [sub(t.get("media"), start + i, tt)
-                 for i, (tt, _) in enumerate(self.timeline(a, r))]
-        return init, media
+        init, media = mpdfiles.files(r, a)
+        return (os.path.join(base, init),
+                [os.path.join(base, name) for name, _, _, _ in media])
 
 
 # --- playback with GStreamer ----------------------------------------------

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # Unit tests of the runner's pure parts: ladder parsing and x264 settings,
 # keyframe slots, option checks, gst-launch quoting, drop counting and the
-# status line, the quality governor's rules; and the shutdown helpers on a small pipeline.
+# status line, the quality governor's rules, the files an MPD names; and the
+# shutdown helpers on a small pipeline.
 import os
 import sys
 import unittest
@@ -10,7 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "..", "pipelines"))
 
 from livestream import ladder, options, status  # noqa: E402
-from livestream import graph, quality, runner  # noqa: E402
+from livestream import graph, mpdfiles, quality, runner  # noqa: E402
 from gi.repository import GLib, Gst  # noqa: E402
 
 Gst.init(None)
@@ -353,6 +354,53 @@ class QualityTest(unittest.TestCase):
         steps, _t = self.run_checks(g, 12, 9, 0.0)
         self.assertEqual(steps, [], "calm restarted at 11")
         self.assertIsNotNone(g.update(21, 0.0, False))
+
+
+class MpdFilesTest(unittest.TestCase):
+    MPD = """<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><Period>
+<AdaptationSet><SegmentTemplate timescale="90000" startNumber="7"
+ initialization="$RepresentationID$-init.mp4"
+ media="$RepresentationID$-$Number%05d$-$Time$-$Bandwidth$.m4s">
+<SegmentTimeline><S d="180000" r="1"/><S t="540000" d="90000"/>
+</SegmentTimeline></SegmentTemplate>
+<Representation id="v0" bandwidth="800000"/></AdaptationSet>
+<AdaptationSet><Representation id="video_0"><SegmentTemplate
+ timescale="90000" initialization="video_0-init-0123456789ab.mp4"
+ media="video_0-$Time$.m4s"><SegmentTimeline>
+<S t="161693920435318" d="180000" r="2"/></SegmentTimeline>
+</SegmentTemplate></Representation></AdaptationSet></Period></MPD>"""
+
+    def reps(self):
+        import xml.etree.ElementTree as ET
+        root = ET.fromstring(self.MPD)
+        ns = mpdfiles.MPD_NS
+        return [(a, r) for a in root.iter(ns + "AdaptationSet")
+                for r in a.iter(ns + "Representation")]
+
+    def test_number_template_on_the_adaptation_set(self):
+        a, r = self.reps()[0]
+        init, media = mpdfiles.files(r, a)
+        self.assertEqual(init, "v0-init.mp4")
+        # the first S without @t starts at 0; @r repeats; a later @t jumps
+        self.assertEqual(media, [
+            ("v0-00007-0-800000.m4s", 7, 0, 180000),
+            ("v0-00008-180000-800000.m4s", 8, 180000, 180000),
+            ("v0-00009-540000-800000.m4s", 9, 540000, 90000)])
+        self.assertEqual(mpdfiles.files(r), (None, []))
+
+    def test_time_template(self):
+        a, r = self.reps()[1]
+        init, media = mpdfiles.files(r)
+        self.assertEqual(init, "video_0-init-0123456789ab.mp4")
+        self.assertEqual([m[0] for m in media], [
+            "video_0-161693920435318.m4s", "video_0-161693920615318.m4s",
+            "video_0-161693920795318.m4s"])
+
+    def test_expand(self):
+        self.assertEqual(mpdfiles.expand("a$$b-$Time$", "r", time=5), "a$b-5")
+        # identifiers without a value stay as they are
+        self.assertEqual(mpdfiles.expand("$RepresentationID$-$Number$", None,
+                                         number=3), "$RepresentationID$-3")
 
 
 class ShutdownTest(unittest.TestCase):

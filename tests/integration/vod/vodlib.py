@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "pipelines"))
 
 from lslib import (REPO, SKIP, check, cleanup, fail, log, require_tools,  # noqa: E402,F401
                    skip, spawn, tmpdir)
+from livestream import mpdfiles  # noqa: E402
 
 __all__ = ["REPO", "SKIP", "check", "cleanup", "fail", "log", "require_tools",
            "skip", "spawn", "tmpdir", "FILE_TO_DASH", "CONTENT_SERVER",
@@ -27,7 +28,7 @@ __all__ = ["REPO", "SKIP", "check", "cleanup", "fail", "log", "require_tools",
 FILE_TO_DASH = os.path.join(REPO, "pipelines", "file-to-dash")
 CONTENT_SERVER = os.path.join(REPO, "pipelines", "content-server")
 PLAYERS = os.path.join(HERE, "vod-players.mjs")
-MPD = "{urn:mpeg:dash:schema:mpd:2011}"
+MPD = mpdfiles.MPD_NS
 
 
 def make_media(path, seconds, size="640x360", fps=30, gop=60, kbps=800,
@@ -154,13 +155,7 @@ def timelines(mpd_text):
     out = {}
     for rep in root.iter(MPD + "Representation"):
         tmpl = rep.find(MPD + "SegmentTemplate")
-        t, entries = None, []
-        for s in tmpl.iter(MPD + "S"):
-            if s.get("t") is not None:
-                t = int(s.get("t"))
-            for _ in range(int(s.get("r", "0")) + 1):
-                entries.append((t, int(s.get("d"))))
-                t += int(s.get("d"))
+        entries = [(t, d) for _, t, d in mpdfiles.timeline(tmpl)]
         out[rep.get("id")] = (int(tmpl.get("timescale")), entries,
                               dict(rep.attrib))
     return root, out
@@ -173,21 +168,8 @@ def media_names(mpd_text):
     root = ET.fromstring(mpd_text)
     out = {}
     for rep in root.iter(MPD + "Representation"):
-        tmpl = rep.find(MPD + "SegmentTemplate")
-        number = int(tmpl.get("startNumber", "1"))
-        names, t = [], None
-        for s in tmpl.iter(MPD + "S"):
-            if s.get("t") is not None:
-                t = int(s.get("t"))
-            for _ in range(int(s.get("r", "0")) + 1):
-                names.append(tmpl.get("media")
-                             .replace("$RepresentationID$", rep.get("id"))
-                             .replace("$Number$", str(number + len(names)))
-                             .replace("$Time$", str(t)))
-                t += int(s.get("d"))
-        out[rep.get("id")] = (tmpl.get("initialization")
-                              .replace("$RepresentationID$", rep.get("id")),
-                              names)
+        init, media = mpdfiles.files(rep)
+        out[rep.get("id")] = (init, [name for name, _, _, _ in media])
     return out
 
 
