@@ -70,6 +70,8 @@ track_clear (Segmenter * seg, SegTrack * t)
 {
   free_samples (seg, t->samples, 0, t->samples->len);
   g_array_set_size (t->samples, 0);
+  free_samples (seg, t->early, 0, t->early->len);
+  g_array_set_size (t->early, 0);
   t->in_segment = FALSE;
   t->seg_samples = 0;
   t->parts = 0;
@@ -132,6 +134,7 @@ track_free (Segmenter * seg, SegTrack * t)
 {
   track_clear (seg, t);
   g_array_free (t->samples, TRUE);
+  g_array_free (t->early, TRUE);
   g_free (t->id);
   g_free (t);
 }
@@ -197,6 +200,7 @@ segmenter_add_track (Segmenter * seg, SegTrackKind kind, guint index,
   t->id = g_strdup (id);
   t->user_data = user_data;
   t->samples = g_array_new (FALSE, FALSE, sizeof (SegSample));
+  t->early = g_array_new (FALSE, FALSE, sizeof (SegSample));
   t->cut_tolerance = SEGMENTER_BOUNDARY_TOLERANCE;
   track_reset (seg, t);
   seg->tracks = g_list_insert_sorted (seg->tracks, t, track_compare);
@@ -828,6 +832,33 @@ leader_cut (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
   }
 }
 
+/* A follower's sample before the reference's first keyframe, on a clock
+ * grid or in a resumed run: it starts nothing yet, but it may belong after
+ * that keyframe (an AAC frame starting on the grid point a video keyframe
+ * starts on, pushed by its thread first: dropping it made a redundant
+ * producer's first audio segment start a frame later than the other
+ * producer's, under another name).  Held, up to a second, until the
+ * reference starts; the next push decides. */
+static void
+hold_early (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
+{
+  if (!t->waiting) {
+    t->waiting = TRUE;
+    t->wait_start_ns = x->dec_ns;
+  }
+  while (t->early->len > 0 &&
+      x->dec_ns > g_array_index (t->early, SegSample, 0).dec_ns + SECOND) {
+    drop_sample (seg, t, &g_array_index (t->early, SegSample, 0),
+        SEG_DROP_NO_KEYFRAME, ops);
+    g_array_remove_index (t->early, 0);
+  }
+  g_array_append_val (t->early, *x);
+  if (x->dec_ns - t->wait_start_ns > seg->max_wait)
+    error_op (t, ops, g_strdup_printf ("%s: no new period from the first "
+            "video pad for %" G_GUINT64_FORMAT " ms", t->id,
+            (x->dec_ns - t->wait_start_ns) / MSECOND), NULL);
+}
+
 void
 segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
     GArray * ops)
@@ -836,6 +867,19 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
   guint first_op = ops->len;
 
   g_return_if_fail (t->timescale > 0);
+
+  if (!leader && t->early->len > 0 && seg->boundaries->len > 0) {
+    /* the reference started: the samples held for it (hold_early), in
+     * order, before this one */
+    GArray *early = t->early;
+    guint i;
+
+    t->early = g_array_new (FALSE, FALSE, sizeof (SegSample));
+    for (i = 0; i < early->len; i++)
+      segmenter_push (seg, t, &g_array_index (early, SegSample, i), ops);
+    g_array_free (early, TRUE);
+    first_op = ops->len;
+  }
 
   if (t->in_segment) {
     if (x->ticks < t->last_ticks) {
@@ -882,10 +926,17 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
         b = NULL;
     }
     /* a resumed run's period starts with the reference's first keyframe
-     * (on a clock grid too): nothing of another track before it */
+     * (on a clock grid too): nothing of another track before it; before
+     * the reference has a keyframe, a sample may still come after it
+     * (the reference's own thread is late): held */
     if (!leader && (seg->cfg.resumed || seg->cfg.grid_from_zero) &&
-        prev_boundary (seg, x->dec_ns) == NULL)
+        prev_boundary (seg, x->dec_ns) == NULL) {
+      if (seg->boundaries->len == 0 && x->key) {
+        hold_early (seg, t, x, ops);
+        return;
+      }
       before_start = TRUE;
+    }
     /* on a clock grid the run starts at a keyframe on a grid point, so
      * that producers that started at other times publish the same
      * segments from the first one on (no first segment of a run's own

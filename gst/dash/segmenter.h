@@ -144,6 +144,9 @@ typedef struct _SegTrack {
   gboolean grid_own;            /* ... or its own start (no boundary yet) */
   guint64 next_grid_ns;         /* the next grid point */
   GArray *samples;              /* SegSample not yet handed out */
+  GArray *early;                /* SegSample of a follower that came before
+                                 * the reference's first keyframe (clock
+                                 * grid, resumed run): held until it came */
   gboolean discont;             /* the open / next segment follows a gap */
   gboolean config_changed;      /* a new format waits for its period */
   gboolean waiting;             /* dropping frames until a keyframe */

@@ -701,6 +701,43 @@ GST_START_TEST (test_grid_redundant_producers)
 
 GST_END_TEST;
 
+/* On a clock grid, the audio frames that start at or after the
+ * reference's first keyframe belong to the first segment also when they
+ * are pushed before it (the video pad's thread late): held, not dropped.
+ * Dropping the AAC frame that starts on the grid point with the keyframe
+ * gave a redundant producer a first audio segment a frame later than the
+ * other producer's, under a name the other never had
+ * (pipelines/redundant, 1 run in 4). */
+GST_START_TEST (test_grid_audio_before_reference_keyframe)
+{
+  SegmenterConfig cfg = { 0, };
+  Sim *sim;
+  guint64 a = 1000 * AUDIO_TS / 1024, i;   /* 1000 s is on both grids */
+
+  cfg.segment_duration = 2 * SEC;
+  cfg.grid_from_zero = TRUE;
+  sim = sim_new_cfg (&cfg, TRUE);
+  /* 0.1 s of audio before anything of the video: 999.9 s on */
+  for (a -= 5; AAC_NS (a) < 1000 * SEC + SEC / 10; a++)
+    push_audio (sim, a);
+  for (i = 1000 * 30; i < 1004 * 30 + 1; i++) {
+    push (sim, sim->v, i * SEC / 30, i % 60 == 0);
+    for (; AAC_NS (a) < (i + 1) * SEC / 30; a++)
+      push_audio (sim, a);
+  }
+  fail_unless (sim->rv.finishes->len >= 2);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 0)->start_ticks,
+      1000 * VIDEO_TS);
+  fail_unless (sim->ra.finishes->len >= 1);
+  fail_unless_equals_uint64 (finish_n (&sim->ra, 0)->start_ticks,
+      1000 * AUDIO_TS);
+  /* the frames before the keyframe are dropped, and counted */
+  fail_unless (sim->ra.drops >= 4);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
 /* A resumed run: a new period from the reference's first keyframe, no
  * audio before it, every track's first segment after a discontinuity,
  * numbers continued */
@@ -1001,6 +1038,7 @@ segmenter_suite (void)
   tcase_add_test (tc, test_manifests_skip);
   tcase_add_test (tc, test_grid_after_late_keyframe);
   tcase_add_test (tc, test_grid_redundant_producers);
+  tcase_add_test (tc, test_grid_audio_before_reference_keyframe);
   tcase_add_test (tc, test_resumed_run);
   tcase_add_test (tc, test_predict);
   tcase_add_test (tc, test_parts_grid);

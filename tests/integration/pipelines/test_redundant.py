@@ -124,6 +124,12 @@ def main():
         # (a producer on a clock grid starts at a keyframe on the grid)
         if t >= min(last[("A", rep)], last[("B", rep)]):
             continue
+        if (rep, t) not in tl["A"]:
+            near = sorted(ta for (ra, ta) in tl["A"] if ra == rep and
+                          abs(ta - t) < 10 * d)
+            first_b = min(tb for (rb, tb) in tl["B"] if rb == rep)
+            log(f"{name}: B's {rep} segments start at {first_b}; A's near "
+                f"it: {near}")
         check((rep, t) in tl["A"], f"{name} of B is one of A's")
         da, na = tl["A"][(rep, t)]
         check(da == d and na == name, f"{name}: same name and duration "
