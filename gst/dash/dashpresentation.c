@@ -448,9 +448,9 @@ dash_presentation_enter_period (DashPresentation * pres, DashPresRep * r,
 /* rendering */
 
 static gchar *
-playlist_name (DashPresRep * r)
+playlist_name (const gchar * rep_id)
 {
-  return g_strdup_printf ("%s.m3u8", r->id);
+  return g_strdup_printf ("%s.m3u8", rep_id);
 }
 
 static void
@@ -470,7 +470,7 @@ render_hls (DashPresentation * pres, DashManifests * out)
 
     if (r->hls == NULL || r->segments == 0)
       continue;
-    name = playlist_name (r);
+    name = playlist_name (r->id);
     g_ptr_array_add (strings, name);
     if (r->hls_dirty) {
       manifests_add (out, name, hls_media_playlist_render (r->hls), NULL);
@@ -496,7 +496,7 @@ render_hls (DashPresentation * pres, DashManifests * out)
 
     if (r->hls == NULL || r->segments == 0 || r->kind != MPD_KIND_VIDEO)
       continue;
-    v.uri = playlist_name (r);
+    v.uri = playlist_name (r->id);
     g_ptr_array_add (strings, (gpointer) v.uri);
     v.bandwidth = (r->rep ? r->rep->peak_bitrate : 0) + audio_bw;
     codecs = audio_codecs ? g_strdup_printf ("%s,%s", r->codecs,
@@ -556,7 +556,7 @@ render_served (DashPresentation * pres, DashPresRep * r, DashManifests * out)
 
     if (o == r || o->hls == NULL || o->segments == 0 || o->kind != r->kind)
       continue;
-    rr.uri = playlist_name (o);
+    rr.uri = playlist_name (o->id);
     g_ptr_array_add (uris, (gpointer) rr.uri);
     if (hls_media_playlist_last_part (o->hls, &rr.last_msn, &idx)) {
       rr.last_part = idx;
@@ -567,7 +567,7 @@ render_served (DashPresentation * pres, DashPresRep * r, DashManifests * out)
     g_array_append_val (reports, rr);
   }
   p = g_new0 (DashServedPlaylist, 1);
-  p->name = playlist_name (r);
+  p->name = playlist_name (r->id);
   p->text = hls_media_playlist_render_ll (r->hls, FALSE,
       (HlsRenditionReport *) reports->data, reports->len);
   p->delta = hls_media_playlist_render_ll (r->hls, TRUE,
@@ -739,7 +739,7 @@ dash_presentation_render_restored (DashPresentation * pres,
   for (l = pres->reps; pres->cfg.hls && l; l = l->next) {
     DashPresRep *r = l->data;
     if (r->hls && r->hls->segments->len > 0) {
-      gchar *name = playlist_name (r);
+      gchar *name = playlist_name (r->id);
       manifests_add (out, name, hls_media_playlist_render (r->hls), NULL);
       g_free (name);
     }
@@ -750,7 +750,7 @@ dash_presentation_render_restored (DashPresentation * pres,
     g_hash_table_iter_init (&it, pres->restored);
     while (g_hash_table_iter_next (&it, &id, &pl)) {
       if (((HlsMediaPlaylist *) pl)->segments->len > 0) {
-        gchar *name = g_strdup_printf ("%s.m3u8", (gchar *) id);
+        gchar *name = playlist_name (id);
         manifests_add (out, name, hls_media_playlist_render (pl), NULL);
         g_free (name);
       }

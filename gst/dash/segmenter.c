@@ -832,6 +832,22 @@ leader_cut (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
   }
 }
 
+/* @t waits for a keyframe (or, @x a keyframe of a follower, for the
+ * reference's period), @x dropped or held: bounded, an error after
+ * max_wait */
+static void
+note_waiting (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
+{
+  if (!t->waiting) {
+    t->waiting = TRUE;
+    t->wait_start_ns = x->dec_ns;
+  }
+  if (x->dec_ns - t->wait_start_ns > seg->max_wait)
+    error_op (t, ops, g_strdup_printf ("%s: no %s for %" G_GUINT64_FORMAT
+            " ms", t->id, x->key ? "new period from the first video pad" :
+            "keyframe", (x->dec_ns - t->wait_start_ns) / MSECOND), NULL);
+}
+
 /* A follower's sample before the reference's first keyframe, on a clock
  * grid or in a resumed run: it starts nothing yet, but it may belong after
  * that keyframe (an AAC frame starting on the grid point a video keyframe
@@ -842,10 +858,6 @@ leader_cut (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
 static void
 hold_early (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
 {
-  if (!t->waiting) {
-    t->waiting = TRUE;
-    t->wait_start_ns = x->dec_ns;
-  }
   while (t->early->len > 0 &&
       x->dec_ns > g_array_index (t->early, SegSample, 0).dec_ns + SECOND) {
     drop_sample (seg, t, &g_array_index (t->early, SegSample, 0),
@@ -853,10 +865,7 @@ hold_early (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
     g_array_remove_index (t->early, 0);
   }
   g_array_append_val (t->early, *x);
-  if (x->dec_ns - t->wait_start_ns > seg->max_wait)
-    error_op (t, ops, g_strdup_printf ("%s: no new period from the first "
-            "video pad for %" G_GUINT64_FORMAT " ms", t->id,
-            (x->dec_ns - t->wait_start_ns) / MSECOND), NULL);
+  note_waiting (seg, t, x, ops);
 }
 
 void
@@ -955,15 +964,8 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
     }
     if (!x->key || (!leader && t->config_changed && b == NULL) || before_start) {
       /* bounded: frames are dropped (and counted) while waiting */
-      if (!t->waiting) {
-        t->waiting = TRUE;
-        t->wait_start_ns = x->dec_ns;
-      }
       drop_sample (seg, t, x, SEG_DROP_NO_KEYFRAME, ops);
-      if (x->dec_ns - t->wait_start_ns > seg->max_wait)
-        error_op (t, ops, g_strdup_printf ("%s: no %s for %" G_GUINT64_FORMAT
-                " ms", t->id, x->key ? "new period from the first video pad" :
-                "keyframe", (x->dec_ns - t->wait_start_ns) / MSECOND), NULL);
+      note_waiting (seg, t, x, ops);
       return;
     }
     t->waiting = FALSE;
