@@ -423,6 +423,11 @@ try {
       for (let i = 0; i < v.buffered.length; i++) b.push(v.buffered.start(i).toFixed(3) + '-' + v.buffered.end(i).toFixed(3));
       window.__waits.push(`${((performance.now() - t0) / 1000).toFixed(2)}s at ${v.currentTime.toFixed(3)} buffered ${b.join(',') || 'none'}`);
     });
+    // a seek (dash.js's catch-up seeks to the live point past
+    // Latency@max) also fires "waiting": logged with the waits
+    v.addEventListener('seeking', () => {
+      window.__waits.push(`${((performance.now() - t0) / 1000).toFixed(2)}s seek to ${v.currentTime.toFixed(3)}`);
+    });
   });
   const start = Date.now();
   while (!(await tab.evaluate(() => window.__st.playing))) {
@@ -553,7 +558,7 @@ try {
       const { writeFileSync } = await import('node:fs');
       writeFileSync(process.env.LL_TEST_HLSLOG, (await tab.evaluate(() => window.__hlslog || [])).join('\n'));
     }
-    log('waiting events: ' + (await tab.evaluate(() => window.__waits || [])).slice(0, 10).join(' | '));
+    log('waiting and seeking events: ' + (await tab.evaluate(() => window.__waits || [])).slice(0, 24).join(' | '));
     log(`RESULT ${JSON.stringify(result)}`);
   }
 } catch (e) {

@@ -895,6 +895,13 @@ class Viewers:
                 break
             time.sleep(0.25)
         log("not playing %s s yet: %s" % (played, self.where()))
+        for name, s in self.samples.items():
+            first = next((x for x in s if x.get("playing")), None)
+            if first is None:
+                events = [f"{w - s[0]['wall']:+7.2f} t={t:.2f} {what}"
+                          for x in s for w, t, what in x.get("log", [])]
+                log(f"{name}'s events from its first sample:\n  " +
+                    "\n  ".join(events[-60:]))
         return False
 
     def where(self):

@@ -192,6 +192,10 @@ def main():
         check(j["played"] > KEEP_PLAYING * 0.6,
               f"{name}: played {j['played']:.1f} s of the {j['wall']:.1f} s "
               "after the kill")
+        if j["stalls"] > 1:
+            # again, last: what a CI log keeps is its tail
+            log(f"{name} around the kill, again:\n  " +
+                "\n  ".join(viewers.timeline(name, killed, after=60)))
         check(j["stalls"] <= 1, f"{name}: at most one stall across the "
               f"restart ({j['stalls']})")
     log("PASS")
