@@ -848,13 +848,13 @@ note_waiting (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
             "keyframe", (x->dec_ns - t->wait_start_ns) / MSECOND), NULL);
 }
 
-/* A follower's sample before the reference's first keyframe, on a clock
- * grid or in a resumed run: it starts nothing yet, but it may belong after
- * that keyframe (an AAC frame starting on the grid point a video keyframe
- * starts on, pushed by its thread first: dropping it made a redundant
- * producer's first audio segment start a frame later than the other
- * producer's, under another name).  Held, up to a second, until the
- * reference starts; the next push decides. */
+/* A follower's sample before the reference's first keyframe: it starts
+ * nothing yet, but it may belong after that keyframe (an AAC frame
+ * starting on the grid point a video keyframe starts on, pushed by its
+ * thread first: dropping it made a redundant producer's first audio
+ * segment start a frame later than the other producer's, under another
+ * name).  Held, up to a second, until the reference starts; the next push
+ * decides. */
 static void
 hold_early (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
 {
@@ -934,11 +934,14 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
       if (b != NULL && b->period <= t->period)
         b = NULL;
     }
-    /* a resumed run's period starts with the reference's first keyframe
-     * (on a clock grid too): nothing of another track before it; before
-     * the reference has a keyframe, a sample may still come after it
-     * (the reference's own thread is late): held */
-    if (!leader && (seg->cfg.resumed || seg->cfg.grid_from_zero) &&
+    /* a run starts with the reference's first keyframe (a resumed run's
+     * period too): nothing of another track before it (audio that came
+     * before the encoder's first frame made a first audio segment a
+     * second longer than the others, earlier than the video's: hls.js
+     * started on it and never played); before the reference has a
+     * keyframe, a sample may still come after it (the reference's own
+     * thread is late): held */
+    if (!leader && seg->reference != NULL &&
         prev_boundary (seg, x->dec_ns) == NULL) {
       if (seg->boundaries->len == 0 && x->key) {
         hold_early (seg, t, x, ops);
@@ -978,15 +981,15 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
         own = FALSE;
       }
     } else if (t == seg->reference && !seg->ref_started) {
-      /* the run's first keyframe: the grid's origin unless fixed; a
-       * resumed run's period starts here */
+      /* the run's first keyframe: the grid's origin unless fixed; the
+       * other tracks (and a resumed run's period) start here */
       own = FALSE;
       seg->ref_started = TRUE;
       if (!seg->have_grid) {
         seg->have_grid = TRUE;
         seg->grid_phase = x->dec_ns % seg->cfg.segment_duration;
       }
-      if (seg->cfg.resumed || seg->cfg.grid_from_zero) {
+      {
         /* the other tracks start here */
         Boundary nb = { x->dec_ns, 0 };
         if (seg->cfg.resumed)

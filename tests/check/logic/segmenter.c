@@ -712,7 +712,7 @@ GST_START_TEST (test_grid_audio_before_reference_keyframe)
 {
   SegmenterConfig cfg = { 0, };
   Sim *sim;
-  guint64 a = 1000 * AUDIO_TS / 1024, i;   /* 1000 s is on both grids */
+  guint64 a = 1000 * AUDIO_TS / 1024, i;        /* 1000 s is on both grids */
 
   cfg.segment_duration = 2 * SEC;
   cfg.grid_from_zero = TRUE;
@@ -733,6 +733,46 @@ GST_START_TEST (test_grid_audio_before_reference_keyframe)
       1000 * AUDIO_TS);
   /* the frames before the keyframe are dropped, and counted */
   fail_unless (sim->ra.drops >= 4);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* The default timeline (no grid, not resumed): the audio that came
+ * before the video's first keyframe (the encoder's latency) is not
+ * published either; the first audio segment starts with the video's.
+ * It started a second earlier and was 3 s long: TARGETDURATION 3 and a
+ * start 3 segments back put hls.js on it, and it never started playing
+ * 1 run in 10 (pipelines/restart). */
+GST_START_TEST (test_audio_before_first_keyframe)
+{
+  SegmenterConfig cfg = { 0, };
+  Sim *sim;
+  guint64 a = 0, i;
+
+  cfg.segment_duration = 2 * SEC;
+  sim = sim_new_cfg (&cfg, TRUE);
+  /* 1 s of audio before the first video frame, a keyframe at 10 s */
+  for (; AAC_NS (a) < 10 * SEC; a++)
+    if (AAC_NS (a) >= 9 * SEC)
+      push_audio (sim, a);
+  for (i = 10 * 30; i < 16 * 30 + 1; i++) {
+    push (sim, sim->v, i * SEC / 30, i % 60 == 0);
+    for (; AAC_NS (a) < (i + 1) * SEC / 30; a++)
+      push_audio (sim, a);
+  }
+  fail_unless (sim->rv.finishes->len >= 2);
+  fail_unless_equals_uint64 (finish_n (&sim->rv, 0)->start_ticks,
+      10 * VIDEO_TS);
+  fail_unless (sim->ra.finishes->len >= 2);
+  /* with the video: less than an AAC frame from it */
+  fail_unless (finish_n (&sim->ra, 0)->start_ticks + 1024 > 10 * AUDIO_TS);
+  fail_unless (finish_n (&sim->ra, 0)->start_ticks < 10 * AUDIO_TS + 1024);
+  /* no audio segment longer than a segment and a frame */
+  fail_unless (finish_n (&sim->ra, 1)->start_ticks -
+      finish_n (&sim->ra, 0)->start_ticks <= 2 * AUDIO_TS + 1024);
+  /* the frames before are dropped, and counted */
+  fail_unless (sim->ra.drops >= 40);
   sim_free (sim);
 }
 
@@ -1039,6 +1079,7 @@ segmenter_suite (void)
   tcase_add_test (tc, test_grid_after_late_keyframe);
   tcase_add_test (tc, test_grid_redundant_producers);
   tcase_add_test (tc, test_grid_audio_before_reference_keyframe);
+  tcase_add_test (tc, test_audio_before_first_keyframe);
   tcase_add_test (tc, test_resumed_run);
   tcase_add_test (tc, test_predict);
   tcase_add_test (tc, test_parts_grid);
