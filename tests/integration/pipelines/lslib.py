@@ -900,8 +900,10 @@ class Viewers:
             if first is None:
                 events = [f"{w - s[0]['wall']:+7.2f} t={t:.2f} {what}"
                           for x in s for w, t, what in x.get("log", [])]
+                if len(events) > 80:
+                    events = events[:50] + ["..."] + events[-30:]
                 log(f"{name}'s events from its first sample:\n  " +
-                    "\n  ".join(events[-60:]))
+                    "\n  ".join(events))
         return False
 
     def where(self):

@@ -198,6 +198,18 @@ def main():
                 "\n  ".join(viewers.timeline(name, killed, after=60)))
         check(j["stalls"] <= 1, f"{name}: at most one stall across the "
               f"restart ({j['stalls']})")
+    # The embedded page plays at low latency: back at its latency from
+    # before the kill (within 1 s) 15-30 s after it, not seconds behind
+    # (media time is UTC: latency = wall clock - currentTime)
+    def latency(lo, hi):
+        v = sorted(x["wall"] - x["t"] for x in viewers.samples["embedded"]
+                   if x.get("t") and lo <= x["wall"] - killed <= hi)
+        return v[len(v) // 2] if v else None
+    lat0, lat1 = latency(-10, -1), latency(15, 30)
+    log(f"embedded: latency {lat0 and round(lat0, 2)} s before the "
+        f"kill, {lat1 and round(lat1, 2)} s 15-30 s after it")
+    check(lat0 is not None and lat1 is not None and lat1 < lat0 + 1.0,
+          "embedded: back at its latency after the restart")
     log("PASS")
 
 
