@@ -72,6 +72,7 @@ track_clear (Segmenter * seg, SegTrack * t)
   g_array_set_size (t->samples, 0);
   free_samples (seg, t->early, 0, t->early->len);
   g_array_set_size (t->early, 0);
+  t->early_own = FALSE;
   t->in_segment = FALSE;
   t->seg_samples = 0;
   t->parts = 0;
@@ -848,24 +849,51 @@ note_waiting (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
             "keyframe", (x->dec_ns - t->wait_start_ns) / MSECOND), NULL);
 }
 
-/* A follower's sample before the reference's first keyframe: it starts
- * nothing yet, but it may belong after that keyframe (an AAC frame
- * starting on the grid point a video keyframe starts on, pushed by its
- * thread first: dropping it made a redundant producer's first audio
- * segment start a frame later than the other producer's, under another
- * name).  Held, up to a second, until the reference starts; the next push
- * decides. */
+/* The samples held for the reference (hold_early), pushed again in order:
+ * after its first keyframe they go into segments, before it they are
+ * dropped and counted (or, t->early_own, they start on their own) */
 static void
+release_early (Segmenter * seg, SegTrack * t, GArray * ops)
+{
+  GArray *early = t->early;
+  guint i;
+
+  t->early = g_array_new (FALSE, FALSE, sizeof (SegSample));
+  t->waiting = FALSE;
+  for (i = 0; i < early->len; i++)
+    segmenter_push (seg, t, &g_array_index (early, SegSample, i), ops);
+  g_array_free (early, TRUE);
+}
+
+/* A follower's sample while the reference has no keyframe yet: it may
+ * belong after that keyframe (the reference's thread is late: an encoder's
+ * latency, a file's audio running ahead of its video, an AAC frame
+ * starting on the grid point a video keyframe starts on, pushed first), so
+ * it is held, in order, until the reference starts.  Dropping them instead
+ * cut a second encoder's first GOP and a redundant producer's first audio
+ * frame; publishing them made a first audio segment a second earlier and
+ * longer than the video's (hls.js never started on it).  Held for
+ * max_wait of media at most, then dropped (counted) with an error: no
+ * period from the first video pad (a follower could not cut segments
+ * without it either).  TRUE: @x is taken. */
+static gboolean
 hold_early (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
 {
-  while (t->early->len > 0 &&
-      x->dec_ns > g_array_index (t->early, SegSample, 0).dec_ns + SECOND) {
-    drop_sample (seg, t, &g_array_index (t->early, SegSample, 0),
-        SEG_DROP_NO_KEYFRAME, ops);
-    g_array_remove_index (t->early, 0);
-  }
+  guint i;
+
+  if (t->early->len == 0)
+    t->early_start_ns = x->dec_ns;
   g_array_append_val (t->early, *x);
-  note_waiting (seg, t, x, ops);
+  if (x->dec_ns <= t->early_start_ns + seg->max_wait)
+    return TRUE;
+  error_op (t, ops, g_strdup_printf ("%s: no new period from the first "
+          "video pad for %" G_GUINT64_FORMAT " ms", t->id,
+          (x->dec_ns - t->early_start_ns) / MSECOND), NULL);
+  for (i = 0; i < t->early->len; i++)
+    drop_sample (seg, t, &g_array_index (t->early, SegSample, i),
+        SEG_DROP_NO_KEYFRAME, ops);
+  g_array_set_size (t->early, 0);
+  return TRUE;
 }
 
 void
@@ -877,16 +905,10 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
 
   g_return_if_fail (t->timescale > 0);
 
-  if (!leader && t->early->len > 0 && seg->boundaries->len > 0) {
-    /* the reference started: the samples held for it (hold_early), in
-     * order, before this one */
-    GArray *early = t->early;
-    guint i;
-
-    t->early = g_array_new (FALSE, FALSE, sizeof (SegSample));
-    for (i = 0; i < early->len; i++)
-      segmenter_push (seg, t, &g_array_index (early, SegSample, i), ops);
-    g_array_free (early, TRUE);
+  if (t->early->len > 0 && (leader || seg->boundaries->len > 0)) {
+    /* the reference started (or ended without a keyframe): the samples
+     * held for it, before this one */
+    release_early (seg, t, ops);
     first_op = ops->len;
   }
 
@@ -941,12 +963,9 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
      * started on it and never played); before the reference has a
      * keyframe, a sample may still come after it (the reference's own
      * thread is late): held */
-    if (!leader && seg->reference != NULL &&
-        prev_boundary (seg, x->dec_ns) == NULL) {
-      if (seg->boundaries->len == 0 && x->key) {
-        hold_early (seg, t, x, ops);
+    if (!leader && !t->early_own && prev_boundary (seg, x->dec_ns) == NULL) {
+      if (seg->boundaries->len == 0 && hold_early (seg, t, x, ops))
         return;
-      }
       before_start = TRUE;
     }
     /* on a clock grid the run starts at a keyframe on a grid point, so
@@ -1041,6 +1060,12 @@ segmenter_eos (Segmenter * seg, SegTrack * t, GArray * ops)
   SegTrack *ref = seg->reference;
   GList *l;
 
+  if (t->early->len > 0) {
+    /* ended while held: with the reference if it started since, else on
+     * its own */
+    t->early_own = seg->boundaries->len == 0;
+    release_early (seg, t, ops);
+  }
   t->eos = TRUE;
   if (t == ref || ref == NULL || ref->eos) {
     if (t != ref)

@@ -778,6 +778,52 @@ GST_START_TEST (test_audio_before_first_keyframe)
 
 GST_END_TEST;
 
+/* A file's audio runs ahead of its video (the video encoder's latency):
+ * held until the video's first keyframe, none of it lost (a second's hold
+ * dropped 2 s of audio of dashlivesink-playback's ABR ladder) */
+GST_START_TEST (test_audio_ahead_of_video_held)
+{
+  Sim *sim = sim_new (2 * SEC, 0, TRUE);
+  guint64 a = 0, i;
+
+  for (; AAC_NS (a) < 3 * SEC; a++)
+    push_audio (sim, a);
+  for (i = 0; i < 6 * 30; i++) {
+    push (sim, sim->v, i * SEC / 30, i % 60 == 0);
+    for (; AAC_NS (a) < 3 * SEC + (i + 1) * SEC / 30; a++)
+      push_audio (sim, a);
+  }
+  fail_unless_equals_int (sim->ra.drops, 0);
+  fail_unless_equals_int (sim->ra.errors, 0);
+  fail_unless (sim->ra.finishes->len >= 2);
+  fail_unless_equals_uint64 (finish_n (&sim->ra, 0)->start_ticks, 0);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
+/* No video comes: held for max_wait (20 s here), then an error naming
+ * the video pad, the held audio dropped and counted (bounded memory) */
+GST_START_TEST (test_audio_without_video_fails)
+{
+  Sim *sim = sim_new (2 * SEC, 0, TRUE);
+  guint64 a;
+
+  for (a = 0; AAC_NS (a) < 19 * SEC; a++)
+    push_audio (sim, a);
+  fail_unless_equals_int (sim->ra.errors, 0);
+  fail_unless_equals_int (sim->ra.drops, 0);
+  for (; AAC_NS (a) < 26 * SEC; a++)
+    push_audio (sim, a);
+  fail_unless (sim->ra.errors >= 1);
+  fail_unless (sim->ra.drops >= 900);
+  fail_unless_equals_int (sim->ra.starts->len, 0);
+  fail_unless (sim->seg != NULL && sim->a->early->len < 400);
+  sim_free (sim);
+}
+
+GST_END_TEST;
+
 /* A resumed run: a new period from the reference's first keyframe, no
  * audio before it, every track's first segment after a discontinuity,
  * numbers continued */
@@ -1080,6 +1126,8 @@ segmenter_suite (void)
   tcase_add_test (tc, test_grid_redundant_producers);
   tcase_add_test (tc, test_grid_audio_before_reference_keyframe);
   tcase_add_test (tc, test_audio_before_first_keyframe);
+  tcase_add_test (tc, test_audio_ahead_of_video_held);
+  tcase_add_test (tc, test_audio_without_video_fails);
   tcase_add_test (tc, test_resumed_run);
   tcase_add_test (tc, test_predict);
   tcase_add_test (tc, test_parts_grid);
