@@ -176,6 +176,8 @@ struct _GstChunkReorder
   GCond cond;
   ReorderRing *ring;
   gboolean flushing;
+  gboolean src_active;          /* the source pad is active: a FLUSH_STOP
+                                 * restarts the task only then */
   gboolean playing;
   gboolean restart_pending;     /* the ring starts a new numbering (reset) */
   GstFlowReturn srcresult;      /* error of a push done by the timer task */
@@ -1143,15 +1145,21 @@ gst_chunk_reorder_sink_event (GstPad * pad, GstObject * parent,
       GST_CHUNK_REORDER_LOCK (self);
       reorder_ring_clear (self->ring, (GDestroyNotify) gst_buffer_unref);
       self->restart_pending = FALSE;
-      self->flushing = FALSE;
-      self->srcresult = GST_FLOW_OK;
       GST_CHUNK_REORDER_UNLOCK (self);
       gst_chunk_reorder_reset_stream (self);
       /* losses before the flush still get reported */
       gst_chunk_reorder_post_lost_message (self);
       ret = gst_pad_push_event (self->srcpad, event);
-      gst_pad_start_task (self->srcpad,
-          gst_chunk_reorder_loop, self, NULL);
+      /* the task again, unless the source pad went inactive meanwhile
+       * (a FLUSH_STOP after it restarted the task in NULL, which nothing
+       * stopped: a test's teardown waited for it forever) */
+      GST_CHUNK_REORDER_LOCK (self);
+      if (self->src_active) {
+        self->flushing = FALSE;
+        self->srcresult = GST_FLOW_OK;
+        gst_pad_start_task (self->srcpad, gst_chunk_reorder_loop, self, NULL);
+      }
+      GST_CHUNK_REORDER_UNLOCK (self);
       return ret;
     case GST_EVENT_STREAM_START:
       gst_chunk_reorder_drain (self, TRUE);
@@ -1217,8 +1225,7 @@ not_rtp:
 }
 
 static gboolean
-gst_chunk_reorder_src_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
+gst_chunk_reorder_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   GstChunkReorder *self = GST_CHUNK_REORDER (parent);
   gboolean ret;
@@ -1366,15 +1373,19 @@ gst_chunk_reorder_src_activate_mode (GstPad * pad, GstObject * parent,
     return FALSE;
 
   if (active) {
+    gboolean ok;
+
     GST_CHUNK_REORDER_LOCK (self);
+    self->src_active = TRUE;
     self->flushing = FALSE;
     self->srcresult = GST_FLOW_OK;
+    ok = gst_pad_start_task (pad, gst_chunk_reorder_loop, self, NULL);
     GST_CHUNK_REORDER_UNLOCK (self);
-    return gst_pad_start_task (pad, gst_chunk_reorder_loop,
-        self, NULL);
+    return ok;
   }
 
   GST_CHUNK_REORDER_LOCK (self);
+  self->src_active = FALSE;
   self->flushing = TRUE;
   self->srcresult = GST_FLOW_FLUSHING;
   if (self->clock_id)
@@ -1386,8 +1397,7 @@ gst_chunk_reorder_src_activate_mode (GstPad * pad, GstObject * parent,
 }
 
 static GstStateChangeReturn
-gst_chunk_reorder_change_state (GstElement * element,
-    GstStateChange transition)
+gst_chunk_reorder_change_state (GstElement * element, GstStateChange transition)
 {
   GstChunkReorder *self = GST_CHUNK_REORDER (element);
   GstStateChangeReturn ret;

@@ -832,6 +832,30 @@ GST_START_TEST (test_sticky_event_after_src_deactivated)
 
 GST_END_TEST;
 
+/* A flush that comes in after the src pad went inactive (going down to
+ * READY deactivates it first) does not start the timer task again: nothing
+ * would stop it, and a test's teardown (gst_task_cleanup_all) waited for
+ * it forever under valgrind in CI */
+GST_START_TEST (test_flush_after_src_deactivated)
+{
+  GstHarness *h = setup ("application/octet-stream", FALSE);
+  GstPad *srcpad = gst_element_get_static_pad (h->element, "src");
+
+  push_offset (h, 0);
+  fail_unless (gst_pad_set_active (srcpad, FALSE));
+  fail_unless_equals_int (gst_pad_get_task_state (srcpad), GST_TASK_STOPPED);
+  gst_harness_push_event (h, gst_event_new_flush_start ());
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  fail_unless_equals_int (gst_pad_get_task_state (srcpad), GST_TASK_STOPPED);
+  /* active again: the task runs */
+  fail_unless (gst_pad_set_active (srcpad, TRUE));
+  fail_unless_equals_int (gst_pad_get_task_state (srcpad), GST_TASK_STARTED);
+  gst_object_unref (srcpad);
+  teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_flush_forgets)
 {
   GstHarness *h = setup ("application/octet-stream", TRUE);
@@ -1576,6 +1600,7 @@ chunkreorder_suite (void)
   tcase_add_test (tc, test_overflow_max_size);
   tcase_add_test (tc, test_flush_forgets);
   tcase_add_test (tc, test_sticky_event_after_src_deactivated);
+  tcase_add_test (tc, test_flush_after_src_deactivated);
   tcase_add_test (tc, test_no_sequence_passthrough);
   tcase_add_test (tc, test_rtp_source_needs_rtp_caps);
   tcase_add_test (tc, test_latency_query);
