@@ -793,6 +793,10 @@ gst_chunk_reorder_push_outputs (GstChunkReorder * self)
     ret = gst_pad_push (self->srcpad, buf);
     if (ret != GST_FLOW_OK)
       GST_DEBUG_OBJECT (self, "push returned %s", gst_flow_get_name (ret));
+    /* a flushing pad dropped it undelivered (the timer task pushing while
+     * a FLUSH_START goes by): flushed, not pushed */
+    if (ret == GST_FLOW_FLUSHING)
+      undelivered++;
   }
 
   GST_CHUNK_REORDER_LOCK (self);
