@@ -77,6 +77,7 @@
 #include "dashtime.h"
 
 G_BEGIN_DECLS
+
 /* a decode-time jump larger than this ends the segment */
 #define SEGMENTER_GAP_THRESHOLD (500 * G_GUINT64_CONSTANT (1000000))
 /* timestamps of different streams (and 1 ns rounding in encoders) must
@@ -84,14 +85,13 @@ G_BEGIN_DECLS
 #define SEGMENTER_BOUNDARY_TOLERANCE (100 * G_GUINT64_CONSTANT (1000))
 /* the part target leaves room for this much timestamp jitter */
 #define SEGMENTER_PART_JITTER (2 * G_GUINT64_CONSTANT (1000000))
-    typedef enum
-{
+
+typedef enum {
   SEG_TRACK_VIDEO,
   SEG_TRACK_AUDIO,
 } SegTrackKind;
 
-typedef struct
-{
+typedef struct {
   guint64 dec_ns;               /* decode time on the output timeline */
   guint64 ticks;                /* dec_ns in the timescale */
   gint32 cts;                   /* composition offset, ticks */
@@ -101,8 +101,7 @@ typedef struct
   gpointer data;                /* the caller's (the buffer) */
 } SegSample;
 
-typedef struct
-{
+typedef struct {
   guint64 segment_duration;     /* ns, > 0 */
   guint64 chunk_duration;       /* ns, 0 = one chunk per segment */
   /* frames dropped while waiting for a keyframe, or time without a
@@ -122,8 +121,7 @@ typedef struct
 } SegmenterConfig;
 
 /* A track.  The fields are read-only for the caller. */
-typedef struct _SegTrack
-{
+typedef struct _SegTrack {
   SegTrackKind kind;
   guint index;                  /* order among tracks of its kind */
   gchar *id;
@@ -168,8 +166,7 @@ typedef struct _SegTrack
   guint64 published_end_ticks;
 } SegTrack;
 
-typedef enum
-{
+typedef enum {
   SEG_OP_START,                 /* a segment opens */
   SEG_OP_CHUNK,                 /* a chunk of the open segment is complete */
   SEG_OP_FINISH,                /* the open segment is complete */
@@ -178,14 +175,12 @@ typedef enum
   SEG_OP_END,                   /* every track ended: the presentation ends */
 } SegOpKind;
 
-typedef enum
-{
+typedef enum {
   SEG_DROP_NO_KEYFRAME,         /* before the first keyframe (or period) */
   SEG_DROP_BACKWARDS,           /* decode time went back */
 } SegDropReason;
 
-typedef struct
-{
+typedef struct {
   SegOpKind kind;
   SegTrack *track;
   guint64 number;               /* START, CHUNK, FINISH: the segment */
@@ -320,4 +315,5 @@ guint segmenter_predict (Segmenter * seg, SegTrack * track, guint64 end_ticks,
     guint64 ahead[DASH_MAX_ANNOUNCED]);
 
 G_END_DECLS
+
 #endif /* __SEGMENTER_H__ */
