@@ -881,18 +881,21 @@ hold_early (Segmenter * seg, SegTrack * t, const SegSample * x, GArray * ops)
 {
   guint i;
 
-  if (t->early->len == 0)
-    t->early_start_ns = x->dec_ns;
+  if (!t->waiting) {
+    t->waiting = TRUE;
+    t->wait_start_ns = x->dec_ns;
+  }
   g_array_append_val (t->early, *x);
-  if (x->dec_ns <= t->early_start_ns + seg->max_wait)
+  if (x->dec_ns <= t->wait_start_ns + seg->max_wait)
     return TRUE;
   error_op (t, ops, g_strdup_printf ("%s: no new period from the first "
           "video pad for %" G_GUINT64_FORMAT " ms", t->id,
-          (x->dec_ns - t->early_start_ns) / MSECOND), NULL);
+          (x->dec_ns - t->wait_start_ns) / MSECOND), NULL);
   for (i = 0; i < t->early->len; i++)
     drop_sample (seg, t, &g_array_index (t->early, SegSample, i),
         SEG_DROP_NO_KEYFRAME, ops);
   g_array_set_size (t->early, 0);
+  t->waiting = FALSE;
   return TRUE;
 }
 
@@ -1002,19 +1005,17 @@ segmenter_push (Segmenter * seg, SegTrack * t, const SegSample * x,
     } else if (t == seg->reference && !seg->ref_started) {
       /* the run's first keyframe: the grid's origin unless fixed; the
        * other tracks (and a resumed run's period) start here */
+      Boundary first = { x->dec_ns, 0 };
+
       own = FALSE;
       seg->ref_started = TRUE;
       if (!seg->have_grid) {
         seg->have_grid = TRUE;
         seg->grid_phase = x->dec_ns % seg->cfg.segment_duration;
       }
-      {
-        /* the other tracks start here */
-        Boundary nb = { x->dec_ns, 0 };
-        if (seg->cfg.resumed)
-          g_array_index (seg->period_starts, guint64, 0) = x->dec_ns;
-        g_array_append_val (seg->boundaries, nb);
-      }
+      if (seg->cfg.resumed)
+        g_array_index (seg->period_starts, guint64, 0) = x->dec_ns;
+      g_array_append_val (seg->boundaries, first);
     } else if (t == seg->reference) {
       own = FALSE;
     }

@@ -147,7 +147,6 @@ typedef struct _SegTrack {
   GArray *early;                /* SegSample of a follower that came before
                                  * the reference's first keyframe: held
                                  * until it came (hold_early) */
-  guint64 early_start_ns;       /* decoding time of the first of them */
   gboolean early_own;           /* the reference did not come: starts on
                                  * its own */
   gboolean discont;             /* the open / next segment follows a gap */
