@@ -25,7 +25,7 @@
 // dashlivesink that runs elsewhere, or of an edge cache in front of it:
 // tests/integration/dashlivesink_cdn.py).  --player hlsjs plays
 // BASE/master.m3u8 with hls.js (lowLatencyMode, live catch-up up to rate
-// 1.04, its latency estimate).
+// 1.04 or --hls-catchup-rate, its latency estimate).
 // --static 1 (with --url): BASE is a plain static server of the output
 // directory (nginx, tests/integration/dashlivesink_static.py): dash.js
 // gets the test's own page (as for --source ffmpeg), no /metrics is asked,
@@ -35,7 +35,7 @@
 //        [--url http://host:port] [--static 1]
 //        [--chunk-ms 200] [--segment-ms 2000] [--source dashlivesink|ffmpeg]
 //        [--manifest manifest.mpd|master.m3u8] (shaka) [--target-latency-ms N]
-//        [--shaka-config '{...}'] [--stalls-ok true]
+//        [--shaka-config '{...}'] [--stalls-ok true] [--hls-catchup-rate 1.04]
 //
 // Live latency, every player: the wall clock minus the program time of the
 // frame on screen (dash.js: getCurrentLiveLatency, from the MPD's
@@ -93,6 +93,14 @@ const shakaConfig = args['shaka-config'] || '';
 // does not start on a keyframe is dropped when its timestamp offset moves
 // by 1 ms, leaving gaps at the end of segments); the issue asks 0 errors
 const stallsOk = args['stalls-ok'] === 'true';
+// hls.js's maxLiveSyncPlaybackRate on the test's own page.  It joins at the
+// start of the segment holding (live edge - PART-HOLD-BACK): 1 to 3 s
+// behind with 2 s segments, whatever the server.  At 1.04 it needs 30 s
+// and more to come back from a late join, so its median latency over a
+// run mostly tells the join phase; a caller comparing two runs (an edge
+// against the origin) sets a faster catch-up, after which the latency
+// tells how late the parts arrive.
+const hlsCatchupRate = Number(args['hls-catchup-rate'] || 1.04);
 const external = args.url ? args.url.replace(/\/$/, '') : null;
 const staticServer = external && args.static === '1';
 
@@ -295,10 +303,10 @@ const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };
 const v = document.getElementById('v');
 v.addEventListener('playing', () => { st.playing = true; });
 v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });
-// live catch-up like dash.js's (rate up to 1.04): without it hls.js keeps
-// the latency of the moment it joined, which varies with the join phase by
-// up to a segment
-const p = window.__p = window.__hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.04 });
+// live catch-up like dash.js's (rate up to 1.04, --hls-catchup-rate):
+// without it hls.js keeps the latency of the moment it joined, which
+// varies with the join phase by up to a segment
+const p = window.__p = window.__hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: ${hlsCatchupRate} });
 p.on(Hls.Events.ERROR, (e, d) => { if (d.fatal) st.errors.push('hls.js: ' + d.type + ' ' + d.details); });
 p.loadSource('/master.m3u8');
 p.attachMedia(v);
@@ -368,10 +376,24 @@ try {
   const listed = new Map();
   const hlsMode = player === 'hlsjs' || manifest.endsWith('.m3u8');
   if (hlsMode) {
+    const byReq = new Map();
     tab.on('request', (r) => {
       const u = new URL(r.url());
-      requests.push({ t: Date.now(), name: u.pathname.slice(1), query: u.search });
+      const e = { t: Date.now(), name: u.pathname.slice(1), query: u.search };
+      requests.push(e);
+      byReq.set(r, e);
     });
+    // when each answer ended (a part or a blocking reload held long by a
+    // server or an edge shows as a long request around a stall)
+    const ended = (how) => (r) => {
+      const e = byReq.get(r);
+      if (!e) return;
+      byReq.delete(r);
+      e.done = Date.now();
+      if (how) e.how = how;
+    };
+    tab.on('requestfinished', ended(null));
+    tab.on('requestfailed', ended('failed'));
     tab.on('response', async (r) => {
       if (!new URL(r.url()).pathname.endsWith('.m3u8') || r.status() !== 200) return;
       try {
@@ -422,6 +444,9 @@ try {
       const b = [];
       for (let i = 0; i < v.buffered.length; i++) b.push(v.buffered.start(i).toFixed(3) + '-' + v.buffered.end(i).toFixed(3));
       window.__waits.push(`${((performance.now() - t0) / 1000).toFixed(2)}s at ${v.currentTime.toFixed(3)} buffered ${b.join(',') || 'none'}`);
+      // wall clock of the waits after playback started (the requests
+      // around the first stall are logged)
+      if (window.__st && window.__st.playing) (window.__waitWall = window.__waitWall || []).push(Date.now());
     });
     // a seek (dash.js's catch-up seeks to the live point past
     // Latency@max) also fires "waiting": logged with the waits
@@ -559,6 +584,14 @@ try {
       writeFileSync(process.env.LL_TEST_HLSLOG, (await tab.evaluate(() => window.__hlslog || [])).join('\n'));
     }
     log('waiting and seeking events: ' + (await tab.evaluate(() => window.__waits || [])).slice(0, 24).join(' | '));
+    // every request from 3 s before the first stall to 3 s after: when it
+    // was made and how long its answer took (seconds from the test's start)
+    const waitWall = await tab.evaluate(() => window.__waitWall || []);
+    if (hlsMode && waitWall.length) {
+      const w = waitWall[0];
+      log(`requests around the first stall (${((w - t0) / 1000).toFixed(2)}): ` + requests.filter((r) => r.t >= w - 3000 && r.t <= w + 3000)
+        .map((r) => `${((r.t - t0) / 1000).toFixed(2)}+${r.done ? ((r.done - r.t) / 1000).toFixed(2) : '?'}${r.how ? ' ' + r.how : ''} ${r.name}${r.query}`).join(' | '));
+    }
     log(`RESULT ${JSON.stringify(result)}`);
   }
 } catch (e) {
