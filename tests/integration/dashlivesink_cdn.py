@@ -244,12 +244,12 @@ def start_edge(workdir, name, origin_port):
 
 def run_player(player, base, seconds):
     node = os.environ.get("NODE", "node")
-    # hls.js catches up fast (rate up to 1.5): both runs come to the
-    # latency their parts' arrival allows within seconds, whatever the
+    # the players catch up fast (rate up to 1.5): both runs come to the
+    # latency the media's arrival allows within seconds, whatever the
     # phase of the segment they joined in (1 to 3 s behind, ll-test.mjs)
     p = subprocess.run([node, os.path.join(HERE, "ll-test.mjs"), "--player", player,
                         "--seconds", str(seconds), "--url", base,
-                        "--hls-catchup-rate", "1.5"],
+                        "--catchup-rate", "1.5"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=seconds + 90)
     out = p.stdout.decode(errors="replace")
     res = None

@@ -25,7 +25,7 @@
 // dashlivesink that runs elsewhere, or of an edge cache in front of it:
 // tests/integration/dashlivesink_cdn.py).  --player hlsjs plays
 // BASE/master.m3u8 with hls.js (lowLatencyMode, live catch-up up to rate
-// 1.04 or --hls-catchup-rate, its latency estimate).
+// 1.04 or --catchup-rate, its latency estimate).
 // --static 1 (with --url): BASE is a plain static server of the output
 // directory (nginx, tests/integration/dashlivesink_static.py): dash.js
 // gets the test's own page (as for --source ffmpeg), no /metrics is asked,
@@ -35,7 +35,7 @@
 //        [--url http://host:port] [--static 1]
 //        [--chunk-ms 200] [--segment-ms 2000] [--source dashlivesink|ffmpeg]
 //        [--manifest manifest.mpd|master.m3u8] (shaka) [--target-latency-ms N]
-//        [--shaka-config '{...}'] [--stalls-ok true] [--hls-catchup-rate 1.04]
+//        [--shaka-config '{...}'] [--stalls-ok true] [--catchup-rate R]
 //
 // Live latency, every player: the wall clock minus the program time of the
 // frame on screen (dash.js: getCurrentLiveLatency, from the MPD's
@@ -93,14 +93,18 @@ const shakaConfig = args['shaka-config'] || '';
 // does not start on a keyframe is dropped when its timestamp offset moves
 // by 1 ms, leaving gaps at the end of segments); the issue asks 0 errors
 const stallsOk = args['stalls-ok'] === 'true';
-// hls.js's maxLiveSyncPlaybackRate on the test's own page.  It joins at the
-// start of the segment holding (live edge - PART-HOLD-BACK): 1 to 3 s
-// behind with 2 s segments, whatever the server.  At 1.04 it needs 30 s
-// and more to come back from a late join, so its median latency over a
-// run mostly tells the join phase; a caller comparing two runs (an edge
-// against the origin) sets a faster catch-up, after which the latency
-// tells how late the parts arrive.
-const hlsCatchupRate = Number(args['hls-catchup-rate'] || 1.04);
+// --catchup-rate R: the fastest live catch-up, for hls.js on the test's
+// own page (maxLiveSyncPlaybackRate, else 1.04) and for dash.js on the
+// element's page (liveCatchup.playbackRate.max, else the MPD's
+// PlaybackRate@max).  A player joins at the start of a segment (hls.js:
+// the one holding live edge - PART-HOLD-BACK), 1 to 3 s behind with 2 s
+// segments whatever the server; at 1.04 it needs 30 s and more to come
+// back from a late join, so its median latency over a run mostly tells
+// the join phase.  A caller comparing two runs (an edge against the
+// origin) sets a faster catch-up, after which the latency tells how late
+// the media arrives.
+const catchupRate = Number(args['catchup-rate'] || 0);
+const hlsCatchupRate = catchupRate || 1.04;
 const external = args.url ? args.url.replace(/\/$/, '') : null;
 const staticServer = external && args.static === '1';
 
@@ -303,7 +307,7 @@ const st = window.__st = { errors: [], stalls: 0, playing: false, latency: [] };
 const v = document.getElementById('v');
 v.addEventListener('playing', () => { st.playing = true; });
 v.addEventListener('waiting', () => { if (st.playing) st.stalls++; });
-// live catch-up like dash.js's (rate up to 1.04, --hls-catchup-rate):
+// live catch-up like dash.js's (rate up to 1.04, --catchup-rate):
 // without it hls.js keeps the latency of the moment it joined, which
 // varies with the join phase by up to a segment
 const p = window.__p = window.__hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: ${hlsCatchupRate} });
@@ -432,6 +436,12 @@ try {
     // the element's own player page with its bundled dash.js
     await tab.goto(`${base}/`);
     if (!(await tab.evaluate(() => typeof dashjs !== 'undefined'))) throw new Error('player page has no dash.js');
+    if (catchupRate) {
+      // the settings win over the MPD's ServiceDescription; the slowest
+      // rate stays the MPD's default (0.96)
+      await tab.waitForFunction(() => window.__p && window.__p.updateSettings, null, { timeout: 10000 });
+      await tab.evaluate((r) => window.__p.updateSettings({ streaming: { liveCatchup: { playbackRate: { min: -0.04, max: r - 1 } } } }), catchupRate);
+    }
   }
 
   // every "waiting" event: when, where, and what was buffered (for the log
