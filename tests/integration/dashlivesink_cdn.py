@@ -19,7 +19,10 @@
 # 2. Players (--players, default dashjs,hlsjs): while the highest level of
 #    clients keeps loading the edges, each player plays --player-seconds
 #    from the origin directly, then through an edge (tests/integration/
-#    ll-test.mjs --url).  Passes when every run has 0 errors and 0 stalls
+#    ll-test.mjs --url; live catch-up up to rate 1.5, so that each run
+#    reaches within seconds the latency the media's arrival allows,
+#    whatever the phase of the segment it joined in).  Passes when every
+#    run has 0 errors and 0 stalls
 #    and the edge's median latency is at most the direct one + 0.3 s.  For
 #    hls.js on classic playlists (a server without LL-HLS: no blocking
 #    reload) the bound is + 0.3 s + the playlists' max-age: a player that
