@@ -224,9 +224,16 @@ def start_edge(workdir, name, origin_port):
     log = open(os.path.join(d, "varnishd.log"), "w")
     # -F: the manager stays in the foreground (its pid is ours to stop);
     # -j none: no privilege separation (a test's temporary directory)
-    proc = subprocess.Popen(["varnishd", "-F", "-j", "none", "-n", d, "-T", "none",
-                             "-a", "127.0.0.1:%d" % port, "-f", path, "-s", "malloc,128m"],
-                            stdout=log, stderr=subprocess.STDOUT)
+    cmd = ["varnishd", "-F", "-j", "none", "-n", d, "-T", "none",
+           "-a", "127.0.0.1:%d" % port, "-f", path, "-s", "malloc,128m"]
+    # at the origin's priority: an edge is a machine of its own, not
+    # starved by the test's 200 clients and Chromium on these 2 CPUs (at
+    # the default priority, load average 18, dash.js at 1 s latency
+    # through the edge once saw its 0.84 s of buffer run out and stalled;
+    # direct from the origin, which runs at -10, it did not)
+    if os.geteuid() == 0:
+        cmd = ["nice", "-n", "-10"] + cmd
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 20
     while True:
         try:
