@@ -10,9 +10,9 @@
 /* Test kit shared by the reliability tests (statechange, badinput): finds
  * every element of the plug-in in the registry, picks for each of its sink
  * pads a real encoded stream it accepts (made once per run by x264enc,
- * avenc_aac, rtph264pay, mpegtsmux), and sets the properties an element
- * needs to run in a test (output directory, ports). A new element of the
- * plug-in is covered without touching these tests. */
+ * avenc_aac (voaacenc under valgrind), rtph264pay, mpegtsmux), and sets the
+ * properties an element needs to run in a test (output directory, ports).
+ * A new element of the plug-in is covered without touching these tests. */
 
 #ifndef __LSTEST_H__
 #define __LSTEST_H__
