@@ -210,6 +210,12 @@ def run_level(clients, edges, origin_port, seconds):
     }
 
 
+def server_priority(cmd):
+    """cmd run at nice -10 when we may (root): the live encoder and the
+    servers, as deployed (ll-test.mjs), ahead of the test's own load"""
+    return ["nice", "-n", "-10"] + cmd if os.geteuid() == 0 else cmd
+
+
 def start_edge(workdir, name, origin_port):
     port = free_port()
     d = os.path.join(workdir, name)
@@ -230,10 +236,8 @@ def start_edge(workdir, name, origin_port):
     # starved by the test's 200 clients and Chromium on these 2 CPUs (at
     # the default priority, load average 18, dash.js at 1 s latency
     # through the edge once saw its 0.84 s of buffer run out and stalled;
-    # direct from the origin, which runs at -10, it did not)
-    if os.geteuid() == 0:
-        cmd = ["nice", "-n", "-10"] + cmd
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    # direct from the origin it did not)
+    proc = subprocess.Popen(server_priority(cmd), stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 20
     while True:
         try:
@@ -314,13 +318,11 @@ def main():
         "audio/x-raw,rate=48000,channels=2", "!", "avenc_aac", "!", "aacparse", "!",
         "s.audio_0",
     ]
-    # the live encoder at a high priority, as deployed (ll-test.mjs)
-    if os.geteuid() == 0:
-        pipeline = ["nice", "-n", "-10"] + pipeline
     proc = None
     edges = []
     try:
-        proc = subprocess.Popen(pipeline, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(server_priority(pipeline), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         # segments are named after their start ($Time$): wait for the third
         while len([f for f in (os.listdir(out) if os.path.isdir(out) else [])
