@@ -577,9 +577,16 @@ try {
   if (!hlsMode && !staticServer && !(result.liveResponses > 0)) failed.push('no segment was served while being written');
   if (consoleErrors.length) log('console errors (informational):', consoleErrors.slice(0, 5).join(' | '));
   if (failed.length || process.env.LL_TEST_TRACE) {
+    // a request in the log: seconds from the test's start (+ how long its
+    // answer took), path and query
+    const reqRow = (r, took) => {
+      const at = ((r.t - t0) / 1000).toFixed(2);
+      const dur = !took ? '' : '+' + (r.done ? ((r.done - r.t) / 1000).toFixed(2) : '?') + (r.how ? ' ' + r.how : '');
+      return `${at}${dur} ${r.name}${r.query}`;
+    };
     log('player every 2 s: ' + trace.join(' | '));
     if (hlsMode)
-      log('requests: ' + requests.slice(-150).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
+      log('requests: ' + requests.slice(-150).map((r) => reqRow(r)).join(' | '));
     // the pipeline's own complaints (an encoder dropping frames, ...)
     const errs = [...new Set(gstOut.split('\n').filter((l) => /ERROR|WARN|CRITICAL/.test(l))
       .map((l) => l.replace(/^[\d:.]+\s+\d+\s+0x[0-9a-f]+\s+/, '')))];
@@ -587,7 +594,7 @@ try {
     if (notFound.length) log('404: ' + notFound.slice(0, 10).join(' | '));
     // last, so that a log cut to its tail still shows how playback began
     if (hlsMode)
-      log('first requests: ' + requests.slice(0, Number(process.env.LL_TEST_FIRST || 40)).map((r) => `${((r.t - t0) / 1000).toFixed(2)} ${r.name}${r.query}`).join(' | '));
+      log('first requests: ' + requests.slice(0, Number(process.env.LL_TEST_FIRST || 40)).map((r) => reqRow(r)).join(' | '));
     log('player every 2 s (first 8): ' + trace.slice(0, 8).join(' | '));
     if (process.env.LL_TEST_HLSLOG) {
       const { writeFileSync } = await import('node:fs');
@@ -600,7 +607,7 @@ try {
     if (hlsMode && waitWall.length) {
       const w = waitWall[0];
       log(`requests around the first stall (${((w - t0) / 1000).toFixed(2)}): ` + requests.filter((r) => r.t >= w - 3000 && r.t <= w + 3000)
-        .map((r) => `${((r.t - t0) / 1000).toFixed(2)}+${r.done ? ((r.done - r.t) / 1000).toFixed(2) : '?'}${r.how ? ' ' + r.how : ''} ${r.name}${r.query}`).join(' | '));
+        .map((r) => reqRow(r, true)).join(' | '));
     }
     log(`RESULT ${JSON.stringify(result)}`);
   }
